@@ -1,0 +1,42 @@
+/** `webstr doctor`: the capability report, as text or JSON. */
+import { parseArgs } from 'node:util';
+import { initBackend, parseBackendRequest, type CapabilityReport } from '../src/runtime/backend.ts';
+import { registerAllKernels } from '../src/ops/registry.ts';
+import { loadNodeGpu } from './node_gpu.ts';
+
+export function formatReport(r: CapabilityReport): string {
+  const a = r.adapter;
+  const lines = [
+    `backend:    ${r.backend} (requested ${r.requested})`,
+    `reason:     ${r.reason}`,
+    `available:  ${r.available.join(', ')}`,
+    `platform:   ${r.platform}, ${r.userAgent}, tfjs ${r.tfjsVersion}`,
+    `wasm:       ${r.wasm.supported ? 'supported' : 'unsupported'}, threads ${r.wasm.threadsRequested ? 'requested' : 'off'}, cross-origin isolated ${String(r.wasm.crossOriginIsolated)}`,
+  ];
+  if (a.adapter) {
+    lines.push(
+      `webgpu:     ${[a.vendor, a.architecture, a.device, a.description].filter((s) => s !== '').join(' / ')}`,
+      `            ${a.software ? `software adapter: ${a.softwareReason}` : 'hardware adapter'}`,
+      `features:   ${a.features.join(', ') || '(none)'}`,
+      `limits:     ${Object.entries(a.limits).map(([k, v]) => `${k}=${v}`).join(', ')}`,
+    );
+  } else {
+    lines.push(`webgpu:     unavailable: ${a.error}`);
+  }
+  for (const t of r.attempts.filter((t) => !t.ok)) lines.push(`failed:     ${t.backend}: ${t.error}`);
+  return lines.join('\n');
+}
+
+export async function doctor(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { backend: { type: 'string', default: 'auto' }, json: { type: 'boolean', default: false } },
+  });
+  const request = parseBackendRequest(values.backend);
+  const { gpu, note } = await loadNodeGpu();
+  registerAllKernels();
+  const report = await initBackend(request, { gpu });
+  if (note !== '') report.adapter.error ||= note;
+  console.log(values.json ? JSON.stringify(report, null, 2) : formatReport(report));
+  return 0;
+}

@@ -1,0 +1,49 @@
+/**
+ * `webstr <command> …` for Node: the same src/ code as the pages, on tfjs wasm (webgpu through Dawn
+ * when the machine has a Vulkan driver). Subcommands are added as their features land; see
+ * ../shared/docs/DESIGN.md for the contracts.
+ */
+import { parseArgs } from 'node:util';
+import { errorInfo } from '../src/runtime/errors.ts';
+import { doctor } from './doctor.ts';
+
+export interface Command {
+  summary: string;
+  usage: string;
+  run: (args: string[]) => Promise<number>;
+}
+
+export const COMMANDS: Record<string, Command> = {
+  doctor: {
+    summary: 'print the capability report: backend chosen and why, WebGPU adapter, limits, features',
+    usage: 'webstr doctor [--backend auto|webgpu|wasm|cpu] [--json]',
+    run: doctor,
+  },
+};
+
+function help(): string {
+  const lines = ['usage: webstr <command> [options]', '', 'commands:'];
+  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(10)} ${c.summary}`, `             ${c.usage}`);
+  return lines.join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { positionals } = parseArgs({ args: argv.slice(0, 1), allowPositionals: true, strict: false });
+  const name = positionals[0];
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    console.log(help());
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    console.error(`webstr: unknown command '${name}'. Commands: ${Object.keys(COMMANDS).join(', ')}`);
+    return 2;
+  }
+  try {
+    return await command.run(argv.slice(1));
+  } catch (err) {
+    const e = errorInfo(err);
+    console.error(`webstr ${name}: ${e.name}: ${e.message}`);
+    return 1;
+  }
+}

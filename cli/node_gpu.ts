@@ -1,0 +1,31 @@
+/**
+ * WebGPU for the Node CLI through Dawn (the `webgpu` npm package, an optional dependency).
+ * Dawn finds a GPU through the system's Vulkan loader and drivers; with none, `requestAdapter()`
+ * returns null and `auto` picks wasm. `VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json`
+ * points it at SwiftShader for testing (then `auto` still prefers wasm: it is a software adapter).
+ */
+import type { GpuLike } from '../src/runtime/capabilities.ts';
+
+export interface NodeGpu {
+  gpu: GpuLike | undefined;
+  /** Why there is no GPU entry point, when there is none. */
+  note: string;
+}
+
+export async function loadNodeGpu(): Promise<NodeGpu> {
+  try {
+    const mod = (await import('webgpu')) as {
+      create: (flags: string[]) => GPU;
+      globals: Record<string, unknown>;
+    };
+    // tfjs-backend-webgpu reads GPUBufferUsage, GPUMapMode, … as globals, as in a browser.
+    Object.assign(globalThis, mod.globals);
+    const gpu = mod.create([]);
+    // …and its WebGPUBackend refuses to start unless `navigator.gpu` exists.
+    const nav = (globalThis as { navigator?: object }).navigator ?? {};
+    Object.defineProperty(globalThis, 'navigator', { value: { ...nav, gpu }, configurable: true, writable: true });
+    return { gpu, note: '' };
+  } catch (err) {
+    return { gpu: undefined, note: `the 'webgpu' package (Dawn) could not load: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * Oracle checks for the custom ops: each compares an op (forward or backward) on the active backend
+ * against PyTorch numbers committed as fixtures. The same list runs in Node (unit tests, cpu and wasm),
+ * in Chromium (the self-test page, any backend including webgpu) and in `npm run verify:ops`.
+ */
+import { tf, type Tensor } from '../runtime/tf.ts';
+import { hardSwish } from './hard_swish/hard_swish.ts';
+import hardSwishFixture from './hard_swish/fixtures/hard_swish.json';
+
+export interface FixtureTensor {
+  shape: number[];
+  data: number[];
+}
+
+export type Direction = 'forward' | 'backward';
+
+export interface OpCheck {
+  op: string;
+  direction: Direction;
+  /** Fixture case name. */
+  name: string;
+  /** Largest acceptable error (see `maxError`). */
+  tolerance: number;
+  /** Runs the op on the active backend and returns its error against the fixture. */
+  run: () => Promise<number>;
+}
+
+export interface CheckResult {
+  op: string;
+  direction: Direction;
+  name: string;
+  backend: string;
+  error: number;
+  tolerance: number;
+  pass: boolean;
+}
+
+export function fixtureTensor(t: FixtureTensor): Tensor {
+  return tf.tensor(t.data, t.shape, 'float32');
+}
+
+/**
+ * Max over elements of |a − b| / max(1, |b|): absolute where values are small, relative where they
+ * are large (the tolerances the issues state are "absolute, relative where values are large").
+ * A NaN anywhere in `a` where `b` is finite counts as infinite error.
+ */
+export function maxError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  if (actual.length !== expected.length) return Infinity;
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) {
+    const e = expected[i]!;
+    const a = actual[i]!;
+    if (Number.isNaN(e) && Number.isNaN(a)) continue;
+    const d = Math.abs(a - e) / Math.max(1, Math.abs(e));
+    if (!(d <= worst)) worst = Number.isNaN(d) ? Infinity : d;
+  }
+  return worst;
+}
+
+/** Runs `f` in a tidy scope and returns the error of its output against `expected`. */
+export async function errorOf(f: () => Tensor, expected: FixtureTensor): Promise<number> {
+  const out = tf.tidy(f);
+  try {
+    if (out.shape.join(',') !== expected.shape.join(',')) return Infinity;
+    return maxError(await out.data(), expected.data);
+  } finally {
+    out.dispose();
+  }
+}
+
+function hardSwishChecks(): OpCheck[] {
+  return hardSwishFixture.cases.flatMap((c): OpCheck[] => [
+    {
+      op: 'hardSwish',
+      direction: 'forward',
+      name: c.name,
+      tolerance: 1e-5,
+      run: () => errorOf(() => hardSwish(fixtureTensor(c.x)), c.y),
+    },
+    {
+      op: 'hardSwish',
+      direction: 'backward',
+      name: c.name,
+      tolerance: 1e-4,
+      run: () =>
+        errorOf(() => {
+          const dy = fixtureTensor(c.dy);
+          return tf.grad((x: Tensor) => hardSwish(x).mul(dy).sum())(fixtureTensor(c.x));
+        }, c.dx),
+    },
+  ]);
+}
+
+/** Every op check, in a stable order. New ops append their checks here. */
+export function allOpChecks(): OpCheck[] {
+  return [...hardSwishChecks()];
+}
+
+/** Runs checks on the active backend; `filter` selects by op name. Leaks no tensors. */
+export async function runOpChecks(filter?: (c: OpCheck) => boolean): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  for (const c of allOpChecks().filter(filter ?? (() => true))) {
+    const error = await c.run();
+    results.push({
+      op: c.op,
+      direction: c.direction,
+      name: c.name,
+      backend: tf.getBackend(),
+      error,
+      tolerance: c.tolerance,
+      pass: error <= c.tolerance,
+    });
+  }
+  return results;
+}

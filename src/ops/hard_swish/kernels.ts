@@ -1,0 +1,79 @@
+/** Kernel and gradient configs of hardSwish, listed in ../registry.ts. */
+import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import { tf, type GradConfig, type KernelConfig, type Tensor, type TensorInfo } from '../../runtime/tf.ts';
+import { SOFTWARE_BACKENDS, readF32, writeF32 } from '../backend_io.ts';
+import { runFlatProgram } from '../webgpu_program.ts';
+import { HARD_SWISH, HARD_SWISH_GRAD } from './hard_swish.ts';
+import { hardSwishBackward, hardSwishForward } from './reference.ts';
+import forwardWgsl from '../../../shaders/hard_swish.wgsl?raw';
+import backwardWgsl from '../../../shaders/hard_swish_grad.wgsl?raw';
+
+function input(inputs: Record<string, TensorInfo | undefined>, name: string): TensorInfo {
+  const t = inputs[name];
+  if (t === undefined) throw new Error(`missing kernel input '${name}'`);
+  return t;
+}
+
+const webgpuKernels: KernelConfig[] = [
+  {
+    kernelName: HARD_SWISH,
+    backendName: 'webgpu',
+    kernelFunc: ({ inputs, backend }) => {
+      const x = input(inputs, 'x');
+      return runFlatProgram(
+        backend as WebGPUBackend,
+        { shaderKey: 'webstr_hard_swish', source: forwardWgsl, variableNames: ['x'], outputShape: x.shape },
+        [x],
+        'float32',
+      );
+    },
+  },
+  {
+    kernelName: HARD_SWISH_GRAD,
+    backendName: 'webgpu',
+    kernelFunc: ({ inputs, backend }) => {
+      const dy = input(inputs, 'dy');
+      const x = input(inputs, 'x');
+      return runFlatProgram(
+        backend as WebGPUBackend,
+        { shaderKey: 'webstr_hard_swish_grad', source: backwardWgsl, variableNames: ['dy', 'x'], outputShape: x.shape },
+        [dy, x],
+        'float32',
+      );
+    },
+  },
+];
+
+const softwareKernels: KernelConfig[] = SOFTWARE_BACKENDS.flatMap((name): KernelConfig[] => [
+  {
+    kernelName: HARD_SWISH,
+    backendName: name,
+    kernelFunc: ({ inputs, backend }) => {
+      const x = input(inputs, 'x');
+      const xs = readF32(backend, name, x);
+      return writeF32(backend, name, x.shape, (y) => hardSwishForward(xs, y));
+    },
+  },
+  {
+    kernelName: HARD_SWISH_GRAD,
+    backendName: name,
+    kernelFunc: ({ inputs, backend }) => {
+      const dy = input(inputs, 'dy');
+      const x = input(inputs, 'x');
+      return writeF32(backend, name, x.shape, (dx) =>
+        hardSwishBackward(readF32(backend, name, dy), readF32(backend, name, x), dx),
+      );
+    },
+  },
+]);
+
+export const hardSwishKernels: KernelConfig[] = [...webgpuKernels, ...softwareKernels];
+
+export const hardSwishGrad: GradConfig = {
+  kernelName: HARD_SWISH,
+  inputsToSave: ['x'],
+  gradFunc: (dy, saved) => {
+    const [x] = saved as Tensor[];
+    return { x: () => tf.engine().runKernel(HARD_SWISH_GRAD, { dy: dy as Tensor, x: x! }) as Tensor };
+  },
+};

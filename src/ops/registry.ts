@@ -1,0 +1,20 @@
+/**
+ * Every custom kernel and gradient of the project, registered from this one list (never as a side
+ * effect of importing a model). `registerAllKernels()` is idempotent; the runtime calls it once.
+ */
+import { tf, type GradConfig, type KernelConfig } from '../runtime/tf.ts';
+import { hardSwishGrad, hardSwishKernels } from './hard_swish/kernels.ts';
+
+export const KERNELS: readonly KernelConfig[] = [...hardSwishKernels];
+export const GRADIENTS: readonly GradConfig[] = [hardSwishGrad];
+
+let registered = false;
+
+export function registerAllKernels(): void {
+  if (registered) return;
+  for (const k of KERNELS) {
+    if (tf.getKernel(k.kernelName, k.backendName) === undefined) tf.registerKernel(k);
+  }
+  for (const g of GRADIENTS) tf.registerGradient(g);
+  registered = true;
+}

@@ -1,0 +1,62 @@
+/**
+ * Builds tfjs-backend-webgpu programs from the WGSL kernel bodies in `shaders/`.
+ *
+ * A kernel body defines `fn main(index : i32)` (flat over the output) and reads its inputs through
+ * the accessors tfjs generates from `variableNames`; extra scalar parameters are declared here as
+ * WGSL uniforms and passed per call. Pipelines are cached by tfjs under `shaderKey` plus the
+ * input/output ranks and dtypes, so the same body is compiled once per shape rank, not per call.
+ */
+import { webgpu_util, type WebGPUBackend, type WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import type { DataType, TensorInfo } from '../runtime/tf.ts';
+import { assertDeviceAlive } from '../runtime/backend.ts';
+
+export interface UniformSpec {
+  /** WGSL name as read in the shader (`uniforms.<name>`). */
+  name: string;
+  type: 'f32' | 'i32' | 'u32';
+}
+
+export interface FlatProgramSpec {
+  /** Unique per kernel body (and per compile-time variant of it). */
+  shaderKey: string;
+  /** The WGSL kernel body. */
+  source: string;
+  /** Input names, in the order the inputs are passed; the accessors are `get<Name>ByOutputIndex` etc. */
+  variableNames: string[];
+  outputShape: number[];
+  uniforms?: UniformSpec[];
+  workgroupSize?: number;
+}
+
+export function flatProgram(spec: FlatProgramSpec): WebGPUProgram {
+  const workgroupSize: [number, number, number] = [spec.workgroupSize ?? 64, 1, 1];
+  const dispatchLayout = webgpu_util.flatDispatchLayout(spec.outputShape);
+  const program: WebGPUProgram = {
+    shaderKey: spec.shaderKey,
+    variableNames: spec.variableNames,
+    outputShape: spec.outputShape,
+    workgroupSize,
+    dispatchLayout,
+    dispatch: webgpu_util.computeDispatch(dispatchLayout, spec.outputShape, workgroupSize),
+    size: true,
+    getUserCode: () => spec.source,
+  };
+  if (spec.uniforms !== undefined && spec.uniforms.length > 0) {
+    program.uniforms = spec.uniforms.map((u) => `${u.name} : ${u.type},`).join(' ');
+  }
+  return program;
+}
+
+/** Runs a program on the webgpu backend; `uniformValues` follow `spec.uniforms` in order. */
+export function runFlatProgram(
+  backend: WebGPUBackend,
+  spec: FlatProgramSpec,
+  inputs: TensorInfo[],
+  dtype: DataType,
+  uniformValues: number[] = [],
+): TensorInfo {
+  assertDeviceAlive();
+  const program = flatProgram(spec);
+  const uniforms = (spec.uniforms ?? []).map((u, i) => ({ type: u.type, data: [uniformValues[i] ?? 0] }));
+  return backend.runWebGPUProgram(program, inputs, dtype, uniforms);
+}
