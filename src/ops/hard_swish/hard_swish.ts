@@ -12,5 +12,5 @@ export const HARD_SWISH_GRAD = 'WebstrHardSwishGrad';
 export function hardSwish<T extends Tensor>(x: T): T {
   if (!(x instanceof tf.Tensor)) throw new InvalidArgumentError('hardSwish: expected a tf.Tensor for x');
   if (x.dtype !== 'float32') throw new InvalidArgumentError(`hardSwish: expected x of dtype float32, got ${x.dtype}`);
-  return tf.engine().runKernel(HARD_SWISH, { x }) as T;
+  return tf.engine().runKernel<T>(HARD_SWISH, { x });
 }

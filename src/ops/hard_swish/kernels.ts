@@ -73,7 +73,7 @@ export const hardSwishGrad: GradConfig = {
   kernelName: HARD_SWISH,
   inputsToSave: ['x'],
   gradFunc: (dy, saved) => {
-    const [x] = saved as Tensor[];
-    return { x: () => tf.engine().runKernel(HARD_SWISH_GRAD, { dy: dy as Tensor, x: x! }) as Tensor };
+    const [x] = saved;
+    return { x: () => tf.engine().runKernel<Tensor>(HARD_SWISH_GRAD, { dy: dy as Tensor, x: x! }) };
   },
 };
