@@ -11,16 +11,10 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { tf } from './tf.ts';
 import { probeWebGPU, type AdapterReport, type GpuLike } from './capabilities.ts';
 import { getFlags } from './flags.ts';
-import { BackendUnavailableError, DeviceLostError, InvalidArgumentError } from './errors.ts';
+import { BackendUnavailableError, DeviceLostError } from './errors.ts';
+import type { BackendName, BackendRequest } from './backend_names.ts';
 
-export const BACKENDS = ['webgpu', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKENDS)[number];
-export type BackendRequest = BackendName | 'auto';
-
-export function parseBackendRequest(value: string): BackendRequest {
-  if (value === 'auto' || (BACKENDS as readonly string[]).includes(value)) return value as BackendRequest;
-  throw new InvalidArgumentError(`unknown backend '${value}': expected one of auto, ${BACKENDS.join(', ')}`);
-}
+export { BACKENDS, parseBackendRequest, type BackendName, type BackendRequest } from './backend_names.ts';
 
 export interface BackendPlan {
   /** Backends to try, in order. */
