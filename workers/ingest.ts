@@ -17,6 +17,8 @@ export interface ImportSettings {
   limit?: number;
   /** Skip the up-front quota estimate (tests of the mid-import QuotaExceededError rollback). */
   skipQuotaCheck?: boolean;
+  /** Bytes per File.slice() read (see DEFAULT_READ_BLOCK). */
+  readBlockBytes?: number;
   /** Test hook: pause after each shard (ms). */
   throttleMs?: number;
 }
@@ -87,6 +89,7 @@ async function run(body: (opts: IngestOptions) => Promise<IngestResult>, setting
       signal: ctl.signal,
       onProgress: onProgress === undefined ? undefined : (p) => void onProgress(p),
       throttleMs: settings.throttleMs,
+      readBlockBytes: settings.readBlockBytes,
       estimate: settings.skipQuotaCheck ? () => Promise.resolve({}) : undefined,
     });
   } finally {

@@ -64,7 +64,7 @@ export function mountDatasetsPanel(root: HTMLElement, api: Remote<IngestApi>): v
     gallery,
   );
 
-  const settings = (): ImportSettings => ({ name: nameInput.value.trim() || undefined, samplesPerShard: Math.max(1, Number(spp.value) || 1000), skipQuotaCheck: params.get('skipQuota') === '1', throttleMs: Number(params.get('throttleMs') ?? 0) });
+  const settings = (): ImportSettings => ({ name: nameInput.value.trim() || undefined, samplesPerShard: Math.max(1, Number(spp.value) || 1000), skipQuotaCheck: params.get('skipQuota') === '1', throttleMs: Number(params.get('throttleMs') ?? 0), readBlockBytes: params.has('blockKiB') ? Number(params.get('blockKiB')) * 1024 : undefined });
 
   const onProgress = (p: IngestProgress) => {
     state.progress = p;
