@@ -22,5 +22,9 @@ fi
 # Playwright drives /usr/bin/chromium (no browser download); onnxruntime-node's postinstall would
 # try the internet for GPU builds we do not use.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 ONNXRUNTIME_NODE_INSTALL=skip
-npm ci --no-audit --no-fund
+# `npm install` from the lock, not `npm ci`: the registry reachable here lacks some platform packages
+# of optional native dependencies (e.g. @napi-rs/canvas for darwin/win32), so npm cannot write them
+# into the lock, and `npm ci` then refuses the lock as "out of sync". npm install honours the locked
+# versions and skips the missing optional ones.
+npm install --no-audit --no-fund
 echo "setup: done ($(node --version), $(chromium --version 2>/dev/null | tail -n1))"
