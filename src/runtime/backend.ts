@@ -77,6 +77,8 @@ export interface InitOptions {
   gpu?: GpuLike | undefined;
   /** URLs of the tfjs wasm binaries, where the bundler moved them (browser builds). */
   wasmPaths?: Record<string, string> | undefined;
+  /** Why there is no GPU entry point, when the caller knows better than "navigator.gpu is undefined". */
+  gpuUnavailableReason?: string | undefined;
 }
 
 function detectPlatform(): CapabilityReport['platform'] {
@@ -190,6 +192,7 @@ export async function initBackend(request: BackendRequest, options: InitOptions 
     wasmPathsSet = true;
   }
   const adapter = await probeWebGPU(gpu);
+  if (gpu === undefined && options.gpuUnavailableReason) adapter.error = options.gpuUnavailableReason;
   if (gpu !== undefined && adapter.adapter) registerWebGPUFactory(gpu);
   else if (tf.findBackendFactory('webgpu') !== null) tf.removeBackend('webgpu');
 
