@@ -48,18 +48,23 @@ export function memoryByteSource(bytes: Uint8Array): ByteSource {
  * A block cache in front of a slow source (a File, a file handle): reads are served from aligned blocks
  * of `blockSize` bytes kept in an LRU of `maxBlocks`, so walking 4 KiB pages costs one `slice()` per
  * block; a read larger than a block bypasses the cache. Concurrent reads of one block share one fetch.
+ * `readahead` blocks after a missed one are fetched at once, for scans that move forward through a file.
  */
-export function cachedByteSource(src: ByteSource, opts: { blockSize?: number; maxBlocks?: number } = {}): ByteSource {
+export function cachedByteSource(src: ByteSource, opts: { blockSize?: number; maxBlocks?: number; readahead?: number } = {}): ByteSource {
   const blockSize = opts.blockSize ?? 256 * 1024;
   const maxBlocks = opts.maxBlocks ?? 64;
+  const readahead = Math.min(opts.readahead ?? 0, Math.floor(maxBlocks / 2));
+  const lastBlock = Math.max(0, Math.ceil(src.size / blockSize) - 1);
   const blocks = new Map<number, Promise<Uint8Array>>();
-  const block = (b: number): Promise<Uint8Array> => {
+  const block = (b: number, ahead = true): Promise<Uint8Array> => {
     let p = blocks.get(b);
     if (p !== undefined) {
       blocks.delete(b);
       blocks.set(b, p);
       return p;
     }
+    // A miss: fetch this block and, for sequential scans, start the next ones (IO overlaps the parsing).
+    if (ahead) for (let k = 1; k <= readahead && b + k <= lastBlock; k++) if (!blocks.has(b + k)) void block(b + k, false).catch(() => undefined);
     const start = b * blockSize;
     p = src.read(start, Math.min(blockSize, src.size - start));
     blocks.set(b, p);

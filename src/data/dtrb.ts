@@ -11,7 +11,7 @@ export interface Sample {
   /** 1-based index in the source dataset (the `%09d` of its keys). */
   index: number;
   label: string;
-  /** The original encoded image bytes (JPEG/PNG), never re-encoded. */
+  /** The original encoded image bytes (JPEG/PNG), never re-encoded. Read-only: may be a view into a read block. */
   image: Uint8Array;
 }
 
@@ -49,7 +49,7 @@ export class LmdbDtrbDataset implements DtrbDataset {
 
   async sample(index: number): Promise<Sample> {
     this.checkIndex(index);
-    const [label, image] = await Promise.all([this.label(index), this.reader.get(imageKey(index))]);
+    const [label, image] = await Promise.all([this.label(index), this.reader.get(imageKey(index), { copy: false })]);
     if (image === undefined) throw new DtrbLayoutError(`${imageKey(index)} is missing (num-samples is ${this.count})`);
     return { index, label, image };
   }

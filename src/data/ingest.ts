@@ -167,7 +167,7 @@ export async function importLmdb(store: DataStore, src: ByteSource, source: Data
   const name = opts.name ?? source.name.replace(/\/?data\.mdb$/, '').split('/').pop() ?? source.name;
   const done = await alreadyThere(store, id);
   if (done !== undefined) return done;
-  const ds = await openDtrbDataset(src, { cache: { blockSize: opts.readBlockBytes ?? DEFAULT_READ_BLOCK, maxBlocks: Math.max(8, Math.ceil((64 << 20) / (opts.readBlockBytes ?? DEFAULT_READ_BLOCK))) } });
+  const ds = await openDtrbDataset(src, { cache: { blockSize: opts.readBlockBytes ?? DEFAULT_READ_BLOCK, maxBlocks: Math.max(8, Math.ceil((64 << 20) / (opts.readBlockBytes ?? DEFAULT_READ_BLOCK))), readahead: 2 } });
   const total = Math.min(opts.limit ?? ds.count, ds.count);
   const existing = await store.getImport(id);
   if (existing === undefined) await checkQuota(opts, Math.ceil(src.size * (total / Math.max(ds.count, 1)) * 1.05), name);

@@ -22,16 +22,16 @@ const HEADER = 24;
 const ENTRY = 20;
 
 const CRC_TABLE = (() => {
-  const t = new Uint32Array(256 * 4);
+  const t = new Uint32Array(256 * 8);
   for (let n = 0; n < 256; n++) {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
     t[n] = c >>> 0;
   }
-  // Slicing-by-4 tables.
+  // Slicing-by-8 tables.
   for (let n = 0; n < 256; n++) {
     let c = t[n]!;
-    for (let s = 1; s < 4; s++) {
+    for (let s = 1; s < 8; s++) {
       c = t[c & 0xff]! ^ (c >>> 8);
       t[s * 256 + n] = c >>> 0;
     }
@@ -45,9 +45,12 @@ export function crc32(bytes: Uint8Array, crc = 0): number {
   let c = ~crc >>> 0;
   let i = 0;
   const n = bytes.length;
-  for (; i + 4 <= n; i += 4) {
+  for (; i + 8 <= n; i += 8) {
     c ^= bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24);
-    c = t[768 + (c & 0xff)]! ^ t[512 + ((c >>> 8) & 0xff)]! ^ t[256 + ((c >>> 16) & 0xff)]! ^ t[c >>> 24]!;
+    const h = bytes[i + 4]! | (bytes[i + 5]! << 8) | (bytes[i + 6]! << 16) | (bytes[i + 7]! << 24);
+    c =
+      t[1792 + (c & 0xff)]! ^ t[1536 + ((c >>> 8) & 0xff)]! ^ t[1280 + ((c >>> 16) & 0xff)]! ^ t[1024 + (c >>> 24)]! ^
+      t[768 + (h & 0xff)]! ^ t[512 + ((h >>> 8) & 0xff)]! ^ t[256 + ((h >>> 16) & 0xff)]! ^ t[h >>> 24]!;
   }
   for (; i < n; i++) c = t[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
   return ~c >>> 0;

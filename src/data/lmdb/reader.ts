@@ -53,7 +53,7 @@ export interface LmdbReaderOptions {
   /** Values larger than this are reported as corrupt instead of being allocated (default 256 MiB). */
   maxValueBytes?: number;
   /** Put a block cache in front of the source (default true; pass false for an in-memory source). */
-  cache?: boolean | { blockSize?: number; maxBlocks?: number };
+  cache?: boolean | { blockSize?: number; maxBlocks?: number; readahead?: number };
 }
 
 const TWO32 = 2 ** 32;
@@ -129,8 +129,11 @@ export class LmdbReader {
     return new LmdbReader(src, info, opts.maxValueBytes ?? 256 * 1024 * 1024);
   }
 
-  /** The value stored under `key` (a copy or a fresh buffer the caller may keep), or undefined. */
-  async get(key: string | Uint8Array): Promise<Uint8Array | undefined> {
+  /**
+   * The value stored under `key`, or undefined. By default a buffer of its own; with `copy: false` it
+   * may be a view into a cached read block (never written to, but keeping it keeps the block alive).
+   */
+  async get(key: string | Uint8Array, opts: { copy?: boolean } = {}): Promise<Uint8Array | undefined> {
     const k = keyBytes(key);
     if (this.info.root < 0) return undefined;
     let pgno = this.info.root;
@@ -161,7 +164,7 @@ export class LmdbReader {
         const mid = (lo + hi) >>> 1;
         const node = this.node(page, mid);
         const c = compareKeys(node.key, k);
-        if (c === 0) return this.value(page, node);
+        if (c === 0) return this.value(page, node, opts.copy ?? true);
         if (c < 0) lo = mid + 1;
         else hi = mid - 1;
       }
@@ -265,8 +268,8 @@ export class LmdbReader {
     return { flags, key, size, dataAt: keyEnd, child: -1 };
   }
 
-  private async value(page: Page, node: Node): Promise<Uint8Array> {
-    if (!(node.flags & F_BIGDATA)) return page.bytes.slice(node.dataAt, node.dataAt + node.size);
+  private async value(page: Page, node: Node, copy = true): Promise<Uint8Array> {
+    if (!(node.flags & F_BIGDATA)) return copy ? page.bytes.slice(node.dataAt, node.dataAt + node.size) : page.bytes.subarray(node.dataAt, node.dataAt + node.size);
     if (node.size > this.maxValueBytes) throw new LmdbCorruptError(`value of ${node.size} bytes exceeds the limit of ${this.maxValueBytes}`);
     const ov = u64(page.view, node.dataAt);
     this.checkPgno(ov, 1, 'overflow page');
@@ -282,7 +285,7 @@ export class LmdbReader {
     this.checkPgno(ov, pages, 'overflow run');
     const out = await this.src.read(ov * this.psize + PAGEHDRSZ, node.size);
     // A cached or in-memory source may hand back a view; give the caller its own bytes.
-    return out.byteLength === out.buffer.byteLength ? out : out.slice();
+    return !copy || out.byteLength === out.buffer.byteLength ? out : out.slice();
   }
 
   private checkPgno(pgno: number, count: number, what: string): void {
