@@ -54,3 +54,33 @@ for (const mode of ['refused up front', 'QuotaExceededError mid-import']) {
     await expect(page.locator('[data-pending]')).toHaveCount(0);
   });
 }
+
+test('a shard folder served over HTTP imports with its CRCs checked', async ({ page, context }) => {
+  const { mkdtemp, readFile, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { openFileByteSource } = await import('../src/data/node_source.ts');
+  const { openDtrbDataset } = await import('../src/data/dtrb.ts');
+  const { writeShardDir } = await import('../src/data/node_shards.ts');
+  const dir = await mkdtemp(path.join(tmpdir(), 'webstr-e2e-shards-'));
+  try {
+    const src = await openFileByteSource(path.join(SHARED, 'data', 'lmdb', 'svt_647', 'data.mdb'));
+    await writeShardDir(await openDtrbDataset(src), dir, { name: 'svt_647', source: { kind: 'lmdb', name: 'svt_647', bytes: src.size }, samplesPerShard: 200 });
+    await src.close();
+    await context.route('**/served-shards/svt/*', async (route) => {
+      const file = path.join(dir, new URL(route.request().url()).pathname.split('/').pop()!);
+      try {
+        await route.fulfill({ body: await readFile(file), headers: { 'Cross-Origin-Resource-Policy': 'same-origin' } });
+      } catch {
+        await route.fulfill({ status: 404, body: 'missing' });
+      }
+    });
+    await page.goto('bench.html');
+    await expect(page.locator('body')).toHaveAttribute('data-ingest', 'idle');
+    await page.getByTestId('shard-url').fill('served-shards/svt/');
+    await page.getByTestId('shard-import').click();
+    await expect(page.locator('body')).toHaveAttribute('data-ingest', 'done');
+    await expect(page.locator('[data-dataset="svt_647"]')).toHaveAttribute('data-samples', '647');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -62,3 +62,32 @@ export async function openShardDir(dir: string): Promise<ShardedDataset> {
   const manifest = checkManifest(json, file);
   return new ShardedDataset(manifest, async (i) => new Uint8Array(await readFile(path.join(dir, shardFileName(i)))));
 }
+
+/**
+ * A dataset on disk, whichever form it has: a shard folder (manifest.json), an LMDB folder (data.mdb)
+ * or a data.mdb file. For `webstr eval --data <lmdb-or-shard dir>`.
+ */
+export async function openDatasetPath(p: string): Promise<{ name: string; dataset: DtrbDataset; kind: 'shards' | 'lmdb'; close(): Promise<void> }> {
+  const { stat } = await import('node:fs/promises');
+  const s = await stat(p);
+  if (s.isDirectory()) {
+    try {
+      await stat(path.join(p, 'manifest.json'));
+      const ds = await openShardDir(p);
+      return { name: ds.manifest.name, dataset: ds, kind: 'shards', close: () => Promise.resolve() };
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'ENOENT') throw err;
+    }
+  }
+  const file = s.isDirectory() ? path.join(p, 'data.mdb') : p;
+  const { openFileByteSource } = await import('./node_source.ts');
+  const { openDtrbDataset } = await import('./dtrb.ts');
+  const src = await openFileByteSource(file);
+  try {
+    const ds = await openDtrbDataset(src);
+    return { name: path.basename(s.isDirectory() ? path.resolve(p) : path.dirname(path.resolve(p))), dataset: ds, kind: 'lmdb', close: () => src.close() };
+  } catch (err) {
+    await src.close();
+    throw err;
+  }
+}

@@ -6,7 +6,7 @@ import { main } from '../../cli/main.ts';
 import { memoryByteSource } from './byte_source.ts';
 import { openDtrbDataset } from './dtrb.ts';
 import { ShardChecksumError, ShardFormatError, UnsupportedShardVersionError } from './errors.ts';
-import { openShardDir } from './node_shards.ts';
+import { openDatasetPath, openShardDir } from './node_shards.ts';
 import { Shard, crc32, encodeShard, shardFileName } from './shard.ts';
 import { openShardUrl } from './sharded.ts';
 import { fixtureBytes, hasSharedData, lmdbDir } from './testing.ts';
@@ -79,6 +79,11 @@ describe('convert: LMDB → shard folder → readers', () => {
       await writeFile(f, b);
       const again = await openShardDir(out);
       await expect(again.sample(20)).rejects.toBeInstanceOf(ShardChecksumError);
+      // openDatasetPath takes either form.
+      const pa = await openDatasetPath(out);
+      const pb = await openDatasetPath(lmdb);
+      expect([pa.kind, pa.name, pa.dataset.count, pb.kind, pb.name, pb.dataset.count]).toEqual(['shards', 'tiny', 40, 'lmdb', 'tiny', 40]);
+      await pb.close();
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -118,7 +118,7 @@ export function mountDatasetsPanel(root: HTMLElement, api: Remote<IngestApi>): v
   });
   urlButton.addEventListener('click', () => {
     const url = urlInput.value.trim();
-    if (url !== '') void start((p) => api.importShardUrl(url, settings(), p));
+    if (url !== '') void start((p) => api.importShardUrl(new URL(url, location.href).href, settings(), p));
   });
   cancel.addEventListener('click', () => void api.cancel());
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { memoryByteSource } from '../byte_source.ts';
+import { blobByteSource, cachedByteSource, memoryByteSource } from '../byte_source.ts';
 import { openDtrbDataset } from '../dtrb.ts';
 import { LmdbCorruptError, LmdbFormatError, LmdbTruncatedError, UnsupportedLmdbError } from '../errors.ts';
 import { openFileByteSource } from '../node_source.ts';
@@ -56,6 +56,14 @@ describe('LmdbReader on the committed tiny LMDB (liblmdb-written)', () => {
     const from: string[] = [];
     for await (const [k] of reader.entries({ from: 'label-000000039' })) from.push(new TextDecoder().decode(k));
     expect(from).toEqual(['label-000000039', 'label-000000040', 'num-samples']);
+  });
+
+  it('reads the same through a Blob (File.slice) and a small block cache', async () => {
+    const bytes = await fixtureBytes('tiny.mdb');
+    const tiny = await fixtureJson<TinyFixture>('tiny.json');
+    const src = cachedByteSource(blobByteSource(new Blob([bytes as BlobPart])), { blockSize: 5000, maxBlocks: 3, readahead: 1 });
+    const ds = await openDtrbDataset(src, { cache: false });
+    for (let i = 1; i <= ds.count; i++) expect(sha256((await ds.sample(i)).image)).toBe(tiny.samples[i - 1]!.image_sha256);
   });
 
   it('names what it cannot read', async () => {
