@@ -84,3 +84,11 @@ test('a shard folder served over HTTP imports with its CRCs checked', async ({ p
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('an LMDB folder picked with the folder input imports its data.mdb, named after the folder', async ({ page }) => {
+  await page.goto('bench.html');
+  await expect(page.locator('body')).toHaveAttribute('data-ingest', 'idle');
+  await page.getByTestId('lmdb-folder').setInputFiles(path.join(SHARED, 'data', 'lmdb', 'svt_train_257'));
+  await expect(page.locator('body')).toHaveAttribute('data-ingest', 'done');
+  await expect(page.locator('[data-dataset="svt_train_257"]')).toHaveAttribute('data-samples', '257');
+});
