@@ -116,6 +116,7 @@ describe.each(['cpu', 'wasm'] as const)('ctcLoss on %s', (backend) => {
     const lengths = int1([2, 2]);
     const cases: [() => unknown, RegExp][] = [
       [() => ctcLoss(tf.zeros([2, 4]), labels, lengths), /logits \[B, T, C\].*got shape \[2, 4\]/],
+      [() => ctcLoss(tf.zeros([2, 0, 5]), labels, lengths), /B, T, C ≥ 1, got \[2, 0, 5\]/],
       [() => ctcLoss(x, tf.zeros([2, 2]), lengths), /labels \[B, Lmax\].*int32.*float32/],
       [() => ctcLoss(x, int2([[1, 2]]), lengths), /labels \[B, Lmax\] with B = 2/],
       [() => ctcLoss(x, labels, int1([2])), /labelLengths \[2\]/],

@@ -81,6 +81,9 @@ function checkValues(labels: Tensor, labelLengths: Tensor, inputLengths: Tensor,
 export function ctcLoss(logits: Tensor, labels: Tensor, labelLengths: Tensor, options: CtcLossOptions = {}): Tensor {
   const x = checkTensor(logits, 'logits', 3, 'float32', '[B, T, C]');
   const [B, T, C] = x.shape as [number, number, number];
+  if (B < 1 || T < 1 || C < 1) {
+    throw new InvalidArgumentError(`ctcLoss: expected logits [B, T, C] with B, T, C ≥ 1, got [${x.shape.join(', ')}]`);
+  }
   const lab = checkTensor(labels, 'labels', 2, 'int32', `[B, Lmax] with B = ${B}`);
   const len = checkTensor(labelLengths, 'labelLengths', 1, 'int32', `[B] with B = ${B}`);
   if (lab.shape[0] !== B) {

@@ -3,7 +3,9 @@ import { tf, type Tensor } from '../../runtime/tf.ts';
 import { initBackend } from '../../runtime/backend.ts';
 import { InvalidArgumentError } from '../../runtime/errors.ts';
 import { maxError, type FixtureTensor } from '../../ops/checks.ts';
-import { clipGradNorm, makeOptimizer, makeSchedule, type OptimizerKind, type Optimizer, type ScheduleSpec } from './index.ts';
+import { ctcLoss } from '../../ops/ctc_loss/ctc_loss.ts';
+import { registerAllKernels } from '../../ops/registry.ts';
+import { AdamW, Adadelta, clipGradNorm, cosineLr, makeOptimizer, makeSchedule, type OptimizerKind, type Optimizer, type ScheduleSpec } from './index.ts';
 import fixture from './fixtures/optim.json';
 
 type Case = (typeof fixture.optimizers)[number];
@@ -87,6 +89,40 @@ describe.each(['cpu', 'wasm'] as const)('optimizers on %s', (backend) => {
     opt.dispose();
     tf.dispose([...Object.values(grads), ...Object.values(vars)]);
     expect(tf.memory().numTensors).toBe(start);
+  });
+
+  it.each([
+    // Adadelta with ε 1e−8 starts with steps of ~√ε per unit gradient: it moves, slowly.
+    [
+      'AdamW + warm-up cosine + clip 5',
+      (p: Record<string, tf.Variable>) =>
+        new AdamW(p, { lr: cosineLr({ base: 0.05, totalSteps: 40, warmupSteps: 3 }), clipNorm: 5, lrScale: { b: 0.5 } }),
+      0.6,
+    ],
+    ['Adadelta lr 1 + clip 5 ([CL])', (p: Record<string, tf.Variable>) => new Adadelta(p, { lr: 1, rho: 0.95, eps: 1e-8, clipNorm: 5 }), 0.99],
+  ] as const)('%s trains a linear CTC model through minimize(): the loss decreases, no leaks', async (_, make, factor) => {
+    registerAllKernels();
+    const [B, T, F, C] = [4, 8, 5, 4];
+    const feats = tf.randomNormal([B, T, F], 0, 1, 'float32', 21);
+    const labels = tf.tensor2d([[1, 2, 0], [3, 3, 0], [2, 1, 3], [1, 0, 0]], undefined, 'int32');
+    const lengths = tf.tensor1d([2, 2, 3, 1], 'int32');
+    const params = {
+      w: tf.tidy(() => tf.variable(tf.randomNormal([F, C], 0, 0.1, 'float32', 22))),
+      b: tf.tidy(() => tf.variable(tf.zeros([C]))),
+    };
+    const opt = make(params);
+    const lossFn = (): tf.Scalar =>
+      ctcLoss(feats.reshape([B * T, F]).matMul(params.w).add(params.b).reshape([B, T, C]), labels, lengths) as tf.Scalar;
+    const first = opt.minimize(lossFn);
+    const firstValue = (await first.data())[0]!;
+    first.dispose();
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 39; i++) opt.minimize(lossFn).dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    const last = tf.tidy(lossFn);
+    expect((await last.data())[0]!).toBeLessThan(factor * firstValue);
+    opt.dispose();
+    tf.dispose([last, feats, labels, lengths, params.w, params.b]);
   });
 
   it('clipGradNorm matches clip_grad_norm_', async () => {

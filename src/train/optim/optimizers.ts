@@ -138,6 +138,25 @@ export abstract class Optimizer {
     return totalNorm;
   }
 
+  /**
+   * Computes the gradients of `loss` w.r.t. the parameters (tf.variableGrads) and takes one step.
+   * Returns the loss value (the caller disposes it); the gradients are freed here.
+   */
+  minimize(loss: () => tf.Scalar): tf.Scalar {
+    const { value, grads } = tf.variableGrads(loss, Object.values(this.params));
+    try {
+      const byName: Record<string, Tensor> = {};
+      for (const [name, v] of Object.entries(this.params)) {
+        const g = grads[v.name];
+        if (g !== undefined) byName[name] = g;
+      }
+      this.step(byName)?.dispose();
+    } finally {
+      tf.dispose(Object.values(grads));
+    }
+    return value;
+  }
+
   /** Updates one parameter in place (`assign`), inside a tidy scope; `k` is its 1-based update count. */
   protected abstract update(name: string, p: tf.Variable, g: Tensor, lr: number, k: number): void;
 
