@@ -4,9 +4,10 @@
  */
 import { tf, type GradConfig, type KernelConfig } from '../runtime/tf.ts';
 import { hardSwishGrad, hardSwishKernels } from './hard_swish/kernels.ts';
+import { ctcLossGrad, ctcLossKernels } from './ctc_loss/kernels.ts';
 
-export const KERNELS: readonly KernelConfig[] = [...hardSwishKernels];
-export const GRADIENTS: readonly GradConfig[] = [hardSwishGrad];
+export const KERNELS: readonly KernelConfig[] = [...hardSwishKernels, ...ctcLossKernels];
+export const GRADIENTS: readonly GradConfig[] = [hardSwishGrad, ctcLossGrad];
 
 let registered = false;
 

@@ -211,6 +211,11 @@ export async function exercise(src: ByteSource, opts: { full: boolean; tour?: nu
       void _;
       if (++n >= tour) break;
     }
+    n = 0;
+    for await (const _ of reader.entries({ from: 'label-000000002' })) {
+      void _;
+      if (++n >= 8) break;
+    }
     const ds = await openDtrbDataset(src, { cache: false, maxValueBytes: 64 * 1024 * 1024 });
     if (opts.full) {
       for await (const s of ds.samples()) void s;
