@@ -11,8 +11,13 @@ import { DEFAULT_SAMPLES_PER_SHARD } from '../src/data/sharded.ts';
 export const CONVERT_USAGE = 'webstr convert <lmdb dir|data.mdb> --out <shard dir> [--samples-per-shard N] [--limit N] [--name NAME] [--json]';
 
 export async function resolveDataMdb(p: string): Promise<string> {
-  const s = await stat(p);
-  return s.isDirectory() ? path.join(p, 'data.mdb') : p;
+  const exists = (f: string) => stat(f).then((s) => s, () => undefined);
+  const s = await exists(p);
+  if (s === undefined) throw new InvalidArgumentError(`no such file or folder: ${p}`);
+  if (!s.isDirectory()) return p;
+  const file = path.join(p, 'data.mdb');
+  if ((await exists(file)) === undefined) throw new InvalidArgumentError(`${p} holds no data.mdb (expected an LMDB folder)`);
+  return file;
 }
 
 export async function convert(args: string[]): Promise<number> {
