@@ -5,6 +5,8 @@ import { batches, keepLabel, normalizeLabel, selectPositions } from './batches.t
 import { memoryByteSource } from './byte_source.ts';
 import { openDtrbDataset } from './dtrb.ts';
 import { openFileByteSource } from './node_source.ts';
+import { emptyStats } from './shard.ts';
+import { type BuiltShard, ShardedDataset, buildShards } from './sharded.ts';
 import { fixtureBytes, fixtureJson, hasSharedData, lmdbDir } from './testing.ts';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -54,6 +56,12 @@ describe('batches', () => {
     expect(await selectPositions(ds, { limit: 3 })).toEqual(kept.slice(0, 3));
     expect(await selectPositions(ds, { subset: { start: 10, end: 12 }, filter: { filteringOff: true } })).toEqual([10, 11, 12]);
     expect(await selectPositions(ds, { subset: [5, 3], filter: { filteringOff: true } })).toEqual([5, 3]);
+    // The same over shards (labels read from the shard, not the image).
+    const built: BuiltShard[] = [];
+    for await (const sh of buildShards(ds, { samplesPerShard: 16 })) built.push(sh);
+    const manifest = { format: 'webstr-shards', version: 1, name: 'tiny', source: { kind: 'lmdb', name: 'tiny', bytes: 0 }, sampleCount: 40, samplesPerShard: 16, shards: built.map((b) => b.info), stats: emptyStats(), createdAt: '' } as const;
+    const sharded = new ShardedDataset(manifest, (i) => Promise.resolve(built[i]!.bytes));
+    expect(await selectPositions(sharded, { shuffle: { seed: 9 } })).toEqual(await selectPositions(ds, { shuffle: { seed: 9 } }));
     let n = 0;
     for await (const b of batches(ds, { batchSize: 16, dropLast: true, filter: { filteringOff: true }, preprocess: () => Promise.resolve(0) })) n += b.inputs.length;
     expect(n).toBe(32);
