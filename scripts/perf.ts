@@ -5,6 +5,8 @@
  *   ingest [--dataset ic15_2077]... [--spp 1000] [--repeat 3] [--json]
  *       LMDB → IndexedDB through the bench page's dataset panel (ingest worker, File.slice reads, one
  *       transaction per shard): MB/s of the LMDB file and of the sample payload, samples/s.
+ *   reader [--dataset iiit5k_3000]... [--repeat 3] [--json]
+ *       The LMDB reader alone in Node: sample(i) in index order and an ordered walk, MB/s of the file.
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -83,7 +85,36 @@ async function ingest(args: string[]): Promise<number> {
   return 0;
 }
 
-const BENCHMARKS: Record<string, (args: string[]) => Promise<number>> = { ingest };
+/** LMDB reader throughput in Node (file handle + block cache): samples in index order, then a full ordered walk. */
+async function reader(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { dataset: { type: 'string', multiple: true }, repeat: { type: 'string', default: '3' }, json: { type: 'boolean', default: false } } });
+  const { openFileByteSource } = await import('../src/data/node_source.ts');
+  const { openDtrbDataset } = await import('../src/data/dtrb.ts');
+  const datasets = values.dataset ?? ['iiit5k_3000', 'svt_647', 'ic15_2077', 'ic15_train_4468'];
+  const rows = [];
+  for (const name of datasets) {
+    for (let r = 0; r < Number(values.repeat); r++) {
+      const src = await openFileByteSource(path.join(SHARED, 'data', 'lmdb', name, 'data.mdb'));
+      const ds = await openDtrbDataset(src);
+      let t0 = performance.now();
+      let bytes = 0;
+      for await (const s of ds.samples()) bytes += s.image.length;
+      const samplesS = (performance.now() - t0) / 1000;
+      t0 = performance.now();
+      let entries = 0;
+      for await (const [, v] of ds.reader.entries()) entries += v.length >= 0 ? 1 : 0;
+      const walkS = (performance.now() - t0) / 1000;
+      await src.close();
+      const row = { dataset: name, samples: ds.count, fileMB: src.size / 1e6, samplesMBps: src.size / 1e6 / samplesS, samplesPerSecond: ds.count / samplesS, walkMBps: src.size / 1e6 / walkS, entries };
+      rows.push(row);
+      if (!values.json) console.log(`${name} run ${r + 1}: sample(i) ×${row.samples}: ${row.samplesMBps.toFixed(0)} MB/s, ${row.samplesPerSecond.toFixed(0)} samples/s; ordered walk of ${entries} entries: ${row.walkMBps.toFixed(0)} MB/s`);
+    }
+  }
+  if (values.json) console.log(JSON.stringify({ benchmark: 'reader', runtime: `node ${process.version}`, rows }));
+  return 0;
+}
+
+const BENCHMARKS: Record<string, (args: string[]) => Promise<number>> = { ingest, reader };
 
 const [name, ...rest] = process.argv.slice(2);
 const bench = name === undefined ? undefined : BENCHMARKS[name];
