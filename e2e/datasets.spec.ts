@@ -92,3 +92,18 @@ test('an LMDB folder picked with the folder input imports its data.mdb, named af
   await expect(page.locator('body')).toHaveAttribute('data-ingest', 'done');
   await expect(page.locator('[data-dataset="svt_train_257"]')).toHaveAttribute('data-samples', '257');
 });
+
+test('cancel stops an import, keeps it resumable, and Discard removes it', async ({ page }) => {
+  await page.goto('bench.html?spp=100&throttleMs=150');
+  await expect(page.locator('body')).toHaveAttribute('data-ingest', 'idle');
+  await page.getByTestId('dataset-name').fill('ic15_2077');
+  await page.getByTestId('lmdb-file').setInputFiles(IC15);
+  await expect.poll(async () => Number(await page.getByTestId('ingest-status').getAttribute('data-shards'))).toBeGreaterThanOrEqual(2);
+  await page.getByTestId('ingest-cancel').click();
+  await expect(page.locator('body')).toHaveAttribute('data-ingest', 'cancelled');
+  await expect(page.getByTestId('ingest-status').getByTestId('error')).toHaveAttribute('data-error-name', 'ImportCancelledError');
+  await expect(page.locator('body')).toHaveAttribute('data-datasets', '0');
+  await expect(page.locator('[data-pending="ic15_2077"]')).toHaveCount(1);
+  await page.locator('[data-pending="ic15_2077"]').getByRole('button', { name: 'Discard' }).click();
+  await expect(page.locator('[data-pending]')).toHaveCount(0);
+});
