@@ -107,3 +107,20 @@ test('cancel stops an import, keeps it resumable, and Discard removes it', async
   await page.locator('[data-pending="ic15_2077"]').getByRole('button', { name: 'Discard' }).click();
   await expect(page.locator('[data-pending]')).toHaveCount(0);
 });
+
+test('a data.mdb dropped on the drop zone imports', async ({ page }) => {
+  const { readFile } = await import('node:fs/promises');
+  const b64 = (await readFile(path.join(SHARED, 'data', 'lmdb', 'svt_train_257', 'data.mdb'))).toString('base64');
+  await page.goto('bench.html');
+  await expect(page.locator('body')).toHaveAttribute('data-ingest', 'idle');
+  await page.getByTestId('dataset-name').fill('svt_train_257');
+  const dt = await page.evaluateHandle((data) => {
+    const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+    const t = new DataTransfer();
+    t.items.add(new File([bytes], 'data.mdb'));
+    return t;
+  }, b64);
+  await page.getByTestId('dropzone').dispatchEvent('drop', { dataTransfer: dt });
+  await expect(page.locator('body')).toHaveAttribute('data-ingest', 'done');
+  await expect(page.locator('[data-dataset="svt_train_257"]')).toHaveAttribute('data-samples', '257');
+});
