@@ -105,7 +105,7 @@ async function reader(args: string[]): Promise<number> {
       for await (const [, v] of ds.reader.entries()) entries += v.length >= 0 ? 1 : 0;
       const walkS = (performance.now() - t0) / 1000;
       await src.close();
-      const row = { dataset: name, samples: ds.count, fileMB: src.size / 1e6, samplesMBps: src.size / 1e6 / samplesS, samplesPerSecond: ds.count / samplesS, walkMBps: src.size / 1e6 / walkS, entries };
+      const row = { dataset: name, samples: ds.count, fileMB: src.size / 1e6, imageMB: bytes / 1e6, samplesMBps: src.size / 1e6 / samplesS, samplesPerSecond: ds.count / samplesS, walkMBps: src.size / 1e6 / walkS, entries };
       rows.push(row);
       if (!values.json) console.log(`${name} run ${r + 1}: sample(i) ×${row.samples}: ${row.samplesMBps.toFixed(0)} MB/s, ${row.samplesPerSecond.toFixed(0)} samples/s; ordered walk of ${entries} entries: ${row.walkMBps.toFixed(0)} MB/s`);
     }
