@@ -6,6 +6,8 @@
 import { tf, type Tensor } from '../runtime/tf.ts';
 import { hardSwish } from './hard_swish/hard_swish.ts';
 import hardSwishFixture from './hard_swish/fixtures/hard_swish.json';
+import { gridSample, type Padding } from './grid_sample/grid_sample.ts';
+import gridSampleFixture from './grid_sample/fixtures/grid_sample.json';
 
 export interface FixtureTensor {
   shape: number[];
@@ -91,9 +93,40 @@ function hardSwishChecks(): OpCheck[] {
   ]);
 }
 
+function gridSampleChecks(): OpCheck[] {
+  return gridSampleFixture.cases.flatMap((c): OpCheck[] => {
+    const opts = { alignCorners: c.alignCorners, padding: c.padding as Padding };
+    // d/d(image, grid) of Σ gridSample(image, grid)·dy.
+    const grads = tf.grads((image: Tensor, grid: Tensor) => gridSample(image, grid, opts).mul(fixtureTensor(c.dy)).sum());
+    return [
+      {
+        op: 'gridSample',
+        direction: 'forward',
+        name: c.name,
+        tolerance: 1e-5,
+        run: () => errorOf(() => gridSample(fixtureTensor(c.image), fixtureTensor(c.grid), opts), c.y),
+      },
+      {
+        op: 'gridSample',
+        direction: 'backward',
+        name: `${c.name} dimage`,
+        tolerance: 1e-4,
+        run: () => errorOf(() => grads([fixtureTensor(c.image), fixtureTensor(c.grid)])[0]!, c.dimage),
+      },
+      {
+        op: 'gridSample',
+        direction: 'backward',
+        name: `${c.name} dgrid`,
+        tolerance: 1e-4,
+        run: () => errorOf(() => grads([fixtureTensor(c.image), fixtureTensor(c.grid)])[1]!, c.dgrid),
+      },
+    ];
+  });
+}
+
 /** Every op check, in a stable order. New ops append their checks here. */
 export function allOpChecks(): OpCheck[] {
-  return [...hardSwishChecks()];
+  return [...hardSwishChecks(), ...gridSampleChecks()];
 }
 
 /** Runs checks on the active backend; `filter` selects by op name. Leaks no tensors. */

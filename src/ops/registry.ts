@@ -4,9 +4,10 @@
  */
 import { tf, type GradConfig, type KernelConfig } from '../runtime/tf.ts';
 import { hardSwishGrad, hardSwishKernels } from './hard_swish/kernels.ts';
+import { gridSampleGrad, gridSampleKernels } from './grid_sample/kernels.ts';
 
-export const KERNELS: readonly KernelConfig[] = [...hardSwishKernels];
-export const GRADIENTS: readonly GradConfig[] = [hardSwishGrad];
+export const KERNELS: readonly KernelConfig[] = [...hardSwishKernels, ...gridSampleKernels];
+export const GRADIENTS: readonly GradConfig[] = [hardSwishGrad, gridSampleGrad];
 
 let registered = false;
 

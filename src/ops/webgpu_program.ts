@@ -26,20 +26,31 @@ export interface FlatProgramSpec {
   outputShape: number[];
   uniforms?: UniformSpec[];
   workgroupSize?: number;
+  /**
+   * Invocations to launch when they are not one per output element (a kernel that owns several
+   * outputs, e.g. a row); the body then bounds itself by its own uniform. Default: the output size.
+   */
+  dispatchSize?: number;
+  /** WGSL prepended to `source` (shared helpers, compile-time constants); part of the program text. */
+  prelude?: string;
 }
+
+const UNIFORM_DTYPE = { f32: 'float32', i32: 'int32', u32: 'uint32' } as const;
 
 export function flatProgram(spec: FlatProgramSpec): WebGPUProgram {
   const workgroupSize: [number, number, number] = [spec.workgroupSize ?? 64, 1, 1];
   const dispatchLayout = webgpu_util.flatDispatchLayout(spec.outputShape);
+  const dispatchShape = spec.dispatchSize === undefined ? spec.outputShape : [spec.dispatchSize];
+  const source = spec.prelude === undefined ? spec.source : `${spec.prelude}\n${spec.source}`;
   const program: WebGPUProgram = {
     shaderKey: spec.shaderKey,
     variableNames: spec.variableNames,
     outputShape: spec.outputShape,
     workgroupSize,
     dispatchLayout,
-    dispatch: webgpu_util.computeDispatch(dispatchLayout, spec.outputShape, workgroupSize),
+    dispatch: webgpu_util.computeDispatch(webgpu_util.flatDispatchLayout(dispatchShape), dispatchShape, workgroupSize),
     size: true,
-    getUserCode: () => spec.source,
+    getUserCode: () => source,
   };
   if (spec.uniforms !== undefined && spec.uniforms.length > 0) {
     program.uniforms = spec.uniforms.map((u) => `${u.name} : ${u.type},`).join(' ');
@@ -57,6 +68,7 @@ export function runFlatProgram(
 ): TensorInfo {
   assertDeviceAlive();
   const program = flatProgram(spec);
-  const uniforms = (spec.uniforms ?? []).map((u, i) => ({ type: u.type, data: [uniformValues[i] ?? 0] }));
+  // tfjs packs uniform data by its own dtype names; any other name is written as float32 bits.
+  const uniforms = (spec.uniforms ?? []).map((u, i) => ({ type: UNIFORM_DTYPE[u.type], data: [uniformValues[i] ?? 0] }));
   return backend.runWebGPUProgram(program, inputs, dtype, uniforms);
 }
