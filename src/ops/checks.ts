@@ -8,6 +8,8 @@ import { hardSwish } from './hard_swish/hard_swish.ts';
 import hardSwishFixture from './hard_swish/fixtures/hard_swish.json';
 import { gridSample, type Padding } from './grid_sample/grid_sample.ts';
 import gridSampleFixture from './grid_sample/fixtures/grid_sample.json';
+import { tpsGrid } from './tps/tps.ts';
+import tpsFixture from './tps/fixtures/tps.json';
 
 export interface FixtureTensor {
   shape: number[];
@@ -124,9 +126,38 @@ function gridSampleChecks(): OpCheck[] {
   });
 }
 
+function tpsChecks(): OpCheck[] {
+  return tpsFixture.cases.flatMap((c): OpCheck[] => {
+    const checks: OpCheck[] = [
+      {
+        op: 'tpsGrid',
+        direction: 'forward',
+        name: c.name,
+        tolerance: 1e-5,
+        run: () => errorOf(() => tpsGrid(fixtureTensor(c.fiducials), c.height, c.width), c.grid),
+      },
+    ];
+    const { dy, dfiducials } = c;
+    if (dy !== undefined && dfiducials !== undefined) {
+      checks.push({
+        op: 'tpsGrid',
+        direction: 'backward',
+        name: c.name,
+        tolerance: 1e-4,
+        run: () =>
+          errorOf(
+            () => tf.grad((f: Tensor) => tpsGrid(f, c.height, c.width).mul(fixtureTensor(dy)).sum())(fixtureTensor(c.fiducials)),
+            dfiducials,
+          ),
+      });
+    }
+    return checks;
+  });
+}
+
 /** Every op check, in a stable order. New ops append their checks here. */
 export function allOpChecks(): OpCheck[] {
-  return [...hardSwishChecks(), ...gridSampleChecks()];
+  return [...hardSwishChecks(), ...gridSampleChecks(), ...tpsChecks()];
 }
 
 /** Runs checks on the active backend; `filter` selects by op name. Leaks no tensors. */
