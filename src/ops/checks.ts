@@ -10,6 +10,8 @@ import { gridSample, type Padding } from './grid_sample/grid_sample.ts';
 import gridSampleFixture from './grid_sample/fixtures/grid_sample.json';
 import { tpsGrid } from './tps/tps.ts';
 import tpsFixture from './tps/fixtures/tps.json';
+import { spinColor } from './spin_color/spin_color.ts';
+import spinColorFixture from './spin_color/fixtures/spin_color.json';
 
 export interface FixtureTensor {
   shape: number[];
@@ -155,9 +157,39 @@ function tpsChecks(): OpCheck[] {
   });
 }
 
+function spinColorChecks(): OpCheck[] {
+  return spinColorFixture.cases.flatMap((c): OpCheck[] => {
+    const f = (x: Tensor, weights: Tensor, offsets: Tensor, gate: Tensor): Tensor =>
+      spinColor(x, weights, { offsets, gate, K: c.K });
+    const inputs = (): Tensor[] => [c.x, c.weights, c.offsets, c.gate].map(fixtureTensor);
+    // d/d(x, weights, offsets, gate) of Σ spinColor(…)·dy.
+    const grads = tf.grads((x: Tensor, w: Tensor, o: Tensor, g: Tensor) => f(x, w, o, g).mul(fixtureTensor(c.dy)).sum());
+    const backward = (i: number, name: string, expected: FixtureTensor): OpCheck => ({
+      op: 'spinColor',
+      direction: 'backward',
+      name: `${c.name} ${name}`,
+      tolerance: 1e-4,
+      run: () => errorOf(() => grads(inputs())[i]!, expected),
+    });
+    return [
+      {
+        op: 'spinColor',
+        direction: 'forward',
+        name: c.name,
+        tolerance: 1e-5,
+        run: () => errorOf(() => f(...(inputs() as [Tensor, Tensor, Tensor, Tensor])), c.y),
+      },
+      backward(0, 'dx', c.dx),
+      backward(1, 'dweights', c.dweights),
+      backward(2, 'doffsets', c.doffsets),
+      backward(3, 'dgate', c.dgate),
+    ];
+  });
+}
+
 /** Every op check, in a stable order. New ops append their checks here. */
 export function allOpChecks(): OpCheck[] {
-  return [...hardSwishChecks(), ...gridSampleChecks(), ...tpsChecks()];
+  return [...hardSwishChecks(), ...gridSampleChecks(), ...tpsChecks(), ...spinColorChecks()];
 }
 
 /** Runs checks on the active backend; `filter` selects by op name. Leaks no tensors. */
