@@ -9,28 +9,8 @@
  * to check the WGSL kernels on SwiftShader; the script sets these itself when it finds Chromium's copy.
  * Usage: verify_ops.ts [--backend cpu,wasm,webgpu] [--op gridSample]
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-
-const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
-
-/**
- * Dawn finds Vulkan through the dynamic loader, which reads LD_LIBRARY_PATH at process start: when no
- * Vulkan ICD is configured and Chromium's SwiftShader is here, run this script again in a child with
- * both set. Returns the child's exit code, or null to carry on in this process.
- */
-export function rerunWithSwiftShader(): number | null {
-  if (process.env['VK_ICD_FILENAMES'] !== undefined || !existsSync(SWIFTSHADER_ICD)) return null;
-  const ld = process.env['LD_LIBRARY_PATH'];
-  const env = {
-    ...process.env,
-    VK_ICD_FILENAMES: SWIFTSHADER_ICD,
-    LD_LIBRARY_PATH: ld === undefined || ld === '' ? '/usr/lib/chromium' : `${ld}:/usr/lib/chromium`,
-  };
-  const r = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { env, stdio: 'inherit' });
-  return r.status ?? 1;
-}
+import { rerunWithSwiftShader } from './swiftshader.ts';
 
 interface Row {
   op: string;

@@ -7,10 +7,10 @@ fn main(index : i32) {
   if (index < uniforms.size) {
     let P = uniforms.xShape.y * uniforms.xShape.z * uniforms.xShape.w;
     let b = index / P;
-    let i = clamp(spinBlend(x[index], offsets[index], gate[b]), 0.0, 1.0);
+    let li = spinLog2(clamp(spinBlend(x[index], offsets[index], gate[b]), 0.0, 1.0));
     var s = 0.0;
     for (var k = 0; k < NB; k++) {
-      s = s + weights[b * NB + k] * spinPow(i, BETAS[k]);
+      s = s + weights[b * NB + k] * spinPow(li, BETAS[k]);
     }
     setOutputAtIndex(index, s);
   }

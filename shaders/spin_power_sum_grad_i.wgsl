@@ -13,9 +13,10 @@ fn main(index : i32) {
       setOutputAtIndex(index, 0.0);
       return;
     }
+    let li = spinLog2(v);
     var d = 0.0;
     for (var k = 0; k < NB; k++) {
-      d = d + weights[b * NB + k] * spinPowGrad(v, BETAS[k]);
+      d = d + weights[b * NB + k] * spinPowGrad(li, BETAS[k]);
     }
     setOutputAtIndex(index, dy[index] * d);
   }

@@ -12,8 +12,8 @@ fn main(index : i32) {
     let lam = gate[b];
     var acc = 0.0;
     for (var p = b * P; p < (b + 1) * P; p++) {
-      let i = clamp(spinBlend(x[p], offsets[p], lam), 0.0, 1.0);
-      acc = acc + dy[p] * spinPow(i, beta);
+      let li = spinLog2(clamp(spinBlend(x[p], offsets[p], lam), 0.0, 1.0));
+      acc = acc + dy[p] * spinPow(li, beta);
     }
     setOutputAtIndex(index, acc);
   }
