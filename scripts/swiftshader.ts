@@ -8,16 +8,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { vulkanLoaderPresent } from '../cli/node_gpu.ts';
 
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
 export function rerunWithSwiftShader(): number | null {
   if (process.env['VK_ICD_FILENAMES'] !== undefined || process.env['WEBSTR_NO_SWIFTSHADER'] !== undefined) return null;
   if (!existsSync(SWIFTSHADER_ICD)) return null;
-  const systemVulkan = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib'].some((d) =>
-    existsSync(`${d}/libvulkan.so.1`),
-  );
-  if (systemVulkan) return null;
+  if (vulkanLoaderPresent()) return null;
   const ld = process.env['LD_LIBRARY_PATH'];
   const env = {
     ...process.env,
