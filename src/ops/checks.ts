@@ -7,6 +7,7 @@ import { tf, type Tensor } from '../runtime/tf.ts';
 import { hardSwish } from './hard_swish/hard_swish.ts';
 import hardSwishFixture from './hard_swish/fixtures/hard_swish.json';
 import { gridSample, type Padding } from './grid_sample/grid_sample.ts';
+import { gridSampleForward, gridSampleGradGrid, gridSampleGradImage, type Dims } from './grid_sample/reference.ts';
 import gridSampleFixture from './grid_sample/fixtures/grid_sample.json';
 import { tpsGrid } from './tps/tps.ts';
 import tpsFixture from './tps/fixtures/tps.json';
@@ -128,6 +129,48 @@ function gridSampleChecks(): OpCheck[] {
   });
 }
 
+/**
+ * Non-finite grids (NaN, ±Inf, ±1e30) in every mode: the op on the active backend against the TypeScript
+ * reference's defined behaviour (NaN samples 0 with zero gradient; ±Inf and huge values land outside the
+ * image or on its edge). PyTorch has no defined answer here, so these check that every backend agrees
+ * with the contract, and that nothing crashes or produces garbage.
+ */
+function gridSampleNonFiniteChecks(): OpCheck[] {
+  const d: Dims = { B: 1, H: 3, W: 4, C: 2, Ho: 2, Wo: 6 };
+  const image = Float32Array.from({ length: 24 }, (_, i) => Math.sin(i * 1.7) * 2);
+  const bad = [NaN, Infinity, -Infinity, 1e30, -1e30, 0.3];
+  const grid = Float32Array.from([...bad.flatMap((v) => [v, 0.1]), ...bad.flatMap((v) => [-0.2, v])]);
+  const dy = Float32Array.from({ length: 24 }, (_, i) => Math.cos(i * 0.9));
+  const t = (data: Float32Array, shape: number[]): FixtureTensor => ({ shape, data: Array.from(data) });
+  const imageShape = [d.B, d.H, d.W, d.C];
+  const gridShape = [d.B, d.Ho, d.Wo, 2];
+  return (['zeros', 'border'] as const).flatMap((padding) =>
+    [true, false].flatMap((alignCorners): OpCheck[] => {
+      const attrs = { alignCorners, padding };
+      const name = `nonfinite_${alignCorners ? 'ac' : 'noac'}_${padding}`;
+      const y = new Float32Array(24);
+      gridSampleForward(image, grid, d, attrs, y);
+      const dImage = new Float32Array(24);
+      gridSampleGradImage(dy, grid, d, attrs, dImage);
+      const dGrid = new Float32Array(24);
+      gridSampleGradGrid(dy, image, grid, d, attrs, dGrid);
+      const grads = tf.grads((im: Tensor, g: Tensor) => gridSample(im, g, attrs).mul(tf.tensor(dy, [1, 2, 6, 2])).sum());
+      const inputs = (): Tensor[] => [tf.tensor(image, imageShape), tf.tensor(grid, gridShape)];
+      return [
+        {
+          op: 'gridSample',
+          direction: 'forward',
+          name,
+          tolerance: 1e-5,
+          run: () => errorOf(() => gridSample(inputs()[0]!, inputs()[1]!, attrs), t(y, [1, 2, 6, 2])),
+        },
+        { op: 'gridSample', direction: 'backward', name: `${name} dimage`, tolerance: 1e-4, run: () => errorOf(() => grads(inputs())[0]!, t(dImage, imageShape)) },
+        { op: 'gridSample', direction: 'backward', name: `${name} dgrid`, tolerance: 1e-4, run: () => errorOf(() => grads(inputs())[1]!, t(dGrid, gridShape)) },
+      ];
+    }),
+  );
+}
+
 function tpsChecks(): OpCheck[] {
   return tpsFixture.cases.flatMap((c): OpCheck[] => {
     const checks: OpCheck[] = [
@@ -189,7 +232,7 @@ function spinColorChecks(): OpCheck[] {
 
 /** Every op check, in a stable order. New ops append their checks here. */
 export function allOpChecks(): OpCheck[] {
-  return [...hardSwishChecks(), ...gridSampleChecks(), ...tpsChecks(), ...spinColorChecks()];
+  return [...hardSwishChecks(), ...gridSampleChecks(), ...gridSampleNonFiniteChecks(), ...tpsChecks(), ...spinColorChecks()];
 }
 
 /** Runs checks on the active backend; `filter` selects by op name. Leaks no tensors. */
