@@ -2,7 +2,7 @@
  * `npm run perf -- ops`: ms per call of the custom ops at a training-sized batch: batch 64, 1×32×100
  * (the RARE/SPIN input), on every backend that starts here, in one run. Forward is the op alone;
  * fwd+bwd is `tf.grads` of Σ op·dy with respect to every differentiable input (what a training step
- * pays). Each call reads its outputs back, so GPU work is included. Ratios are against wasm.
+ * pays); backward (derived) is the difference of the two. Each call reads its outputs back, so GPU work is included. Ratios are against wasm.
  */
 import { tf, type Tensor } from '../../src/runtime/tf.ts';
 import { initBackend, type BackendName } from '../../src/runtime/backend.ts';
@@ -88,6 +88,18 @@ export async function opsSuite(ctx: PerfContext): Promise<number> {
       calls.set(`${key}|${name}`, t.calls);
     }
     dispose();
+  }
+  // backward alone = fwd+bwd − forward (tf.grads re-runs the forward pass).
+  for (const op of ['gridSample', 'spinColor']) {
+    for (const name of measured) {
+      const fwd = results.get(`${op}|forward|${name}`);
+      const both = results.get(`${op}|fwd+bwd|${name}`);
+      if (fwd === undefined || both === undefined) continue;
+      results.set(`${op}|backward (derived)|${name}`, Math.max(0, both - fwd));
+      calls.set(`${op}|backward (derived)|${name}`, calls.get(`${op}|fwd+bwd|${name}`) ?? 0);
+    }
+    const at = order.indexOf(`${op}|fwd+bwd`);
+    if (at >= 0) order.splice(at + 1, 0, `${op}|backward (derived)`);
   }
   const rows: string[][] = [];
   for (const key of order) {
