@@ -1,0 +1,130 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { CheckpointFormatError, UnsupportedCheckpointError } from '../../runtime/errors.ts';
+import { bytesSource, type ByteSource } from './byte_source.ts';
+import { readStateDict, type PthTensor } from './index.ts';
+import expected from './fixtures/expected.json';
+
+// Fixtures: scripts/fixtures/pth.py with PyTorch 1.13. Values are compared exactly (float dtypes as torch's
+// own `.to(torch.float32)`), including -0, ±inf and NaN.
+
+interface ExpectedTensor {
+  dtype: string;
+  shape: number[];
+  data: (number | string)[];
+}
+interface ExpectedDict {
+  keys: string[];
+  stripped: string[];
+  tensors: Record<string, ExpectedTensor>;
+}
+const stateDicts = expected.stateDicts as Record<string, ExpectedDict>;
+const checkpoints = expected.checkpoints as Record<string, string>;
+
+function fixture(name: string): Uint8Array {
+  return new Uint8Array(readFileSync(new URL(`./fixtures/${name}`, import.meta.url)));
+}
+
+function expectTensor(key: string, got: PthTensor | undefined, want: ExpectedTensor): void {
+  expect(got, key).toBeDefined();
+  expect(got!.dtype, key).toBe(want.dtype);
+  expect(got!.shape, key).toEqual(want.shape);
+  expect(got!.data.length, key).toBe(want.data.length);
+  const data = got!.data;
+  if (want.dtype === 'int64') {
+    expect(data).toBeInstanceOf(BigInt64Array);
+    expect(Array.from(data as BigInt64Array, String), key).toEqual(want.data);
+    return;
+  }
+  const ctor = { float32: Float32Array, float64: Float32Array, float16: Float32Array, bfloat16: Float32Array, int32: Int32Array, int16: Int16Array, int8: Int8Array, uint8: Uint8Array, bool: Uint8Array }[want.dtype];
+  expect(data, key).toBeInstanceOf(ctor!);
+  want.data.forEach((w, i) => {
+    const g = (data as Float32Array)[i]!;
+    const wn = w === 'nan' ? NaN : w === 'inf' ? Infinity : w === '-inf' ? -Infinity : (w as number);
+    if (!Object.is(g, wn)) expect.fail(`${key}[${i}]: got ${g}, want ${String(w)}`);
+  });
+}
+
+describe('readStateDict on torch-saved checkpoints', () => {
+  it.each(Object.entries(checkpoints))('%s reads as torch loads it', async (file, which) => {
+    const want = stateDicts[which]!;
+    const sd = await readStateDict(fixture(file));
+    expect([...sd.keys()]).toEqual(want.stripped);
+    want.keys.forEach((k, i) => expectTensor(k, sd.get(want.stripped[i]!), want.tensors[k]!));
+  });
+
+  it('keeps the module. prefix when asked', async () => {
+    const sd = await readStateDict(fixture('dtrb_zip.pth'), { stripModulePrefix: false });
+    expect([...sd.keys()]).toEqual(stateDicts.dtrb!.keys);
+    expect([...sd.keys()].every((k) => k.startsWith('module.'))).toBe(true);
+  });
+
+  it('finds DTRB names, with BatchNorm statistics and the LSTM directions', async () => {
+    const sd = await readStateDict(fixture('dtrb_legacy.pth'));
+    expect(sd.get('FeatureExtraction.ConvNet.1.num_batches_tracked')).toEqual({ dtype: 'int64', shape: [], data: new BigInt64Array([1234n]) });
+    expect(sd.get('SequenceModeling.0.rnn.weight_ih_l0_reverse')!.shape).toEqual([12, 4]);
+    expect(sd.get('Prediction.weight')!.shape).toEqual([5, 4]);
+  });
+
+  it('picks a nested entry by key, and names the keys when none holds a state_dict', async () => {
+    const sd = await readStateDict(fixture('dtrb_proto4_nested.pth'), { key: 'state_dict' });
+    expect(sd.size).toBe(19);
+    await expect(readStateDict(fixture('dtrb_proto4_nested.pth'), { key: 'epoch' })).rejects.toThrow(/entry 'epoch' is a number/);
+    await expect(readStateDict(fixture('dtrb_legacy_model_key.pth'), { key: 'nope' })).rejects.toBeInstanceOf(CheckpointFormatError);
+  });
+
+  it('materialises views: transposes, strides, offsets, stride-0 expands, shared storages', async () => {
+    const sd = await readStateDict(fixture('views_zip.pth'));
+    const base = Array.from({ length: 12 }, (_, i) => Math.fround(i / 7));
+    expect(Array.from(sd.get('offset')!.data as Float32Array)).toEqual(base.slice(5, 9));
+    expect(Array.from(sd.get('transposed')!.data as Float32Array)).toEqual([0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11].map((i) => base[i]));
+    expect(Array.from(sd.get('expanded')!.data as Float32Array)).toEqual([1, 2, 1, 2, 1, 2]);
+    const a = Array.from(sd.get('shared_a')!.data as Float32Array);
+    expect(Array.from(sd.get('shared_b')!.data as Float32Array)).toEqual(a.slice(3));
+    expect(sd.get('empty')).toEqual({ dtype: 'float32', shape: [0, 3], data: new Float32Array(0) });
+    expect(sd.get('scalar')).toEqual({ dtype: 'float32', shape: [], data: new Float32Array([3.5]) });
+  });
+
+  it('reads through a ByteSource in pieces, never asking past the end', async () => {
+    for (const file of ['dtrb_zip.pth', 'dtrb_legacy.pth']) {
+      const bytes = fixture(file);
+      const inner = bytesSource(bytes);
+      let reads = 0;
+      const src: ByteSource = {
+        size: bytes.length,
+        read: (offset, length) => {
+          reads++;
+          expect(offset + length).toBeLessThanOrEqual(bytes.length);
+          return inner.read(offset, length);
+        },
+      };
+      expect((await readStateDict(src)).size).toBe(19);
+      expect(reads).toBeGreaterThan(2);
+    }
+  });
+
+  it('detects a corrupted storage through the zip CRC, and reads it when CRC checks are off', async () => {
+    const bytes = fixture('dtrb_zip.pth').slice();
+    const key = 'module.Prediction.weight';
+    const first = new Uint8Array(new Float32Array([stateDicts.dtrb!.tensors[key]!.data[0] as number]).buffer);
+    let at = -1;
+    for (let i = 0; i + 4 <= bytes.length && at < 0; i++) if (bytes.subarray(i, i + 4).every((b, j) => b === first[j])) at = i;
+    expect(at).toBeGreaterThan(0);
+    bytes[at + 3]! ^= 0x01;
+    await expect(readStateDict(bytes)).rejects.toThrow(/CRC-32 mismatch/);
+    const sd = await readStateDict(bytes, { verifyCrc: false });
+    expect(sd.get('Prediction.weight')!.data[0]).not.toBe(stateDicts.dtrb!.tensors[key]!.data[0]);
+  });
+
+  it('bounds materialised elements (stride-0 expansions cannot blow up memory)', async () => {
+    await expect(readStateDict(fixture('views_zip.pth'), { maxElements: 10 })).rejects.toThrow(/element limit 10/);
+  });
+
+  it('names unsupported and foreign files', async () => {
+    await expect(readStateDict(new Uint8Array(0))).rejects.toBeInstanceOf(CheckpointFormatError);
+    await expect(readStateDict(new TextEncoder().encode('hello world, not a checkpoint'))).rejects.toThrow(/not a PyTorch checkpoint/);
+    const tar = new Uint8Array(1024);
+    tar.set(new TextEncoder().encode('ustar'), 257);
+    await expect(readStateDict(tar)).rejects.toBeInstanceOf(UnsupportedCheckpointError);
+  });
+});
