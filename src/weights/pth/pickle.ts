@@ -243,7 +243,8 @@ export function unpickle(bytes: Uint8Array, start: number, options: UnpickleOpti
     const module = PY2_MODULES[moduleRaw] ?? moduleRaw;
     const q = `${module}.${name}`;
     if (!constructors.has(q) && !dataGlobals.has(q)) {
-      throw new PickleSecurityError(`${moduleRaw}.${name}`, `global not in the allow-list (${via} at byte ${pos})`);
+      const hint = module.startsWith('torch') ? '' : '; a whole pickled model or a checkpoint with other objects needs re-saving as model.state_dict()';
+      throw new PickleSecurityError(`${moduleRaw}.${name}`, `global not in the allow-list (${via} at byte ${pos})${hint}`);
     }
     return new PyGlobal(module, name);
   };

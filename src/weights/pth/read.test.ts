@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CheckpointFormatError, UnsupportedCheckpointError } from '../../runtime/errors.ts';
-import { bytesSource, type ByteSource } from './byte_source.ts';
+import { blobSource, bytesSource, type ByteSource } from './byte_source.ts';
 import { readStateDict, type PthTensor } from './index.ts';
 import expected from './fixtures/expected.json';
 
@@ -126,5 +126,24 @@ describe('readStateDict on torch-saved checkpoints', () => {
     const tar = new Uint8Array(1024);
     tar.set(new TextEncoder().encode('ustar'), 257);
     await expect(readStateDict(tar)).rejects.toBeInstanceOf(UnsupportedCheckpointError);
+  });
+
+  it('reads a Blob (File in the browser, fs.openAsBlob in Node)', async () => {
+    const sd = await readStateDict(blobSource(new Blob([fixture('views_legacy.pth')])));
+    expect(sd.get('scalar')!.data).toEqual(new Float32Array([3.5]));
+  });
+
+  it('names a deflated entry where the platform cannot inflate', async () => {
+    vi.stubGlobal('DecompressionStream', undefined);
+    try {
+      await expect(readStateDict(fixture('deflate.pth'))).rejects.toThrow(UnsupportedCheckpointError);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    expect((await readStateDict(fixture('deflate.pth'))).size).toBe(19);
+  });
+
+  it('tells a TorchScript archive from a checkpoint', async () => {
+    await expect(readStateDict(fixture('torchscript.pt'))).rejects.toThrow(/TorchScript archive/);
   });
 });

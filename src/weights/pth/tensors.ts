@@ -176,29 +176,32 @@ export function viewNumel(shape: readonly number[], limit: number): number {
 
 /** Storage bytes → an element-indexed array in native (little-endian) order. */
 export function decodeStorage(bytes: Uint8Array, type: StorageType, bigEndian: boolean): TensorData | Float64Array | Uint16Array {
-  const copy = bytes.slice(); // aligned, and ours to byte-swap
   const size = type.elementSize;
+  // View the bytes in place when aligned and little-endian; otherwise copy (aligned, ours to byte-swap).
+  const inPlace = !bigEndian && bytes.byteOffset % size === 0 && bytes.buffer instanceof ArrayBuffer;
+  const copy = inPlace ? bytes : bytes.slice();
   if (bigEndian && size > 1) {
     for (let i = 0; i + size <= copy.length; i += size) copy.subarray(i, i + size).reverse();
   }
   const buf = copy.buffer;
+  const at = copy.byteOffset;
   const count = Math.floor(copy.length / size);
   switch (type.dtype) {
     case 'float32':
-      return new Float32Array(buf, 0, count);
+      return new Float32Array(buf, at, count);
     case 'float64':
-      return new Float64Array(buf, 0, count);
+      return new Float64Array(buf, at, count);
     case 'float16':
     case 'bfloat16':
-      return new Uint16Array(buf, 0, count);
+      return new Uint16Array(buf, at, count);
     case 'int64':
-      return new BigInt64Array(buf, 0, count);
+      return new BigInt64Array(buf, at, count);
     case 'int32':
-      return new Int32Array(buf, 0, count);
+      return new Int32Array(buf, at, count);
     case 'int16':
-      return new Int16Array(buf, 0, count);
+      return new Int16Array(buf, at, count);
     case 'int8':
-      return new Int8Array(buf, 0, count);
+      return new Int8Array(buf, at, count);
     case 'uint8':
     case 'bool':
       return copy;
