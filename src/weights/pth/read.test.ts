@@ -129,7 +129,7 @@ describe('readStateDict on torch-saved checkpoints', () => {
   });
 
   it('reads a Blob (File in the browser, fs.openAsBlob in Node)', async () => {
-    const sd = await readStateDict(blobSource(new Blob([fixture('views_legacy.pth')])));
+    const sd = await readStateDict(blobSource(new Blob([fixture('views_legacy.pth').slice()])));
     expect(sd.get('scalar')!.data).toEqual(new Float32Array([3.5]));
   });
 
