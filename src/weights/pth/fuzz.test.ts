@@ -21,7 +21,7 @@ function mulberry32(seed: number): () => number {
 }
 
 const fixture = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`./fixtures/${name}`, import.meta.url)));
-const FILES = ['dtrb_zip.pth', 'dtrb_legacy.pth', 'dtrb_proto4_nested.pth', 'views_zip.pth', 'views_legacy.pth', 'deflate.pth'];
+const FILES = ['dtrb_zip.pth', 'dtrb_legacy.pth', 'dtrb_proto4_nested.pth', 'views_zip.pth', 'views_legacy.pth', 'deflate.pth', 'legacy_views_bigendian.pth'];
 
 function outcome(err: unknown, label: string): string {
   if (err instanceof WebstrError) return err.name;
