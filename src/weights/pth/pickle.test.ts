@@ -19,7 +19,7 @@ function toJson(v: PyValue): unknown {
   if (v instanceof Uint8Array) return { bytes: Buffer.from(v).toString('hex') };
   if (v instanceof PyTuple) return { tuple: v.items.map(toJson) };
   if (Array.isArray(v)) return v.map(toJson);
-  if (v instanceof PySet) return { set: [...v.items.values()].map(toJson).sort() };
+  if (v instanceof PySet) return { set: v.values().map(toJson).sort() };
   if (v instanceof PyDict) return { [v.ordered ? 'odict' : 'dict']: [...v.entries()].map(([k, x]) => [toJson(k), toJson(x)]) };
   throw new Error(`unexpected ${v.constructor.name}`);
 }
@@ -140,6 +140,27 @@ describe('malformed pickles end in CheckpointFormatError', () => {
     ['persistent id outside a checkpoint', [0x80, 0x02, 0x4e, 0x51, 0x2e]],
   ])('%s', (_n, bytes) => {
     expect(() => load(bytes)).toThrow(CheckpointFormatError);
+  });
+
+  it.each([
+    ['str', 0x58],
+    ['bytes', 0x42],
+  ])('a long memoised %s key reused many times stays linear', (_n, op) => {
+    const len = 1 << 20;
+    const reps = 300_000;
+    const bytes = new Uint8Array(2 + 2 + 5 + len + 1 + 1 + reps * 3 + 2);
+    let p = 0;
+    bytes.set([0x80, 0x04, 0x7d, 0x28, op, 0, 0, 0x10, 0], p); // {, MARK, 1 MiB key
+    p += 9;
+    bytes.fill(0x61, p, p + len);
+    p += len;
+    bytes.set([0x94, 0x4e], p); // MEMOIZE, None
+    p += 2;
+    for (let i = 0; i < reps; i++, p += 3) bytes.set([0x68, 0, 0x4e], p); // BINGET 0, None
+    bytes.set([0x75, 0x2e], p); // SETITEMS, STOP
+    const t0 = performance.now();
+    expect((load(bytes) as PyDict).size).toBe(1);
+    expect(performance.now() - t0).toBeLessThan(3000);
   });
 
   it('bounds work by the input: a deep nest of marks and tuples is linear', () => {

@@ -47,31 +47,86 @@ export class PyTuple {
   constructor(readonly items: readonly PyValue[]) {}
 }
 
+/**
+ * Python hashing for dict keys and set members, insertion-ordered: str, bytes and the rest in separate
+ * maps (so no tagging by string concatenation, which would re-hash a long memoised key on every use);
+ * numbers by value (1 == 1.0 == True as in Python), tuples and globals by identity.
+ */
+class KeyTable {
+  private readonly str = new Map<string, number>();
+  private readonly bytes = new Map<string, number>();
+  private readonly other = new Map<unknown, number>();
+  readonly entries: [PyValue, PyValue][] = [];
+
+  private slot(k: PyValue): [Map<unknown, number>, unknown] {
+    if (typeof k === 'string') return [this.str, k];
+    if (k instanceof Uint8Array) return [this.bytes, latin1Of(k)];
+    if (k === null || typeof k === 'number' || typeof k === 'bigint') return [this.other, k];
+    if (typeof k === 'boolean') return [this.other, k ? 1 : 0];
+    if (k instanceof PyTuple || k instanceof PyGlobal) return [this.other, k];
+    throw new CheckpointFormatError(`pickle: unhashable ${typeName(k)} used as a dict key or set member`);
+  }
+  set(k: PyValue, v: PyValue): void {
+    const [map, key] = this.slot(k);
+    const i = map.get(key);
+    if (i === undefined) {
+      map.set(key, this.entries.length);
+      this.entries.push([k, v]);
+    } else {
+      this.entries[i]![1] = v; // Python keeps the first position
+    }
+  }
+  get(k: PyValue): PyValue | undefined {
+    const [map, key] = this.slot(k);
+    const i = map.get(key);
+    return i === undefined ? undefined : this.entries[i]![1];
+  }
+}
+
+const LATIN1 = new WeakMap<Uint8Array, string>();
+function latin1Of(b: Uint8Array): string {
+  let s = LATIN1.get(b);
+  if (s === undefined) {
+    s = latin1(b);
+    LATIN1.set(b, s);
+  }
+  return s;
+}
+
+export function latin1(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i += 8192) s += String.fromCharCode(...b.subarray(i, i + 8192));
+  return s;
+}
+
 /** dict and collections.OrderedDict (insertion-ordered either way, as in Python ≥ 3.7). */
 export class PyDict {
-  private readonly map = new Map<string | object, [PyValue, PyValue]>();
+  private readonly table = new KeyTable();
   /** Instance attributes set by BUILD (a state_dict's `_metadata`). */
   attrs: PyValue = null;
   constructor(readonly ordered: boolean) {}
   set(k: PyValue, v: PyValue): void {
-    this.map.set(hashKey(k), [k, v]);
+    this.table.set(k, v);
   }
   get(k: PyValue): PyValue | undefined {
-    return this.map.get(hashKey(k))?.[1];
+    return this.table.get(k);
   }
   get size(): number {
-    return this.map.size;
+    return this.table.entries.length;
   }
-  *entries(): IterableIterator<[PyValue, PyValue]> {
-    for (const kv of this.map.values()) yield kv;
+  entries(): IterableIterator<[PyValue, PyValue]> {
+    return this.table.entries.values();
   }
 }
 
 export class PySet {
-  readonly items = new Map<string | object, PyValue>();
+  private readonly table = new KeyTable();
   constructor(readonly frozen: boolean) {}
   add(v: PyValue): void {
-    this.items.set(hashKey(v), v);
+    this.table.set(v, null);
+  }
+  values(): PyValue[] {
+    return this.table.entries.map(([k]) => k);
   }
 }
 
@@ -84,23 +139,6 @@ export class PyGlobal {
   get qualified(): string {
     return `${this.module}.${this.name}`;
   }
-}
-
-/** Python dict keys: primitives by value (1 == 1.0 == True as in Python), tuples by identity. */
-function hashKey(k: PyValue): string | object {
-  if (k === null) return 'None';
-  switch (typeof k) {
-    case 'string':
-      return `s:${k}`;
-    case 'number':
-    case 'bigint':
-      return `n:${String(k)}`;
-    case 'boolean':
-      return k ? 'n:1' : 'n:0';
-  }
-  if (k instanceof Uint8Array) return `b:${Array.from(k, (c) => String.fromCharCode(c)).join('')}`;
-  if (k instanceof PyTuple || k instanceof PyGlobal) return k;
-  throw new CheckpointFormatError(`pickle: unhashable ${typeName(k)} used as a dict key or set member`);
 }
 
 export function typeName(v: PyValue): string {
@@ -200,7 +238,7 @@ export function unpickle(bytes: Uint8Array, start: number, options: UnpickleOpti
       if (!complete) throw new NeedMoreBytes();
       fail('truncated: unterminated line');
     }
-    const s = Array.from(bytes.subarray(pos, nl), (c) => String.fromCharCode(c)).join('');
+    const s = latin1(bytes.subarray(pos, nl));
     pos = nl + 1;
     return s;
   };
@@ -385,11 +423,11 @@ export function unpickle(bytes: Uint8Array, start: number, options: UnpickleOpti
         // BINSTRING (Python 2 str: decoded as latin-1, like encoding='latin1')
         const len = dv.getInt32(need(4), true);
         if (len < 0) fail('negative BINSTRING length');
-        push(Array.from(take(len), (c) => String.fromCharCode(c)).join(''));
+        push(latin1(take(len)));
         break;
       }
       case 0x55: // SHORT_BINSTRING
-        push(Array.from(take(u8()), (c) => String.fromCharCode(c)).join(''));
+        push(latin1(take(u8())));
         break;
       case 0x42: // BINBYTES
         push(take(u32()).slice());
