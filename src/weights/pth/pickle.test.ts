@@ -57,7 +57,7 @@ describe('the allow-list', () => {
     for (const [name, ctor] of TORCH_CONSTRUCTORS) {
       let out: unknown;
       try {
-        out = ctor([], name);
+        out = ctor([], name, () => undefined);
       } catch (e) {
         expect(e).toBeInstanceOf(CheckpointFormatError);
         continue;
@@ -161,6 +161,24 @@ describe('malformed pickles end in CheckpointFormatError', () => {
     const t0 = performance.now();
     expect((load(bytes) as PyDict).size).toBe(1);
     expect(performance.now() - t0).toBeLessThan(3000);
+  });
+
+  it('budgets constructor work: OrderedDict(memoised list) repeated cannot go quadratic', () => {
+    const pairs = 50_000;
+    const reps = 50_000;
+    const head = [0x80, 0x02, ...ascii('ccollections\nOrderedDict\n'), 0x71, 0, 0x5d, 0x71, 1, 0x28]; // OD memo 0, [] memo 1, MARK
+    const body = new Uint8Array(head.length + 7 + pairs * 2 + 1 + reps * 6);
+    body.set(head);
+    let p = head.length;
+    body.set([0x4b, 1, 0x4b, 2, 0x86, 0x71, 2], p); // the pair (1, 2), memo 2
+    p += 7;
+    for (let i = 1; i < pairs; i++, p += 2) body.set([0x68, 2], p); // BINGET 2
+    body[p++] = 0x65; // APPENDS
+    for (let i = 0; i < reps; i++, p += 6) body.set([0x68, 0, 0x68, 1, 0x85, 0x52], p); // OD(list)
+    const bytes = body.subarray(0, p);
+    const t0 = performance.now();
+    expect(() => load(bytes)).toThrow(/more work/);
+    expect(performance.now() - t0).toBeLessThan(2000);
   });
 
   it('bounds work by the input: a deep nest of marks and tuples is linear', () => {

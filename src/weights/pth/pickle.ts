@@ -153,8 +153,12 @@ export function typeName(v: PyValue): string {
   return typeof v;
 }
 
-/** An allow-listed callable: takes the REDUCE argument tuple, returns the value it stands for. */
-export type Constructor = (args: readonly PyValue[], name: string) => PyValue;
+/**
+ * An allow-listed callable: takes the REDUCE argument tuple, returns the value it stands for. It calls
+ * `charge(n)` before iterating n items of an argument: a memoised list can be passed again and again for
+ * a few bytes each, so such work is budgeted against the input size.
+ */
+export type Constructor = (args: readonly PyValue[], name: string, charge: (n: number) => void) => PyValue;
 
 export interface UnpickleOptions {
   /** Resolves BINPERSID/PERSID ids; without it a persistent id is a format error. */
@@ -204,6 +208,13 @@ export function unpickle(bytes: Uint8Array, start: number, options: UnpickleOpti
   let stack: PyValue[] = [];
   const metastack: PyValue[][] = [];
   const memo = new Map<number, PyValue>();
+  // Work beyond one step per opcode (constructors iterating memoised containers), bounded by the size.
+  let work = 0;
+  const workLimit = 8 * (n - start) + 4096;
+  const charge = (k: number): void => {
+    work += k;
+    if (work > workLimit) fail(`the pickle asks for more work (${work} steps) than its ${n - start} bytes allow`);
+  };
 
   const fail = (msg: string): never => {
     throw new CheckpointFormatError(`pickle: ${msg} (at byte ${pos})`);
@@ -292,7 +303,7 @@ export function unpickle(bytes: Uint8Array, start: number, options: UnpickleOpti
     const ctor = constructors.get(fn.qualified);
     if (!ctor) throw new PickleSecurityError(fn.qualified, `allowed as data only, not callable (${opName})`);
     if (!(args instanceof PyTuple)) fail(`${opName} arguments must be a tuple, got ${typeName(args)}`);
-    return ctor((args as PyTuple).items, fn.qualified);
+    return ctor((args as PyTuple).items, fn.qualified, charge);
   };
   const toLong = (b: Uint8Array): number | bigint => {
     if (b.length === 0) return 0;

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { CheckpointFormatError, UnsupportedCheckpointError } from '../../runtime/errors.ts';
 import { blobSource, bytesSource, type ByteSource } from './byte_source.ts';
-import { readStateDict, type PthTensor } from './index.ts';
+import { findStateDict, PyDict, readStateDict, type PthTensor } from './index.ts';
+import { StorageRef, STORAGE_TYPES, TensorRef } from './tensors.ts';
 import expected from './fixtures/expected.json';
 
 // Fixtures: scripts/fixtures/pth.py with PyTorch 1.13. Values are compared exactly (float dtypes as torch's
@@ -145,5 +146,17 @@ describe('readStateDict on torch-saved checkpoints', () => {
 
   it('tells a TorchScript archive from a checkpoint', async () => {
     await expect(readStateDict(fixture('torchscript.pt'))).rejects.toThrow(/TorchScript archive/);
+  });
+
+  it('judges each dict once when many entries share it (no quadratic search)', () => {
+    const t = new TensorRef(new StorageRef('0', 'FloatStorage', STORAGE_TYPES.get('FloatStorage')!, 1), 0, [], [], false);
+    const big = new PyDict(true);
+    for (let i = 0; i < 50_000; i++) big.set(`w${i}`, t);
+    big.set('not a tensor', 'x');
+    const root = new PyDict(false);
+    for (let i = 0; i < 50_000; i++) root.set(`k${i}`, big);
+    const t0 = performance.now();
+    expect(() => findStateDict(root)).toThrow(/no state_dict/);
+    expect(performance.now() - t0).toBeLessThan(2000);
   });
 });

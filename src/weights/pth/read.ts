@@ -82,14 +82,25 @@ export async function readStateDict(input: ByteInput, options: ReadStateDictOpti
   return result;
 }
 
-function isStateDict(v: PyValue | undefined): boolean {
-  if (!(v instanceof PyDict) || v.size === 0) return false;
-  for (const [k, x] of v.entries()) if (typeof k !== 'string' || !(x instanceof TensorRef)) return false;
-  return true;
-}
-
 /** The state_dict inside a checkpoint: the object itself, `obj[key]`, or a well-known entry. */
 export function findStateDict(root: PyValue, key?: string): PyDict {
+  // Verdicts cached per dict: a checkpoint can reference one big dict from many entries.
+  const seen = new Map<PyDict, boolean>();
+  const isStateDict = (v: PyValue | undefined): boolean => {
+    if (!(v instanceof PyDict) || v.size === 0) return false;
+    let ok = seen.get(v);
+    if (ok === undefined) {
+      ok = true;
+      for (const [k, x] of v.entries()) {
+        if (typeof k !== 'string' || !(x instanceof TensorRef)) {
+          ok = false;
+          break;
+        }
+      }
+      seen.set(v, ok);
+    }
+    return ok;
+  };
   if (!(root instanceof PyDict)) throw new CheckpointFormatError(`checkpoint holds a ${typeName(root)}, not a dict of tensors`);
   if (key !== undefined) {
     const v = root.get(key);
@@ -101,8 +112,8 @@ export function findStateDict(root: PyValue, key?: string): PyDict {
     const v = root.get(k);
     if (isStateDict(v)) return v as PyDict;
   }
-  const found = [...root.entries()].filter(([, v]) => isStateDict(v));
-  if (found.length === 1) return found[0]![1] as PyDict;
+  const found = new Set([...root.entries()].map(([, v]) => v).filter(isStateDict));
+  if (found.size === 1) return [...found][0] as PyDict;
   const keys = [...root.entries()].map(([k]) => (typeof k === 'string' ? `'${k}'` : typeName(k))).slice(0, 20);
   throw new CheckpointFormatError(`no state_dict in this checkpoint: top-level keys are ${keys.join(', ')}; pass the key option`);
 }

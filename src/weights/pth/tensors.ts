@@ -104,12 +104,14 @@ function rebuildTensor(args: readonly PyValue[], name: string): TensorRef {
 export const TORCH_CONSTRUCTORS: ReadonlyMap<string, Constructor> = new Map<string, Constructor>([
   [
     'collections.OrderedDict',
-    (args, name) => {
+    (args, name, charge) => {
       const d = new PyDict(true);
       if (args.length === 0) return d;
       const items = args[0];
       if (args.length !== 1 || !(isList(items) || items instanceof PyTuple)) return fmt(`${name}: expected () or (list of pairs,)`);
-      for (const kv of isList(items) ? items : items.items) {
+      const pairs = isList(items) ? items : items.items;
+      charge(pairs.length);
+      for (const kv of pairs) {
         const pair = kv instanceof PyTuple ? kv.items : isList(kv) ? kv : fmt(`${name}: item is a ${typeName(kv)}, not a pair`);
         if (pair.length !== 2) fmt(`${name}: item of length ${pair.length}, not a pair`);
         d.set(pair[0]!, pair[1]!);
