@@ -159,4 +159,18 @@ describe('readStateDict on torch-saved checkpoints', () => {
     expect(() => findStateDict(root)).toThrow(/no state_dict/);
     expect(performance.now() - t0).toBeLessThan(2000);
   });
+
+  it('refuses a deflated entry that declares more than the file could hold (zip bomb)', async () => {
+    const bytes = fixture('deflate.pth').slice();
+    const dv = new DataView(bytes.buffer);
+    let patched = 0;
+    for (let i = 0; i + 46 <= bytes.length; i++) {
+      if (dv.getUint32(i, true) === 0x02014b50 && dv.getUint16(i + 10, true) === 8) {
+        dv.setUint32(i + 24, 0xfffffff0, true); // uncompressed size
+        patched++;
+      }
+    }
+    expect(patched).toBeGreaterThan(0);
+    await expect(readStateDict(bytes)).rejects.toThrow(/over the \d+-byte cap/);
+  });
 });

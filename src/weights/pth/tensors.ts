@@ -168,6 +168,7 @@ export function storageType(v: PyValue): { name: string; type: StorageType } {
 
 /** Element count of a view, checked against `limit` as it multiplies (no overflow). */
 export function viewNumel(shape: readonly number[], limit: number): number {
+  if (shape.includes(0)) return 0;
   let n = 1;
   for (const s of shape) {
     n *= s;

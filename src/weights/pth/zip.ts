@@ -140,6 +140,9 @@ export class ZipArchive {
       if (entry.size !== entry.compressedSize) throw new CheckpointFormatError(`zip: stored entry '${entry.name}' has size ${entry.size} != ${entry.compressedSize}`);
       out = raw;
     } else if (entry.method === 8) {
+      // Checkpoint weights barely compress; a deflated entry larger than 4× the file is a bomb.
+      const cap = 4 * this.src.size + (1 << 20);
+      if (entry.size > cap) throw new CheckpointFormatError(`zip: deflated entry '${entry.name}' declares ${entry.size} bytes, over the ${cap}-byte cap for this file`);
       out = await inflateRaw(raw, entry.size, entry.name);
     } else {
       throw new UnsupportedCheckpointError(`zip: entry '${entry.name}' uses compression method ${entry.method}; only stored (0) and deflate (8) are supported`);
