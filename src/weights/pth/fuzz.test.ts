@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { WebstrError } from '../../runtime/errors.ts';
 import { readStateDict } from './index.ts';
 import { unpickle } from './pickle.ts';
-import { TORCH_CONSTRUCTORS, TORCH_DATA_GLOBALS } from './tensors.ts';
+import { StorageRef, STORAGE_TYPES, TORCH_CONSTRUCTORS, TORCH_DATA_GLOBALS } from './tensors.ts';
 import pickles from './fixtures/pickles.json';
 
 // Truncations and bit flips of real checkpoints and pickles: every case must end in a valid result or a
@@ -95,5 +95,37 @@ describe('fuzz: truncated and bit-flipped checkpoints', () => {
       }
     }
     expect(counts.get('CheckpointFormatError')).toBeGreaterThan(500);
+  });
+
+  it('random opcode programs (with the torch globals and persistent ids in reach)', () => {
+    const counts = new Map<string, number>();
+    const rand = mulberry32(4);
+    const enc = (t: string): number[] => Array.from(t, (c) => c.charCodeAt(0));
+    // Opcodes with plausible arguments; globals from the allow-list so REDUCE reaches the constructors.
+    const pieces: number[][] = [
+      [0x28], [0x2e], [0x30], [0x31], [0x32], [0x4e], [0x88], [0x89], [0x29], [0x74], [0x85], [0x86], [0x87],
+      [0x5d], [0x6c], [0x7d], [0x64], [0x8f], [0x91], [0x61], [0x65], [0x73], [0x75], [0x90], [0x52], [0x81],
+      [0x92], [0x62], [0x51], [0x94], [0x4b, 0], [0x4b, 2], [0x4b, 255], [0x4d, 1, 1], [0x4a, 255, 255, 255, 255],
+      [0x8a, 1, 0x80], [0x68, 0], [0x68, 1], [0x71, 0], [0x71, 1], [0x8c, 1, 0x61], [0x8c, 7, ...enc('storage')],
+      [0x58, 1, 0, 0, 0, 0x30], [0x43, 2, 1, 2], [0x47, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0],
+      enc('ccollections\nOrderedDict\n'), enc('ctorch._utils\n_rebuild_tensor_v2\n'), enc('ctorch._utils\n_rebuild_tensor\n'),
+      enc('ctorch._utils\n_rebuild_parameter\n'), enc('ctorch\nFloatStorage\n'), enc('ctorch\nHalfStorage\n'),
+    ];
+    const storage = new StorageRef('0', 'FloatStorage', STORAGE_TYPES.get('FloatStorage')!, 4);
+    const opts = { constructors: TORCH_CONSTRUCTORS, dataGlobals: TORCH_DATA_GLOBALS, persistentLoad: () => storage };
+    for (let n = 0; n < 4000; n++) {
+      const prog: number[] = [0x80, 2];
+      const len = 1 + Math.floor(rand() * 40);
+      for (let i = 0; i < len; i++) prog.push(...pieces[Math.floor(rand() * pieces.length)]!);
+      prog.push(0x2e);
+      try {
+        unpickle(new Uint8Array(prog), 0, opts);
+        tally(counts, 'ok');
+      } catch (err) {
+        tally(counts, outcome(err, `program #${n} [${prog.join(',')}]`));
+      }
+    }
+    expect(counts.get('ok')).toBeGreaterThan(0);
+    expect(counts.get('CheckpointFormatError')).toBeGreaterThan(0);
   });
 });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CheckpointFormatError, PickleSecurityError } from '../../runtime/errors.ts';
 import { readStateDict } from './index.ts';
 import { PyData, PyDict, PyGlobal, PySet, PyTuple, unpickle, type PyValue, type UnpickleOptions } from './pickle.ts';
-import { TORCH_CONSTRUCTORS, TORCH_DATA_GLOBALS } from './tensors.ts';
+import { StorageRef, STORAGE_TYPES, TensorRef, TORCH_CONSTRUCTORS, TORCH_DATA_GLOBALS } from './tensors.ts';
 import malicious from './fixtures/malicious.json';
 import pickles from './fixtures/pickles.json';
 
@@ -71,6 +71,35 @@ describe('the allow-list', () => {
     const g = load([0x80, 0x02, ...ascii('ccollections\nOrderedDict\n'), 0x2e]);
     expect(g).toEqual(new PyGlobal('collections', 'OrderedDict'));
     expect(load([0x80, 0x02, ...ascii('ccollections\nOrderedDict\n'), 0x29, 0x52, 0x2e])).toBeInstanceOf(PyDict);
+  });
+});
+
+describe('torch rebuild constructors', () => {
+  const storage = new StorageRef('0', 'FloatStorage', STORAGE_TYPES.get('FloatStorage')!, 6);
+  const withPid: UnpickleOptions = { ...options, persistentLoad: () => storage };
+  const g = (m: string, n: string): number[] => ascii(`c${m}\n${n}\n`);
+  // _rebuild_tensor_v2 / _rebuild_tensor arguments: (pid, offset 1, size (2, 2), stride (1, 2), ...)
+  const view = [0x4e, 0x51, 0x4b, 1, 0x4b, 2, 0x4b, 2, 0x86, 0x4b, 1, 0x4b, 2, 0x86];
+  const od = [...g('collections', 'OrderedDict'), 0x29, 0x52];
+
+  it.each([
+    ['_rebuild_tensor_v2 with metadata (7 arguments)', [...g('torch._utils', '_rebuild_tensor_v2'), 0x28, ...view, 0x88, ...od, 0x4e, 0x74, 0x52], true],
+    ['_rebuild_tensor (4 arguments)', [...g('torch._utils', '_rebuild_tensor'), 0x28, ...view, 0x74, 0x52], false],
+    [
+      '_rebuild_parameter_with_state',
+      [...g('torch._utils', '_rebuild_parameter_with_state'), 0x28, ...g('torch._utils', '_rebuild_tensor'), 0x28, ...view, 0x74, 0x52, 0x88, ...od, 0x7d, 0x74, 0x52],
+      true,
+    ],
+  ])('%s', (_n, body, grad) => {
+    const t = unpickle(new Uint8Array([0x80, 0x02, ...body, 0x2e]), 0, withPid).value;
+    expect(t).toEqual(new TensorRef(storage, 1, [2, 2], [1, 2], grad));
+  });
+
+  it('rejects malformed rebuild arguments as format errors', () => {
+    const bad = [...g('torch._utils', '_rebuild_tensor'), 0x28, 0x4e, 0x51, 0x4b, 1, 0x4b, 2, 0x85, 0x4b, 1, 0x4b, 2, 0x86, 0x74, 0x52];
+    expect(() => unpickle(new Uint8Array([0x80, 0x02, ...bad, 0x2e]), 0, withPid)).toThrow(/size 1-d but stride 2-d/);
+    const notStorage = [...g('torch._utils', '_rebuild_tensor'), 0x28, 0x4e, 0x4b, 1, 0x29, 0x29, 0x74, 0x52];
+    expect(() => unpickle(new Uint8Array([0x80, 0x02, ...notStorage, 0x2e]), 0, withPid)).toThrow(CheckpointFormatError);
   });
 });
 
