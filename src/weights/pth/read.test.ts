@@ -173,4 +173,42 @@ describe('readStateDict on torch-saved checkpoints', () => {
     expect(patched).toBeGreaterThan(0);
     await expect(readStateDict(bytes)).rejects.toThrow(/over the \d+-byte cap/);
   });
+
+  describe('hand-built legacy files', () => {
+    // Pickle pieces (protocol 2).
+    const enc = (t: string): number[] => Array.from(new TextEncoder().encode(t));
+    const str = (t: string): number[] => [0x58, ...new Uint8Array(new Uint32Array([enc(t).length]).buffer), ...enc(t)];
+    const g = (m: string, n: string): number[] => enc(`c${m}\n${n}\n`);
+    const pickle = (...body: number[][]): number[] => [0x80, 0x02, ...body.flat(), 0x2e];
+    const magic = pickle([0x8a, 10, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19]);
+    const proto = pickle([0x4d, 0xe9, 0x03]);
+    const sysInfo = pickle([0x7d], str('little_endian'), [0x88, 0x73]);
+    const tensor = (cls: string, view: number[]): number[] => [
+      ...g('torch._utils', '_rebuild_tensor_v2'),
+      0x28,
+      ...[0x28, ...str('storage'), ...g('torch', cls), ...str('k'), ...str('cpu'), 0x4b, 4, ...view, 0x74, 0x51],
+      ...[0x4b, 0, 0x4b, 2, 0x85, 0x4b, 1, 0x85, 0x89, ...g('collections', 'OrderedDict'), 0x29, 0x52, 0x74, 0x52],
+    ];
+    const file = (a: string, b: string, view: number[]): Uint8Array => {
+      const obj = pickle([0x7d], str('a'), tensor(a, [0x4e]), [0x73], str('b'), tensor(b, view), [0x73]);
+      const keys = pickle([0x5d], str('k'), [0x61]);
+      const count = [4, 0, 0, 0, 0, 0, 0, 0];
+      const data = [...new Uint8Array(new Float32Array([1, 2, 3, 4]).buffer)];
+      return new Uint8Array([...magic, ...proto, ...sysInfo, ...obj, ...keys, ...count, ...data]);
+    };
+
+    it('reads a storage view (view_key, offset, size)', async () => {
+      const sd = await readStateDict(file('FloatStorage', 'FloatStorage', [0x28, ...str('v'), 0x4b, 2, 0x4b, 2, 0x74]));
+      expect(sd.get('a')!.data).toEqual(new Float32Array([1, 2]));
+      expect(sd.get('b')!.data).toEqual(new Float32Array([3, 4]));
+    });
+
+    it('refuses one storage named with two dtypes', async () => {
+      await expect(readStateDict(file('FloatStorage', 'LongStorage', [0x4e]))).rejects.toThrow(/named both torch.FloatStorage and torch.LongStorage/);
+    });
+
+    it('refuses a view past its storage', async () => {
+      await expect(readStateDict(file('FloatStorage', 'FloatStorage', [0x28, ...str('v'), 0x4b, 3, 0x4b, 2, 0x74]))).rejects.toThrow(/bad storage view/);
+    });
+  });
 });

@@ -199,6 +199,8 @@ async function loadLegacy(src: ByteSource): Promise<Loaded> {
     if (!root) {
       root = new StorageRef(key, name, type, numelArg(numel));
       storages.set(key, root);
+    } else if (root.typeName !== name) {
+      throw new CheckpointFormatError(`legacy storage '${key}' is named both torch.${root.typeName} and torch.${name}`);
     }
     if (view === null || view === undefined) return root;
     // (view_key, offset, view_size): a slice of the root storage, in elements (torch < 0.4 files).
