@@ -204,7 +204,11 @@ describe('readStateDict on torch-saved checkpoints', () => {
     });
 
     it('refuses one storage named with two dtypes', async () => {
+      // Without a view the second name was ignored; with one, the view took the other dtype and the copy threw
+      // a TypeError (bigint array fed numbers). Both are now a named error.
       await expect(readStateDict(file('FloatStorage', 'LongStorage', [0x4e]))).rejects.toThrow(/named both torch.FloatStorage and torch.LongStorage/);
+      const view = [0x28, ...str('v'), 0x4b, 0, 0x4b, 2, 0x74];
+      await expect(readStateDict(file('FloatStorage', 'LongStorage', view))).rejects.toThrow(CheckpointFormatError);
     });
 
     it('refuses a view past its storage', async () => {
