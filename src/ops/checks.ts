@@ -13,6 +13,8 @@ import { tpsGrid } from './tps/tps.ts';
 import tpsFixture from './tps/fixtures/tps.json';
 import { spinColor } from './spin_color/spin_color.ts';
 import spinColorFixture from './spin_color/fixtures/spin_color.json';
+import { ctcLoss, type CtcNormalize, type CtcReduction } from './ctc_loss/ctc_loss.ts';
+import ctcLossFixture from './ctc_loss/fixtures/ctc_loss.json';
 
 export interface FixtureTensor {
   shape: number[];
@@ -230,9 +232,42 @@ function spinColorChecks(): OpCheck[] {
   });
 }
 
+function ctcLossChecks(): OpCheck[] {
+  return ctcLossFixture.cases.flatMap((c): OpCheck[] => {
+    const loss = (logits: Tensor): Tensor =>
+      ctcLoss(logits, tf.tensor(c.labels.data, c.labels.shape, 'int32'), tf.tensor1d(c.labelLengths.data, 'int32'), {
+        blank: c.blank,
+        reduction: c.reduction as CtcReduction,
+        normalize: c.normalize as CtcNormalize,
+        inputLengths: tf.tensor1d(c.inputLengths.data, 'int32'),
+      });
+    const objective = (logits: Tensor): Tensor => {
+      const l = loss(logits);
+      return c.weights === undefined ? l : l.mul(fixtureTensor(c.weights)).sum();
+    };
+    return [
+      { op: 'ctcLoss', direction: 'forward', name: c.name, tolerance: 1e-5, run: () => errorOf(() => loss(fixtureTensor(c.logits)), c.loss) },
+      {
+        op: 'ctcLoss',
+        direction: 'backward',
+        name: c.name,
+        tolerance: 1e-4,
+        run: () => errorOf(() => tf.grad(objective)(fixtureTensor(c.logits)), c.dlogits),
+      },
+    ];
+  });
+}
+
 /** Every op check, in a stable order. New ops append their checks here. */
 export function allOpChecks(): OpCheck[] {
-  return [...hardSwishChecks(), ...gridSampleChecks(), ...gridSampleNonFiniteChecks(), ...tpsChecks(), ...spinColorChecks()];
+  return [
+    ...hardSwishChecks(),
+    ...gridSampleChecks(),
+    ...gridSampleNonFiniteChecks(),
+    ...tpsChecks(),
+    ...spinColorChecks(),
+    ...ctcLossChecks(),
+  ];
 }
 
 /** Runs checks on the active backend; `filter` selects by op name. Leaks no tensors. */
