@@ -1,124 +1,68 @@
 /**
- * `npm run perf -- <benchmark> [options]`: performance measurements in headless Chromium through the
- * production pages (vite preview of dist/, built first if missing).
- *
- *   ingest [--dataset ic15_2077]... [--spp 1000] [--repeat 3] [--json]
- *       LMDB → IndexedDB through the bench page's dataset panel (ingest worker, File.slice reads, one
- *       transaction per shard): MB/s of the LMDB file and of the sample payload, samples/s.
- *   reader [--dataset iiit5k_3000]... [--repeat 3] [--json]
- *       The LMDB reader alone in Node: sample(i) in index order and an ordered walk, MB/s of the file.
+ * `npm run perf -- <suite> [--backend cpu,wasm,webgpu] [suite args…]`: small performance suites, each
+ * printing the machine, the backend and ms per call (ratios where it compares). Suites register here by
+ * name; add yours to SUITES.
  */
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { IngestResult } from '../src/data/ingest.ts';
-import { startBrowserSession } from './lib/browser.ts';
+import { machineLine, type PerfContext } from './perf/common.ts';
+import { rerunWithSwiftShader } from './swiftshader.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
-const SHARED = process.env.WEBSTR_SHARED ?? path.resolve(ROOT, '../shared');
+type Suite = (ctx: PerfContext) => Promise<number>;
 
-interface IngestRun {
-  dataset: string;
-  fileMB: number;
-  payloadMB: number;
-  samples: number;
-  seconds: number;
-  fileMBps: number;
-  payloadMBps: number;
-  samplesPerSecond: number;
-  /** File.slice() alone over the same file, for scale. */
-  rawSliceMBps: number;
-}
+const SUITES: Record<string, { describe: string; load: () => Promise<Suite>; webgpu: boolean }> = {
+  ops: {
+    describe: 'custom ops (gridSample, spinColor, tpsGrid) forward and fwd+bwd at batch 64, 1×32×100',
+    load: async () => (await import('./perf/ops.ts')).opsSuite,
+    webgpu: true,
+  },
+  ingest: {
+    describe: 'LMDB → IndexedDB import in headless Chromium through the bench page (MB/s, samples/s); --dataset, --spp, --repeat, --json',
+    load: async () => (await import('./perf/data.ts')).ingestSuite,
+    webgpu: false,
+  },
+  reader: {
+    describe: 'the LMDB reader alone in Node (sample(i) and ordered walk, MB/s); --dataset, --repeat, --json',
+    load: async () => (await import('./perf/data.ts')).readerSuite,
+    webgpu: false,
+  },
+};
 
-async function ingest(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { dataset: { type: 'string', multiple: true }, spp: { type: 'string', default: '1000' }, 'block-kib': { type: 'string' }, repeat: { type: 'string', default: '3' }, json: { type: 'boolean', default: false } } });
-  const datasets = values.dataset ?? ['ic15_2077', 'ic15_train_4468'];
-  const runs: IngestRun[] = [];
-  const session = await startBrowserSession({ skipBuild: process.env.WEBSTR_SKIP_BUILD === '1' });
-  const { browser, baseUrl: base } = session;
-  {
-    try {
-      for (const name of datasets) {
-        const file = path.join(SHARED, 'data', 'lmdb', name, 'data.mdb');
-        for (let r = 0; r < Number(values.repeat); r++) {
-          const context = await browser.newContext();
-          const page = await context.newPage();
-          await page.goto(`${base}bench.html?spp=${values.spp}${values['block-kib'] === undefined ? '' : `&blockKiB=${values['block-kib']}`}`);
-          await page.locator('body[data-ingest="idle"]').waitFor();
-          await page.getByTestId('dataset-name').fill(name);
-          await page.getByTestId('lmdb-file').setInputFiles(file);
-          await page.locator('body[data-ingest="done"], body[data-ingest="error"]').waitFor({ timeout: 300_000 });
-          // The ceiling on this machine: reading the same File in 2 MiB slices and nothing else.
-          const rawMBps = await page.evaluate(async () => {
-            const f = (document.querySelector('[data-testid=lmdb-file]') as HTMLInputElement).files![0]!;
-            const t0 = performance.now();
-            for (let o = 0; o < f.size; o += 2 << 20) await f.slice(o, o + (2 << 20)).arrayBuffer();
-            return f.size / 1e6 / ((performance.now() - t0) / 1000);
-          });
-          const state = await page.evaluate(() => window.webstrIngest);
-          if (state?.error) throw new Error(`${state.error.name}: ${state.error.message}`);
-          const res = state?.result as IngestResult;
-          const fileBytes = res.manifest.source.bytes;
-          const payload = res.manifest.stats.imageBytes + res.manifest.stats.labelBytes;
-          runs.push({
-            dataset: name,
-            fileMB: fileBytes / 1e6,
-            payloadMB: payload / 1e6,
-            samples: res.manifest.sampleCount,
-            seconds: res.seconds,
-            fileMBps: fileBytes / 1e6 / res.seconds,
-            payloadMBps: payload / 1e6 / res.seconds,
-            samplesPerSecond: res.manifest.sampleCount / res.seconds,
-            rawSliceMBps: rawMBps,
-          });
-          const x = runs.at(-1)!;
-          if (!values.json) console.log(`${name} run ${r + 1}: ${x.samples} samples, ${x.fileMB.toFixed(1)} MB file (${x.payloadMB.toFixed(1)} MB payload) in ${x.seconds.toFixed(2)} s: ${x.fileMBps.toFixed(1)} MB/s file, ${x.payloadMBps.toFixed(1)} MB/s payload, ${x.samplesPerSecond.toFixed(0)} samples/s (waiting on reads ${res.timings?.readSeconds.toFixed(2)} s, on writes ${res.timings?.writeWaitSeconds.toFixed(2)} s; File.slice alone ${x.rawSliceMBps.toFixed(0)} MB/s)`);
-          await context.close();
-        }
-      }
-    } finally {
-      await session.close();
-    }
+async function main(): Promise<number> {
+  // Suites take their own options after the suite name (`ingest --repeat 3`): parse leniently here and
+  // hand the suite the raw arguments that follow its name, less --backend.
+  const argv = process.argv.slice(2);
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { backend: { type: 'string', default: '' } },
+    allowPositionals: true,
+    strict: false,
+  });
+  const name = positionals[0];
+  const args: string[] = [];
+  const rest = name === undefined ? [] : argv.slice(argv.indexOf(name) + 1);
+  for (let i = 0; i < rest.length; i++) {
+    if (rest[i] === '--backend') i++;
+    else if (!rest[i]!.startsWith('--backend=')) args.push(rest[i]!);
   }
-  const best = datasets.map((d) => runs.filter((r) => r.dataset === d).reduce((a, b) => (b.fileMBps > a.fileMBps ? b : a)));
-  if (values.json) console.log(JSON.stringify({ benchmark: 'ingest', browser: 'chromium', runs, best }));
-  else for (const b of best) console.log(`best ${b.dataset}: ${b.fileMBps.toFixed(1)} MB/s (LMDB file), ${b.payloadMBps.toFixed(1)} MB/s payload, ${b.samplesPerSecond.toFixed(0)} samples/s — target ≥ 50 MB/s`);
-  return 0;
-}
-
-/** LMDB reader throughput in Node (file handle + block cache): samples in index order, then a full ordered walk. */
-async function reader(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { dataset: { type: 'string', multiple: true }, repeat: { type: 'string', default: '3' }, json: { type: 'boolean', default: false } } });
-  const { openFileByteSource } = await import('../src/data/node_source.ts');
-  const { openDtrbDataset } = await import('../src/data/dtrb.ts');
-  const datasets = values.dataset ?? ['iiit5k_3000', 'svt_647', 'ic15_2077', 'ic15_train_4468'];
-  const rows = [];
-  for (const name of datasets) {
-    for (let r = 0; r < Number(values.repeat); r++) {
-      const src = await openFileByteSource(path.join(SHARED, 'data', 'lmdb', name, 'data.mdb'));
-      const ds = await openDtrbDataset(src);
-      let t0 = performance.now();
-      let bytes = 0;
-      for await (const s of ds.samples()) bytes += s.image.length;
-      const samplesS = (performance.now() - t0) / 1000;
-      t0 = performance.now();
-      let entries = 0;
-      for await (const [, v] of ds.reader.entries()) entries += v.length >= 0 ? 1 : 0;
-      const walkS = (performance.now() - t0) / 1000;
-      await src.close();
-      const row = { dataset: name, samples: ds.count, fileMB: src.size / 1e6, imageMB: bytes / 1e6, samplesMBps: src.size / 1e6 / samplesS, samplesPerSecond: ds.count / samplesS, walkMBps: src.size / 1e6 / walkS, entries };
-      rows.push(row);
-      if (!values.json) console.log(`${name} run ${r + 1}: sample(i) ×${row.samples}: ${row.samplesMBps.toFixed(0)} MB/s, ${row.samplesPerSecond.toFixed(0)} samples/s; ordered walk of ${entries} entries: ${row.walkMBps.toFixed(0)} MB/s`);
-    }
+  const suite = name === undefined ? undefined : SUITES[name];
+  if (suite === undefined) {
+    console.error(`usage: npm run perf -- <suite> [--backend cpu,wasm,webgpu]\nsuites (expected one of ${Object.keys(SUITES).join(', ')}${name === undefined ? '' : `, got '${name}'`}):`);
+    for (const [k, s] of Object.entries(SUITES)) console.error(`  ${k.padEnd(10)} ${s.describe}`);
+    return 2;
   }
-  if (values.json) console.log(JSON.stringify({ benchmark: 'reader', runtime: `node ${process.version}`, rows }));
-  return 0;
+  const backends = String(values.backend ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (suite.webgpu && (backends.length === 0 || backends.includes('webgpu'))) {
+    const code = rerunWithSwiftShader();
+    if (code !== null) return code;
+  }
+  console.log(machineLine());
+  return (await suite.load())({ backends, args });
 }
 
-const BENCHMARKS: Record<string, (args: string[]) => Promise<number>> = { ingest, reader };
-
-const [name, ...rest] = process.argv.slice(2);
-const bench = name === undefined ? undefined : BENCHMARKS[name];
-if (bench === undefined) {
-  console.error(`usage: npm run perf -- <${Object.keys(BENCHMARKS).join('|')}> [options]`);
-  process.exitCode = 2;
-} else process.exitCode = await bench(rest);
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -30,6 +30,8 @@ export interface FlatProgramSpec {
    *  that writes its whole slice of the output); `main` gets indices 0 … invocations − 1 (and beyond,
    *  up to the workgroup size: guard). */
   invocations?: number;
+  /** WGSL prepended to `source` (shared helpers, compile-time constants); part of the program text. */
+  prelude?: string;
 }
 
 /** tfjs's names for the uniform types (it packs the uniform buffer by these; a WGSL name would be
@@ -39,6 +41,7 @@ const TFJS_UNIFORM_TYPE = { f32: 'float32', i32: 'int32', u32: 'uint32' } as con
 export function flatProgram(spec: FlatProgramSpec): WebGPUProgram {
   const workgroupSize: [number, number, number] = [spec.workgroupSize ?? 64, 1, 1];
   const dispatchLayout = webgpu_util.flatDispatchLayout(spec.outputShape);
+  const source = spec.prelude === undefined ? spec.source : `${spec.prelude}\n${spec.source}`;
   const program: WebGPUProgram = {
     shaderKey: spec.shaderKey,
     variableNames: spec.variableNames,
@@ -50,7 +53,7 @@ export function flatProgram(spec: FlatProgramSpec): WebGPUProgram {
         ? webgpu_util.computeDispatch(dispatchLayout, spec.outputShape, workgroupSize)
         : webgpu_util.computeDispatch({ x: [0] }, [spec.invocations], workgroupSize),
     size: true,
-    getUserCode: () => spec.source,
+    getUserCode: () => source,
   };
   if (spec.uniforms !== undefined && spec.uniforms.length > 0) {
     program.uniforms = spec.uniforms.map((u) => `${u.name} : ${u.type},`).join(' ');
