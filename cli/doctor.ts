@@ -35,8 +35,7 @@ export async function doctor(argv: string[]): Promise<number> {
   const request = parseBackendRequest(values.backend);
   const { gpu, note } = await loadNodeGpu();
   registerAllKernels();
-  const report = await initBackend(request, { gpu });
-  if (note !== '') report.adapter.error ||= note;
+  const report = await initBackend(request, { gpu, gpuUnavailableReason: note });
   console.log(values.json ? JSON.stringify(report, null, 2) : formatReport(report));
   return 0;
 }

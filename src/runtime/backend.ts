@@ -11,16 +11,10 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { tf } from './tf.ts';
 import { probeWebGPU, type AdapterReport, type GpuLike } from './capabilities.ts';
 import { getFlags } from './flags.ts';
-import { BackendUnavailableError, DeviceLostError, InvalidArgumentError } from './errors.ts';
+import { BackendUnavailableError, DeviceLostError } from './errors.ts';
+import type { BackendName, BackendRequest } from './backend_names.ts';
 
-export const BACKENDS = ['webgpu', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKENDS)[number];
-export type BackendRequest = BackendName | 'auto';
-
-export function parseBackendRequest(value: string): BackendRequest {
-  if (value === 'auto' || (BACKENDS as readonly string[]).includes(value)) return value as BackendRequest;
-  throw new InvalidArgumentError(`unknown backend '${value}': expected one of auto, ${BACKENDS.join(', ')}`);
-}
+export { BACKENDS, parseBackendRequest, type BackendName, type BackendRequest } from './backend_names.ts';
 
 export interface BackendPlan {
   /** Backends to try, in order. */
@@ -83,6 +77,8 @@ export interface InitOptions {
   gpu?: GpuLike | undefined;
   /** URLs of the tfjs wasm binaries, where the bundler moved them (browser builds). */
   wasmPaths?: Record<string, string> | undefined;
+  /** Why there is no GPU entry point, when the caller knows better than "navigator.gpu is undefined". */
+  gpuUnavailableReason?: string | undefined;
 }
 
 function detectPlatform(): CapabilityReport['platform'] {
@@ -196,6 +192,7 @@ export async function initBackend(request: BackendRequest, options: InitOptions 
     wasmPathsSet = true;
   }
   const adapter = await probeWebGPU(gpu);
+  if (gpu === undefined && options.gpuUnavailableReason) adapter.error = options.gpuUnavailableReason;
   if (gpu !== undefined && adapter.adapter) registerWebGPUFactory(gpu);
   else if (tf.findBackendFactory('webgpu') !== null) tf.removeBackend('webgpu');
 

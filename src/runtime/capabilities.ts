@@ -65,13 +65,12 @@ export function classifyAdapter(info: {
   description: string;
   isFallbackAdapter: boolean;
 }): { software: boolean; reason: string } {
-  if (info.isFallbackAdapter) return { software: true, reason: 'the adapter is a fallback (software) adapter' };
-  if (info.architecture.toLowerCase() === 'swiftshader') {
-    return { software: true, reason: "adapter architecture is 'swiftshader' (a CPU emulator)" };
-  }
-  const named = [info.description, info.device, info.architecture].find((s) => SOFTWARE_NAMES.test(s));
-  if (named !== undefined) return { software: true, reason: `adapter '${named}' is a software rasteriser` };
-  return { software: false, reason: '' };
+  const reasons: string[] = [];
+  if (info.architecture.toLowerCase() === 'swiftshader') reasons.push("architecture 'swiftshader' (a CPU emulator)");
+  if (info.isFallbackAdapter) reasons.push('a fallback adapter');
+  const named = [info.description, info.device].find((s) => SOFTWARE_NAMES.test(s));
+  if (named !== undefined && reasons.length === 0) reasons.push(`'${named}' is a software rasteriser`);
+  return { software: reasons.length > 0, reason: reasons.join(', ') };
 }
 
 interface AdapterInfoLike {

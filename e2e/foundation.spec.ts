@@ -1,0 +1,55 @@
+import { expect, test } from '@playwright/test';
+import { collectErrors } from './console.ts';
+
+for (const page of ['index.html', 'bench.html', 'selftest.html']) {
+  test(`${page} loads from the production build with no console errors`, async ({ page: p }) => {
+    const errors = collectErrors(p);
+    await p.goto(page);
+    await expect(p.locator('body')).toHaveAttribute('data-runtime', 'ready');
+    if (page === 'selftest.html') await expect(p.locator('body')).toHaveAttribute('data-selftest', /pass|fail|error/);
+    expect(errors).toEqual([]);
+  });
+}
+
+test('auto picks wasm on a software adapter and says why', async ({ page }) => {
+  await page.goto('index.html');
+  await expect(page.locator('body')).toHaveAttribute('data-runtime', 'ready');
+  await expect(page.getByTestId('backend')).toHaveText('wasm');
+  await expect(page.getByTestId('reason')).toContainText('software WebGPU adapter');
+  await expect(page.getByTestId('reason')).toContainText('swiftshader');
+});
+
+test('the wasm backend starts under cross-origin isolation (no threaded-wasm hang)', async ({ page }) => {
+  await page.goto('index.html?backend=wasm');
+  expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+  await expect(page.getByTestId('backend')).toHaveText('wasm');
+});
+
+for (const backend of ['webgpu', 'wasm', 'cpu']) {
+  test(`forced ${backend}: the custom kernels match their PyTorch fixtures`, async ({ page }) => {
+    await page.goto(`selftest.html?backend=${backend}`);
+    await expect(page.locator('body')).toHaveAttribute('data-selftest', /pass|fail|error/, { timeout: 110_000 });
+    const result = await page.evaluate(() => window.webstrSelftest);
+    expect(result?.backend).toBe(backend);
+    const failures = result?.results.filter((r) => !r.pass) ?? [];
+    expect(failures).toEqual([]);
+    expect(result?.results.some((r) => r.op === 'hardSwish' && r.direction === 'forward')).toBe(true);
+    expect(result?.results.some((r) => r.op === 'hardSwish' && r.direction === 'backward')).toBe(true);
+    await expect(page.getByTestId('summary')).toContainText(`0 failed on ${backend}`);
+  });
+}
+
+test('an unknown backend name is a named error listing the choices', async ({ page }) => {
+  await page.goto('index.html?backend=metal');
+  await expect(page.locator('body')).toHaveAttribute('data-runtime', 'error');
+  await expect(page.getByTestId('error')).toHaveAttribute('data-error-name', 'InvalidArgumentError');
+  await expect(page.getByTestId('error')).toContainText('auto, webgpu, wasm, cpu');
+});
+
+test('WebGPU device loss is detected and reported as DeviceLostError', async ({ page }) => {
+  await page.goto('selftest.html?backend=webgpu&simulate=device-loss');
+  await expect(page.locator('body')).toHaveAttribute('data-selftest', 'pass', { timeout: 110_000 });
+  const error = page.getByTestId('device-lost').getByTestId('error');
+  await expect(error).toHaveAttribute('data-error-name', 'DeviceLostError');
+  await expect(error).toContainText('destroyed');
+});

@@ -1,0 +1,33 @@
+/** Start-up shared by the pages: the backend switch, the worker, the capability report. */
+import '../style.css';
+import type { Remote } from 'comlink';
+import type { CapabilityReport } from '../../runtime/backend.ts';
+import type { RuntimeApi } from '../../../workers/runtime_api.ts';
+import { backendSelect, renderCapabilities, renderError } from '../capabilities_view.ts';
+import { describeError, requestedBackend } from '../runtime_client.ts';
+
+export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
+  const e = document.getElementById(id);
+  if (e === null) throw new Error(`page is missing #${id}`);
+  return e as T;
+}
+
+/**
+ * Starts the backend named in the URL in `api`'s worker and shows the report (or the named error).
+ * Sets `document.body.dataset.runtime` to 'ready' or 'error' for tests and styling.
+ */
+export async function startRuntime(api: Remote<RuntimeApi>): Promise<CapabilityReport | null> {
+  const request = requestedBackend();
+  byId('backend-control').replaceChildren(backendSelect(request));
+  const target = byId('runtime');
+  try {
+    const report = await api.init(request);
+    renderCapabilities(target, report);
+    document.body.dataset.runtime = 'ready';
+    return report;
+  } catch (err) {
+    renderError(target, describeError(err));
+    document.body.dataset.runtime = 'error';
+    return null;
+  }
+}
