@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { errorInfo } from '../src/runtime/errors.ts';
+import { CONVERT_USAGE, convert } from './convert.ts';
 import { doctor } from './doctor.ts';
 
 export interface Command {
@@ -18,6 +19,11 @@ export const COMMANDS: Record<string, Command> = {
     summary: 'print the capability report: backend chosen and why, WebGPU adapter, limits, features',
     usage: 'webstr doctor [--backend auto|webgpu|wasm|cpu] [--json]',
     run: doctor,
+  },
+  convert: {
+    summary: 'write an LMDB dataset (deep-text-recognition-benchmark layout) as webstr shards on disk',
+    usage: CONVERT_USAGE,
+    run: convert,
   },
 };
 

@@ -1,0 +1,237 @@
+/**
+ * Import into the IndexedDB store: an LMDB file (through the LMDB reader, re-cut into shards) or a shard
+ * folder served over HTTP (shards copied as they are, CRC-checked). Quota first; one transaction per
+ * shard; the dataset record last; an interrupted import resumes from its last complete shard; a quota
+ * error rolls back everything of this import; cancellation keeps the finished shards for a resume.
+ */
+import type { ByteSource } from './byte_source.ts';
+import { openDtrbDataset } from './dtrb.ts';
+import { ImportCancelledError, QuotaExceededImportError } from './errors.ts';
+import { DEFAULT_SAMPLES_PER_SHARD, buildShards, type ShardedDataset } from './sharded.ts';
+import { type DatasetManifest, type DatasetSource, SHARD_VERSION, Shard, addToStats, emptyStats } from './shard.ts';
+import type { DataStore, ImportRecord } from './store.ts';
+
+export interface IngestProgress {
+  id: string;
+  name: string;
+  samples: number;
+  totalSamples: number;
+  /** Sample bytes (images + labels) stored so far, this session and before a resume. */
+  bytes: number;
+  /** Estimated total sample bytes. */
+  totalBytes: number;
+  shards: number;
+  totalShards: number;
+  /** Rates over this session's work only. */
+  mbPerSecond: number;
+  samplesPerSecond: number;
+  etaSeconds: number;
+  resumedFromShard: number;
+  done: boolean;
+}
+
+export interface IngestOptions {
+  name?: string;
+  samplesPerShard?: number;
+  limit?: number;
+  onProgress?: (p: IngestProgress) => void;
+  signal?: AbortSignal;
+  /** `navigator.storage.estimate`, injectable for tests; skipped when absent. */
+  estimate?: () => Promise<{ quota?: number; usage?: number }>;
+}
+
+export interface IngestResult {
+  id: string;
+  manifest: DatasetManifest;
+  resumedFromShard: number;
+  alreadyImported: boolean;
+  seconds: number;
+}
+
+/** A stable id for a source, so the same file picked again after a reload finds its import. */
+export function datasetId(source: DatasetSource): string {
+  const slug = source.name.replace(/[^A-Za-z0-9._-]+/g, '_').slice(-60);
+  return `${source.kind}:${slug}:${source.bytes}:${source.lastModified ?? 0}`;
+}
+
+function defaultEstimate(): (() => Promise<{ quota?: number; usage?: number }>) | undefined {
+  const storage = (globalThis as { navigator?: { storage?: StorageManager } }).navigator?.storage;
+  return storage?.estimate === undefined ? undefined : () => storage.estimate();
+}
+
+async function checkQuota(opts: IngestOptions, need: number, name: string): Promise<void> {
+  const estimate = opts.estimate ?? defaultEstimate();
+  if (estimate === undefined) return;
+  const { quota, usage } = await estimate();
+  if (quota === undefined) return;
+  const free = quota - (usage ?? 0);
+  if (need > free) {
+    throw new QuotaExceededImportError(
+      `importing ${name} needs about ${(need / 1e6).toFixed(1)} MB, but this site has only ${(free / 1e6).toFixed(1)} MB of its ${(quota / 1e6).toFixed(1)} MB storage quota left; delete datasets or free disk space`,
+    );
+  }
+}
+
+function throwIfCancelled(signal: AbortSignal | undefined, name: string, shards: number): void {
+  if (signal?.aborted) throw new ImportCancelledError(`import of ${name} cancelled after ${shards} shards; pick the same file again to resume`);
+}
+
+class Meter {
+  private readonly t0 = performance.now();
+  private sessionSamples = 0;
+  private sessionBytes = 0;
+  constructor(
+    private readonly base: Omit<IngestProgress, 'mbPerSecond' | 'samplesPerSecond' | 'etaSeconds' | 'done'>,
+    private readonly cb: ((p: IngestProgress) => void) | undefined,
+  ) {}
+  seconds(): number {
+    return (performance.now() - this.t0) / 1000;
+  }
+  add(samples: number, bytes: number, done = false): void {
+    this.sessionSamples += samples;
+    this.sessionBytes += bytes;
+    this.base.samples += samples;
+    this.base.bytes += bytes;
+    this.base.shards += samples > 0 ? 1 : 0;
+    this.emit(done);
+  }
+  emit(done: boolean): void {
+    if (this.cb === undefined) return;
+    const s = Math.max(this.seconds(), 1e-6);
+    const sps = this.sessionSamples / s;
+    const left = this.base.totalSamples - this.base.samples;
+    this.cb({ ...this.base, mbPerSecond: this.sessionBytes / 1e6 / s, samplesPerSecond: sps, etaSeconds: sps > 0 ? left / sps : Infinity, done });
+  }
+}
+
+async function finish(store: DataStore, rec: ImportRecord): Promise<DatasetManifest> {
+  const manifest: DatasetManifest = {
+    format: 'webstr-shards',
+    version: SHARD_VERSION,
+    name: rec.name,
+    source: rec.source,
+    sampleCount: rec.shards.reduce((a, s) => a + s.count, 0),
+    samplesPerShard: rec.samplesPerShard,
+    shards: rec.shards,
+    stats: rec.stats,
+    createdAt: new Date().toISOString(),
+  };
+  await store.commit(rec.id, manifest);
+  return manifest;
+}
+
+async function startOrResume(store: DataStore, id: string, fresh: () => ImportRecord): Promise<ImportRecord> {
+  const prev = await store.getImport(id);
+  if (prev !== undefined) {
+    // Keep only shards that are really there (a shard and its import record are written together).
+    const have = await store.shardCount(id);
+    if (have >= prev.shards.length) return prev;
+  }
+  if (prev !== undefined) await store.delete(id);
+  const rec = fresh();
+  await store.putImport(rec);
+  return rec;
+}
+
+async function alreadyThere(store: DataStore, id: string): Promise<IngestResult | undefined> {
+  if (!(await store.has(id))) return undefined;
+  const { manifest } = await store.get(id);
+  return { id, manifest, resumedFromShard: manifest.shards.length, alreadyImported: true, seconds: 0 };
+}
+
+/** Runs `body`; on a quota error, removes every trace of the import and rethrows a clear error. */
+async function rollbackOnQuota<T>(store: DataStore, id: string, body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (err) {
+    if (err instanceof QuotaExceededImportError) {
+      await store.delete(id);
+      throw new QuotaExceededImportError(`${err.message}. The partial import was removed.`);
+    }
+    throw err;
+  }
+}
+
+export async function importLmdb(store: DataStore, src: ByteSource, source: DatasetSource, opts: IngestOptions = {}): Promise<IngestResult> {
+  const id = datasetId(source);
+  const name = opts.name ?? source.name.replace(/\/?data\.mdb$/, '').split('/').pop() ?? source.name;
+  const done = await alreadyThere(store, id);
+  if (done !== undefined) return done;
+  const ds = await openDtrbDataset(src);
+  const total = Math.min(opts.limit ?? ds.count, ds.count);
+  const existing = await store.getImport(id);
+  if (existing === undefined) await checkQuota(opts, Math.ceil(src.size * (total / Math.max(ds.count, 1)) * 1.05), name);
+  return rollbackOnQuota(store, id, async () => {
+    const rec = await startOrResume(store, id, () => ({
+      id,
+      name,
+      source,
+      samplesPerShard: opts.samplesPerShard ?? DEFAULT_SAMPLES_PER_SHARD,
+      totalSamples: total,
+      shards: [],
+      stats: emptyStats(),
+      startedAt: new Date().toISOString(),
+      updatedAt: new Date().toISOString(),
+    }));
+    const per = rec.samplesPerShard;
+    const resumed = rec.shards.length;
+    const sampleBytes = rec.stats.imageBytes + rec.stats.labelBytes;
+    const meter = new Meter(
+      { id, name, samples: rec.stats.labels, totalSamples: rec.totalSamples, bytes: sampleBytes, totalBytes: Math.round(src.size * (rec.totalSamples / Math.max(ds.count, 1))), shards: resumed, totalShards: Math.ceil(rec.totalSamples / per), resumedFromShard: resumed },
+      opts.onProgress,
+    );
+    meter.emit(false);
+    for await (const shard of buildShards(ds, { samplesPerShard: per, startShard: resumed, count: rec.totalSamples, stats: rec.stats })) {
+      throwIfCancelled(opts.signal, name, rec.shards.length);
+      rec.shards.push(shard.info);
+      rec.updatedAt = new Date().toISOString();
+      await store.putShard(rec, shard.index, shard.bytes, shard.info);
+      meter.add(shard.info.count, shard.bytes.length);
+    }
+    const manifest = await finish(store, rec);
+    meter.emit(true);
+    return { id, manifest, resumedFromShard: resumed, alreadyImported: false, seconds: meter.seconds() };
+  });
+}
+
+/** Copies a sharded dataset (e.g. `openShardUrl`) into the store, shard by shard, checking each CRC. */
+export async function importSharded(store: DataStore, sharded: ShardedDataset, source: DatasetSource, opts: IngestOptions = {}): Promise<IngestResult> {
+  const id = datasetId(source);
+  const m = sharded.manifest;
+  const name = opts.name ?? m.name;
+  const done = await alreadyThere(store, id);
+  if (done !== undefined) return done;
+  const totalBytes = m.shards.reduce((a, s) => a + s.bytes, 0);
+  if ((await store.getImport(id)) === undefined) await checkQuota(opts, Math.ceil(totalBytes * 1.05), name);
+  return rollbackOnQuota(store, id, async () => {
+    const rec = await startOrResume(store, id, () => ({
+      id,
+      name,
+      source,
+      samplesPerShard: m.samplesPerShard,
+      totalSamples: m.sampleCount,
+      shards: [],
+      stats: emptyStats(),
+      startedAt: new Date().toISOString(),
+      updatedAt: new Date().toISOString(),
+    }));
+    const resumed = rec.shards.length;
+    const meter = new Meter(
+      { id, name, samples: rec.stats.labels, totalSamples: rec.totalSamples, bytes: rec.shards.reduce((a, s) => a + s.bytes, 0), totalBytes, shards: resumed, totalShards: m.shards.length, resumedFromShard: resumed },
+      opts.onProgress,
+    );
+    meter.emit(false);
+    for (let i = resumed; i < m.shards.length; i++) {
+      throwIfCancelled(opts.signal, name, rec.shards.length);
+      const shard: Shard = await sharded.shard(i);
+      for (const s of shard.samples()) addToStats(rec.stats, s);
+      rec.shards.push(m.shards[i]!);
+      rec.updatedAt = new Date().toISOString();
+      await store.putShard(rec, i, shard.bytes, m.shards[i]!);
+      meter.add(shard.count, shard.bytes.length);
+    }
+    const manifest = await finish(store, rec);
+    meter.emit(true);
+    return { id, manifest, resumedFromShard: resumed, alreadyImported: false, seconds: meter.seconds() };
+  });
+}
