@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CHARSETS, EN_DICT, SPIN68, charsetFromDict, getCharset } from './charset.ts';
-import { CtcCodec, normalizeAlnum } from './ctc.ts';
+import { CtcCodec } from './ctc.ts';
 
 describe('charsets', () => {
   it('have the sizes of MODELS.md §2', () => {
@@ -42,8 +42,5 @@ describe('CTC greedy decoding', () => {
   });
   it('rejects a wrong-sized input', () => {
     expect(() => codec.decodeGreedy(new Float32Array(10), 3)).toThrow(/expected 3×37/);
-  });
-  it('normalises for the accuracy protocol', () => {
-    expect(normalizeAlnum("Don't-Stop 24/7")).toBe('dontstop247');
   });
 });

@@ -67,8 +67,3 @@ export class CtcCodec {
     return { text, confidence, charConfidences: conf };
   }
 }
-
-/** The default accuracy protocol (DESIGN.md): lowercase and keep [0-9a-z]. */
-export function normalizeAlnum(s: string): string {
-  return s.toLowerCase().replace(/[^0-9a-z]/g, '');
-}
