@@ -13,3 +13,7 @@ export const LMDB_DIR = path.join(SHARED, 'data/lmdb');
 export function haveSharedModel(): boolean {
   return existsSync(MV3_EN_ONNX);
 }
+
+export function haveLmdb(name: string): boolean {
+  return existsSync(path.join(LMDB_DIR, name, 'data.mdb'));
+}
