@@ -6,7 +6,7 @@ import { initBrowserBackend, WASM_PATHS } from '../src/runtime/browser.ts';
 import { parseBackendRequest } from '../src/runtime/backend.ts';
 import { InvalidArgumentError, WebstrError } from '../src/runtime/errors.ts';
 import { registerAllKernels } from '../src/ops/registry.ts';
-import { decodeBrowser } from '../src/image/decode_browser.ts';
+import { bitmapToRgba, decodeBrowser } from '../src/image/decode_browser.ts';
 import { CompiledModel } from '../src/models/model.ts';
 import { Recognizer, hostWeights, type ImageInput } from '../src/recognize/recognizer.ts';
 import { weightsFromOnnx } from '../src/recognize/load.ts';
@@ -51,6 +51,7 @@ const api: RecognizerWorkerApi = {
     recognizer?.dispose();
     recognizer = Recognizer.create(host, {
       decoder: (b) => decodeBrowser(b),
+      bitmapToPixels: bitmapToRgba,
       maxBatch: options.maxBatch,
       init: { gpu: navigator.gpu, wasmPaths: WASM_PATHS },
       onNotice: onNotice === undefined ? undefined : (m) => void onNotice(m),

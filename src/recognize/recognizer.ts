@@ -60,6 +60,8 @@ export async function hostWeights(config: ModelConfig, charset: Charset, params:
 
 export interface RecognizerOptions {
   decoder: ImageDecoder;
+  /** ImageBitmap → pixels (browser only: decode_browser.ts `bitmapToRgba`). */
+  bitmapToPixels?: (bitmap: ImageBitmap) => RgbaImage;
   /** Largest batch of same-width inputs per model call (default 16). */
   maxBatch?: number;
   /** How to start a backend again after a device loss (gpu entry point, wasm paths). */
@@ -116,8 +118,8 @@ export class Recognizer {
     if (input instanceof ArrayBuffer) return this.options.decoder(new Uint8Array(input));
     if (typeof Blob !== 'undefined' && input instanceof Blob) return this.options.decoder(new Uint8Array(await input.arrayBuffer()));
     if (typeof ImageBitmap !== 'undefined' && input instanceof ImageBitmap) {
-      const { bitmapToRgba } = await import('../image/decode_browser.ts');
-      return bitmapToRgba(input);
+      if (this.options.bitmapToPixels === undefined) throw new InvalidArgumentError('recognize: ImageBitmap input needs a browser (bitmapToPixels)');
+      return this.options.bitmapToPixels(input);
     }
     if (isRgba(input)) {
       if (input.width <= 0 || input.height <= 0) throw new EmptyImageError(`image of ${input.width}×${input.height} has no pixels`);

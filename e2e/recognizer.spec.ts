@@ -1,0 +1,69 @@
+/**
+ * The recognizer worker in Chromium (harness page built by scripts/lib/recognizer_harness.ts):
+ * webgpu parity with onnxruntime on 10 real crops (max |Δp| ≤ 1e-3) and wasm end-to-end text.
+ * Needs ../shared (the ONNX model and the IIIT5K LMDB); skipped without it.
+ */
+import path from 'node:path';
+import { expect, test } from '@playwright/test';
+import * as ort from 'onnxruntime-node';
+import { tf } from '../src/runtime/tf.ts';
+import { openFileByteSource } from '../src/data/node_source.ts';
+import { openDtrbDataset } from '../src/data/dtrb.ts';
+import { decodeNode } from '../src/image/decode_node.ts';
+import { preprocess } from '../src/image/preprocess.ts';
+import { getPreset } from '../src/models/presets.ts';
+import { LMDB_DIR, MV3_EN_ONNX, haveLmdb, haveSharedModel } from '../src/testing/shared.ts';
+import { openRecognizerHarness, type Harness } from '../scripts/lib/recognizer_harness.ts';
+
+const ready = haveSharedModel() && haveLmdb('iiit5k_3000');
+test.describe.configure({ mode: 'serial', timeout: 600_000 });
+
+let harness: Harness;
+const crops: { label: string; bytes: Uint8Array; input: { data: number[]; shape: number[] } }[] = [];
+
+test.beforeAll(async () => {
+  if (!ready) return;
+  await tf.setBackend('cpu');
+  const src = await openFileByteSource(path.join(LMDB_DIR, 'iiit5k_3000/data.mdb'));
+  const ds = await openDtrbDataset(src);
+  const cfg = getPreset('crnn-mv3-en');
+  for await (const s of ds.samples({ limit: 10 })) {
+    const x = preprocess(await decodeNode(s.image), cfg.input);
+    crops.push({ label: s.label, bytes: s.image, input: { data: Array.from(x.dataSync()), shape: x.shape } });
+    x.dispose();
+  }
+  await src.close();
+  harness = await openRecognizerHarness();
+});
+
+test.afterAll(async () => {
+  if (ready) await harness.close();
+});
+
+test('webgpu in Chromium matches onnxruntime on 10 IIIT5K crops (max |Δp| ≤ 1e-3)', async () => {
+  test.skip(!ready, 'needs ../shared');
+  expect(await harness.call<string>('create', 'webgpu', './model.onnx')).toBe('webgpu');
+  const sess = await ort.InferenceSession.create(MV3_EN_ONNX);
+  let worst = 0;
+  for (const c of crops) {
+    const [, h, w, ch] = c.input.shape as [number, number, number, number];
+    const nchw = new Float32Array(c.input.data.length);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let k = 0; k < ch; k++) nchw[k * h * w + y * w + x] = c.input.data[(y * w + x) * ch + k]!;
+    const ref = Object.values(await sess.run({ x: new ort.Tensor('float32', nchw, [1, ch, h, w]) }))[0]!.data as Float32Array;
+    const ours = await harness.call<{ data: number[]; shape: number[] }>('predictRaw', c.input.data, c.input.shape);
+    expect(ours.data.length).toBe(ref.length);
+    for (let i = 0; i < ref.length; i++) worst = Math.max(worst, Math.abs(ours.data[i]! - ref[i]!));
+  }
+  await sess.release();
+  console.log(`webgpu (Chromium): max |Δp| over ${crops.length} crops = ${worst.toExponential(3)}`);
+  expect(worst).toBeLessThanOrEqual(1e-3);
+});
+
+test('wasm in Chromium: the worker reads real crops and names hostile inputs', async () => {
+  test.skip(!ready, 'needs ../shared');
+  expect(await harness.call<string>('create', 'wasm', './model.onnx')).toBe('wasm');
+  const images = [...crops.slice(0, 3).map((c) => Array.from(c.bytes)), [], Array.from(crops[0]!.bytes.subarray(0, 100)), [1, 2, 3, 4, 5]];
+  const r = await harness.call<{ texts: string[] }>('recognize', images, 1);
+  expect(r.texts.slice(0, 3).map((t) => t.toUpperCase())).toEqual(crops.slice(0, 3).map((c) => c.label.toUpperCase()));
+  expect(r.texts.slice(3)).toEqual(['!EmptyImageError', '!ImageDecodeError', '!ImageDecodeError']);
+});
