@@ -6,7 +6,10 @@
  * - webstr model, batch 1 (per backend): predict + greedy CTC per image;
  * - webstr recognizer (per backend): pixels → text with same-width batching;
  * - onnxruntime-web (wasm EP, 1 thread, as tfjs-wasm) on the same model file and the same inputs.
- * Ratio = webstr batch-1 words/s ÷ onnxruntime-web words/s.
+ * - with --browser (default on): the recognizer worker in Debian's Chromium (harness page) on wasm over
+ *   the same N encoded crops (bytes → text, decode included), and on webgpu over a few (SwiftShader here:
+ *   a correctness column, not a speed one).
+ * Ratio = words/s ÷ onnxruntime-web words/s of the same run.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -47,6 +50,9 @@ export async function run(args: string[]): Promise<void> {
       'cpu-images': { type: 'string', default: '20' },
       backends: { type: 'string', default: 'wasm,cpu' },
       json: { type: 'string' },
+      browser: { type: 'boolean', default: true },
+      'no-browser': { type: 'boolean', default: false },
+      'webgpu-images': { type: 'string', default: '5' },
     },
   });
   const n = Number(values.images);
@@ -59,7 +65,11 @@ export async function run(args: string[]): Promise<void> {
   const src = await openFileByteSource(path.join(LMDB_DIR, 'iiit5k_3000/data.mdb'));
   const ds = await openDtrbDataset(src);
   const pixels: RgbaImage[] = [];
-  for await (const s of ds.samples({ limit: n })) pixels.push(await decodeNode(s.image));
+  const encoded: Uint8Array[] = [];
+  for await (const s of ds.samples({ limit: n })) {
+    pixels.push(await decodeNode(s.image));
+    encoded.push(s.image);
+  }
   await src.close();
   const inputs = pixels.map((px) => {
     const x = preprocess(px, host.config.input);
@@ -114,6 +124,25 @@ export async function run(args: string[]): Promise<void> {
     rec.dispose();
   }
   await sess.release();
+
+  if (values.browser && !values['no-browser']) {
+    const { openRecognizerHarness } = await import('../lib/recognizer_harness.ts');
+    const h = await openRecognizerHarness();
+    try {
+      const bytes = encoded.map((b) => Array.from(b));
+      for (const [backend, m] of [
+        ['wasm', n],
+        ['webgpu', Math.min(n, Number(values['webgpu-images']))],
+      ] as const) {
+        const got = await h.call<string>('create', backend, './model.onnx');
+        await h.call('recognize', bytes.slice(0, 2), 1);
+        const r = await h.call<{ ms: number }>('recognize', bytes.slice(0, m), 1);
+        rows.push(row('webstr worker in Chromium (bytes→text)', `${got} (Chromium)`, m, r.ms / 1000));
+      }
+    } finally {
+      await h.close();
+    }
+  }
 
   console.log(`crnn-mv3-en, first ${n} IIIT5K-3000 crops (dynamic width); machine: ${machine}`);
   console.log('engine                                               backend            images   words/s   ms/word   ratio vs ort-web');
