@@ -67,3 +67,17 @@ test('wasm in Chromium: the worker reads real crops and names hostile inputs', a
   expect(r.texts.slice(0, 3).map((t) => t.toUpperCase())).toEqual(crops.slice(0, 3).map((c) => c.label.toUpperCase()));
   expect(r.texts.slice(3)).toEqual(['!EmptyImageError', '!ImageDecodeError', '!ImageDecodeError']);
 });
+
+test('webgpu device loss: the worker falls back to wasm, retries, and says so once', async () => {
+  test.skip(!ready, 'needs ../shared');
+  expect(await harness.call<string>('create', 'webgpu', './model.onnx')).toBe('webgpu');
+  const one = [Array.from(crops[0]!.bytes)];
+  const before = await harness.call<{ texts: string[]; backends: string[] }>('recognize', one, 1);
+  expect(before.backends).toEqual(['webgpu']);
+  await harness.call('loseDevice');
+  const after = await harness.call<{ texts: string[]; backends: string[]; notices: string[] }>('recognize', one, 2);
+  expect(after.texts[0]!.toUpperCase()).toBe(crops[0]!.label.toUpperCase());
+  expect(after.backends).toEqual(['wasm', 'wasm']);
+  expect(after.notices).toHaveLength(1);
+  expect(after.notices[0]).toMatch(/device lost.*switched from webgpu to wasm/i);
+});

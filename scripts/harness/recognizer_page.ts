@@ -29,15 +29,26 @@ const harness = {
     return { data: Array.from(r.data), shape: r.shape };
   },
   /** Recognizes encoded images (byte arrays); returns texts (or error names) and the elapsed ms. */
-  async recognize(images: number[][], repeat = 1): Promise<{ texts: string[]; ms: number }> {
+  async recognize(images: number[][], repeat = 1): Promise<{ texts: string[]; ms: number; backends: string[]; notices: string[] }> {
     const inputs = images.map((b) => Uint8Array.from(b));
     let texts: string[] = [];
+    const backends: string[] = [];
+    const notices: string[] = [];
     const t0 = performance.now();
     for (let k = 0; k < repeat; k++) {
       const out = await errorName(api.recognizeBatch(inputs));
       texts = out.map((o) => (o.ok ? o.text : `!${o.error.name}`));
+      for (const o of out) {
+        if (!o.ok) continue;
+        backends.push(o.backend);
+        if (o.notice !== undefined) notices.push(o.notice);
+      }
     }
-    return { texts, ms: performance.now() - t0 };
+    return { texts, ms: performance.now() - t0, backends, notices };
+  },
+  /** Destroys the worker's WebGPU device, as a driver reset would. */
+  loseDevice(): Promise<void> {
+    return api.simulateDeviceLoss();
   },
   memory(): Promise<{ numTensors: number; backend: string }> {
     return api.memory();

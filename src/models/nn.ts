@@ -65,8 +65,24 @@ export function convAct(x: Tensor, c: FoldedConv, act: Activation | 'linear'): T
   let y: Tensor = c.depthwise
     ? tf.fused.depthwiseConv2d({ x: x4, filter: c.filter as tf.Tensor4D, strides, pad, bias: c.bias, activation: fusedAct })
     : tf.fused.conv2d({ x: x4, filter: c.filter as tf.Tensor4D, strides, pad, bias: c.bias, activation: fusedAct });
-  if (sh !== sw) y = tf.stridedSlice(y, [0, 0, 0, 0], y.shape, [1, sh, sw, 1]);
+  if (sh !== sw) y = subsample(subsample(y, 1, sh), 2, sw);
   return act === 'hardswish' ? hardSwish(y) : y;
+}
+
+/**
+ * Keeps every s-th index (0, s, 2s, …) of `axis` of a [B, H, W, C] tensor with 4-D ops only: pad that
+ * axis to n·s, fold each group of s into the next axis, keep the first slab. (tfjs-wasm's StridedSlice
+ * with steps, and its 5-D Slice, take generic slow paths: ~20 ms per CRNN image.)
+ */
+export function subsample(x: Tensor, axis: 1 | 2, s: number): Tensor {
+  if (s === 1) return x;
+  const [b, h, w, c] = x.shape as [number, number, number, number];
+  const len = axis === 1 ? h : w;
+  const n = Math.ceil(len / s);
+  let y = x;
+  if (n * s > len) y = tf.pad(y, axis === 1 ? [[0, 0], [0, n * s - len], [0, 0], [0, 0]] : [[0, 0], [0, 0], [0, n * s - len], [0, 0]]);
+  if (axis === 1) return tf.slice(tf.reshape(y, [b, n, s * w, c]), [0, 0, 0, 0], [b, n, w, c]); // row k·s of each group
+  return tf.slice(tf.reshape(y, [b, h, n, s * c]), [0, 0, 0, 0], [b, h, n, c]);
 }
 
 /** Paddle `hard_sigmoid` (slope 0.2, offset 0.5), as in the exported SE blocks; not PyTorch's x/6 + 1/2. */
