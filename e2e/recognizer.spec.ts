@@ -3,6 +3,9 @@
  * webgpu parity with onnxruntime on 10 real crops (max |Δp| ≤ 1e-3) and wasm end-to-end text.
  * Needs ../shared (the ONNX model and the IIIT5K LMDB); skipped without it.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import * as ort from 'onnxruntime-node';
@@ -80,4 +83,25 @@ test('webgpu device loss: the worker falls back to wasm, retries, and says so on
   expect(after.backends).toEqual(['wasm', 'wasm']);
   expect(after.notices).toHaveLength(1);
   expect(after.notices[0]).toMatch(/device lost.*switched from webgpu to wasm/i);
+});
+
+test('weights load from IndexedDB and from a URL (tf.io), with their metadata', async () => {
+  test.skip(!ready, 'needs ../shared');
+  expect(await harness.call<string>('create', 'wasm', './model.onnx')).toBe('wasm');
+  await harness.call('saveModel', 'indexeddb://webstr-e2e-mv3');
+  expect(await harness.call<string>('createFrom', 'wasm', { kind: 'indexeddb', key: 'webstr-e2e-mv3' })).toBe('wasm:crnn-mv3-en:model.onnx');
+  const one = [Array.from(crops[1]!.bytes)];
+  const fromDb = await harness.call<{ texts: string[] }>('recognize', one, 1);
+  expect(fromDb.texts[0]!.toUpperCase()).toBe(crops[1]!.label.toUpperCase());
+  // The same weights as a served model.json + weights.bin, written by `webstr import`.
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'webstr-e2e-'));
+  execFileSync(process.execPath, ['cli/webstr.mjs', 'import', MV3_EN_ONNX, '--preset', 'crnn-mv3-en', '--out', dir], { stdio: 'ignore' });
+  for (const f of ['model.json', 'weights.bin']) {
+    await harness.page.route(`**/served/${f}`, (route) => route.fulfill({ body: readFileSync(path.join(dir, f)) }));
+  }
+  expect(await harness.call<string>('createFrom', 'wasm', { kind: 'url', url: new URL('served/model.json', harness.page.url()).href })).toBe(
+    `wasm:crnn-mv3-en:${path.basename(MV3_EN_ONNX)}`,
+  );
+  const fromUrl = await harness.call<{ texts: string[] }>('recognize', one, 1);
+  expect(fromUrl.texts).toEqual(fromDb.texts);
 });

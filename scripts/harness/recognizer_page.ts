@@ -24,6 +24,14 @@ const harness = {
     const info = await errorName(api.create({ backend, model: { kind: 'onnx', bytes, preset: 'crnn-mv3-en', source: 'model.onnx' } }));
     return info.capabilities.backend;
   },
+  /** Loads a webstr weight set from a URL (`model.json`) or `indexeddb://key`; returns the backend. */
+  async createFrom(backend: string, source: { kind: 'url'; url: string } | { kind: 'indexeddb'; key: string }): Promise<string> {
+    const info = await errorName(api.create({ backend, model: source }));
+    return `${info.capabilities.backend}:${info.preset}:${info.provenance.source}`;
+  },
+  saveModel(url: string): Promise<void> {
+    return errorName(api.saveModel(url));
+  },
   async predictRaw(data: number[], shape: number[]): Promise<{ data: number[]; shape: number[] }> {
     const r = await errorName(api.predictRaw({ data: Float32Array.from(data), shape }));
     return { data: Array.from(r.data), shape: r.shape };
