@@ -1,18 +1,53 @@
 /**
- * `npm run perf -- <suite> [args]`: performance suites, one module per suite under scripts/perf/, each
- * exporting `run(args)`. Numbers come from here, never from timed unit tests.
+ * `npm run perf -- <suite> [--backend cpu,wasm,webgpu] [suite args…]`: small performance suites, each
+ * printing the machine, the backend and ms per call (ratios where it compares). Suites register here by
+ * name; add yours to SUITES.
  */
-export {};
+import { parseArgs } from 'node:util';
+import { machineLine, type PerfContext } from './perf/common.ts';
+import { rerunWithSwiftShader } from './swiftshader.ts';
 
-const SUITES: Record<string, () => Promise<{ run: (args: string[]) => Promise<void> }>> = {
-  recognize: () => import('./perf/recognize.ts'),
+type Suite = (ctx: PerfContext) => Promise<number>;
+
+const SUITES: Record<string, { describe: string; load: () => Promise<Suite>; webgpu: boolean }> = {
+  ops: {
+    describe: 'custom ops (gridSample, spinColor, tpsGrid) forward and fwd+bwd at batch 64, 1×32×100',
+    load: async () => (await import('./perf/ops.ts')).opsSuite,
+    webgpu: true,
+  },
+  recognize: {
+    describe: 'crnn-mv3-en words/s on wasm/cpu (Node) and in Chromium, beside onnxruntime-web (wasm) on the same model and crops',
+    load: async () => (await import('./perf/recognize.ts')).recognizeSuite,
+    // Its webgpu column runs in Chromium (harness page), not in Node through SwiftShader.
+    webgpu: false,
+  },
 };
 
-const [suiteName, ...args] = process.argv.slice(2);
-const suite = suiteName === undefined ? undefined : SUITES[suiteName];
-if (suite === undefined) {
-  console.error(`usage: npm run perf -- <suite> [args]; suites: ${Object.keys(SUITES).join(', ')}`);
-  process.exitCode = 2;
-} else {
-  await (await suite()).run(args);
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    options: { backend: { type: 'string', default: '' } },
+    allowPositionals: true,
+  });
+  const [name, ...args] = positionals;
+  const suite = name === undefined ? undefined : SUITES[name];
+  if (suite === undefined) {
+    console.error(`usage: npm run perf -- <suite> [--backend cpu,wasm,webgpu]\nsuites (expected one of ${Object.keys(SUITES).join(', ')}${name === undefined ? '' : `, got '${name}'`}):`);
+    for (const [k, s] of Object.entries(SUITES)) console.error(`  ${k.padEnd(10)} ${s.describe}`);
+    return 2;
+  }
+  const backends = values.backend.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (suite.webgpu && (backends.length === 0 || backends.includes('webgpu'))) {
+    const code = rerunWithSwiftShader();
+    if (code !== null) return code;
+  }
+  console.log(machineLine());
+  return (await suite.load())({ backends, args });
 }
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,5 +1,6 @@
 /**
- * `npm run perf -- recognize [--images N] [--cpu-images N] [--backends wasm,cpu] [--json out.json]`
+ * `npm run perf -- recognize [--backend wasm,cpu] [-- --images N --cpu-images N --no-browser --json out.json]`
+ * (suite options go after `--`: the dispatcher parses its own options strictly)
  *
  * Words/s of crnn-mv3-en on the first N IIIT5K-3000 crops, each preprocessed once (PaddleOCR dynamic
  * width), then in the same run:
@@ -29,6 +30,7 @@ import { CtcCodec } from '../../src/text/ctc.ts';
 import { Recognizer } from '../../src/recognize/recognizer.ts';
 import { toHostWeights, weightsFromOnnx } from '../../src/recognize/load.ts';
 import { LMDB_DIR, MV3_EN_ONNX } from '../../src/testing/shared.ts';
+import type { PerfContext } from './common.ts';
 
 interface Row {
   engine: string;
@@ -40,6 +42,13 @@ interface Row {
 
 function row(engine: string, backend: string, images: number, seconds: number): Row {
   return { engine, backend, images, wordsPerSecond: images / seconds, msPerWord: (1000 * seconds) / images };
+}
+
+/** The suite entry for scripts/perf.ts. */
+export async function recognizeSuite(ctx: PerfContext): Promise<number> {
+  const backends = ctx.backends.filter((b) => b === 'wasm' || b === 'cpu');
+  await run([...ctx.args, ...(backends.length > 0 ? ['--backends', backends.join(',')] : [])]);
+  return 0;
 }
 
 export async function run(args: string[]): Promise<void> {

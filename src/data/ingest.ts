@@ -38,6 +38,8 @@ export interface IngestOptions {
   signal?: AbortSignal;
   /** `navigator.storage.estimate`, injectable for tests; skipped when absent. */
   estimate?: () => Promise<{ quota?: number; usage?: number }>;
+  /** Test hook: wait this long after each shard (lets an e2e test reload mid-import deterministically). */
+  throttleMs?: number;
 }
 
 export interface IngestResult {
@@ -187,6 +189,7 @@ export async function importLmdb(store: DataStore, src: ByteSource, source: Data
       rec.updatedAt = new Date().toISOString();
       await store.putShard(rec, shard.index, shard.bytes, shard.info);
       meter.add(shard.info.count, shard.bytes.length);
+      if (opts.throttleMs) await new Promise((r) => setTimeout(r, opts.throttleMs));
     }
     const manifest = await finish(store, rec);
     meter.emit(true);
@@ -229,6 +232,7 @@ export async function importSharded(store: DataStore, sharded: ShardedDataset, s
       rec.updatedAt = new Date().toISOString();
       await store.putShard(rec, i, shard.bytes, m.shards[i]!);
       meter.add(shard.count, shard.bytes.length);
+      if (opts.throttleMs) await new Promise((r) => setTimeout(r, opts.throttleMs));
     }
     const manifest = await finish(store, rec);
     meter.emit(true);

@@ -93,6 +93,13 @@ export class ShardedDataset implements DtrbDataset {
     return shard.sample((position - 1) % per);
   }
 
+  /** The label alone (loads the shard, not the image). */
+  async label(position: number): Promise<string> {
+    if (!Number.isInteger(position) || position < 1 || position > this.count) throw new InvalidArgumentError(`sample ${position} is outside 1..${this.count}`);
+    const per = this.manifest.samplesPerShard;
+    return (await this.shard(Math.floor((position - 1) / per))).label((position - 1) % per);
+  }
+
   async *samples(opts: { limit?: number; start?: number } = {}): AsyncIterable<Sample> {
     const start = opts.start ?? 1;
     const end = Math.min(this.count, opts.limit === undefined ? this.count : start + opts.limit - 1);

@@ -105,6 +105,9 @@ export class DatasetTally {
       samples: n,
       filtered: this.filtered,
       correct: this.correct,
+      correctCaseSensitive: this.correctCaseSensitive,
+      nedSum: this.nedSum,
+      seconds: this.seconds,
       accuracy: n === 0 ? 0 : (100 * this.correct) / n,
       accuracyCaseSensitive: n === 0 ? 0 : (100 * this.correctCaseSensitive) / n,
       oneMinusNed: n === 0 ? 0 : this.nedSum / n,
@@ -118,6 +121,11 @@ export interface DatasetResult {
   samples: number;
   filtered: number;
   correct: number;
+  correctCaseSensitive: number;
+  /** Σ 1-NED, kept so shards merge exactly. */
+  nedSum: number;
+  /** Time spent on this dataset (decode + preprocess + model + metrics). */
+  seconds: number;
   /** Percent, default protocol. */
   accuracy: number;
   /** Percent, raw strings. */
@@ -125,6 +133,22 @@ export interface DatasetResult {
   /** Mean 1-NED in [0, 1]. */
   oneMinusNed: number;
   wordsPerSecond: number;
+}
+
+/** Adds up results of the same dataset from several shards of one evaluation. */
+export function mergeResults(parts: DatasetResult[]): DatasetResult[] {
+  const byName = new Map<string, DatasetTally>();
+  for (const r of parts) {
+    const t = byName.get(r.dataset) ?? new DatasetTally(r.dataset);
+    t.samples += r.samples;
+    t.filtered += r.filtered;
+    t.correct += r.correct;
+    t.correctCaseSensitive += r.correctCaseSensitive;
+    t.nedSum += r.nedSum;
+    t.seconds += r.seconds;
+    byName.set(r.dataset, t);
+  }
+  return [...byName.values()].map((t) => t.result());
 }
 
 export interface Summary {

@@ -42,3 +42,10 @@ export function writeF32(
   fill(out);
   return (backend as unknown as MathBackendCPU).makeTensorInfo(shape, 'float32', out);
 }
+
+/** Int32 view of an int32 tensor's data on the cpu or wasm backend (labels, lengths). Read-only by contract. */
+export function readI32(backend: object, name: SoftwareBackendName, t: TensorInfo): Int32Array {
+  if (t.dtype !== 'int32') throw new InvalidArgumentError(`expected an int32 tensor, got ${t.dtype}`);
+  if (name === 'wasm') return (backend as unknown as BackendWasm).typedArrayFromHeap(t) as Int32Array;
+  return (backend as unknown as MathBackendCPU).data.get(t.dataId).values as Int32Array;
+}

@@ -6,6 +6,15 @@
 import { tf, type Tensor } from '../runtime/tf.ts';
 import { hardSwish } from './hard_swish/hard_swish.ts';
 import hardSwishFixture from './hard_swish/fixtures/hard_swish.json';
+import { gridSample, type Padding } from './grid_sample/grid_sample.ts';
+import { gridSampleForward, gridSampleGradGrid, gridSampleGradImage, type Dims } from './grid_sample/reference.ts';
+import gridSampleFixture from './grid_sample/fixtures/grid_sample.json';
+import { tpsGrid } from './tps/tps.ts';
+import tpsFixture from './tps/fixtures/tps.json';
+import { spinColor } from './spin_color/spin_color.ts';
+import spinColorFixture from './spin_color/fixtures/spin_color.json';
+import { ctcLoss, type CtcNormalize, type CtcReduction } from './ctc_loss/ctc_loss.ts';
+import ctcLossFixture from './ctc_loss/fixtures/ctc_loss.json';
 
 export interface FixtureTensor {
   shape: number[];
@@ -91,9 +100,174 @@ function hardSwishChecks(): OpCheck[] {
   ]);
 }
 
+function gridSampleChecks(): OpCheck[] {
+  return gridSampleFixture.cases.flatMap((c): OpCheck[] => {
+    const opts = { alignCorners: c.alignCorners, padding: c.padding as Padding };
+    // d/d(image, grid) of Σ gridSample(image, grid)·dy.
+    const grads = tf.grads((image: Tensor, grid: Tensor) => gridSample(image, grid, opts).mul(fixtureTensor(c.dy)).sum());
+    return [
+      {
+        op: 'gridSample',
+        direction: 'forward',
+        name: c.name,
+        tolerance: 1e-5,
+        run: () => errorOf(() => gridSample(fixtureTensor(c.image), fixtureTensor(c.grid), opts), c.y),
+      },
+      {
+        op: 'gridSample',
+        direction: 'backward',
+        name: `${c.name} dimage`,
+        tolerance: 1e-4,
+        run: () => errorOf(() => grads([fixtureTensor(c.image), fixtureTensor(c.grid)])[0]!, c.dimage),
+      },
+      {
+        op: 'gridSample',
+        direction: 'backward',
+        name: `${c.name} dgrid`,
+        tolerance: 1e-4,
+        run: () => errorOf(() => grads([fixtureTensor(c.image), fixtureTensor(c.grid)])[1]!, c.dgrid),
+      },
+    ];
+  });
+}
+
+/**
+ * Non-finite grids (NaN, ±Inf, ±1e30) in every mode: the op on the active backend against the TypeScript
+ * reference's defined behaviour (NaN samples 0 with zero gradient; ±Inf and huge values land outside the
+ * image or on its edge). PyTorch has no defined answer here, so these check that every backend agrees
+ * with the contract, and that nothing crashes or produces garbage.
+ */
+function gridSampleNonFiniteChecks(): OpCheck[] {
+  const d: Dims = { B: 1, H: 3, W: 4, C: 2, Ho: 2, Wo: 6 };
+  const image = Float32Array.from({ length: 24 }, (_, i) => Math.sin(i * 1.7) * 2);
+  const bad = [NaN, Infinity, -Infinity, 1e30, -1e30, 0.3];
+  const grid = Float32Array.from([...bad.flatMap((v) => [v, 0.1]), ...bad.flatMap((v) => [-0.2, v])]);
+  const dy = Float32Array.from({ length: 24 }, (_, i) => Math.cos(i * 0.9));
+  const t = (data: Float32Array, shape: number[]): FixtureTensor => ({ shape, data: Array.from(data) });
+  const imageShape = [d.B, d.H, d.W, d.C];
+  const gridShape = [d.B, d.Ho, d.Wo, 2];
+  return (['zeros', 'border'] as const).flatMap((padding) =>
+    [true, false].flatMap((alignCorners): OpCheck[] => {
+      const attrs = { alignCorners, padding };
+      const name = `nonfinite_${alignCorners ? 'ac' : 'noac'}_${padding}`;
+      const y = new Float32Array(24);
+      gridSampleForward(image, grid, d, attrs, y);
+      const dImage = new Float32Array(24);
+      gridSampleGradImage(dy, grid, d, attrs, dImage);
+      const dGrid = new Float32Array(24);
+      gridSampleGradGrid(dy, image, grid, d, attrs, dGrid);
+      const grads = tf.grads((im: Tensor, g: Tensor) => gridSample(im, g, attrs).mul(tf.tensor(dy, [1, 2, 6, 2])).sum());
+      const inputs = (): Tensor[] => [tf.tensor(image, imageShape), tf.tensor(grid, gridShape)];
+      return [
+        {
+          op: 'gridSample',
+          direction: 'forward',
+          name,
+          tolerance: 1e-5,
+          run: () => errorOf(() => gridSample(inputs()[0]!, inputs()[1]!, attrs), t(y, [1, 2, 6, 2])),
+        },
+        { op: 'gridSample', direction: 'backward', name: `${name} dimage`, tolerance: 1e-4, run: () => errorOf(() => grads(inputs())[0]!, t(dImage, imageShape)) },
+        { op: 'gridSample', direction: 'backward', name: `${name} dgrid`, tolerance: 1e-4, run: () => errorOf(() => grads(inputs())[1]!, t(dGrid, gridShape)) },
+      ];
+    }),
+  );
+}
+
+function tpsChecks(): OpCheck[] {
+  return tpsFixture.cases.flatMap((c): OpCheck[] => {
+    const checks: OpCheck[] = [
+      {
+        op: 'tpsGrid',
+        direction: 'forward',
+        name: c.name,
+        tolerance: 1e-5,
+        run: () => errorOf(() => tpsGrid(fixtureTensor(c.fiducials), c.height, c.width), c.grid),
+      },
+    ];
+    const { dy, dfiducials } = c;
+    if (dy !== undefined && dfiducials !== undefined) {
+      checks.push({
+        op: 'tpsGrid',
+        direction: 'backward',
+        name: c.name,
+        tolerance: 1e-4,
+        run: () =>
+          errorOf(
+            () => tf.grad((f: Tensor) => tpsGrid(f, c.height, c.width).mul(fixtureTensor(dy)).sum())(fixtureTensor(c.fiducials)),
+            dfiducials,
+          ),
+      });
+    }
+    return checks;
+  });
+}
+
+function spinColorChecks(): OpCheck[] {
+  return spinColorFixture.cases.flatMap((c): OpCheck[] => {
+    const f = (x: Tensor, weights: Tensor, offsets: Tensor, gate: Tensor): Tensor =>
+      spinColor(x, weights, { offsets, gate, K: c.K });
+    const inputs = (): Tensor[] => [c.x, c.weights, c.offsets, c.gate].map(fixtureTensor);
+    // d/d(x, weights, offsets, gate) of Σ spinColor(…)·dy.
+    const grads = tf.grads((x: Tensor, w: Tensor, o: Tensor, g: Tensor) => f(x, w, o, g).mul(fixtureTensor(c.dy)).sum());
+    const backward = (i: number, name: string, expected: FixtureTensor): OpCheck => ({
+      op: 'spinColor',
+      direction: 'backward',
+      name: `${c.name} ${name}`,
+      tolerance: 1e-4,
+      run: () => errorOf(() => grads(inputs())[i]!, expected),
+    });
+    return [
+      {
+        op: 'spinColor',
+        direction: 'forward',
+        name: c.name,
+        tolerance: 1e-5,
+        run: () => errorOf(() => f(...(inputs() as [Tensor, Tensor, Tensor, Tensor])), c.y),
+      },
+      backward(0, 'dx', c.dx),
+      backward(1, 'dweights', c.dweights),
+      backward(2, 'doffsets', c.doffsets),
+      backward(3, 'dgate', c.dgate),
+    ];
+  });
+}
+
+function ctcLossChecks(): OpCheck[] {
+  return ctcLossFixture.cases.flatMap((c): OpCheck[] => {
+    const loss = (logits: Tensor): Tensor =>
+      ctcLoss(logits, tf.tensor(c.labels.data, c.labels.shape, 'int32'), tf.tensor1d(c.labelLengths.data, 'int32'), {
+        blank: c.blank,
+        reduction: c.reduction as CtcReduction,
+        normalize: c.normalize as CtcNormalize,
+        inputLengths: tf.tensor1d(c.inputLengths.data, 'int32'),
+      });
+    const objective = (logits: Tensor): Tensor => {
+      const l = loss(logits);
+      return c.weights === undefined ? l : l.mul(fixtureTensor(c.weights)).sum();
+    };
+    return [
+      { op: 'ctcLoss', direction: 'forward', name: c.name, tolerance: 1e-5, run: () => errorOf(() => loss(fixtureTensor(c.logits)), c.loss) },
+      {
+        op: 'ctcLoss',
+        direction: 'backward',
+        name: c.name,
+        tolerance: 1e-4,
+        run: () => errorOf(() => tf.grad(objective)(fixtureTensor(c.logits)), c.dlogits),
+      },
+    ];
+  });
+}
+
 /** Every op check, in a stable order. New ops append their checks here. */
 export function allOpChecks(): OpCheck[] {
-  return [...hardSwishChecks()];
+  return [
+    ...hardSwishChecks(),
+    ...gridSampleChecks(),
+    ...gridSampleNonFiniteChecks(),
+    ...tpsChecks(),
+    ...spinColorChecks(),
+    ...ctcLossChecks(),
+  ];
 }
 
 /** Runs checks on the active backend; `filter` selects by op name. Leaks no tensors. */

@@ -4,9 +4,12 @@
  */
 import { tf, type GradConfig, type KernelConfig } from '../runtime/tf.ts';
 import { hardSwishGrad, hardSwishKernels } from './hard_swish/kernels.ts';
+import { gridSampleGrad, gridSampleKernels } from './grid_sample/kernels.ts';
+import { spinColorKernels, spinPowerSumGrad } from './spin_color/kernels.ts';
+import { ctcLossGrad, ctcLossKernels } from './ctc_loss/kernels.ts';
 
-export const KERNELS: readonly KernelConfig[] = [...hardSwishKernels];
-export const GRADIENTS: readonly GradConfig[] = [hardSwishGrad];
+export const KERNELS: readonly KernelConfig[] = [...hardSwishKernels, ...gridSampleKernels, ...spinColorKernels, ...ctcLossKernels];
+export const GRADIENTS: readonly GradConfig[] = [hardSwishGrad, gridSampleGrad, spinPowerSumGrad, ctcLossGrad];
 
 let registered = false;
 

@@ -26,20 +26,34 @@ export interface FlatProgramSpec {
   outputShape: number[];
   uniforms?: UniformSpec[];
   workgroupSize?: number;
+  /** Invocations to dispatch, when not one per output element (e.g. one per sample for a recursion
+   *  that writes its whole slice of the output); `main` gets indices 0 … invocations − 1 (and beyond,
+   *  up to the workgroup size: guard). */
+  invocations?: number;
+  /** WGSL prepended to `source` (shared helpers, compile-time constants); part of the program text. */
+  prelude?: string;
 }
+
+/** tfjs's names for the uniform types (it packs the uniform buffer by these; a WGSL name would be
+ *  written as float32 bits). */
+const TFJS_UNIFORM_TYPE = { f32: 'float32', i32: 'int32', u32: 'uint32' } as const;
 
 export function flatProgram(spec: FlatProgramSpec): WebGPUProgram {
   const workgroupSize: [number, number, number] = [spec.workgroupSize ?? 64, 1, 1];
   const dispatchLayout = webgpu_util.flatDispatchLayout(spec.outputShape);
+  const source = spec.prelude === undefined ? spec.source : `${spec.prelude}\n${spec.source}`;
   const program: WebGPUProgram = {
     shaderKey: spec.shaderKey,
     variableNames: spec.variableNames,
     outputShape: spec.outputShape,
     workgroupSize,
     dispatchLayout,
-    dispatch: webgpu_util.computeDispatch(dispatchLayout, spec.outputShape, workgroupSize),
+    dispatch:
+      spec.invocations === undefined
+        ? webgpu_util.computeDispatch(dispatchLayout, spec.outputShape, workgroupSize)
+        : webgpu_util.computeDispatch({ x: [0] }, [spec.invocations], workgroupSize),
     size: true,
-    getUserCode: () => spec.source,
+    getUserCode: () => source,
   };
   if (spec.uniforms !== undefined && spec.uniforms.length > 0) {
     program.uniforms = spec.uniforms.map((u) => `${u.name} : ${u.type},`).join(' ');
@@ -57,6 +71,6 @@ export function runFlatProgram(
 ): TensorInfo {
   assertDeviceAlive();
   const program = flatProgram(spec);
-  const uniforms = (spec.uniforms ?? []).map((u, i) => ({ type: u.type, data: [uniformValues[i] ?? 0] }));
+  const uniforms = (spec.uniforms ?? []).map((u, i) => ({ type: TFJS_UNIFORM_TYPE[u.type], data: [uniformValues[i] ?? 0] }));
   return backend.runWebGPUProgram(program, inputs, dtype, uniforms);
 }

@@ -47,3 +47,27 @@ export function errorInfo(err: unknown): ErrorInfo {
   if (err instanceof Error) return { name: err.name, message: err.message };
   return { name: 'Error', message: String(err) };
 }
+
+/**
+ * A pickle (inside a `.pth` checkpoint) asked for a global, opcode or call outside the allow-list of what a
+ * state_dict needs. Nothing was executed; `what` names the refused global (`posix.system`) or opcode.
+ */
+export class PickleSecurityError extends WebstrError {
+  override name = 'PickleSecurityError';
+  constructor(
+    readonly what: string,
+    detail: string,
+  ) {
+    super(`refused ${what}: ${detail}. A checkpoint pickle may only use the tensor-rebuild and storage globals and ordered dicts; nothing was executed`);
+  }
+}
+
+/** A checkpoint or weights file is truncated, corrupt, or not the format it claims to be. */
+export class CheckpointFormatError extends WebstrError {
+  override name = 'CheckpointFormatError';
+}
+
+/** A well-formed checkpoint uses something this reader does not implement (a dtype, a compression). */
+export class UnsupportedCheckpointError extends WebstrError {
+  override name = 'UnsupportedCheckpointError';
+}

@@ -9,4 +9,12 @@ import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-webgpu';
 
 export { tf };
-export type { Tensor, TensorInfo, KernelConfig, GradConfig, NamedTensorInfoMap, DataType } from '@tensorflow/tfjs';
+export type {
+  Tensor,
+  TensorInfo,
+  KernelConfig,
+  GradConfig,
+  NamedAttrMap,
+  NamedTensorInfoMap,
+  DataType,
+} from '@tensorflow/tfjs';

@@ -9,19 +9,10 @@ import { checkRange } from '../byte_source.ts';
 import { WebstrError } from '../../runtime/errors.ts';
 import { openDtrbDataset } from '../dtrb.ts';
 import { LmdbReader } from './reader.ts';
-import { NODESIZE, P_BRANCH, P_LEAF, P_OVERFLOW, PAGEHDRSZ } from './format.ts';
+import { rng } from '../rng.ts';
 
-/** Small deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
+import { NODESIZE, P_BRANCH, P_LEAF, P_OVERFLOW, PAGEHDRSZ } from './format.ts';
 
 /** Where the interesting bytes of a clean file are: page headers, node headers, pointers, meta fields. */
 export interface FileMap {

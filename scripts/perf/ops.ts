@@ -1,0 +1,117 @@
+/**
+ * `npm run perf -- ops`: ms per call of the custom ops at a training-sized batch: batch 64, 1×32×100
+ * (the RARE/SPIN input), on every backend that starts here, in one run. Forward is the op alone;
+ * fwd+bwd is `tf.grads` of Σ op·dy with respect to every differentiable input (what a training step
+ * pays); backward (derived) is the difference of the two. Each call reads its outputs back, so GPU work is included. Ratios are against wasm.
+ */
+import { tf, type Tensor } from '../../src/runtime/tf.ts';
+import { initBackend, type BackendName } from '../../src/runtime/backend.ts';
+import { setFlags } from '../../src/runtime/flags.ts';
+import { registerAllKernels } from '../../src/ops/registry.ts';
+import { gridSample } from '../../src/ops/grid_sample/grid_sample.ts';
+import { spinColor } from '../../src/ops/spin_color/spin_color.ts';
+import { rareInitialFiducials, tpsGrid } from '../../src/ops/tps/tps.ts';
+import { loadNodeGpu } from '../../cli/node_gpu.ts';
+import { printTable, timeIt, type PerfContext } from './common.ts';
+
+const [B, H, W, C] = [64, 32, 100, 1];
+
+interface Case {
+  op: string;
+  direction: string;
+  run: () => Tensor[];
+}
+
+function cases(): { cases: Case[]; dispose: () => void } {
+  const image = tf.randomUniform([B, H, W, C], -1, 1, 'float32', 1);
+  // The RARE initial TPS grid with some jitter, as the localisation net would predict.
+  const fid = tf.tensor3d(rareInitialFiducials(), [1, 20, 2]).tile([B, 1, 1]).add(tf.randomNormal([B, 20, 2], 0, 0.05, 'float32', 2));
+  const grid = tpsGrid(fid, H, W);
+  const dyImage = tf.randomNormal([B, H, W, C], 0, 1, 'float32', 3);
+  const weights = tf.randomNormal([B, 13], 0, 1, 'float32', 4);
+  const offsets = tf.randomUniform([B, H, W, C], 0, 1, 'float32', 5);
+  const gate = tf.randomUniform([B], 0, 1, 'float32', 6);
+  const opts = { alignCorners: true, padding: 'border' } as const;
+  const gsGrads = tf.grads((im: Tensor, g: Tensor) => gridSample(im, g, opts).mul(dyImage).sum());
+  const spinGrads = tf.grads((x: Tensor, w: Tensor, o: Tensor, g: Tensor) => spinColor(x, w, { offsets: o, gate: g }).mul(dyImage).sum());
+  const list: Case[] = [
+    { op: 'gridSample', direction: 'forward', run: () => [gridSample(image, grid, opts)] },
+    { op: 'gridSample', direction: 'fwd+bwd', run: () => gsGrads([image, grid]) },
+    { op: 'spinColor', direction: 'forward', run: () => [spinColor(image, weights, { offsets, gate })] },
+    { op: 'spinColor', direction: 'fwd+bwd', run: () => spinGrads([image, weights, offsets, gate]) },
+    { op: 'tpsGrid', direction: 'forward', run: () => [tpsGrid(fid, H, W)] },
+  ];
+  return { cases: list, dispose: () => tf.dispose([image, fid, grid, dyImage, weights, offsets, gate]) };
+}
+
+export async function opsSuite(ctx: PerfContext): Promise<number> {
+  const wanted = ctx.backends.length > 0 ? ctx.backends : ['cpu', 'wasm', 'webgpu'];
+  const { gpu, note } = wanted.includes('webgpu') ? await loadNodeGpu() : { gpu: undefined, note: '' };
+  setFlags({ autoAcceptSoftwareAdapter: true });
+  registerAllKernels();
+  console.log(`suite ops: batch ${B}, ${C}×${H}×${W}; gridSample alignCorners, border; spinColor K = 6 with AIN`);
+  const results = new Map<string, number>(); // `${op}|${direction}|${backend}` → ms per call
+  const calls = new Map<string, number>();
+  const measured: string[] = [];
+  const order: string[] = [];
+  for (const name of wanted as BackendName[]) {
+    let label: string = name;
+    let software = false;
+    try {
+      const r = await initBackend(name, { gpu });
+      if (name === 'webgpu') {
+        const a = r.adapter;
+        software = a.software;
+        label = `webgpu (${[a.vendor, a.architecture, a.description].filter((s) => s !== '').join(' ')}${a.software ? ', software: not a GPU timing' : ''})`;
+      }
+    } catch (err) {
+      console.log(`${name}: not measured: ${err instanceof Error ? err.message : String(err)}${note ? `; ${note}` : ''}`);
+      continue;
+    }
+    console.log(`backend: ${label}`);
+    measured.push(name);
+    const { cases: list, dispose } = cases();
+    for (const c of list) {
+      // An emulated GPU is slow: one timed call after the warm-up is enough there.
+      const t = await timeIt(
+        async () => {
+          const outs = c.run();
+          await Promise.all(outs.map((o) => o.data()));
+          tf.dispose(outs);
+        },
+        software ? 0 : 1000,
+        software ? 1 : 3,
+      );
+      const key = `${c.op}|${c.direction}`;
+      if (!order.includes(key)) order.push(key);
+      results.set(`${key}|${name}`, t.msPerCall);
+      calls.set(`${key}|${name}`, t.calls);
+    }
+    dispose();
+  }
+  // backward alone = fwd+bwd − forward (tf.grads re-runs the forward pass).
+  for (const op of ['gridSample', 'spinColor']) {
+    for (const name of measured) {
+      const fwd = results.get(`${op}|forward|${name}`);
+      const both = results.get(`${op}|fwd+bwd|${name}`);
+      if (fwd === undefined || both === undefined) continue;
+      results.set(`${op}|backward (derived)|${name}`, Math.max(0, both - fwd));
+      calls.set(`${op}|backward (derived)|${name}`, calls.get(`${op}|fwd+bwd|${name}`) ?? 0);
+    }
+    const at = order.indexOf(`${op}|fwd+bwd`);
+    if (at >= 0) order.splice(at + 1, 0, `${op}|backward (derived)`);
+  }
+  const rows: string[][] = [];
+  for (const key of order) {
+    const wasm = results.get(`${key}|wasm`);
+    for (const name of measured) {
+      const ms = results.get(`${key}|${name}`);
+      if (ms === undefined) continue;
+      const ratio = wasm === undefined || name === 'wasm' ? '' : `${(ms / wasm).toFixed(2)}× wasm`;
+      rows.push([...key.split('|'), name, ms.toFixed(2), String(calls.get(`${key}|${name}`)), ratio]);
+    }
+  }
+  console.log('');
+  printTable(['op', 'direction', 'backend', 'ms/call', 'calls', 'ratio'], rows);
+  return 0;
+}

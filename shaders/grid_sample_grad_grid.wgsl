@@ -1,0 +1,45 @@
+// Gradient of bilinear grid sampling with respect to the grid (PyTorch grid_sampler_2d_backward).
+// dy [B, Ho, Wo, C], image [B, H, W, C], grid [B, Ho, Wo, 2] → dgrid [B, Ho, Wo, 2].
+// One invocation per grid point (uniforms.threads = B·Ho·Wo); it writes both components:
+//   dgx = mult_x · Σ_c dy_c · ((ne − nw)(1−fy) + (se − sw)fy)
+//   dgy = mult_y · Σ_c dy_c · ((sw − nw)(1−fx) + (se − ne)fx)
+// with nw… the four neighbours' values (0 outside the image) and mult = d(coordinate)/d(grid value),
+// 0 where 'border' clipped the coordinate. A NaN grid value gets gradient 0.
+
+fn tapValue(b : i32, y : i32, x : i32, c : i32) -> f32 {
+  let H = uniforms.imageShape.y;
+  let W = uniforms.imageShape.z;
+  if (!inRange(x, W) || !inRange(y, H)) {
+    return 0.0;
+  }
+  let C = uniforms.imageShape.w;
+  return image[((b * H + y) * W + x) * C + c];
+}
+
+fn main(index : i32) {
+  if (index < uniforms.threads) {
+    let pix = index;
+    let C = uniforms.imageShape.w;
+    let b = pix / (uniforms.gridShape.y * uniforms.gridShape.z);
+    let ax = sourceAxis(grid[pix * 2], uniforms.imageShape.z);
+    let ay = sourceAxis(grid[pix * 2 + 1], uniforms.imageShape.y);
+    if (!ax.ok || !ay.ok) {
+      setOutputAtIndex(pix * 2, 0.0);
+      setOutputAtIndex(pix * 2 + 1, 0.0);
+      return;
+    }
+    var gx = 0.0;
+    var gy = 0.0;
+    for (var c = 0; c < C; c++) {
+      let g = dy[pix * C + c];
+      let nw = tapValue(b, ay.i0, ax.i0, c);
+      let ne = tapValue(b, ay.i0, ax.i0 + 1, c);
+      let sw = tapValue(b, ay.i0 + 1, ax.i0, c);
+      let se = tapValue(b, ay.i0 + 1, ax.i0 + 1, c);
+      gx = gx + ((ne - nw) * (1.0 - ay.f) + (se - sw) * ay.f) * g;
+      gy = gy + ((sw - nw) * (1.0 - ax.f) + (se - ne) * ax.f) * g;
+    }
+    setOutputAtIndex(pix * 2, gx * ax.mult);
+    setOutputAtIndex(pix * 2 + 1, gy * ay.mult);
+  }
+}

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { evaluate, parseShard, type EvalDataset, type RecognizeBatch } from './runner.ts';
+import { mergeResults, summarize } from './metrics.ts';
+import { InvalidArgumentError } from '../runtime/errors.ts';
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+/** A dataset whose "images" are the UTF-8 of what a perfect model would read. */
+function dataset(name: string, labels: string[], read: (label: string) => string = (l) => l): EvalDataset {
+  return {
+    name,
+    count: labels.length,
+    async *samples() {
+      for (const [i, label] of labels.entries()) yield await Promise.resolve({ index: i + 1, label, image: enc.encode(read(label)) });
+    },
+  };
+}
+
+const echo: RecognizeBatch = (images) => Promise.resolve(images.map((b) => ({ text: dec.decode(b), confidence: 0.9 })));
+
+describe('evaluate', () => {
+  it('scores, filters as DTRB, keeps failures and batches', async () => {
+    const batches: number[] = [];
+    const recognize: RecognizeBatch = (images) => {
+      batches.push(images.length);
+      return echo(images);
+    };
+    const ds = dataset('toy', ['Apple', 'pear!', 'plum', 'fig', 'a'.repeat(30)], (l) => (l === 'fig' ? 'fog' : l));
+    const r = await evaluate([ds], recognize, { batchSize: 2 });
+    const d = r.summary.datasets[0]!;
+    expect(d.samples).toBe(3); // 'pear!' and the 30-char label are filtered
+    expect(d.filtered).toBe(2);
+    expect(d.correct).toBe(2);
+    expect(r.failures).toEqual([{ dataset: 'toy', index: 4, label: 'fig', prediction: 'fog', confidence: 0.9 }]);
+    expect(batches).toEqual([2, 1]);
+  });
+
+  it('keeps everything with filtering off, scoring on [0-9a-z]', async () => {
+    const r = await evaluate([dataset('toy', ['pear!', 'IT’S'])], echo, { filtering: 'off' });
+    expect(r.summary.datasets[0]!.samples).toBe(2);
+    expect(r.summary.datasets[0]!.accuracy).toBe(100);
+  });
+
+  it('counts a per-image error as a wrong answer and records it', async () => {
+    const recognize: RecognizeBatch = (images) => Promise.resolve(images.map(() => ({ error: 'DecodeError: not an image' })));
+    const r = await evaluate([dataset('bad', ['x'])], recognize);
+    expect(r.summary.datasets[0]!.correct).toBe(0);
+    expect(r.failures[0]!.error).toContain('DecodeError');
+  });
+
+  it('shards split the samples exactly and merge back to the whole', async () => {
+    const labels = Array.from({ length: 23 }, (_, i) => `w${i}`);
+    const read = (l: string): string => (Number(l.slice(1)) % 3 === 0 ? 'zz' : l);
+    const whole = await evaluate([dataset('d', labels, read)], echo);
+    const parts = await Promise.all([0, 1, 2].map((index) => evaluate([dataset('d', labels, read)], echo, { shard: { index, count: 3 } })));
+    expect(parts.map((p) => p.summary.datasets[0]!.samples)).toEqual([8, 8, 7]);
+    const merged = summarize(mergeResults(parts.flatMap((p) => p.summary.datasets)));
+    expect(merged.datasets[0]!.samples).toBe(23);
+    expect(merged.datasets[0]!.correct).toBe(whole.summary.datasets[0]!.correct);
+  });
+
+  it('honours --limit, reports progress and can be cancelled', async () => {
+    const seen: number[] = [];
+    const r = await evaluate([dataset('d', ['a', 'b', 'c', 'd'])], echo, { limit: 3, batchSize: 1, onProgress: (p) => seen.push(p.done) });
+    expect(r.summary.datasets[0]!.samples).toBe(3);
+    expect(seen).toEqual([1, 2, 3]);
+    const ac = new AbortController();
+    ac.abort();
+    await expect(evaluate([dataset('d', ['a'])], echo, { signal: ac.signal })).rejects.toMatchObject({ name: 'AbortError' });
+  });
+});
+
+describe('parseShard', () => {
+  it('parses i/n and rejects nonsense', () => {
+    expect(parseShard('2/4')).toEqual({ index: 1, count: 4 });
+    expect(() => parseShard('0/4')).toThrow(InvalidArgumentError);
+    expect(() => parseShard('5/4')).toThrow(InvalidArgumentError);
+    expect(() => parseShard('x')).toThrow(InvalidArgumentError);
+  });
+});

@@ -1,0 +1,165 @@
+/**
+ * The benchmark core shared by the bench page (in the worker), `webstr eval` (Node) and CI: streams
+ * samples of each dataset, filters labels as DTRB does, recognises in batches, scores, and keeps a
+ * bounded gallery of failures. It knows nothing of models or storage: the caller passes a dataset
+ * iterator and a batch recogniser.
+ */
+import { DatasetTally, keepSample, summarize, type FilterOptions, type Summary } from './metrics.ts';
+import { InvalidArgumentError } from '../runtime/errors.ts';
+
+export interface EvalSample {
+  /** 1-based index in the dataset. */
+  index: number;
+  label: string;
+  image: Uint8Array;
+}
+
+export interface EvalDataset {
+  name: string;
+  count: number;
+  samples(): AsyncIterable<EvalSample>;
+}
+
+export type Recognition = { text: string; confidence: number } | { error: string };
+
+/** Recognises encoded images; one result per image, in order. A per-image error is a wrong answer. */
+export type RecognizeBatch = (images: Uint8Array[]) => Promise<Recognition[]>;
+
+export interface Shard {
+  /** 0-based. */
+  index: number;
+  count: number;
+}
+
+/** Parses `i/n` (1-based i, as people write it) into a 0-based shard. */
+export function parseShard(text: string): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const i = m === null ? NaN : Number(m[1]);
+  const n = m === null ? NaN : Number(m[2]);
+  if (!(n >= 1 && i >= 1 && i <= n)) throw new InvalidArgumentError(`--shard expects i/n with 1 ≤ i ≤ n, got '${text}'`);
+  return { index: i - 1, count: n };
+}
+
+export interface Failure {
+  dataset: string;
+  index: number;
+  label: string;
+  prediction: string;
+  confidence: number;
+  error?: string;
+}
+
+export interface EvalProgress {
+  dataset: string;
+  /** Samples scored so far in this dataset / to score in it (after limit and shard, before filtering). */
+  done: number;
+  total: number;
+  /** All datasets. */
+  doneAll: number;
+  totalAll: number;
+  wordsPerSecond: number;
+  etaSeconds: number;
+}
+
+export interface EvalOptions extends FilterOptions {
+  batchSize?: number;
+  /** At most this many samples per dataset (the first ones, before sharding). */
+  limit?: number;
+  shard?: Shard;
+  /** Failures kept per dataset for the gallery (default 200). */
+  keepFailures?: number;
+  onProgress?: (p: EvalProgress) => void;
+  signal?: AbortSignal;
+  now?: () => number;
+}
+
+export interface EvalReport {
+  summary: Summary;
+  failures: Failure[];
+  options: { filtering: string; maxLength: number; limit: number | null; shard: string | null; batchSize: number };
+}
+
+function planned(count: number, options: EvalOptions): number {
+  const n = Math.min(count, options.limit ?? count);
+  const s = options.shard;
+  if (s === undefined) return n;
+  return n > s.index ? Math.floor((n - 1 - s.index) / s.count) + 1 : 0;
+}
+
+export async function evaluate(datasets: EvalDataset[], recognize: RecognizeBatch, options: EvalOptions = {}): Promise<EvalReport> {
+  const now = options.now ?? (() => performance.now() / 1000);
+  const batchSize = options.batchSize ?? 32;
+  const keep = options.keepFailures ?? 200;
+  const totalAll = datasets.reduce((a, d) => a + planned(d.count, options), 0);
+  const started = now();
+  let doneAll = 0;
+  const failures: Failure[] = [];
+  const results = [];
+
+  for (const ds of datasets) {
+    const tally = new DatasetTally(ds.name);
+    const total = planned(ds.count, options);
+    let done = 0;
+    let kept = 0;
+    let batch: EvalSample[] = [];
+    const t0 = now();
+
+    const flush = async (): Promise<void> => {
+      if (batch.length === 0) return;
+      const out = await recognize(batch.map((s) => s.image));
+      batch.forEach((s, i) => {
+        const r = out[i] ?? { error: 'the recogniser returned no result' };
+        const text = 'text' in r ? r.text : '';
+        const score = tally.add(text, s.label);
+        if (!score.correct && kept < keep) {
+          kept++;
+          failures.push({
+            dataset: ds.name,
+            index: s.index,
+            label: s.label,
+            prediction: text,
+            confidence: 'text' in r ? r.confidence : 0,
+            ...('error' in r ? { error: r.error } : {}),
+          });
+        }
+      });
+      done += batch.length;
+      doneAll += batch.length;
+      batch = [];
+      const elapsed = now() - started;
+      const rate = elapsed > 0 ? doneAll / elapsed : 0;
+      options.onProgress?.({ dataset: ds.name, done, total, doneAll, totalAll, wordsPerSecond: rate, etaSeconds: rate > 0 ? (totalAll - doneAll) / rate : Infinity });
+    };
+
+    let position = 0;
+    for await (const s of ds.samples()) {
+      if (options.signal?.aborted === true) throw options.signal.reason instanceof Error ? options.signal.reason : new DOMException('evaluation cancelled', 'AbortError');
+      if (options.limit !== undefined && position >= options.limit) break;
+      const mine = options.shard === undefined || position % options.shard.count === options.shard.index;
+      position++;
+      if (!mine) continue;
+      if (!keepSample(s.label, options)) {
+        tally.filtered++;
+        done++;
+        doneAll++;
+        continue;
+      }
+      batch.push(s);
+      if (batch.length >= batchSize) await flush();
+    }
+    await flush();
+    tally.seconds = now() - t0;
+    results.push(tally.result());
+  }
+  return {
+    summary: summarize(results),
+    failures,
+    options: {
+      filtering: options.filtering ?? 'dtrb',
+      maxLength: options.maxLength ?? 25,
+      limit: options.limit ?? null,
+      shard: options.shard === undefined ? null : `${options.shard.index + 1}/${options.shard.count}`,
+      batchSize,
+    },
+  };
+}
