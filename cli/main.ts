@@ -7,6 +7,8 @@ import { parseArgs } from 'node:util';
 import { errorInfo } from '../src/runtime/errors.ts';
 import { CONVERT_USAGE, convert } from './convert.ts';
 import { doctor } from './doctor.ts';
+import { IMPORT_USAGE, importModel } from './import_model.ts';
+import { RECOGNIZE_USAGE, recognize } from './recognize.ts';
 
 export interface Command {
   summary: string;
@@ -24,6 +26,16 @@ export const COMMANDS: Record<string, Command> = {
     summary: 'write an LMDB dataset (deep-text-recognition-benchmark layout) as webstr shards on disk',
     usage: CONVERT_USAGE,
     run: convert,
+  },
+  import: {
+    summary: 'import model weights (PaddleOCR inference ONNX) into the webstr weight format',
+    usage: IMPORT_USAGE,
+    run: importModel,
+  },
+  recognize: {
+    summary: 'recognize the text of word images: one JSON object per image',
+    usage: RECOGNIZE_USAGE,
+    run: recognize,
   },
 };
 

@@ -25,6 +25,12 @@ const SUITES: Record<string, { describe: string; load: () => Promise<Suite>; web
     load: async () => (await import('./perf/data.ts')).readerSuite,
     webgpu: false,
   },
+  recognize: {
+    describe: 'crnn-mv3-en words/s on wasm/cpu (Node) and in Chromium, beside onnxruntime-web (wasm) on the same model and crops',
+    load: async () => (await import('./perf/recognize.ts')).recognizeSuite,
+    // Its webgpu column runs in Chromium (harness page), not in Node through SwiftShader.
+    webgpu: false,
+  },
 };
 
 async function main(): Promise<number> {

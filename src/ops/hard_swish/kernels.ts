@@ -50,8 +50,9 @@ const softwareKernels: KernelConfig[] = SOFTWARE_BACKENDS.flatMap((name): Kernel
     backendName: name,
     kernelFunc: ({ inputs, backend }) => {
       const x = input(inputs, 'x');
-      const xs = readF32(backend, name, x);
-      return writeF32(backend, name, x.shape, (y) => hardSwishForward(xs, y));
+      // Input views are taken inside `fill`, after the output is allocated: on wasm, malloc may grow the
+      // heap and detach a view taken earlier (seen on CRNN feature maps of width 320).
+      return writeF32(backend, name, x.shape, (y) => hardSwishForward(readF32(backend, name, x), y));
     },
   },
   {

@@ -1,0 +1,67 @@
+/**
+ * Test/perf harness page (built by scripts/lib/recognizer_harness.ts, not one of the product pages):
+ * starts the recognizer worker and exposes plain-data calls on `window.webstrHarness` for Playwright.
+ */
+import * as Comlink from 'comlink';
+import type { RecognizerWorkerApi } from '../../workers/recognizer_api.ts';
+
+const worker = new Worker(new URL('../../workers/recognizer.ts', import.meta.url), { type: 'module', name: 'recognizer' });
+const api = Comlink.wrap<RecognizerWorkerApi>(worker);
+
+async function errorName<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (err) {
+    const e = err as Error;
+    throw new Error(`${e.name}: ${e.message}`);
+  }
+}
+
+const harness = {
+  /** Loads the ONNX served at `onnxUrl` as crnn-mv3-en on `backend`; returns the chosen backend. */
+  async create(backend: string, onnxUrl: string): Promise<string> {
+    const bytes = await (await fetch(onnxUrl)).arrayBuffer();
+    const info = await errorName(api.create({ backend, model: { kind: 'onnx', bytes, preset: 'crnn-mv3-en', source: 'model.onnx' } }));
+    return info.capabilities.backend;
+  },
+  /** Loads a webstr weight set from a URL (`model.json`) or `indexeddb://key`; returns the backend. */
+  async createFrom(backend: string, source: { kind: 'url'; url: string } | { kind: 'indexeddb'; key: string }): Promise<string> {
+    const info = await errorName(api.create({ backend, model: source }));
+    return `${info.capabilities.backend}:${info.preset}:${info.provenance.source}`;
+  },
+  saveModel(url: string): Promise<void> {
+    return errorName(api.saveModel(url));
+  },
+  async predictRaw(data: number[], shape: number[]): Promise<{ data: number[]; shape: number[] }> {
+    const r = await errorName(api.predictRaw({ data: Float32Array.from(data), shape }));
+    return { data: Array.from(r.data), shape: r.shape };
+  },
+  /** Recognizes encoded images (byte arrays); returns texts (or error names) and the elapsed ms. */
+  async recognize(images: number[][], repeat = 1): Promise<{ texts: string[]; ms: number; backends: string[]; notices: string[] }> {
+    const inputs = images.map((b) => Uint8Array.from(b));
+    let texts: string[] = [];
+    const backends: string[] = [];
+    const notices: string[] = [];
+    const t0 = performance.now();
+    for (let k = 0; k < repeat; k++) {
+      const out = await errorName(api.recognizeBatch(inputs));
+      texts = out.map((o) => (o.ok ? o.text : `!${o.error.name}`));
+      for (const o of out) {
+        if (!o.ok) continue;
+        backends.push(o.backend);
+        if (o.notice !== undefined) notices.push(o.notice);
+      }
+    }
+    return { texts, ms: performance.now() - t0, backends, notices };
+  },
+  /** Destroys the worker's WebGPU device, as a driver reset would. */
+  loseDevice(): Promise<void> {
+    return api.simulateDeviceLoss();
+  },
+  memory(): Promise<{ numTensors: number; backend: string }> {
+    return api.memory();
+  },
+};
+
+(window as unknown as { webstrHarness: typeof harness }).webstrHarness = harness;
+document.body.dataset.harness = 'ready';

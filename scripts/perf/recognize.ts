@@ -1,0 +1,164 @@
+/**
+ * `npm run perf -- recognize [--backend wasm,cpu] [-- --images N --cpu-images N --no-browser --json out.json]`
+ * (suite options go after `--`: the dispatcher parses its own options strictly)
+ *
+ * Words/s of crnn-mv3-en on the first N IIIT5K-3000 crops, each preprocessed once (PaddleOCR dynamic
+ * width), then in the same run:
+ * - webstr model, batch 1 (per backend): predict + greedy CTC per image;
+ * - webstr recognizer (per backend): pixels → text with same-width batching;
+ * - onnxruntime-web (wasm EP, 1 thread, as tfjs-wasm) on the same model file and the same inputs.
+ * - with --browser (default on): the recognizer worker in Debian's Chromium (harness page) on wasm over
+ *   the same N encoded crops (bytes → text, decode included), and on webgpu over a few (SwiftShader here:
+ *   a correctness column, not a speed one).
+ * Ratio = words/s ÷ onnxruntime-web words/s of the same run.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import * as ortWeb from 'onnxruntime-web';
+import { tf, type Tensor } from '../../src/runtime/tf.ts';
+import { initBackend, type BackendName } from '../../src/runtime/backend.ts';
+import { registerAllKernels } from '../../src/ops/registry.ts';
+import { openFileByteSource } from '../../src/data/node_source.ts';
+import { openDtrbDataset } from '../../src/data/dtrb.ts';
+import { decodeNode } from '../../src/image/decode_node.ts';
+import { preprocess } from '../../src/image/preprocess.ts';
+import type { RgbaImage } from '../../src/image/types.ts';
+import { CompiledModel } from '../../src/models/model.ts';
+import { CtcCodec } from '../../src/text/ctc.ts';
+import { Recognizer } from '../../src/recognize/recognizer.ts';
+import { toHostWeights, weightsFromOnnx } from '../../src/recognize/load.ts';
+import { LMDB_DIR, MV3_EN_ONNX } from '../../src/testing/shared.ts';
+import type { PerfContext } from './common.ts';
+
+interface Row {
+  engine: string;
+  backend: string;
+  images: number;
+  wordsPerSecond: number;
+  msPerWord: number;
+}
+
+function row(engine: string, backend: string, images: number, seconds: number): Row {
+  return { engine, backend, images, wordsPerSecond: images / seconds, msPerWord: (1000 * seconds) / images };
+}
+
+/** The suite entry for scripts/perf.ts. */
+export async function recognizeSuite(ctx: PerfContext): Promise<number> {
+  const backends = ctx.backends.filter((b) => b === 'wasm' || b === 'cpu');
+  await run([...ctx.args, ...(backends.length > 0 ? ['--backends', backends.join(',')] : [])]);
+  return 0;
+}
+
+export async function run(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      images: { type: 'string', default: '200' },
+      'cpu-images': { type: 'string', default: '20' },
+      backends: { type: 'string', default: 'wasm,cpu' },
+      json: { type: 'string' },
+      browser: { type: 'boolean', default: true },
+      'no-browser': { type: 'boolean', default: false },
+      'webgpu-images': { type: 'string', default: '5' },
+    },
+  });
+  const n = Number(values.images);
+  const machine = `${os.cpus()[0]?.model ?? 'cpu'} ×${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`;
+  registerAllKernels();
+  await initBackend('cpu', { gpu: undefined });
+  const host = await toHostWeights(await weightsFromOnnx(new Uint8Array(readFileSync(MV3_EN_ONNX)), 'crnn-mv3-en', path.basename(MV3_EN_ONNX)));
+  const codec = new CtcCodec(host.charset);
+
+  const src = await openFileByteSource(path.join(LMDB_DIR, 'iiit5k_3000/data.mdb'));
+  const ds = await openDtrbDataset(src);
+  const pixels: RgbaImage[] = [];
+  const encoded: Uint8Array[] = [];
+  for await (const s of ds.samples({ limit: n })) {
+    pixels.push(await decodeNode(s.image));
+    encoded.push(s.image);
+  }
+  await src.close();
+  const inputs = pixels.map((px) => {
+    const x = preprocess(px, host.config.input);
+    const r = { data: x.dataSync() as Float32Array, shape: x.shape };
+    x.dispose();
+    return r;
+  });
+
+  const rows: Row[] = [];
+  // onnxruntime-web, wasm EP, single thread.
+  ortWeb.env.wasm.numThreads = 1;
+  const sess = await ortWeb.InferenceSession.create(readFileSync(MV3_EN_ONNX), { executionProviders: ['wasm'] });
+  const ortOnce = async (k: number): Promise<string> => {
+    const { data, shape } = inputs[k]!;
+    const nchw = new Float32Array(data.length);
+    const [, h, w, c] = shape as [number, number, number, number];
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let ch = 0; ch < c; ch++) nchw[ch * h * w + y * w + x] = data[(y * w + x) * c + ch]!;
+    const out = await sess.run({ x: new ortWeb.Tensor('float32', nchw, [1, c, h, w]) });
+    const p = Object.values(out)[0]!;
+    return codec.decodeGreedy(p.data as Float32Array, p.dims[1]!).text;
+  };
+  for (let k = 0; k < 5; k++) await ortOnce(k);
+  let t0 = performance.now();
+  for (let k = 0; k < n; k++) await ortOnce(k);
+  const ortRow = row('onnxruntime-web', 'wasm (1 thread)', n, (performance.now() - t0) / 1000);
+  rows.push(ortRow);
+
+  for (const backend of values.backends.split(',') as BackendName[]) {
+    await initBackend(backend, { gpu: undefined });
+    const m = backend === 'cpu' ? Math.min(n, Number(values['cpu-images'])) : n;
+    const params = new Map([...host.tensors].map(([k, v]) => [k, tf.tensor(v.data, v.shape)]));
+    const model = new CompiledModel(host.config, params);
+    tf.dispose([...params.values()]);
+    const once = async (k: number): Promise<string> => {
+      const x: Tensor = tf.tensor(inputs[k]!.data, inputs[k]!.shape);
+      const y = model.predict(x);
+      const probs = (await y.data()) as Float32Array;
+      tf.dispose([x, y]);
+      return codec.decodeGreedy(probs, y.shape[1]!).text;
+    };
+    for (let k = 0; k < 3; k++) await once(k);
+    t0 = performance.now();
+    for (let k = 0; k < m; k++) await once(k);
+    rows.push(row('webstr model, batch 1', backend, m, (performance.now() - t0) / 1000));
+    model.dispose();
+
+    const rec = Recognizer.create(host, { decoder: (b) => decodeNode(b), maxBatch: 32 });
+    await rec.recognizeBatch(pixels.slice(0, 3));
+    t0 = performance.now();
+    await rec.recognizeBatch(pixels.slice(0, m));
+    rows.push(row('webstr recognizer (pixels→text, same-width batches)', backend, m, (performance.now() - t0) / 1000));
+    rec.dispose();
+  }
+  await sess.release();
+
+  if (values.browser && !values['no-browser']) {
+    const { openRecognizerHarness } = await import('../lib/recognizer_harness.ts');
+    const h = await openRecognizerHarness();
+    try {
+      const bytes = encoded.map((b) => Array.from(b));
+      for (const [backend, m] of [
+        ['wasm', n],
+        ['webgpu', Math.min(n, Number(values['webgpu-images']))],
+      ] as const) {
+        const got = await h.call<string>('create', backend, './model.onnx');
+        await h.call('recognize', bytes.slice(0, 2), 1);
+        const r = await h.call<{ ms: number }>('recognize', bytes.slice(0, m), 1);
+        rows.push(row('webstr worker in Chromium (bytes→text)', `${got} (Chromium)`, m, r.ms / 1000));
+      }
+    } finally {
+      await h.close();
+    }
+  }
+
+  console.log(`crnn-mv3-en, first ${n} IIIT5K-3000 crops (dynamic width); machine: ${machine}`);
+  console.log('engine                                               backend            images   words/s   ms/word   ratio vs ort-web');
+  for (const r of rows) {
+    console.log(
+      `${r.engine.padEnd(52)} ${r.backend.padEnd(18)} ${String(r.images).padStart(6)} ${r.wordsPerSecond.toFixed(1).padStart(9)} ${r.msPerWord.toFixed(2).padStart(9)}   ${(r.wordsPerSecond / ortRow.wordsPerSecond).toFixed(3)}`,
+    );
+  }
+  if (values.json !== undefined) writeFileSync(values.json, JSON.stringify({ machine, rows }, null, 2));
+}

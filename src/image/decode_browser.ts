@@ -1,0 +1,31 @@
+/** Browser / worker decoding: header check, then createImageBitmap and an OffscreenCanvas read-back. */
+import { DEFAULT_LIMITS, ImageDecodeError, type ImageLimits } from './errors.ts';
+import { readImageHeader } from './header.ts';
+import type { RgbaImage } from './types.ts';
+
+export function bitmapToRgba(source: ImageBitmap): RgbaImage {
+  const canvas = new OffscreenCanvas(source.width, source.height);
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  if (ctx === null) throw new ImageDecodeError('OffscreenCanvas 2d context unavailable');
+  ctx.drawImage(source, 0, 0);
+  const d = ctx.getImageData(0, 0, source.width, source.height);
+  return { width: d.width, height: d.height, data: d.data };
+}
+
+export async function decodeBrowser(bytes: Uint8Array, limits: ImageLimits = DEFAULT_LIMITS): Promise<RgbaImage> {
+  const h = readImageHeader(bytes, limits);
+  let bitmap: ImageBitmap;
+  try {
+    bitmap = await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>]), {
+      premultiplyAlpha: 'none',
+      colorSpaceConversion: 'none',
+    });
+  } catch (err) {
+    throw new ImageDecodeError(`cannot decode ${h.format}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  try {
+    return bitmapToRgba(bitmap);
+  } finally {
+    bitmap.close();
+  }
+}

@@ -1,0 +1,23 @@
+/** Node decoding with @napi-rs/canvas (Skia + libjpeg-turbo, as Chromium). Header checked first. */
+import { DEFAULT_LIMITS, ImageDecodeError, type ImageLimits } from './errors.ts';
+import { readImageHeader } from './header.ts';
+import type { RgbaImage } from './types.ts';
+
+export async function decodeNode(bytes: Uint8Array, limits: ImageLimits = DEFAULT_LIMITS): Promise<RgbaImage> {
+  const h = readImageHeader(bytes, limits);
+  const { createCanvas, loadImage } = await import('@napi-rs/canvas');
+  let img: Awaited<ReturnType<typeof loadImage>>;
+  try {
+    img = await loadImage(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  } catch (err) {
+    throw new ImageDecodeError(`cannot decode ${h.format}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (img.width !== h.width || img.height !== h.height || img.width === 0) {
+    throw new ImageDecodeError(`decoded ${img.width}×${img.height}, header said ${h.width}×${h.height}`);
+  }
+  const canvas = createCanvas(img.width, img.height);
+  const ctx = canvas.getContext('2d');
+  ctx.drawImage(img, 0, 0);
+  const d = ctx.getImageData(0, 0, img.width, img.height);
+  return { width: d.width, height: d.height, data: d.data };
+}

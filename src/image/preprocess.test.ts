@@ -1,0 +1,77 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tf } from '../runtime/tf.ts';
+import { getPreset } from '../models/presets.ts';
+import { preprocess, targetWidth } from './preprocess.ts';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+/** OpenCV INTER_LINEAR in float (cv::resize's formula): src = (dst + 0.5)·scale − 0.5, clamped taps. */
+function cvLinear(src: Float32Array, h: number, w: number, oh: number, ow: number): Float32Array {
+  const out = new Float32Array(oh * ow);
+  const sy = h / oh;
+  const sx = w / ow;
+  for (let y = 0; y < oh; y++) {
+    let fy = (y + 0.5) * sy - 0.5;
+    let y0 = Math.floor(fy);
+    fy -= y0;
+    if (y0 < 0) {
+      y0 = 0;
+      fy = 0;
+    }
+    const y1 = Math.min(y0 + 1, h - 1);
+    if (y0 >= h - 1) {
+      y0 = h - 1;
+      fy = 0;
+    }
+    for (let x = 0; x < ow; x++) {
+      let fx = (x + 0.5) * sx - 0.5;
+      let x0 = Math.floor(fx);
+      fx -= x0;
+      if (x0 < 0) {
+        x0 = 0;
+        fx = 0;
+      }
+      const x1 = Math.min(x0 + 1, w - 1);
+      if (x0 >= w - 1) {
+        x0 = w - 1;
+        fx = 0;
+      }
+      const top = src[y0 * w + x0]! * (1 - fx) + src[y0 * w + x1]! * fx;
+      const bot = src[y1 * w + x0]! * (1 - fx) + src[y1 * w + x1]! * fx;
+      out[y * ow + x] = top * (1 - fy) + bot * fy;
+    }
+  }
+  return out;
+}
+
+describe('preprocess', () => {
+  const cfg = getPreset('crnn-mv3-en').input;
+  it('computes PaddleOCR dynamic widths', () => {
+    expect(targetWidth(cfg, 100, 32)).toBe(100);
+    expect(targetWidth(cfg, 1000, 32)).toBe(320);
+    expect(targetWidth(cfg, 3, 64)).toBe(8);
+    expect(targetWidth(cfg, 77, 41)).toBe(Math.ceil(32 * (77 / 41)));
+  });
+  it('resizes as OpenCV INTER_LINEAR (down and up), BGR, normalised', () => {
+    for (const [w, h] of [
+      [150, 47],
+      [20, 13],
+    ] as const) {
+      const data = new Uint8Array(w * h * 4);
+      for (let i = 0; i < data.length; i++) data[i] = (i * 7919) % 251;
+      const x = preprocess({ width: w, height: h, data }, cfg);
+      const ow = targetWidth(cfg, w, h);
+      expect(x.shape).toEqual([1, 32, ow, 3]);
+      const got = x.dataSync();
+      for (let c = 0; c < 3; c++) {
+        const plane = new Float32Array(w * h);
+        for (let i = 0; i < w * h; i++) plane[i] = data[i * 4 + (2 - c)]!; // BGR: channel 0 = blue
+        const ref = cvLinear(plane, h, w, 32, ow);
+        for (let i = 0; i < ref.length; i++) expect(got[i * 3 + c]!).toBeCloseTo((ref[i]! / 255 - 0.5) / 0.5, 4);
+      }
+      x.dispose();
+    }
+  });
+});

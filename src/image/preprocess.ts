@@ -1,0 +1,42 @@
+/**
+ * Pixels → model input as the model's PreprocessConfig declares (MODELS.md §1): channel order (gray /
+ * RGB / BGR), resize (stretch, keep-ratio dynamic width, keep-ratio-and-pad), (v/255 − mean)/std.
+ * Resizing is bilinear with half-pixel centres, edge clamping and no antialiasing: tfjs
+ * `resizeBilinear(alignCorners=false, halfPixelCenters=true)` computes src = (dst + 0.5)·scale − 0.5
+ * and clamps the taps to the edge, which is OpenCV's INTER_LINEAR (PaddleOCR's resize).
+ */
+import { tf, type Tensor } from '../runtime/tf.ts';
+import type { PreprocessConfig } from '../models/config.ts';
+import type { RgbaImage } from './types.ts';
+
+/** Target width for an image of w×h (PaddleOCR `resize_norm_img`: ratio first, then ceil). */
+export function targetWidth(p: PreprocessConfig, w: number, h: number): number {
+  if (p.resize.mode === 'stretch') return p.resize.width;
+  const ratio = w / h;
+  return Math.min(p.resize.maxWidth, Math.max(p.resize.minWidth, Math.ceil(p.height * ratio)));
+}
+
+/** Width of the tensor handed to the model (the padded width for keep-ratio-pad). */
+export function inputWidth(p: PreprocessConfig, w: number, h: number): number {
+  return p.resize.mode === 'keep-ratio-pad' ? p.resize.maxWidth : targetWidth(p, w, h);
+}
+
+/** RgbaImage → [1, height, width, C] float32, normalised. */
+export function preprocess(img: RgbaImage, p: PreprocessConfig): Tensor {
+  const w = targetWidth(p, img.width, img.height);
+  return tf.tidy(() => {
+    const rgba = tf.tensor3d(Uint8Array.from(img.data), [img.height, img.width, 4], 'int32');
+    let x: Tensor = tf.cast(tf.slice(rgba, [0, 0, 0], [img.height, img.width, 3]), 'float32'); // [h, w, 3] RGB
+    if (p.channels === 'gray') {
+      x = tf.sum(tf.mul(x, tf.tensor1d([0.299, 0.587, 0.114])), 2, true); // [h, w, 1]
+    } else if (p.channels === 'bgr') {
+      x = tf.reverse(x, 2);
+    }
+    x = tf.image.resizeBilinear(x as tf.Tensor3D, [p.height, w], false, true); // [H, W, C]
+    x = tf.div(tf.sub(tf.div(x, 255), p.mean), p.std);
+    if (p.resize.mode === 'keep-ratio-pad' && w < p.resize.maxWidth) {
+      x = tf.pad(x, [[0, 0], [0, p.resize.maxWidth - w], [0, 0]], p.resize.padValue);
+    }
+    return tf.expandDims(x, 0); // [1, H, W, C]
+  });
+}

@@ -1,0 +1,41 @@
+/** CTC head: Linear → softmax over classes (blank 0). Names: DTRB `Prediction.*`, Paddle `ctc_fc_*_attr`. */
+import { tf, type Tensor } from '../../runtime/tf.ts';
+import type { CtcHeadConfig } from '../config.ts';
+import { getParam, linearSpec, vecSpec, type ParamSpec, type Params } from '../params.ts';
+import type { CompiledStage, Stage } from '../stage.ts';
+
+export function ctcHeadNames(naming: CtcHeadConfig['naming']): { w: string; b: string } {
+  return naming === 'paddle' ? { w: 'ctc_fc_w_attr', b: 'ctc_fc_b_attr' } : { w: 'Prediction.weight', b: 'Prediction.bias' };
+}
+
+export class CtcHead implements Stage {
+  readonly specs: ParamSpec[];
+
+  constructor(
+    readonly config: CtcHeadConfig,
+    readonly inFeatures: number,
+    readonly outChannels: number,
+  ) {
+    const n = ctcHeadNames(config.naming);
+    this.specs = [linearSpec(n.w, inFeatures, outChannels), vecSpec(n.b, outChannels)];
+  }
+
+  compile(params: Params): CompiledStage {
+    const n = ctcHeadNames(this.config.naming);
+    const w = getParam(params, n.w).clone();
+    const b = getParam(params, n.b).clone();
+    return {
+      /** [T, B, F] → probabilities [B, T, C]. */
+      apply: (x: Tensor): Tensor =>
+        tf.tidy(() => {
+          const [t, bs, f] = x.shape as [number, number, number];
+          const logits = tf.add(tf.matMul(tf.reshape(tf.transpose(x, [1, 0, 2]), [bs * t, f]), w), b);
+          return tf.reshape(tf.softmax(logits), [bs, t, this.outChannels]);
+        }),
+      dispose: () => {
+        w.dispose();
+        b.dispose();
+      },
+    };
+  }
+}

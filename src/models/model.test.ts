@@ -1,0 +1,67 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tf } from '../runtime/tf.ts';
+import { registerAllKernels } from '../ops/registry.ts';
+import { CompiledModel, WeightsMismatchError, buildStages } from './model.ts';
+import { countParams, initParams } from './params.ts';
+import { getPreset } from './presets.ts';
+
+beforeAll(async () => {
+  registerAllKernels();
+  await tf.setBackend('cpu');
+});
+
+describe('crnn-vgg (random init)', () => {
+  const config = getPreset('crnn-vgg');
+  const stages = buildStages(config);
+  it('has the parameter counts of MODELS.md §4.1', () => {
+    expect(countParams(stages.backbone.specs)).toBe(5_549_824);
+    expect(countParams(stages.sequence.specs)).toBe(2_892_288);
+    expect(countParams(stages.head.specs)).toBe(9_509);
+    expect(countParams(stages.specs)).toBe(8_451_621);
+  });
+  it('maps 1×32×100 to 24 frames of 37 probabilities', () => {
+    const params = initParams(stages.specs, 7);
+    const model = new CompiledModel(config, params);
+    const before = tf.memory().numTensors;
+    const probs = model.predict(tf.randomUniform([2, 32, 100, 1], -1, 1));
+    expect(probs.shape).toEqual([2, 24, 37]);
+    const sums = tf.sum(probs, 2);
+    for (const s of sums.dataSync()) expect(s).toBeCloseTo(1, 4);
+    tf.dispose([probs, sums]);
+    expect(tf.memory().numTensors).toBe(before + 1); // the random input, made outside predict's tidy
+    model.dispose();
+    tf.dispose([...params.values()]);
+  });
+});
+
+describe('crnn-mv3-en (random init)', () => {
+  const config = getPreset('crnn-mv3-en');
+  it('maps 3×32×W to W/4 frames of 97 probabilities', () => {
+    const stages = buildStages(config);
+    const params = initParams(stages.specs, 3);
+    const model = new CompiledModel(config, params);
+    const x = tf.randomUniform([1, 32, 100, 3], -1, 1);
+    const probs = model.predict(x);
+    expect(probs.shape).toEqual([1, 25, 97]);
+    tf.dispose([x, probs]);
+    model.dispose();
+    tf.dispose([...params.values()]);
+  });
+  it('names every missing or mismatched tensor', () => {
+    const stages = buildStages(config);
+    const params = initParams(stages.specs, 3);
+    params.get('ctc_fc_b_attr')?.dispose();
+    params.delete('ctc_fc_b_attr');
+    params.get('conv1_weights')?.dispose();
+    params.set('conv1_weights', tf.zeros([3, 3, 3, 16]));
+    try {
+      new CompiledModel(config, params);
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(WeightsMismatchError);
+      expect((err as Error).message).toMatch(/missing 1: ctc_fc_b_attr/);
+      expect((err as Error).message).toMatch(/conv1_weights expected \[3,3,3,8\] got \[3,3,3,16\]/);
+    }
+    tf.dispose([...params.values()]);
+  });
+});

@@ -1,0 +1,91 @@
+/** Inference building blocks shared by the stages (NHWC). */
+import { tf, type Tensor } from '../runtime/tf.ts';
+import { hardSwish } from '../ops/hard_swish/hard_swish.ts';
+import type { Activation } from './config.ts';
+import { getParam, type Params } from './params.ts';
+
+export interface FoldedConv {
+  filter: Tensor;
+  bias: Tensor;
+  depthwise: boolean;
+  stride: [number, number];
+  /** [top, bottom, left, right]. */
+  pad: [number, number, number, number];
+}
+
+/**
+ * Folds inference BatchNorm into the preceding conv: w' = w·γ/√(σ²+ε), b' = β + (b − μ)·γ/√(σ²+ε).
+ * `w` is HWIO (or [kh, kw, C, 1] for depthwise); `bn` names [scale, offset, mean, variance].
+ */
+export function foldConvBn(
+  params: Params,
+  weight: string,
+  bn: [string, string, string, string] | null,
+  eps: number,
+  opts: { depthwise?: boolean; bias?: string; stride?: [number, number]; pad?: number | [number, number, number, number] },
+): FoldedConv {
+  const depthwise = opts.depthwise ?? false;
+  const p = opts.pad ?? 0;
+  const pad: [number, number, number, number] = typeof p === 'number' ? [p, p, p, p] : p;
+  const stride = opts.stride ?? [1, 1];
+  return tf.tidy(() => {
+    const w = getParam(params, weight);
+    const outC = depthwise ? w.shape[2]! : w.shape[3]!;
+    let b: Tensor = opts.bias !== undefined ? getParam(params, opts.bias) : tf.zeros([outC]);
+    let filter = w;
+    if (bn !== null) {
+      const [g, beta, mu, v] = bn.map((n) => getParam(params, n)) as [Tensor, Tensor, Tensor, Tensor];
+      const k = tf.div(g, tf.sqrt(tf.add(v, eps)));
+      filter = tf.mul(w, depthwise ? tf.reshape(k, [1, 1, outC, 1]) : tf.reshape(k, [1, 1, 1, outC]));
+      b = tf.add(beta, tf.mul(tf.sub(b, mu), k));
+    }
+    return { filter: tf.keep(filter.clone()), bias: tf.keep(b.clone()), depthwise, stride, pad };
+  });
+}
+
+export function disposeConv(c: FoldedConv): void {
+  c.filter.dispose();
+  c.bias.dispose();
+}
+
+/** conv (+ folded BN) + activation. x: [B, H, W, Cin] → [B, H', W', Cout]. */
+export function convAct(x: Tensor, c: FoldedConv, act: Activation | 'linear'): Tensor {
+  const [t, b, l, r] = c.pad;
+  let x4 = x as tf.Tensor4D;
+  let pad: number | 'valid' = t;
+  if (!(t === b && b === l && l === r)) {
+    x4 = tf.pad(x4, [[0, 0], [t, b], [l, r], [0, 0]]);
+    pad = 'valid';
+  }
+  const fusedAct = act === 'relu' ? 'relu' : 'linear';
+  // tfjs 4.22 mishandles unequal strides ((2,1) in CRNN backbones): the wasm kernels crash, the cpu
+  // depthwise kernel strides both axes. So run stride 1 and keep every sh-th row / sw-th column.
+  const [sh, sw] = c.stride;
+  const strides: [number, number] = sh === sw ? [sh, sw] : [1, 1];
+  let y: Tensor = c.depthwise
+    ? tf.fused.depthwiseConv2d({ x: x4, filter: c.filter as tf.Tensor4D, strides, pad, bias: c.bias, activation: fusedAct })
+    : tf.fused.conv2d({ x: x4, filter: c.filter as tf.Tensor4D, strides, pad, bias: c.bias, activation: fusedAct });
+  if (sh !== sw) y = subsample(subsample(y, 1, sh), 2, sw);
+  return act === 'hardswish' ? hardSwish(y) : y;
+}
+
+/**
+ * Keeps every s-th index (0, s, 2s, …) of `axis` of a [B, H, W, C] tensor with 4-D ops only: pad that
+ * axis to n·s, fold each group of s into the next axis, keep the first slab. (tfjs-wasm's StridedSlice
+ * with steps, and its 5-D Slice, take generic slow paths: ~20 ms per CRNN image.)
+ */
+export function subsample(x: Tensor, axis: 1 | 2, s: number): Tensor {
+  if (s === 1) return x;
+  const [b, h, w, c] = x.shape as [number, number, number, number];
+  const len = axis === 1 ? h : w;
+  const n = Math.ceil(len / s);
+  let y = x;
+  if (n * s > len) y = tf.pad(y, axis === 1 ? [[0, 0], [0, n * s - len], [0, 0], [0, 0]] : [[0, 0], [0, 0], [0, n * s - len], [0, 0]]);
+  if (axis === 1) return tf.slice(tf.reshape(y, [b, n, s * w, c]), [0, 0, 0, 0], [b, n, w, c]); // row k·s of each group
+  return tf.slice(tf.reshape(y, [b, h, n, s * c]), [0, 0, 0, 0], [b, h, n, c]);
+}
+
+/** Paddle `hard_sigmoid` (slope 0.2, offset 0.5), as in the exported SE blocks; not PyTorch's x/6 + 1/2. */
+export function hardSigmoidPaddle(x: Tensor): Tensor {
+  return tf.clipByValue(tf.add(tf.mul(x, 0.2), 0.5), 0, 1);
+}

@@ -1,0 +1,119 @@
+/**
+ * Parameters: named tensors in the project's layout (tfjs-native: conv filters HWIO, depthwise filters
+ * [kh, kw, C, 1], Linear [in, out], LSTM weights as PyTorch/Paddle [4H, in] with gates [i, f, g, o]).
+ * Names follow the reference checkpoints, so importers are tables of renames plus the `layout` tag
+ * that says how the reference stores the tensor.
+ */
+import { tf, type Tensor } from '../runtime/tf.ts';
+
+/** How the reference checkpoint stores the tensor: `conv` OIHW, `depthwise` [C, 1, kh, kw],
+ *  `linear_out_in` PyTorch Linear [out, in], `plain` same as ours. */
+export type SourceLayout = 'conv' | 'depthwise' | 'linear_out_in' | 'plain';
+
+export type Init = 'he' | 'zeros' | 'ones' | 'uniform_lstm';
+
+export interface ParamSpec {
+  name: string;
+  shape: number[];
+  /** Trainable weight (false for BatchNorm running statistics). */
+  trainable: boolean;
+  /** The layout in Paddle checkpoints / ONNX exports. */
+  paddleLayout: SourceLayout;
+  /** The layout in PyTorch checkpoints. */
+  torchLayout: SourceLayout;
+  init: Init;
+}
+
+export type Params = Map<string, Tensor>;
+
+export function convSpec(name: string, shape: number[], depthwise = false): ParamSpec {
+  const layout: SourceLayout = depthwise ? 'depthwise' : 'conv';
+  return { name, shape, trainable: true, paddleLayout: layout, torchLayout: layout, init: 'he' };
+}
+
+export function vecSpec(name: string, n: number, init: Init = 'zeros', trainable = true): ParamSpec {
+  return { name, shape: [n], trainable, paddleLayout: 'plain', torchLayout: 'plain', init };
+}
+
+export function linearSpec(name: string, inF: number, outF: number): ParamSpec {
+  return { name, shape: [inF, outF], trainable: true, paddleLayout: 'plain', torchLayout: 'linear_out_in', init: 'he' };
+}
+
+export function plainSpec(name: string, shape: number[], init: Init): ParamSpec {
+  return { name, shape, trainable: true, paddleLayout: 'plain', torchLayout: 'plain', init };
+}
+
+/** BatchNorm parameters under the given four names (scale, offset, mean, variance). */
+export function bnSpecs(names: [string, string, string, string], n: number): ParamSpec[] {
+  return [
+    vecSpec(names[0], n, 'ones'),
+    vecSpec(names[1], n, 'zeros'),
+    vecSpec(names[2], n, 'zeros', false),
+    vecSpec(names[3], n, 'ones', false),
+  ];
+}
+
+/** Shape of the tensor as the reference stores it. */
+export function sourceShape(shape: readonly number[], layout: SourceLayout): number[] {
+  switch (layout) {
+    case 'conv': // HWIO → OIHW
+      return [shape[3]!, shape[2]!, shape[0]!, shape[1]!];
+    case 'depthwise': // [kh, kw, C, 1] → [C, 1, kh, kw]
+      return [shape[2]!, shape[3]!, shape[0]!, shape[1]!];
+    case 'linear_out_in':
+      return [shape[1]!, shape[0]!];
+    case 'plain':
+      return [...shape];
+  }
+}
+
+/** Converts a reference-layout tensor to ours. */
+export function fromSourceLayout(t: Tensor, layout: SourceLayout): Tensor {
+  switch (layout) {
+    case 'conv': // OIHW → HWIO
+      return tf.transpose(t, [2, 3, 1, 0]);
+    case 'depthwise': // [C, 1, kh, kw] → [kh, kw, C, 1]
+      return tf.transpose(t, [2, 3, 0, 1]);
+    case 'linear_out_in':
+      return tf.transpose(t, [1, 0]);
+    case 'plain':
+      return t.clone();
+  }
+}
+
+export function countParams(specs: readonly ParamSpec[], trainableOnly = true): number {
+  return specs.filter((s) => s.trainable || !trainableOnly).reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0);
+}
+
+/** Random initialisation (Kaiming-normal for weights as DTRB; LSTM U(−1/√H, 1/√H) as PyTorch). */
+export function initParams(specs: readonly ParamSpec[], seed = 1): Params {
+  const out: Params = new Map();
+  let s = seed;
+  for (const spec of specs) {
+    const t = tf.tidy(() => {
+      switch (spec.init) {
+        case 'zeros':
+          return tf.zeros(spec.shape);
+        case 'ones':
+          return tf.ones(spec.shape);
+        case 'he': {
+          const fanIn = spec.shape.length === 4 ? spec.shape[0]! * spec.shape[1]! * spec.shape[2]! : spec.shape[0]!;
+          return tf.randomNormal(spec.shape, 0, Math.sqrt(2 / Math.max(1, fanIn)), 'float32', s++);
+        }
+        case 'uniform_lstm': {
+          const h = spec.shape[0]! / 4;
+          const k = 1 / Math.sqrt(h);
+          return tf.randomUniform(spec.shape, -k, k, 'float32', s++);
+        }
+      }
+    });
+    out.set(spec.name, t);
+  }
+  return out;
+}
+
+export function getParam(params: Params, name: string): Tensor {
+  const t = params.get(name);
+  if (t === undefined) throw new Error(`missing parameter '${name}'`);
+  return t;
+}

@@ -1,0 +1,66 @@
+/** Presets: complete model configs as data. */
+import { InvalidArgumentError } from '../runtime/errors.ts';
+import type { MobileNetV3Block, ModelConfig } from './config.ts';
+
+/** Residual units of PaddleOCR en_number_mobile_v2.0 (MobileNetV3-small ×0.5, channels rounded to
+ *  multiples of 8), as read off its exported graph (conv2…conv12). */
+const MV3_SMALL_X05_REC: MobileNetV3Block[] = [
+  { kernel: 3, expand: 8, out: 8, se: true, act: 'relu', stride: [1, 1], shortcut: false },
+  { kernel: 3, expand: 40, out: 16, se: false, act: 'relu', stride: [2, 1], shortcut: false },
+  { kernel: 3, expand: 48, out: 16, se: false, act: 'relu', stride: [1, 1], shortcut: true },
+  { kernel: 5, expand: 48, out: 24, se: true, act: 'hardswish', stride: [2, 1], shortcut: false },
+  { kernel: 5, expand: 120, out: 24, se: true, act: 'hardswish', stride: [1, 1], shortcut: true },
+  { kernel: 5, expand: 120, out: 24, se: true, act: 'hardswish', stride: [1, 1], shortcut: true },
+  { kernel: 5, expand: 64, out: 24, se: true, act: 'hardswish', stride: [1, 1], shortcut: true },
+  { kernel: 5, expand: 72, out: 24, se: true, act: 'hardswish', stride: [1, 1], shortcut: true },
+  { kernel: 5, expand: 144, out: 48, se: true, act: 'hardswish', stride: [2, 1], shortcut: false },
+  { kernel: 5, expand: 288, out: 48, se: true, act: 'hardswish', stride: [1, 1], shortcut: true },
+  { kernel: 5, expand: 288, out: 48, se: true, act: 'hardswish', stride: [1, 1], shortcut: true },
+];
+
+export const PRESETS = {
+  /** deep-text-recognition-benchmark None-VGG-BiLSTM-CTC (MODELS.md §4.1): 1×32×100, 37 classes. */
+  'crnn-vgg': {
+    name: 'crnn-vgg',
+    charset: 'alnum36',
+    input: { channels: 'gray', height: 32, resize: { mode: 'stretch', width: 100 }, mean: 0.5, std: 0.5 },
+    transform: { kind: 'none' },
+    backbone: { kind: 'vgg', inChannels: 1, outChannels: 512, bnEps: 1e-5 },
+    sequence: { kind: 'bilstm', layers: [{ hidden: 256, linear: 256 }, { hidden: 256, linear: 256 }], naming: 'dtrb' },
+    head: { kind: 'ctc', naming: 'dtrb' },
+  },
+  /** PaddleOCR en_number_mobile_v2.0 (../shared/models/paddleocr-en-mobile-v2.0/README.md): BGR, height 32,
+   *  keep-ratio width in [8, 320], MobileNetV3-small ×0.5 → BiLSTM(48)×2 → FC 96→97. */
+  'crnn-mv3-en': {
+    name: 'crnn-mv3-en',
+    charset: 'en_dict_space',
+    input: { channels: 'bgr', height: 32, resize: { mode: 'keep-ratio', minWidth: 8, maxWidth: 320 }, mean: 0.5, std: 0.5 },
+    transform: { kind: 'none' },
+    backbone: {
+      kind: 'mobilenetv3',
+      inChannels: 3,
+      stem: { out: 8, stride: [2, 2], act: 'hardswish' },
+      blocks: MV3_SMALL_X05_REC,
+      lastChannels: 288,
+      lastAct: 'hardswish',
+      seReduction: 4,
+      bnEps: 1e-5,
+    },
+    sequence: { kind: 'bilstm', layers: [{ hidden: 48 }, { hidden: 48 }], naming: 'paddle' },
+    head: { kind: 'ctc', naming: 'paddle' },
+  },
+} as const satisfies Record<string, ModelConfig>;
+
+export type PresetName = keyof typeof PRESETS;
+
+export function isPresetName(name: string): name is PresetName {
+  return Object.prototype.hasOwnProperty.call(PRESETS, name);
+}
+
+export function getPreset(name: string): ModelConfig {
+  if (!isPresetName(name)) {
+    throw new InvalidArgumentError(`unknown preset '${name}': expected one of ${Object.keys(PRESETS).join(', ')}`);
+  }
+  const config: ModelConfig = structuredClone(PRESETS[name]);
+  return config;
+}

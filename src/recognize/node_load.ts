@@ -1,0 +1,20 @@
+/** Node: `--model <preset|dir|model.json|file.onnx>` → weights. */
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { InvalidArgumentError } from '../runtime/errors.ts';
+import type { LoadedWeights } from '../weights/format.ts';
+import { loadWeightsDir } from '../weights/node_io.ts';
+import { assertNotBarePreset, weightsFromOnnx } from './load.ts';
+
+export async function loadModelNode(spec: string, preset = 'crnn-mv3-en'): Promise<LoadedWeights> {
+  assertNotBarePreset(spec);
+  let isDir = false;
+  try {
+    isDir = (await stat(spec)).isDirectory();
+  } catch {
+    throw new InvalidArgumentError(`--model '${spec}': no such file or directory, and not a preset name`);
+  }
+  if (spec.toLowerCase().endsWith('.onnx')) return weightsFromOnnx(new Uint8Array(await readFile(spec)), preset, path.basename(spec));
+  if (isDir || spec.endsWith('.json')) return loadWeightsDir(spec);
+  throw new InvalidArgumentError(`--model '${spec}': expected a preset name, a weights directory, a model.json or an .onnx file`);
+}

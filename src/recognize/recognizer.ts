@@ -1,0 +1,243 @@
+/**
+ * The recognition pipeline, environment-agnostic (the worker, the CLI and the scripts share it):
+ * input (bytes / Blob / ImageBitmap / ImageData / pixels) → decode → preprocess → batch by input width
+ * → model → greedy CTC → {text, confidence, per-character confidences, timings}.
+ *
+ * Hostile inputs fail per image with a named error (image/errors.ts); the rest of the batch goes on.
+ * On WebGPU device loss the recognizer restarts on wasm, rebuilds the model from its host copy of the
+ * weights and retries the batch; the switch is reported once (`notice` on the next result and the
+ * `onNotice` callback).
+ */
+import { tf, type Tensor } from '../runtime/tf.ts';
+import { initBackend, deviceLostError, type BackendName, type InitOptions } from '../runtime/backend.ts';
+import { DeviceLostError, InvalidArgumentError, WebstrError, errorInfo, type ErrorInfo } from '../runtime/errors.ts';
+import { registerAllKernels } from '../ops/registry.ts';
+import type { ModelConfig } from '../models/config.ts';
+import { CompiledModel } from '../models/model.ts';
+import type { Params } from '../models/params.ts';
+import { CtcCodec } from '../text/ctc.ts';
+import type { Charset } from '../text/charset.ts';
+import { inputWidth, preprocess } from '../image/preprocess.ts';
+import type { ImageDecoder, RgbaImage } from '../image/types.ts';
+import { EmptyImageError, ImageDecodeError } from '../image/errors.ts';
+
+export interface Timings {
+  decodeMs: number;
+  preprocessMs: number;
+  /** This image's share of its batch's model time. */
+  inferMs: number;
+  postprocessMs: number;
+}
+
+export interface Recognition {
+  text: string;
+  confidence: number;
+  charConfidences: number[];
+  timings: Timings;
+  /** Backend that produced the result. */
+  backend: string;
+  /** Set once, on the first result after a backend fallback. */
+  notice?: string;
+}
+
+export type RecognitionOutcome = ({ ok: true } & Recognition) | { ok: false; error: ErrorInfo };
+
+/** Anything the recognizer accepts as one image. */
+export type ImageInput = Uint8Array | ArrayBuffer | Blob | ImageBitmap | ImageData | RgbaImage;
+
+export interface HostWeights {
+  config: ModelConfig;
+  charset: Charset;
+  /** Host copies of the parameters, so the model can be rebuilt on another backend. */
+  tensors: Map<string, { shape: number[]; data: Float32Array }>;
+}
+
+export async function hostWeights(config: ModelConfig, charset: Charset, params: Params): Promise<HostWeights> {
+  const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
+  for (const [name, t] of params) tensors.set(name, { shape: t.shape, data: (await t.data()) as Float32Array });
+  return { config, charset, tensors };
+}
+
+export interface RecognizerOptions {
+  decoder: ImageDecoder;
+  /** ImageBitmap → pixels (browser only: decode_browser.ts `bitmapToRgba`). */
+  bitmapToPixels?: (bitmap: ImageBitmap) => RgbaImage;
+  /** Largest batch of same-width inputs per model call (default 16). */
+  maxBatch?: number;
+  /** How to start a backend again after a device loss (gpu entry point, wasm paths). */
+  init?: InitOptions;
+  onNotice?: (message: string) => void;
+}
+
+function now(): number {
+  return performance.now();
+}
+
+function isRgba(v: unknown): v is RgbaImage {
+  return typeof v === 'object' && v !== null && 'width' in v && 'height' in v && 'data' in v;
+}
+
+export class Recognizer {
+  private model: CompiledModel;
+  private readonly codec: CtcCodec;
+  private pendingNotice: string | null = null;
+  private readonly maxBatch: number;
+
+  private constructor(
+    readonly weights: HostWeights,
+    private readonly options: RecognizerOptions,
+  ) {
+    this.codec = new CtcCodec(weights.charset);
+    this.model = this.build();
+    this.maxBatch = options.maxBatch ?? 16;
+  }
+
+  /** Builds on the active tfjs backend (start one first with initBackend). */
+  static create(weights: HostWeights, options: RecognizerOptions): Recognizer {
+    registerAllKernels();
+    return new Recognizer(weights, options);
+  }
+
+  get config(): ModelConfig {
+    return this.weights.config;
+  }
+
+  private build(): CompiledModel {
+    const params: Params = new Map();
+    for (const [name, t] of this.weights.tensors) params.set(name, tf.tensor(t.data, t.shape, 'float32'));
+    try {
+      return new CompiledModel(this.weights.config, params, this.codec.numClasses);
+    } finally {
+      tf.dispose([...params.values()]);
+    }
+  }
+
+  /** Bytes / Blob / bitmap / ImageData → pixels. */
+  async toPixels(input: ImageInput): Promise<RgbaImage> {
+    if (input instanceof Uint8Array) return this.options.decoder(input);
+    if (input instanceof ArrayBuffer) return this.options.decoder(new Uint8Array(input));
+    if (typeof Blob !== 'undefined' && input instanceof Blob) return this.options.decoder(new Uint8Array(await input.arrayBuffer()));
+    if (typeof ImageBitmap !== 'undefined' && input instanceof ImageBitmap) {
+      if (this.options.bitmapToPixels === undefined) throw new InvalidArgumentError('recognize: ImageBitmap input needs a browser (bitmapToPixels)');
+      return this.options.bitmapToPixels(input);
+    }
+    if (isRgba(input)) {
+      if (input.width <= 0 || input.height <= 0) throw new EmptyImageError(`image of ${input.width}×${input.height} has no pixels`);
+      if (input.data.length !== input.width * input.height * 4) {
+        throw new ImageDecodeError(`pixels: expected ${input.width}×${input.height}×4 = ${input.width * input.height * 4} bytes, got ${input.data.length}`);
+      }
+      return input;
+    }
+    throw new InvalidArgumentError('recognize: expected bytes, a Blob, an ImageBitmap or ImageData');
+  }
+
+  async recognize(input: ImageInput): Promise<Recognition> {
+    const [r] = await this.recognizeBatch([input]);
+    if (r === undefined) throw new Error('unreachable');
+    if (!r.ok) {
+      const e = new WebstrError(r.error.message);
+      e.name = r.error.name;
+      throw e;
+    }
+    const { ok: _ok, ...rest } = r;
+    return rest;
+  }
+
+  /** One outcome per input, in order; a failing input does not stop the others. */
+  async recognizeBatch(inputs: ImageInput[]): Promise<RecognitionOutcome[]> {
+    const out: RecognitionOutcome[] = new Array<RecognitionOutcome>(inputs.length);
+    const ready: { i: number; px: RgbaImage; x: Tensor; width: number; decodeMs: number; preprocessMs: number }[] = [];
+    const p = this.config.input;
+    for (let i = 0; i < inputs.length; i++) {
+      try {
+        const t0 = now();
+        const px = await this.toPixels(inputs[i]!);
+        const t1 = now();
+        const x = preprocess(px, p);
+        ready.push({ i, px, x, width: inputWidth(p, px.width, px.height), decodeMs: t1 - t0, preprocessMs: now() - t1 });
+      } catch (err) {
+        out[i] = { ok: false, error: errorInfo(err) };
+      }
+    }
+    // Group same-width inputs into batches.
+    const groups = new Map<number, typeof ready>();
+    for (const r of ready) groups.set(r.width, [...(groups.get(r.width) ?? []), r]);
+    try {
+      for (const group of groups.values()) {
+        for (let s = 0; s < group.length; s += this.maxBatch) {
+          const chunk = group.slice(s, s + this.maxBatch);
+          const t0 = now();
+          const probs = await this.runWithFallback(chunk);
+          const t1 = now();
+          const [b, frames, classes] = [chunk.length, probs.length / chunk.length / this.codec.numClasses, this.codec.numClasses];
+          for (let k = 0; k < b; k++) {
+            const c = chunk[k]!;
+            const t2 = now();
+            const d = this.codec.decodeGreedy(probs.subarray(k * frames * classes, (k + 1) * frames * classes), frames);
+            const rec: Recognition = {
+              ...d,
+              backend: tf.getBackend(),
+              timings: { decodeMs: c.decodeMs, preprocessMs: c.preprocessMs, inferMs: (t1 - t0) / b, postprocessMs: now() - t2 },
+            };
+            if (this.pendingNotice !== null) {
+              rec.notice = this.pendingNotice;
+              this.pendingNotice = null;
+            }
+            out[c.i] = { ok: true, ...rec };
+          }
+        }
+      }
+    } finally {
+      tf.dispose(ready.map((r) => r.x));
+    }
+    return out;
+  }
+
+  /** Probabilities of the batch, host side. A lost WebGPU device → wasm, rebuild, retry once (the
+   *  inputs are preprocessed again from their pixels: their tensors died with the device). */
+  private async runWithFallback(chunk: { px: RgbaImage; x: Tensor }[]): Promise<Float32Array> {
+    try {
+      return await this.run(chunk.map((c) => c.x));
+    } catch (err) {
+      const lost = err instanceof DeviceLostError ? err : deviceLostError();
+      if (lost === null || tf.getBackend() !== 'webgpu') throw err;
+      await this.fallback(lost);
+      const xs = chunk.map((c) => preprocess(c.px, this.config.input));
+      try {
+        return await this.run(xs);
+      } finally {
+        tf.dispose(xs);
+      }
+    }
+  }
+
+  private async run(xs: Tensor[]): Promise<Float32Array> {
+    const probs = tf.tidy(() => this.model.predict(xs.length === 1 ? xs[0]! : tf.concat(xs, 0)));
+    try {
+      const data = (await probs.data()) as Float32Array;
+      const lost = deviceLostError();
+      if (lost !== null && tf.getBackend() === 'webgpu') throw lost;
+      return data;
+    } finally {
+      probs.dispose();
+    }
+  }
+
+  private async fallback(lost: DeviceLostError): Promise<void> {
+    const from: BackendName = 'webgpu';
+    try {
+      this.model.dispose();
+    } catch {
+      // the lost device's buffers may already be gone
+    }
+    const report = await initBackend('wasm', this.options.init ?? {});
+    this.model = this.build();
+    const msg = `${lost.message}; switched from ${from} to ${report.backend} and retried`;
+    this.pendingNotice = msg;
+    this.options.onNotice?.(msg);
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * CTC label codec and greedy decoding (MODELS.md §2, §3.4). Layout: class 0 = blank, class k = symbol
+ * k−1 ([CL], [PO]), so a model over a charset of n symbols has n+1 classes.
+ */
+import { InvalidArgumentError } from '../runtime/errors.ts';
+import type { Charset } from './charset.ts';
+
+export interface Decoded {
+  text: string;
+  /** Mean of the kept per-frame maxima ([PO] `CTCLabelDecode`); 0 for an empty result. */
+  confidence: number;
+  /** One per output symbol: the max probability of the frame that emitted it. */
+  charConfidences: number[];
+}
+
+export class CtcCodec {
+  readonly numClasses: number;
+  private readonly index = new Map<string, number>();
+
+  constructor(readonly charset: Charset) {
+    this.numClasses = charset.symbols.length + 1;
+    charset.symbols.forEach((s, i) => {
+      if (!this.index.has(s)) this.index.set(s, i + 1);
+    });
+  }
+
+  /** Label → class indices (1-based symbols). Lowercases when the charset says so; drops unknown symbols. */
+  encode(label: string): number[] {
+    const text = this.charset.lowercase ? label.toLowerCase() : label;
+    const out: number[] = [];
+    for (const ch of text) {
+      const k = this.index.get(ch);
+      if (k !== undefined) out.push(k);
+    }
+    return out;
+  }
+
+  /**
+   * Greedy decoding of per-frame probabilities `probs` ([T, C] row-major, C = numClasses): argmax per
+   * frame, merge consecutive repeats, drop blanks.
+   */
+  decodeGreedy(probs: Float32Array | ArrayLike<number>, frames: number): Decoded {
+    const c = this.numClasses;
+    if (probs.length !== frames * c) {
+      throw new InvalidArgumentError(`CTC decode: expected ${frames}×${c} = ${frames * c} probabilities, got ${probs.length}`);
+    }
+    let text = '';
+    const conf: number[] = [];
+    let prev = -1;
+    for (let t = 0; t < frames; t++) {
+      let best = 0;
+      let bestP = probs[t * c]!;
+      for (let k = 1; k < c; k++) {
+        const p = probs[t * c + k]!;
+        if (p > bestP) {
+          bestP = p;
+          best = k;
+        }
+      }
+      if (best !== 0 && best !== prev) {
+        text += this.charset.symbols[best - 1]!;
+        conf.push(bestP);
+      }
+      prev = best;
+    }
+    const confidence = conf.length === 0 ? 0 : conf.reduce((a, b) => a + b, 0) / conf.length;
+    return { text, confidence, charConfidences: conf };
+  }
+}

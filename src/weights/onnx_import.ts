@@ -1,0 +1,100 @@
+/**
+ * Import of PaddleOCR inference ONNX files. Weights may be initialisers or `Constant` nodes (the
+ * shared en mobile export stores them as named Constants); either way they are collected by name, and
+ * each parameter of the preset is looked up under its Paddle name and converted from the Paddle layout
+ * (params.ts). A file that does not fit the preset gets a WeightsMismatchError listing every missing or
+ * mismatched tensor.
+ */
+import { tf } from '../runtime/tf.ts';
+import { WebstrError } from '../runtime/errors.ts';
+import type { ModelConfig } from '../models/config.ts';
+import { WeightsMismatchError, buildStages } from '../models/model.ts';
+import { fromSourceLayout, sourceShape, type Params } from '../models/params.ts';
+import { decodeOnnxModel, toNumber, type OnnxTensor } from './onnx_proto.ts';
+
+/** The bytes are not a readable ONNX model. */
+export class OnnxFormatError extends WebstrError {
+  override name = 'OnnxFormatError';
+}
+
+export interface RawTensor {
+  dims: number[];
+  data: Float32Array;
+}
+
+const FLOAT = 1;
+const DOUBLE = 11;
+
+function tensorData(t: OnnxTensor): Float32Array | null {
+  const n = t.dims.map(toNumber).reduce((a, b) => a * b, 1);
+  if (t.dataLocation === 1) return null; // external data: not supported
+  if (t.dataType === FLOAT) {
+    if (t.rawData.length > 0) {
+      if (t.rawData.length !== n * 4) return null;
+      const copy = new Uint8Array(t.rawData); // aligned copy
+      return new Float32Array(copy.buffer, 0, n);
+    }
+    return t.floatData.length === n ? Float32Array.from(t.floatData) : null;
+  }
+  if (t.dataType === DOUBLE) {
+    if (t.rawData.length > 0) {
+      const copy = new Uint8Array(t.rawData);
+      return Float32Array.from(new Float64Array(copy.buffer, 0, n));
+    }
+    return Float32Array.from(t.doubleData);
+  }
+  return null;
+}
+
+/** Every float tensor of the graph by name: initialisers and Constant-node outputs. */
+export function readOnnxTensors(bytes: Uint8Array): Map<string, RawTensor> {
+  let model;
+  try {
+    model = decodeOnnxModel(bytes);
+  } catch (err) {
+    throw new OnnxFormatError(`not an ONNX model: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const g = model.graph;
+  if (g === null || (g.node.length === 0 && g.initializer.length === 0)) {
+    throw new OnnxFormatError('not an ONNX model: no graph');
+  }
+  const out = new Map<string, RawTensor>();
+  const add = (name: string, t: OnnxTensor): void => {
+    const data = tensorData(t);
+    if (data !== null) out.set(name, { dims: t.dims.map(toNumber), data });
+  };
+  for (const t of g.initializer) add(t.name, t);
+  for (const n of g.node) {
+    if (n.opType !== 'Constant') continue;
+    const v = n.attribute.find((a) => a.name === 'value');
+    const name = n.output[0];
+    if (v?.t != null && name !== undefined) add(name, v.t);
+  }
+  return out;
+}
+
+/** Maps an ONNX file's tensors onto `config`'s parameters (Paddle names and layouts). */
+export function importPaddleOnnx(bytes: Uint8Array, config: ModelConfig): Params {
+  const tensors = readOnnxTensors(bytes);
+  const { specs } = buildStages(config);
+  const missing: string[] = [];
+  const mismatched: { name: string; expected: number[]; got: number[] }[] = [];
+  for (const s of specs) {
+    const t = tensors.get(s.name);
+    const expected = sourceShape(s.shape, s.paddleLayout);
+    if (t === undefined) missing.push(s.name);
+    else if (t.dims.length !== expected.length || t.dims.some((d, i) => d !== expected[i])) {
+      mismatched.push({ name: s.name, expected, got: t.dims });
+    }
+  }
+  if (missing.length > 0 || mismatched.length > 0) throw new WeightsMismatchError(config.name, missing, mismatched);
+  const params: Params = new Map();
+  for (const s of specs) {
+    const t = tensors.get(s.name)!;
+    params.set(
+      s.name,
+      tf.tidy(() => fromSourceLayout(tf.tensor(t.data, t.dims, 'float32'), s.paddleLayout)),
+    );
+  }
+  return params;
+}

@@ -1,0 +1,106 @@
+/** The recognizer worker: a Recognizer behind comlink (protocol in recognizer_api.ts). */
+import * as Comlink from 'comlink';
+import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import { tf } from '../src/runtime/tf.ts';
+import { initBrowserBackend, WASM_PATHS } from '../src/runtime/browser.ts';
+import { parseBackendRequest } from '../src/runtime/backend.ts';
+import { InvalidArgumentError, WebstrError } from '../src/runtime/errors.ts';
+import { registerAllKernels } from '../src/ops/registry.ts';
+import { bitmapToRgba, decodeBrowser } from '../src/image/decode_browser.ts';
+import { CompiledModel } from '../src/models/model.ts';
+import { Recognizer, hostWeights, type ImageInput } from '../src/recognize/recognizer.ts';
+import { weightsFromOnnx } from '../src/recognize/load.ts';
+import { loadWeights, saveWeights, type LoadedWeights, type WebstrMetadata } from '../src/weights/format.ts';
+import type { CreateOptions, ModelSource, RecognizerInfo, RecognizerWorkerApi } from './recognizer_api.ts';
+
+let recognizer: Recognizer | null = null;
+let meta: WebstrMetadata | null = null;
+
+async function load(source: ModelSource): Promise<LoadedWeights> {
+  switch (source.kind) {
+    case 'url':
+      return loadWeights(tf.io.http(source.url));
+    case 'indexeddb':
+      return loadWeights(source.key.startsWith('indexeddb://') ? source.key : `indexeddb://${source.key}`);
+    case 'onnx':
+      return weightsFromOnnx(new Uint8Array(source.bytes), source.preset, source.source ?? 'model.onnx');
+    case 'files': {
+      const onnx = source.files.find((f) => f.name.toLowerCase().endsWith('.onnx'));
+      if (onnx !== undefined) {
+        return weightsFromOnnx(new Uint8Array(await onnx.arrayBuffer()), source.preset ?? 'crnn-mv3-en', onnx.name);
+      }
+      const json = source.files.find((f) => f.name.toLowerCase().endsWith('.json'));
+      if (json === undefined) throw new InvalidArgumentError('dropped files: expected model.json + weights.bin, or an .onnx file');
+      return loadWeights(tf.io.browserFiles([json, ...source.files.filter((f) => f !== json)]));
+    }
+  }
+}
+
+function need(): Recognizer {
+  if (recognizer === null) throw new WebstrError('the recognizer has no model yet: call create() first');
+  return recognizer;
+}
+
+const api: RecognizerWorkerApi = {
+  async create(options: CreateOptions, onNotice?: (message: string) => void): Promise<RecognizerInfo> {
+    registerAllKernels();
+    const capabilities = await initBrowserBackend(parseBackendRequest(options.backend));
+    const w = await load(options.model);
+    const host = await hostWeights(w.meta.config, w.meta.charset, w.params);
+    tf.dispose([...w.params.values()]);
+    recognizer?.dispose();
+    recognizer = Recognizer.create(host, {
+      decoder: (b) => decodeBrowser(b),
+      bitmapToPixels: bitmapToRgba,
+      maxBatch: options.maxBatch,
+      init: { gpu: navigator.gpu, wasmPaths: WASM_PATHS },
+      onNotice: onNotice === undefined ? undefined : (m) => void onNotice(m),
+    });
+    meta = w.meta;
+    return { capabilities, preset: w.meta.preset, config: w.meta.config, charset: w.meta.charset.name, provenance: w.meta.provenance };
+  },
+  recognize(input: ImageInput) {
+    return need().recognize(input);
+  },
+  recognizeBatch(inputs: ImageInput[]) {
+    return need().recognizeBatch(inputs);
+  },
+  async saveModel(url: string): Promise<void> {
+    const r = need();
+    if (meta === null) throw new WebstrError('no model metadata');
+    const params = new Map([...r.weights.tensors].map(([k, v]) => [k, tf.tensor(v.data, v.shape)]));
+    try {
+      await saveWeights(url, params, meta);
+    } finally {
+      tf.dispose([...params.values()]);
+    }
+  },
+  async predictRaw(input) {
+    const r = need();
+    const params = new Map([...r.weights.tensors].map(([k, v]) => [k, tf.tensor(v.data, v.shape)]));
+    const model = new CompiledModel(r.config, params);
+    tf.dispose([...params.values()]);
+    const x = tf.tensor(input.data, input.shape);
+    const y = model.predict(x);
+    const data = (await y.data()) as Float32Array;
+    const out = { data, shape: y.shape };
+    tf.dispose([x, y]);
+    model.dispose();
+    return Comlink.transfer(out, [data.buffer]);
+  },
+  memory() {
+    return { numTensors: tf.memory().numTensors, backend: tf.getBackend() };
+  },
+  async simulateDeviceLoss(): Promise<void> {
+    if (tf.getBackend() !== 'webgpu') throw new WebstrError('simulateDeviceLoss: the webgpu backend is not active');
+    const device = (tf.backend() as WebGPUBackend).device;
+    device.destroy();
+    await device.lost;
+  },
+  dispose(): void {
+    recognizer?.dispose();
+    recognizer = null;
+  },
+};
+
+Comlink.expose(api);

@@ -1,0 +1,51 @@
+/**
+ * The recognizer worker's typed protocol (comlink). Pages: `wrap<RecognizerWorkerApi>(new Worker(new
+ * URL('../../workers/recognizer.ts', import.meta.url), { type: 'module' }))`, then `create(…)` and
+ * `recognize(…)`. Inputs are transferred (`Comlink.transfer(blob|bitmap|bytes, [...])`); errors arrive as
+ * named errors (`err.name`), per-image failures as `{ ok: false, error: { name, message } }`.
+ */
+import type { CapabilityReport } from '../src/runtime/backend.ts';
+import type { ModelConfig } from '../src/models/config.ts';
+import type { ImageInput, Recognition, RecognitionOutcome } from '../src/recognize/recognizer.ts';
+import type { Provenance } from '../src/weights/format.ts';
+
+export type ModelSource =
+  /** URL of a webstr `model.json` (weights.bin beside it). */
+  | { kind: 'url'; url: string }
+  /** Dropped files: `model.json` + `weights.bin`, or one PaddleOCR `.onnx` (imported with `preset`). */
+  | { kind: 'files'; files: File[]; preset?: string }
+  /** Weights saved earlier with `saveModel('indexeddb://…')`. */
+  | { kind: 'indexeddb'; key: string }
+  /** A PaddleOCR inference ONNX file's bytes, imported as `preset`. */
+  | { kind: 'onnx'; bytes: ArrayBuffer; preset: string; source?: string };
+
+export interface CreateOptions {
+  model: ModelSource;
+  /** 'auto' | 'webgpu' | 'wasm' | 'cpu'. */
+  backend: string;
+  /** Largest same-width batch per model call (default 16). */
+  maxBatch?: number;
+}
+
+export interface RecognizerInfo {
+  capabilities: CapabilityReport;
+  preset: string;
+  config: ModelConfig;
+  charset: string;
+  provenance: Provenance;
+}
+
+export interface RecognizerWorkerApi {
+  /** Starts the backend and builds the model. `onNotice` (a Comlink.proxy) hears of a backend fallback, once. */
+  create(options: CreateOptions, onNotice?: (message: string) => void): Promise<RecognizerInfo>;
+  recognize(input: ImageInput): Promise<Recognition>;
+  recognizeBatch(inputs: ImageInput[]): Promise<RecognitionOutcome[]>;
+  /** Saves the loaded weights through tf.io (e.g. 'indexeddb://crnn-mv3-en'). */
+  saveModel(url: string): Promise<void>;
+  /** Raw probabilities for one preprocessed input [1, H, W, C] (parity checks). */
+  predictRaw(input: { data: Float32Array; shape: number[] }): Promise<{ data: Float32Array; shape: number[] }>;
+  memory(): { numTensors: number; backend: string };
+  /** Test hook: destroys the WebGPU device as a driver reset would. */
+  simulateDeviceLoss(): Promise<void>;
+  dispose(): void;
+}
