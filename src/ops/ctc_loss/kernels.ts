@@ -8,7 +8,7 @@
  */
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { tf, type GradConfig, type KernelConfig, type Tensor, type TensorInfo } from '../../runtime/tf.ts';
-import { SOFTWARE_BACKENDS, readF32, readI32, writeF32 } from '../backend_io.ts';
+import { SOFTWARE_BACKENDS, writeF32 } from '../backend_io.ts';
 import { runFlatProgram, type UniformSpec } from '../webgpu_program.ts';
 import { CTC_LOSS, CTC_LOSS_GRAD, type CtcAttrs } from './ctc_loss.ts';
 import { ctcBackward, ctcForward, type CtcDims } from './reference.ts';
@@ -156,12 +156,12 @@ const softwareKernels: KernelConfig[] = SOFTWARE_BACKENDS.flatMap((name): Kernel
       const logits = input(inputs, 'logits');
       const labels = input(inputs, 'labels');
       const d = dimsOf(logits, labels);
-      return writeF32(backend, name, [d.B], (nll) =>
+      return writeF32(backend, name, [d.B], (nll, read) =>
         ctcForward(
-          readF32(backend, name, logits),
-          readI32(backend, name, labels),
-          readI32(backend, name, input(inputs, 'labelLengths')),
-          readI32(backend, name, input(inputs, 'inputLengths')),
+          read.f32(logits),
+          read.i32(labels),
+          read.i32(input(inputs, 'labelLengths')),
+          read.i32(input(inputs, 'inputLengths')),
           d,
           ctcAttrs(attrs),
           nll,
@@ -176,14 +176,13 @@ const softwareKernels: KernelConfig[] = SOFTWARE_BACKENDS.flatMap((name): Kernel
       const logits = input(inputs, 'logits');
       const labels = input(inputs, 'labels');
       const d = dimsOf(logits, labels);
-      return writeF32(backend, name, [d.B, d.T, d.C], (dx) =>
-        // Views are taken inside `fill`, after the output is allocated (wasm's heap may have moved).
+      return writeF32(backend, name, [d.B, d.T, d.C], (dx, read) =>
         ctcBackward(
-          readF32(backend, name, input(inputs, 'dy')),
-          readF32(backend, name, logits),
-          readI32(backend, name, labels),
-          readI32(backend, name, input(inputs, 'labelLengths')),
-          readI32(backend, name, input(inputs, 'inputLengths')),
+          read.f32(input(inputs, 'dy')),
+          read.f32(logits),
+          read.i32(labels),
+          read.i32(input(inputs, 'labelLengths')),
+          read.i32(input(inputs, 'inputLengths')),
           d,
           ctcAttrs(attrs),
           dx,

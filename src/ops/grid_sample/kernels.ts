@@ -2,7 +2,7 @@
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import type { GradConfig, KernelConfig, NamedAttrMap, Tensor, TensorInfo } from '../../runtime/tf.ts';
 import { tf } from '../../runtime/tf.ts';
-import { SOFTWARE_BACKENDS, readF32, writeF32 } from '../backend_io.ts';
+import { SOFTWARE_BACKENDS, writeF32 } from '../backend_io.ts';
 import { runFlatProgram, type UniformSpec } from '../webgpu_program.ts';
 import { GRID_SAMPLE, GRID_SAMPLE_GRAD_GRID, GRID_SAMPLE_GRAD_IMAGE } from './grid_sample.ts';
 import { gridSampleForward, gridSampleGradGrid, gridSampleGradImage, type Dims, type GridSampleAttrs } from './reference.ts';
@@ -133,9 +133,9 @@ const softwareKernels: KernelConfig[] = SOFTWARE_BACKENDS.flatMap((name): Kernel
       const image = input(inputs, 'image');
       const grid = input(inputs, 'grid');
       const d = dimsOf(image.shape, grid.shape);
-      const im = readF32(backend, name, image);
-      const g = readF32(backend, name, grid);
-      return writeF32(backend, name, [d.B, d.Ho, d.Wo, d.C], (out) => gridSampleForward(im, g, d, attrsOf(attrs), out));
+      return writeF32(backend, name, [d.B, d.Ho, d.Wo, d.C], (out, read) =>
+        gridSampleForward(read.f32(image), read.f32(grid), d, attrsOf(attrs), out),
+      );
     },
   },
   {
@@ -146,10 +146,9 @@ const softwareKernels: KernelConfig[] = SOFTWARE_BACKENDS.flatMap((name): Kernel
       const image = input(inputs, 'image');
       const grid = input(inputs, 'grid');
       const d = dimsOf(image.shape, grid.shape);
-      const dys = readF32(backend, name, dy);
-      const im = readF32(backend, name, image);
-      const g = readF32(backend, name, grid);
-      return writeF32(backend, name, grid.shape, (out) => gridSampleGradGrid(dys, im, g, d, attrsOf(attrs), out));
+      return writeF32(backend, name, grid.shape, (out, read) =>
+        gridSampleGradGrid(read.f32(dy), read.f32(image), read.f32(grid), d, attrsOf(attrs), out),
+      );
     },
   },
   {
@@ -160,9 +159,9 @@ const softwareKernels: KernelConfig[] = SOFTWARE_BACKENDS.flatMap((name): Kernel
       const grid = input(inputs, 'grid');
       const imageShape = imageShapeOf(attrs);
       const d = dimsOf(imageShape, grid.shape);
-      const dys = readF32(backend, name, dy);
-      const g = readF32(backend, name, grid);
-      return writeF32(backend, name, imageShape, (out) => gridSampleGradImage(dys, g, d, attrsOf(attrs), out));
+      return writeF32(backend, name, imageShape, (out, read) =>
+        gridSampleGradImage(read.f32(dy), read.f32(grid), d, attrsOf(attrs), out),
+      );
     },
   },
 ]);

@@ -1,7 +1,7 @@
 /** Kernel and gradient configs of hardSwish, listed in ../registry.ts. */
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { tf, type GradConfig, type KernelConfig, type Tensor, type TensorInfo } from '../../runtime/tf.ts';
-import { SOFTWARE_BACKENDS, readF32, writeF32 } from '../backend_io.ts';
+import { SOFTWARE_BACKENDS, writeF32 } from '../backend_io.ts';
 import { runFlatProgram } from '../webgpu_program.ts';
 import { HARD_SWISH, HARD_SWISH_GRAD } from './hard_swish.ts';
 import { hardSwishBackward, hardSwishForward } from './reference.ts';
@@ -52,7 +52,7 @@ const softwareKernels: KernelConfig[] = SOFTWARE_BACKENDS.flatMap((name): Kernel
       const x = input(inputs, 'x');
       // Input views are taken inside `fill`, after the output is allocated: on wasm, malloc may grow the
       // heap and detach a view taken earlier (seen on CRNN feature maps of width 320).
-      return writeF32(backend, name, x.shape, (y) => hardSwishForward(readF32(backend, name, x), y));
+      return writeF32(backend, name, x.shape, (y, read) => hardSwishForward(read.f32(x), y));
     },
   },
   {
@@ -61,9 +61,7 @@ const softwareKernels: KernelConfig[] = SOFTWARE_BACKENDS.flatMap((name): Kernel
     kernelFunc: ({ inputs, backend }) => {
       const dy = input(inputs, 'dy');
       const x = input(inputs, 'x');
-      return writeF32(backend, name, x.shape, (dx) =>
-        hardSwishBackward(readF32(backend, name, dy), readF32(backend, name, x), dx),
-      );
+      return writeF32(backend, name, x.shape, (dx, read) => hardSwishBackward(read.f32(dy), read.f32(x), dx));
     },
   },
 ]);

@@ -2,7 +2,7 @@
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import type { GradConfig, KernelConfig, NamedAttrMap, Tensor, TensorInfo } from '../../runtime/tf.ts';
 import { tf } from '../../runtime/tf.ts';
-import { SOFTWARE_BACKENDS, readF32, writeF32 } from '../backend_io.ts';
+import { SOFTWARE_BACKENDS, writeF32, type InputReader } from '../backend_io.ts';
 import { runFlatProgram } from '../webgpu_program.ts';
 import { SPIN_POWER_SUM, SPIN_POWER_SUM_GRAD_I, SPIN_POWER_SUM_GRAD_W } from './spin_color.ts';
 import { spinPowerSumForward, spinPowerSumGradI, spinPowerSumGradWeights } from './reference.ts';
@@ -110,38 +110,38 @@ const webgpuKernels: KernelConfig[] = [
 ];
 
 const softwareKernels: KernelConfig[] = SOFTWARE_BACKENDS.flatMap((name): KernelConfig[] => {
-  const read = (backend: object, inputs: Record<string, TensorInfo | undefined>, n: string): Float32Array =>
-    readF32(backend, name, input(inputs, n));
+  const views = (read: InputReader, inputs: Record<string, TensorInfo | undefined>, names: string[]): Float32Array[] =>
+    names.map((n) => read.f32(input(inputs, n)));
   return [
     {
       kernelName: SPIN_POWER_SUM,
       backendName: name,
       kernelFunc: ({ inputs, backend, attrs }) => {
-        const [x, offsets, gate, weights] = ['x', 'offsets', 'gate', 'weights'].map((n) => read(backend, inputs, n)) as [
-          Float32Array,
-          Float32Array,
-          Float32Array,
-          Float32Array,
-        ];
-        return writeF32(backend, name, input(inputs, 'x').shape, (out) =>
-          spinPowerSumForward(x, offsets, gate, weights, betasOf(attrs), out),
-        );
+        return writeF32(backend, name, input(inputs, 'x').shape, (out, read) => {
+          const [x, offsets, gate, weights] = views(read, inputs, ['x', 'offsets', 'gate', 'weights']) as [
+            Float32Array,
+            Float32Array,
+            Float32Array,
+            Float32Array,
+          ];
+          spinPowerSumForward(x, offsets, gate, weights, betasOf(attrs), out);
+        });
       },
     },
     {
       kernelName: SPIN_POWER_SUM_GRAD_I,
       backendName: name,
       kernelFunc: ({ inputs, backend, attrs }) => {
-        const [dy, x, offsets, gate, weights] = ['dy', 'x', 'offsets', 'gate', 'weights'].map((n) => read(backend, inputs, n)) as [
-          Float32Array,
-          Float32Array,
-          Float32Array,
-          Float32Array,
-          Float32Array,
-        ];
-        return writeF32(backend, name, input(inputs, 'x').shape, (out) =>
-          spinPowerSumGradI(dy, x, offsets, gate, weights, betasOf(attrs), out),
-        );
+        return writeF32(backend, name, input(inputs, 'x').shape, (out, read) => {
+          const [dy, x, offsets, gate, weights] = views(read, inputs, ['dy', 'x', 'offsets', 'gate', 'weights']) as [
+            Float32Array,
+            Float32Array,
+            Float32Array,
+            Float32Array,
+            Float32Array,
+          ];
+          spinPowerSumGradI(dy, x, offsets, gate, weights, betasOf(attrs), out);
+        });
       },
     },
     {
@@ -149,15 +149,16 @@ const softwareKernels: KernelConfig[] = SOFTWARE_BACKENDS.flatMap((name): Kernel
       backendName: name,
       kernelFunc: ({ inputs, backend, attrs }) => {
         const betas = betasOf(attrs);
-        const [dy, x, offsets, gate] = ['dy', 'x', 'offsets', 'gate'].map((n) => read(backend, inputs, n)) as [
-          Float32Array,
-          Float32Array,
-          Float32Array,
-          Float32Array,
-        ];
-        return writeF32(backend, name, [gate.length, betas.length], (out) =>
-          spinPowerSumGradWeights(dy, x, offsets, gate, betas, out),
-        );
+        const images = input(inputs, 'gate').shape.reduce((a, b) => a * b, 1);
+        return writeF32(backend, name, [images, betas.length], (out, read) => {
+          const [dy, x, offsets, gate] = views(read, inputs, ['dy', 'x', 'offsets', 'gate']) as [
+            Float32Array,
+            Float32Array,
+            Float32Array,
+            Float32Array,
+          ];
+          spinPowerSumGradWeights(dy, x, offsets, gate, betas, out);
+        });
       },
     },
   ];
