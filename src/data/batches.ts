@@ -7,39 +7,9 @@
 import { InvalidArgumentError } from '../runtime/errors.ts';
 import type { DtrbDataset, Sample } from './dtrb.ts';
 import { rng } from './rng.ts';
+import { keepLabel, normalizeLabel, type LabelFilter } from '../text/labels.ts';
 
-export const ALNUM36 = '0123456789abcdefghijklmnopqrstuvwxyz';
-
-/** [CL] options: --batch_max_length, --character, --sensitive, --data_filtering_off. */
-export interface LabelFilter {
-  /** Labels longer than this (in characters) are dropped (default 25). */
-  maxLength?: number;
-  /** The model's character set (default the 36 lowercase alphanumerics). */
-  charset?: string;
-  /** Keep case in the returned label (default false: lowercased). */
-  sensitive?: boolean;
-  /** Keep every sample (needed to score the full IC15_2077 and CUTE80); labels are still normalised. */
-  filteringOff?: boolean;
-}
-
-/** [CL] filtered_index_list: drop if len(label) > max, or label.lower() has a character outside the set. */
-export function keepLabel(label: string, f: LabelFilter = {}): boolean {
-  if (f.filteringOff) return true;
-  const chars = [...label];
-  if (chars.length > (f.maxLength ?? 25)) return false;
-  const set = new Set(f.charset ?? ALNUM36);
-  for (const c of label.toLowerCase()) if (!set.has(c)) return false;
-  return true;
-}
-
-/** [CL] __getitem__: lowercase unless sensitive, then remove characters outside the set. */
-export function normalizeLabel(label: string, f: LabelFilter = {}): string {
-  const set = new Set(f.charset ?? ALNUM36);
-  const l = f.sensitive ? label : label.toLowerCase();
-  let out = '';
-  for (const c of l) if (set.has(c)) out += c;
-  return out;
-}
+export { ALNUM36, keepLabel, normalizeLabel, type LabelFilter } from '../text/labels.ts';
 
 export interface Batch<T> {
   inputs: T[];

@@ -15,6 +15,7 @@
  */
 import type { Sample } from './dtrb.ts';
 import { ShardChecksumError, ShardFormatError, UnsupportedShardVersionError } from './errors.ts';
+import { keepLabel } from '../text/labels.ts';
 
 export const SHARD_MAGIC = 'WSTRSHRD';
 export const SHARD_VERSION = 1;
@@ -178,8 +179,6 @@ export function emptyStats(): LabelStats {
   return { chars: {}, labels: 0, minLength: 0, maxLength: 0, totalLength: 0, dtrbDefaultKept: 0, imageBytes: 0, labelBytes: 0 };
 }
 
-const ALNUM = /^[0-9a-z]*$/;
-
 export function addToStats(stats: LabelStats, s: Sample): void {
   const chars = [...s.label];
   for (const c of chars) stats.chars[c] = (stats.chars[c] ?? 0) + 1;
@@ -187,7 +186,7 @@ export function addToStats(stats: LabelStats, s: Sample): void {
   stats.maxLength = Math.max(stats.maxLength, chars.length);
   stats.totalLength += chars.length;
   stats.labels++;
-  if (chars.length <= 25 && ALNUM.test(s.label.toLowerCase())) stats.dtrbDefaultKept++;
+  if (keepLabel(s.label)) stats.dtrbDefaultKept++;
   stats.imageBytes += s.image.length;
   stats.labelBytes += encoder.encode(s.label).length;
 }

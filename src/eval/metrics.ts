@@ -12,12 +12,9 @@
  * sample and scores the label reduced to the charset.
  */
 
-export const ALNUM36 = '0123456789abcdefghijklmnopqrstuvwxyz';
+import { keepLabel, normalizeAlnum } from '../text/labels.ts';
 
-/** Lowercase, keep [0-9a-z]. */
-export function normalizeAlnum(s: string): string {
-  return s.toLowerCase().replace(/[^0-9a-z]/g, '');
-}
+export { normalizeAlnum };
 
 /** Levenshtein distance over UTF-16 code points (labels here are ASCII; surrogates count per unit). */
 export function editDistance(a: string, b: string): number {
@@ -54,14 +51,9 @@ export interface FilterOptions {
   charset?: string;
 }
 
-/** Whether DTRB's filter keeps a sample with this label. 'off' keeps every sample. */
+/** Whether DTRB's filter keeps a sample with this label (src/text/labels.ts). 'off' keeps every sample. */
 export function keepSample(label: string, options: FilterOptions = {}): boolean {
-  if ((options.filtering ?? 'dtrb') === 'off') return true;
-  const maxLength = options.maxLength ?? 25;
-  const charset = options.charset ?? ALNUM36;
-  if (label.length > maxLength) return false;
-  for (const ch of label.toLowerCase()) if (!charset.includes(ch)) return false;
-  return true;
+  return keepLabel(label, { filteringOff: options.filtering === 'off', maxLength: options.maxLength, charset: options.charset });
 }
 
 export interface SampleScore {
