@@ -56,6 +56,7 @@ describe('aggregation', () => {
     expect(s.unweightedMean.accuracy).toBeCloseTo(62.5, 10);
     const table = formatTable(s);
     expect(table).toMatch(/^a +4 +25\.00/m);
-    expect(table).toMatch(/^total \(weighted\) +5 +40\.00/m);
+    expect(table).toMatch(/^total \(sample-weighted, as DTRB\) +5 +40\.00/m);
+    expect(table).toMatch(/^mean \(unweighted, as MindOCR\) +62\.50/m);
   });
 });

@@ -186,8 +186,8 @@ export function formatTable(summary: Summary): string {
   ]);
   const w = summary.weighted;
   const m = summary.unweightedMean;
-  rows.push(['total (weighted)', String(w.samples), w.accuracy.toFixed(2), w.accuracyCaseSensitive.toFixed(2), w.oneMinusNed.toFixed(4), '']);
-  rows.push(['mean (unweighted)', '', m.accuracy.toFixed(2), m.accuracyCaseSensitive.toFixed(2), m.oneMinusNed.toFixed(4), '']);
+  rows.push(['total (sample-weighted, as DTRB)', String(w.samples), w.accuracy.toFixed(2), w.accuracyCaseSensitive.toFixed(2), w.oneMinusNed.toFixed(4), '']);
+  rows.push(['mean (unweighted, as MindOCR)', '', m.accuracy.toFixed(2), m.accuracyCaseSensitive.toFixed(2), m.oneMinusNed.toFixed(4), '']);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [line(header), widths.map((n) => '-'.repeat(n)).join('  '), ...rows.map(line)].join('\n');
