@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { errorInfo } from '../src/runtime/errors.ts';
 import { CONVERT_USAGE, convert } from './convert.ts';
 import { doctor } from './doctor.ts';
+import { EVAL_USAGE, evalCommand } from './eval.ts';
 import { IMPORT_USAGE, importModel } from './import_model.ts';
 import { RECOGNIZE_USAGE, recognize } from './recognize.ts';
 
@@ -36,6 +37,11 @@ export const COMMANDS: Record<string, Command> = {
     summary: 'recognize the text of word images: one JSON object per image',
     usage: RECOGNIZE_USAGE,
     run: recognize,
+  },
+  eval: {
+    summary: 'evaluate a model on LMDB / shard datasets: per-dataset accuracy table (DESIGN.md protocol)',
+    usage: EVAL_USAGE,
+    run: evalCommand,
   },
 };
 

@@ -47,6 +47,8 @@ export interface Failure {
   prediction: string;
   confidence: number;
   error?: string;
+  /** The encoded image (only with `keepFailureImages`), for the gallery. */
+  image?: Uint8Array;
 }
 
 export interface EvalProgress {
@@ -68,6 +70,8 @@ export interface EvalOptions extends FilterOptions {
   shard?: Shard;
   /** Failures kept per dataset for the gallery (default 200). */
   keepFailures?: number;
+  /** Keep each kept failure's encoded image (a copy) for the gallery. */
+  keepFailureImages?: boolean;
   onProgress?: (p: EvalProgress) => void;
   signal?: AbortSignal;
   now?: () => number;
@@ -120,6 +124,7 @@ export async function evaluate(datasets: EvalDataset[], recognize: RecognizeBatc
             prediction: text,
             confidence: 'text' in r ? r.confidence : 0,
             ...('error' in r ? { error: r.error } : {}),
+            ...(options.keepFailureImages === true ? { image: s.image.slice() } : {}),
           });
         }
       });

@@ -1,0 +1,65 @@
+/**
+ * `webstr eval --model <…> --data <lmdb-or-shard dir>... [--backend …] [--limit N] [--json out.json]`
+ * (DESIGN.md contract): evaluates in Node with the same core as the bench page (src/eval/runner.ts)
+ * and prints the per-dataset table (samples, accuracy, case-sensitive accuracy, 1-NED, words/s) with
+ * both totals. Exit 0; 1 when `--min-accuracy` / `--max-drop` fail.
+ */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { initBackend, parseBackendRequest } from '../src/runtime/backend.ts';
+import { registerAllKernels } from '../src/ops/registry.ts';
+import { decodeNode } from '../src/image/decode_node.ts';
+import { DEFAULT_LIMITS } from '../src/image/errors.ts';
+import { Recognizer } from '../src/recognize/recognizer.ts';
+import { toHostWeights } from '../src/recognize/load.ts';
+import { loadModelNode } from '../src/recognize/node_load.ts';
+import { openDatasetPath } from '../src/data/node_shards.ts';
+import { evaluate, type EvalDataset, type RecognizeBatch } from '../src/eval/runner.ts';
+import { buildReport, checkThresholds, reportText } from '../src/eval/report.ts';
+import { loadNodeGpu } from './node_gpu.ts';
+import { EVAL_ARGS_USAGE, parseEvalArgs } from './eval_args.ts';
+
+export const EVAL_USAGE = `webstr eval ${EVAL_ARGS_USAGE}`;
+
+export async function evalCommand(argv: string[]): Promise<number> {
+  const args = parseEvalArgs(argv, EVAL_USAGE);
+  const request = parseBackendRequest(args.backend);
+  const { gpu } = request === 'wasm' || request === 'cpu' ? { gpu: undefined } : await loadNodeGpu();
+  registerAllKernels();
+  const capabilities = await initBackend(request, { gpu });
+  const loaded = await loadModelNode(args.model, args.preset);
+  const preset = loaded.meta.preset;
+  const weights = await toHostWeights(loaded);
+  const rec = Recognizer.create(weights, { decoder: (b) => decodeNode(b, DEFAULT_LIMITS), init: { gpu }, maxBatch: 32, onNotice: (m) => console.error(`webstr eval: ${m}`) });
+  const opened = await Promise.all(args.data.map((d) => openDatasetPath(d)));
+  try {
+    const datasets: EvalDataset[] = opened.map((o) => ({ name: o.name, count: o.dataset.count, samples: () => o.dataset.samples() }));
+    const recognize: RecognizeBatch = async (images) =>
+      (await rec.recognizeBatch(images)).map((o) => (o.ok ? { text: o.text, confidence: o.confidence } : { error: `${o.error.name}: ${o.error.message}` }));
+    const startedAt = new Date().toISOString();
+    const t0 = performance.now();
+    let lastLine = 0;
+    const report = await evaluate(datasets, recognize, {
+      batchSize: args.batchSize,
+      limit: args.limit,
+      shard: args.shard,
+      filtering: args.filtering,
+      onProgress: (p) => {
+        const t = performance.now();
+        if (!process.stderr.isTTY || t - lastLine < 1000) return;
+        lastLine = t;
+        process.stderr.write(`\r${p.dataset} ${p.done}/${p.total} · ${p.wordsPerSecond.toFixed(1)} words/s · ETA ${Number.isFinite(p.etaSeconds) ? p.etaSeconds.toFixed(0) : '…'} s   `);
+      },
+    });
+    if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+    const rep = buildReport({ model: path.basename(args.model), preset, backend: capabilities.backend, runtime: 'node', startedAt, seconds: (performance.now() - t0) / 1000 }, report);
+    console.log(reportText(rep));
+    if (args.json !== undefined) await writeFile(args.json, JSON.stringify(rep, null, 2) + '\n');
+    const failed = checkThresholds(rep, { minAccuracy: args.minAccuracy, maxDrop: args.maxDrop });
+    for (const f of failed) console.error(`webstr eval: FAIL ${f}`);
+    return failed.length > 0 ? 1 : 0;
+  } finally {
+    rec.dispose();
+    await Promise.all(opened.map((o) => o.close()));
+  }
+}
