@@ -4,37 +4,17 @@ import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { tf } from '../src/runtime/tf.ts';
 import { initBrowserBackend, WASM_PATHS } from '../src/runtime/browser.ts';
 import { parseBackendRequest } from '../src/runtime/backend.ts';
-import { InvalidArgumentError, WebstrError } from '../src/runtime/errors.ts';
+import { WebstrError } from '../src/runtime/errors.ts';
 import { registerAllKernels } from '../src/ops/registry.ts';
 import { bitmapToRgba, decodeBrowser } from '../src/image/decode_browser.ts';
 import { CompiledModel } from '../src/models/model.ts';
 import { Recognizer, hostWeights, type ImageInput } from '../src/recognize/recognizer.ts';
-import { weightsFromOnnx } from '../src/recognize/load.ts';
-import { loadWeights, saveWeights, type LoadedWeights, type WebstrMetadata } from '../src/weights/format.ts';
-import type { CreateOptions, ModelSource, RecognizerInfo, RecognizerWorkerApi } from './recognizer_api.ts';
+import { saveWeights, type WebstrMetadata } from '../src/weights/format.ts';
+import { loadModelSource } from './model_source.ts';
+import type { CreateOptions, RecognizerInfo, RecognizerWorkerApi } from './recognizer_api.ts';
 
 let recognizer: Recognizer | null = null;
 let meta: WebstrMetadata | null = null;
-
-async function load(source: ModelSource): Promise<LoadedWeights> {
-  switch (source.kind) {
-    case 'url':
-      return loadWeights(tf.io.http(source.url));
-    case 'indexeddb':
-      return loadWeights(source.key.startsWith('indexeddb://') ? source.key : `indexeddb://${source.key}`);
-    case 'onnx':
-      return weightsFromOnnx(new Uint8Array(source.bytes), source.preset, source.source ?? 'model.onnx');
-    case 'files': {
-      const onnx = source.files.find((f) => f.name.toLowerCase().endsWith('.onnx'));
-      if (onnx !== undefined) {
-        return weightsFromOnnx(new Uint8Array(await onnx.arrayBuffer()), source.preset ?? 'crnn-mv3-en', onnx.name);
-      }
-      const json = source.files.find((f) => f.name.toLowerCase().endsWith('.json'));
-      if (json === undefined) throw new InvalidArgumentError('dropped files: expected model.json + weights.bin, or an .onnx file');
-      return loadWeights(tf.io.browserFiles([json, ...source.files.filter((f) => f !== json)]));
-    }
-  }
-}
 
 function need(): Recognizer {
   if (recognizer === null) throw new WebstrError('the recognizer has no model yet: call create() first');
@@ -45,7 +25,7 @@ const api: RecognizerWorkerApi = {
   async create(options: CreateOptions, onNotice?: (message: string) => void): Promise<RecognizerInfo> {
     registerAllKernels();
     const capabilities = await initBrowserBackend(parseBackendRequest(options.backend));
-    const w = await load(options.model);
+    const w = await loadModelSource(options.model);
     const host = await hostWeights(w.meta.config, w.meta.charset, w.params);
     tf.dispose([...w.params.values()]);
     recognizer?.dispose();

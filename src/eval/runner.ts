@@ -72,6 +72,8 @@ export interface EvalOptions extends FilterOptions {
   keepFailures?: number;
   /** Keep each kept failure's encoded image (a copy) for the gallery. */
   keepFailureImages?: boolean;
+  /** Keep every sample's prediction (backend comparisons). */
+  keepPredictions?: boolean;
   onProgress?: (p: EvalProgress) => void;
   signal?: AbortSignal;
   now?: () => number;
@@ -80,6 +82,8 @@ export interface EvalOptions extends FilterOptions {
 export interface EvalReport {
   summary: Summary;
   failures: Failure[];
+  /** Every scored sample's raw prediction, with `keepPredictions`. */
+  predictions?: { dataset: string; index: number; prediction: string }[];
   options: { filtering: string; maxLength: number; limit: number | null; shard: string | null; batchSize: number };
 }
 
@@ -98,6 +102,7 @@ export async function evaluate(datasets: EvalDataset[], recognize: RecognizeBatc
   const started = now();
   let doneAll = 0;
   const failures: Failure[] = [];
+  const predictions: NonNullable<EvalReport['predictions']> = [];
   const results = [];
 
   for (const ds of datasets) {
@@ -115,6 +120,7 @@ export async function evaluate(datasets: EvalDataset[], recognize: RecognizeBatc
         const r = out[i] ?? { error: 'the recogniser returned no result' };
         const text = 'text' in r ? r.text : '';
         const score = tally.add(text, s.label);
+        if (options.keepPredictions === true) predictions.push({ dataset: ds.name, index: s.index, prediction: text });
         if (!score.correct && kept < keep) {
           kept++;
           failures.push({
@@ -159,6 +165,7 @@ export async function evaluate(datasets: EvalDataset[], recognize: RecognizeBatc
   return {
     summary: summarize(results),
     failures,
+    ...(options.keepPredictions === true ? { predictions } : {}),
     options: {
       filtering: options.filtering ?? 'dtrb',
       maxLength: options.maxLength ?? 25,

@@ -1,0 +1,161 @@
+/**
+ * The bench worker: imports models into IndexedDB (tf.io `indexeddb://webstr-models/<preset>/<name>`),
+ * and evaluates a model on datasets with the shared core (src/eval/runner.ts) and the recognizer
+ * pipeline (src/recognize/recognizer.ts): shards from IndexedDB, an LMDB File read in place through
+ * File.slice, or shards over HTTP → decode + preprocess → model → metrics. Protocol in bench_api.ts.
+ */
+import * as Comlink from 'comlink';
+import { tf } from '../src/runtime/tf.ts';
+import { initBrowserBackend, WASM_PATHS } from '../src/runtime/browser.ts';
+import { parseBackendRequest } from '../src/runtime/backend.ts';
+import { InvalidArgumentError, WebstrError } from '../src/runtime/errors.ts';
+import { registerAllKernels } from '../src/ops/registry.ts';
+import { bitmapToRgba, decodeBrowser } from '../src/image/decode_browser.ts';
+import { Recognizer, hostWeights } from '../src/recognize/recognizer.ts';
+import { getPreset } from '../src/models/presets.ts';
+import { saveWeights } from '../src/weights/format.ts';
+import { blobByteSource, cachedByteSource } from '../src/data/byte_source.ts';
+import { openDtrbDataset, type DtrbDataset } from '../src/data/dtrb.ts';
+import { openShardUrl } from '../src/data/sharded.ts';
+import { DataStore } from '../src/data/store.ts';
+import { evaluate, parseShard, type EvalDataset, type RecognizeBatch } from '../src/eval/runner.ts';
+import { buildReport } from '../src/eval/report.ts';
+import { runtimeApi } from './runtime_api.ts';
+import { loadModelSource } from './model_source.ts';
+import type { BenchDataSource, BenchProgress, BenchRunRequest, BenchRunResult, StoredModel } from './bench_api.ts';
+import type { ModelSource } from './recognizer_api.ts';
+
+const MODEL_PREFIX = 'indexeddb://webstr-models/';
+let current: AbortController | undefined;
+let cached: { key: string; recognizer: Recognizer; preset: string } | undefined;
+let storePromise: Promise<DataStore> | undefined;
+const store = (): Promise<DataStore> => (storePromise ??= DataStore.open());
+
+function modelKey(m: ModelSource): string | undefined {
+  return m.kind === 'indexeddb' ? m.key : m.kind === 'url' ? m.url : undefined;
+}
+
+async function recognizerFor(req: BenchRunRequest): Promise<{ recognizer: Recognizer; preset: string; backend: string }> {
+  registerAllKernels();
+  const caps = await initBrowserBackend(parseBackendRequest(req.backend));
+  const key = modelKey(req.model);
+  const cacheKey = key === undefined ? undefined : `${caps.backend}|${key}`;
+  if (cached !== undefined && cacheKey !== undefined && cached.key === cacheKey) return { ...cached, backend: caps.backend };
+  const w = await loadModelSource(req.model);
+  const host = await hostWeights(w.meta.config, w.meta.charset, w.params);
+  tf.dispose([...w.params.values()]);
+  cached?.recognizer.dispose();
+  cached = undefined;
+  const recognizer = Recognizer.create(host, {
+    decoder: (b) => decodeBrowser(b),
+    bitmapToPixels: bitmapToRgba,
+    maxBatch: 32,
+    init: { gpu: navigator.gpu, wasmPaths: WASM_PATHS },
+  });
+  if (cacheKey !== undefined) cached = { key: cacheKey, recognizer, preset: w.meta.preset };
+  return { recognizer, preset: w.meta.preset, backend: caps.backend };
+}
+
+async function openSource(src: BenchDataSource): Promise<DtrbDataset> {
+  switch (src.kind) {
+    case 'indexeddb':
+      return (await store()).open(src.id, { cacheShards: 2 });
+    case 'file':
+      // Read in place (File.slice through a block cache), never whole and never copied into IndexedDB.
+      return openDtrbDataset(cachedByteSource(blobByteSource(src.file), { blockSize: 2 * 1024 * 1024, maxBlocks: 8, readahead: 2 }));
+    case 'url':
+      return openShardUrl(new URL(src.url, self.location.href).href);
+  }
+}
+
+const api = {
+  ...runtimeApi,
+
+  /** Imports a model (an .onnx as `preset`, or model.json + weights.bin) and stores it in IndexedDB.
+   *  Call `init()` first: the weights are built on the active backend. */
+  async importModel(files: File[], preset: string, name?: string): Promise<StoredModel> {
+    registerAllKernels();
+    getPreset(preset);
+    const w = await loadModelSource({ kind: 'files', files, preset });
+    const base = (name ?? files[0]?.name ?? 'model').replace(/\.(onnx|json)$/i, '').replace(/[^\w.-]+/g, '_');
+    const key = `${MODEL_PREFIX}${w.meta.preset}/${base}`;
+    try {
+      await saveWeights(key, w.params, w.meta);
+    } finally {
+      tf.dispose([...w.params.values()]);
+    }
+    return (await api.listModels()).find((m) => m.key === key)!;
+  },
+
+  async listModels(): Promise<StoredModel[]> {
+    const all = await tf.io.listModels();
+    return Object.entries(all)
+      .filter(([k]) => k.startsWith(MODEL_PREFIX))
+      .map(([key, info]) => {
+        const [preset = '', ...rest] = key.slice(MODEL_PREFIX.length).split('/');
+        return { key, preset, name: rest.join('/'), bytes: info.weightDataBytes ?? 0, savedAt: info.dateSaved.toISOString() };
+      })
+      .sort((a, b) => a.key.localeCompare(b.key));
+  },
+
+  async deleteModel(key: string): Promise<void> {
+    if (!key.startsWith(MODEL_PREFIX)) throw new InvalidArgumentError(`not a stored bench model: ${key}`);
+    if (cached?.key.endsWith(`|${key}`) === true) {
+      cached.recognizer.dispose();
+      cached = undefined;
+    }
+    await tf.io.removeModel(key);
+  },
+
+  /** Evaluates; progress through `onProgress` (a Comlink.proxy). Throws AbortError when cancelled. */
+  async run(req: BenchRunRequest, onProgress?: (p: BenchProgress) => void): Promise<BenchRunResult> {
+    if (current !== undefined) throw new WebstrError('an evaluation is already running in this worker');
+    if (req.datasets.length === 0) throw new InvalidArgumentError('choose at least one dataset');
+    const ctl = new AbortController();
+    current = ctl;
+    try {
+      const startedAt = new Date().toISOString();
+      const t0 = performance.now();
+      const { recognizer, preset, backend } = await recognizerFor(req);
+      const datasets: EvalDataset[] = [];
+      for (const src of req.datasets) {
+        const ds = await openSource(src);
+        datasets.push({ name: src.name, count: ds.count, samples: () => ds.samples() });
+      }
+      const recognize: RecognizeBatch = async (images) =>
+        (await recognizer.recognizeBatch(images)).map((o) => (o.ok ? { text: o.text, confidence: o.confidence } : { error: `${o.error.name}: ${o.error.message}` }));
+      let last = 0;
+      const r = await evaluate(datasets, recognize, {
+        batchSize: req.batchSize ?? 64,
+        limit: req.limit,
+        shard: req.shard === undefined || req.shard === '' ? undefined : parseShard(req.shard),
+        filtering: req.filtering ?? 'off',
+        keepFailures: req.keepFailures ?? 200,
+        keepFailureImages: true,
+        keepPredictions: req.keepPredictions,
+        signal: ctl.signal,
+        onProgress: (p) => {
+          const t = performance.now();
+          if (t - last < 200 && p.doneAll < p.totalAll) return;
+          last = t;
+          void onProgress?.(p);
+        },
+      });
+      if (modelKey(req.model) === undefined) recognizer.dispose();
+      const report = buildReport({ model: req.modelLabel, preset, backend, runtime: 'browser', startedAt, seconds: (performance.now() - t0) / 1000 }, r);
+      const failureImages = r.failures.map((f) => f.image ?? new Uint8Array());
+      return Comlink.transfer({ report, failureImages, ...(r.predictions !== undefined ? { predictions: r.predictions } : {}) }, failureImages.map((b) => b.buffer as ArrayBuffer));
+    } finally {
+      current = undefined;
+    }
+  },
+
+  cancel(): boolean {
+    if (current === undefined) return false;
+    current.abort(new DOMException('evaluation cancelled', 'AbortError'));
+    return true;
+  },
+};
+
+export type BenchApi = typeof api;
+Comlink.expose(api);

@@ -1,0 +1,47 @@
+/**
+ * The bench worker's typed protocol (comlink): runtime calls (runtime_api.ts), models kept in IndexedDB
+ * through tf.io, and evaluation runs with progress (a Comlink.proxy) and cancel. The page stays free:
+ * reading data, decoding, the model and the metrics all run in the worker.
+ */
+import type { BenchReport } from '../src/eval/report.ts';
+import type { EvalProgress } from '../src/eval/runner.ts';
+import type { ModelSource } from './recognizer_api.ts';
+
+/** A dataset to evaluate: imported into IndexedDB, an LMDB `data.mdb` File read in place, or shards over HTTP. */
+export type BenchDataSource =
+  | { kind: 'indexeddb'; id: string; name: string }
+  | { kind: 'file'; file: File; name: string }
+  | { kind: 'url'; url: string; name: string };
+
+export interface StoredModel {
+  /** `indexeddb://webstr-models/<preset>/<name>`. */
+  key: string;
+  name: string;
+  preset: string;
+  bytes: number;
+  savedAt: string;
+}
+
+export interface BenchRunRequest {
+  model: ModelSource;
+  /** How the report names the model (file name or stored name). */
+  modelLabel: string;
+  backend: string;
+  datasets: BenchDataSource[];
+  limit?: number;
+  /** `i/n`. */
+  shard?: string;
+  filtering?: 'dtrb' | 'off';
+  batchSize?: number;
+  keepFailures?: number;
+  keepPredictions?: boolean;
+}
+
+export interface BenchRunResult {
+  report: BenchReport;
+  /** Encoded images of `report.failures`, index for index. */
+  failureImages: Uint8Array[];
+  predictions?: { dataset: string; index: number; prediction: string }[];
+}
+
+export type BenchProgress = EvalProgress;
