@@ -60,7 +60,7 @@ test('import an LMDB and the model, run, table, failures, CSV export, history af
   // CSV export.
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
   expect(download.suggestedFilename()).toBe('webstr-eval.csv');
-  const csv = readFileSync((await download.path())!, 'utf8').trim().split('\n');
+  const csv = readFileSync((await download.path()), 'utf8').trim().split('\n');
   expect(csv[0]).toBe('model,backend,dataset,samples,filtered,accuracy,accuracy_case_sensitive,one_minus_ned,words_per_second,reference');
   expect(csv[1]).toMatch(new RegExp(`^en_number_mobile_v2\\.0_rec_infer,wasm,svt_647,60,0,${accuracy.toFixed(2).replace('.', '\\.')},`));
   expect(csv[1]!.endsWith(',74.5')).toBe(true);
