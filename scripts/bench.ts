@@ -1,0 +1,103 @@
+/**
+ * `npm run bench -- <the webstr eval arguments>` (DESIGN.md contract): the same evaluation as
+ * `webstr eval`, in headless Chromium through bench.html (build + vite preview + Playwright,
+ * scripts/lib/browser.ts). The model file(s) and each LMDB `data.mdb` are handed to the page's file
+ * inputs (`setInputFiles`), so the page reads them in place through File.slice (no copy into IndexedDB:
+ * nothing to clean up, no quota, and the bytes the worker reads are the file's); a shard folder is served
+ * to the page at a local URL by Playwright routing. Prints the same table; `--json` writes the same report.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { EVAL_ARGS_USAGE, parseEvalArgs } from '../cli/eval_args.ts';
+import { checkThresholds, reportText } from '../src/eval/report.ts';
+import type { BenchRunResult } from '../workers/bench_api.ts';
+import type { DirectRunOptions } from '../src/ui/bench_runner.ts';
+import { startBrowserSession } from './lib/browser.ts';
+
+const USAGE = `npm run bench -- ${EVAL_ARGS_USAGE} [--skip-build]`;
+
+function modelFiles(spec: string): string[] {
+  if (!existsSync(spec)) throw new Error(`--model '${spec}': no such file or directory (the browser path takes a file or a weights directory)`);
+  if (statSync(spec).isDirectory()) return [path.join(spec, 'model.json'), path.join(spec, 'weights.bin')];
+  if (spec.endsWith('.json')) return [spec, path.join(path.dirname(spec), 'weights.bin')];
+  return [spec];
+}
+
+async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  const skipBuild = argv.includes('--skip-build');
+  const args = parseEvalArgs(argv.filter((a) => a !== '--skip-build'), USAGE);
+  const lmdb: { file: string; name: string }[] = [];
+  const shardDirs: { dir: string; name: string }[] = [];
+  for (const d of args.data) {
+    const isDir = statSync(d).isDirectory();
+    if (isDir && existsSync(path.join(d, 'manifest.json'))) {
+      const m = JSON.parse(readFileSync(path.join(d, 'manifest.json'), 'utf8')) as { name: string };
+      shardDirs.push({ dir: d, name: m.name });
+    } else lmdb.push({ file: isDir ? path.join(d, 'data.mdb') : d, name: path.basename(isDir ? path.resolve(d) : path.dirname(path.resolve(d))) });
+  }
+  const session = await startBrowserSession({ skipBuild, webgpu: true });
+  try {
+    const page = await session.browser.newPage();
+    page.on('pageerror', (e) => console.error(`[page] ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error') console.error(`[page console] ${m.text()}`);
+    });
+    await page.context().route('**/__bench_data/**', async (route) => {
+      const m = /\/__bench_data\/(\d+)\/([\w.-]+)$/.exec(new URL(route.request().url()).pathname);
+      const dir = m === null ? undefined : shardDirs[Number(m[1])];
+      if (m === null || dir === undefined) return route.fulfill({ status: 404 });
+      try {
+        return await route.fulfill({ body: await readFile(path.join(dir.dir, m[2]!)), headers: { 'Cross-Origin-Resource-Policy': 'same-origin' } });
+      } catch {
+        return route.fulfill({ status: 404 });
+      }
+    });
+    await page.goto(new URL(`bench.html?backend=${encodeURIComponent(args.backend)}`, session.baseUrl).href);
+    await page.waitForFunction(() => document.body.dataset.bench === 'idle' || document.body.dataset.runtime === 'error', undefined, { timeout: 120_000 });
+    if ((await page.locator('body').getAttribute('data-runtime')) === 'error') throw new Error(`the page could not start backend '${args.backend}': ${await page.locator('#runtime').innerText()}`);
+    await page.getByTestId('model-file').setInputFiles(modelFiles(args.model));
+    await page.getByTestId('data-files').setInputFiles(lmdb.map((l) => l.file));
+    const options: DirectRunOptions = {
+      backend: args.backend,
+      preset: args.preset,
+      names: lmdb.map((l) => l.name),
+      urls: shardDirs.map((s, i) => ({ url: `./__bench_data/${i}`, name: s.name })),
+      limit: args.limit,
+      shard: args.shard === undefined ? undefined : `${args.shard.index + 1}/${args.shard.count}`,
+      filtering: args.filtering,
+      batchSize: args.batchSize,
+    };
+    const timer = setInterval(() => {
+      void page
+        .evaluate(() => window.webstrBench?.progress ?? null)
+        .then((p) => {
+          if (p !== null) console.error(`npm run bench: ${p.dataset} ${p.done}/${p.total} · all ${p.doneAll}/${p.totalAll} · ${p.wordsPerSecond.toFixed(1)} words/s · ETA ${Number.isFinite(p.etaSeconds) ? p.etaSeconds.toFixed(0) : '…'} s`);
+        })
+        .catch(() => undefined);
+    }, 15_000);
+    let result: BenchRunResult;
+    try {
+      result = await page.evaluate((o) => window.webstrBench!.runDirect(o), options);
+    } finally {
+      clearInterval(timer);
+    }
+    const rep = result.report;
+    console.log(reportText(rep));
+    if (args.json !== undefined) await writeFile(args.json, JSON.stringify(rep, null, 2) + '\n');
+    const failed = checkThresholds(rep, { minAccuracy: args.minAccuracy, maxDrop: args.maxDrop });
+    for (const f of failed) console.error(`npm run bench: FAIL ${f}`);
+    return failed.length > 0 ? 1 : 0;
+  } finally {
+    await session.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof Error ? `npm run bench: ${err.name}: ${err.message}` : err);
+    process.exit(1);
+  },
+);
