@@ -31,6 +31,11 @@ const SUITES: Record<string, { describe: string; load: () => Promise<Suite>; web
     // Its webgpu column runs in Chromium (harness page), not in Node through SwiftShader.
     webgpu: false,
   },
+  eval: {
+    describe: 'the full three-set evaluation (5,724 crops) in the tab through bench.html on wasm: words/s and seconds (decode + preprocess + model + metrics); --limit, --batch, --json',
+    load: async () => (await import('./perf/eval.ts')).evalSuite,
+    webgpu: false,
+  },
 };
 
 async function main(): Promise<number> {
