@@ -74,5 +74,15 @@ test('import an LMDB and the model, run, table, failures, CSV export, history af
   await run.getByRole('button', { name: 'Show' }).click();
   await expect(page.getByTestId('result-table').locator('tr[data-dataset="svt_647"]')).toHaveAttribute('data-accuracy', accuracy.toFixed(2));
   await expect(page.getByTestId('failure')).toHaveCount(wrong);
+
+  // A run can be cancelled; it leaves no history entry.
+  await page.locator('[data-run-dataset="svt_647"] input').check();
+  await page.getByTestId('run-start').click();
+  await expect(page.locator('body')).toHaveAttribute('data-bench', 'running');
+  await expect.poll(() => page.evaluate(() => window.webstrBench?.progress?.doneAll ?? 0), { timeout: 60_000 }).toBeGreaterThan(0);
+  await page.getByTestId('run-cancel').click();
+  await expect(page.locator('body')).toHaveAttribute('data-bench', 'cancelled');
+  await expect(page.getByTestId('run-status').getByTestId('error')).toHaveAttribute('data-error-name', 'AbortError');
+  await expect(page.locator('body')).toHaveAttribute('data-history', '1');
   expect(errors).toEqual([]);
 });
