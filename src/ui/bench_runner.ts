@@ -92,7 +92,8 @@ export function mountBenchRunner(root: HTMLElement, api: Remote<BenchApi>, inges
   const cancel = el('button', { type: 'button', textContent: 'Cancel', disabled: true, testid: 'run-cancel' });
   const bar = el('progress', { max: 1, value: 0, testid: 'run-progress' });
   bar.style.width = '20rem';
-  const status = el('div', { role: 'status', 'aria-live': 'polite', testid: 'run-status' } as Partial<HTMLDivElement> & { testid: string });
+  const status = el('div', { role: 'status', testid: 'run-status' });
+  status.setAttribute('aria-live', 'polite');
 
   // Results.
   const results = el('div', { testid: 'results' });
