@@ -30,12 +30,17 @@ async function main(): Promise<number> {
   const args = parseEvalArgs(argv.filter((a) => a !== '--skip-build'), USAGE);
   const lmdb: { file: string; name: string }[] = [];
   const shardDirs: { dir: string; name: string }[] = [];
+  const order: ('file' | 'url')[] = [];
   for (const d of args.data) {
     const isDir = statSync(d).isDirectory();
     if (isDir && existsSync(path.join(d, 'manifest.json'))) {
       const m = JSON.parse(readFileSync(path.join(d, 'manifest.json'), 'utf8')) as { name: string };
       shardDirs.push({ dir: d, name: m.name });
-    } else lmdb.push({ file: isDir ? path.join(d, 'data.mdb') : d, name: path.basename(isDir ? path.resolve(d) : path.dirname(path.resolve(d))) });
+      order.push('url');
+    } else {
+      order.push('file');
+      lmdb.push({ file: isDir ? path.join(d, 'data.mdb') : d, name: path.basename(isDir ? path.resolve(d) : path.dirname(path.resolve(d))) });
+    }
   }
   const session = await startBrowserSession({ skipBuild, webgpu: true });
   try {
@@ -64,6 +69,7 @@ async function main(): Promise<number> {
       preset: args.preset,
       names: lmdb.map((l) => l.name),
       urls: shardDirs.map((s, i) => ({ url: `./__bench_data/${i}`, name: s.name })),
+      order,
       limit: args.limit,
       shard: args.shard === undefined ? undefined : `${args.shard.index + 1}/${args.shard.count}`,
       filtering: args.filtering,

@@ -24,6 +24,8 @@ export interface DirectRunOptions {
   names?: string[];
   /** Shard folders over HTTP, as `{ url, name }`. */
   urls?: { url: string; name: string }[];
+  /** Order of the datasets as given ('file' = next data-files entry, 'url' = next of `urls`); default files then urls. */
+  order?: ('file' | 'url')[];
   limit?: number;
   shard?: string;
   filtering?: 'dtrb' | 'off';
@@ -362,7 +364,9 @@ export function mountBenchRunner(root: HTMLElement, api: Remote<BenchApi>, inges
     const files = [...(modelFile.files ?? [])];
     if (files.length === 0) throw new Error('runDirect: set the model-file input first');
     const data = [...(dataFiles.files ?? [])];
-    const datasets: BenchDataSource[] = [...data.map((f, i) => ({ kind: 'file' as const, file: f, name: o.names?.[i] ?? nameOf(f) })), ...(o.urls ?? []).map((u) => ({ kind: 'url' as const, ...u }))];
+    const fromFiles = data.map((f, i): BenchDataSource => ({ kind: 'file', file: f, name: o.names?.[i] ?? nameOf(f) }));
+    const fromUrls = (o.urls ?? []).map((u): BenchDataSource => ({ kind: 'url', ...u }));
+    const datasets: BenchDataSource[] = o.order === undefined ? [...fromFiles, ...fromUrls] : o.order.map((k) => (k === 'file' ? fromFiles.shift() : fromUrls.shift())).filter((d): d is BenchDataSource => d !== undefined);
     const onnx = files.find((f) => f.name.toLowerCase().endsWith('.onnx'));
     const [r] = await runAll([
       {
