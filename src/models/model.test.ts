@@ -65,3 +65,17 @@ describe('crnn-mv3-en (random init)', () => {
     tf.dispose([...params.values()]);
   });
 });
+
+describe('RARE / TRBA presets', () => {
+  it('rare-dtrb has MODELS.md §0/§5 counts (TPS 1,692,392; GRU head 565,286; total 10,699,790)', () => {
+    const s = buildStages(getPreset('rare-dtrb'));
+    expect(countParams(s.transform!.specs)).toBe(1_692_392);
+    expect(countParams(s.head.specs)).toBe(565_286);
+    expect(countParams(s.specs)).toBe(10_699_790);
+  });
+  it('trba-dtrb has 49,555,182 parameters (ResNet32 44,263,904)', () => {
+    const s = buildStages(getPreset('trba-dtrb'));
+    expect(countParams(s.backbone.specs)).toBe(44_263_904);
+    expect(countParams(s.specs)).toBe(49_555_182);
+  });
+});

@@ -1,6 +1,25 @@
 /** Presets: complete model configs as data. */
 import { InvalidArgumentError } from '../runtime/errors.ts';
-import type { MobileNetV3Block, ModelConfig } from './config.ts';
+import type { BiLstmConfig, MobileNetV3Block, ModelConfig, PreprocessConfig, TpsConfig } from './config.ts';
+
+/** DTRB input: grey, stretched to 100×32, [−1, 1] (MODELS.md §1). */
+const DTRB_INPUT: PreprocessConfig = { channels: 'gray', height: 32, resize: { mode: 'stretch', width: 100 }, mean: 0.5, std: 0.5 };
+
+/** DTRB's TPS (MODELS.md §5.1): border padding, align_corners=True as its released checkpoints were
+ *  trained (the `torch.__version__ > "1.2.0"` string test is false on torch ≥ 1.10; §3.5). */
+const DTRB_TPS: TpsConfig = {
+  kind: 'tps',
+  inChannels: 1,
+  locChannels: [64, 128, 256, 512],
+  locFc: 256,
+  bnEps: 1e-5,
+  naming: 'dtrb',
+  alignCorners: true,
+  padding: 'border',
+};
+
+/** Two DTRB `BidirectionalLSTM` blocks (BiLSTM 256 + Linear → 256). */
+const DTRB_BILSTM: BiLstmConfig = { kind: 'bilstm', layers: [{ hidden: 256, linear: 256 }, { hidden: 256, linear: 256 }], naming: 'dtrb' };
 
 /** Residual units of PaddleOCR en_number_mobile_v2.0 (MobileNetV3-small ×0.5, channels rounded to
  *  multiples of 8), as read off its exported graph (conv2…conv12). */
@@ -28,6 +47,26 @@ export const PRESETS = {
     backbone: { kind: 'vgg', inChannels: 1, outChannels: 512, bnEps: 1e-5 },
     sequence: { kind: 'bilstm', layers: [{ hidden: 256, linear: 256 }, { hidden: 256, linear: 256 }], naming: 'dtrb' },
     head: { kind: 'ctc', naming: 'dtrb' },
+  },
+  /** RARE as DTRB TPS-VGG-BiLSTM-Attn with a GRU attention cell (MODELS.md §0, §5): 10,699,790 parameters. */
+  'rare-dtrb': {
+    name: 'rare-dtrb',
+    charset: 'alnum36',
+    input: DTRB_INPUT,
+    transform: DTRB_TPS,
+    backbone: { kind: 'vgg', inChannels: 1, outChannels: 512, bnEps: 1e-5 },
+    sequence: DTRB_BILSTM,
+    head: { kind: 'attention', cell: 'gru', hidden: 256, steps: 26, naming: 'dtrb' },
+  },
+  /** DTRB TPS-ResNet-BiLSTM-Attn, its best published model (MODELS.md §5.2, §6.5): 49,555,182 parameters. */
+  'trba-dtrb': {
+    name: 'trba-dtrb',
+    charset: 'alnum36',
+    input: DTRB_INPUT,
+    transform: DTRB_TPS,
+    backbone: { kind: 'resnet32', inChannels: 1, outChannels: 512, layers: [1, 2, 5, 3], bnEps: 1e-5 },
+    sequence: DTRB_BILSTM,
+    head: { kind: 'attention', cell: 'lstm', hidden: 256, steps: 26, naming: 'dtrb' },
   },
   /** PaddleOCR en_number_mobile_v2.0 (../shared/models/paddleocr-en-mobile-v2.0/README.md): BGR, height 32,
    *  keep-ratio width in [8, 320], MobileNetV3-small ×0.5 → BiLSTM(48)×2 → FC 96→97. */
