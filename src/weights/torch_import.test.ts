@@ -16,6 +16,8 @@ import { getCharset } from '../text/charset.ts';
 import { codecFor } from '../text/attention.ts';
 import { readStateDict } from './pth/index.ts';
 import { importTorchStateDict } from './torch_import.ts';
+import { Recognizer, hostWeights } from '../recognize/recognizer.ts';
+import type { RgbaImage } from '../image/types.ts';
 
 interface Arr {
   shape: number[];
@@ -110,5 +112,31 @@ describe('importTorchStateDict', () => {
       expect(m).toMatch(/Prediction\.attention_cell\.rnn\.weight_ih expected \[48,\d+\] got \[64,\d+\]/);
       expect(m).not.toMatch(/num_batches_tracked|P_hat|inv_delta_C/);
     }
+  });
+});
+
+describe('Recognizer with an attention model', () => {
+  it('decodes through the attention codec and returns the rectified image on request', async () => {
+    await tf.setBackend('wasm');
+    const f = fixture('rare-dtrb');
+    const config = narrowed(f);
+    const sd = await readStateDict(new Uint8Array(readFileSync(new URL(`../models/fixtures/${f.pth}`, import.meta.url))));
+    const params = importTorchStateDict(sd, config);
+    const weights = await hostWeights(config, getCharset(config.charset), params);
+    tf.dispose([...params.values()]);
+    const rec = Recognizer.create(weights, { decoder: () => Promise.reject(new Error('unused')) });
+    const img: RgbaImage = { width: 60, height: 20, data: new Uint8ClampedArray(60 * 20 * 4).map((_, i) => (i % 4 === 3 ? 255 : (i * 37) % 256)) };
+    const before = tf.memory().numTensors;
+    const plain = await rec.recognize(img);
+    expect(plain.rectified).toBeUndefined();
+    const r = await rec.recognize(img, { rectified: true });
+    expect(r.text).toBe(plain.text);
+    expect(r.text.length).toBeGreaterThan(0);
+    expect(r.text.length).toBeLessThanOrEqual(26);
+    expect(r.rectified?.width).toBe(100);
+    expect(r.rectified?.height).toBe(32);
+    expect(r.rectified?.data.length).toBe(100 * 32 * 4);
+    expect(tf.memory().numTensors).toBe(before);
+    rec.dispose();
   });
 });
