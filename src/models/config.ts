@@ -93,7 +93,28 @@ export interface TpsConfig {
   padding: 'zeros' | 'border';
 }
 
-export type TransformConfig = { kind: 'none' } | TpsConfig;
+/**
+ * GA-SPIN (MODELS.md §6.1–6.4; [DV] `GA_SPIN_Transformer`, [PO] `GA_SPIN`): one structure-localisation
+ * network predicts the 2K+1 power weights, the AIN gate and the TPS fiducials; the AIN offset branch
+ * reads its 128-channel feature; spinColor, then the TPS warp of the colour-transformed image.
+ */
+export interface GaSpinConfig {
+  kind: 'gaspin';
+  inChannels: number;
+  /** Exponent pairs (default_type 6 → 13 exponents). */
+  K: number;
+  /** Conv channels: three `spt_convnet` blocks (32, 64, 128), then three in `stucture_fc1` (256, 256, 512). */
+  channels: [number, number, number, number, number, number];
+  /** `stucture_fc1`'s Linear width (256). */
+  fc: number;
+  /** AIN offset branch hidden channels (16). */
+  offsetChannels: number;
+  bnEps: number;
+  alignCorners: boolean;
+  padding: 'zeros' | 'border';
+}
+
+export type TransformConfig = { kind: 'none' } | TpsConfig | GaSpinConfig;
 
 /** A stack of bidirectional LSTM layers (MODELS.md §3.1, §3.2); optional Linear after each layer. */
 export interface BiLstmConfig {

@@ -79,3 +79,14 @@ describe('RARE / TRBA presets', () => {
     expect(countParams(s.specs)).toBe(49_555_182);
   });
 });
+
+describe('spin-r32 preset', () => {
+  it('has MODELS.md §6 counts less the 248 Paddle-only parameters', () => {
+    const s = buildStages(getPreset('spin-r32'));
+    expect(countParams(s.transform!.specs)).toBe(2_323_903 - 248);
+    expect(countParams(s.backbone.specs)).toBe(44_263_904);
+    expect(countParams(s.sequence.specs)).toBe(3_023_616);
+    expect(countParams(s.head.specs)).toBe(1_075_270);
+    expect(countParams(s.specs)).toBe(50_686_693 - 248);
+  });
+});

@@ -9,6 +9,7 @@ import { MobileNetV3 } from './backbones/mobilenetv3.ts';
 import { ResNet32 } from './backbones/resnet32.ts';
 import { Vgg } from './backbones/vgg.ts';
 import { AttentionHead } from './heads/attention.ts';
+import { GaSpin } from './transforms/gaspin.ts';
 import { Tps } from './transforms/tps.ts';
 import type { ModelConfig } from './config.ts';
 import { CtcHead } from './heads/ctc.ts';
@@ -56,9 +57,9 @@ export function buildStages(config: ModelConfig, numClasses = headClasses(config
   let inC = config.input.channels === 'gray' ? 1 : 3;
   const tr = config.transform;
   let transform: Stage | null = null;
-  if (tr.kind === 'tps') {
+  if (tr.kind !== 'none') {
     if (tr.inChannels !== inC) throw new InvalidArgumentError(`${config.name}: transform expects ${tr.inChannels} input channels, preprocessing gives ${inC}`);
-    transform = new Tps(tr);
+    transform = tr.kind === 'tps' ? new Tps(tr) : new GaSpin(tr);
     inC = transform.outChannels;
   }
   const bb = config.backbone;

@@ -68,6 +68,30 @@ export const PRESETS = {
     sequence: DTRB_BILSTM,
     head: { kind: 'attention', cell: 'lstm', hidden: 256, steps: 26, naming: 'dtrb' },
   },
+  /**
+   * PaddleOCR rec_r32_gaspin_bilstm_att (= [DV] gaspin_res32_attn; MODELS.md §6): GA-SPIN K=6 with AIN
+   * (border, align_corners=True as [PO]), ResNet32, cascade BiLSTM (→256, →512), LSTM attention over
+   * spin_dict (70 classes). 50,686,445 parameters = MODELS.md's 50,686,693 less [PO]'s 248 (IN affine, ex_fc).
+   */
+  'spin-r32': {
+    name: 'spin-r32',
+    charset: 'spin68',
+    input: DTRB_INPUT,
+    transform: {
+      kind: 'gaspin',
+      inChannels: 1,
+      K: 6,
+      channels: [32, 64, 128, 256, 256, 512],
+      fc: 256,
+      offsetChannels: 16,
+      bnEps: 1e-5,
+      alignCorners: true,
+      padding: 'border',
+    },
+    backbone: { kind: 'resnet32', inChannels: 1, outChannels: 512, layers: [1, 2, 5, 3], bnEps: 1e-5 },
+    sequence: { kind: 'bilstm', layers: [{ hidden: 256, linear: 256 }, { hidden: 256, linear: 512 }], naming: 'dtrb' },
+    head: { kind: 'attention', cell: 'lstm', hidden: 256, steps: 26, naming: 'dtrb' },
+  },
   /** PaddleOCR en_number_mobile_v2.0 (../shared/models/paddleocr-en-mobile-v2.0/README.md): BGR, height 32,
    *  keep-ratio width in [8, 320], MobileNetV3-small ×0.5 → BiLSTM(48)×2 → FC 96→97. */
   'crnn-mv3-en': {

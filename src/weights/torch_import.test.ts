@@ -25,7 +25,18 @@ interface Arr {
 }
 interface Fixture {
   preset: string;
-  variant: { out: number; hidden: number; linear: number; attn_hidden?: number; tps_channels?: [number, number, number, number]; tps_fc?: number };
+  variant: {
+    out: number;
+    hidden: number;
+    linear: number;
+    linear2?: number;
+    attn_hidden?: number;
+    tps_channels?: [number, number, number, number];
+    tps_fc?: number;
+    spin_channels?: [number, number, number, number, number, number];
+    spin_fc?: number;
+    offset_channels?: number;
+  };
   pth: string;
   input: Arr;
   logits: Arr;
@@ -33,7 +44,7 @@ interface Fixture {
   strings: string[];
 }
 
-const PRESETS = ['crnn-vgg', 'rare-dtrb', 'trba-dtrb'];
+const PRESETS = ['crnn-vgg', 'rare-dtrb', 'trba-dtrb', 'spin-r32'];
 
 function fixture(name: string): Fixture {
   return JSON.parse(readFileSync(new URL(`../models/fixtures/${name}.json`, import.meta.url), 'utf8')) as Fixture;
@@ -44,11 +55,16 @@ export function narrowed(f: Fixture): ModelConfig {
   const c = getPreset(f.preset);
   const v = f.variant;
   c.backbone = { ...c.backbone, outChannels: v.out } as ModelConfig['backbone'];
-  c.sequence.layers = c.sequence.layers.map(() => ({ hidden: v.hidden, linear: v.linear }));
+  c.sequence.layers = c.sequence.layers.map((_, i) => ({ hidden: v.hidden, linear: i === 1 ? (v.linear2 ?? v.linear) : v.linear }));
   if (c.head.kind === 'attention' && v.attn_hidden !== undefined) c.head.hidden = v.attn_hidden;
   if (c.transform.kind === 'tps' && v.tps_channels !== undefined && v.tps_fc !== undefined) {
     c.transform.locChannels = v.tps_channels;
     c.transform.locFc = v.tps_fc;
+  }
+  if (c.transform.kind === 'gaspin' && v.spin_channels !== undefined && v.spin_fc !== undefined && v.offset_channels !== undefined) {
+    c.transform.channels = v.spin_channels;
+    c.transform.fc = v.spin_fc;
+    c.transform.offsetChannels = v.offset_channels;
   }
   return c;
 }
