@@ -104,7 +104,7 @@ export class GaSpin implements Stage {
           const gate = tf.sigmoid(tf.reshape(tf.slice(v, [0, nw], [b, 1]), [b]));
           const fid = tf.reshape(tf.slice(v, [0, nw + 1], [b, 2 * TPS_FIDUCIALS]), [b, TPS_FIDUCIALS, 2]);
           const o = tf.sigmoid(tf.maxPool(convAct(convAct(feat, off1, 'relu'), off2, 'linear') as tf.Tensor4D, 2, 2, 'valid'));
-          const offsets = tf.image.resizeBilinear(o as tf.Tensor4D, [h, wd], false, true); // [B, H, W, C]
+          const offsets = tf.image.resizeBilinear(o, [h, wd], false, true); // [B, H, W, C]
           const colour = spinColor(x, weights, { offsets, gate, K });
           return gridSample(colour, tpsGrid(fid, h, wd), { alignCorners, padding }); // [B, H, W, C]
         }),
