@@ -86,8 +86,9 @@ export interface TpsConfig {
   /** fc1 width (256 large, 64 small). */
   locFc: number;
   bnEps: number;
-  /** Parameter names: DTRB `Transformation.LocalizationNetwork.conv.0.weight`. */
-  naming: 'dtrb';
+  /** Parameter names: DTRB `Transformation.LocalizationNetwork.conv.0.weight`, or PaddleOCR's
+   *  `loc_conv0_weights`, `loc_fc1_w` (ParamAttr names of ppocr/modeling/transforms/tps.py). */
+  naming: 'dtrb' | 'paddle';
   /** Sampler settings (MODELS.md §3.5 table). */
   alignCorners: boolean;
   padding: 'zeros' | 'border';
@@ -131,8 +132,12 @@ export interface AttentionHeadConfig {
   hidden: number;
   /** Decoding steps (25 characters + EOS = 26). */
   steps: number;
-  /** Parameter names: DTRB `Prediction.attention_cell.*`, `Prediction.generator.*`. */
-  naming: 'dtrb';
+  /** Parameter names: DTRB `Prediction.attention_cell.*`, `Prediction.generator.*`; PaddleOCR dygraph
+   *  `head.attention_cell.*`, `head.generator.*` (Linear stored [in, out]). */
+  naming: 'dtrb' | 'paddle';
+  /** Class layout: `go-eos` = [GO] 0, EOS 1, symbols 2… ([CL], [DV], [MO], [PO] SPIN); `sos-eos-last` =
+   *  sos 0, symbols 1…n, eos n+1 ([PO] RARE `AttnLabelEncode`). */
+  labels: 'go-eos' | 'sos-eos-last';
 }
 
 export interface CtcHeadConfig {

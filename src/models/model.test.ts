@@ -90,3 +90,23 @@ describe('spin-r32 preset', () => {
     expect(countParams(s.specs)).toBe(50_686_693 - 248);
   });
 });
+
+describe('rare-mv3 preset', () => {
+  it('maps 3×32×100 through the small TPS and MobileNetV3-large ×0.5 to 25 steps of 38 logits', () => {
+    const config = getPreset('rare-mv3');
+    const s = buildStages(config);
+    expect(s.backbone.outChannels).toBe(480);
+    // small loc net: convs 3·9·16 + 16·9·32 + 32·9·64 + 64·9·128 (+ BN 2·240), fc1 128·64 + 64, fc2 64·40 + 40
+    expect(countParams(s.transform!.specs)).toBe(432 + 4608 + 18432 + 73728 + 480 + 8256 + 2600);
+    console.log(`rare-mv3 parameters: transform ${countParams(s.transform!.specs)}, backbone ${countParams(s.backbone.specs)}, sequence ${countParams(s.sequence.specs)}, head ${countParams(s.head.specs)}, total ${countParams(s.specs)}`);
+    const params = initParams(s.specs, 5);
+    const model = new CompiledModel(config, params);
+    const x = tf.randomUniform([1, 32, 100, 3], -1, 1);
+    const { logits, rectified } = model.forward(x);
+    expect(logits.shape).toEqual([1, 25, 38]);
+    expect(rectified?.shape).toEqual([1, 32, 100, 3]);
+    tf.dispose([x, logits, ...(rectified ? [rectified] : [])]);
+    model.dispose();
+    tf.dispose([...params.values()]);
+  });
+});

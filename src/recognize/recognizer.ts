@@ -115,7 +115,7 @@ export class Recognizer {
     readonly weights: HostWeights,
     private readonly options: RecognizerOptions,
   ) {
-    this.codec = codecFor(weights.config.head.kind, weights.charset);
+    this.codec = codecFor(weights.config.head, weights.charset);
     this.model = this.build();
     this.maxBatch = options.maxBatch ?? 16;
   }

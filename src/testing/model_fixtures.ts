@@ -104,7 +104,7 @@ export async function runModelFixture(name: string): Promise<FixtureResult> {
     const p = (await probs.data()) as Float32Array;
     probs.dispose();
     const [b, steps, classes] = logits.shape as [number, number, number];
-    const codec = codecFor(config.head.kind, getCharset(config.charset));
+    const codec = codecFor(config.head, getCharset(config.charset));
     const strings = Array.from({ length: b }, (_, k) => codec.decodeGreedy(p.subarray(k * steps * classes, (k + 1) * steps * classes), steps).text);
     return { preset: name, backend: tf.getBackend(), logitsShape: logits.shape, dLogits, dRectified, strings, expected: f.strings };
   } finally {

@@ -20,6 +20,12 @@ describe('AttentionCodec', () => {
     expect(d.charConfidences).toHaveLength(2);
     expect(d.confidence).toBeCloseTo(0.9, 6);
   });
+  it('reads PaddleOCR RARE\'s layout: sos 0, symbols 1…36, eos 37', () => {
+    const c = new AttentionCodec(getCharset('alnum36'), 'sos-eos-last');
+    expect(c.eos).toBe(37);
+    expect(c.encode('a0')).toEqual([11, 1]);
+    expect(c.decodeGreedy(onehots([11, 0, 1, 37, 12], 38), 5).text).toBe('a0');
+  });
   it('returns empty text with confidence 0 when the first step is EOS', () => {
     expect(codec.decodeGreedy(onehots([1, 12], 38), 2)).toEqual({ text: '', confidence: 0, charConfidences: [] });
   });

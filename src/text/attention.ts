@@ -1,6 +1,7 @@
 /**
- * Attention label codec (MODELS.md §2, §3.3): class 0 = [GO], 1 = EOS ([s]), class k = symbol k−2
- * ([CL], [DV], [MO]; [PO] SPIN's sos/eos layout is the same). Greedy decoding takes each step's argmax
+ * Attention label codec (MODELS.md §2, §3.3). Layout `go-eos`: class 0 = [GO], 1 = EOS ([s]), class k =
+ * symbol k−2 ([CL], [DV], [MO]; [PO] SPIN's sos/eos layout is the same). Layout `sos-eos-last` ([PO]
+ * RARE): 0 = sos, symbols 1…n, n+1 = eos. Greedy decoding takes each step's argmax
  * and stops at the first EOS (fixing [PO]'s `AttnLabelDecode`, which skips EOS and keeps going);
  * a [GO] prediction is skipped (DTRB would print the literal `[GO]`).
  */
@@ -8,17 +9,25 @@ import { InvalidArgumentError } from '../runtime/errors.ts';
 import type { Charset } from './charset.ts';
 import { CtcCodec, type Decoded } from './ctc.ts';
 
-export const ATTN_GO = 0;
-export const ATTN_EOS = 1;
+export type AttentionLabels = 'go-eos' | 'sos-eos-last';
 
 export class AttentionCodec {
   readonly numClasses: number;
+  /** Class of the start symbol ([GO] / sos) and of EOS; symbols start at `first`. */
+  readonly go = 0;
+  readonly eos: number;
+  private readonly first: number;
   private readonly index = new Map<string, number>();
 
-  constructor(readonly charset: Charset) {
+  constructor(
+    readonly charset: Charset,
+    readonly labels: AttentionLabels = 'go-eos',
+  ) {
     this.numClasses = charset.symbols.length + 2;
+    this.first = labels === 'go-eos' ? 2 : 1;
+    this.eos = labels === 'go-eos' ? 1 : charset.symbols.length + 1;
     charset.symbols.forEach((s, i) => {
-      if (!this.index.has(s)) this.index.set(s, i + 2);
+      if (!this.index.has(s)) this.index.set(s, i + this.first);
     });
   }
 
@@ -51,9 +60,9 @@ export class AttentionCodec {
           best = k;
         }
       }
-      if (best === ATTN_EOS) break;
-      if (best === ATTN_GO) continue;
-      text += this.charset.symbols[best - 2]!;
+      if (best === this.eos) break;
+      if (best === this.go) continue;
+      text += this.charset.symbols[best - this.first]!;
       conf.push(bestP);
     }
     const confidence = conf.length === 0 ? 0 : conf.reduce((a, b) => a + b, 0) / conf.length;
@@ -62,6 +71,9 @@ export class AttentionCodec {
 }
 
 /** The codec a model's head calls for. */
-export function codecFor(head: 'ctc' | 'attention', charset: Charset): { numClasses: number; decodeGreedy: (p: Float32Array, frames: number) => Decoded } {
-  return head === 'attention' ? new AttentionCodec(charset) : new CtcCodec(charset);
+export function codecFor(
+  head: { kind: 'ctc' } | { kind: 'attention'; labels: AttentionLabels },
+  charset: Charset,
+): { numClasses: number; decodeGreedy: (p: Float32Array, frames: number) => Decoded } {
+  return head.kind === 'attention' ? new AttentionCodec(charset, head.labels) : new CtcCodec(charset);
 }

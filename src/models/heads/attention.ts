@@ -6,26 +6,31 @@
  *
  * The loop is unrolled into tf ops (no host round trip per step: the argmax and the one-hot row lookup
  * stay on the device); `steps` fixed (26), so it always runs all steps and the codec cuts at the first EOS.
- * Names: DTRB `Prediction.attention_cell.{i2h,h2h,score,rnn}`, `Prediction.generator`.
+ * Names: DTRB `Prediction.attention_cell.{i2h,h2h,score,rnn}`, `Prediction.generator`; PaddleOCR
+ * `head.…` (its Linear weights are [in, out]: the specs' paddleLayout; its GRUCell gates are [r, z, c]).
+ * Decoding starts from class 0 in both layouts ([GO] / sos).
  */
 import { tf, type Tensor } from '../../runtime/tf.ts';
 import type { AttentionHeadConfig } from '../config.ts';
 import { getParam, linearSpec, plainSpec, vecSpec, type ParamSpec, type Params } from '../params.ts';
 import type { CompiledStage, Stage } from '../stage.ts';
 
-const A = 'Prediction.attention_cell';
-export const ATTENTION_NAMES = {
-  i2h: `${A}.i2h.weight`,
-  h2hW: `${A}.h2h.weight`,
-  h2hB: `${A}.h2h.bias`,
-  score: `${A}.score.weight`,
-  wIh: `${A}.rnn.weight_ih`,
-  wHh: `${A}.rnn.weight_hh`,
-  bIh: `${A}.rnn.bias_ih`,
-  bHh: `${A}.rnn.bias_hh`,
-  genW: 'Prediction.generator.weight',
-  genB: 'Prediction.generator.bias',
-};
+export function attentionNames(naming: AttentionHeadConfig['naming']): Record<'i2h' | 'h2hW' | 'h2hB' | 'score' | 'wIh' | 'wHh' | 'bIh' | 'bHh' | 'genW' | 'genB', string> {
+  const root = naming === 'paddle' ? 'head' : 'Prediction';
+  const a = `${root}.attention_cell`;
+  return {
+    i2h: `${a}.i2h.weight`,
+    h2hW: `${a}.h2h.weight`,
+    h2hB: `${a}.h2h.bias`,
+    score: `${a}.score.weight`,
+    wIh: `${a}.rnn.weight_ih`,
+    wHh: `${a}.rnn.weight_hh`,
+    bIh: `${a}.rnn.bias_ih`,
+    bHh: `${a}.rnn.bias_hh`,
+    genW: `${root}.generator.weight`,
+    genB: `${root}.generator.bias`,
+  };
+}
 
 export class AttentionHead implements Stage {
   readonly specs: ParamSpec[];
@@ -36,7 +41,7 @@ export class AttentionHead implements Stage {
     /** Classes: [GO] 0, EOS 1, symbols 2… */
     readonly outChannels: number,
   ) {
-    const n = ATTENTION_NAMES;
+    const n = attentionNames(config.naming);
     const h = config.hidden;
     const g = config.cell === 'gru' ? 3 : 4;
     this.specs = [
@@ -54,7 +59,7 @@ export class AttentionHead implements Stage {
   }
 
   compile(params: Params): CompiledStage {
-    const n = ATTENTION_NAMES;
+    const n = attentionNames(this.config.naming);
     const { hidden: H, steps, cell } = this.config;
     const D = this.inFeatures;
     const C = this.outChannels;

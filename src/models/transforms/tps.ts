@@ -15,26 +15,48 @@ import type { CompiledStage, Stage } from '../stage.ts';
 
 const P = 'Transformation.LocalizationNetwork';
 
-/** DTRB checkpoint buffers of the grid generator: constants, skipped on import. */
-export const TPS_BUFFERS = ['Transformation.GridGenerator.inv_delta_C', 'Transformation.GridGenerator.P_hat'];
+/** Reference entries that are not parameters, skipped on import: DTRB's grid-generator buffers, and
+ *  [PO]'s `ex_fc` (Linear 40→6, zero weights, learning rate 0: always outputs zeros; MODELS.md §3.5). */
+export const TPS_BUFFERS = ['Transformation.GridGenerator.inv_delta_C', 'Transformation.GridGenerator.P_hat', 'ex_fc_w', 'ex_fc_b'];
 
-/** Conv i of the loc net sits at Sequential index 4i (conv, BN, ReLU, pool). */
-function convName(i: number): string {
-  return `${P}.conv.${4 * i}.weight`;
+interface LocNames {
+  conv: (i: number) => string;
+  bn: (i: number) => [string, string, string, string];
+  fc1: { w: string; b: string };
+  fc2: { w: string; b: string };
 }
-function bnNames(i: number): [string, string, string, string] {
-  const p = `${P}.conv.${4 * i + 1}`;
-  return [`${p}.weight`, `${p}.bias`, `${p}.running_mean`, `${p}.running_var`];
+
+/** DTRB: conv i of the loc net sits at Sequential index 4i (conv, BN, ReLU, pool). PaddleOCR: ParamAttr
+ *  names `loc_conv{i}_weights`, `loc_conv{i}_bn_{scale,offset,mean,variance}`, `loc_fc{1,2}_w`, `.b_0`. */
+function locNames(naming: TpsConfig['naming']): LocNames {
+  if (naming === 'paddle') {
+    return {
+      conv: (i) => `loc_conv${i}_weights`,
+      bn: (i) => [`loc_conv${i}_bn_scale`, `loc_conv${i}_bn_offset`, `loc_conv${i}_bn_mean`, `loc_conv${i}_bn_variance`],
+      fc1: { w: 'loc_fc1_w', b: 'loc_fc1.b_0' },
+      fc2: { w: 'loc_fc2_w', b: 'loc_fc2.b_0' },
+    };
+  }
+  return {
+    conv: (i) => `${P}.conv.${4 * i}.weight`,
+    bn: (i) => {
+      const p = `${P}.conv.${4 * i + 1}`;
+      return [`${p}.weight`, `${p}.bias`, `${p}.running_mean`, `${p}.running_var`];
+    },
+    fc1: { w: `${P}.localization_fc1.0.weight`, b: `${P}.localization_fc1.0.bias` },
+    fc2: { w: `${P}.localization_fc2.weight`, b: `${P}.localization_fc2.bias` },
+  };
 }
-const FC1 = { w: `${P}.localization_fc1.0.weight`, b: `${P}.localization_fc1.0.bias` };
-const FC2 = { w: `${P}.localization_fc2.weight`, b: `${P}.localization_fc2.bias` };
 
 /** The localisation network shared by RARE's TPS (4 conv blocks → fc1 → fc2 = F·2 fiducials). */
 export class Tps implements Stage {
   readonly specs: ParamSpec[] = [];
   readonly outChannels: number;
 
+  private readonly names: LocNames;
+
   constructor(readonly config: TpsConfig) {
+    const { conv: convName, bn: bnNames, fc1: FC1, fc2: FC2 } = (this.names = locNames(config.naming));
     let inC = config.inChannels;
     config.locChannels.forEach((c, i) => {
       this.specs.push(convSpec(convName(i), [3, 3, inC, c]), ...bnSpecs(bnNames(i), c));
@@ -47,6 +69,7 @@ export class Tps implements Stage {
   }
 
   compile(params: Params): CompiledStage {
+    const { conv: convName, bn: bnNames, fc1: FC1, fc2: FC2 } = this.names;
     const eps = this.config.bnEps;
     const convs: FoldedConv[] = this.config.locChannels.map((_, i) => foldConvBn(params, convName(i), bnNames(i), eps, { pad: 1 }));
     const fc = [FC1.w, FC1.b, FC2.w, FC2.b].map((n) => getParam(params, n).clone()) as [Tensor, Tensor, Tensor, Tensor];
