@@ -9,8 +9,8 @@ import { registerAllKernels } from '../src/ops/registry.ts';
 import { bitmapToRgba, decodeBrowser } from '../src/image/decode_browser.ts';
 import { CompiledModel } from '../src/models/model.ts';
 import { Recognizer, hostWeights, type ImageInput, type RecognizeOptions } from '../src/recognize/recognizer.ts';
-import { weightsFromOnnx } from '../src/recognize/load.ts';
-import { loadWeights, saveWeights, type LoadedWeights, type WebstrMetadata } from '../src/weights/format.ts';
+import { weightsFromOnnx, weightsFromPth } from '../src/recognize/load.ts';
+import { loadWeights, saveWeights, sha256Hex, type LoadedWeights, type WebstrMetadata } from '../src/weights/format.ts';
 import type { CreateOptions, ModelSource, RecognizerInfo, RecognizerWorkerApi } from './recognizer_api.ts';
 
 let recognizer: Recognizer | null = null;
@@ -29,8 +29,14 @@ async function load(source: ModelSource): Promise<LoadedWeights> {
       if (onnx !== undefined) {
         return weightsFromOnnx(new Uint8Array(await onnx.arrayBuffer()), source.preset ?? 'crnn-mv3-en', onnx.name);
       }
+      const pth = source.files.find((f) => /\.(pth|pt)$/i.test(f.name));
+      if (pth !== undefined) {
+        // The restricted unpickler runs nothing in the file; the bytes are read once (the SHA-256 needs them all).
+        const bytes = new Uint8Array(await pth.arrayBuffer());
+        return weightsFromPth(bytes, source.preset ?? 'trba-dtrb', pth.name, await sha256Hex(bytes));
+      }
       const json = source.files.find((f) => f.name.toLowerCase().endsWith('.json'));
-      if (json === undefined) throw new InvalidArgumentError('dropped files: expected model.json + weights.bin, or an .onnx file');
+      if (json === undefined) throw new InvalidArgumentError('dropped files: expected model.json + weights.bin, an .onnx or a PyTorch .pth file');
       return loadWeights(tf.io.browserFiles([json, ...source.files.filter((f) => f !== json)]));
     }
   }

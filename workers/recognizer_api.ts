@@ -12,7 +12,8 @@ import type { Provenance } from '../src/weights/format.ts';
 export type ModelSource =
   /** URL of a webstr `model.json` (weights.bin beside it). */
   | { kind: 'url'; url: string }
-  /** Dropped files: `model.json` + `weights.bin`, or one PaddleOCR `.onnx` (imported with `preset`). */
+  /** Dropped files: `model.json` + `weights.bin`, or one PaddleOCR `.onnx` or PyTorch `.pth` (imported
+   *  with `preset`; a `.pth` defaults to trba-dtrb). */
   | { kind: 'files'; files: File[]; preset?: string }
   /** Weights saved earlier with `saveModel('indexeddb://…')`. */
   | { kind: 'indexeddb'; key: string }
