@@ -32,6 +32,8 @@ export interface ModelFixture {
     spin_channels?: [number, number, number, number, number, number];
     spin_fc?: number;
     offset_channels?: number;
+    /** MobileNetV3 channels (stem, expand, out, last) divided by this. */
+    mv3_div?: number;
   };
   pth: string;
   input: Arr;
@@ -40,7 +42,7 @@ export interface ModelFixture {
   strings: string[];
 }
 
-export const FIXTURE_PRESETS = ['crnn-vgg', 'rare-dtrb', 'trba-dtrb', 'spin-r32'];
+export const FIXTURE_PRESETS = ['crnn-vgg', 'rare-dtrb', 'trba-dtrb', 'spin-r32', 'rare-mv3'];
 
 const DIR = new URL('../models/fixtures/', import.meta.url);
 
@@ -56,8 +58,18 @@ export async function fixtureStateDict(f: ModelFixture): Promise<Map<string, Pth
 export function narrowed(f: ModelFixture): ModelConfig {
   const c = getPreset(f.preset);
   const v = f.variant;
-  c.backbone = { ...c.backbone, outChannels: v.out } as ModelConfig['backbone'];
-  c.sequence.layers = c.sequence.layers.map((_, i) => ({ hidden: v.hidden, linear: i === 1 ? (v.linear2 ?? v.linear) : v.linear }));
+  const bb = c.backbone;
+  if (bb.kind === 'mobilenetv3') {
+    const d = v.mv3_div ?? 1;
+    bb.stem.out /= d;
+    bb.lastChannels /= d;
+    bb.blocks = bb.blocks.map((b) => ({ ...b, expand: b.expand / d, out: b.out / d }));
+  } else {
+    bb.outChannels = v.out;
+  }
+  c.sequence.layers = c.sequence.layers.map((l, i) =>
+    l.linear === undefined ? { hidden: v.hidden } : { hidden: v.hidden, linear: i === 1 ? (v.linear2 ?? v.linear) : v.linear },
+  );
   if (c.head.kind === 'attention' && v.attn_hidden !== undefined) c.head.hidden = v.attn_hidden;
   if (c.transform.kind === 'tps' && v.tps_channels !== undefined && v.tps_fc !== undefined) {
     c.transform.locChannels = v.tps_channels;
