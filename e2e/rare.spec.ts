@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
+import { createCanvas } from '@napi-rs/canvas';
 import { tf } from '../src/runtime/tf.ts';
 import { getCharset } from '../src/text/charset.ts';
 import { codecFor } from '../src/text/attention.ts';
@@ -74,3 +75,22 @@ for (const preset of FIXTURE_PRESETS) {
     expect(strings).toEqual(f.strings);
   });
 }
+
+test('the worker returns the rectified image on request (rare-dtrb and spin-r32 on webgpu)', async () => {
+  const c = createCanvas(80, 24);
+  const g = c.getContext('2d');
+  g.fillStyle = '#fff';
+  g.fillRect(0, 0, 80, 24);
+  g.fillStyle = '#000';
+  g.font = '18px sans-serif';
+  g.fillText('text', 8, 18);
+  const png = Array.from(c.toBuffer('image/png'));
+  for (const preset of ['rare-dtrb', 'spin-r32']) {
+    await harness.call<string>('createFrom', 'webgpu', { kind: 'url', url: new URL(`rare-fixtures/${preset}/model.json`, harness.page.url()).href });
+    const [r] = await harness.call<{ text: string; width: number; height: number; mean: number }[]>('recognizeRectified', [png]);
+    console.log(`${preset} rectified: ${r!.width}×${r!.height}, mean byte ${r!.mean.toFixed(1)}, text ${JSON.stringify(r!.text)}`);
+    expect(r!.text.startsWith('!')).toBe(false);
+    expect([r!.width, r!.height]).toEqual([100, 32]); // the preset's input size: the transform keeps it
+    expect(r!.mean).toBeGreaterThan(0);
+  }
+});
