@@ -1,4 +1,8 @@
-/** `webstr import <file.onnx> --preset <name> --out <dir>`: PaddleOCR inference ONNX → webstr weights. */
+/**
+ * `webstr import <file.onnx|file.pth> --preset <name> --out <dir>`: PaddleOCR inference ONNX or a PyTorch
+ * checkpoint (DTRB `.pth`, read by the restricted unpickler: a malicious pickle is refused, never run)
+ * → webstr weights.
+ */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -6,10 +10,13 @@ import { InvalidArgumentError } from '../src/runtime/errors.ts';
 import { tf } from '../src/runtime/tf.ts';
 import { countParams } from '../src/models/params.ts';
 import { buildStages } from '../src/models/model.ts';
-import { PRESET_NAMES, weightsFromOnnx } from '../src/recognize/load.ts';
+import { PRESET_NAMES, weightsFromOnnx, weightsFromPth } from '../src/recognize/load.ts';
+import { sha256Hex } from '../src/weights/format.ts';
 import { saveWeightsDir } from '../src/weights/node_io.ts';
 
-export const IMPORT_USAGE = `webstr import <file.onnx> --preset ${PRESET_NAMES.join('|')} --out <dir>`;
+export const IMPORT_USAGE = `webstr import <file.onnx|file.pth> --preset ${PRESET_NAMES.join('|')} --out <dir>`;
+
+const TORCH_EXTENSIONS = ['.pth', '.pt', '.ckpt', '.bin'];
 
 export async function importModel(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -19,14 +26,22 @@ export async function importModel(argv: string[]): Promise<number> {
   });
   const file = positionals[0];
   if (file === undefined || values.out === undefined) throw new InvalidArgumentError(`usage: ${IMPORT_USAGE}`);
-  if (!file.toLowerCase().endsWith('.onnx')) {
-    throw new InvalidArgumentError(`'${file}': only PaddleOCR inference ONNX files are imported here (PyTorch .pth comes with its own issue)`);
+  const ext = path.extname(file).toLowerCase();
+  if (ext !== '.onnx' && !TORCH_EXTENSIONS.includes(ext)) {
+    throw new InvalidArgumentError(`'${file}': expected a PaddleOCR inference .onnx or a PyTorch checkpoint (${TORCH_EXTENSIONS.join(', ')})`);
   }
   await tf.setBackend('cpu');
-  const w = await weightsFromOnnx(new Uint8Array(await readFile(file)), values.preset, path.basename(file));
-  await saveWeightsDir(values.out, w.params, w.meta);
-  const n = countParams(buildStages(w.meta.config).specs);
-  console.log(`imported ${w.params.size} tensors (${n.toLocaleString('en')} trainable parameters) as '${values.preset}' into ${values.out}`);
-  tf.dispose([...w.params.values()]);
+  const bytes = new Uint8Array(await readFile(file));
+  const w =
+    ext === '.onnx'
+      ? await weightsFromOnnx(bytes, values.preset, path.basename(file))
+      : await weightsFromPth(bytes, values.preset, path.basename(file), await sha256Hex(bytes));
+  try {
+    await saveWeightsDir(values.out, w.params, w.meta);
+    const n = countParams(buildStages(w.meta.config).specs);
+    console.log(`imported ${w.params.size} tensors (${n.toLocaleString('en')} trainable parameters) as '${values.preset}' into ${values.out}`);
+  } finally {
+    tf.dispose([...w.params.values()]);
+  }
   return 0;
 }

@@ -29,7 +29,7 @@ export const COMMANDS: Record<string, Command> = {
     run: convert,
   },
   import: {
-    summary: 'import model weights (PaddleOCR inference ONNX) into the webstr weight format',
+    summary: 'import model weights (PaddleOCR inference ONNX, PyTorch .pth) into the webstr weight format',
     usage: IMPORT_USAGE,
     run: importModel,
   },

@@ -15,7 +15,7 @@ import { PRESET_NAMES, toHostWeights } from '../src/recognize/load.ts';
 import { loadModelNode } from '../src/recognize/node_load.ts';
 import { loadNodeGpu } from './node_gpu.ts';
 
-export const RECOGNIZE_USAGE = `webstr recognize --model <${PRESET_NAMES.join('|')}|dir|file.onnx> [--preset <name> (for .onnx)] [--backend auto|webgpu|wasm|cpu] [--details] <image>...`;
+export const RECOGNIZE_USAGE = `webstr recognize --model <${PRESET_NAMES.join('|')}|dir|file.onnx|file.pth> [--preset <name> (for .onnx, .pth)] [--backend auto|webgpu|wasm|cpu] [--details] <image>...`;
 
 /** Files read per model batch: bounds memory for long argument lists. */
 const CHUNK = 64;

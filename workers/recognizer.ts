@@ -8,7 +8,7 @@ import { WebstrError } from '../src/runtime/errors.ts';
 import { registerAllKernels } from '../src/ops/registry.ts';
 import { bitmapToRgba, decodeBrowser } from '../src/image/decode_browser.ts';
 import { CompiledModel } from '../src/models/model.ts';
-import { Recognizer, hostWeights, type ImageInput } from '../src/recognize/recognizer.ts';
+import { Recognizer, hostWeights, type ImageInput, type RecognizeOptions } from '../src/recognize/recognizer.ts';
 import { saveWeights, type WebstrMetadata } from '../src/weights/format.ts';
 import { loadModelSource } from './model_source.ts';
 import type { CreateOptions, RecognizerInfo, RecognizerWorkerApi } from './recognizer_api.ts';
@@ -39,11 +39,11 @@ const api: RecognizerWorkerApi = {
     meta = w.meta;
     return { capabilities, preset: w.meta.preset, config: w.meta.config, charset: w.meta.charset.name, provenance: w.meta.provenance };
   },
-  recognize(input: ImageInput) {
-    return need().recognize(input);
+  recognize(input: ImageInput, options?: RecognizeOptions) {
+    return need().recognize(input, options);
   },
-  recognizeBatch(inputs: ImageInput[]) {
-    return need().recognizeBatch(inputs);
+  recognizeBatch(inputs: ImageInput[], options?: RecognizeOptions) {
+    return need().recognizeBatch(inputs, options);
   },
   async saveModel(url: string): Promise<void> {
     const r = need();

@@ -6,13 +6,14 @@
  */
 import type { CapabilityReport } from '../src/runtime/backend.ts';
 import type { ModelConfig } from '../src/models/config.ts';
-import type { ImageInput, Recognition, RecognitionOutcome } from '../src/recognize/recognizer.ts';
+import type { ImageInput, Recognition, RecognitionOutcome, RecognizeOptions } from '../src/recognize/recognizer.ts';
 import type { Provenance } from '../src/weights/format.ts';
 
 export type ModelSource =
   /** URL of a webstr `model.json` (weights.bin beside it). */
   | { kind: 'url'; url: string }
-  /** Dropped files: `model.json` + `weights.bin`, or one PaddleOCR `.onnx` (imported with `preset`). */
+  /** Dropped files: `model.json` + `weights.bin`, or one PaddleOCR `.onnx` or PyTorch `.pth` (imported
+   *  with `preset`; a `.pth` defaults to trba-dtrb). */
   | { kind: 'files'; files: File[]; preset?: string }
   /** Weights saved earlier with `saveModel('indexeddb://…')`. */
   | { kind: 'indexeddb'; key: string }
@@ -38,8 +39,9 @@ export interface RecognizerInfo {
 export interface RecognizerWorkerApi {
   /** Starts the backend and builds the model. `onNotice` (a Comlink.proxy) hears of a backend fallback, once. */
   create(options: CreateOptions, onNotice?: (message: string) => void): Promise<RecognizerInfo>;
-  recognize(input: ImageInput): Promise<Recognition>;
-  recognizeBatch(inputs: ImageInput[]): Promise<RecognitionOutcome[]>;
+  /** `{rectified: true}`: also return the image after the model's transform (TPS / GA-SPIN). */
+  recognize(input: ImageInput, options?: RecognizeOptions): Promise<Recognition>;
+  recognizeBatch(inputs: ImageInput[], options?: RecognizeOptions): Promise<RecognitionOutcome[]>;
   /** Saves the loaded weights through tf.io (e.g. 'indexeddb://crnn-mv3-en'). */
   saveModel(url: string): Promise<void>;
   /** Raw probabilities for one preprocessed input [1, H, W, C] (parity checks). */

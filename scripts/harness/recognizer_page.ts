@@ -54,6 +54,18 @@ const harness = {
     }
     return { texts, ms: performance.now() - t0, backends, notices };
   },
+  /** Recognizes encoded images asking for the rectified image; returns text and the rectified size + mean byte. */
+  async recognizeRectified(images: number[][]): Promise<{ text: string; width: number; height: number; mean: number }[]> {
+    const out = await errorName(api.recognizeBatch(images.map((b) => Uint8Array.from(b)), { rectified: true }));
+    return out.map((o) => {
+      if (!o.ok) return { text: `!${o.error.name}`, width: 0, height: 0, mean: 0 };
+      const r = o.rectified;
+      let sum = 0;
+      for (const v of r?.data ?? []) sum += v;
+      const mean = r === undefined ? 0 : sum / r.data.length;
+      return { text: o.text, width: r?.width ?? 0, height: r?.height ?? 0, mean };
+    });
+  },
   /** Destroys the worker's WebGPU device, as a driver reset would. */
   loseDevice(): Promise<void> {
     return api.simulateDeviceLoss();

@@ -10,6 +10,9 @@
  * - with --browser (default on): the recognizer worker in Debian's Chromium (harness page) on wasm over
  *   the same N encoded crops (bytes → text, decode included), and on webgpu over a few (SwiftShader here:
  *   a correctness column, not a speed one).
+ * - the DTRB-layout presets (`--presets crnn-vgg,rare-dtrb,trba-dtrb,spin-r32`, full size, random
+ *   weights: no trained weights ship; the speed is what is measured) through the recognizer on wasm over
+ *   the first `--preset-images` crops (stretched to 100×32 grey), batch 1 and batched, beside CRNN.
  * Ratio = words/s ÷ onnxruntime-web words/s of the same run.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -27,7 +30,11 @@ import { preprocess } from '../../src/image/preprocess.ts';
 import type { RgbaImage } from '../../src/image/types.ts';
 import { CompiledModel } from '../../src/models/model.ts';
 import { CtcCodec } from '../../src/text/ctc.ts';
-import { Recognizer } from '../../src/recognize/recognizer.ts';
+import { Recognizer, hostWeights } from '../../src/recognize/recognizer.ts';
+import { buildStages } from '../../src/models/model.ts';
+import { initParams } from '../../src/models/params.ts';
+import { getPreset } from '../../src/models/presets.ts';
+import { getCharset } from '../../src/text/charset.ts';
 import { toHostWeights, weightsFromOnnx } from '../../src/recognize/load.ts';
 import { LMDB_DIR, MV3_EN_ONNX } from '../../src/testing/shared.ts';
 import type { PerfContext } from './common.ts';
@@ -62,6 +69,8 @@ export async function run(args: string[]): Promise<void> {
       browser: { type: 'boolean', default: true },
       'no-browser': { type: 'boolean', default: false },
       'webgpu-images': { type: 'string', default: '5' },
+      presets: { type: 'string', default: 'crnn-vgg,rare-dtrb,trba-dtrb,spin-r32' },
+      'preset-images': { type: 'string', default: '20' },
     },
   });
   const n = Number(values.images);
@@ -133,6 +142,27 @@ export async function run(args: string[]): Promise<void> {
     rec.dispose();
   }
   await sess.release();
+
+  // DTRB-layout presets, full size, random weights, on wasm: RARE / TRBA / SPIN beside CRNN.
+  const presetNames = values.presets.split(',').filter((p) => p.length > 0);
+  if (presetNames.length > 0) {
+    await initBackend('wasm', { gpu: undefined });
+    const m = Math.min(n, Number(values['preset-images']));
+    for (const name of presetNames) {
+      const config = getPreset(name);
+      const params = initParams(buildStages(config).specs, 1);
+      const pw = await hostWeights(config, getCharset(config.charset), params);
+      tf.dispose([...params.values()]);
+      for (const batch of [1, 16]) {
+        const rec = Recognizer.create(pw, { decoder: (b) => decodeNode(b), maxBatch: batch });
+        await rec.recognizeBatch(pixels.slice(0, Math.min(2, batch)));
+        t0 = performance.now();
+        await rec.recognizeBatch(pixels.slice(0, m));
+        rows.push(row(`${name} recognizer (random weights), batch ≤${batch}`, 'wasm', m, (performance.now() - t0) / 1000));
+        rec.dispose();
+      }
+    }
+  }
 
   if (values.browser && !values['no-browser']) {
     const { openRecognizerHarness } = await import('../lib/recognizer_harness.ts');

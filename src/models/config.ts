@@ -61,7 +61,61 @@ export interface VggConfig {
   bnEps: number;
 }
 
-export type BackboneConfig = MobileNetV3Config | VggConfig;
+/** The FAN ResNet of DTRB/SPIN (MODELS.md §6.5): basic blocks [1, 2, 5, 3], widths out/4, out/2, out, out. */
+export interface ResNet32Config {
+  kind: 'resnet32';
+  inChannels: number;
+  /** DTRB `output_channel` (512); conv0_1 has out/16 channels, conv0_2 out/8. */
+  outChannels: number;
+  /** Blocks per stage (FAN: [1, 2, 5, 3]). */
+  layers: [number, number, number, number];
+  bnEps: number;
+}
+
+export type BackboneConfig = MobileNetV3Config | VggConfig | ResNet32Config;
+
+/**
+ * TPS transform (MODELS.md §3.5, §5.1): a localisation network predicts F fiducials C′, the TPS grid
+ * maps the output pixel centres into the input, gridSample resamples. Output size = input size.
+ */
+export interface TpsConfig {
+  kind: 'tps';
+  inChannels: number;
+  /** Conv channels of the four conv-BN-ReLU(-maxpool) layers (DTRB / [PO] large: 64…512; [PO] small: 16…128). */
+  locChannels: [number, number, number, number];
+  /** fc1 width (256 large, 64 small). */
+  locFc: number;
+  bnEps: number;
+  /** Parameter names: DTRB `Transformation.LocalizationNetwork.conv.0.weight`, or PaddleOCR's
+   *  `loc_conv0_weights`, `loc_fc1_w` (ParamAttr names of ppocr/modeling/transforms/tps.py). */
+  naming: 'dtrb' | 'paddle';
+  /** Sampler settings (MODELS.md §3.5 table). */
+  alignCorners: boolean;
+  padding: 'zeros' | 'border';
+}
+
+/**
+ * GA-SPIN (MODELS.md §6.1–6.4; [DV] `GA_SPIN_Transformer`, [PO] `GA_SPIN`): one structure-localisation
+ * network predicts the 2K+1 power weights, the AIN gate and the TPS fiducials; the AIN offset branch
+ * reads its 128-channel feature; spinColor, then the TPS warp of the colour-transformed image.
+ */
+export interface GaSpinConfig {
+  kind: 'gaspin';
+  inChannels: number;
+  /** Exponent pairs (default_type 6 → 13 exponents). */
+  K: number;
+  /** Conv channels: three `spt_convnet` blocks (32, 64, 128), then three in `stucture_fc1` (256, 256, 512). */
+  channels: [number, number, number, number, number, number];
+  /** `stucture_fc1`'s Linear width (256). */
+  fc: number;
+  /** AIN offset branch hidden channels (16). */
+  offsetChannels: number;
+  bnEps: number;
+  alignCorners: boolean;
+  padding: 'zeros' | 'border';
+}
+
+export type TransformConfig = { kind: 'none' } | TpsConfig | GaSpinConfig;
 
 /** A stack of bidirectional LSTM layers (MODELS.md §3.1, §3.2); optional Linear after each layer. */
 export interface BiLstmConfig {
@@ -69,6 +123,21 @@ export interface BiLstmConfig {
   layers: { hidden: number; linear?: number }[];
   /** Parameter-name convention: DTRB (`SequenceModeling.0.rnn.weight_ih_l0`) or Paddle (`lstm_cell_0.w_0`). */
   naming: 'dtrb' | 'paddle';
+}
+
+/** Attention decoder (MODELS.md §3.3): one-hot previous symbol, greedy, stops at the first EOS. */
+export interface AttentionHeadConfig {
+  kind: 'attention';
+  cell: 'gru' | 'lstm';
+  hidden: number;
+  /** Decoding steps (25 characters + EOS = 26). */
+  steps: number;
+  /** Parameter names: DTRB `Prediction.attention_cell.*`, `Prediction.generator.*`; PaddleOCR dygraph
+   *  `head.attention_cell.*`, `head.generator.*` (Linear stored [in, out]). */
+  naming: 'dtrb' | 'paddle';
+  /** Class layout: `go-eos` = [GO] 0, EOS 1, symbols 2… ([CL], [DV], [MO], [PO] SPIN); `sos-eos-last` =
+   *  sos 0, symbols 1…n, eos n+1 ([PO] RARE `AttnLabelEncode`). */
+  labels: 'go-eos' | 'sos-eos-last';
 }
 
 export interface CtcHeadConfig {
@@ -82,8 +151,8 @@ export interface ModelConfig {
   /** A charset name from src/text/charset.ts (custom charsets travel as symbols in the weights metadata). */
   charset: string;
   input: PreprocessConfig;
-  transform: { kind: 'none' };
+  transform: TransformConfig;
   backbone: BackboneConfig;
   sequence: BiLstmConfig;
-  head: CtcHeadConfig;
+  head: CtcHeadConfig | AttentionHeadConfig;
 }

@@ -65,3 +65,48 @@ describe('crnn-mv3-en (random init)', () => {
     tf.dispose([...params.values()]);
   });
 });
+
+describe('RARE / TRBA presets', () => {
+  it('rare-dtrb has MODELS.md §0/§5 counts (TPS 1,692,392; GRU head 565,286; total 10,699,790)', () => {
+    const s = buildStages(getPreset('rare-dtrb'));
+    expect(countParams(s.transform!.specs)).toBe(1_692_392);
+    expect(countParams(s.head.specs)).toBe(565_286);
+    expect(countParams(s.specs)).toBe(10_699_790);
+  });
+  it('trba-dtrb has 49,555,182 parameters (ResNet32 44,263,904)', () => {
+    const s = buildStages(getPreset('trba-dtrb'));
+    expect(countParams(s.backbone.specs)).toBe(44_263_904);
+    expect(countParams(s.specs)).toBe(49_555_182);
+  });
+});
+
+describe('spin-r32 preset', () => {
+  it('has MODELS.md §6 counts less the 248 Paddle-only parameters', () => {
+    const s = buildStages(getPreset('spin-r32'));
+    expect(countParams(s.transform!.specs)).toBe(2_323_903 - 248);
+    expect(countParams(s.backbone.specs)).toBe(44_263_904);
+    expect(countParams(s.sequence.specs)).toBe(3_023_616);
+    expect(countParams(s.head.specs)).toBe(1_075_270);
+    expect(countParams(s.specs)).toBe(50_686_693 - 248);
+  });
+});
+
+describe('rare-mv3 preset', () => {
+  it('maps 3×32×100 through the small TPS and MobileNetV3-large ×0.5 to 25 steps of 38 logits', () => {
+    const config = getPreset('rare-mv3');
+    const s = buildStages(config);
+    expect(s.backbone.outChannels).toBe(480);
+    // small loc net: convs 3·9·16 + 16·9·32 + 32·9·64 + 64·9·128 (+ BN 2·240), fc1 128·64 + 64, fc2 64·40 + 40
+    expect(countParams(s.transform!.specs)).toBe(432 + 4608 + 18432 + 73728 + 480 + 8256 + 2600);
+    console.log(`rare-mv3 parameters: transform ${countParams(s.transform!.specs)}, backbone ${countParams(s.backbone.specs)}, sequence ${countParams(s.sequence.specs)}, head ${countParams(s.head.specs)}, total ${countParams(s.specs)}`);
+    const params = initParams(s.specs, 5);
+    const model = new CompiledModel(config, params);
+    const x = tf.randomUniform([1, 32, 100, 3], -1, 1);
+    const { logits, rectified } = model.forward(x);
+    expect(logits.shape).toEqual([1, 25, 38]);
+    expect(rectified?.shape).toEqual([1, 32, 100, 3]);
+    tf.dispose([x, logits, ...(rectified ? [rectified] : [])]);
+    model.dispose();
+    tf.dispose([...params.values()]);
+  });
+});

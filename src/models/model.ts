@@ -6,7 +6,11 @@ import { tf, type Tensor } from '../runtime/tf.ts';
 import { InvalidArgumentError, WebstrError } from '../runtime/errors.ts';
 import { getCharset } from '../text/charset.ts';
 import { MobileNetV3 } from './backbones/mobilenetv3.ts';
+import { ResNet32 } from './backbones/resnet32.ts';
 import { Vgg } from './backbones/vgg.ts';
+import { AttentionHead } from './heads/attention.ts';
+import { GaSpin } from './transforms/gaspin.ts';
+import { Tps } from './transforms/tps.ts';
 import type { ModelConfig } from './config.ts';
 import { CtcHead } from './heads/ctc.ts';
 import type { ParamSpec, Params } from './params.ts';
@@ -35,6 +39,8 @@ export class WeightsMismatchError extends WebstrError {
 }
 
 export interface ModelStages {
+  /** Image → rectified image of the same size; null without a transform. */
+  transform: Stage | null;
   backbone: Stage;
   sequence: Stage;
   head: Stage;
@@ -42,17 +48,29 @@ export interface ModelStages {
   numClasses: number;
 }
 
-export function buildStages(config: ModelConfig, numClasses = getCharset(config.charset).symbols.length + 1): ModelStages {
-  if (config.transform.kind !== 'none') throw new InvalidArgumentError(`transform '${String(config.transform.kind)}' is not implemented yet`);
-  const inC = config.input.channels === 'gray' ? 1 : 3;
+/** Classes of a head over `symbols` characters: CTC adds the blank (0); attention adds [GO] 0 and EOS 1. */
+export function headClasses(config: ModelConfig, symbols: number): number {
+  return config.head.kind === 'attention' ? symbols + 2 : symbols + 1;
+}
+
+export function buildStages(config: ModelConfig, numClasses = headClasses(config, getCharset(config.charset).symbols.length)): ModelStages {
+  let inC = config.input.channels === 'gray' ? 1 : 3;
+  const tr = config.transform;
+  let transform: Stage | null = null;
+  if (tr.kind !== 'none') {
+    if (tr.inChannels !== inC) throw new InvalidArgumentError(`${config.name}: transform expects ${tr.inChannels} input channels, preprocessing gives ${inC}`);
+    transform = tr.kind === 'tps' ? new Tps(tr) : new GaSpin(tr);
+    inC = transform.outChannels;
+  }
   const bb = config.backbone;
   if (bb.inChannels !== inC) {
-    throw new InvalidArgumentError(`${config.name}: backbone expects ${bb.inChannels} input channels, preprocessing gives ${inC}`);
+    throw new InvalidArgumentError(`${config.name}: backbone expects ${bb.inChannels} input channels, the previous stage gives ${inC}`);
   }
-  const backbone = bb.kind === 'vgg' ? new Vgg(bb) : new MobileNetV3(bb);
+  const backbone = bb.kind === 'vgg' ? new Vgg(bb) : bb.kind === 'resnet32' ? new ResNet32(bb) : new MobileNetV3(bb);
   const sequence = new BiLstm(config.sequence, backbone.outChannels);
-  const head = new CtcHead(config.head, sequence.outChannels, numClasses);
-  return { backbone, sequence, head, specs: [...backbone.specs, ...sequence.specs, ...head.specs], numClasses };
+  const head = config.head.kind === 'attention' ? new AttentionHead(config.head, sequence.outChannels, numClasses) : new CtcHead(config.head, sequence.outChannels, numClasses);
+  const specs = [...(transform?.specs ?? []), ...backbone.specs, ...sequence.specs, ...head.specs];
+  return { transform, backbone, sequence, head, specs, numClasses };
 }
 
 /** Checks `params` against `specs`; throws WeightsMismatchError naming every difference. */
@@ -76,6 +94,7 @@ export function checkParams(model: string, specs: readonly ParamSpec[], params: 
 /** A model ready for inference: stages compiled from checked parameters. */
 export class CompiledModel {
   readonly numClasses: number;
+  private readonly transform: CompiledStage | null;
   private readonly stages: CompiledStage[];
 
   constructor(
@@ -86,21 +105,41 @@ export class CompiledModel {
     const s = buildStages(config, numClasses);
     checkParams(config.name, s.specs, params);
     this.numClasses = s.numClasses;
+    this.transform = s.transform?.compile(params) ?? null;
     this.stages = [s.backbone.compile(params), s.sequence.compile(params), s.head.compile(params)];
   }
 
-  /** x: [B, H, W, C] normalised input → probabilities [B, T, classes]. */
-  predict(x: Tensor): Tensor {
+  get hasTransform(): boolean {
+    return this.transform !== null;
+  }
+
+  /**
+   * x: [B, H, W, C] normalised input → logits [B, T, classes] (CTC: T frames; attention: T steps) and,
+   * with a transform, the rectified input [B, H, W, C] (both owned by the caller).
+   */
+  forward(x: Tensor): { logits: Tensor; rectified: Tensor | null } {
     const [backbone, sequence, head] = this.stages as [CompiledStage, CompiledStage, CompiledStage];
-    return tf.tidy(() => {
-      const f = backbone.apply(x); // [B, 1, T, C]
+    const rectified = this.transform === null ? null : this.transform.apply(x);
+    const logits = tf.tidy(() => {
+      const f = backbone.apply(rectified ?? x); // [B, 1, T, C]
       if (f.shape[1] !== 1) throw new InvalidArgumentError(`${this.config.name}: feature map height must be 1, got ${f.shape[1]} (input height ${x.shape[1]})`);
       const seq = tf.transpose(tf.squeeze(f, [1]), [1, 0, 2]); // [T, B, C]
       return head.apply(sequence.apply(seq)); // [B, T, classes]
     });
+    return { logits, rectified };
+  }
+
+  /** x: [B, H, W, C] normalised input → probabilities [B, T, classes]. */
+  predict(x: Tensor): Tensor {
+    return tf.tidy(() => {
+      const { logits, rectified } = this.forward(x);
+      rectified?.dispose();
+      return tf.softmax(logits);
+    });
   }
 
   dispose(): void {
+    this.transform?.dispose();
     for (const s of this.stages) s.dispose();
   }
 }

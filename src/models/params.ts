@@ -5,12 +5,14 @@
  * that says how the reference stores the tensor.
  */
 import { tf, type Tensor } from '../runtime/tf.ts';
+import { rareInitialFiducials } from '../ops/tps/tps.ts';
 
 /** How the reference checkpoint stores the tensor: `conv` OIHW, `depthwise` [C, 1, kh, kw],
  *  `linear_out_in` PyTorch Linear [out, in], `plain` same as ours. */
 export type SourceLayout = 'conv' | 'depthwise' | 'linear_out_in' | 'plain';
 
-export type Init = 'he' | 'zeros' | 'ones' | 'uniform_lstm';
+/** `rare_fiducials`: the TPS fc2 bias, RARE Fig. 6(a) (MODELS.md §5.1). */
+export type Init = 'he' | 'zeros' | 'ones' | 'uniform_lstm' | 'rare_fiducials';
 
 export interface ParamSpec {
   name: string;
@@ -100,8 +102,10 @@ export function initParams(specs: readonly ParamSpec[], seed = 1): Params {
           const fanIn = spec.shape.length === 4 ? spec.shape[0]! * spec.shape[1]! * spec.shape[2]! : spec.shape[0]!;
           return tf.randomNormal(spec.shape, 0, Math.sqrt(2 / Math.max(1, fanIn)), 'float32', s++);
         }
+        case 'rare_fiducials':
+          return tf.tensor(rareInitialFiducials(spec.shape[0]! / 2), spec.shape);
         case 'uniform_lstm': {
-          const h = spec.shape[0]! / 4;
+          const h = spec.shape[0]! / 4; // GRU weights ([3H, n]) get a slightly narrower range: random init only
           const k = 1 / Math.sqrt(h);
           return tf.randomUniform(spec.shape, -k, k, 'float32', s++);
         }

@@ -1,6 +1,25 @@
 /** Presets: complete model configs as data. */
 import { InvalidArgumentError } from '../runtime/errors.ts';
-import type { MobileNetV3Block, ModelConfig } from './config.ts';
+import type { BiLstmConfig, MobileNetV3Block, ModelConfig, PreprocessConfig, TpsConfig } from './config.ts';
+
+/** DTRB input: grey, stretched to 100×32, [−1, 1] (MODELS.md §1). */
+const DTRB_INPUT: PreprocessConfig = { channels: 'gray', height: 32, resize: { mode: 'stretch', width: 100 }, mean: 0.5, std: 0.5 };
+
+/** DTRB's TPS (MODELS.md §5.1): border padding, align_corners=True as its released checkpoints were
+ *  trained (the `torch.__version__ > "1.2.0"` string test is false on torch ≥ 1.10; §3.5). */
+const DTRB_TPS: TpsConfig = {
+  kind: 'tps',
+  inChannels: 1,
+  locChannels: [64, 128, 256, 512],
+  locFc: 256,
+  bnEps: 1e-5,
+  naming: 'dtrb',
+  alignCorners: true,
+  padding: 'border',
+};
+
+/** Two DTRB `BidirectionalLSTM` blocks (BiLSTM 256 + Linear → 256). */
+const DTRB_BILSTM: BiLstmConfig = { kind: 'bilstm', layers: [{ hidden: 256, linear: 256 }, { hidden: 256, linear: 256 }], naming: 'dtrb' };
 
 /** Residual units of PaddleOCR en_number_mobile_v2.0 (MobileNetV3-small ×0.5, channels rounded to
  *  multiples of 8), as read off its exported graph (conv2…conv12). */
@@ -18,6 +37,26 @@ const MV3_SMALL_X05_REC: MobileNetV3Block[] = [
   { kernel: 5, expand: 288, out: 48, se: true, act: 'hardswish', stride: [1, 1], shortcut: true },
 ];
 
+/** MobileNetV3-large ×0.5 of PaddleOCR rec (`rec_mobilenet_v3.py` cfg 'large', channels through
+ *  make_divisible(0.5·c, 8)); dygraph residual when the stride is the int 1 and in == out. */
+const MV3_LARGE_X05_REC: MobileNetV3Block[] = [
+  { kernel: 3, expand: 8, out: 8, se: false, act: 'relu', stride: [1, 1], shortcut: true },
+  { kernel: 3, expand: 32, out: 16, se: false, act: 'relu', stride: [2, 1], shortcut: false },
+  { kernel: 3, expand: 40, out: 16, se: false, act: 'relu', stride: [1, 1], shortcut: true },
+  { kernel: 5, expand: 40, out: 24, se: true, act: 'relu', stride: [2, 1], shortcut: false },
+  { kernel: 5, expand: 64, out: 24, se: true, act: 'relu', stride: [1, 1], shortcut: true },
+  { kernel: 5, expand: 64, out: 24, se: true, act: 'relu', stride: [1, 1], shortcut: true },
+  { kernel: 3, expand: 120, out: 40, se: false, act: 'hardswish', stride: [1, 1], shortcut: false },
+  { kernel: 3, expand: 104, out: 40, se: false, act: 'hardswish', stride: [1, 1], shortcut: true },
+  { kernel: 3, expand: 96, out: 40, se: false, act: 'hardswish', stride: [1, 1], shortcut: true },
+  { kernel: 3, expand: 96, out: 40, se: false, act: 'hardswish', stride: [1, 1], shortcut: true },
+  { kernel: 3, expand: 240, out: 56, se: true, act: 'hardswish', stride: [1, 1], shortcut: false },
+  { kernel: 3, expand: 336, out: 56, se: true, act: 'hardswish', stride: [1, 1], shortcut: true },
+  { kernel: 5, expand: 336, out: 80, se: true, act: 'hardswish', stride: [2, 1], shortcut: false },
+  { kernel: 5, expand: 480, out: 80, se: true, act: 'hardswish', stride: [1, 1], shortcut: true },
+  { kernel: 5, expand: 480, out: 80, se: true, act: 'hardswish', stride: [1, 1], shortcut: true },
+];
+
 export const PRESETS = {
   /** deep-text-recognition-benchmark None-VGG-BiLSTM-CTC (MODELS.md §4.1): 1×32×100, 37 classes. */
   'crnn-vgg': {
@@ -28,6 +67,82 @@ export const PRESETS = {
     backbone: { kind: 'vgg', inChannels: 1, outChannels: 512, bnEps: 1e-5 },
     sequence: { kind: 'bilstm', layers: [{ hidden: 256, linear: 256 }, { hidden: 256, linear: 256 }], naming: 'dtrb' },
     head: { kind: 'ctc', naming: 'dtrb' },
+  },
+  /** RARE as DTRB TPS-VGG-BiLSTM-Attn with a GRU attention cell (MODELS.md §0, §5): 10,699,790 parameters. */
+  'rare-dtrb': {
+    name: 'rare-dtrb',
+    charset: 'alnum36',
+    input: DTRB_INPUT,
+    transform: DTRB_TPS,
+    backbone: { kind: 'vgg', inChannels: 1, outChannels: 512, bnEps: 1e-5 },
+    sequence: DTRB_BILSTM,
+    head: { kind: 'attention', cell: 'gru', hidden: 256, steps: 26, naming: 'dtrb', labels: 'go-eos' },
+  },
+  /** DTRB TPS-ResNet-BiLSTM-Attn, its best published model (MODELS.md §5.2, §6.5): 49,555,182 parameters. */
+  'trba-dtrb': {
+    name: 'trba-dtrb',
+    charset: 'alnum36',
+    input: DTRB_INPUT,
+    transform: DTRB_TPS,
+    backbone: { kind: 'resnet32', inChannels: 1, outChannels: 512, layers: [1, 2, 5, 3], bnEps: 1e-5 },
+    sequence: DTRB_BILSTM,
+    head: { kind: 'attention', cell: 'lstm', hidden: 256, steps: 26, naming: 'dtrb', labels: 'go-eos' },
+  },
+  /**
+   * PaddleOCR rec_r32_gaspin_bilstm_att (= [DV] gaspin_res32_attn; MODELS.md §6): GA-SPIN K=6 with AIN
+   * (border, align_corners=True as [PO]), ResNet32, cascade BiLSTM (→256, →512), LSTM attention over
+   * spin_dict (70 classes). 50,686,445 parameters = MODELS.md's 50,686,693 less [PO]'s 248 (IN affine, ex_fc).
+   */
+  'spin-r32': {
+    name: 'spin-r32',
+    charset: 'spin68',
+    input: DTRB_INPUT,
+    transform: {
+      kind: 'gaspin',
+      inChannels: 1,
+      K: 6,
+      channels: [32, 64, 128, 256, 256, 512],
+      fc: 256,
+      offsetChannels: 16,
+      bnEps: 1e-5,
+      alignCorners: true,
+      padding: 'border',
+    },
+    backbone: { kind: 'resnet32', inChannels: 1, outChannels: 512, layers: [1, 2, 5, 3], bnEps: 1e-5 },
+    sequence: { kind: 'bilstm', layers: [{ hidden: 256, linear: 256 }, { hidden: 256, linear: 512 }], naming: 'dtrb' },
+    head: { kind: 'attention', cell: 'lstm', hidden: 256, steps: 26, naming: 'dtrb', labels: 'go-eos' },
+  },
+  /**
+   * PaddleOCR rec_mv3_tps_bilstm_att (MODELS.md §5.2 [PO] RARE): `small` TPS (3 channels, zeros padding,
+   * align_corners=True), MobileNetV3-large ×0.5 → 480×1×25, 2-layer BiLSTM(96), GRU attention 96 with
+   * [PO]'s 25 steps and sos 0 / eos 37 layout. Paddle names (ParamAttr names; dygraph `head.*`).
+   */
+  'rare-mv3': {
+    name: 'rare-mv3',
+    charset: 'alnum36',
+    input: { channels: 'bgr', height: 32, resize: { mode: 'keep-ratio-pad', minWidth: 1, maxWidth: 100, padValue: 0 }, mean: 0.5, std: 0.5 },
+    transform: {
+      kind: 'tps',
+      inChannels: 3,
+      locChannels: [16, 32, 64, 128],
+      locFc: 64,
+      bnEps: 1e-5,
+      naming: 'paddle',
+      alignCorners: true,
+      padding: 'zeros',
+    },
+    backbone: {
+      kind: 'mobilenetv3',
+      inChannels: 3,
+      stem: { out: 8, stride: [2, 2], act: 'hardswish' },
+      blocks: MV3_LARGE_X05_REC,
+      lastChannels: 480,
+      lastAct: 'hardswish',
+      seReduction: 4,
+      bnEps: 1e-5,
+    },
+    sequence: { kind: 'bilstm', layers: [{ hidden: 96 }, { hidden: 96 }], naming: 'paddle' },
+    head: { kind: 'attention', cell: 'gru', hidden: 96, steps: 25, naming: 'paddle', labels: 'sos-eos-last' },
   },
   /** PaddleOCR en_number_mobile_v2.0 (../shared/models/paddleocr-en-mobile-v2.0/README.md): BGR, height 32,
    *  keep-ratio width in [8, 320], MobileNetV3-small ×0.5 → BiLSTM(48)×2 → FC 96→97. */

@@ -3,6 +3,8 @@ import { WebstrError } from '../runtime/errors.ts';
 import { getPreset, isPresetName, PRESETS } from '../models/presets.ts';
 import { getCharset } from '../text/charset.ts';
 import { importPaddleOnnx } from '../weights/onnx_import.ts';
+import { readStateDict, type ByteInput } from '../weights/pth/index.ts';
+import { importTorchStateDict } from '../weights/torch_import.ts';
 import { WEIGHTS_FORMAT, WEIGHTS_VERSION, sha256Hex, type LoadedWeights } from '../weights/format.ts';
 import { hostWeights, type HostWeights } from './recognizer.ts';
 import { tf } from '../runtime/tf.ts';
@@ -42,6 +44,27 @@ export async function weightsFromOnnx(bytes: Uint8Array, preset: string, source:
         importedAt: new Date().toISOString(),
         ...(preset === 'crnn-mv3-en' ? { license: 'Apache-2.0 (PaddleOCR weights)' } : {}),
       },
+    },
+  };
+}
+
+/**
+ * A PyTorch checkpoint (DTRB `.pth`: zip or legacy, state_dict possibly nested or `module.`-prefixed)
+ * imported as `preset`. The pickle goes through the restricted unpickler: nothing in it runs.
+ */
+export async function weightsFromPth(input: ByteInput, preset: string, source: string, sha256: string): Promise<LoadedWeights> {
+  const config = getPreset(preset);
+  const sd = await readStateDict(input);
+  const params = importTorchStateDict(sd, config);
+  return {
+    params,
+    meta: {
+      format: WEIGHTS_FORMAT,
+      version: WEIGHTS_VERSION,
+      preset,
+      config,
+      charset: getCharset(config.charset),
+      provenance: { source, sha256, importer: 'webstr import (PyTorch state_dict)', importedAt: new Date().toISOString() },
     },
   };
 }

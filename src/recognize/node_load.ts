@@ -1,10 +1,11 @@
-/** Node: `--model <preset|dir|model.json|file.onnx>` → weights. */
+/** Node: `--model <preset|dir|model.json|file.onnx|file.pth>` → weights (`preset` names the architecture of an .onnx/.pth). */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError } from '../runtime/errors.ts';
 import type { LoadedWeights } from '../weights/format.ts';
 import { loadWeightsDir } from '../weights/node_io.ts';
-import { assertNotBarePreset, weightsFromOnnx } from './load.ts';
+import { sha256Hex } from '../weights/format.ts';
+import { assertNotBarePreset, weightsFromOnnx, weightsFromPth } from './load.ts';
 
 export async function loadModelNode(spec: string, preset = 'crnn-mv3-en'): Promise<LoadedWeights> {
   assertNotBarePreset(spec);
@@ -15,6 +16,10 @@ export async function loadModelNode(spec: string, preset = 'crnn-mv3-en'): Promi
     throw new InvalidArgumentError(`--model '${spec}': no such file or directory, and not a preset name`);
   }
   if (spec.toLowerCase().endsWith('.onnx')) return weightsFromOnnx(new Uint8Array(await readFile(spec)), preset, path.basename(spec));
+  if (/\.(pth|pt)$/i.test(spec)) {
+    const bytes = new Uint8Array(await readFile(spec));
+    return weightsFromPth(bytes, preset, path.basename(spec), await sha256Hex(bytes));
+  }
   if (isDir || spec.endsWith('.json')) return loadWeightsDir(spec);
   throw new InvalidArgumentError(`--model '${spec}': expected a preset name, a weights directory, a model.json or an .onnx file`);
 }

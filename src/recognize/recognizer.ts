@@ -15,7 +15,7 @@ import { registerAllKernels } from '../ops/registry.ts';
 import type { ModelConfig } from '../models/config.ts';
 import { CompiledModel } from '../models/model.ts';
 import type { Params } from '../models/params.ts';
-import { CtcCodec } from '../text/ctc.ts';
+import { codecFor } from '../text/attention.ts';
 import type { Charset } from '../text/charset.ts';
 import { inputWidth, preprocess } from '../image/preprocess.ts';
 import type { ImageDecoder, RgbaImage } from '../image/types.ts';
@@ -38,6 +38,14 @@ export interface Recognition {
   backend: string;
   /** Set once, on the first result after a backend fallback. */
   notice?: string;
+  /** The model's input after its transform (TPS / GA-SPIN) as RGBA pixels, when asked for and the model
+   *  has a transform: what the rectification did. */
+  rectified?: RgbaImage;
+}
+
+export interface RecognizeOptions {
+  /** Return the rectified image (models with a transform). */
+  rectified?: boolean;
 }
 
 export type RecognitionOutcome = ({ ok: true } & Recognition) | { ok: false; error: ErrorInfo };
@@ -77,9 +85,29 @@ function isRgba(v: unknown): v is RgbaImage {
   return typeof v === 'object' && v !== null && 'width' in v && 'height' in v && 'data' in v;
 }
 
+interface RunOutput {
+  probs: Float32Array;
+  /** [B, H, W, C] in the model's normalised range. */
+  rectified: { data: Float32Array; shape: [number, number, number, number] } | null;
+}
+
+/** Image k of a normalised [B, H, W, C] batch (values in [−1, 1]) → RGBA pixels. */
+function toRgba(r: NonNullable<RunOutput['rectified']>, k: number, channels: 'gray' | 'rgb' | 'bgr'): RgbaImage {
+  const [, h, w, c] = r.shape;
+  const out = new Uint8ClampedArray(h * w * 4);
+  const base = k * h * w * c;
+  const byte = (v: number): number => Math.round(((v + 1) / 2) * 255);
+  for (let i = 0; i < h * w; i++) {
+    const p = base + i * c;
+    const [R, G, B] = c === 1 ? [r.data[p]!, r.data[p]!, r.data[p]!] : channels === 'bgr' ? [r.data[p + 2]!, r.data[p + 1]!, r.data[p]!] : [r.data[p]!, r.data[p + 1]!, r.data[p + 2]!];
+    out.set([byte(R), byte(G), byte(B), 255], i * 4);
+  }
+  return { width: w, height: h, data: out };
+}
+
 export class Recognizer {
   private model: CompiledModel;
-  private readonly codec: CtcCodec;
+  private readonly codec: ReturnType<typeof codecFor>;
   private pendingNotice: string | null = null;
   private readonly maxBatch: number;
 
@@ -87,7 +115,7 @@ export class Recognizer {
     readonly weights: HostWeights,
     private readonly options: RecognizerOptions,
   ) {
-    this.codec = new CtcCodec(weights.charset);
+    this.codec = codecFor(weights.config.head, weights.charset);
     this.model = this.build();
     this.maxBatch = options.maxBatch ?? 16;
   }
@@ -131,8 +159,8 @@ export class Recognizer {
     throw new InvalidArgumentError('recognize: expected bytes, a Blob, an ImageBitmap or ImageData');
   }
 
-  async recognize(input: ImageInput): Promise<Recognition> {
-    const [r] = await this.recognizeBatch([input]);
+  async recognize(input: ImageInput, options: RecognizeOptions = {}): Promise<Recognition> {
+    const [r] = await this.recognizeBatch([input], options);
     if (r === undefined) throw new Error('unreachable');
     if (!r.ok) {
       const e = new WebstrError(r.error.message);
@@ -144,7 +172,8 @@ export class Recognizer {
   }
 
   /** One outcome per input, in order; a failing input does not stop the others. */
-  async recognizeBatch(inputs: ImageInput[]): Promise<RecognitionOutcome[]> {
+  async recognizeBatch(inputs: ImageInput[], options: RecognizeOptions = {}): Promise<RecognitionOutcome[]> {
+    const wantRect = options.rectified === true;
     const out: RecognitionOutcome[] = new Array<RecognitionOutcome>(inputs.length);
     const ready: { i: number; px: RgbaImage; x: Tensor; width: number; decodeMs: number; preprocessMs: number }[] = [];
     const p = this.config.input;
@@ -167,7 +196,7 @@ export class Recognizer {
         for (let s = 0; s < group.length; s += this.maxBatch) {
           const chunk = group.slice(s, s + this.maxBatch);
           const t0 = now();
-          const probs = await this.runWithFallback(chunk);
+          const { probs, rectified } = await this.runWithFallback(chunk, wantRect);
           const t1 = now();
           const [b, frames, classes] = [chunk.length, probs.length / chunk.length / this.codec.numClasses, this.codec.numClasses];
           for (let k = 0; k < b; k++) {
@@ -179,6 +208,7 @@ export class Recognizer {
               backend: tf.getBackend(),
               timings: { decodeMs: c.decodeMs, preprocessMs: c.preprocessMs, inferMs: (t1 - t0) / b, postprocessMs: now() - t2 },
             };
+            if (rectified !== null) rec.rectified = toRgba(rectified, k, this.config.input.channels);
             if (this.pendingNotice !== null) {
               rec.notice = this.pendingNotice;
               this.pendingNotice = null;
@@ -195,31 +225,40 @@ export class Recognizer {
 
   /** Probabilities of the batch, host side. A lost WebGPU device → wasm, rebuild, retry once (the
    *  inputs are preprocessed again from their pixels: their tensors died with the device). */
-  private async runWithFallback(chunk: { px: RgbaImage; x: Tensor }[]): Promise<Float32Array> {
+  private async runWithFallback(chunk: { px: RgbaImage; x: Tensor }[], wantRect: boolean): Promise<RunOutput> {
     try {
-      return await this.run(chunk.map((c) => c.x));
+      return await this.run(chunk.map((c) => c.x), wantRect);
     } catch (err) {
       const lost = err instanceof DeviceLostError ? err : deviceLostError();
       if (lost === null || tf.getBackend() !== 'webgpu') throw err;
       await this.fallback(lost);
       const xs = chunk.map((c) => preprocess(c.px, this.config.input));
       try {
-        return await this.run(xs);
+        return await this.run(xs, wantRect);
       } finally {
         tf.dispose(xs);
       }
     }
   }
 
-  private async run(xs: Tensor[]): Promise<Float32Array> {
-    const probs = tf.tidy(() => this.model.predict(xs.length === 1 ? xs[0]! : tf.concat(xs, 0)));
+  private async run(xs: Tensor[], wantRect: boolean): Promise<RunOutput> {
+    const out = tf.tidy(() => {
+      const { logits, rectified } = this.model.forward(xs.length === 1 ? xs[0]! : tf.concat(xs, 0));
+      const kept: Tensor[] = [tf.softmax(logits)];
+      if (wantRect && rectified !== null) kept.push(rectified);
+      return kept;
+    });
+    const probs = out[0]!;
+    const rect: Tensor | null = out[1] ?? null;
     try {
       const data = (await probs.data()) as Float32Array;
+      const rectified = rect === null ? null : { data: (await rect.data()) as Float32Array, shape: rect.shape as [number, number, number, number] };
       const lost = deviceLostError();
       if (lost !== null && tf.getBackend() === 'webgpu') throw lost;
-      return data;
+      return { probs: data, rectified };
     } finally {
       probs.dispose();
+      rect?.dispose();
     }
   }
 

@@ -1,4 +1,4 @@
-/** CTC head: Linear → softmax over classes (blank 0). Names: DTRB `Prediction.*`, Paddle `ctc_fc_*_attr`. */
+/** CTC head: Linear → logits over classes (the model applies softmax) (blank 0). Names: DTRB `Prediction.*`, Paddle `ctc_fc_*_attr`. */
 import { tf, type Tensor } from '../../runtime/tf.ts';
 import type { CtcHeadConfig } from '../config.ts';
 import { getParam, linearSpec, vecSpec, type ParamSpec, type Params } from '../params.ts';
@@ -25,12 +25,12 @@ export class CtcHead implements Stage {
     const w = getParam(params, n.w).clone();
     const b = getParam(params, n.b).clone();
     return {
-      /** [T, B, F] → probabilities [B, T, C]. */
+      /** [T, B, F] → logits [B, T, C]. */
       apply: (x: Tensor): Tensor =>
         tf.tidy(() => {
           const [t, bs, f] = x.shape as [number, number, number];
           const logits = tf.add(tf.matMul(tf.reshape(tf.transpose(x, [1, 0, 2]), [bs * t, f]), w), b);
-          return tf.reshape(tf.softmax(logits), [bs, t, this.outChannels]);
+          return tf.reshape(logits, [bs, t, this.outChannels]);
         }),
       dispose: () => {
         w.dispose();

@@ -1,0 +1,28 @@
+/**
+ * The RARE/TRBA/SPIN/CRNN `.pth` oracle fixtures on webgpu in Node through Dawn (SwiftShader here):
+ * logits and rectified image vs PyTorch, decoded strings.
+ * Usage: LD_LIBRARY_PATH=/usr/lib/chromium VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json \
+ *   node --import ./cli/register.mjs scripts/models_node_gpu.ts [preset ...]
+ */
+import { loadNodeGpu } from '../cli/node_gpu.ts';
+import { initBackend } from '../src/runtime/backend.ts';
+import { registerAllKernels } from '../src/ops/registry.ts';
+import { FIXTURE_PRESETS, runModelFixture } from '../src/testing/model_fixtures.ts';
+
+const presets = process.argv.slice(2);
+const { gpu, note } = await loadNodeGpu();
+if (gpu === undefined) throw new Error(`no WebGPU in Node: ${note}`);
+registerAllKernels();
+const report = await initBackend('webgpu', { gpu });
+console.log(`backend ${report.backend}: ${report.adapter.description || report.adapter.architecture}`);
+let failed = 0;
+for (const p of presets.length > 0 ? presets : FIXTURE_PRESETS) {
+  const t0 = performance.now();
+  const r = await runModelFixture(p);
+  const ok = r.dLogits <= 1e-4 && r.dRectified <= 1e-3 && JSON.stringify(r.strings) === JSON.stringify(r.expected);
+  if (!ok) failed++;
+  console.log(
+    `${r.backend} ${p.padEnd(10)} logits max|Δ| ${r.dLogits.toExponential(2)}  rectified max|Δ| ${r.dRectified.toExponential(2)}  strings ${r.strings.join(',') === r.expected.join(',') ? 'equal' : `DIFFER ${JSON.stringify(r.strings)} vs ${JSON.stringify(r.expected)}`}  ${((performance.now() - t0) / 1000).toFixed(1)} s  ${ok ? 'ok' : 'FAIL'}`,
+  );
+}
+process.exit(failed === 0 ? 0 : 1);

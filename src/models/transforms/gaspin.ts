@@ -1,0 +1,119 @@
+/**
+ * GA-SPIN (MODELS.md §6.1–6.4; SPIN arXiv 2005.13117; [DV] `GA_SPIN_Transformer` with offsets=True,
+ * [PO] `GA_SPIN`): from the same input x,
+ *   feat = spt_convnet(x)                         [B, H/8, W/8, 128]
+ *   v = stucture_fc2(stucture_fc1(feat))          [B, 2K+1 + 1 + 40]: power weights w, AIN gate logit, C′
+ *   x_off = upsample(σ(maxpool(offset_fc2(offset_fc1(feat)))))   [B, H, W, C] (half-pixel bilinear)
+ *   y = spinColor(x, w, {offsets: x_off, gate: σ(logit)});  out = gridSample(y, tpsGrid(C′)) (border).
+ * Names: `Transformation.` + [DV]/[PO]'s attribute names (`spt_convnet.<i>`, `stucture_fc1.<i>` (sic),
+ * `stucture_fc2`, `offset_fc1.<i>`, `offset_fc2`). The InstanceNorm affine and `ex_fc` of [PO] (248
+ * parameters, identity at init and never trained for ex_fc) are not part of the preset (MODELS.md §6.4).
+ */
+import { tf, type Tensor } from '../../runtime/tf.ts';
+import { gridSample } from '../../ops/grid_sample/grid_sample.ts';
+import { spinColor } from '../../ops/spin_color/spin_color.ts';
+import { TPS_FIDUCIALS, rareInitialFiducials, tpsGrid } from '../../ops/tps/tps.ts';
+import type { GaSpinConfig } from '../config.ts';
+import { convAct, disposeConv, foldConvBn, type FoldedConv } from '../nn.ts';
+import { bnSpecs, convSpec, getParam, linearSpec, vecSpec, type ParamSpec, type Params } from '../params.ts';
+import type { CompiledStage, Stage } from '../stage.ts';
+
+const P = 'Transformation';
+
+export const GASPIN_BUFFERS = [`${P}.GridGenerator.inv_delta_C`, `${P}.GridGenerator.P_hat`];
+
+function bn(prefix: string): [string, string, string, string] {
+  return [`${prefix}.weight`, `${prefix}.bias`, `${prefix}.running_mean`, `${prefix}.running_var`];
+}
+
+/** Conv i (0..5): the first three in `spt_convnet`, the rest in `stucture_fc1`, each at Sequential index 4·(i mod 3). */
+function convNames(i: number): { w: string; bn: [string, string, string, string] } {
+  const seq = i < 3 ? 'spt_convnet' : 'stucture_fc1';
+  const k = 4 * (i % 3);
+  return { w: `${P}.${seq}.${k}.weight`, bn: bn(`${P}.${seq}.${k + 1}`) };
+}
+const FC1 = { w: `${P}.stucture_fc1.13.weight`, b: `${P}.stucture_fc1.13.bias`, bn: bn(`${P}.stucture_fc1.14`) };
+const FC2 = { w: `${P}.stucture_fc2.weight`, b: `${P}.stucture_fc2.bias` };
+const OFF1 = { w: `${P}.offset_fc1.0.weight`, bn: bn(`${P}.offset_fc1.1`) };
+const OFF2 = { w: `${P}.offset_fc2.weight`, b: `${P}.offset_fc2.bias` };
+
+export class GaSpin implements Stage {
+  readonly specs: ParamSpec[] = [];
+  readonly outChannels: number;
+  /** 2K+1 power weights. */
+  private readonly nw: number;
+
+  constructor(readonly config: GaSpinConfig) {
+    let inC = config.inChannels;
+    config.channels.forEach((c, i) => {
+      const n = convNames(i);
+      this.specs.push(convSpec(n.w, [3, 3, inC, c]), ...bnSpecs(n.bn, c));
+      inC = c;
+    });
+    this.nw = 2 * config.K + 1;
+    const out = this.nw + 1 + 2 * TPS_FIDUCIALS;
+    this.specs.push(linearSpec(FC1.w, inC, config.fc), vecSpec(FC1.b, config.fc), ...bnSpecs(FC1.bn, config.fc));
+    // fc2 init (§6.1): weights 0, bias = initialBias() for training from scratch.
+    this.specs.push({ ...linearSpec(FC2.w, config.fc, out), init: 'zeros' }, vecSpec(FC2.b, out));
+    const featC = config.channels[2];
+    this.specs.push(convSpec(OFF1.w, [3, 3, featC, config.offsetChannels]), ...bnSpecs(OFF1.bn, config.offsetChannels));
+    this.specs.push(convSpec(OFF2.w, [3, 3, config.offsetChannels, config.inChannels]), vecSpec(OFF2.b, config.inChannels));
+    this.outChannels = config.inChannels;
+  }
+
+  /** fc2's initial bias (§6.1): [0 ×2K, 5 (β = 1), −5 (λ ≈ 0.0067), the 40 RARE fiducials]. */
+  initialBias(): Float32Array {
+    const b = new Float32Array(this.nw + 1 + 2 * TPS_FIDUCIALS);
+    b[this.nw - 1] = 5;
+    b[this.nw] = -5;
+    b.set(rareInitialFiducials(), this.nw + 1);
+    return b;
+  }
+
+  compile(params: Params): CompiledStage {
+    const { bnEps: eps, alignCorners, padding, K } = this.config;
+    const convs: FoldedConv[] = this.config.channels.map((_, i) => foldConvBn(params, convNames(i).w, convNames(i).bn, eps, { pad: 1 }));
+    const off1 = foldConvBn(params, OFF1.w, OFF1.bn, eps, { pad: 1 });
+    const off2 = foldConvBn(params, OFF2.w, null, eps, { pad: 1, bias: OFF2.b });
+    const w = tf.tidy(() => {
+      // BatchNorm1d after fc1, folded: w' = w·k, b' = (b − μ)·k + β with k = γ/√(σ² + ε).
+      const [g, beta, mu, v] = FC1.bn.map((n) => getParam(params, n)) as [Tensor, Tensor, Tensor, Tensor];
+      const k = tf.div(g, tf.sqrt(tf.add(v, eps)));
+      return {
+        fc1W: tf.mul(getParam(params, FC1.w), k),
+        fc1B: tf.add(tf.mul(tf.sub(getParam(params, FC1.b), mu), k), beta),
+        fc2W: getParam(params, FC2.w).clone(),
+        fc2B: getParam(params, FC2.b).clone(),
+      };
+    });
+    const nw = this.nw;
+    return {
+      apply: (x: Tensor): Tensor =>
+        tf.tidy(() => {
+          const [b, h, wd] = x.shape as [number, number, number, number];
+          let feat = x;
+          for (let i = 0; i < 3; i++) feat = tf.maxPool(convAct(feat, convs[i]!, 'relu') as tf.Tensor4D, 2, 2, 'valid'); // [B, H/8, W/8, 128]
+          let y = feat;
+          for (let i = 3; i < 6; i++) {
+            y = convAct(y, convs[i]!, 'relu');
+            if (i < 5) y = tf.maxPool(y as tf.Tensor4D, 2, 2, 'valid');
+          }
+          const fc1 = tf.relu(tf.add(tf.matMul(tf.mean(y, [1, 2]), w.fc1W), w.fc1B)); // [B, fc]
+          const v = tf.add(tf.matMul(fc1, w.fc2W), w.fc2B); // [B, 2K+1 + 1 + 2F]
+          const weights = tf.slice(v, [0, 0], [b, nw]);
+          const gate = tf.sigmoid(tf.reshape(tf.slice(v, [0, nw], [b, 1]), [b]));
+          const fid = tf.reshape(tf.slice(v, [0, nw + 1], [b, 2 * TPS_FIDUCIALS]), [b, TPS_FIDUCIALS, 2]);
+          const o = tf.sigmoid(tf.maxPool(convAct(convAct(feat, off1, 'relu'), off2, 'linear') as tf.Tensor4D, 2, 2, 'valid'));
+          const offsets = tf.image.resizeBilinear(o, [h, wd], false, true); // [B, H, W, C]
+          const colour = spinColor(x, weights, { offsets, gate, K });
+          return gridSample(colour, tpsGrid(fid, h, wd), { alignCorners, padding }); // [B, H, W, C]
+        }),
+      dispose: () => {
+        convs.forEach(disposeConv);
+        disposeConv(off1);
+        disposeConv(off2);
+        tf.dispose(Object.values(w));
+      },
+    };
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Attention label codec (MODELS.md §2, §3.3). Layout `go-eos`: class 0 = [GO], 1 = EOS ([s]), class k =
+ * symbol k−2 ([CL], [DV], [MO]; [PO] SPIN's sos/eos layout is the same). Layout `sos-eos-last` ([PO]
+ * RARE): 0 = sos, symbols 1…n, n+1 = eos. Greedy decoding takes each step's argmax
+ * and stops at the first EOS (fixing [PO]'s `AttnLabelDecode`, which skips EOS and keeps going);
+ * a [GO] prediction is skipped (DTRB would print the literal `[GO]`).
+ */
+import { InvalidArgumentError } from '../runtime/errors.ts';
+import type { Charset } from './charset.ts';
+import { CtcCodec, type Decoded } from './ctc.ts';
+
+export type AttentionLabels = 'go-eos' | 'sos-eos-last';
+
+export class AttentionCodec {
+  readonly numClasses: number;
+  /** Class of the start symbol ([GO] / sos) and of EOS; symbols start at `first`. */
+  readonly go = 0;
+  readonly eos: number;
+  private readonly first: number;
+  private readonly index = new Map<string, number>();
+
+  constructor(
+    readonly charset: Charset,
+    readonly labels: AttentionLabels = 'go-eos',
+  ) {
+    this.numClasses = charset.symbols.length + 2;
+    this.first = labels === 'go-eos' ? 2 : 1;
+    this.eos = labels === 'go-eos' ? 1 : charset.symbols.length + 1;
+    charset.symbols.forEach((s, i) => {
+      if (!this.index.has(s)) this.index.set(s, i + this.first);
+    });
+  }
+
+  /** Label → class indices (symbols from 2), without [GO]/EOS; lowercased when the charset says so. */
+  encode(label: string): number[] {
+    const text = this.charset.lowercase ? label.toLowerCase() : label;
+    const out: number[] = [];
+    for (const ch of text) {
+      const k = this.index.get(ch);
+      if (k !== undefined) out.push(k);
+    }
+    return out;
+  }
+
+  /** probs: [steps, C] row-major. Confidence: mean of the kept steps' maxima ([PO]); 0 when empty. */
+  decodeGreedy(probs: Float32Array | ArrayLike<number>, steps: number): Decoded {
+    const c = this.numClasses;
+    if (probs.length !== steps * c) {
+      throw new InvalidArgumentError(`attention decode: expected ${steps}×${c} = ${steps * c} probabilities, got ${probs.length}`);
+    }
+    let text = '';
+    const conf: number[] = [];
+    for (let t = 0; t < steps; t++) {
+      let best = 0;
+      let bestP = probs[t * c]!;
+      for (let k = 1; k < c; k++) {
+        const p = probs[t * c + k]!;
+        if (p > bestP) {
+          bestP = p;
+          best = k;
+        }
+      }
+      if (best === this.eos) break;
+      if (best === this.go) continue;
+      text += this.charset.symbols[best - this.first]!;
+      conf.push(bestP);
+    }
+    const confidence = conf.length === 0 ? 0 : conf.reduce((a, b) => a + b, 0) / conf.length;
+    return { text, confidence, charConfidences: conf };
+  }
+}
+
+/** The codec a model's head calls for. */
+export function codecFor(
+  head: { kind: 'ctc' } | { kind: 'attention'; labels: AttentionLabels },
+  charset: Charset,
+): { numClasses: number; decodeGreedy: (p: Float32Array, frames: number) => Decoded } {
+  return head.kind === 'attention' ? new AttentionCodec(charset, head.labels) : new CtcCodec(charset);
+}
