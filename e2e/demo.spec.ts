@@ -4,7 +4,8 @@
  * find the model still there, a 100-image batch without long tasks on the main thread, and screenshots
  * (desktop and 390 px phone width) kept under test-results/. Skipped without ../shared.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { openFileByteSource } from '../src/data/node_source.ts';
@@ -27,6 +28,18 @@ const EXPECTED: [number, string][] = [
 interface Crop { name: string; label: string; b64: string }
 const crops: Crop[] = [];
 const MODEL_KEY = `webstr/crnn-mv3-en/${path.basename(MV3_EN_ONNX)}`;
+/** A PNG header that declares 30000×30000 pixels (and nothing after it). */
+function hugePngHeader(): string {
+  const b = Buffer.alloc(33);
+  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(b, 0);
+  b.writeUInt32BE(13, 8);
+  b.write('IHDR', 12, 'latin1');
+  b.writeUInt32BE(30000, 16);
+  b.writeUInt32BE(30000, 20);
+  b[24] = 8;
+  b[25] = 6;
+  return b.toString('base64');
+}
 const shot = (name: string) => path.join('test-results', 'demo', name);
 
 let page: Page;
@@ -44,6 +57,9 @@ test.beforeAll(async ({ browser }) => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   page = await context.newPage();
   errors = collectErrors(page);
+  page.on('console', (m) => {
+    if (m.text().startsWith('blocking animation frame')) console.log(m.text());
+  });
 });
 
 test.afterAll(async () => {
@@ -106,13 +122,15 @@ test('import the shared ONNX through the page; five real crops read as expected,
     five[2]!,
     { name: 'empty.png', b64: '', type: 'image/png' },
     five[3]!,
+    { name: 'huge.png', b64: hugePngHeader(), type: 'image/png' },
     five[4]!,
   ]);
-  await waitIdle(7);
+  await waitIdle(8);
   for (const [k, [, text]] of EXPECTED.entries()) expect(await resultOf(five[k]!.name)).toEqual({ text, error: null });
   expect(await resultOf('notes.txt')).toEqual({ text: null, error: 'ImageDecodeError' });
   expect(await resultOf('empty.png')).toEqual({ text: null, error: 'EmptyImageError' });
-  await expect(page.getByTestId('progress')).toContainText('7 images, 2 with errors');
+  expect(await resultOf('huge.png')).toEqual({ text: null, error: 'ImageTooLargeError' });
+  await expect(page.getByTestId('progress')).toContainText('8 images, 3 with errors');
   // Each card shows confidence, per-character colours and timing.
   const first = page.locator(`[data-testid=result][data-file="${five[0]!.name}"]`);
   await expect(first.getByTestId('result-confidence')).toContainText('%');
@@ -120,7 +138,7 @@ test('import the shared ONNX through the page; five real crops read as expected,
 
   // Exports carry the same results.
   const json = await page.evaluate(() => window.webstrDemo?.results.map((r) => (r.outcome.ok ? r.outcome.text : `!${r.outcome.error.name}`)));
-  expect(json).toEqual(['PRIVATE', 'Salutes', '!ImageDecodeError', 'DOLCE', '!EmptyImageError', 'STATE', 'BANK']);
+  expect(json).toEqual(['PRIVATE', 'Salutes', '!ImageDecodeError', 'DOLCE', '!EmptyImageError', 'STATE', '!ImageTooLargeError', 'BANK']);
   const download = page.waitForEvent('download');
   await page.getByTestId('download-csv').click();
   const csv = readFileSync(await (await download).path(), 'utf8');
@@ -145,6 +163,20 @@ test('the imported model is still there after a reload; samples are read', async
   expect(errors).toEqual([]);
 });
 
+test('a folder picked with the folder input: every file in it, named by its path', async () => {
+  test.skip(!ready, 'needs ../shared');
+  // Written to a temporary folder at test time (never into the repository).
+  const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'webstr-demo-')), 'crops');
+  mkdirSync(path.join(dir, 'more'), { recursive: true });
+  writeFileSync(path.join(dir, 'a.jpg'), Buffer.from(crops[3]!.b64, 'base64'));
+  writeFileSync(path.join(dir, 'more', 'b.jpg'), Buffer.from(crops[7]!.b64, 'base64'));
+  await page.getByTestId('clear').click();
+  await page.getByTestId('image-folder').setInputFiles(dir);
+  await waitIdle(2);
+  expect(await resultOf('crops/a.jpg')).toEqual({ text: 'DOLCE', error: null });
+  expect(await resultOf('crops/more/b.jpg')).toEqual({ text: 'BANK', error: null });
+});
+
 test('a 100-image batch: progress, no long task (> 50 ms) on the main thread', async () => {
   test.skip(!ready, 'needs ../shared');
   await page.getByTestId('clear').click();
@@ -152,19 +184,41 @@ test('a 100-image batch: progress, no long task (> 50 ms) on the main thread', a
   const t0 = Date.now();
   await dropFiles(crops, async () => {
     await page.evaluate(() => {
-      const w = window as unknown as { longTasks: number[] };
+      const w = window as unknown as { longTasks: number[]; longFrames: number[] };
       w.longTasks = [];
+      w.longFrames = [];
       new PerformanceObserver((list) => w.longTasks.push(...list.getEntries().map((e) => e.duration))).observe({ type: 'longtask' });
+      // Long animation frames (> 50 ms including style, layout and paint) as a second view of the same.
+      // Only its blocking part (script and rendering beyond 50 ms) delays input; waiting for the
+      // compositor on a busy machine makes frames long without blocking anything.
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries() as (PerformanceEntry & { blockingDuration: number })[]) {
+          w.longFrames.push(e.blockingDuration);
+          if (e.blockingDuration > 0) console.log(`blocking animation frame: ${JSON.stringify(e.toJSON())}`);
+        }
+      }).observe({ type: 'long-animation-frame' });
     });
   });
   await expect(page.getByTestId('progress')).toContainText(/Recognising \d+ of 100/);
   await waitIdle(100);
   const seconds = (Date.now() - t0) / 1000;
-  const longTasks = await page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks);
+  const { longTasks, longFrames: frames } = await page.evaluate(() => {
+    const w = window as unknown as { longTasks: number[]; longFrames: number[] };
+    return { longTasks: [...w.longTasks], longFrames: [...w.longFrames] };
+  });
   const texts = await page.evaluate(() => window.webstrDemo?.results.filter((r) => r.outcome.ok).length);
-  console.log(`100 crops in ${seconds.toFixed(1)} s; long tasks on the main thread: ${longTasks.length}${longTasks.length > 0 ? ` (max ${Math.max(...longTasks).toFixed(0)} ms)` : ''}`);
+  console.log(`100 crops in ${seconds.toFixed(1)} s; long tasks on the main thread: ${longTasks.length}${longTasks.length > 0 ? ` (max ${Math.max(...longTasks).toFixed(0)} ms)` : ''}; long animation frames: ${frames.length} (max blocking ${Math.max(0, ...frames).toFixed(0)} ms)`);
   expect(texts).toBe(100);
   expect(longTasks).toEqual([]);
+  // The observer does see long tasks: an 80 ms busy loop in a task of the page is reported. (Code that
+  // Playwright evaluates is not a task of the page, so the drop above is covered by the handlers it starts.)
+  await page.evaluate(() => {
+    setTimeout(() => {
+      const t = performance.now();
+      while (performance.now() - t < 80);
+    }, 0);
+  });
+  await expect.poll(() => page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks.length)).toBeGreaterThan(0);
   expect(errors).toEqual([]);
 });
 

@@ -8,6 +8,9 @@ import { WebstrError } from '../runtime/errors.ts';
 import { isPresetName, PRESETS } from '../models/presets.ts';
 import type { LoadedWeights } from '../weights/format.ts';
 import { weightsFromOnnx } from './load.ts';
+import { modelFileKind } from './model_kind.ts';
+
+export { modelFileKind, parseStoredModelKey, storedModelKey, type ModelFileKind } from './model_kind.ts';
 
 /** A `.pth` was given and this build has no PyTorch → preset importer yet. */
 export class PthImportUnavailableError extends WebstrError {
@@ -20,25 +23,6 @@ export class PthImportUnavailableError extends WebstrError {
 /** Not a model file we know (by extension), or a preset name that does not exist. */
 export class ModelFileError extends WebstrError {
   override name = 'ModelFileError';
-}
-
-export type ModelFileKind = 'onnx' | 'pth';
-
-export function modelFileKind(name: string): ModelFileKind | null {
-  const n = name.toLowerCase();
-  if (n.endsWith('.onnx')) return 'onnx';
-  if (n.endsWith('.pth') || n.endsWith('.pt')) return 'pth';
-  return null;
-}
-
-export function storedModelKey(preset: string, fileName: string): string {
-  return `webstr/${preset}/${fileName}`;
-}
-
-/** `webstr/<preset>/<file>` → its parts; null for keys written by something else. */
-export function parseStoredModelKey(key: string): { preset: string; fileName: string } | null {
-  const m = /^webstr\/([^/]+)\/(.+)$/.exec(key);
-  return m === null ? null : { preset: m[1]!, fileName: m[2]! };
 }
 
 export async function importModelFile(bytes: Uint8Array, fileName: string, preset: string): Promise<LoadedWeights> {

@@ -14,6 +14,7 @@ import { backendSelect, renderCapabilities, renderError } from '../capabilities_
 import { describeError, requestedBackend } from '../runtime_client.ts';
 import { byId } from './common.ts';
 import { confidenceColour, outcomeOf, resultCard, toCsv, toJson, toText, type DemoResult } from '../demo_results.ts';
+import { modelFileKind } from '../../recognize/model_kind.ts';
 import { MAX_FILE_BYTES, SAMPLES, droppedImageFiles, fetchSample, pastedFiles } from '../demo_input.ts';
 
 declare global {
@@ -77,6 +78,16 @@ function showBackend(report: CapabilityReport): void {
   target.replaceChildren(...[badge, reason].filter((e): e is Element => e !== undefined), more);
 }
 
+/** A backend fallback (WebGPU device lost → wasm), said once, beside the backend report. */
+function showNotice(message: string): void {
+  const p = document.createElement('p');
+  p.className = 'notice';
+  p.setAttribute('role', 'alert');
+  p.dataset.testid = 'notice';
+  p.textContent = message;
+  byId('runtime').append(p);
+}
+
 // ---- models ----------------------------------------------------------------------------------------
 
 let modelReady: Promise<boolean> = Promise.resolve(false);
@@ -107,7 +118,7 @@ function loadModel(key: string): Promise<boolean> {
   setStatus(modelStatus, `Loading ${key}…`);
   modelReady = (async () => {
     try {
-      const info = await api.create({ model: { kind: 'indexeddb', key }, backend }, Comlink.proxy((m: string) => setStatus(byId('runtime'), m)));
+      const info = await api.create({ model: { kind: 'indexeddb', key }, backend }, Comlink.proxy(showNotice));
       showBackend(info.capabilities);
       state.model = key;
       localStorage.setItem(MODEL_PREF, key);
@@ -276,8 +287,19 @@ function dropTarget(zone: HTMLElement, onFiles: (dt: DataTransfer) => void): voi
   });
 }
 
+// Model files dropped with the images are imported (with the chosen preset), not recognised.
 dropTarget(drop, (dt) => {
-  droppedImageFiles(dt).then(enqueue, (err: unknown) => setStatus(progressText, '', describeError(err)));
+  droppedImageFiles(dt).then(
+    (files) => {
+      const models = files.filter((f) => modelFileKind(f.name) !== null);
+      enqueue(files.filter((f) => modelFileKind(f.name) === null));
+      if (models[0] !== undefined) {
+        importBox.open = true;
+        void importModel(models[0]);
+      }
+    },
+    (err: unknown) => setStatus(progressText, '', describeError(err)),
+  );
 });
 dropTarget(byId('model-drop'), (dt) => {
   const f = dt.files[0];
