@@ -163,6 +163,30 @@ test('the imported model is still there after a reload; samples are read', async
   expect(errors).toEqual([]);
 });
 
+test('paste an image; keyboard: Enter on a sample; a .pth dropped with images is routed to import', async () => {
+  test.skip(!ready, 'needs ../shared');
+  await page.getByTestId('clear').click();
+  await page.evaluate((b64) => {
+    const bin = atob(b64);
+    const bytes = Uint8Array.from(bin, (c) => c.charCodeAt(0));
+    const dt = new DataTransfer();
+    dt.items.add(new File([bytes], 'image.png', { type: 'image/jpeg' }));
+    document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true }));
+  }, crops[6]!.b64);
+  await waitIdle(1);
+  expect(await resultOf('pasted-1.jpeg')).toEqual({ text: 'STATE', error: null });
+  await page.locator('[data-testid=sample][data-sample="03-exit.png"]').focus();
+  await page.keyboard.press('Enter');
+  await waitIdle(2);
+  expect(await resultOf('03-exit.png')).toEqual({ text: 'EXIT', error: null });
+  await dropFiles([{ name: 'model.pth', b64: Buffer.from([0x80, 0x02]).toString('base64') }, crops[7]!]);
+  await waitIdle(3);
+  expect(await resultOf(crops[7]!.name)).toEqual({ text: 'BANK', error: null });
+  await expect(page.getByTestId('import-status')).toHaveAttribute('data-error-name', 'PthImportUnavailableError');
+  await expect(page.locator('body')).toHaveAttribute('data-model', 'ready');
+  expect(errors).toEqual([]);
+});
+
 test('a folder picked with the folder input: every file in it, named by its path', async () => {
   test.skip(!ready, 'needs ../shared');
   // Written to a temporary folder at test time (never into the repository).
@@ -232,6 +256,9 @@ test('phone width (390 px): screenshot, nothing wider than the viewport', async 
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   expect(overflow).toBeLessThanOrEqual(0);
   await page.screenshot({ path: shot('phone-results.png'), fullPage: true });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.screenshot({ path: shot('phone-results-dark.png'), fullPage: true });
+  await page.emulateMedia({ colorScheme: 'light' });
   // Keyboard and labels: the drop zone is a focusable button described by its help text; inputs are labelled.
   await expect(page.getByRole('button', { name: /Drop images or a folder here/ })).toHaveAttribute('tabindex', '0');
   await expect(page.getByLabel('Pick images')).toHaveCount(1);
