@@ -264,3 +264,17 @@ test('phone width (390 px): screenshot, nothing wider than the viewport', async 
   await expect(page.getByLabel('Pick images')).toHaveCount(1);
   await expect(page.getByLabel('Model in this browser')).toHaveCount(1);
 });
+
+test('deleting the model (after confirming) leaves the page asking for one', async () => {
+  test.skip(!ready, 'needs ../shared');
+  page.once('dialog', (d) => void d.accept());
+  await page.getByTestId('model-delete').click();
+  await expect(page.locator('body')).toHaveAttribute('data-model', 'none');
+  await expect(page.getByTestId('model-select').locator('option')).toHaveCount(0);
+  await page.reload();
+  await expect(page.locator('body')).toHaveAttribute('data-model', 'none');
+  await page.locator('[data-testid=sample][data-sample="01-coffee.png"]').click();
+  await waitIdle(1);
+  expect(await resultOf('01-coffee.png')).toEqual({ text: null, error: 'NoModelError' });
+  expect(errors).toEqual([]);
+});
