@@ -1,5 +1,5 @@
 /**
- * The bench worker: imports models into IndexedDB (tf.io `indexeddb://webstr-models/<preset>/<name>`),
+ * The bench worker: imports models into IndexedDB (tf.io `indexeddb://webstr/<preset>/<file name>`, as the demo),
  * and evaluates a model on datasets with the shared core (src/eval/runner.ts) and the recognizer
  * pipeline (src/recognize/recognizer.ts): shards from IndexedDB, an LMDB File read in place through
  * File.slice, or shards over HTTP → decode + preprocess → model → metrics. Protocol in bench_api.ts.
@@ -14,6 +14,7 @@ import { bitmapToRgba, decodeBrowser } from '../src/image/decode_browser.ts';
 import { Recognizer, hostWeights } from '../src/recognize/recognizer.ts';
 import { getPreset } from '../src/models/presets.ts';
 import { saveWeights } from '../src/weights/format.ts';
+import { parseStoredModelKey, storedModelKey } from '../src/recognize/model_kind.ts';
 import { blobByteSource, cachedByteSource } from '../src/data/byte_source.ts';
 import { openDtrbDataset, type DtrbDataset } from '../src/data/dtrb.ts';
 import { openShardUrl } from '../src/data/sharded.ts';
@@ -25,7 +26,10 @@ import { loadModelSource } from './model_source.ts';
 import type { BenchDataSource, BenchProgress, BenchRunRequest, BenchRunResult, StoredModel } from './bench_api.ts';
 import type { ModelSource } from './recognizer_api.ts';
 
-const MODEL_PREFIX = 'indexeddb://webstr-models/';
+// The same IndexedDB keys as the demo's recognizer worker (`src/recognize/model_kind.ts`), so a model
+// imported on one page is listed on the other.
+const IDB = 'indexeddb://';
+const MODEL_PREFIX = `${IDB}webstr/`;
 let current: AbortController | undefined;
 let cached: { key: string; recognizer: Recognizer; preset: string } | undefined;
 let storePromise: Promise<DataStore> | undefined;
@@ -77,8 +81,7 @@ const api = {
     registerAllKernels();
     getPreset(preset);
     const w = await loadModelSource({ kind: 'files', files, preset });
-    const base = (name ?? files[0]?.name ?? 'model').replace(/\.(onnx|json)$/i, '').replace(/[^\w.-]+/g, '_');
-    const key = `${MODEL_PREFIX}${w.meta.preset}/${base}`;
+    const key = `${IDB}${storedModelKey(w.meta.preset, name ?? files[0]?.name ?? 'model')}`;
     try {
       await saveWeights(key, w.params, w.meta);
     } finally {
@@ -90,10 +93,10 @@ const api = {
   async listModels(): Promise<StoredModel[]> {
     const all = await tf.io.listModels();
     return Object.entries(all)
-      .filter(([k]) => k.startsWith(MODEL_PREFIX))
-      .map(([key, info]) => {
-        const [preset = '', ...rest] = key.slice(MODEL_PREFIX.length).split('/');
-        return { key, preset, name: rest.join('/'), bytes: info.weightDataBytes ?? 0, savedAt: info.dateSaved.toISOString() };
+      .flatMap(([key, info]) => {
+        const parsed = key.startsWith(IDB) ? parseStoredModelKey(key.slice(IDB.length)) : null;
+        if (parsed === null) return [];
+        return [{ key, preset: parsed.preset, name: parsed.fileName, bytes: info.weightDataBytes ?? 0, savedAt: info.dateSaved.toISOString() }];
       })
       .sort((a, b) => a.key.localeCompare(b.key));
   },

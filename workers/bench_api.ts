@@ -14,7 +14,7 @@ export type BenchDataSource =
   | { kind: 'url'; url: string; name: string };
 
 export interface StoredModel {
-  /** `indexeddb://webstr-models/<preset>/<name>`. */
+  /** `indexeddb://webstr/<preset>/<file name>` (shared with the demo page). */
   key: string;
   name: string;
   preset: string;

@@ -10,8 +10,9 @@ import { bitmapToRgba, decodeBrowser } from '../src/image/decode_browser.ts';
 import { CompiledModel } from '../src/models/model.ts';
 import { Recognizer, hostWeights, type ImageInput, type RecognizeOptions } from '../src/recognize/recognizer.ts';
 import { saveWeights, type WebstrMetadata } from '../src/weights/format.ts';
+import { importModelFile, parseStoredModelKey, storedModelKey } from '../src/recognize/import_file.ts';
 import { loadModelSource } from './model_source.ts';
-import type { CreateOptions, RecognizerInfo, RecognizerWorkerApi } from './recognizer_api.ts';
+import type { CreateOptions, RecognizerInfo, RecognizerWorkerApi, StoredModel } from './recognizer_api.ts';
 
 let recognizer: Recognizer | null = null;
 let meta: WebstrMetadata | null = null;
@@ -21,7 +22,46 @@ function need(): Recognizer {
   return recognizer;
 }
 
+function storedModel(key: string, info: tf.io.ModelArtifactsInfo): StoredModel {
+  const parsed = parseStoredModelKey(key);
+  return {
+    key,
+    preset: parsed?.preset ?? null,
+    fileName: parsed?.fileName ?? null,
+    dateSaved: new Date(info.dateSaved).toISOString(),
+    weightBytes: info.weightDataBytes ?? 0,
+  };
+}
+
+async function listStored(): Promise<StoredModel[]> {
+  const all = await tf.io.listModels();
+  return Object.entries(all)
+    .filter(([url]) => url.startsWith('indexeddb://'))
+    .map(([url, info]) => storedModel(url.slice('indexeddb://'.length), info))
+    .sort((a, b) => b.dateSaved.localeCompare(a.dateSaved));
+}
+
 const api: RecognizerWorkerApi = {
+  async init(backend: string) {
+    registerAllKernels();
+    return initBrowserBackend(parseBackendRequest(backend));
+  },
+  async importModel(file: Blob, fileName: string, preset: string): Promise<StoredModel> {
+    const w = await importModelFile(new Uint8Array(await file.arrayBuffer()), fileName, preset);
+    const key = storedModelKey(preset, fileName);
+    try {
+      await saveWeights(`indexeddb://${key}`, w.params, w.meta);
+    } finally {
+      tf.dispose([...w.params.values()]);
+    }
+    const found = (await listStored()).find((m) => m.key === key);
+    if (found === undefined) throw new WebstrError(`model '${key}' was saved but is not listed in IndexedDB`);
+    return found;
+  },
+  listModels: listStored,
+  async deleteModel(key: string): Promise<void> {
+    await tf.io.removeModel(`indexeddb://${key}`);
+  },
   async create(options: CreateOptions, onNotice?: (message: string) => void): Promise<RecognizerInfo> {
     registerAllKernels();
     const capabilities = await initBrowserBackend(parseBackendRequest(options.backend));

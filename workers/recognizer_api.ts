@@ -36,7 +36,25 @@ export interface RecognizerInfo {
   provenance: Provenance;
 }
 
+/** A model kept in this browser's IndexedDB (tf.io `indexeddb://<key>`). */
+export interface StoredModel {
+  key: string;
+  /** From a `webstr/<preset>/<file>` key; null for keys written by something else. */
+  preset: string | null;
+  fileName: string | null;
+  dateSaved: string;
+  weightBytes: number;
+}
+
 export interface RecognizerWorkerApi {
+  /** Starts a backend without a model (pages show the choice and its reason before any model exists). */
+  init(backend: string): Promise<CapabilityReport>;
+  /** Converts a dropped model file (`.onnx`; `.pth` once its importer lands) as `preset` and keeps it in
+   *  IndexedDB under `webstr/<preset>/<file name>`; named errors for corrupt or unsupported files. */
+  importModel(file: Blob, fileName: string, preset: string): Promise<StoredModel>;
+  /** Models in IndexedDB, newest first. */
+  listModels(): Promise<StoredModel[]>;
+  deleteModel(key: string): Promise<void>;
   /** Starts the backend and builds the model. `onNotice` (a Comlink.proxy) hears of a backend fallback, once. */
   create(options: CreateOptions, onNotice?: (message: string) => void): Promise<RecognizerInfo>;
   /** `{rectified: true}`: also return the image after the model's transform (TPS / GA-SPIN). */

@@ -1,6 +1,425 @@
-/** The demo page. Recognition (drop, paste, pick images) arrives with the recognizer (issue 8). */
-import { startSelftestWorker } from '../runtime_client.ts';
-import { startRuntime } from './common.ts';
+/**
+ * The demo page: images in (drop files or folders, paste, pick, samples) → the recognizer worker →
+ * one card per image; a model picker over IndexedDB with "import a model"; the backend and why.
+ * All recognition runs in the worker, in chunks, so the page stays responsive and shows progress.
+ * State for tests: body[data-model] (loading|ready|none|error), body[data-busy], window.webstrDemo.
+ */
+import '../style.css';
+import '../demo.css';
+import * as Comlink from 'comlink';
+import type { CapabilityReport } from '../../runtime/backend.ts';
+import { PRESETS } from '../../models/presets.ts';
+import type { RecognizerWorkerApi, StoredModel } from '../../../workers/recognizer_api.ts';
+import { backendSelect, renderCapabilities, renderError } from '../capabilities_view.ts';
+import { describeError, requestedBackend } from '../runtime_client.ts';
+import { byId } from './common.ts';
+import { confidenceColour, outcomeOf, resultCard, toCsv, toJson, toText, type DemoResult } from '../demo_results.ts';
+import { modelFileKind } from '../../recognize/model_kind.ts';
+import { MAX_FILE_BYTES, SAMPLES, droppedImageFiles, fetchSample, pastedFiles } from '../demo_input.ts';
 
-const { api } = startSelftestWorker();
-void startRuntime(api);
+declare global {
+  interface Window {
+    webstrDemo?: { results: DemoResult[]; queued: number; done: number; model: string | null; report: CapabilityReport | null };
+  }
+}
+
+/** Images per worker call: small enough for steady progress, large enough to batch equal widths. */
+const CHUNK = 16;
+const MODEL_PREF = 'webstr.demo.model';
+
+const worker = new Worker(new URL('../../../workers/recognizer.ts', import.meta.url), { type: 'module', name: 'recognizer' });
+const api = Comlink.wrap<RecognizerWorkerApi>(worker);
+const backend = requestedBackend();
+
+const state: NonNullable<Window['webstrDemo']> = { results: [], queued: 0, done: 0, model: null, report: null };
+window.webstrDemo = state;
+
+const modelSelect = byId<HTMLSelectElement>('model-select');
+const modelDelete = byId<HTMLButtonElement>('model-delete');
+const modelStatus = byId('model-status');
+const importBox = byId<HTMLDetailsElement>('import-box');
+const modelFile = byId<HTMLInputElement>('model-file');
+const presetSelect = byId<HTMLSelectElement>('preset-select');
+const importButton = byId<HTMLButtonElement>('model-import');
+const importStatus = byId('import-status');
+const resultsList = byId<HTMLOListElement>('results');
+const progress = byId<HTMLProgressElement>('progress');
+const progressText = byId('progress-text');
+const toolbarStatus = byId('toolbar-status');
+const exportButtons = ['copy', 'download-json', 'download-csv', 'clear'].map((id) => byId<HTMLButtonElement>(id));
+
+function setStatus(target: HTMLElement, text: string, error?: { name: string; message: string }): void {
+  target.replaceChildren();
+  target.classList.toggle('error', error !== undefined);
+  if (error !== undefined) {
+    target.dataset.errorName = error.name;
+    const s = document.createElement('strong');
+    s.textContent = error.name;
+    target.append(s, `: ${error.message}`);
+  } else {
+    delete target.dataset.errorName;
+    target.textContent = text;
+  }
+}
+
+// ---- backend ---------------------------------------------------------------------------------------
+
+function showBackend(report: CapabilityReport): void {
+  state.report = report;
+  const target = byId('runtime');
+  const details = document.createElement('div');
+  renderCapabilities(details, report);
+  // The badge and reason stay visible; the rest of the report folds away.
+  const [badge, reason, ...rest] = Array.from(details.children);
+  const more = document.createElement('details');
+  const summary = document.createElement('summary');
+  summary.textContent = 'Capability report';
+  more.append(summary, ...rest);
+  target.replaceChildren(...[badge, reason].filter((e): e is Element => e !== undefined), more);
+}
+
+/** A backend fallback (WebGPU device lost → wasm), said once, beside the backend report. */
+function showNotice(message: string): void {
+  const p = document.createElement('p');
+  p.className = 'notice';
+  p.setAttribute('role', 'alert');
+  p.dataset.testid = 'notice';
+  p.textContent = message;
+  byId('runtime').append(p);
+}
+
+// ---- models ----------------------------------------------------------------------------------------
+
+let modelReady: Promise<boolean> = Promise.resolve(false);
+
+function modelLabel(m: StoredModel): string {
+  return m.preset !== null && m.fileName !== null ? `${m.fileName} (${m.preset})` : m.key;
+}
+
+async function refreshModels(select?: string): Promise<StoredModel[]> {
+  const models = await api.listModels();
+  modelSelect.replaceChildren(
+    ...models.map((m) => {
+      const o = document.createElement('option');
+      o.value = m.key;
+      o.textContent = modelLabel(m);
+      return o;
+    }),
+  );
+  const wanted = select ?? localStorage.getItem(MODEL_PREF);
+  if (wanted !== null && models.some((m) => m.key === wanted)) modelSelect.value = wanted;
+  modelSelect.disabled = models.length === 0;
+  modelDelete.disabled = models.length === 0;
+  return models;
+}
+
+function loadModel(key: string): Promise<boolean> {
+  document.body.dataset.model = 'loading';
+  setStatus(modelStatus, `Loading ${key}…`);
+  modelReady = (async () => {
+    try {
+      const info = await api.create({ model: { kind: 'indexeddb', key }, backend }, Comlink.proxy(showNotice));
+      showBackend(info.capabilities);
+      state.model = key;
+      localStorage.setItem(MODEL_PREF, key);
+      setStatus(modelStatus, `Ready: ${info.preset} · charset ${info.charset} · from ${info.provenance.source}${info.provenance.license !== undefined ? ` · ${info.provenance.license}` : ''}`);
+      document.body.dataset.model = 'ready';
+      return true;
+    } catch (err) {
+      state.model = null;
+      setStatus(modelStatus, '', describeError(err));
+      document.body.dataset.model = 'error';
+      return false;
+    }
+  })();
+  return modelReady;
+}
+
+function noModel(): void {
+  document.body.dataset.model = 'none';
+  state.model = null;
+  setStatus(modelStatus, 'No model in this browser yet: import a PaddleOCR inference .onnx below (it is kept for later visits).');
+  importBox.open = true;
+}
+
+async function importModel(file: File): Promise<void> {
+  const preset = presetSelect.value;
+  importButton.disabled = true;
+  setStatus(importStatus, `Converting ${file.name} as ${preset}…`);
+  try {
+    if (file.size > MAX_FILE_BYTES) throw Object.assign(new Error(`${file.name} is ${(file.size / 1e6).toFixed(0)} MB; model files above ${MAX_FILE_BYTES / 2 ** 20} MiB are refused`), { name: 'ModelFileError' });
+    const stored = await api.importModel(file, file.name, preset);
+    setStatus(importStatus, `Imported ${modelLabel(stored)}: ${(stored.weightBytes / 1e6).toFixed(2)} MB of weights kept in this browser.`);
+    importStatus.dataset.imported = stored.key;
+    await refreshModels(stored.key);
+    await loadModel(stored.key);
+  } catch (err) {
+    setStatus(importStatus, '', describeError(err));
+  } finally {
+    importButton.disabled = false;
+  }
+}
+
+for (const name of Object.keys(PRESETS)) {
+  const o = document.createElement('option');
+  o.value = name;
+  o.textContent = name;
+  presetSelect.append(o);
+}
+presetSelect.value = 'crnn-mv3-en';
+
+importButton.addEventListener('click', () => {
+  const f = modelFile.files?.[0];
+  if (f === undefined) {
+    setStatus(importStatus, 'Choose a model file first.');
+    modelFile.focus();
+    return;
+  }
+  void importModel(f);
+});
+modelSelect.addEventListener('change', () => void loadModel(modelSelect.value));
+modelDelete.addEventListener('click', () => {
+  const key = modelSelect.value;
+  if (key === '' || !confirm(`Delete ${key} from this browser?`)) return;
+  void (async () => {
+    await api.deleteModel(key);
+    if (localStorage.getItem(MODEL_PREF) === key) localStorage.removeItem(MODEL_PREF);
+    const left = await refreshModels();
+    if (left[0] !== undefined) await loadModel(modelSelect.value);
+    else noModel();
+  })();
+});
+
+// ---- recognition queue -----------------------------------------------------------------------------
+
+const queue: File[] = [];
+let running = false;
+let nextIndex = 1;
+const urls: string[] = [];
+
+function updateProgress(): void {
+  const { done, queued } = state;
+  progress.max = Math.max(1, queued);
+  progress.value = done;
+  const failed = state.results.filter((r) => !r.outcome.ok).length;
+  const last = state.results.at(-1);
+  const lastText = last?.outcome.ok === true ? ` Last: "${last.outcome.text}".` : '';
+  progressText.textContent =
+    queued === 0 ? 'No images yet.' : done < queued ? `Recognising ${done} of ${queued}…` : `Done: ${queued} image${queued === 1 ? '' : 's'}, ${failed} with errors.${lastText}`;
+  document.body.dataset.busy = String(done < queued);
+  for (const b of exportButtons) b.disabled = state.results.length === 0;
+}
+
+function addResult(r: DemoResult, file: File): void {
+  state.results.push(r);
+  let url: string | null = null;
+  if (r.outcome.ok) {
+    url = URL.createObjectURL(file);
+    urls.push(url);
+  }
+  resultsList.append(resultCard(r, url));
+}
+
+function fail(name: string, message: string): DemoResult['outcome'] {
+  return { ok: false, error: { name, message } };
+}
+
+async function drain(): Promise<void> {
+  if (running) return;
+  running = true;
+  try {
+    while (queue.length > 0) {
+      const chunk = queue.splice(0, CHUNK);
+      const indices = chunk.map(() => nextIndex++);
+      const ready = await modelReady;
+      let outcomes: DemoResult['outcome'][];
+      if (!ready) {
+        outcomes = chunk.map(() => fail('NoModelError', 'no model is loaded: import a model (or pick one) above'));
+      } else {
+        const send = chunk.filter((f) => f.size <= MAX_FILE_BYTES);
+        let got: DemoResult['outcome'][] = [];
+        try {
+          got = (await api.recognizeBatch(send)).map(outcomeOf);
+        } catch (err) {
+          const e = describeError(err);
+          got = send.map(() => fail(e.name, e.message));
+        }
+        let k = 0;
+        outcomes = chunk.map((f) =>
+          f.size > MAX_FILE_BYTES ? fail('FileTooLargeError', `${(f.size / 2 ** 20).toFixed(0)} MiB; files above ${MAX_FILE_BYTES / 2 ** 20} MiB are refused unread`) : got[k++]!,
+        );
+      }
+      chunk.forEach((f, i) => addResult({ index: indices[i]!, file: f.webkitRelativePath || f.name, bytes: f.size, outcome: outcomes[i]! }, f));
+      state.done += chunk.length;
+      updateProgress();
+    }
+  } finally {
+    running = false;
+  }
+}
+
+function enqueue(files: File[]): void {
+  if (files.length === 0) return;
+  toolbarStatus.textContent = '';
+  queue.push(...files);
+  state.queued += files.length;
+  updateProgress();
+  void drain();
+}
+
+// ---- inputs ----------------------------------------------------------------------------------------
+
+const drop = byId('drop');
+const imageFiles = byId<HTMLInputElement>('image-files');
+const imageFolder = byId<HTMLInputElement>('image-folder');
+imageFolder.webkitdirectory = true;
+
+function dropTarget(zone: HTMLElement, onFiles: (dt: DataTransfer) => void): void {
+  zone.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    zone.classList.add('over');
+  });
+  zone.addEventListener('dragleave', () => zone.classList.remove('over'));
+  zone.addEventListener('drop', (e) => {
+    e.preventDefault();
+    zone.classList.remove('over');
+    if (e.dataTransfer !== null) onFiles(e.dataTransfer);
+  });
+}
+
+// Model files dropped with the images are imported (with the chosen preset), not recognised.
+dropTarget(drop, (dt) => {
+  droppedImageFiles(dt).then(
+    (files) => {
+      const models = files.filter((f) => modelFileKind(f.name) !== null);
+      enqueue(files.filter((f) => modelFileKind(f.name) === null));
+      if (models[0] !== undefined) {
+        importBox.open = true;
+        void importModel(models[0]);
+      }
+    },
+    (err: unknown) => setStatus(progressText, '', describeError(err)),
+  );
+});
+dropTarget(byId('model-drop'), (dt) => {
+  const f = dt.files[0];
+  if (f !== undefined) void importModel(f);
+});
+drop.addEventListener('click', () => imageFiles.click());
+drop.addEventListener('keydown', (e) => {
+  if (e.key === 'Enter' || e.key === ' ') {
+    e.preventDefault();
+    imageFiles.click();
+  }
+});
+imageFiles.addEventListener('change', () => {
+  enqueue(Array.from(imageFiles.files ?? []));
+  imageFiles.value = '';
+});
+imageFolder.addEventListener('change', () => {
+  enqueue(Array.from(imageFolder.files ?? []));
+  imageFolder.value = '';
+});
+let pasted = 0;
+document.addEventListener('paste', (e) => {
+  const files = pastedFiles(e, () => ++pasted);
+  if (files.length > 0) {
+    e.preventDefault();
+    enqueue(files);
+  }
+});
+// A drop outside the zones must not navigate away from the page.
+window.addEventListener('dragover', (e) => e.preventDefault());
+window.addEventListener('drop', (e) => e.preventDefault());
+
+const sampleList = byId('samples');
+for (const name of SAMPLES) {
+  const li = document.createElement('li');
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.dataset.testid = 'sample';
+  b.dataset.sample = name;
+  const img = document.createElement('img');
+  img.src = `./samples/${name}`;
+  img.alt = `Sample: ${name.replace(/^\d+-|\.png$/g, '')}`;
+  b.append(img);
+  b.addEventListener('click', () => {
+    fetchSample(name).then((f) => enqueue([f]), (err: unknown) => setStatus(progressText, '', describeError(err)));
+  });
+  li.append(b);
+  sampleList.append(li);
+}
+
+// ---- exports ---------------------------------------------------------------------------------------
+
+function download(name: string, type: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+byId('copy').addEventListener('click', () => {
+  navigator.clipboard.writeText(toText(state.results)).then(
+    () => (toolbarStatus.textContent = `Copied ${state.results.length} lines.`),
+    (err: unknown) => setStatus(toolbarStatus, '', describeError(err)),
+  );
+});
+byId('download-json').addEventListener('click', () => download('webstr-results.json', 'application/json', toJson(state.results)));
+byId('download-csv').addEventListener('click', () => download('webstr-results.csv', 'text/csv', toCsv(state.results)));
+byId('clear').addEventListener('click', () => {
+  if (state.done < state.queued) return;
+  resultsList.replaceChildren();
+  for (const u of urls.splice(0)) URL.revokeObjectURL(u);
+  state.results = [];
+  state.queued = state.done = 0;
+  nextIndex = 1;
+  toolbarStatus.textContent = 'Cleared.';
+  updateProgress();
+});
+
+// Legend of the confidence colours, beside the results heading.
+const legend = document.createElement('p');
+legend.className = 'legend';
+legend.setAttribute('aria-hidden', 'true');
+legend.append('Character confidence:');
+for (const p of [0.3, 0.6, 0.8, 0.95, 1]) {
+  const s = document.createElement('span');
+  s.className = 'char';
+  s.textContent = `${Math.round(p * 100)}%`;
+  s.style.background = confidenceColour(p);
+  legend.append(s);
+}
+byId('results-title').after(legend);
+
+// ---- start -----------------------------------------------------------------------------------------
+
+async function start(): Promise<void> {
+  byId('backend-control').replaceChildren(backendSelect(backend));
+  let signalReady: (v: boolean) => void = () => undefined;
+  // Images dropped while the worker starts wait for the first model instead of failing.
+  modelReady = new Promise<boolean>((r) => (signalReady = r));
+  try {
+    showBackend(await api.init(backend));
+    document.body.dataset.runtime = 'ready';
+  } catch (err) {
+    renderError(byId('runtime'), describeError(err));
+    document.body.dataset.runtime = 'error';
+  }
+  try {
+    const models = await refreshModels();
+    if (models.length === 0) {
+      noModel();
+      signalReady(false);
+    } else signalReady(await loadModel(modelSelect.value));
+  } catch (err) {
+    setStatus(modelStatus, '', describeError(err));
+    document.body.dataset.model = 'error';
+    signalReady(false);
+  }
+  updateProgress();
+}
+
+void start();
