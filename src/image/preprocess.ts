@@ -6,7 +6,7 @@
  * and clamps the taps to the edge, which is OpenCV's INTER_LINEAR (PaddleOCR's resize).
  */
 import { tf, type Tensor } from '../runtime/tf.ts';
-import type { PreprocessConfig } from '../models/config.ts';
+import type { PreprocessConfig } from './preprocess_config.ts';
 import type { RgbaImage } from './types.ts';
 
 /** Target width for an image of w×h (PaddleOCR `resize_norm_img`: ratio first, then ceil). */

@@ -4,24 +4,9 @@
  * are values of this type, never code.
  */
 
-/** How pixels become the input tensor (MODELS.md §1). Values: (v/255 − mean)/std per channel. */
-export interface PreprocessConfig {
-  channels: 'gray' | 'rgb' | 'bgr';
-  height: number;
-  /**
-   * - `stretch`: resize to height × width regardless of aspect ratio.
-   * - `keep-ratio`: width = clamp(ceil(height·w/h), minWidth, maxWidth) (PaddleOCR dynamic width; batch
-   *   of one, or batches of equal width).
-   * - `keep-ratio-pad`: as keep-ratio, then right-padded with `padValue` (after normalisation) to maxWidth
-   *   (PaddleOCR's batched inference).
-   */
-  resize:
-    | { mode: 'stretch'; width: number }
-    | { mode: 'keep-ratio'; minWidth: number; maxWidth: number }
-    | { mode: 'keep-ratio-pad'; minWidth: number; maxWidth: number; padValue: number };
-  mean: number;
-  std: number;
-}
+/** How pixels become the input tensor: defined by the image layer, named here as part of a model. */
+export type { PreprocessConfig } from '../image/preprocess_config.ts';
+import type { PreprocessConfig } from '../image/preprocess_config.ts';
 
 export type Activation = 'relu' | 'hardswish';
 
