@@ -14,7 +14,7 @@ import { bitmapToRgba, decodeBrowser } from '../src/image/decode_browser.ts';
 import { Recognizer, hostWeights } from '../src/recognize/recognizer.ts';
 import { getPreset } from '../src/models/presets.ts';
 import { saveWeights } from '../src/weights/format.ts';
-import { parseStoredModelKey, storedModelKey } from '../src/recognize/model_kind.ts';
+import { parseStoredModelKey, storedModelKey, storedModelName } from '../src/recognize/model_kind.ts';
 import { blobByteSource, cachedByteSource } from '../src/data/byte_source.ts';
 import { openDtrbDataset, type DtrbDataset } from '../src/data/dtrb.ts';
 import { openShardUrl } from '../src/data/sharded.ts';
@@ -96,7 +96,7 @@ const api = {
       .flatMap(([key, info]) => {
         const parsed = key.startsWith(IDB) ? parseStoredModelKey(key.slice(IDB.length)) : null;
         if (parsed === null) return [];
-        return [{ key, preset: parsed.preset, name: parsed.fileName, bytes: info.weightDataBytes ?? 0, savedAt: info.dateSaved.toISOString() }];
+        return [{ key, preset: parsed.preset, name: storedModelName(key), bytes: info.weightDataBytes ?? 0, savedAt: info.dateSaved.toISOString() }];
       })
       .sort((a, b) => a.key.localeCompare(b.key));
   },

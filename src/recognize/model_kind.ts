@@ -18,3 +18,10 @@ export function parseStoredModelKey(key: string): { preset: string; fileName: st
   const m = /^webstr\/([^/]+)\/(.+)$/.exec(key);
   return m === null ? null : { preset: m[1]!, fileName: m[2]! };
 }
+
+/** What a stored model is called in tables, CSV and history: its file name without the model-file extension. */
+export function storedModelName(key: string): string {
+  const parsed = parseStoredModelKey(key.replace(/^indexeddb:\/\//, ''));
+  const file = parsed?.fileName ?? key.split('/').pop() ?? key;
+  return file.replace(/\.(onnx|pth|pt|json)$/i, '');
+}

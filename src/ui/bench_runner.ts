@@ -7,6 +7,7 @@
  * `window.webstrBench` (`runDirect` is the hook `npm run bench` drives).
  */
 import * as Comlink from 'comlink';
+import { storedModelName } from '../recognize/model_kind.ts';
 import type { Remote } from 'comlink';
 import type { BenchApi } from '../../workers/bench.ts';
 import type { BenchDataSource, BenchProgress, BenchRunRequest, BenchRunResult, StoredModel } from '../../workers/bench_api.ts';
@@ -355,7 +356,7 @@ export function mountBenchRunner(root: HTMLElement, api: Remote<BenchApi>, inges
       status.textContent = 'choose at least one model and one dataset';
       return;
     }
-    const reqs = models.map((key): BenchRunRequest => ({ model: { kind: 'indexeddb', key }, modelLabel: key.split('/').pop() ?? key, backend: requestedBackend(), datasets, ...options() }));
+    const reqs = models.map((key): BenchRunRequest => ({ model: { kind: 'indexeddb', key }, modelLabel: storedModelName(key), backend: requestedBackend(), datasets, ...options() }));
     runAll(reqs).catch(() => undefined);
   });
   cancel.addEventListener('click', () => void api.cancel());
