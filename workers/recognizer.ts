@@ -82,8 +82,11 @@ const api: RecognizerWorkerApi = {
   recognize(input: ImageInput, options?: RecognizeOptions) {
     return need().recognize(input, options);
   },
-  recognizeBatch(inputs: ImageInput[], options?: RecognizeOptions) {
-    return need().recognizeBatch(inputs, options);
+  async recognizeBatch(inputs: ImageInput[], options?: RecognizeOptions) {
+    const out = await need().recognizeBatch(inputs, options);
+    // Rectified pixels move to the page instead of being copied.
+    const buffers = out.flatMap((o) => (o.ok && o.rectified !== undefined && o.rectified.data.buffer instanceof ArrayBuffer ? [o.rectified.data.buffer] : []));
+    return buffers.length > 0 ? Comlink.transfer(out, [...new Set(buffers)]) : out;
   },
   async saveModel(url: string): Promise<void> {
     const r = need();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { confidenceColour, toCsv, toJson, toText, type DemoResult } from './demo_results.ts';
+import { getPreset } from '../models/presets.ts';
+import { confidenceColour, rectifiedLabel, toCsv, toJson, toText, type DemoResult } from './demo_results.ts';
 
 const timings = { decodeMs: 1, preprocessMs: 2, inferMs: 3, postprocessMs: 0.5 };
 const results: DemoResult[] = [
@@ -33,5 +34,19 @@ describe('demo exports', () => {
     expect(confidenceColour(0)).toBe('hsl(0 80% 82%)');
     expect(confidenceColour(1)).toBe('hsl(120 80% 82%)');
     expect(confidenceColour(2)).toBe('hsl(120 80% 82%)');
+  });
+
+  it('a rectified image only for models with a transform, labelled by it (from the config, not the preset name)', () => {
+    expect(rectifiedLabel(getPreset('rare-dtrb').transform)).toBe('rectified by TPS');
+    expect(rectifiedLabel(getPreset('trba-dtrb').transform)).toBe('rectified by TPS');
+    expect(rectifiedLabel(getPreset('spin-r32').transform)).toBe('after GA-SPIN');
+    expect(rectifiedLabel(getPreset('crnn-vgg').transform)).toBeNull();
+    expect(rectifiedLabel(getPreset('crnn-mv3-en').transform)).toBeNull();
+  });
+
+  it('exports leave the rectified pixels out', () => {
+    const rect = { width: 2, height: 1, data: new Uint8ClampedArray(8) };
+    const withRect: DemoResult = { index: 1, file: 'r.png', bytes: 1, outcome: { ok: true, text: 'a', confidence: 1, charConfidences: [1], timings, backend: 'wasm', rectified: rect } };
+    expect(JSON.parse(toJson([withRect]))).toEqual([{ file: 'r.png', text: 'a', confidence: 1, charConfidences: [1], timings, backend: 'wasm' }]);
   });
 });

@@ -3,6 +3,7 @@
  * colours, overall confidence, timings, backend; or the named error), and exports (text, JSON, CSV).
  */
 import type { Recognition, RecognitionOutcome } from '../recognize/recognizer.ts';
+import type { TransformConfig } from '../models/config.ts';
 import type { ErrorInfo } from '../runtime/errors.ts';
 
 export interface DemoResult {
@@ -49,13 +50,41 @@ function charSpans(r: Recognition): HTMLElement {
   return wrap;
 }
 
-export function resultCard(r: DemoResult, imageUrl: string | null): HTMLLIElement {
+/** What the demo calls a model's rectified image, from its config; null for models without a transform
+ *  (CRNN), which neither ask for nor show one. */
+export function rectifiedLabel(transform: TransformConfig): string | null {
+  switch (transform.kind) {
+    case 'tps':
+      return 'rectified by TPS';
+    case 'gaspin':
+      return 'after GA-SPIN';
+    default:
+      return null;
+  }
+}
+
+/** The model's rectified input as a canvas at its own size (a 100×32 putImageData: no decode, no long
+ *  task), labelled for screen readers. */
+function rectifiedCanvas(img: NonNullable<Recognition['rectified']>, label: string): HTMLCanvasElement {
+  const c = el('canvas', { className: 'rectified', width: img.width, height: img.height, testid: 'result-rectified' });
+  c.setAttribute('role', 'img');
+  c.setAttribute('aria-label', `${label} (${img.width}×${img.height})`);
+  c.title = label;
+  const data = img.data instanceof Uint8ClampedArray ? img.data : new Uint8ClampedArray(img.data.buffer, img.data.byteOffset, img.data.byteLength);
+  c.getContext('2d')?.putImageData(new ImageData(data as Uint8ClampedArray<ArrayBuffer>, img.width, img.height), 0, 0);
+  return c;
+}
+
+/** `rectified`: the label of the model's transform (`rectifiedLabel`), null for none; the rectified image
+ *  itself comes with the recognition. */
+export function resultCard(r: DemoResult, imageUrl: string | null, rectified: string | null = null): HTMLLIElement {
   const li = el('li', { className: `result ${r.outcome.ok ? 'ok' : 'failed'}`, testid: 'result' });
   li.dataset.file = r.file;
   li.dataset.state = r.outcome.ok ? 'ok' : 'error';
   const figure = el('div', { className: 'thumb' });
   if (imageUrl !== null && r.outcome.ok) figure.append(el('img', { src: imageUrl, alt: `input image ${r.file}`, decoding: 'async', loading: 'lazy' }));
   else figure.append(el('span', { className: 'noimage', textContent: r.outcome.ok ? '' : '⚠' }));
+  if (rectified !== null && r.outcome.ok && r.outcome.rectified !== undefined) figure.append(rectifiedCanvas(r.outcome.rectified, rectified));
   const body = el('div', { className: 'body' });
   const name = el('p', { className: 'file', textContent: `${r.index}. ${r.file}` });
   if (r.outcome.ok) {

@@ -13,7 +13,7 @@ import type { RecognizerWorkerApi, StoredModel } from '../../../workers/recogniz
 import { backendSelect, renderCapabilities, renderError } from '../capabilities_view.ts';
 import { describeError, requestedBackend } from '../runtime_client.ts';
 import { byId } from './common.ts';
-import { confidenceColour, outcomeOf, resultCard, toCsv, toJson, toText, type DemoResult } from '../demo_results.ts';
+import { confidenceColour, outcomeOf, rectifiedLabel, resultCard, toCsv, toJson, toText, type DemoResult } from '../demo_results.ts';
 import { modelFileKind } from '../../recognize/model_kind.ts';
 import { MAX_FILE_BYTES, SAMPLES, droppedImageFiles, fetchSample, pastedFiles } from '../demo_input.ts';
 
@@ -91,6 +91,9 @@ function showNotice(message: string): void {
 // ---- models ----------------------------------------------------------------------------------------
 
 let modelReady: Promise<boolean> = Promise.resolve(false);
+/** The loaded model's transform, said as a label ('rectified by TPS'); null without one (CRNN): then the
+ *  worker is not asked for the rectified image and cards show none. */
+let rectified: string | null = null;
 
 function modelLabel(m: StoredModel): string {
   return m.preset !== null && m.fileName !== null ? `${m.fileName} (${m.preset})` : m.key;
@@ -120,6 +123,7 @@ function loadModel(key: string): Promise<boolean> {
     try {
       const info = await api.create({ model: { kind: 'indexeddb', key }, backend }, Comlink.proxy(showNotice));
       showBackend(info.capabilities);
+      rectified = rectifiedLabel(info.config.transform);
       state.model = key;
       localStorage.setItem(MODEL_PREF, key);
       setStatus(modelStatus, `Ready: ${info.preset} · charset ${info.charset} · from ${info.provenance.source}${info.provenance.license !== undefined ? ` · ${info.provenance.license}` : ''}`);
@@ -217,7 +221,7 @@ function addResult(r: DemoResult, file: File): void {
     url = URL.createObjectURL(file);
     urls.push(url);
   }
-  resultsList.append(resultCard(r, url));
+  resultsList.append(resultCard(r, url, rectified));
 }
 
 function fail(name: string, message: string): DemoResult['outcome'] {
@@ -239,7 +243,7 @@ async function drain(): Promise<void> {
         const send = chunk.filter((f) => f.size <= MAX_FILE_BYTES);
         let got: DemoResult['outcome'][] = [];
         try {
-          got = (await api.recognizeBatch(send)).map(outcomeOf);
+          got = (await api.recognizeBatch(send, rectified !== null ? { rectified: true } : undefined)).map(outcomeOf);
         } catch (err) {
           const e = describeError(err);
           got = send.map(() => fail(e.name, e.message));
