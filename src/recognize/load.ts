@@ -1,6 +1,7 @@
 /** Model sources: the project's weight format, or a PaddleOCR ONNX file imported on the fly. */
 import { WebstrError } from '../runtime/errors.ts';
 import { getPreset, isPresetName, PRESETS } from '../models/presets.ts';
+import type { ModelConfig } from '../models/config.ts';
 import { getCharset } from '../text/charset.ts';
 import { importPaddleOnnx } from '../weights/onnx_import.ts';
 import { readStateDict, type ByteInput } from '../weights/pth/index.ts';
@@ -26,26 +27,23 @@ export function assertNotBarePreset(spec: string): void {
   if (isPresetName(spec)) throw new WeightsRequiredError(spec);
 }
 
-export async function weightsFromOnnx(bytes: Uint8Array, preset: string, source: string): Promise<LoadedWeights> {
-  const config = getPreset(preset);
-  const params = importPaddleOnnx(bytes, config);
+/** Weights imported from a foreign format as `preset`, with the metadata every import records. */
+function imported(params: LoadedWeights['params'], preset: string, config: ModelConfig, provenance: LoadedWeights['meta']['provenance']): LoadedWeights {
   return {
     params,
-    meta: {
-      format: WEIGHTS_FORMAT,
-      version: WEIGHTS_VERSION,
-      preset,
-      config,
-      charset: getCharset(config.charset),
-      provenance: {
-        source,
-        sha256: await sha256Hex(bytes),
-        importer: 'webstr import (PaddleOCR inference ONNX)',
-        importedAt: new Date().toISOString(),
-        ...(preset === 'crnn-mv3-en' ? { license: 'Apache-2.0 (PaddleOCR weights)' } : {}),
-      },
-    },
+    meta: { format: WEIGHTS_FORMAT, version: WEIGHTS_VERSION, preset, config, charset: getCharset(config.charset), provenance },
   };
+}
+
+export async function weightsFromOnnx(bytes: Uint8Array, preset: string, source: string): Promise<LoadedWeights> {
+  const config = getPreset(preset);
+  return imported(importPaddleOnnx(bytes, config), preset, config, {
+    source,
+    sha256: await sha256Hex(bytes),
+    importer: 'webstr import (PaddleOCR inference ONNX)',
+    importedAt: new Date().toISOString(),
+    ...(preset === 'crnn-mv3-en' ? { license: 'Apache-2.0 (PaddleOCR weights)' } : {}),
+  });
 }
 
 /**
@@ -54,19 +52,8 @@ export async function weightsFromOnnx(bytes: Uint8Array, preset: string, source:
  */
 export async function weightsFromPth(input: ByteInput, preset: string, source: string, sha256: string): Promise<LoadedWeights> {
   const config = getPreset(preset);
-  const sd = await readStateDict(input);
-  const params = importTorchStateDict(sd, config);
-  return {
-    params,
-    meta: {
-      format: WEIGHTS_FORMAT,
-      version: WEIGHTS_VERSION,
-      preset,
-      config,
-      charset: getCharset(config.charset),
-      provenance: { source, sha256, importer: 'webstr import (PyTorch state_dict)', importedAt: new Date().toISOString() },
-    },
-  };
+  const params = importTorchStateDict(await readStateDict(input), config);
+  return imported(params, preset, config, { source, sha256, importer: 'webstr import (PyTorch state_dict)', importedAt: new Date().toISOString() });
 }
 
 /** Weights → host copies for a Recognizer; disposes the loaded tensors. */

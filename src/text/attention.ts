@@ -6,7 +6,7 @@
  * a [GO] prediction is skipped (DTRB would print the literal `[GO]`).
  */
 import { InvalidArgumentError } from '../runtime/errors.ts';
-import type { Charset } from './charset.ts';
+import { encodeLabel, type Charset } from './charset.ts';
 import { CtcCodec, type Decoded } from './ctc.ts';
 
 export type AttentionLabels = 'go-eos' | 'sos-eos-last';
@@ -33,13 +33,7 @@ export class AttentionCodec {
 
   /** Label → class indices (symbols from 2), without [GO]/EOS; lowercased when the charset says so. */
   encode(label: string): number[] {
-    const text = this.charset.lowercase ? label.toLowerCase() : label;
-    const out: number[] = [];
-    for (const ch of text) {
-      const k = this.index.get(ch);
-      if (k !== undefined) out.push(k);
-    }
-    return out;
+    return encodeLabel(label, this.charset, this.index);
   }
 
   /** probs: [steps, C] row-major. Confidence: mean of the kept steps' maxima ([PO]); 0 when empty. */

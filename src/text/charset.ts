@@ -47,3 +47,15 @@ export function charsetFromDict(name: string, text: string, options: { appendSpa
   const symbols = options.appendSpace === true ? [...lines, ' '] : lines;
   return { name, symbols, lowercase: options.lowercase ?? false };
 }
+
+/** Label → class indices through `index` (symbol → class); lowercased when the charset says so; symbols
+ *  outside the charset are dropped (DTRB/PaddleOCR label encoding). */
+export function encodeLabel(label: string, charset: Charset, index: ReadonlyMap<string, number>): number[] {
+  const text = charset.lowercase ? label.toLowerCase() : label;
+  const out: number[] = [];
+  for (const ch of text) {
+    const k = index.get(ch);
+    if (k !== undefined) out.push(k);
+  }
+  return out;
+}

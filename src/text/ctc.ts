@@ -3,7 +3,7 @@
  * k−1 ([CL], [PO]), so a model over a charset of n symbols has n+1 classes.
  */
 import { InvalidArgumentError } from '../runtime/errors.ts';
-import type { Charset } from './charset.ts';
+import { encodeLabel, type Charset } from './charset.ts';
 
 export interface Decoded {
   text: string;
@@ -26,13 +26,7 @@ export class CtcCodec {
 
   /** Label → class indices (1-based symbols). Lowercases when the charset says so; drops unknown symbols. */
   encode(label: string): number[] {
-    const text = this.charset.lowercase ? label.toLowerCase() : label;
-    const out: number[] = [];
-    for (const ch of text) {
-      const k = this.index.get(ch);
-      if (k !== undefined) out.push(k);
-    }
-    return out;
+    return encodeLabel(label, this.charset, this.index);
   }
 
   /**
