@@ -7,7 +7,7 @@
  */
 import { InvalidArgumentError } from '../runtime/errors.ts';
 import { encodeLabel, type Charset } from './charset.ts';
-import { CtcCodec, type Decoded } from './ctc.ts';
+import { CtcCodec, meanConfidence, rowArgmax, type Decoded } from './ctc.ts';
 
 export type AttentionLabels = 'go-eos' | 'sos-eos-last';
 
@@ -45,22 +45,13 @@ export class AttentionCodec {
     let text = '';
     const conf: number[] = [];
     for (let t = 0; t < steps; t++) {
-      let best = 0;
-      let bestP = probs[t * c]!;
-      for (let k = 1; k < c; k++) {
-        const p = probs[t * c + k]!;
-        if (p > bestP) {
-          bestP = p;
-          best = k;
-        }
-      }
+      const [best, bestP] = rowArgmax(probs, t, c);
       if (best === this.eos) break;
       if (best === this.go) continue;
       text += this.charset.symbols[best - this.first]!;
       conf.push(bestP);
     }
-    const confidence = conf.length === 0 ? 0 : conf.reduce((a, b) => a + b, 0) / conf.length;
-    return { text, confidence, charConfidences: conf };
+    return { text, confidence: meanConfidence(conf), charConfidences: conf };
   }
 }
 

@@ -42,22 +42,32 @@ export class CtcCodec {
     const conf: number[] = [];
     let prev = -1;
     for (let t = 0; t < frames; t++) {
-      let best = 0;
-      let bestP = probs[t * c]!;
-      for (let k = 1; k < c; k++) {
-        const p = probs[t * c + k]!;
-        if (p > bestP) {
-          bestP = p;
-          best = k;
-        }
-      }
+      const [best, bestP] = rowArgmax(probs, t, c);
       if (best !== 0 && best !== prev) {
         text += this.charset.symbols[best - 1]!;
         conf.push(bestP);
       }
       prev = best;
     }
-    const confidence = conf.length === 0 ? 0 : conf.reduce((a, b) => a + b, 0) / conf.length;
-    return { text, confidence, charConfidences: conf };
+    return { text, confidence: meanConfidence(conf), charConfidences: conf };
   }
+}
+
+/** Argmax of row `t` of a [rows, c] row-major matrix: [class, probability] (first maximum wins). */
+export function rowArgmax(probs: ArrayLike<number>, t: number, c: number): [number, number] {
+  let best = 0;
+  let bestP = probs[t * c]!;
+  for (let k = 1; k < c; k++) {
+    const p = probs[t * c + k]!;
+    if (p > bestP) {
+      bestP = p;
+      best = k;
+    }
+  }
+  return [best, bestP];
+}
+
+/** PaddleOCR's confidence: the mean of the kept per-step maxima; 0 when nothing was kept. */
+export function meanConfidence(conf: readonly number[]): number {
+  return conf.length === 0 ? 0 : conf.reduce((a, b) => a + b, 0) / conf.length;
 }

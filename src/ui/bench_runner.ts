@@ -17,6 +17,7 @@ import { benchmarkSet, failuresCsv, reportCsv, type BenchReport } from '../eval/
 import { accuracyChart } from './bench_chart.ts';
 import { BenchHistory, type HistoryRun } from './bench_history.ts';
 import { describeError, requestedBackend } from './runtime_client.ts';
+import { el } from './dom.ts';
 
 export interface DirectRunOptions {
   backend?: string;
@@ -46,13 +47,6 @@ declare global {
   }
 }
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> & { testid?: string } = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
-  const { testid, ...rest } = props;
-  const e = Object.assign(document.createElement(tag), rest);
-  if (testid !== undefined) e.dataset.testid = testid;
-  e.append(...children);
-  return e;
-}
 
 const pct = (v: number | undefined) => (v === undefined ? '–' : v.toFixed(2));
 

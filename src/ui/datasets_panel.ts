@@ -10,6 +10,7 @@ import type { IngestProgress, IngestResult } from '../data/ingest.ts';
 import type { IngestApi, ImportSettings } from '../../workers/ingest.ts';
 import { describeError } from './runtime_client.ts';
 import { droppedFiles, pickDataMdb } from './ingest_client.ts';
+import { el } from './dom.ts';
 
 declare global {
   interface Window {
@@ -17,13 +18,6 @@ declare global {
   }
 }
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> & { testid?: string } = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
-  const { testid, ...rest } = props;
-  const e = Object.assign(document.createElement(tag), rest);
-  if (testid !== undefined) e.dataset.testid = testid;
-  e.append(...children);
-  return e;
-}
 
 const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
 

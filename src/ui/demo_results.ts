@@ -5,6 +5,7 @@
 import type { Recognition, RecognitionOutcome } from '../recognize/recognizer.ts';
 import type { TransformConfig } from '../models/config.ts';
 import type { ErrorInfo } from '../runtime/errors.ts';
+import { el } from './dom.ts';
 
 export interface DemoResult {
   /** 1-based order of arrival on the page. */
@@ -14,13 +15,6 @@ export interface DemoResult {
   outcome: ({ ok: true } & Recognition) | { ok: false; error: ErrorInfo };
 }
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> & { testid?: string } = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
-  const { testid, ...rest } = props;
-  const e = Object.assign(document.createElement(tag), rest);
-  if (testid !== undefined) e.dataset.testid = testid;
-  e.append(...children);
-  return e;
-}
 
 const pct = (p: number): string => `${(p * 100).toFixed(1)}%`;
 
