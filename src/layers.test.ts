@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 // ARCHITECTURE.md's layers: a module of src/<layer> imports only from its own layer or layers before it,
 // Only src/ui (the pages, layer 10) may import workers/ (layer 9: to start them and type their APIs);
 // nothing under src/ imports cli/, scripts/ or e2e/. shaders/*.wgsl are data.
-const ORDER = ['runtime', 'ops', 'text', 'image', 'models', 'weights', 'data', 'recognize', 'train', 'eval', 'ui'];
+const ORDER = ['runtime', 'ops', 'text', 'image', 'models', 'weights', 'data', 'synth', 'recognize', 'train', 'eval', 'ui'];
 const root = dirname(new URL(import.meta.url).pathname);
 
 function files(dir: string): string[] {

@@ -1,0 +1,111 @@
+/**
+ * Contracts of training (issue 9), shared by the trainer core (`src/train/`), the sample sources
+ * (datasets in `src/data/`, synthetic words in `src/synth/`), the trainer worker, `finetune.html` and
+ * `webstr train`. Plain data only: everything here crosses a worker boundary by structured clone and
+ * is stored in IndexedDB or as JSON files.
+ */
+import type { RgbaImage } from '../image/types.ts';
+import type { OptimizerState } from './optim/index.ts';
+
+/** One training sample before the model's preprocessing: encoded image bytes or decoded pixels. */
+export interface TrainSample {
+  image: Uint8Array | RgbaImage;
+  label: string;
+}
+
+/**
+ * A seeded stream of training samples (a shuffled dataset, synthetic words, or a mix). Deterministic:
+ * the same seed and state give the same samples; `getState()` after k samples and `setState()` on a
+ * fresh source continue exactly at sample k+1 (that is what a checkpoint stores).
+ */
+export interface SampleSource {
+  next(n: number): Promise<TrainSample[]>;
+  getState(): SourceState;
+  setState(state: SourceState): void;
+}
+
+/** A source's resumable state: JSON-safe. */
+export type SourceState = Record<string, unknown>;
+
+/** Named float32 tensors as host data (the parameters of a model, or running statistics). */
+export type HostTensors = Record<string, { shape: number[]; data: Float32Array }>;
+
+export type OptimizerSpec =
+  | { kind: 'adam' | 'adamw'; lr: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number }
+  | { kind: 'adadelta'; lr: number; rho?: number; eps?: number; weightDecay?: number }
+  | { kind: 'sgd'; lr: number; momentum?: number; nesterov?: boolean; weightDecay?: number };
+
+/** What a run does; stored with every checkpoint so a resumed run continues the same recipe. */
+export interface TrainRecipe {
+  preset: string;
+  /** Start from these weights (a model key or path as the caller understands it); null = from scratch. */
+  init: string | null;
+  /** Dataset ids (IndexedDB) or paths (Node) mixed with synthetic words by `syntheticRatio`. */
+  datasets: string[];
+  /** Fraction of each batch drawn from synthetic words (0 = datasets only, 1 = synthetic only). */
+  syntheticRatio: number;
+  validation: { dataset: string; limit?: number } | null;
+  steps: number;
+  batchSize: number;
+  optimizer: OptimizerSpec;
+  schedule: { kind: 'constant' } | { kind: 'cosine'; warmup: number } | { kind: 'piecewise'; boundaries: number[]; factors: number[] };
+  clipNorm?: number;
+  /** BatchNorm during training: batch statistics (`train`), running statistics (`frozen`). */
+  batchNorm: 'train' | 'frozen';
+  augment: boolean;
+  evalEvery: number;
+  checkpointEvery: number;
+  seed: number;
+}
+
+export interface TrainLogEntry {
+  step: number;
+  loss: number;
+  lr: number;
+  samplesPerSec: number;
+  /** Set on validation steps: accuracy (%, the default protocol) and 1-NED. */
+  val?: { accuracy: number; ned: number };
+}
+
+export interface TrainProgress extends TrainLogEntry {
+  totalSteps: number;
+  etaSec: number | null;
+  phase: 'starting' | 'training' | 'validating' | 'checkpointing' | 'paused' | 'done';
+}
+
+/** Everything needed to continue a run after a reload, losing at most the steps since it was written. */
+export interface Checkpoint {
+  runId: string;
+  recipe: TrainRecipe;
+  step: number;
+  /** All parameters of the preset, incl. BatchNorm running statistics. */
+  params: HostTensors;
+  optimizer: OptimizerState;
+  sources: SourceState;
+  /** State of the trainer's own RNG (augmentation). */
+  rng: number;
+  best: { step: number; accuracy: number } | null;
+  history: TrainLogEntry[];
+  savedAt: string;
+}
+
+export interface RunSummary {
+  runId: string;
+  preset: string;
+  step: number;
+  steps: number;
+  best: { step: number; accuracy: number } | null;
+  savedAt: string;
+}
+
+/**
+ * Where checkpoints live (IndexedDB in the tab, a directory in Node). `save` is atomic: a reader sees
+ * the previous checkpoint or the new one, never a mix (a reload or a full quota mid-save leaves the
+ * previous one intact).
+ */
+export interface CheckpointStore {
+  save(checkpoint: Checkpoint, kind: 'latest' | 'best'): Promise<void>;
+  load(runId: string, kind: 'latest' | 'best'): Promise<Checkpoint | null>;
+  list(): Promise<RunSummary[]>;
+  delete(runId: string): Promise<void>;
+}
