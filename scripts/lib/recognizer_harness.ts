@@ -23,7 +23,13 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function openRecognizerHarness(): Promise<Harness> {
+export interface HarnessOptions {
+  /** Runs after the build, before serving: files it writes under `outDir` are served at `./<path>`
+   *  (for bodies too large for Playwright routing, whose protocol messages cap near 256 MB). */
+  beforeServe?: (outDir: string) => Promise<void>;
+}
+
+export async function openRecognizerHarness(options: HarnessOptions = {}): Promise<Harness> {
   await build({
     configFile: false,
     root,
@@ -32,6 +38,7 @@ export async function openRecognizerHarness(): Promise<Harness> {
     build: { outDir, emptyOutDir: true, target: 'es2022', rollupOptions: { input: { recognizer: path.join(root, 'scripts/harness/recognizer.html') } } },
     worker: { format: 'es' },
   });
+  await options.beforeServe?.(outDir);
   const server: PreviewServer = await preview({
     configFile: false,
     root,

@@ -1,6 +1,6 @@
 /**
- * `npm run perf -- recognize [--backend wasm,cpu] [-- --images N --cpu-images N --no-browser --json out.json]`
- * (suite options go after `--`: the dispatcher parses its own options strictly)
+ * `npm run perf -- recognize [--backend wasm,cpu] [--images N --cpu-images N --no-browser --json out.json]`
+ * (suite options follow the suite name; the dispatcher takes only --backend)
  *
  * Words/s of crnn-mv3-en on the first N IIIT5K-3000 crops, each preprocessed once (PaddleOCR dynamic
  * width), then in the same run:
@@ -10,9 +10,12 @@
  * - with --browser (default on): the recognizer worker in Debian's Chromium (harness page) on wasm over
  *   the same N encoded crops (bytes → text, decode included), and on webgpu over a few (SwiftShader here:
  *   a correctness column, not a speed one).
- * - the DTRB-layout presets (`--presets crnn-vgg,rare-dtrb,trba-dtrb,spin-r32`, full size, random
- *   weights: no trained weights ship; the speed is what is measured) through the recognizer on wasm over
- *   the first `--preset-images` crops (stretched to 100×32 grey), batch 1 and batched, beside CRNN.
+ * - every other preset (`--presets crnn-vgg,rare-dtrb,trba-dtrb,rare-mv3,spin-r32`, full size, random
+ *   weights: no trained weights ship; the speed is what is measured) through the recognizer, each with
+ *   its own preprocessing: on wasm over the first `--preset-images` crops, batch 1 and batched; on cpu
+ *   over `--cpu-preset-images`; and (with the browser) through the recognizer worker on webgpu in
+ *   Chromium over `--webgpu-preset-images` (SwiftShader here: ~seconds to tens of seconds per word for
+ *   the ResNet presets, so the default is 2 words after one warm-up word).
  * Ratio = words/s ÷ onnxruntime-web words/s of the same run.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -30,7 +33,9 @@ import { preprocess } from '../../src/image/preprocess.ts';
 import type { RgbaImage } from '../../src/image/types.ts';
 import { CompiledModel } from '../../src/models/model.ts';
 import { CtcCodec } from '../../src/text/ctc.ts';
-import { Recognizer, hostWeights } from '../../src/recognize/recognizer.ts';
+import { Recognizer, hostWeights, type HostWeights } from '../../src/recognize/recognizer.ts';
+import { saveWeightsDir } from '../../src/weights/node_io.ts';
+import { WEIGHTS_FORMAT, WEIGHTS_VERSION } from '../../src/weights/format.ts';
 import { buildStages } from '../../src/models/model.ts';
 import { initParams } from '../../src/models/params.ts';
 import { getPreset } from '../../src/models/presets.ts';
@@ -45,6 +50,20 @@ interface Row {
   images: number;
   wordsPerSecond: number;
   msPerWord: number;
+}
+
+/** Writes host weights as a webstr weight directory (what the worker loads from a URL). */
+async function writePresetDir(dir: string, w: HostWeights): Promise<void> {
+  const params = new Map([...w.tensors].map(([k, v]) => [k, tf.tensor(v.data, v.shape)]));
+  await saveWeightsDir(dir, params, {
+    format: WEIGHTS_FORMAT,
+    version: WEIGHTS_VERSION,
+    preset: w.config.name,
+    config: w.config,
+    charset: w.charset,
+    provenance: { source: 'random (perf)', sha256: '', importer: 'scripts/perf/recognize.ts', importedAt: new Date().toISOString() },
+  });
+  tf.dispose([...params.values()]);
 }
 
 function row(engine: string, backend: string, images: number, seconds: number): Row {
@@ -69,8 +88,10 @@ export async function run(args: string[]): Promise<void> {
       browser: { type: 'boolean', default: true },
       'no-browser': { type: 'boolean', default: false },
       'webgpu-images': { type: 'string', default: '5' },
-      presets: { type: 'string', default: 'crnn-vgg,rare-dtrb,trba-dtrb,spin-r32' },
+      presets: { type: 'string', default: 'crnn-vgg,rare-dtrb,trba-dtrb,rare-mv3,spin-r32' },
       'preset-images': { type: 'string', default: '20' },
+      'cpu-preset-images': { type: 'string', default: '2' },
+      'webgpu-preset-images': { type: 'string', default: '2' },
     },
   });
   const n = Number(values.images);
@@ -143,22 +164,30 @@ export async function run(args: string[]): Promise<void> {
   }
   await sess.release();
 
-  // DTRB-layout presets, full size, random weights, on wasm: RARE / TRBA / SPIN beside CRNN.
+  // The other presets, full size, random weights: wasm (batch 1 and batched) and cpu in Node.
   const presetNames = values.presets.split(',').filter((p) => p.length > 0);
-  if (presetNames.length > 0) {
-    await initBackend('wasm', { gpu: undefined });
-    const m = Math.min(n, Number(values['preset-images']));
+  const presetWeights = new Map<string, HostWeights>();
+  for (const name of presetNames) {
+    const config = getPreset(name);
+    const params = initParams(buildStages(config).specs, 1);
+    presetWeights.set(name, await hostWeights(config, getCharset(config.charset), params));
+    tf.dispose([...params.values()]);
+  }
+  const nodeRuns: [BackendName, number, number[]][] = [
+    ['wasm', Number(values['preset-images']), [1, 16]],
+    ['cpu', Number(values['cpu-preset-images']), [1]],
+  ];
+  for (const [backend, count, batches] of nodeRuns) {
+    if (count <= 0 || presetNames.length === 0) continue;
+    await initBackend(backend, { gpu: undefined });
+    const m = Math.min(n, count);
     for (const name of presetNames) {
-      const config = getPreset(name);
-      const params = initParams(buildStages(config).specs, 1);
-      const pw = await hostWeights(config, getCharset(config.charset), params);
-      tf.dispose([...params.values()]);
-      for (const batch of [1, 16]) {
-        const rec = Recognizer.create(pw, { decoder: (b) => decodeNode(b), maxBatch: batch });
+      for (const batch of batches) {
+        const rec = Recognizer.create(presetWeights.get(name)!, { decoder: (b) => decodeNode(b), maxBatch: batch });
         await rec.recognizeBatch(pixels.slice(0, Math.min(2, batch)));
         t0 = performance.now();
         await rec.recognizeBatch(pixels.slice(0, m));
-        rows.push(row(`${name} recognizer (random weights), batch ≤${batch}`, 'wasm', m, (performance.now() - t0) / 1000));
+        rows.push(row(`${name} recognizer (random weights), batch ≤${batch}`, backend, m, (performance.now() - t0) / 1000));
         rec.dispose();
       }
     }
@@ -166,7 +195,12 @@ export async function run(args: string[]): Promise<void> {
 
   if (values.browser && !values['no-browser']) {
     const { openRecognizerHarness } = await import('../lib/recognizer_harness.ts');
-    const h = await openRecognizerHarness();
+    const wantPresets = Number(values['webgpu-preset-images']) > 0;
+    const h = await openRecognizerHarness({
+      beforeServe: async (outDir) => {
+        for (const name of wantPresets ? presetNames : []) await writePresetDir(path.join(outDir, 'perf-presets', name), presetWeights.get(name)!);
+      },
+    });
     try {
       const bytes = encoded.map((b) => Array.from(b));
       for (const [backend, m] of [
@@ -177,6 +211,15 @@ export async function run(args: string[]): Promise<void> {
         await h.call('recognize', bytes.slice(0, 2), 1);
         const r = await h.call<{ ms: number }>('recognize', bytes.slice(0, m), 1);
         rows.push(row('webstr worker in Chromium (bytes→text)', `${got} (Chromium)`, m, r.ms / 1000));
+      }
+      // Every other preset on webgpu in Chromium: random weights written in the webstr format into the
+      // harness's build folder (served by its preview server), one warm-up word, then the timed ones.
+      const wm = Math.min(n, Number(values['webgpu-preset-images']));
+      for (const name of wm > 0 ? presetNames : []) {
+        const got = await h.call<string>('createFrom', 'webgpu', { kind: 'url', url: new URL(`/perf-presets/${name}/model.json`, h.page.url()).href });
+        await h.call('recognize', bytes.slice(0, 1), 1);
+        const r = await h.call<{ ms: number }>('recognize', bytes.slice(0, wm), 1);
+        rows.push(row(`${name} worker in Chromium (random weights), batch ≤${wm}`, `${got.split(':')[0]!} (Chromium)`, wm, r.ms / 1000));
       }
     } finally {
       await h.close();
