@@ -243,7 +243,8 @@ export function planSample(rng: Rng, index: number, o: ResolvedOptions, symbols:
     : null;
   // Geometry.
   const pad: [number, number, number, number] = [rng.uniform(0, 0.35), rng.uniform(0, 0.2), rng.uniform(0, 0.35), rng.uniform(0, 0.2)];
-  const stretch = Math.exp(rng.uniform(Math.log(0.8), Math.log(1.25)));
+  // Arithmetic only in plans: Math.exp/log differ in the last bit between Node's and Chromium's V8.
+  const stretch = rng.uniform(0.8, 1.25);
   const perspective = [0, 0, 0, 0, 0, 0, 0, 0] as RenderParams['perspective'];
   if (rng.chance(o.perspective.p)) for (let i = 0; i < 8; i++) perspective[i] = rng.uniform(-o.perspective.strength, o.perspective.strength);
   const curve = rng.chance(o.curve.p) ? rng.uniform(-o.curve.strength, o.curve.strength) : 0;

@@ -2,6 +2,6 @@
  * The shipped word list: 20,000 words of Debian's `wamerican` (SCOWL; licence in
  * `words_en.LICENSE.txt`), ASCII letters only, chosen by `scripts/make_wordlist.ts`.
  */
-import text from './words_en.txt?raw';
+import { WORDS_EN } from './words_en.ts';
 
-export const DEFAULT_WORDS: readonly string[] = Object.freeze(text.split('\n').filter((w) => w !== ''));
+export const DEFAULT_WORDS: readonly string[] = Object.freeze(WORDS_EN.split(' ').filter((w) => w !== ''));
