@@ -24,7 +24,7 @@ export interface AugmentStep {
 }
 
 export interface AugmentOptions {
-  /** Crop jitter: up to `strength` × side cut from each edge (≤ 0.25). */
+  /** Crop jitter: up to `strength` × height cut from each edge (≤ 0.25). */
   crop?: AugmentStep;
   /** Perspective: corners move up to `strength` × height (≤ 1). */
   perspective?: AugmentStep;
@@ -47,10 +47,10 @@ export const AUGMENT_STEPS = Object.keys(MAX_STRENGTH) as (keyof AugmentOptions)
 
 /** PaddleOCR RecAug's probabilities (0.4 each) with strengths of similar size. */
 export const PADDLE_REC_AUG: Readonly<AugmentOptions> = Object.freeze({
-  crop: { p: 0.4, strength: 0.08 },
-  perspective: { p: 0.4, strength: 0.25 },
+  crop: { p: 0.4, strength: 0.15 },
+  perspective: { p: 0.4, strength: 0.2 },
   curve: { p: 0.2, strength: 0.2 },
-  distort: { p: 0.4, strength: 0.12 },
+  distort: { p: 0.4, strength: 0.08 },
   color: { p: 0.4, strength: 0.3 },
   invert: { p: 0.4, strength: 1 },
   blur: { p: 0.4, strength: 1.0 },
@@ -262,13 +262,17 @@ export function meshMap(w: number, h: number, rng: Rng, strength: number): Point
   };
 }
 
-/** Cuts up to `strength` × side from each edge, keeping at least half of each side. */
+/**
+ * Cuts up to `strength` × height from each edge (the height on all four sides, as PaddleOCR's crop cuts
+ * rows: a fraction of the width would remove whole characters of a long word), keeping at least half
+ * of each side.
+ */
 export function cropJitter(src: RgbaImage, rng: Rng, strength: number): RgbaImage {
   const { width: w, height: h } = src;
   const cut = (side: number): [number, number] => {
     const budget = Math.floor(side / 4); // each end at most a quarter: at least half remains
-    const a = Math.min(budget, Math.floor(rng.uniform(0, strength) * side));
-    const b = Math.min(budget, Math.floor(rng.uniform(0, strength) * side));
+    const a = Math.min(budget, Math.floor(rng.uniform(0, strength) * h));
+    const b = Math.min(budget, Math.floor(rng.uniform(0, strength) * h));
     return [a, b];
   };
   const [l, r] = cut(w);

@@ -184,11 +184,17 @@ export function fingerprint(o: ResolvedOptions): string {
 
 const luma = (c: Rgb): number => 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2];
 const randRgb = (rng: Rng): Rgb => [rng.int(0, 255), rng.int(0, 255), rng.int(0, 255)];
+/** A random colour pulled towards its grey by up to 85%: natural scenes are rarely fully saturated. */
+const muted = (rng: Rng): Rgb => {
+  const c = randRgb(rng);
+  const l = Math.round(luma(c));
+  return mix(c, [l, l, l], rng.uniform(0, 0.85));
+};
 const mix = (a: Rgb, b: Rgb, t: number): Rgb => [Math.round(a[0] + (b[0] - a[0]) * t), Math.round(a[1] + (b[1] - a[1]) * t), Math.round(a[2] + (b[2] - a[2]) * t)];
 
 /** A colour at least `gap` (0–255 luma) away from `from`: moved towards black or white as needed. */
 function contrasting(rng: Rng, from: Rgb, gap: number): Rgb {
-  const c = randRgb(rng);
+  const c = muted(rng);
   const lf = luma(from);
   const target: Rgb = lf > 127 ? [0, 0, 0] : [255, 255, 255];
   const lc = luma(c);
@@ -225,8 +231,8 @@ export function planSample(rng: Rng, index: number, o: ResolvedOptions, symbols:
   if (!inCharset(text, o.charset, symbols)) text = source; // a case change left the charset
   const label = o.charset.lowercase ? text.toLowerCase() : text;
   // Colours.
-  const bg0 = randRgb(rng);
-  const bg1 = mix(bg0, randRgb(rng), rng.uniform(0.15, 0.6));
+  const bg0 = muted(rng);
+  const bg1 = mix(bg0, muted(rng), rng.uniform(0.15, 0.6));
   const fill = contrasting(rng, mix(bg0, bg1, 0.5), rng.uniform(60, 140));
   const fillOpacity = rng.chance(0.2) ? rng.uniform(0.7, 1) : 1;
   const bk = rng.next();
@@ -242,11 +248,16 @@ export function planSample(rng: Rng, index: number, o: ResolvedOptions, symbols:
     ? { dx: rng.uniform(-0.1, 0.1), dy: rng.uniform(0.02, 0.12), blur: rng.uniform(0, 0.08), color: mix(bg0, [0, 0, 0], rng.uniform(0.5, 1)), opacity: rng.uniform(0.4, 0.9) }
     : null;
   // Geometry.
-  const pad: [number, number, number, number] = [rng.uniform(0, 0.35), rng.uniform(0, 0.2), rng.uniform(0, 0.35), rng.uniform(0, 0.2)];
+  const pad: [number, number, number, number] = [rng.uniform(0.02, 0.35), rng.uniform(0.04, 0.2), rng.uniform(0.02, 0.35), rng.uniform(0.04, 0.2)];
   // Arithmetic only in plans: Math.exp/log differ in the last bit between Node's and Chromium's V8.
   const stretch = rng.uniform(0.8, 1.25);
   const perspective = [0, 0, 0, 0, 0, 0, 0, 0] as RenderParams['perspective'];
-  if (rng.chance(o.perspective.p)) for (let i = 0; i < 8; i++) perspective[i] = rng.uniform(-o.perspective.strength, o.perspective.strength);
+  if (rng.chance(o.perspective.p)) {
+    // Corners move mostly outwards (more background shows), a third as far inwards: the word is rarely cut.
+    const s = o.perspective.strength;
+    const outward = [-1, -1, 1, -1, 1, 1, -1, 1];
+    for (let i = 0; i < 8; i++) perspective[i] = outward[i]! * rng.uniform(-s / 3, s);
+  }
   const curve = rng.chance(o.curve.p) ? rng.uniform(-o.curve.strength, o.curve.strength) : 0;
   const augmentSeed = o.augment === false ? null : rng.seed();
   return { index, text, label, font: font.family, fill, fillOpacity, border, shadow, background, pad, stretch, perspective, curve, augmentSeed };
