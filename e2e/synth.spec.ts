@@ -3,7 +3,8 @@
  * with a fixed seed it plans the same labels and render parameters as Node, loads the shipped
  * @fontsource faces with FontFace, and draws sane crops (the size asked for, text that contrasts).
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { expect, test } from '@playwright/test';
 import { openSynthHarness, type SynthHarness } from '../scripts/lib/synth_harness.ts';
 import { createNodeSynth } from '../src/synth/node.ts';
@@ -71,4 +72,18 @@ test('getState/setState resume in the worker as in Node; augmentation keeps crop
     expect(s.height).toBeGreaterThanOrEqual(16);
     expect(s.contrast).toBeGreaterThan(10);
   }
+});
+
+test('a font the user gives (bytes) draws like the same file in Node; bad bytes are FontLoadError', async () => {
+  const file = createRequire(import.meta.url).resolve('@fontsource/lobster/files/lobster-latin-400-normal.woff2');
+  const opts = { seed: 5, fonts: ['user-mine'], augment: false as const };
+  await harness.call('create', { ...opts, shippedFonts: false, userFonts: [{ name: 'mine.woff2', data: Array.from(readFileSync(file)) }] });
+  const { samples } = await harness.call<{ samples: PageSample[] }>('next', 12);
+  const copy = `${test.info().outputPath('mine.woff2')}`;
+  writeFileSync(copy, readFileSync(file));
+  const node = createNodeSynth({ ...opts, fontFiles: [copy] }).nextWithParams(12);
+  expect(samples.map((s) => s.params)).toEqual(node.map((s) => s.params));
+  const same = samples.filter((s, i) => s.width === node[i]!.image.width).length;
+  expect(same).toBeGreaterThanOrEqual(9);
+  await expect(harness.call('create', { shippedFonts: false, userFonts: [{ name: 'bad.ttf', data: [1, 2, 3, 4] }] })).rejects.toThrow(/FontLoadError/);
 });

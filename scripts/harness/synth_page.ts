@@ -58,7 +58,9 @@ function summary(s: { label: string; params: RenderParams; width: number; height
 }
 
 const harness = {
-  create: (options: BrowserSynthOptions): Promise<number> => named(api.create(options)),
+  /** `userFonts[].data` may come as a number array (from Playwright): sent on as bytes. */
+  create: (options: BrowserSynthOptions & { userFonts?: { name: string; data: unknown }[] }): Promise<number> =>
+    named(api.create({ ...options, userFonts: options.userFonts?.map((u) => ({ name: u.name, data: Array.isArray(u.data) ? Uint8Array.from(u.data as number[]) : (u.data as Uint8Array) })) })),
   async next(n: number, opts: { png?: boolean; augmentSeed?: number | null } = {}): Promise<{ samples: PageSample[]; ms: number }> {
     const b = await named(api.next(n, opts.augmentSeed ?? null));
     return { samples: b.samples.map((s) => summary(s, opts.png === true)), ms: b.ms };

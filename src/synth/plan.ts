@@ -55,6 +55,28 @@ export const SYNTH_AUGMENT: Readonly<AugmentOptions> = Object.freeze({
   color: { p: 0.2, strength: 0.15 },
 });
 
+/** A small vocabulary of short common words, for the tiny end-to-end training runs. */
+export const TINY_WORDS: readonly string[] = Object.freeze(['the', 'and', 'for', 'you', 'with', 'this', 'that', 'have', 'from', 'they', 'word', 'text', 'open', 'stop', 'road', 'cafe', 'park', 'exit', 'sale', 'hotel']);
+
+/**
+ * The fast mode for tiny training runs: 100×32 crops (DTRB's input size, so no resize is needed), a
+ * small vocabulary (`TINY_WORDS` unless given), lower case, no digits, mild geometry, no augmentation.
+ * Held-out samples: the same options with another seed.
+ */
+export function tinySynthOptions(overrides: SynthOptions = {}): SynthOptions {
+  return {
+    height: 32,
+    width: 100,
+    words: TINY_WORDS,
+    digitsRatio: 0,
+    case: 'lower',
+    perspective: { p: 0.3, strength: 0.05 },
+    curve: { p: 0.2, strength: 0.1 },
+    augment: false,
+    ...overrides,
+  };
+}
+
 export interface ResolvedOptions {
   seed: number;
   words: readonly string[];

@@ -3,6 +3,7 @@ import type { SampleSource } from '../train/types.ts';
 import { ALNUM36 } from '../text/charset.ts';
 import { EmptyVocabularyError, FontLoadError, SynthOptionsError, SynthStateError } from './errors.ts';
 import { createNodeSynth, registerNodeFont } from './node.ts';
+import { TINY_WORDS, tinySynthOptions } from './plan.ts';
 import { SynthSource } from './source.ts';
 import type { SynthSampleSource } from './types.ts';
 
@@ -71,6 +72,15 @@ describe('SynthSource (Node)', () => {
     expect(new Set(out.map((x) => x.label)).size).toBe(4);
     const lower = await createNodeSynth({ seed: 1, words, digitsRatio: 0 }).next(30);
     for (const x of lower) expect(words.map((w) => w.toLowerCase())).toContain(x.label);
+  });
+
+  it('the tiny mode: 100×32, the small vocabulary, lower case', async () => {
+    const out = await createNodeSynth(tinySynthOptions({ seed: 2 })).next(40);
+    for (const x of out) {
+      expect([x.image.width, x.image.height]).toEqual([100, 32]);
+      expect(TINY_WORDS).toContain(x.label);
+    }
+    expect(new Set(out.map((x) => x.label)).size).toBeGreaterThan(10);
   });
 
   it('images are not blank: text contrasts with the background', async () => {
