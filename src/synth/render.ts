@@ -12,6 +12,8 @@ import type { Background, CanvasProvider, RenderParams, Rgb, SynthContext2D } fr
 
 /** Font size on the working canvas, relative to the output height. */
 const SCALE = 1.5;
+/** Bound of the working canvas (pixels): keeps a 256-letter word at height 256 to ~16 MB of masks. */
+const MAX_WORK_PIXELS = 4_000_000;
 
 export interface RenderSize {
   height: number;
@@ -36,13 +38,20 @@ export class SynthRenderer {
   constructor(private readonly canvas: CanvasProvider) {}
 
   render(p: RenderParams, size: RenderSize, augmentOptions: AugmentOptions | false): RgbaImage {
-    const fontPx = Math.max(8, Math.round(size.height * SCALE));
+    let fontPx = Math.max(8, Math.round(size.height * SCALE));
+    let ctx = this.canvas(8, 8);
+    ctx.font = `${fontPx}px "${p.font}"`;
+    let textW = ctx.measureText(p.text).width;
+    // A long word at a large height: draw smaller so the working canvas stays under MAX_WORK_PIXELS.
+    const area = (textW + 3 * fontPx) * fontPx * 2.2;
+    if (area > MAX_WORK_PIXELS) {
+      fontPx = Math.max(8, Math.floor(fontPx * Math.sqrt(MAX_WORK_PIXELS / area)));
+      ctx.font = `${fontPx}px "${p.font}"`;
+      textW = ctx.measureText(p.text).width;
+    }
     const font = `${fontPx}px "${p.font}"`;
     const borderPx = p.border === null ? 0 : Math.max(1, p.border.width * fontPx);
     // Working canvas: room for swashes on both sides, ascenders and descenders.
-    let ctx = this.canvas(8, 8);
-    ctx.font = font;
-    const textW = ctx.measureText(p.text).width;
     const margin = Math.ceil(fontPx * 0.6 + borderPx);
     const cw = Math.min(16384, Math.ceil(textW + 2 * margin));
     const ch = Math.ceil(fontPx * 2 + 2 * borderPx);

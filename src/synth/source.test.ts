@@ -97,6 +97,16 @@ describe('SynthSource (Node)', () => {
     }
   });
 
+  it('a very long word at a large height stays bounded', async () => {
+    const word = 'w'.repeat(256);
+    const t0 = performance.now();
+    const [x] = await createNodeSynth({ words: [word], maxLength: 256, height: 256, maxWidth: 3900, digitsRatio: 0, case: 'lower' }).next(1);
+    expect(x!.label).toBe(word);
+    expect(x!.image.height).toBe(256);
+    expect(x!.image.width).toBeLessThanOrEqual(3900);
+    expect(performance.now() - t0).toBeLessThan(20_000);
+  });
+
   it('hostile options are named errors', () => {
     expect(() => createNodeSynth({ height: 0 })).toThrow(SynthOptionsError);
     expect(() => createNodeSynth({ height: 100000 })).toThrow(SynthOptionsError);
