@@ -164,7 +164,9 @@ export function resolveOptions(o: SynthOptions, available: readonly SynthFont[],
   const maxDigits = intIn(o.maxDigits, Math.min(8, maxLength), 1, maxLength, 'maxDigits');
   const kase = o.case ?? 'random';
   if (!['random', 'lower', 'upper', 'as-is'].includes(kase)) throw new SynthOptionsError(`case must be random, lower, upper or as-is, got '${String(kase)}'`);
-  let fonts = available;
+  // A capitals-only face would draw a lowercase label in capitals: skip it when labels are case-sensitive
+  // and the charset has no capitals (unless asked for by name).
+  let fonts = !charset.lowercase && !symbols.has('A') ? available.filter((f) => f.capsOnly !== true) : available;
   if (o.fonts !== undefined) {
     const missing = o.fonts.filter((f) => !available.some((a) => a.family === f));
     if (missing.length > 0) throw new SynthOptionsError(`unknown font(s) ${missing.join(', ')}; available: ${available.map((a) => a.family).join(', ')}`);

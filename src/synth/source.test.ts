@@ -72,6 +72,10 @@ describe('SynthSource (Node)', () => {
     const out = await s.next(30);
     for (const x of out) expect(words).toContain(x.label);
     expect(new Set(out.map((x) => x.label)).size).toBe(4);
+    const lowerOnly = { name: 'lower', symbols: [...'abcdefghijklmnopqrstuvwxyz'], lowercase: false };
+    const noCaps = createNodeSynth({ seed: 1, words: ['cat', 'dog'], charset: lowerOnly, case: 'random' });
+    expect(noCaps.options.fonts.some((f) => f.capsOnly === true)).toBe(false);
+    for (const x of await noCaps.next(20)) expect(['cat', 'dog']).toContain(x.label);
     const lower = await createNodeSynth({ seed: 1, words, digitsRatio: 0 }).next(30);
     for (const x of lower) expect(words.map((w) => w.toLowerCase())).toContain(x.label);
   });
@@ -99,7 +103,7 @@ describe('SynthSource (Node)', () => {
     }
   });
 
-  it('background images: patches around the planned colour, still contrasting; bad images are named errors', async () => {
+  it('background images: patches around the planned colour, still contrasting; bad images are named errors', () => {
     const w = 64;
     const h = 48;
     const data = new Uint8ClampedArray(w * h * 4);
