@@ -40,6 +40,18 @@ describe('SynthSource (Node)', () => {
     expect(Buffer.from(rest[3]!.image.data).equals(Buffer.from(whole[9]!.image.data))).toBe(true);
   });
 
+  it('plan() then render() equals nextWithParams(); next(0) is empty and does not advance', async () => {
+    const a = createNodeSynth(small);
+    expect(await a.next(0)).toEqual([]);
+    expect(a.position).toBe(0);
+    const planned = a.plan(4);
+    expect(a.position).toBe(4);
+    const b = createNodeSynth(small).nextWithParams(4);
+    expect(planned).toEqual(b.map((x) => x.params));
+    const r = a.render(planned[2]!);
+    expect(Buffer.from(r.image.data).equals(Buffer.from(b[2]!.image.data))).toBe(true);
+  });
+
   it('refuses foreign or malformed states', () => {
     const s = createNodeSynth(small);
     const st = s.getState();
