@@ -71,6 +71,47 @@ describe('evaluate', () => {
   });
 });
 
+describe('evaluate with batches in flight', () => {
+  it('submits the next batch before the current one is answered, and scores in sample order', async () => {
+    const log: string[] = [];
+    let open = 0;
+    let most = 0;
+    // Answers arrive in reverse order of submission within each pair.
+    const recognize: RecognizeBatch = async (images) => {
+      const id = dec.decode(images[0]);
+      open++;
+      most = Math.max(most, open);
+      log.push(`start ${id}`);
+      await new Promise((r) => setTimeout(r, id === 'w0' || id === 'w4' ? 20 : 1));
+      open--;
+      log.push(`end ${id}`);
+      return echo(images);
+    };
+    const labels = Array.from({ length: 9 }, (_, i) => `w${i}`);
+    const predictions = (await evaluate([dataset('d', labels)], recognize, { batchSize: 2, inFlight: 2, keepPredictions: true })).predictions!;
+    expect(most).toBe(2);
+    expect(log.indexOf('start w2')).toBeLessThan(log.indexOf('end w0'));
+    expect(predictions.map((p) => p.prediction)).toEqual(labels);
+    const one = await evaluate([dataset('d', labels)], echo, { batchSize: 2, keepPredictions: true, keepFailures: 3 });
+    const two = await evaluate([dataset('d', labels)], echo, { batchSize: 2, keepPredictions: true, keepFailures: 3, inFlight: 3 });
+    expect(two.summary.datasets).toEqual(one.summary.datasets.map((d) => ({ ...d, seconds: two.summary.datasets[0]!.seconds, wordsPerSecond: two.summary.datasets[0]!.wordsPerSecond })));
+    expect(two.predictions).toEqual(one.predictions);
+  });
+
+  it('a failing batch fails the run only after the batches in flight have settled; bad inFlight is refused', async () => {
+    let settled = 0;
+    const recognize: RecognizeBatch = async (images) => {
+      await new Promise((r) => setTimeout(r, 5));
+      settled++;
+      if (dec.decode(images[0]) === 'w0') throw new Error('boom');
+      return echo(images);
+    };
+    await expect(evaluate([dataset('d', ['w0', 'w1', 'w2'])], recognize, { batchSize: 1, inFlight: 3 })).rejects.toThrow('boom');
+    expect(settled).toBe(3);
+    for (const inFlight of [0, 1.5, -2, NaN]) await expect(evaluate([dataset('d', ['a'])], echo, { inFlight })).rejects.toThrow(InvalidArgumentError);
+  });
+});
+
 describe('parseShard', () => {
   it('parses i/n and rejects nonsense', () => {
     expect(parseShard('2/4')).toEqual({ index: 1, count: 4 });

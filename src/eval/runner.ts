@@ -53,6 +53,10 @@ export interface Failure {
 
 export interface EvalProgress {
   dataset: string;
+  /** Position of `dataset` in the evaluated list (0-based). */
+  datasetIndex: number;
+  /** Samples to score in each dataset (after limit and shard), in order: lets a pool combine progress. */
+  datasetTotals: number[];
   /** Samples scored so far in this dataset / to score in it (after limit and shard, before filtering). */
   done: number;
   total: number;
@@ -76,6 +80,12 @@ export interface EvalOptions extends FilterOptions {
   keepPredictions?: boolean;
   onProgress?: (p: EvalProgress) => void;
   signal?: AbortSignal;
+  /**
+   * Batches handed to `recognize` before the oldest one is awaited (default 1: one at a time). With 2 the
+   * next batch is submitted while the current one runs, so an asynchronous recogniser can decode it (off
+   * thread, e.g. createImageBitmap) during the model; results are still scored in sample order.
+   */
+  inFlight?: number;
   now?: () => number;
 }
 
@@ -98,30 +108,40 @@ export async function evaluate(datasets: EvalDataset[], recognize: RecognizeBatc
   const now = options.now ?? (() => performance.now() / 1000);
   const batchSize = options.batchSize ?? 32;
   const keep = options.keepFailures ?? 200;
-  const totalAll = datasets.reduce((a, d) => a + planned(d.count, options), 0);
+  const inFlight = options.inFlight ?? 1;
+  if (!(Number.isInteger(inFlight) && inFlight >= 1)) throw new InvalidArgumentError(`inFlight: expected an integer ≥ 1, got ${inFlight}`);
+  const datasetTotals = datasets.map((d) => planned(d.count, options));
+  const totalAll = datasetTotals.reduce((a, n) => a + n, 0);
   const started = now();
   let doneAll = 0;
   const failures: Failure[] = [];
   const predictions: NonNullable<EvalReport['predictions']> = [];
   const results = [];
 
-  for (const ds of datasets) {
+  for (const [datasetIndex, ds] of datasets.entries()) {
     const tally = new DatasetTally(ds.name);
-    const total = planned(ds.count, options);
+    const total = datasetTotals[datasetIndex]!;
     let done = 0;
+    let emitted = -1;
     let kept = 0;
     let batch: EvalSample[] = [];
+    const pending: { samples: EvalSample[]; out: Promise<Recognition[]> }[] = [];
     const t0 = now();
 
-    const flush = async (): Promise<void> => {
-      if (batch.length === 0) return;
-      const out = await recognize(batch.map((s) => s.image));
-      batch.forEach((s, i) => {
+    const emit = (): void => {
+      emitted = done;
+      const elapsed = now() - started;
+      const rate = elapsed > 0 ? doneAll / elapsed : 0;
+      options.onProgress?.({ dataset: ds.name, datasetIndex, datasetTotals, done, total, doneAll, totalAll, wordsPerSecond: rate, etaSeconds: rate > 0 ? (totalAll - doneAll) / rate : Infinity });
+    };
+
+    const score = (samples: EvalSample[], out: Recognition[]): void => {
+      samples.forEach((s, i) => {
         const r = out[i] ?? { error: 'the recogniser returned no result' };
         const text = 'text' in r ? r.text : '';
-        const score = tally.add(text, s.label);
+        const sc = tally.add(text, s.label);
         if (options.keepPredictions === true) predictions.push({ dataset: ds.name, index: s.index, prediction: text });
-        if (!score.correct && kept < keep) {
+        if (!sc.correct && kept < keep) {
           kept++;
           failures.push({
             dataset: ds.name,
@@ -134,31 +154,52 @@ export async function evaluate(datasets: EvalDataset[], recognize: RecognizeBatc
           });
         }
       });
-      done += batch.length;
-      doneAll += batch.length;
-      batch = [];
-      const elapsed = now() - started;
-      const rate = elapsed > 0 ? doneAll / elapsed : 0;
-      options.onProgress?.({ dataset: ds.name, done, total, doneAll, totalAll, wordsPerSecond: rate, etaSeconds: rate > 0 ? (totalAll - doneAll) / rate : Infinity });
+      done += samples.length;
+      doneAll += samples.length;
+      emit();
     };
 
-    let position = 0;
-    for await (const s of ds.samples()) {
-      if (options.signal?.aborted === true) throw options.signal.reason instanceof Error ? options.signal.reason : new DOMException('evaluation cancelled', 'AbortError');
-      if (options.limit !== undefined && position >= options.limit) break;
-      const mine = options.shard === undefined || position % options.shard.count === options.shard.index;
-      position++;
-      if (!mine) continue;
-      if (!keepSample(s.label, options)) {
-        tally.filtered++;
-        done++;
-        doneAll++;
-        continue;
+    /** Scores the oldest submitted batch. */
+    const settle = async (): Promise<void> => {
+      const head = pending.shift();
+      if (head !== undefined) score(head.samples, await head.out);
+    };
+
+    const submit = async (): Promise<void> => {
+      if (batch.length > 0) {
+        const samples = batch;
+        batch = [];
+        const out = recognize(samples.map((s) => s.image));
+        out.catch(() => undefined); // awaited in order by settle(); no unhandled rejection meanwhile
+        pending.push({ samples, out });
       }
-      batch.push(s);
-      if (batch.length >= batchSize) await flush();
+      while (pending.length >= inFlight) await settle();
+    };
+
+    try {
+      let position = 0;
+      for await (const s of ds.samples()) {
+        if (options.signal?.aborted === true) throw options.signal.reason instanceof Error ? options.signal.reason : new DOMException('evaluation cancelled', 'AbortError');
+        if (options.limit !== undefined && position >= options.limit) break;
+        const mine = options.shard === undefined || position % options.shard.count === options.shard.index;
+        position++;
+        if (!mine) continue;
+        if (!keepSample(s.label, options)) {
+          tally.filtered++;
+          done++;
+          doneAll++;
+          continue;
+        }
+        batch.push(s);
+        if (batch.length >= batchSize) await submit();
+      }
+      await submit();
+      while (pending.length > 0) await settle();
+    } finally {
+      // On an error or a cancel, let batches still running finish before the caller frees the model.
+      await Promise.allSettled(pending.map((p) => p.out));
     }
-    await flush();
+    if (done !== emitted) emit();
     tally.seconds = now() - t0;
     results.push(tally.result());
   }
