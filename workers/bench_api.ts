@@ -39,6 +39,8 @@ export interface BenchRunRequest {
   inFlight?: number;
   /** Decode a batch's images concurrently before the recognizer (default true); false: one by one inside it. */
   parallelDecode?: boolean;
+  /** Samples ordered by model input width before batching (src/eval/runner.ts `window`; default 1024; 0 = off). */
+  window?: number;
 }
 
 /** Where a worker's evaluation time went on its thread, in ms summed over images. `decodeMs` counts the

@@ -1,5 +1,5 @@
 /**
- * `npm run perf -- eval [--workers N] [--limit N] [--batch 64] [--in-flight 2] [--serial-decode] [--json]`:
+ * `npm run perf -- eval [--workers N] [--limit N] [--batch 64] [--in-flight 2] [--serial-decode] [--window 1024] [--json]`:
  * the full evaluation in the tab, on wasm, through bench.html and its bench workers: LMDB read in place
  * (File.slice) → decode → preprocess → model → CTC → metrics, on iiit5k_3000 + svt_647 + ic15_2077
  * (5,724 crops, every sample scored). In one run: one worker, then the pool (`--workers`, default the
@@ -44,6 +44,7 @@ export async function evalSuite(ctx: PerfContext): Promise<number> {
       workers: { type: 'string' },
       'in-flight': { type: 'string', default: '2' },
       'serial-decode': { type: 'boolean', default: false },
+      window: { type: 'string', default: '1024' },
       json: { type: 'boolean', default: false },
     },
   });
@@ -63,6 +64,7 @@ export async function evalSuite(ctx: PerfContext): Promise<number> {
       limit: values.limit === undefined ? undefined : Number(values.limit),
       inFlight: Number(values['in-flight']),
       parallelDecode: !values['serial-decode'],
+      window: Number(values.window),
     };
     const runs: Measured[] = [];
     for (const workers of poolSize > 1 ? [1, poolSize] : [1]) {
@@ -72,7 +74,7 @@ export async function evalSuite(ctx: PerfContext): Promise<number> {
       const wall = (performance.now() - t0) / 1000;
       runs.push({ label: `${workers} worker${workers > 1 ? 's' : ''} (load ${load})`, workers, wall, result });
     }
-    console.log(`eval in the tab: backend ${runs[0]!.result.report.run.backend}, crnn-mv3-en, batch ${values.batch}, in flight ${values['in-flight']}, ${values['serial-decode'] ? 'serial' : 'parallel'} decode`);
+    console.log(`eval in the tab: backend ${runs[0]!.result.report.run.backend}, crnn-mv3-en, batch ${values.batch}, in flight ${values['in-flight']}, ${values['serial-decode'] ? 'serial' : 'parallel'} decode, width-ordered window ${values.window}`);
     const rows: string[][] = [];
     for (const m of runs) {
       const rep = m.result.report;

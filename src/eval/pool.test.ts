@@ -10,12 +10,15 @@ const dec = new TextDecoder();
 /** "Images" are the UTF-8 of what the model reads: every 3rd label is misread, one is not an image. */
 function dataset(name: string, n: number): EvalDataset {
   const labels = Array.from({ length: n }, (_, i) => `${name}${i}`);
+  const at = (i: number) => ({ index: i + 1, label: labels[i]!, image: enc.encode(i % 3 === 0 ? 'zz' : i === 7 ? '\u0000' : labels[i]!) });
   return {
     name,
     count: n,
     async *samples() {
-      for (const [i, label] of labels.entries()) yield await Promise.resolve({ index: i + 1, label, image: enc.encode(i % 3 === 0 ? 'zz' : i === 7 ? '\u0000' : label) });
+      for (let i = 0; i < n; i++) yield await Promise.resolve(at(i));
     },
+    // Random access: the workers' parts read through it, the single run streams (both must agree).
+    sample: (index) => Promise.resolve(at(index - 1)),
   };
 }
 

@@ -18,6 +18,26 @@ export interface EvalDataset {
   name: string;
   count: number;
   samples(): AsyncIterable<EvalSample>;
+  /** Random access, optional: `sample(p + 1)` is the item at position p of `samples()`. With a shard,
+   *  only the shard's samples are then read (a pool's workers skip each other's). */
+  sample?(index: number): Promise<EvalSample>;
+}
+
+/** The samples a run evaluates in `ds`: the first `limit`, then every `shard.count`-th from `shard.index`. */
+async function* ownSamples(ds: EvalDataset, options: EvalOptions): AsyncIterable<EvalSample> {
+  const shard = options.shard;
+  if (shard !== undefined && ds.sample !== undefined) {
+    const n = Math.min(ds.count, options.limit ?? ds.count);
+    for (let p = shard.index; p < n; p += shard.count) yield await ds.sample(p + 1);
+    return;
+  }
+  let position = 0;
+  for await (const s of ds.samples()) {
+    if (options.limit !== undefined && position >= options.limit) break;
+    const mine = shard === undefined || position % shard.count === shard.index;
+    position++;
+    if (mine) yield s;
+  }
 }
 
 export type Recognition = { text: string; confidence: number } | { error: string };
@@ -86,6 +106,15 @@ export interface EvalOptions extends FilterOptions {
    * thread, e.g. createImageBitmap) during the model; results are still scored in sample order.
    */
   inFlight?: number;
+  /**
+   * Samples read before recognising (default: `batchSize`). Inside a window the samples are ordered by
+   * `groupKey` (stable) before being cut into batches, so a recogniser that batches same-key inputs
+   * together (same model input width) gets fuller batches; the window is scored in sample order when its
+   * last batch is back, so failures and predictions come out as without it.
+   */
+  window?: number;
+  /** Sort key of a sample inside a window (e.g. the model input width read from the image header). */
+  groupKey?: (s: EvalSample) => number;
   now?: () => number;
 }
 
@@ -110,6 +139,8 @@ export async function evaluate(datasets: EvalDataset[], recognize: RecognizeBatc
   const keep = options.keepFailures ?? 200;
   const inFlight = options.inFlight ?? 1;
   if (!(Number.isInteger(inFlight) && inFlight >= 1)) throw new InvalidArgumentError(`inFlight: expected an integer ≥ 1, got ${inFlight}`);
+  const windowSize = options.window ?? batchSize;
+  if (!(Number.isInteger(windowSize) && windowSize >= 1)) throw new InvalidArgumentError(`window: expected an integer ≥ 1, got ${windowSize}`);
   const datasetTotals = datasets.map((d) => planned(d.count, options));
   const totalAll = datasetTotals.reduce((a, n) => a + n, 0);
   const started = now();
@@ -124,8 +155,9 @@ export async function evaluate(datasets: EvalDataset[], recognize: RecognizeBatc
     let done = 0;
     let emitted = -1;
     let kept = 0;
-    let batch: EvalSample[] = [];
-    const pending: { samples: EvalSample[]; out: Promise<Recognition[]> }[] = [];
+    let window: EvalSample[] = [];
+    type Window = { samples: EvalSample[]; results: Recognition[]; left: number };
+    const pending: { win: Window; at: number[]; out: Promise<Recognition[]> }[] = [];
     const t0 = now();
 
     const emit = (): void => {
@@ -135,9 +167,10 @@ export async function evaluate(datasets: EvalDataset[], recognize: RecognizeBatc
       options.onProgress?.({ dataset: ds.name, datasetIndex, datasetTotals, done, total, doneAll, totalAll, wordsPerSecond: rate, etaSeconds: rate > 0 ? (totalAll - doneAll) / rate : Infinity });
     };
 
-    const score = (samples: EvalSample[], out: Recognition[]): void => {
-      samples.forEach((s, i) => {
-        const r = out[i] ?? { error: 'the recogniser returned no result' };
+    /** Scores a window whose batches are all back, in sample order. */
+    const score = (win: Window): void => {
+      win.samples.forEach((s, i) => {
+        const r = win.results[i] ?? { error: 'the recogniser returned no result' };
         const text = 'text' in r ? r.text : '';
         const sc = tally.add(text, s.label);
         if (options.keepPredictions === true) predictions.push({ dataset: ds.name, index: s.index, prediction: text });
@@ -154,44 +187,51 @@ export async function evaluate(datasets: EvalDataset[], recognize: RecognizeBatc
           });
         }
       });
-      done += samples.length;
-      doneAll += samples.length;
+    };
+
+    /** Waits for the oldest submitted batch; scores its window when that was the window's last. */
+    const settle = async (): Promise<void> => {
+      const head = pending.shift();
+      if (head === undefined) return;
+      const out = await head.out;
+      head.at.forEach((k, j) => (head.win.results[k] = out[j]!));
+      head.win.left -= head.at.length;
+      if (head.win.left === 0) score(head.win);
+      done += head.at.length;
+      doneAll += head.at.length;
       emit();
     };
 
-    /** Scores the oldest submitted batch. */
-    const settle = async (): Promise<void> => {
-      const head = pending.shift();
-      if (head !== undefined) score(head.samples, await head.out);
-    };
-
     const submit = async (): Promise<void> => {
-      if (batch.length > 0) {
-        const samples = batch;
-        batch = [];
-        const out = recognize(samples.map((s) => s.image));
-        out.catch(() => undefined); // awaited in order by settle(); no unhandled rejection meanwhile
-        pending.push({ samples, out });
+      if (window.length === 0) return;
+      const win: Window = { samples: window, results: new Array<Recognition>(window.length), left: window.length };
+      window = [];
+      let order = win.samples.map((_, i) => i);
+      if (options.groupKey !== undefined) {
+        const keys = win.samples.map(options.groupKey);
+        order = order.sort((x, y) => keys[x]! - keys[y]! || x - y);
       }
-      while (pending.length >= inFlight) await settle();
+      for (let s = 0; s < order.length; s += batchSize) {
+        if (options.signal?.aborted === true) throw options.signal.reason instanceof Error ? options.signal.reason : new DOMException('evaluation cancelled', 'AbortError');
+        const at = order.slice(s, s + batchSize);
+        const out = recognize(at.map((k) => win.samples[k]!.image));
+        out.catch(() => undefined); // awaited in order by settle(); no unhandled rejection meanwhile
+        pending.push({ win, at, out });
+        while (pending.length >= inFlight) await settle();
+      }
     };
 
     try {
-      let position = 0;
-      for await (const s of ds.samples()) {
+      for await (const s of ownSamples(ds, options)) {
         if (options.signal?.aborted === true) throw options.signal.reason instanceof Error ? options.signal.reason : new DOMException('evaluation cancelled', 'AbortError');
-        if (options.limit !== undefined && position >= options.limit) break;
-        const mine = options.shard === undefined || position % options.shard.count === options.shard.index;
-        position++;
-        if (!mine) continue;
         if (!keepSample(s.label, options)) {
           tally.filtered++;
           done++;
           doneAll++;
           continue;
         }
-        batch.push(s);
-        if (batch.length >= batchSize) await submit();
+        window.push(s);
+        if (window.length >= windowSize) await submit();
       }
       await submit();
       while (pending.length > 0) await settle();

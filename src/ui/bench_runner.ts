@@ -40,6 +40,8 @@ export interface DirectRunOptions {
   inFlight?: number;
   /** Decode each batch's images concurrently (default true). */
   parallelDecode?: boolean;
+  /** Samples ordered by input width before batching (default 1024). */
+  window?: number;
 }
 
 declare global {
@@ -397,6 +399,7 @@ export function mountBenchRunner(root: HTMLElement, api: Remote<BenchApi>, inges
         keepPredictions: o.keepPredictions,
         inFlight: o.inFlight,
         parallelDecode: o.parallelDecode,
+        window: o.window,
       },
     ], n);
     return r!;
