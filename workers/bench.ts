@@ -19,33 +19,18 @@ import { blobByteSource, cachedByteSource } from '../src/data/byte_source.ts';
 import { openDtrbDataset, type DtrbDataset } from '../src/data/dtrb.ts';
 import { openShardUrl } from '../src/data/sharded.ts';
 import { DataStore } from '../src/data/store.ts';
-import { evaluate, parseShard, type EvalDataset, type EvalSample, type RecognizeBatch, type Recognition } from '../src/eval/runner.ts';
+import { evaluate, parseShard, type EvalDataset, type RecognizeBatch, type Recognition } from '../src/eval/runner.ts';
 import { buildReport } from '../src/eval/report.ts';
 import { runtimeApi } from './runtime_api.ts';
 import { loadModelSource } from './model_source.ts';
 import type { BenchDataSource, BenchProgress, BenchRunRequest, BenchRunResult, BenchStages, StoredModel } from './bench_api.ts';
 import type { RgbaImage } from '../src/image/types.ts';
-import type { PreprocessConfig } from '../src/image/preprocess_config.ts';
-import { readImageHeader } from '../src/image/header.ts';
-import { inputWidth } from '../src/image/preprocess.ts';
+import { inputWidthKey } from '../src/eval/width_key.ts';
 import type { ModelSource } from './recognizer_api.ts';
 
 // The same IndexedDB keys as the demo's recognizer worker (`src/recognize/model_kind.ts`), so a model
 // imported on one page is listed on the other.
 const IDB = 'indexeddb://';
-
-/** A sample's model input width, from its image header (no decoding); −1 when the header is bad (the
- *  decode reports that image's error later). */
-function widthKey(p: PreprocessConfig): (s: EvalSample) => number {
-  return (s) => {
-    try {
-      const h = readImageHeader(s.image);
-      return inputWidth(p, h.width, h.height);
-    } catch {
-      return -1;
-    }
-  };
-}
 const MODEL_PREFIX = `${IDB}webstr/`;
 let current: AbortController | undefined;
 let cached: { key: string; recognizer: Recognizer; preset: string } | undefined;
@@ -186,7 +171,7 @@ const api = {
       const r = await evaluate(datasets, recognize, {
         inFlight: req.inFlight ?? 2,
         // Windows of samples ordered by model input width: fuller same-width batches for the model.
-        ...(windowSize > 0 ? { window: Math.max(windowSize, batchSize), groupKey: widthKey(recognizer.config.input) } : {}),
+        ...(windowSize > 0 ? { window: Math.max(windowSize, batchSize), groupKey: inputWidthKey(recognizer.config.input) } : {}),
         batchSize,
         limit: req.limit,
         shard: req.shard === undefined || req.shard === '' ? undefined : parseShard(req.shard),
