@@ -13,6 +13,7 @@ import type { BenchApi } from '../../workers/bench.ts';
 import type { BenchProgress, BenchRunRequest, BenchRunResult } from '../../workers/bench_api.ts';
 import { MAX_WORKERS, PoolProgress, checkWorkers, formatShard, mergePoolParts, workerShard } from '../eval/pool.ts';
 import { parseShard } from '../eval/runner.ts';
+import { WebstrError } from '../runtime/errors.ts';
 
 /** A bench worker of the pool: the remote API and the Worker (to end it). */
 export interface PoolWorker {
@@ -41,7 +42,7 @@ export class BenchPool {
   /** Evaluates `req` over `workers` workers; progress is the pool's. Throws AbortError when cancelled. */
   async run(req: BenchRunRequest, workers: number, onProgress?: (p: BenchProgress) => void): Promise<BenchRunResult> {
     checkWorkers(workers);
-    if (this.running.length > 0) throw new Error('an evaluation is already running in this pool');
+    if (this.running.length > 0) throw new WebstrError('an evaluation is already running in this pool');
     const shard = req.shard === undefined || req.shard === '' ? undefined : parseShard(req.shard);
     while (this.extra.length < workers - 1) this.extra.push(this.spawn());
     const apis = [this.primary, ...this.extra.slice(0, workers - 1).map((w) => w.api)];
