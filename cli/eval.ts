@@ -31,7 +31,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const loaded = await loadModelNode(args.model, args.preset);
   const preset = loaded.meta.preset;
   const weights = await toHostWeights(loaded);
-  const rec = Recognizer.create(weights, { decoder: (b) => decodeNode(b, DEFAULT_LIMITS), init: { gpu }, maxBatch: 32, onNotice: (m) => console.error(`webstr eval: ${m}`) });
+  const rec = Recognizer.create(weights, { decoder: (b) => decodeNode(b, DEFAULT_LIMITS), init: { gpu }, maxBatch: 64, onNotice: (m) => console.error(`webstr eval: ${m}`) });
   const opened = await Promise.all(args.data.map((d) => openDatasetPath(d)));
   try {
     const datasets: EvalDataset[] = opened.map((o) => ({ name: o.name, count: o.dataset.count, samples: () => o.dataset.samples(), sample: (i) => o.dataset.sample(i) }));
