@@ -16,6 +16,7 @@ import { loadModelNode } from '../src/recognize/node_load.ts';
 import { openDatasetPath } from '../src/data/node_shards.ts';
 import { evaluate, type EvalDataset, type RecognizeBatch } from '../src/eval/runner.ts';
 import { buildReport, checkThresholds, reportText } from '../src/eval/report.ts';
+import { inputWidthKey } from '../src/eval/width_key.ts';
 import { loadNodeGpu } from './node_gpu.ts';
 import { EVAL_ARGS_USAGE, parseEvalArgs } from './eval_args.ts';
 
@@ -30,10 +31,10 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const loaded = await loadModelNode(args.model, args.preset);
   const preset = loaded.meta.preset;
   const weights = await toHostWeights(loaded);
-  const rec = Recognizer.create(weights, { decoder: (b) => decodeNode(b, DEFAULT_LIMITS), init: { gpu }, maxBatch: 32, onNotice: (m) => console.error(`webstr eval: ${m}`) });
+  const rec = Recognizer.create(weights, { decoder: (b) => decodeNode(b, DEFAULT_LIMITS), init: { gpu }, maxBatch: 64, onNotice: (m) => console.error(`webstr eval: ${m}`) });
   const opened = await Promise.all(args.data.map((d) => openDatasetPath(d)));
   try {
-    const datasets: EvalDataset[] = opened.map((o) => ({ name: o.name, count: o.dataset.count, samples: () => o.dataset.samples() }));
+    const datasets: EvalDataset[] = opened.map((o) => ({ name: o.name, count: o.dataset.count, samples: () => o.dataset.samples(), sample: (i) => o.dataset.sample(i) }));
     const recognize: RecognizeBatch = async (images) =>
       (await rec.recognizeBatch(images)).map((o) => (o.ok ? { text: o.text, confidence: o.confidence } : { error: `${o.error.name}: ${o.error.message}` }));
     const startedAt = new Date().toISOString();
@@ -41,6 +42,9 @@ export async function evalCommand(argv: string[]): Promise<number> {
     let lastLine = 0;
     const report = await evaluate(datasets, recognize, {
       batchSize: args.batchSize,
+      // Windows ordered by model input width: fuller same-width batches (as the bench worker).
+      window: Math.max(1024, args.batchSize),
+      groupKey: inputWidthKey(rec.config.input),
       limit: args.limit,
       shard: args.shard,
       filtering: args.filtering,

@@ -14,8 +14,26 @@ import { checkThresholds, reportText } from '../src/eval/report.ts';
 import type { BenchRunResult } from '../workers/bench_api.ts';
 import type { DirectRunOptions } from '../src/ui/bench_runner.ts';
 import { startBrowserSession } from './lib/browser.ts';
+import { MAX_WORKERS } from '../src/eval/pool.ts';
+import { InvalidArgumentError } from '../src/runtime/errors.ts';
 
-const USAGE = `npm run bench -- ${EVAL_ARGS_USAGE} [--skip-build]`;
+const USAGE = `npm run bench -- ${EVAL_ARGS_USAGE} [--workers N] [--skip-build]`;
+
+/** `--workers N` (browser only: the page's pool of bench workers; default one per core up to 4, one on webgpu). */
+function takeWorkers(argv: string[]): { workers: number | undefined; rest: string[] } {
+  let workers: string | undefined;
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--workers') workers = argv[++i] ?? '';
+    else if (a.startsWith('--workers=')) workers = a.slice('--workers='.length);
+    else rest.push(a);
+  }
+  if (workers === undefined) return { workers: undefined, rest };
+  const n = Number(workers);
+  if (!(Number.isInteger(n) && n >= 1 && n <= MAX_WORKERS)) throw new InvalidArgumentError(`--workers: expected an integer in 1…${MAX_WORKERS}, got '${workers}'`);
+  return { workers: n, rest };
+}
 
 function modelFiles(spec: string): string[] {
   if (!existsSync(spec)) throw new Error(`--model '${spec}': no such file or directory (the browser path takes a file or a weights directory)`);
@@ -25,7 +43,7 @@ function modelFiles(spec: string): string[] {
 }
 
 async function main(): Promise<number> {
-  const argv = process.argv.slice(2);
+  const { workers, rest: argv } = takeWorkers(process.argv.slice(2));
   const skipBuild = argv.includes('--skip-build');
   const args = parseEvalArgs(argv.filter((a) => a !== '--skip-build'), USAGE);
   const lmdb: { file: string; name: string }[] = [];
@@ -74,6 +92,7 @@ async function main(): Promise<number> {
       shard: args.shard === undefined ? undefined : `${args.shard.index + 1}/${args.shard.count}`,
       filtering: args.filtering,
       batchSize: args.batchSize,
+      workers,
     };
     const timer = setInterval(() => {
       void page

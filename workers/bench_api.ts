@@ -35,6 +35,24 @@ export interface BenchRunRequest {
   batchSize?: number;
   keepFailures?: number;
   keepPredictions?: boolean;
+  /** Batches submitted ahead (src/eval/runner.ts `inFlight`; default 2: the next batch decodes during the model). */
+  inFlight?: number;
+  /** Decode a batch's images concurrently before the recognizer (default true); false: one by one inside it. */
+  parallelDecode?: boolean;
+  /** Samples ordered by model input width before batching (src/eval/runner.ts `window`; default 1024; 0 = off). */
+  window?: number;
+}
+
+/** Where a worker's evaluation time went on its thread, in ms summed over images. `decodeMs` counts the
+ *  recognizer's own (serial) decoding only: with `parallelDecode` the decode runs off the thread and its
+ *  waits fall in the rest of `evalMs` (with reading and metrics). */
+export interface BenchStages {
+  decodeMs: number;
+  preprocessMs: number;
+  modelMs: number;
+  ctcMs: number;
+  /** The whole evaluation (after model load). */
+  evalMs: number;
 }
 
 export interface BenchRunResult {
@@ -42,6 +60,8 @@ export interface BenchRunResult {
   /** Encoded images of `report.failures`, index for index. */
   failureImages: Uint8Array[];
   predictions?: { dataset: string; index: number; prediction: string }[];
+  /** Per worker of the run (one entry without a pool). */
+  stages?: BenchStages[];
 }
 
 export type BenchProgress = EvalProgress;

@@ -127,8 +127,12 @@ export interface DatasetResult {
   wordsPerSecond: number;
 }
 
-/** Adds up results of the same dataset from several shards of one evaluation. */
-export function mergeResults(parts: DatasetResult[]): DatasetResult[] {
+/**
+ * Adds up results of the same dataset from several shards of one evaluation (datasets in order of first
+ * appearance). `seconds`: 'sum' (default) for shards run one after another or on separate machines (the
+ * compute time), 'max' for shards run at the same time (a worker pool: the longest shard is the wall time).
+ */
+export function mergeResults(parts: DatasetResult[], options: { seconds?: 'sum' | 'max' } = {}): DatasetResult[] {
   const byName = new Map<string, DatasetTally>();
   for (const r of parts) {
     const t = byName.get(r.dataset) ?? new DatasetTally(r.dataset);
@@ -137,7 +141,7 @@ export function mergeResults(parts: DatasetResult[]): DatasetResult[] {
     t.correct += r.correct;
     t.correctCaseSensitive += r.correctCaseSensitive;
     t.nedSum += r.nedSum;
-    t.seconds += r.seconds;
+    t.seconds = options.seconds === 'max' ? Math.max(t.seconds, r.seconds) : t.seconds + r.seconds;
     byName.set(r.dataset, t);
   }
   return [...byName.values()].map((t) => t.result());

@@ -18,6 +18,8 @@ export interface RunInfo {
   runtime: 'node' | 'browser';
   startedAt: string;
   seconds: number;
+  /** Evaluators that shared the run (the bench page's worker pool); absent for one. */
+  workers?: number;
 }
 
 export interface BenchReport {
@@ -57,7 +59,8 @@ export function reportText(rep: BenchReport): string {
   return [
     `model ${rep.run.model} (${rep.run.preset}) · backend ${rep.run.backend} · ${rep.run.runtime} · filtering ${rep.options.filtering}` +
       (rep.options.limit !== null ? ` · limit ${rep.options.limit}` : '') +
-      (rep.options.shard !== null ? ` · shard ${rep.options.shard}` : ''),
+      (rep.options.shard !== null ? ` · shard ${rep.options.shard}` : '') +
+      (rep.run.workers !== undefined && rep.run.workers > 1 ? ` · ${rep.run.workers} workers` : ''),
     formatTable(rep.summary),
     ...(refs.length > 0 ? [`reference (${rep.published.find((p) => p.reference)?.label ?? 'same weights'}): ${refs.join(', ')}`] : []),
   ].join('\n');

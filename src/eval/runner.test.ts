@@ -60,6 +60,24 @@ describe('evaluate', () => {
     expect(merged.datasets[0]!.correct).toBe(whole.summary.datasets[0]!.correct);
   });
 
+  it('with random access, a shard reads only its own samples and scores as the stream does', async () => {
+    const labels = Array.from({ length: 23 }, (_, i) => `w${i}`);
+    const read: number[] = [];
+    const ds = dataset('d', labels, (l) => (l.endsWith('3') ? 'x' : l));
+    const random: EvalDataset = { ...ds, samples: () => { throw new Error('streamed'); }, sample: (i) => {
+        read.push(i);
+        return Promise.resolve({ index: i, label: labels[i - 1]!, image: enc.encode(labels[i - 1]!.endsWith('3') ? 'x' : labels[i - 1]!) });
+      },
+    };
+    const shard = { index: 1, count: 4 };
+    const a = await evaluate([random], echo, { shard, limit: 19, keepPredictions: true });
+    const b = await evaluate([ds], echo, { shard, limit: 19, keepPredictions: true });
+    expect(read).toEqual([2, 6, 10, 14, 18]);
+    expect(a.predictions).toEqual(b.predictions);
+    expect(a.failures).toEqual(b.failures);
+    expect(a.summary.datasets[0]!.correct).toBe(b.summary.datasets[0]!.correct);
+  });
+
   it('honours --limit, reports progress and can be cancelled', async () => {
     const seen: number[] = [];
     const r = await evaluate([dataset('d', ['a', 'b', 'c', 'd'])], echo, { limit: 3, batchSize: 1, onProgress: (p) => seen.push(p.done) });
@@ -68,6 +86,74 @@ describe('evaluate', () => {
     const ac = new AbortController();
     ac.abort();
     await expect(evaluate([dataset('d', ['a'])], echo, { signal: ac.signal })).rejects.toMatchObject({ name: 'AbortError' });
+  });
+});
+
+describe('evaluate with batches in flight', () => {
+  it('submits the next batch before the current one is answered, and scores in sample order', async () => {
+    const log: string[] = [];
+    let open = 0;
+    let most = 0;
+    // Answers arrive in reverse order of submission within each pair.
+    const recognize: RecognizeBatch = async (images) => {
+      const id = dec.decode(images[0]);
+      open++;
+      most = Math.max(most, open);
+      log.push(`start ${id}`);
+      await new Promise((r) => setTimeout(r, id === 'w0' || id === 'w4' ? 20 : 1));
+      open--;
+      log.push(`end ${id}`);
+      return echo(images);
+    };
+    const labels = Array.from({ length: 9 }, (_, i) => `w${i}`);
+    const predictions = (await evaluate([dataset('d', labels)], recognize, { batchSize: 2, inFlight: 2, keepPredictions: true })).predictions!;
+    expect(most).toBe(2);
+    expect(log.indexOf('start w2')).toBeLessThan(log.indexOf('end w0'));
+    expect(predictions.map((p) => p.prediction)).toEqual(labels);
+    const one = await evaluate([dataset('d', labels)], echo, { batchSize: 2, keepPredictions: true, keepFailures: 3 });
+    const two = await evaluate([dataset('d', labels)], echo, { batchSize: 2, keepPredictions: true, keepFailures: 3, inFlight: 3 });
+    expect(two.summary.datasets).toEqual(one.summary.datasets.map((d) => ({ ...d, seconds: two.summary.datasets[0]!.seconds, wordsPerSecond: two.summary.datasets[0]!.wordsPerSecond })));
+    expect(two.predictions).toEqual(one.predictions);
+  });
+
+  it('a failing batch fails the run only after the batches in flight have settled; bad inFlight is refused', async () => {
+    let settled = 0;
+    const recognize: RecognizeBatch = async (images) => {
+      await new Promise((r) => setTimeout(r, 5));
+      settled++;
+      if (dec.decode(images[0]) === 'w0') throw new Error('boom');
+      return echo(images);
+    };
+    await expect(evaluate([dataset('d', ['w0', 'w1', 'w2'])], recognize, { batchSize: 1, inFlight: 3 })).rejects.toThrow('boom');
+    expect(settled).toBe(3);
+    for (const inFlight of [0, 1.5, -2, NaN]) await expect(evaluate([dataset('d', ['a'])], echo, { inFlight })).rejects.toThrow(InvalidArgumentError);
+  });
+});
+
+describe('evaluate with windows ordered by a key', () => {
+  it('batches same-key samples together and still scores in sample order', async () => {
+    const labels = Array.from({ length: 23 }, (_, i) => `w${i}`);
+    const key = (s: { label: string }): number => (parseInt(s.label.slice(1), 10) * 7) % 5;
+    const read = (l: string): string => (Number(l.slice(1)) % 4 === 0 ? `${l}x` : l);
+    const batches: number[][] = [];
+    const recognize: RecognizeBatch = async (images) => {
+      batches.push(images.map((b) => key({ label: dec.decode(b) })));
+      await new Promise((r) => setTimeout(r, 1));
+      return echo(images);
+    };
+    const seen: number[] = [];
+    const opts = { batchSize: 3, keepPredictions: true, keepFailures: 4, filtering: 'off' as const };
+    const grouped = await evaluate([dataset('d', labels, read)], recognize, { ...opts, window: 10, groupKey: key, inFlight: 2, onProgress: (p) => seen.push(p.done) });
+    const plain = await evaluate([dataset('d', labels, read)], echo, opts);
+    // The first window's four batches run through its keys in order.
+    const within = batches.slice(0, 4).flat();
+    expect(within).toEqual([...within].sort((a, b) => a - b));
+    expect(grouped.predictions).toEqual(plain.predictions);
+    expect(grouped.failures).toEqual(plain.failures);
+    expect(grouped.summary.datasets[0]!.correct).toBe(plain.summary.datasets[0]!.correct);
+    expect(seen.at(-1)).toBe(23);
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+    await expect(evaluate([dataset('d', ['a'])], echo, { window: 0 })).rejects.toThrow(InvalidArgumentError);
   });
 });
 

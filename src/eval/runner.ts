@@ -18,6 +18,26 @@ export interface EvalDataset {
   name: string;
   count: number;
   samples(): AsyncIterable<EvalSample>;
+  /** Random access, optional: `sample(p + 1)` is the item at position p of `samples()`. With a shard,
+   *  only the shard's samples are then read (a pool's workers skip each other's). */
+  sample?(index: number): Promise<EvalSample>;
+}
+
+/** The samples a run evaluates in `ds`: the first `limit`, then every `shard.count`-th from `shard.index`. */
+async function* ownSamples(ds: EvalDataset, options: EvalOptions): AsyncIterable<EvalSample> {
+  const shard = options.shard;
+  if (shard !== undefined && ds.sample !== undefined) {
+    const n = Math.min(ds.count, options.limit ?? ds.count);
+    for (let p = shard.index; p < n; p += shard.count) yield await ds.sample(p + 1);
+    return;
+  }
+  let position = 0;
+  for await (const s of ds.samples()) {
+    if (options.limit !== undefined && position >= options.limit) break;
+    const mine = shard === undefined || position % shard.count === shard.index;
+    position++;
+    if (mine) yield s;
+  }
 }
 
 export type Recognition = { text: string; confidence: number } | { error: string };
@@ -53,6 +73,10 @@ export interface Failure {
 
 export interface EvalProgress {
   dataset: string;
+  /** Position of `dataset` in the evaluated list (0-based). */
+  datasetIndex: number;
+  /** Samples to score in each dataset (after limit and shard), in order: lets a pool combine progress. */
+  datasetTotals: number[];
   /** Samples scored so far in this dataset / to score in it (after limit and shard, before filtering). */
   done: number;
   total: number;
@@ -76,6 +100,21 @@ export interface EvalOptions extends FilterOptions {
   keepPredictions?: boolean;
   onProgress?: (p: EvalProgress) => void;
   signal?: AbortSignal;
+  /**
+   * Batches handed to `recognize` before the oldest one is awaited (default 1: one at a time). With 2 the
+   * next batch is submitted while the current one runs, so an asynchronous recogniser can decode it (off
+   * thread, e.g. createImageBitmap) during the model; results are still scored in sample order.
+   */
+  inFlight?: number;
+  /**
+   * Samples read before recognising (default: `batchSize`). Inside a window the samples are ordered by
+   * `groupKey` (stable) before being cut into batches, so a recogniser that batches same-key inputs
+   * together (same model input width) gets fuller batches; the window is scored in sample order when its
+   * last batch is back, so failures and predictions come out as without it.
+   */
+  window?: number;
+  /** Sort key of a sample inside a window (e.g. the model input width read from the image header). */
+  groupKey?: (s: EvalSample) => number;
   now?: () => number;
 }
 
@@ -98,30 +137,44 @@ export async function evaluate(datasets: EvalDataset[], recognize: RecognizeBatc
   const now = options.now ?? (() => performance.now() / 1000);
   const batchSize = options.batchSize ?? 32;
   const keep = options.keepFailures ?? 200;
-  const totalAll = datasets.reduce((a, d) => a + planned(d.count, options), 0);
+  const inFlight = options.inFlight ?? 1;
+  if (!(Number.isInteger(inFlight) && inFlight >= 1)) throw new InvalidArgumentError(`inFlight: expected an integer ≥ 1, got ${inFlight}`);
+  const windowSize = options.window ?? batchSize;
+  if (!(Number.isInteger(windowSize) && windowSize >= 1)) throw new InvalidArgumentError(`window: expected an integer ≥ 1, got ${windowSize}`);
+  const datasetTotals = datasets.map((d) => planned(d.count, options));
+  const totalAll = datasetTotals.reduce((a, n) => a + n, 0);
   const started = now();
   let doneAll = 0;
   const failures: Failure[] = [];
   const predictions: NonNullable<EvalReport['predictions']> = [];
   const results = [];
 
-  for (const ds of datasets) {
+  for (const [datasetIndex, ds] of datasets.entries()) {
     const tally = new DatasetTally(ds.name);
-    const total = planned(ds.count, options);
+    const total = datasetTotals[datasetIndex]!;
     let done = 0;
+    let emitted = -1;
     let kept = 0;
-    let batch: EvalSample[] = [];
+    let window: EvalSample[] = [];
+    type Window = { samples: EvalSample[]; results: Recognition[]; left: number };
+    const pending: { win: Window; at: number[]; out: Promise<Recognition[]> }[] = [];
     const t0 = now();
 
-    const flush = async (): Promise<void> => {
-      if (batch.length === 0) return;
-      const out = await recognize(batch.map((s) => s.image));
-      batch.forEach((s, i) => {
-        const r = out[i] ?? { error: 'the recogniser returned no result' };
+    const emit = (): void => {
+      emitted = done;
+      const elapsed = now() - started;
+      const rate = elapsed > 0 ? doneAll / elapsed : 0;
+      options.onProgress?.({ dataset: ds.name, datasetIndex, datasetTotals, done, total, doneAll, totalAll, wordsPerSecond: rate, etaSeconds: rate > 0 ? (totalAll - doneAll) / rate : Infinity });
+    };
+
+    /** Scores a window whose batches are all back, in sample order. */
+    const score = (win: Window): void => {
+      win.samples.forEach((s, i) => {
+        const r = win.results[i] ?? { error: 'the recogniser returned no result' };
         const text = 'text' in r ? r.text : '';
-        const score = tally.add(text, s.label);
+        const sc = tally.add(text, s.label);
         if (options.keepPredictions === true) predictions.push({ dataset: ds.name, index: s.index, prediction: text });
-        if (!score.correct && kept < keep) {
+        if (!sc.correct && kept < keep) {
           kept++;
           failures.push({
             dataset: ds.name,
@@ -134,31 +187,59 @@ export async function evaluate(datasets: EvalDataset[], recognize: RecognizeBatc
           });
         }
       });
-      done += batch.length;
-      doneAll += batch.length;
-      batch = [];
-      const elapsed = now() - started;
-      const rate = elapsed > 0 ? doneAll / elapsed : 0;
-      options.onProgress?.({ dataset: ds.name, done, total, doneAll, totalAll, wordsPerSecond: rate, etaSeconds: rate > 0 ? (totalAll - doneAll) / rate : Infinity });
     };
 
-    let position = 0;
-    for await (const s of ds.samples()) {
-      if (options.signal?.aborted === true) throw options.signal.reason instanceof Error ? options.signal.reason : new DOMException('evaluation cancelled', 'AbortError');
-      if (options.limit !== undefined && position >= options.limit) break;
-      const mine = options.shard === undefined || position % options.shard.count === options.shard.index;
-      position++;
-      if (!mine) continue;
-      if (!keepSample(s.label, options)) {
-        tally.filtered++;
-        done++;
-        doneAll++;
-        continue;
+    /** Waits for the oldest submitted batch; scores its window when that was the window's last. */
+    const settle = async (): Promise<void> => {
+      const head = pending.shift();
+      if (head === undefined) return;
+      const out = await head.out;
+      head.at.forEach((k, j) => (head.win.results[k] = out[j]!));
+      head.win.left -= head.at.length;
+      if (head.win.left === 0) score(head.win);
+      done += head.at.length;
+      doneAll += head.at.length;
+      emit();
+    };
+
+    const submit = async (): Promise<void> => {
+      if (window.length === 0) return;
+      const win: Window = { samples: window, results: new Array<Recognition>(window.length), left: window.length };
+      window = [];
+      let order = win.samples.map((_, i) => i);
+      if (options.groupKey !== undefined) {
+        const keys = win.samples.map(options.groupKey);
+        order = order.sort((x, y) => keys[x]! - keys[y]! || x - y);
       }
-      batch.push(s);
-      if (batch.length >= batchSize) await flush();
+      for (let s = 0; s < order.length; s += batchSize) {
+        if (options.signal?.aborted === true) throw options.signal.reason instanceof Error ? options.signal.reason : new DOMException('evaluation cancelled', 'AbortError');
+        const at = order.slice(s, s + batchSize);
+        const out = recognize(at.map((k) => win.samples[k]!.image));
+        out.catch(() => undefined); // awaited in order by settle(); no unhandled rejection meanwhile
+        pending.push({ win, at, out });
+        while (pending.length >= inFlight) await settle();
+      }
+    };
+
+    try {
+      for await (const s of ownSamples(ds, options)) {
+        if (options.signal?.aborted === true) throw options.signal.reason instanceof Error ? options.signal.reason : new DOMException('evaluation cancelled', 'AbortError');
+        if (!keepSample(s.label, options)) {
+          tally.filtered++;
+          done++;
+          doneAll++;
+          continue;
+        }
+        window.push(s);
+        if (window.length >= windowSize) await submit();
+      }
+      await submit();
+      while (pending.length > 0) await settle();
+    } finally {
+      // On an error or a cancel, let batches still running finish before the caller frees the model.
+      await Promise.allSettled(pending.map((p) => p.out));
     }
-    await flush();
+    if (done !== emitted) emit();
     tally.seconds = now() - t0;
     results.push(tally.result());
   }

@@ -6,7 +6,6 @@
  * State for tests and scripts: `body[data-bench]` (idle|running|done|cancelled|error) and
  * `window.webstrBench` (`runDirect` is the hook `npm run bench` drives).
  */
-import * as Comlink from 'comlink';
 import { storedModelName } from '../recognize/model_kind.ts';
 import type { Remote } from 'comlink';
 import type { BenchApi } from '../../workers/bench.ts';
@@ -18,6 +17,8 @@ import { accuracyChart } from './bench_chart.ts';
 import { BenchHistory, type HistoryRun } from './bench_history.ts';
 import { describeError, requestedBackend } from './runtime_client.ts';
 import { el } from './dom.ts';
+import { BenchPool, defaultWorkers } from './bench_pool.ts';
+import { MAX_WORKERS } from '../eval/pool.ts';
 
 export interface DirectRunOptions {
   backend?: string;
@@ -33,6 +34,14 @@ export interface DirectRunOptions {
   filtering?: 'dtrb' | 'off';
   batchSize?: number;
   keepPredictions?: boolean;
+  /** Bench workers sharing the run (default: the page's, see defaultWorkers). */
+  workers?: number;
+  /** Batches submitted ahead in each worker (default 2). */
+  inFlight?: number;
+  /** Decode each batch's images concurrently (default true). */
+  parallelDecode?: boolean;
+  /** Samples ordered by input width before batching (default 1024). */
+  window?: number;
 }
 
 declare global {
@@ -59,7 +68,13 @@ function download(name: string, text: string, type: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-export function mountBenchRunner(root: HTMLElement, api: Remote<BenchApi>, ingest: Remote<IngestApi>): void {
+export interface RunnerOptions {
+  pool: BenchPool;
+  /** The backend the page's worker started (sets the default pool size). */
+  backend: string;
+}
+
+export function mountBenchRunner(root: HTMLElement, api: Remote<BenchApi>, ingest: Remote<IngestApi>, { pool, backend }: RunnerOptions): void {
   const state: NonNullable<Window['webstrBench']> = { state: 'idle', progress: null, reports: [], error: null, runDirect: (o) => runDirect(o) };
   window.webstrBench = state;
   const setState = (s: string) => {
@@ -85,6 +100,11 @@ export function mountBenchRunner(root: HTMLElement, api: Remote<BenchApi>, inges
   const filtering = el('select', { testid: 'run-filtering' }, el('option', { value: 'off', textContent: 'off: score every sample (as the onnxruntime reference)' }), el('option', { value: 'dtrb', textContent: 'DTRB: drop labels > 25 chars or outside [0-9a-z]' }));
   const batchSize = el('input', { type: 'number', min: '1', value: '64', testid: 'run-batch' });
   batchSize.style.width = '5rem';
+  const poolSize = defaultWorkers(backend);
+  const workers = el('input', { type: 'number', min: '1', max: String(MAX_WORKERS), value: String(poolSize), testid: 'run-workers' });
+  workers.style.width = '4rem';
+  workers.title = 'bench workers sharing the run (one core each on wasm)';
+  if (poolSize > 1) void pool.warm(poolSize, requestedBackend());
   const start = el('button', { type: 'button', textContent: 'Run', testid: 'run-start' });
   const cancel = el('button', { type: 'button', textContent: 'Cancel', disabled: true, testid: 'run-cancel' });
   const bar = el('progress', { max: 1, value: 0, testid: 'run-progress' });
@@ -110,7 +130,7 @@ export function mountBenchRunner(root: HTMLElement, api: Remote<BenchApi>, inges
     el('h3', { textContent: 'Datasets to evaluate' }),
     datasetList,
     el('p', {}, el('label', {}, 'or LMDB files read in place (not imported) ', dataFiles)),
-    el('p', {}, el('label', {}, 'limit per dataset ', limit), ' ', el('label', {}, 'filtering ', filtering), ' ', el('label', {}, 'batch ', batchSize)),
+    el('p', {}, el('label', {}, 'limit per dataset ', limit), ' ', el('label', {}, 'filtering ', filtering), ' ', el('label', {}, 'batch ', batchSize), ' ', el('label', {}, 'workers ', workers)),
     el('p', {}, start, ' ', cancel, ' ', bar),
     status,
     el('h3', { textContent: 'Results' }),
@@ -299,8 +319,8 @@ export function mountBenchRunner(root: HTMLElement, api: Remote<BenchApi>, inges
     status.textContent = `${p.dataset}: ${p.done}/${p.total} · all ${p.doneAll}/${p.totalAll} · ${p.wordsPerSecond.toFixed(1)} words/s · ETA ${Number.isFinite(p.etaSeconds) ? `${p.etaSeconds.toFixed(0)} s` : '…'}`;
   };
 
-  /** Runs each request in turn; shows and stores the reports. */
-  const runAll = async (requests: BenchRunRequest[]): Promise<BenchRunResult[]> => {
+  /** Runs each request in turn over `n` workers; shows and stores the reports. */
+  const runAll = async (requests: BenchRunRequest[], n: number): Promise<BenchRunResult[]> => {
     setState('running');
     state.error = null;
     start.disabled = true;
@@ -308,8 +328,8 @@ export function mountBenchRunner(root: HTMLElement, api: Remote<BenchApi>, inges
     const out: BenchRunResult[] = [];
     try {
       for (const req of requests) {
-        status.textContent = `starting ${req.modelLabel} on ${req.backend}…`;
-        out.push(await api.run(req, Comlink.proxy(onProgress)));
+        status.textContent = `starting ${req.modelLabel} on ${req.backend} (${n} worker${n > 1 ? 's' : ''})…`;
+        out.push(await pool.run(req, n, onProgress));
         show(out.map((o) => o.report), out.map((o) => o.failureImages));
       }
       const h = await history;
@@ -337,6 +357,7 @@ export function mountBenchRunner(root: HTMLElement, api: Remote<BenchApi>, inges
     filtering: filtering.value as 'dtrb' | 'off',
     batchSize: Math.max(1, Number(batchSize.value) || 64),
   });
+  const workerCount = (): number => Math.min(MAX_WORKERS, Math.max(1, Math.floor(Number(workers.value)) || poolSize));
 
   const nameOf = (f: File) => (f.webkitRelativePath ? (f.webkitRelativePath.split('/').slice(-2, -1)[0] ?? f.name) : f.name.replace(/\.mdb$/, ''));
 
@@ -351,9 +372,9 @@ export function mountBenchRunner(root: HTMLElement, api: Remote<BenchApi>, inges
       return;
     }
     const reqs = models.map((key): BenchRunRequest => ({ model: { kind: 'indexeddb', key }, modelLabel: storedModelName(key), backend: requestedBackend(), datasets, ...options() }));
-    runAll(reqs).catch(() => undefined);
+    runAll(reqs, workerCount()).catch(() => undefined);
   });
-  cancel.addEventListener('click', () => void api.cancel());
+  cancel.addEventListener('click', () => void pool.cancel());
 
   const runDirect = async (o: DirectRunOptions): Promise<BenchRunResult> => {
     const files = [...(modelFile.files ?? [])];
@@ -363,19 +384,24 @@ export function mountBenchRunner(root: HTMLElement, api: Remote<BenchApi>, inges
     const fromUrls = (o.urls ?? []).map((u): BenchDataSource => ({ kind: 'url', ...u }));
     const datasets: BenchDataSource[] = o.order === undefined ? [...fromFiles, ...fromUrls] : o.order.map((k) => (k === 'file' ? fromFiles.shift() : fromUrls.shift())).filter((d): d is BenchDataSource => d !== undefined);
     const onnx = files.find((f) => f.name.toLowerCase().endsWith('.onnx'));
+    const backendName = o.backend ?? requestedBackend();
+    const n = o.workers ?? (o.backend === undefined ? workerCount() : defaultWorkers(backendName === 'auto' ? backend : backendName));
     const [r] = await runAll([
       {
         model: { kind: 'files', files, preset: o.preset ?? 'crnn-mv3-en' },
         modelLabel: (onnx ?? files[0]!).name,
-        backend: o.backend ?? requestedBackend(),
+        backend: backendName,
         datasets,
         limit: o.limit,
         shard: o.shard,
         filtering: o.filtering ?? 'off',
         batchSize: o.batchSize,
         keepPredictions: o.keepPredictions,
+        inFlight: o.inFlight,
+        parallelDecode: o.parallelDecode,
+        window: o.window,
       },
-    ]);
+    ], n);
     return r!;
   };
 
