@@ -188,7 +188,7 @@ describe('IdbCheckpointStore (fake-indexeddb)', () => {
 
   it('keeps run records beside the checkpoints; delete removes both', async () => {
     const s = await fresh();
-    const rec: RunRecord = { runId: 'r', status: 'running', base: 'crnn-mv3-en from scratch', model: { config: { name: 'x' }, charset: { name: 'y' } }, createdAt: '2026-11-21T00:00:00.000Z', updatedAt: '2026-11-21T00:00:00.000Z', evaluations: [], exported: [] };
+    const rec: RunRecord = { runId: 'r', status: 'running', recipe, validationName: 'val', base: 'crnn-mv3-en from scratch', model: { config: { name: 'x' }, charset: { name: 'y' } }, createdAt: '2026-11-21T00:00:00.000Z', updatedAt: '2026-11-21T00:00:00.000Z', evaluations: [], exported: [] };
     await s.putRun(rec);
     await s.putRun({ ...rec, runId: 's', createdAt: '2026-11-22T00:00:00.000Z' });
     await s.save(checkpoint('r', 5), 'latest');

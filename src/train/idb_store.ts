@@ -15,7 +15,7 @@
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
 import { InvalidArgumentError, WebstrError } from '../runtime/errors.ts';
 import type { OptimizerState } from './optim/index.ts';
-import type { Checkpoint, CheckpointStore, HostTensors, RunSummary } from './types.ts';
+import type { Checkpoint, CheckpointStore, HostTensors, RunSummary, TrainRecipe } from './types.ts';
 
 export const TRAIN_DB_NAME = 'webstr-train';
 export const TRAIN_DB_VERSION = 1;
@@ -68,6 +68,10 @@ export interface RunEvaluation {
 export interface RunRecord {
   runId: string;
   status: RunStatus;
+  /** The run's recipe (also in every checkpoint; here so a run that never wrote one can restart). */
+  recipe: TrainRecipe;
+  /** How the validation set is named in tables. */
+  validationName: string;
   /** How the run started: the base model's label (stored model name, or 'preset <name> from scratch'). */
   base: string;
   /** The model's config and charset (as in the weights' metadata), so export needs no base weights. */
