@@ -14,9 +14,9 @@ import { gridSample } from '../../ops/grid_sample/grid_sample.ts';
 import { spinColor } from '../../ops/spin_color/spin_color.ts';
 import { TPS_FIDUCIALS, rareInitialFiducials, tpsGrid } from '../../ops/tps/tps.ts';
 import type { GaSpinConfig } from '../config.ts';
-import { convAct, disposeConv, foldConvBn, type FoldedConv } from '../nn.ts';
+import { batchNormTrain, convAct, disposeConv, foldConvBn, type BatchBn, type FoldedConv } from '../nn.ts';
 import { bnSpecs, convSpec, getParam, linearSpec, vecSpec, type ParamSpec, type Params } from '../params.ts';
-import type { CompiledStage, Stage } from '../stage.ts';
+import type { CompiledStage, Stage, TrainMode } from '../stage.ts';
 
 const P = 'Transformation';
 
@@ -70,12 +70,25 @@ export class GaSpin implements Stage {
     return b;
   }
 
-  compile(params: Params): CompiledStage {
+  compile(params: Params, train?: TrainMode): CompiledStage {
     const { bnEps: eps, alignCorners, padding, K } = this.config;
-    const convs: FoldedConv[] = this.config.channels.map((_, i) => foldConvBn(params, convNames(i).w, convNames(i).bn, eps, { pad: 1 }));
-    const off1 = foldConvBn(params, OFF1.w, OFF1.bn, eps, { pad: 1 });
-    const off2 = foldConvBn(params, OFF2.w, null, eps, { pad: 1, bias: OFF2.b });
+    const convs: FoldedConv[] = this.config.channels.map((_, i) => foldConvBn(params, convNames(i).w, convNames(i).bn, eps, { pad: 1, train }));
+    const off1 = foldConvBn(params, OFF1.w, OFF1.bn, eps, { pad: 1, train });
+    const off2 = foldConvBn(params, OFF2.w, null, eps, { pad: 1, bias: OFF2.b, train });
+    // Training with batch statistics: BatchNorm1d after fc1 runs on the batch (not folded).
+    const fc1Bn: BatchBn | null =
+      train?.batchNorm === 'batch'
+        ? { gamma: getParam(params, FC1.bn[0]), beta: getParam(params, FC1.bn[1]), mean: FC1.bn[2], variance: FC1.bn[3], eps, train }
+        : null;
     const w = tf.tidy(() => {
+      if (fc1Bn !== null) {
+        return {
+          fc1W: getParam(params, FC1.w).clone(),
+          fc1B: getParam(params, FC1.b).clone(),
+          fc2W: getParam(params, FC2.w).clone(),
+          fc2B: getParam(params, FC2.b).clone(),
+        };
+      }
       // BatchNorm1d after fc1, folded: w' = w·k, b' = (b − μ)·k + β with k = γ/√(σ² + ε).
       const [g, beta, mu, v] = FC1.bn.map((n) => getParam(params, n)) as [Tensor, Tensor, Tensor, Tensor];
       const k = tf.div(g, tf.sqrt(tf.add(v, eps)));
@@ -98,7 +111,9 @@ export class GaSpin implements Stage {
             y = convAct(y, convs[i]!, 'relu');
             if (i < 5) y = tf.maxPool(y as tf.Tensor4D, 2, 2, 'valid');
           }
-          const fc1 = tf.relu(tf.add(tf.matMul(tf.mean(y, [1, 2]), w.fc1W), w.fc1B)); // [B, fc]
+          let fc1 = tf.add(tf.matMul(tf.mean(y, [1, 2]), w.fc1W), w.fc1B); // [B, fc]
+          if (fc1Bn !== null) fc1 = batchNormTrain(fc1, fc1Bn);
+          fc1 = tf.relu(fc1);
           const v = tf.add(tf.matMul(fc1, w.fc2W), w.fc2B); // [B, 2K+1 + 1 + 2F]
           const weights = tf.slice(v, [0, 0], [b, nw]);
           const gate = tf.sigmoid(tf.reshape(tf.slice(v, [0, nw], [b, 1]), [b]));
