@@ -22,14 +22,15 @@ import { saveWeights, toArtifacts, modelJson, WEIGHTS_FORMAT, WEIGHTS_VERSION, t
 import { parseStoredModelKey, storedModelKey, storedModelName } from '../src/recognize/model_kind.ts';
 import { Recognizer } from '../src/recognize/recognizer.ts';
 import { DataStore } from '../src/data/store.ts';
-import { evaluate, type EvalDataset, type RecognizeBatch } from '../src/eval/runner.ts';
+import { evaluate, type EvalDataset, type EvalSample, type RecognizeBatch } from '../src/eval/runner.ts';
+import { createBrowserSynth } from '../src/synth/browser.ts';
 import { IdbCheckpointStore, type RunEvaluation, type RunRecord, type RunStatus } from '../src/train/idb_store.ts';
 import type { Checkpoint, HostTensors, TrainLogEntry, TrainProgress, TrainRecipe } from '../src/train/types.ts';
 import { runtimeApi } from './runtime_api.ts';
 import { loadModelSource } from './model_source.ts';
-import { createEngine } from './trainer_core.ts';
+import { createEngine, synthOptionsFor } from './trainer_core.ts';
 import type { TrainEngine } from './trainer_engine.ts';
-import type { AttachedRun, BaseModel, ExportedModel, ModelDownload, RunView, StartRequest, TrainerEvent } from './trainer_api.ts';
+import { SYNTH_VALIDATION, type AttachedRun, type BaseModel, type ExportedModel, type ModelDownload, type RunView, type StartRequest, type TrainerEvent } from './trainer_api.ts';
 import type { StoredModel } from './bench_api.ts';
 
 /** A run is already training here or in another tab of this site. */
@@ -73,6 +74,8 @@ interface Active {
   /** Handed to the engine at launch, then dropped. */
   baseParams: HostTensors | null;
   resumeFrom: Checkpoint | null;
+  /** Held-out synthetic validation samples, made once per run. */
+  heldOut: EvalSample[] | null;
 }
 
 let active: Active | undefined;
@@ -142,9 +145,37 @@ function emit(a: Active, e: Omit<TrainerEvent, 'runId' | 'status' | 'totalSteps'
   }
 }
 
+/** Held-out synthetic words (the run's synthetic options under another seed), PNG-encoded once per run. */
+async function heldOutSynthetic(a: Active, count: number): Promise<EvalSample[]> {
+  if (a.heldOut !== null && a.heldOut.length >= count) return a.heldOut.slice(0, count);
+  const o = synthOptionsFor({ recipe: a.recipe, config: a.config, charset: a.charset });
+  const synth = await createBrowserSynth({ ...o, seed: ((o.seed ?? 0) + 1_000_003) >>> 0 });
+  const canvas = new OffscreenCanvas(1, 1);
+  const ctx = canvas.getContext('2d')!;
+  const out: EvalSample[] = [];
+  for (const [i, s] of (await synth.next(count)).entries()) {
+    canvas.width = s.image.width;
+    canvas.height = s.image.height;
+    ctx.putImageData(new ImageData(new Uint8ClampedArray(s.image.data), s.image.width, s.image.height), 0, 0);
+    out.push({ index: i + 1, label: s.label, image: new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer()) });
+  }
+  a.heldOut = out;
+  return out;
+}
+
 async function openValidation(a: Active): Promise<EvalDataset | null> {
   const v = a.recipe.validation;
   if (v === null) return null;
+  if (v.dataset === SYNTH_VALIDATION) {
+    const samples = await heldOutSynthetic(a, v.limit ?? 200);
+    return {
+      name: a.validationName,
+      count: samples.length,
+      async *samples() {
+        for (const x of samples) yield await Promise.resolve(x);
+      },
+    };
+  }
   const ds = await (await dataStore()).open(v.dataset, { cacheShards: 2 });
   return { name: a.validationName, count: ds.count, samples: () => ds.samples() };
 }
@@ -342,6 +373,7 @@ async function startActive(rec: RunRecord, recipe: TrainRecipe, config: ModelCon
     loop: null,
     baseParams: base,
     resumeFrom: resume,
+    heldOut: null,
   };
   a.emitted = a.history.length;
   active = a;
@@ -425,7 +457,7 @@ const api = {
     const recipe: TrainRecipe = { ...req.recipe, preset: b.preset, init: b.init };
     checkRecipe(recipe);
     const ds = await dataStore();
-    for (const id of [...recipe.datasets, ...(recipe.validation === null ? [] : [recipe.validation.dataset])]) await ds.get(id);
+    for (const id of [...recipe.datasets, ...(recipe.validation === null || recipe.validation.dataset === SYNTH_VALIDATION ? [] : [recipe.validation.dataset])]) await ds.get(id);
     const now = new Date().toISOString();
     const runId = `run-${now.replace(/[-:.TZ]/g, '').slice(0, 14)}-${Math.random().toString(36).slice(2, 8)}`;
     const rec: RunRecord = { runId, status: 'running', base: b.label, model: { config: b.config, charset: b.charset }, createdAt: now, updatedAt: now, evaluations: [], exported: [], recipe, validationName: req.validationName ?? recipe.validation?.dataset ?? '' };

@@ -7,6 +7,9 @@
 import type { RunEvaluation, RunStatus } from '../src/train/idb_store.ts';
 import type { TrainLogEntry, TrainProgress, TrainRecipe } from '../src/train/types.ts';
 
+/** The validation-set id of held-out synthetic words (the run's synthetic options under another seed). */
+export const SYNTH_VALIDATION = 'synthetic:held-out';
+
 /** Where a run starts: a model stored in tf.io IndexedDB (the demo/bench keys), or a preset from scratch. */
 export type BaseModel = { kind: 'stored'; key: string } | { kind: 'preset'; preset: string };
 

@@ -6,6 +6,10 @@
  */
 import { InvalidArgumentError } from '../src/runtime/errors.ts';
 import { decodeBrowser } from '../src/image/decode_browser.ts';
+import { PADDLE_REC_AUG, augment } from '../src/image/augment.ts';
+import { Rng } from '../src/image/rng.ts';
+import { createBrowserSynth } from '../src/synth/browser.ts';
+import { tinySynthOptions, type SynthOptions } from '../src/synth/plan.ts';
 import type { DtrbDataset } from '../src/data/dtrb.ts';
 import { Trainer } from '../src/train/trainer.ts';
 import type { Checkpoint, CheckpointStore, SampleSource, SourceState, TrainSample } from '../src/train/types.ts';
@@ -96,6 +100,42 @@ export class ShuffledDatasets implements SampleSource {
   }
 }
 
+/**
+ * `ratio` of each batch from `synth`, the rest from `data` (the synthetic share rounded per batch, the
+ * remainder carried so the long-run share is exact). State = both sources' states + the carry.
+ */
+export class MixedSource implements SampleSource {
+  private carry = 0;
+
+  constructor(
+    private readonly data: SampleSource,
+    private readonly synth: SampleSource,
+    private readonly ratio: number,
+  ) {
+    if (!(ratio > 0 && ratio < 1)) throw new InvalidArgumentError(`MixedSource: ratio must be in (0, 1), got ${ratio}`);
+  }
+
+  async next(n: number): Promise<TrainSample[]> {
+    const want = n * this.ratio + this.carry;
+    const k = Math.min(n, Math.floor(want));
+    this.carry = want - k;
+    const [a, b] = await Promise.all([this.synth.next(k), this.data.next(n - k)]);
+    return [...a, ...b];
+  }
+
+  getState(): SourceState {
+    return { kind: 'mixed', ratio: this.ratio, carry: this.carry, data: this.data.getState(), synth: this.synth.getState() };
+  }
+
+  setState(state: SourceState): void {
+    const st = state as { ratio?: unknown; carry?: unknown; data?: unknown; synth?: unknown };
+    if (st.ratio !== this.ratio || typeof st.carry !== 'number' || !(st.carry >= 0 && st.carry < 1)) throw new InvalidArgumentError('mixed source state does not fit this source');
+    this.data.setState(st.data as SourceState);
+    this.synth.setState(st.synth as SourceState);
+    this.carry = st.carry;
+  }
+}
+
 /** A store that holds one checkpoint: how a resume reaches `Trainer.create`. */
 function oneCheckpoint(c: Checkpoint): CheckpointStore {
   return {
@@ -106,12 +146,27 @@ function oneCheckpoint(c: Checkpoint): CheckpointStore {
   };
 }
 
+/**
+ * Synthetic words for a run: synthetic-only runs use the tiny mode (100×32 crops of a small vocabulary:
+ * the shape of a from-scratch smoke run); mixed into real data they are full MJSynth-style words at the
+ * model's input height. Labels stay within the model's charset.
+ */
+export function synthOptionsFor(init: Pick<EngineInit, 'recipe' | 'config' | 'charset'>): SynthOptions {
+  const base: SynthOptions = { seed: init.recipe.seed, charset: init.charset, height: init.config.input.height };
+  return init.recipe.syntheticRatio >= 1 ? tinySynthOptions(base) : base;
+}
+
 async function sourceFor(init: EngineInit): Promise<SampleSource> {
   const r = init.recipe;
-  if (r.syntheticRatio > 0) throw new InvalidArgumentError('synthetic words are not available in this build yet: set the synthetic ratio to 0');
+  const synth = r.syntheticRatio > 0 ? await createBrowserSynth(synthOptionsFor(init)) : null;
+  if (synth !== null && r.syntheticRatio >= 1) return synth;
   const datasets = await Promise.all(r.datasets.map((id) => init.openDataset(id)));
-  return new ShuffledDatasets(datasets, r.seed);
+  const data = new ShuffledDatasets(datasets, r.seed);
+  return synth === null ? data : new MixedSource(data, synth, r.syntheticRatio);
 }
+
+/** PaddleOCR's RecAug (crop jitter, perspective, blur, noise, colour) seeded from the trainer's RNG. */
+const recAug = (img: Parameters<typeof augment>[0], random: () => number) => augment(img, new Rng(Math.floor(random() * 0x100000000)), PADDLE_REC_AUG).image;
 
 export async function createEngine(init: EngineInit): Promise<TrainEngine> {
   const source = await sourceFor(init);
@@ -124,6 +179,9 @@ export async function createEngine(init: EngineInit): Promise<TrainEngine> {
     source,
     store: init.resume === null ? null : oneCheckpoint(init.resume),
     decode: (b) => decodeBrowser(b),
+    augment: recAug,
+    // Synthetic-only runs draw fixed 100-wide crops: train at that width, not the preset's widest.
+    ...(init.recipe.syntheticRatio >= 1 && init.config.input.resize.mode !== 'stretch' ? { inputWidth: 100 } : {}),
   });
   return {
     get step() {

@@ -6,7 +6,7 @@
  */
 import { WebstrError } from '../runtime/errors.ts';
 import type { OptimizerSpec } from '../train/types.ts';
-import type { BaseModel, RecipeSettings, StartRequest } from '../../workers/trainer_api.ts';
+import { SYNTH_VALIDATION, type BaseModel, type RecipeSettings, type StartRequest } from '../../workers/trainer_api.ts';
 import { el } from './dom.ts';
 
 /** A field of the recipe form holds a value the trainer cannot use; `field` is its test id. */
@@ -37,6 +37,8 @@ export interface RecipePreset {
   /** Which base to pick: a stored model of this preset (the first), or this preset from scratch. */
   base: { stored: string } | { scratch: string[] };
   syntheticRatio: number;
+  /** Validation: held-out synthetic words, or keep the chosen set. */
+  validation: 'synthetic' | 'keep';
   values: Omit<RecipeSettings, 'datasets' | 'syntheticRatio' | 'validation'> & { validationLimit: number };
 }
 
@@ -47,12 +49,14 @@ export const RECIPE_PRESETS: Record<string, RecipePreset> = {
     label: 'fine-tune PaddleOCR CRNN',
     base: { stored: 'crnn-mv3-en' },
     syntheticRatio: 0,
+    validation: 'keep',
     values: { steps: 300, batchSize: 32, optimizer: { kind: 'adam', lr: 1e-4, beta1: 0.9, beta2: 0.999 }, schedule: { kind: 'cosine', warmup: 10 }, clipNorm: 5, batchNorm: 'frozen', augment: true, evalEvery: 100, checkpointEvery: 25, seed: 1, validationLimit: 500 },
   },
   'tiny-synthetic': {
     label: 'tiny from scratch on synthetic',
     base: { scratch: ['crnn-tiny', 'crnn-mv3-en'] },
     syntheticRatio: 1,
+    validation: 'synthetic',
     values: { steps: 300, batchSize: 16, optimizer: { kind: 'adam', lr: 1e-3 }, schedule: { kind: 'cosine', warmup: 20 }, clipNorm: 5, batchNorm: 'train', augment: false, evalEvery: 50, checkpointEvery: 25, seed: 1, validationLimit: 200 },
   },
 };
@@ -140,7 +144,7 @@ export function mountRecipeForm(root: HTMLElement): RecipeForm {
               return l;
             })),
       );
-      validation.replaceChildren(el('option', { value: '', textContent: 'none' }), ...list.map((d) => el('option', { value: d.id, textContent: `${d.name} (${d.samples})` })));
+      validation.replaceChildren(el('option', { value: '', textContent: 'none' }), el('option', { value: SYNTH_VALIDATION, textContent: 'held-out synthetic words' }), ...list.map((d) => el('option', { value: d.id, textContent: `${d.name} (${d.samples})` })));
       if ([...validation.options].some((o) => o.value === prevVal)) validation.value = prevVal;
     },
     applyPreset(id) {
@@ -163,6 +167,7 @@ export function mountRecipeForm(root: HTMLElement): RecipeForm {
       seed.value = String(v.seed);
       valLimit.value = String(v.validationLimit);
       synth.value = String(p.syntheticRatio);
+      if (p.validation === 'synthetic') validation.value = SYNTH_VALIDATION;
       if ('stored' in p.base) {
         const want = p.base.stored;
         const m = models.find((x) => x.preset === want);
