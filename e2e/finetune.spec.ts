@@ -11,7 +11,7 @@ import { collectErrors } from './console.ts';
 import { LMDB_DIR, MV3_EN_ONNX, haveLmdb, haveSharedModel } from '../src/testing/shared.ts';
 
 const ready = haveSharedModel() && haveLmdb('svt_train_257');
-const STEPS = Number(process.env.WEBSTR_E2E_TRAIN_STEPS ?? 24);
+const STEPS = Number(process.env.WEBSTR_E2E_TRAIN_STEPS ?? 12);
 const BACKEND = process.env.WEBSTR_E2E_TRAIN_BACKEND ?? 'wasm';
 
 test('fine-tune: start, curve moves, reload resumes from the checkpoint, finish, export is listed', async ({ page }) => {
@@ -44,18 +44,18 @@ test('fine-tune: start, curve moves, reload resumes from the checkpoint, finish,
   await expect(page.getByTestId('base-model')).toHaveValue(/^stored:indexeddb:\/\/webstr\/crnn-mv3-en\//);
   await page.locator('[data-train-dataset="svt_train_257"] input').check();
   await page.getByTestId('validation-set').selectOption({ label: 'svt_train_257 (257)' });
-  await page.getByTestId('validation-limit').fill('16');
+  await page.getByTestId('validation-limit').fill('8');
   await page.getByTestId('steps').fill(String(STEPS));
   await page.getByTestId('batch-size').fill('4');
   await page.getByTestId('warmup').fill('2');
   await page.getByTestId('eval-every').fill('0');
-  await page.getByTestId('checkpoint-every').fill('4');
+  await page.getByTestId('checkpoint-every').fill('3');
   await page.getByTestId('train-start').click();
 
   // Before-evaluation, then steps: the loss curve gets points and a checkpoint is written.
   await expect(page.getByTestId('eval-table').locator('tr[data-eval="before"]')).toHaveAttribute('data-accuracy', /\d/, { timeout: 60_000 });
-  await expect.poll(() => page.evaluate(() => window.webstrTrain?.checkpointStep ?? 0), { timeout: 90_000 }).toBeGreaterThanOrEqual(8);
-  await expect.poll(async () => Number(await page.getByTestId('loss-chart').getAttribute('data-points'))).toBeGreaterThanOrEqual(8);
+  await expect.poll(() => page.evaluate(() => window.webstrTrain?.checkpointStep ?? 0), { timeout: 90_000 }).toBeGreaterThanOrEqual(3);
+  await expect.poll(async () => Number(await page.getByTestId('loss-chart').getAttribute('data-points'))).toBeGreaterThanOrEqual(3);
   const checkpointStep = await page.evaluate(() => window.webstrTrain!.checkpointStep!);
   const runId = await page.evaluate(() => window.webstrTrain!.runId!);
   await expect(page.getByTestId('train-pause')).toBeEnabled();
@@ -83,6 +83,7 @@ test('fine-tune: start, curve moves, reload resumes from the checkpoint, finish,
   // Finish: after-evaluation, 100% progress.
   await expect(page.locator('body')).toHaveAttribute('data-train', 'done', { timeout: 150_000 });
   await expect(page.getByTestId('train-progress')).toHaveJSProperty('value', 1);
+  await expect(page.getByTestId('loss-chart')).toHaveAttribute('data-points', String(STEPS));
   await expect(page.getByTestId('eval-table').locator('tr[data-eval="after"]')).toHaveAttribute('data-accuracy', /\d/);
   await expect(page.getByTestId('runs-table').locator(`tr[data-run-id="${runId}"]`)).toHaveAttribute('data-status', 'done');
 

@@ -289,7 +289,7 @@ async function trainLoop(a: Active, resumedFrom: number | null): Promise<void> {
     const last = engine.step >= r.steps;
     let isBest = false;
     let state: Awaited<ReturnType<TrainEngine['state']>> | undefined;
-    if (r.validation !== null && r.evalEvery > 0 && (engine.step % r.evalEvery === 0 || last)) {
+    if (r.validation !== null && ((r.evalEvery > 0 && engine.step % r.evalEvery === 0) || last)) {
       progress(entry, 'validating', {}, true);
       state = await engine.state();
       const ev = await validate(a, state.params, last ? 'after' : 'step', engine.step);
