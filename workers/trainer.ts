@@ -24,6 +24,7 @@ import { Recognizer } from '../src/recognize/recognizer.ts';
 import { DataStore } from '../src/data/store.ts';
 import { evaluate, type EvalDataset, type EvalSample, type RecognizeBatch } from '../src/eval/runner.ts';
 import { createBrowserSynth } from '../src/synth/browser.ts';
+import { TrainRecipeError } from '../src/train/errors.ts';
 import { IdbCheckpointStore, type RunEvaluation, type RunRecord, type RunStatus } from '../src/train/idb_store.ts';
 import type { Checkpoint, HostTensors, TrainLogEntry, TrainProgress, TrainRecipe } from '../src/train/types.ts';
 import { runtimeApi } from './runtime_api.ts';
@@ -82,18 +83,18 @@ let active: Active | undefined;
 
 function checkRecipe(r: TrainRecipe): void {
   const int = (v: number, name: string, min: number) => {
-    if (!Number.isInteger(v) || v < min) throw new InvalidArgumentError(`recipe: ${name} must be an integer ≥ ${min}, got ${v}`);
+    if (!Number.isInteger(v) || v < min) throw new TrainRecipeError(`recipe: ${name} must be an integer ≥ ${min}, got ${v}`);
   };
   int(r.steps, 'steps', 1);
   int(r.batchSize, 'batch size', 1);
   int(r.evalEvery, 'evaluation interval', 0);
   int(r.checkpointEvery, 'checkpoint interval', 1);
   int(r.seed, 'seed', 0);
-  if (r.batchSize > 512) throw new InvalidArgumentError(`recipe: batch size ${r.batchSize} is above 512`);
-  if (!(r.syntheticRatio >= 0 && r.syntheticRatio <= 1)) throw new InvalidArgumentError(`recipe: synthetic ratio must be in [0, 1], got ${r.syntheticRatio}`);
-  if (!(r.optimizer.lr > 0 && Number.isFinite(r.optimizer.lr))) throw new InvalidArgumentError(`recipe: learning rate must be > 0, got ${r.optimizer.lr}`);
-  if (r.syntheticRatio < 1 && r.datasets.length === 0) throw new InvalidArgumentError('recipe: choose at least one training dataset, or set the synthetic ratio to 1');
-  if (r.clipNorm !== undefined && !(r.clipNorm > 0)) throw new InvalidArgumentError(`recipe: clip norm must be > 0, got ${r.clipNorm}`);
+  if (r.batchSize > 512) throw new TrainRecipeError(`recipe: batch size ${r.batchSize} is above 512`);
+  if (!(r.syntheticRatio >= 0 && r.syntheticRatio <= 1)) throw new TrainRecipeError(`recipe: synthetic ratio must be in [0, 1], got ${r.syntheticRatio}`);
+  if (!(r.optimizer.lr > 0 && Number.isFinite(r.optimizer.lr))) throw new TrainRecipeError(`recipe: learning rate must be > 0, got ${r.optimizer.lr}`);
+  if (r.syntheticRatio < 1 && r.datasets.length === 0) throw new TrainRecipeError('recipe: choose at least one training dataset, or set the synthetic ratio to 1');
+  if (r.clipNorm !== undefined && !(r.clipNorm > 0)) throw new TrainRecipeError(`recipe: clip norm must be > 0, got ${r.clipNorm}`);
 }
 
 const toHost = async (params: Params): Promise<HostTensors> => {
