@@ -10,6 +10,7 @@ import { doctor } from './doctor.ts';
 import { EVAL_USAGE, evalCommand } from './eval.ts';
 import { IMPORT_USAGE, importModel } from './import_model.ts';
 import { RECOGNIZE_USAGE, recognize } from './recognize.ts';
+import { SYNTH_USAGE, synthCommand } from './synth.ts';
 
 export interface Command {
   summary: string;
@@ -43,6 +44,7 @@ export const COMMANDS: Record<string, Command> = {
     usage: EVAL_USAGE,
     run: evalCommand,
   },
+  synth: { summary: 'render synthetic word crops (MJSynth-style, seeded) into webstr shards', usage: SYNTH_USAGE, run: synthCommand },
 };
 
 function help(): string {

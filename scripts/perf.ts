@@ -36,6 +36,7 @@ const SUITES: Record<string, { describe: string; load: () => Promise<Suite>; web
     load: async () => (await import('./perf/eval.ts')).evalSuite,
     webgpu: false,
   },
+  synth: { describe: 'synthetic words: samples/s rendering (+ augmentation) in Node and in a Chromium worker; --count, --no-browser, --json', load: async () => (await import('./perf/synth.ts')).synthSuite, webgpu: false },
 };
 
 async function main(): Promise<number> {
