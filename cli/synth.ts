@@ -4,11 +4,11 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { InvalidArgumentError } from '../src/runtime/errors.ts';
 import { DEFAULT_SAMPLES_PER_SHARD } from '../src/data/sharded.ts';
-import { createNodeSynth } from '../src/synth/node.ts';
+import { createNodeSynth, loadBackgroundImages } from '../src/synth/node.ts';
 import { writeSynthShards } from '../src/synth/node_shards.ts';
 
 export const SYNTH_USAGE =
-  'webstr synth --count N --out <shard dir> [--seed S] [--height 32] [--width W | --max-width 320] [--words <file>] [--charset alnum36|spin68|en_dict_space] [--case random|lower|upper|as-is] [--digits-ratio 0.1] [--fonts <file>,…] [--no-augment] [--samples-per-shard N] [--name NAME] [--json]';
+  'webstr synth --count N --out <shard dir> [--seed S] [--height 32] [--width W | --max-width 320] [--words <file>] [--charset alnum36|spin68|en_dict_space] [--case random|lower|upper|as-is] [--digits-ratio 0.1] [--fonts <file>,…] [--backgrounds <image|folder>,…] [--no-augment] [--samples-per-shard N] [--name NAME] [--json]';
 
 export async function synthCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -26,6 +26,7 @@ export async function synthCommand(args: string[]): Promise<number> {
       case: { type: 'string' },
       'digits-ratio': { type: 'string' },
       fonts: { type: 'string' },
+      backgrounds: { type: 'string' },
       'no-augment': { type: 'boolean', default: false },
       'samples-per-shard': { type: 'string' },
       name: { type: 'string' },
@@ -47,7 +48,9 @@ export async function synthCommand(args: string[]): Promise<number> {
     words = text.split(/\r?\n/).map((w) => w.trim()).filter((w) => w !== '');
   }
   const ratio = values['digits-ratio'] === undefined ? undefined : Number(values['digits-ratio']);
+  const backgroundImages = values.backgrounds === undefined ? undefined : await loadBackgroundImages(values.backgrounds.split(',').filter((f) => f !== ''));
   const source = createNodeSynth({
+    backgroundImages,
     seed,
     height: int(values.height, '--height'),
     width: int(values.width, '--width') ?? null,

@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { expect, test } from '@playwright/test';
 import { openSynthHarness, type SynthHarness } from '../scripts/lib/synth_harness.ts';
+import { decodeNode } from '../src/image/decode_node.ts';
 import { createNodeSynth } from '../src/synth/node.ts';
 import type { PageSample } from '../scripts/harness/synth_page.ts';
 import type { SynthSourceState } from '../src/synth/types.ts';
@@ -45,13 +46,26 @@ test('same seed: the worker plans the same labels and parameters as Node; widths
   expect(sameWidth).toBeGreaterThanOrEqual(Math.floor(N * 0.75));
 });
 
-test('the crops as PNGs from the worker (test output, to look at)', async ({}, testInfo) => {
+test('the worker\'s crops look like Node\'s: mean |Δ| per channel over equal-size crops (PNGs kept as test output)', async ({}, testInfo) => {
   await harness.call('create', options);
-  const { samples } = await harness.call<{ samples: PageSample[] }>('next', 12, { png: true });
+  const { samples } = await harness.call<{ samples: PageSample[] }>('next', 24, { png: true });
+  const node = createNodeSynth(options).nextWithParams(24);
+  const diffs: number[] = [];
   for (const [i, s] of samples.entries()) {
     expect(s.png).toMatch(/^data:image\/png;base64,/);
-    writeFileSync(testInfo.outputPath(`${String(i).padStart(2, '0')}_${s.label}.png`), Buffer.from(s.png!.split(',')[1]!, 'base64'));
+    const bytes = Buffer.from(s.png!.split(',')[1]!, 'base64');
+    writeFileSync(testInfo.outputPath(`${String(i).padStart(2, '0')}_${s.label}.png`), bytes);
+    const img = await decodeNode(new Uint8Array(bytes));
+    const ref = node[i]!.image;
+    if (img.width !== ref.width) continue;
+    let sum = 0;
+    for (let k = 0; k < img.data.length; k++) sum += Math.abs(img.data[k]! - ref.data[k]!);
+    diffs.push(sum / img.data.length);
   }
+  diffs.sort((a, b) => a - b);
+  console.log(`mean |Δ| (0–255) Chromium vs Node over ${diffs.length} equal-size crops: median ${diffs[diffs.length >> 1]!.toFixed(2)}, max ${diffs[diffs.length - 1]!.toFixed(2)}`);
+  expect(diffs.length).toBeGreaterThanOrEqual(18);
+  expect(diffs[diffs.length >> 1]!).toBeLessThan(4);
 });
 
 test('getState/setState resume in the worker as in Node; augmentation keeps crops sane', async () => {

@@ -66,6 +66,20 @@ describe('augment', () => {
     }
   });
 
+  it('takes any uniform source: an Rng, {next}, or a function, with the same results for the same draws', () => {
+    const img = word();
+    const a = augment(img, new Rng(77));
+    const r = new Rng(77);
+    const b = augment(img, () => r.next());
+    const r2 = new Rng(77);
+    const c = augment(img, { next: () => r2.next() });
+    expect(b.applied).toEqual(a.applied);
+    expect(Buffer.from(b.image.data).equals(Buffer.from(a.image.data))).toBe(true);
+    expect(Buffer.from(c.image.data).equals(Buffer.from(a.image.data))).toBe(true);
+    expect(() => augment(img, () => 1.5)).toThrow(InvalidArgumentError);
+    expect(() => augment(img, () => Number.NaN)).toThrow(InvalidArgumentError);
+  });
+
   it('at p = 0 nothing happens (a copy comes back)', () => {
     const img = word();
     const none = Object.fromEntries(AUGMENT_STEPS.map((k) => [k, { p: 0, strength: 0 }]));

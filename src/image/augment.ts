@@ -1,7 +1,7 @@
 /**
  * Data augmentation for word crops, pure TypeScript over `RgbaImage` (runs in a worker and in Node),
- * drawn from an `Rng` the caller owns (its state is one uint32: a checkpoint stores it and a resumed run
- * draws the same augmentations).
+ * drawn from a random source the caller owns (an `Rng`, whose state is one uint32 that a checkpoint
+ * stores, or any `() => number` in [0, 1)): the same draws give the same augmentations.
  *
  * The recipe follows PaddleOCR's `RecAug` (ppocr/data/imaug/rec_img_aug.py: TIA distort/stretch/
  * perspective, crop, blur, HSV jitter, Gaussian noise, reverse, each with probability 0.4) in kind, not
@@ -14,7 +14,7 @@
  */
 import { InvalidArgumentError } from '../runtime/errors.ts';
 import { DEFAULT_LIMITS, EmptyImageError, ImageTooLargeError, type ImageLimits } from './errors.ts';
-import type { Rng } from './rng.ts';
+import { type Random, type RandomInput, toRandom } from './rng.ts';
 import type { RgbaImage } from './types.ts';
 
 /** One step: applied with probability `p`; `strength` bounds its random parameter (units per step). */
@@ -83,9 +83,10 @@ export function checkAugmentOptions(options: AugmentOptions): void {
 }
 
 /** Applies each configured step with its probability, in the order crop → warp → colour → invert → blur → noise. */
-export function augment(image: RgbaImage, rng: Rng, options: AugmentOptions = PADDLE_REC_AUG, limits: ImageLimits = DEFAULT_LIMITS): AugmentResult {
+export function augment(image: RgbaImage, random: RandomInput, options: AugmentOptions = PADDLE_REC_AUG, limits: ImageLimits = DEFAULT_LIMITS): AugmentResult {
   checkRgba(image, limits);
   checkAugmentOptions(options);
+  const rng = toRandom(random);
   const applied: (keyof AugmentOptions)[] = [];
   // Every step draws its coin even when disabled, so one step's setting never shifts another's draws.
   const on = (k: keyof AugmentOptions): AugmentStep | null => {
@@ -217,7 +218,7 @@ export function homographyMap(hm: Float64Array): PointMap {
  * Perspective: the output rectangle shows a source quadrilateral whose corners are the image corners
  * moved by up to `strength` × height (inwards or outwards), like viewing the word off-axis.
  */
-export function perspectiveMap(w: number, h: number, rng: Rng, strength: number): PointMap {
+export function perspectiveMap(w: number, h: number, rng: Random, strength: number): PointMap {
   const s = strength * h;
   const j = (): number => rng.uniform(-s, s);
   const corners: [number, number][] = [[0, 0], [w, 0], [w, h], [0, h]];
@@ -236,7 +237,7 @@ export function curveMap(w: number, h: number, amount: number): PointMap {
 }
 
 /** TIA-like mesh warp: 3–6 segments; top and bottom control points move up to `strength` × height. */
-export function meshMap(w: number, h: number, rng: Rng, strength: number): PointMap {
+export function meshMap(w: number, h: number, rng: Random, strength: number): PointMap {
   const n = rng.int(3, 6);
   const s = strength * h;
   const top = new Float64Array((n + 1) * 2);
@@ -267,7 +268,7 @@ export function meshMap(w: number, h: number, rng: Rng, strength: number): Point
  * rows: a fraction of the width would remove whole characters of a long word), keeping at least half
  * of each side.
  */
-export function cropJitter(src: RgbaImage, rng: Rng, strength: number): RgbaImage {
+export function cropJitter(src: RgbaImage, rng: Random, strength: number): RgbaImage {
   const { width: w, height: h } = src;
   const cut = (side: number): [number, number] => {
     const budget = Math.floor(side / 4); // each end at most a quarter: at least half remains
@@ -285,7 +286,7 @@ export function cropJitter(src: RgbaImage, rng: Rng, strength: number): RgbaImag
 }
 
 /** Brightness, contrast, saturation and per-channel gain jitter (alpha kept). */
-export function colorJitter(src: RgbaImage, rng: Rng, strength: number): RgbaImage {
+export function colorJitter(src: RgbaImage, rng: Random, strength: number): RgbaImage {
   const brightness = rng.uniform(-strength, strength) * 96;
   const contrast = 1 + rng.uniform(-strength, strength) * 0.8;
   const saturation = 1 + rng.uniform(-strength, strength);
@@ -373,7 +374,7 @@ export function gaussianBlur(src: RgbaImage, sigma: number): RgbaImage {
 }
 
 /** Adds N(0, σ²) per colour channel and pixel (σ in 0–255 units). */
-export function gaussianNoise(src: RgbaImage, rng: Rng, sigma: number): RgbaImage {
+export function gaussianNoise(src: RgbaImage, rng: Random, sigma: number): RgbaImage {
   const d = src.data;
   const out = new Uint8ClampedArray(d.length);
   for (let i = 0; i < d.length; i += 4) {

@@ -5,10 +5,49 @@
  */
 import { InvalidArgumentError } from '../runtime/errors.ts';
 
-export class Rng {
+/** Draws in [0, 1) and the helpers every sampler here needs, over any uniform source. */
+export abstract class Random {
+  /** Uniform in [0, 1). */
+  abstract next(): number;
+
+  /** Uniform in [lo, hi). */
+  uniform(lo: number, hi: number): number {
+    return lo + (hi - lo) * this.next();
+  }
+
+  /** Integer in [lo, hi], both included. */
+  int(lo: number, hi: number): number {
+    return Math.min(hi, lo + Math.floor(this.next() * (hi - lo + 1)));
+  }
+
+  /** True with probability p (always draws once). */
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+
+  pick<T>(items: readonly T[]): T {
+    if (items.length === 0) throw new InvalidArgumentError('pick from an empty list');
+    return items[Math.min(items.length - 1, Math.floor(this.next() * items.length))]!;
+  }
+
+  /** Standard normal (Box–Muller; two draws). */
+  normal(): number {
+    const u = 1 - this.next();
+    const v = this.next();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  }
+
+  /** A uint32 for seeding a child generator (one draw). */
+  seed(): number {
+    return Math.floor(this.next() * 4294967296) >>> 0;
+  }
+}
+
+export class Rng extends Random {
   private a: number;
 
   constructor(seed: number) {
+    super();
     if (!Number.isFinite(seed)) throw new InvalidArgumentError(`an RNG seed must be a finite number, got ${seed}`);
     this.a = seed >>> 0;
   }
@@ -24,7 +63,6 @@ export class Rng {
     return this;
   }
 
-  /** Uniform in [0, 1). */
   next(): number {
     this.a = (this.a + 0x6d2b79f5) >>> 0;
     let t = this.a;
@@ -32,36 +70,25 @@ export class Rng {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
+}
 
-  /** Uniform in [lo, hi). */
-  uniform(lo: number, hi: number): number {
-    return lo + (hi - lo) * this.next();
+/** Any uniform [0, 1) source a caller owns: an `Rng`, an object with `next()`, or a function. */
+export type RandomInput = Random | { next(): number } | (() => number);
+
+class FunctionRandom extends Random {
+  constructor(private readonly draw: () => number) {
+    super();
   }
 
-  /** Integer in [lo, hi], both included. */
-  int(lo: number, hi: number): number {
-    return lo + Math.floor(this.next() * (hi - lo + 1));
+  next(): number {
+    const v = this.draw();
+    if (!(v >= 0 && v < 1)) throw new InvalidArgumentError(`a random source must return numbers in [0, 1), got ${v}`);
+    return v;
   }
+}
 
-  /** True with probability p (always draws once). */
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-
-  pick<T>(items: readonly T[]): T {
-    if (items.length === 0) throw new InvalidArgumentError('pick from an empty list');
-    return items[Math.floor(this.next() * items.length)]!;
-  }
-
-  /** Standard normal (Box–Muller; two draws). */
-  normal(): number {
-    const u = 1 - this.next();
-    const v = this.next();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-  }
-
-  /** A uint32 for seeding a child generator (one draw). */
-  seed(): number {
-    return Math.floor(this.next() * 4294967296) >>> 0;
-  }
+export function toRandom(r: RandomInput): Random {
+  if (r instanceof Random) return r;
+  if (typeof r === 'function') return new FunctionRandom(r);
+  return new FunctionRandom(() => r.next());
 }

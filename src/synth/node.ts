@@ -6,8 +6,11 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import { GlobalFonts, createCanvas, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
-import { FontLoadError } from './errors.ts';
+import { decodeNode } from '../image/decode_node.ts';
+import type { RgbaImage } from '../image/types.ts';
+import { FontLoadError, SynthOptionsError } from './errors.ts';
 import { DEFAULT_FONTS, type SynthFont } from './fonts.ts';
 import type { SynthOptions } from './plan.ts';
 import { SynthSource } from './source.ts';
@@ -70,4 +73,24 @@ export function createNodeSynth(options: NodeSynthOptions = {}): SynthSource {
   }
   const { fontFiles: _ignored, ...rest } = options;
   return new SynthSource(rest, fonts, nodeCanvasProvider());
+}
+
+const IMAGE_EXT = /\.(png|jpe?g|webp|bmp|gif)$/i;
+
+/** Decodes background images from files and folders (one level; ≤ 1000 images, each ≤ 64 MiB). */
+export async function loadBackgroundImages(paths: readonly string[]): Promise<RgbaImage[]> {
+  const files: string[] = [];
+  for (const p of paths) {
+    const st = await stat(p).catch(() => undefined);
+    if (st === undefined) throw new SynthOptionsError(`no such background image or folder: ${p}`);
+    if (st.isDirectory()) for (const n of (await readdir(p)).sort()) { if (IMAGE_EXT.test(n)) files.push(path.join(p, n)); }
+    else files.push(p);
+    if (files.length > 1000) throw new SynthOptionsError('at most 1000 background images');
+  }
+  const out: RgbaImage[] = [];
+  for (const f of files) {
+    if ((await stat(f)).size > 64 * 2 ** 20) throw new SynthOptionsError(`${f} is over 64 MiB`);
+    out.push(await decodeNode(new Uint8Array(await readFile(f))));
+  }
+  return out;
 }

@@ -2,8 +2,9 @@
  * Options and planning: from the options and the RNG alone, the parameters of the next sample
  * (`RenderParams`). Nothing here measures text, so the browser and Node plan the same samples.
  */
-import { type AugmentOptions, checkAugmentOptions } from '../image/augment.ts';
-import type { Rng } from '../image/rng.ts';
+import { type AugmentOptions, checkAugmentOptions, checkRgba } from '../image/augment.ts';
+import type { Random } from '../image/rng.ts';
+import type { RgbaImage } from '../image/types.ts';
 import { type Charset, getCharset } from '../text/charset.ts';
 import { EmptyVocabularyError, SynthOptionsError } from './errors.ts';
 import type { SynthFont } from './fonts.ts';
@@ -46,6 +47,10 @@ export interface SynthOptions {
   shadow?: number;
   /** Photometric augmentation after rendering (no crop: the height is fixed), or false. */
   augment?: AugmentOptions | false;
+  /** Natural images whose patches become backgrounds (MJSynth blends text onto image crops); ≤ 1000. */
+  backgroundImages?: readonly RgbaImage[];
+  /** Probability of an image background when images are given (default 0.5). */
+  imageBackgrounds?: number;
 }
 
 /** Light blur and noise, as MJSynth's rendering pipeline adds. */
@@ -95,6 +100,8 @@ export interface ResolvedOptions {
   border: number;
   shadow: number;
   augment: AugmentOptions | false;
+  backgroundImages: readonly RgbaImage[];
+  imageBackgrounds: number;
 }
 
 const intIn = (v: number | undefined, def: number, lo: number, hi: number, what: string): number => {
@@ -173,7 +180,12 @@ export function resolveOptions(o: SynthOptions, available: readonly SynthFont[],
     }
     if (augment.crop !== undefined && augment.crop.p > 0) throw new SynthOptionsError('augment.crop would change the fixed output height; crop the samples downstream instead');
   }
+  const images: readonly RgbaImage[] = o.backgroundImages ?? [];
+  if (images.length > 1000) throw new SynthOptionsError(`backgroundImages must be an array of at most 1000 images, got ${String(images.length)}`);
+  for (const img of images) checkRgba(img); // EmptyImageError, ImageTooLargeError, InvalidArgumentError
   return {
+    backgroundImages: images,
+    imageBackgrounds: prob(o.imageBackgrounds, 0.5, 'imageBackgrounds'),
     seed: (o.seed ?? 0) >>> 0,
     words,
     charset,
@@ -196,7 +208,7 @@ export function resolveOptions(o: SynthOptions, available: readonly SynthFont[],
 
 /** FNV-1a over the options that shape the stream: a resumed state must come from the same options. */
 export function fingerprint(o: ResolvedOptions): string {
-  const text = JSON.stringify([o.seed, o.words.length, o.words.slice(0, 64), o.words.length > 64 ? o.words[o.words.length - 1] : '', o.charset.name, o.charset.symbols.join(''), o.maxLength, o.digitsRatio, o.maxDigits, o.case, o.height, o.width, o.minWidth, o.maxWidth, o.fonts.map((f) => f.family), o.perspective, o.curve, o.border, o.shadow, o.augment]);
+  const text = JSON.stringify([o.seed, o.words.length, o.words.slice(0, 64), o.words.length > 64 ? o.words[o.words.length - 1] : '', o.charset.name, o.charset.symbols.join(''), o.maxLength, o.digitsRatio, o.maxDigits, o.case, o.height, o.width, o.minWidth, o.maxWidth, o.fonts.map((f) => f.family), o.perspective, o.curve, o.border, o.shadow, o.augment, o.imageBackgrounds, o.backgroundImages.map(imageDigest)]);
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
   // Long vocabularies: fold every word in as well.
@@ -204,10 +216,17 @@ export function fingerprint(o: ResolvedOptions): string {
   return h.toString(16).padStart(8, '0');
 }
 
+/** Size and an FNV-1a of every 97th byte: tells background image sets apart for the fingerprint. */
+function imageDigest(img: RgbaImage): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < img.data.length; i += 97) h = Math.imul(h ^ img.data[i]!, 0x01000193) >>> 0;
+  return `${img.width}x${img.height}:${h.toString(16)}`;
+}
+
 const luma = (c: Rgb): number => 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2];
-const randRgb = (rng: Rng): Rgb => [rng.int(0, 255), rng.int(0, 255), rng.int(0, 255)];
+const randRgb = (rng: Random): Rgb => [rng.int(0, 255), rng.int(0, 255), rng.int(0, 255)];
 /** A random colour pulled towards its grey by up to 85%: natural scenes are rarely fully saturated. */
-const muted = (rng: Rng): Rgb => {
+const muted = (rng: Random): Rgb => {
   const c = randRgb(rng);
   const l = Math.round(luma(c));
   return mix(c, [l, l, l], rng.uniform(0, 0.85));
@@ -215,7 +234,7 @@ const muted = (rng: Rng): Rgb => {
 const mix = (a: Rgb, b: Rgb, t: number): Rgb => [Math.round(a[0] + (b[0] - a[0]) * t), Math.round(a[1] + (b[1] - a[1]) * t), Math.round(a[2] + (b[2] - a[2]) * t)];
 
 /** A colour at least `gap` (0–255 luma) away from `from`: moved towards black or white as needed. */
-function contrasting(rng: Rng, from: Rgb, gap: number): Rgb {
+function contrasting(rng: Random, from: Rgb, gap: number): Rgb {
   const c = muted(rng);
   const lf = luma(from);
   const target: Rgb = lf > 127 ? [0, 0, 0] : [255, 255, 255];
@@ -228,7 +247,7 @@ function contrasting(rng: Rng, from: Rgb, gap: number): Rgb {
   return mix(c, target, t);
 }
 
-function caseOf(word: string, kase: ResolvedOptions['case'], rng: Rng): string {
+function caseOf(word: string, kase: ResolvedOptions['case'], rng: Random): string {
   const k = kase === 'random' ? rng.next() : -1;
   if (kase === 'lower' || (k >= 0 && k < 0.5)) return word.toLowerCase();
   if (kase === 'upper' || k >= 0.75) return word.toUpperCase();
@@ -237,7 +256,7 @@ function caseOf(word: string, kase: ResolvedOptions['case'], rng: Rng): string {
 }
 
 /** Plans sample `index`, drawing from `rng` in a fixed order. */
-export function planSample(rng: Rng, index: number, o: ResolvedOptions, symbols: ReadonlySet<string>): RenderParams {
+export function planSample(rng: Random, index: number, o: ResolvedOptions, symbols: ReadonlySet<string>): RenderParams {
   // Text.
   let source: string;
   if (rng.next() < o.digitsRatio || o.words.length === 0) {
@@ -263,6 +282,12 @@ export function planSample(rng: Rng, index: number, o: ResolvedOptions, symbols:
   else if (bk < 0.55) background = { kind: 'gradient', colors: [bg0, bg1], angle: rng.uniform(0, Math.PI * 2) };
   else if (bk < 0.8) background = { kind: 'texture', colors: [bg0, bg1], cell: rng.int(2, 12), seed: rng.seed() };
   else background = { kind: 'clutter', colors: [bg0, bg1], shapes: rng.int(2, 8), seed: rng.seed() };
+  // Only with images given does this draw, so streams without images are unchanged by the option.
+  if (o.backgroundImages.length > 0 && rng.chance(o.imageBackgrounds)) {
+    const w = rng.uniform(0.2, 1);
+    const h = rng.uniform(0.2, 1);
+    background = { kind: 'image', color: bg0, image: rng.int(0, o.backgroundImages.length - 1), window: [rng.uniform(0, 1 - w), rng.uniform(0, 1 - h), w, h], amp: rng.uniform(0.3, 0.9) };
+  }
   const hasBorder = rng.chance(o.border);
   const border = hasBorder ? { width: rng.uniform(0.03, 0.09), color: contrasting(rng, fill, 80) } : null;
   const hasShadow = rng.chance(o.shadow);

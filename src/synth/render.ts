@@ -5,9 +5,10 @@
  * optional drop shadow; then the planned photometric augmentation. The canvas is only a text
  * rasteriser (`SynthContext2D`), so the browser and Node run the same code.
  */
-import { augment, gaussianBlur, homography, type AugmentOptions } from '../image/augment.ts';
+import { augment, gaussianBlur, homography, warp, type AugmentOptions } from '../image/augment.ts';
 import { Rng } from '../image/rng.ts';
 import type { RgbaImage } from '../image/types.ts';
+import { SynthOptionsError } from './errors.ts';
 import type { Background, CanvasProvider, RenderParams, Rgb, SynthContext2D } from './types.ts';
 
 /** Font size on the working canvas, relative to the output height. */
@@ -35,7 +36,10 @@ type FontBox = [number, number];
 export class SynthRenderer {
   private readonly boxes = new Map<string, FontBox>();
 
-  constructor(private readonly canvas: CanvasProvider) {}
+  constructor(
+    private readonly canvas: CanvasProvider,
+    private readonly images: readonly RgbaImage[] = [],
+  ) {}
 
   render(p: RenderParams, size: RenderSize, augmentOptions: AugmentOptions | false): RgbaImage {
     let fontPx = Math.max(8, Math.round(size.height * SCALE));
@@ -81,7 +85,7 @@ export class SynthRenderer {
     const map = outputToSource(p, W, H, x0, y0, (x1 - x0) / W, (y1 - y0) / H);
     const fillW = warpMask(fill, W, H, map);
     const outW = outline === null ? null : warpMask(outline, W, H, map);
-    const img = background(p.background, W, H);
+    const img = background(p.background, W, H, this.images);
     if (p.shadow !== null) {
       const s = p.shadow;
       const shape = outW ?? fillW;
@@ -224,7 +228,7 @@ function blend(img: RgbaImage, m: Mask, c: Rgb, opacity: number): void {
 }
 
 /** The background of a W × H output, from its planned parameters (textures from their own seed). */
-export function background(b: Background, W: number, H: number): RgbaImage {
+export function background(b: Background, W: number, H: number, images: readonly RgbaImage[] = []): RgbaImage {
   const data = new Uint8ClampedArray(W * H * 4);
   const put = (i: number, c0: Rgb, c1: Rgb, t: number): void => {
     data[i * 4] = c0[0] + (c1[0] - c0[0]) * t;
@@ -232,7 +236,23 @@ export function background(b: Background, W: number, H: number): RgbaImage {
     data[i * 4 + 2] = c0[2] + (c1[2] - c0[2]) * t;
     data[i * 4 + 3] = 255;
   };
-  if (b.kind === 'solid') {
+  if (b.kind === 'image') {
+    const src = images[b.image];
+    if (src === undefined) throw new SynthOptionsError(`background image ${b.image} is not among the ${images.length} given`);
+    // Bilinear resample of the window to W × H, then its deviations from its own mean around b.color.
+    const [fx, fy, fw, fh] = b.window;
+    const patch = warp(src, W, H, (x, y, out) => {
+      out[0] = (fx + (x / W) * fw) * src.width;
+      out[1] = (fy + (y / H) * fh) * src.height;
+    });
+    const mean = [0, 0, 0];
+    const n = W * H;
+    for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) mean[c] = mean[c]! + patch.data[i * 4 + c]! / n;
+    for (let i = 0; i < n; i++) {
+      for (let c = 0; c < 3; c++) data[i * 4 + c] = b.color[c]! + (patch.data[i * 4 + c]! - mean[c]!) * b.amp;
+      data[i * 4 + 3] = 255;
+    }
+  } else if (b.kind === 'solid') {
     for (let i = 0; i < W * H; i++) put(i, b.color, b.color, 0);
   } else if (b.kind === 'gradient') {
     const cx = Math.cos(b.angle);

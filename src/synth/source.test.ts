@@ -1,6 +1,8 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { SampleSource } from '../train/types.ts';
 import { ALNUM36 } from '../text/charset.ts';
+import { EmptyImageError, ImageTooLargeError } from '../image/errors.ts';
+import type { RgbaImage } from '../image/types.ts';
 import { EmptyVocabularyError, FontLoadError, SynthOptionsError, SynthStateError } from './errors.ts';
 import { createNodeSynth, registerNodeFont } from './node.ts';
 import { TINY_WORDS, tinySynthOptions } from './plan.ts';
@@ -97,6 +99,39 @@ describe('SynthSource (Node)', () => {
     }
   });
 
+  it('background images: patches around the planned colour, still contrasting; bad images are named errors', async () => {
+    const w = 64;
+    const h = 48;
+    const data = new Uint8ClampedArray(w * h * 4);
+    for (let i = 0; i < w * h; i++) {
+      const v = ((i % w) * 7 + Math.floor(i / w) * 13) % 256;
+      data.set([v, 255 - v, (v * 3) % 256, 255], i * 4);
+    }
+    const photo: RgbaImage = { width: w, height: h, data };
+    const s = createNodeSynth({ seed: 4, backgroundImages: [photo], imageBackgrounds: 1, augment: false });
+    const out = s.nextWithParams(12);
+    for (const x of out) {
+      expect(x.params.background.kind).toBe('image');
+      const d = x.image.data;
+      let lo = 255;
+      let hi = 0;
+      for (let i = 0; i < d.length; i += 4) {
+        const l = 0.299 * d[i]! + 0.587 * d[i + 1]! + 0.114 * d[i + 2]!;
+        lo = Math.min(lo, l);
+        hi = Math.max(hi, l);
+      }
+      expect(hi - lo).toBeGreaterThan(40);
+    }
+    const again = createNodeSynth({ seed: 4, backgroundImages: [photo], imageBackgrounds: 1, augment: false }).nextWithParams(12);
+    expect(Buffer.from(again[5]!.image.data).equals(Buffer.from(out[5]!.image.data))).toBe(true);
+    // Another image set is another stream: its state is refused.
+    const other = createNodeSynth({ seed: 4, backgroundImages: [{ ...photo, data: new Uint8ClampedArray(w * h * 4) }], imageBackgrounds: 1, augment: false });
+    expect(() => other.setState(s.getState())).toThrow(SynthStateError);
+    expect(() => createNodeSynth({ backgroundImages: [{ width: 0, height: 0, data: new Uint8Array(0) }] })).toThrow(EmptyImageError);
+    expect(() => createNodeSynth({ backgroundImages: [{ width: 100000, height: 2, data: new Uint8Array(0) }] })).toThrow(ImageTooLargeError);
+    expect(() => createNodeSynth({ backgroundImages: [photo], imageBackgrounds: 1.5 })).toThrow(SynthOptionsError);
+  });
+
   it('a very long word at a large height stays bounded', async () => {
     const word = 'w'.repeat(256);
     const t0 = performance.now();
@@ -132,5 +167,6 @@ describe('SynthSource (Node)', () => {
   it('font files that are missing or not fonts are FontLoadError', () => {
     expect(() => registerNodeFont('x-missing', '/nonexistent/font.woff2')).toThrow(FontLoadError);
     expect(() => createNodeSynth({ fontFiles: ['/nonexistent/a.ttf'] })).toThrow(FontLoadError);
+    expect(() => registerNodeFont('x-not-a-font', new URL('../../README.md', import.meta.url).pathname)).toThrow(FontLoadError);
   });
 });

@@ -30,7 +30,7 @@ export class SynthSource implements SynthSampleSource {
   constructor(options: SynthOptions, fonts: readonly SynthFont[], canvas: CanvasProvider) {
     this.options = resolveOptions(options, fonts, DEFAULT_WORDS);
     this.rng = new Rng(this.options.seed);
-    this.renderer = new SynthRenderer(canvas);
+    this.renderer = new SynthRenderer(canvas, this.options.backgroundImages);
     this.symbols = new Set(this.options.charset.symbols);
     this.print = fingerprint(this.options);
   }

@@ -25,7 +25,10 @@ export type Background =
   | { kind: 'solid'; color: Rgb }
   | { kind: 'gradient'; colors: [Rgb, Rgb]; angle: number }
   | { kind: 'texture'; colors: [Rgb, Rgb]; cell: number; seed: number }
-  | { kind: 'clutter'; colors: [Rgb, Rgb]; shapes: number; seed: number };
+  | { kind: 'clutter'; colors: [Rgb, Rgb]; shapes: number; seed: number }
+  /** A window (x, y, w, h as fractions) of background image `image`, its colour deviations scaled by
+   *  `amp` around `color` (so the mean stays the planned colour and the text keeps its contrast). */
+  | { kind: 'image'; color: Rgb; image: number; window: [number, number, number, number]; amp: number };
 
 /**
  * Everything one sample is rendered from, decided from the seed alone (never from measured text), so

@@ -37,6 +37,31 @@ const FC2 = { w: `${P}.stucture_fc2.weight`, b: `${P}.stucture_fc2.bias` };
 const OFF1 = { w: `${P}.offset_fc1.0.weight`, bn: bn(`${P}.offset_fc1.1`) };
 const OFF2 = { w: `${P}.offset_fc2.weight`, b: `${P}.offset_fc2.bias` };
 
+/** Interpolation matrix [out, in] of a half-pixel-centres bilinear resize with edge clamping (tfjs/OpenCV). */
+export function bilinearMatrix(outN: number, inN: number): Float32Array {
+  const m = new Float32Array(outN * inN);
+  const scale = inN / outN;
+  for (let r = 0; r < outN; r++) {
+    const src = (r + 0.5) * scale - 0.5;
+    const lo = Math.max(0, Math.floor(src));
+    const hi = Math.min(inN - 1, Math.ceil(src));
+    const f = src - lo;
+    m[r * inN + lo]! += 1 - f;
+    m[r * inN + hi]! += f;
+  }
+  return m;
+}
+
+/** x [B, h, w, C] → [B, H, W, C], equal to `resizeBilinear(x, [H, W], false, true)`, differentiable by matMul. */
+export function resizeBilinearMatmul(x: Tensor, H: number, W: number): Tensor {
+  const [b, h, w, c] = x.shape as [number, number, number, number];
+  const rw = tf.tensor2d(bilinearMatrix(W, w), [W, w]);
+  const rh = tf.tensor2d(bilinearMatrix(H, h), [H, h]);
+  const t = tf.matMul(tf.reshape(tf.transpose(x, [0, 3, 1, 2]), [b * c * h, w]), rw, false, true); // [B·C·h, W]
+  const u = tf.matMul(tf.reshape(tf.transpose(tf.reshape(t, [b * c, h, W]), [0, 2, 1]), [b * c * W, h]), rh, false, true); // [B·C·W, H]
+  return tf.transpose(tf.reshape(u, [b, c, W, H]), [0, 3, 2, 1]);
+}
+
 export class GaSpin implements Stage {
   readonly specs: ParamSpec[] = [];
   readonly outChannels: number;
@@ -119,7 +144,9 @@ export class GaSpin implements Stage {
           const gate = tf.sigmoid(tf.reshape(tf.slice(v, [0, nw], [b, 1]), [b]));
           const fid = tf.reshape(tf.slice(v, [0, nw + 1], [b, 2 * TPS_FIDUCIALS]), [b, TPS_FIDUCIALS, 2]);
           const o = tf.sigmoid(tf.maxPool(convAct(convAct(feat, off1, 'relu'), off2, 'linear') as tf.Tensor4D, 2, 2, 'valid'));
-          const offsets = tf.image.resizeBilinear(o, [h, wd], false, true); // [B, H, W, C]
+          // Training: the same half-pixel bilinear resize as two matMuls (tfjs 4.22's cpu
+          // ResizeBilinearGrad returns the gradient with height and width swapped).
+          const offsets = train === undefined ? tf.image.resizeBilinear(o, [h, wd], false, true) : resizeBilinearMatmul(o, h, wd); // [B, H, W, C]
           const colour = spinColor(x, weights, { offsets, gate, K });
           return gridSample(colour, tpsGrid(fid, h, wd), { alignCorners, padding }); // [B, H, W, C]
         }),
