@@ -68,7 +68,11 @@ export interface RecipeForm {
   applyPreset(id: string): void;
   read(): StartRequest;
   setDisabled(disabled: boolean): void;
+  /** Puts back the fields as they were last changed (localStorage), once models and datasets are listed. */
+  restore(): void;
 }
+
+const STORAGE_KEY = 'webstr-finetune-form';
 
 const num = (testid: string, value: string, attrs: Partial<HTMLInputElement> = {}) => {
   const i = el('input', { type: 'number', value, testid, ...attrs });
@@ -222,7 +226,34 @@ export function mountRecipeForm(root: HTMLElement): RecipeForm {
     setDisabled(disabled) {
       for (const c of root.querySelectorAll<HTMLInputElement | HTMLSelectElement>('input, select')) c.disabled = disabled;
     },
+    restore() {
+      let saved: { fields?: Record<string, string | boolean>; datasets?: string[] } = {};
+      try {
+        saved = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? '{}') as typeof saved;
+      } catch {
+        return;
+      }
+      for (const c of root.querySelectorAll<HTMLInputElement | HTMLSelectElement>('[data-testid]')) {
+        const v = saved.fields?.[c.dataset.testid!];
+        if (v === undefined) continue;
+        if (c instanceof HTMLInputElement && c.type === 'checkbox') c.checked = v === true;
+        else if (!(c instanceof HTMLSelectElement) || [...c.options].some((o) => o.value === v)) c.value = String(v);
+      }
+      for (const box of datasets.querySelectorAll<HTMLInputElement>('input')) box.checked = saved.datasets?.includes(box.value) ?? box.checked;
+    },
   };
+  root.addEventListener('change', () => {
+    const fields: Record<string, string | boolean> = {};
+    for (const c of root.querySelectorAll<HTMLInputElement | HTMLSelectElement>('[data-testid]')) {
+      if (c instanceof HTMLInputElement || c instanceof HTMLSelectElement) fields[c.dataset.testid!] = c instanceof HTMLInputElement && c.type === 'checkbox' ? c.checked : c.value;
+    }
+    const ds = [...datasets.querySelectorAll<HTMLInputElement>('input:checked')].map((i) => i.value);
+    try {
+      localStorage.setItem(STORAGE_KEY, JSON.stringify({ fields, datasets: ds }));
+    } catch {
+      // storage full or blocked: the form just is not remembered
+    }
+  });
   presetSelect.addEventListener('change', () => form.applyPreset(presetSelect.value));
   return form;
 }

@@ -61,6 +61,7 @@ void startRuntime(api).then(async (report) => {
   if (report === null) return;
   await Promise.all([refreshModels(), refreshDatasets()]);
   form.applyPreset('finetune-paddle');
+  form.restore();
   await mountRunPanel(byId('run-panel'), api, form, refreshModels);
   document.body.dataset.page = 'ready';
 });
