@@ -125,5 +125,5 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   if (typeof c.runId !== 'string' || typeof c.recipe !== 'object' || c.recipe === null || !Number.isInteger(c.step) || !Array.isArray(c.history)) {
     fail('run id, recipe, step or history missing');
   }
-  return { ...c, params, optimizer: { kind: opt.kind as string, step: opt.step as number, params: optParams } };
+  return { ...c, params, optimizer: { kind: opt.kind, step: opt.step as number, params: optParams } };
 }

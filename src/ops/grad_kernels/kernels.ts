@@ -11,8 +11,9 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { tf, type KernelConfig, type TensorInfo } from '../../runtime/tf.ts';
 import { InvalidArgumentError } from '../../runtime/errors.ts';
-import { writeF32 } from '../backend_io.ts';
-import { depthwiseFilterGrad, depthwiseInputGrad, im2colRows, maxPoolGrad, type ConvGeom, type PoolGeom } from './reference.ts';
+import { writeF32, type SoftwareBackendName } from '../backend_io.ts';
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { col2imRows, depthwiseFilterGrad, depthwiseInputGrad, im2colRows, maxPoolGrad, type ConvGeom, type PoolGeom } from './reference.ts';
 
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 
@@ -67,46 +68,102 @@ function geometry(xShape: number[], filterShape: number[], a: ConvAttrs, depthwi
   };
 }
 
-function heapF32(wasm: BackendWasm, t: TensorInfo): Float32Array {
-  return wasm.typedArrayFromHeap(t) as Float32Array;
+/** What the matmul-based kernels need of a software backend: allocate, view, free, multiply. */
+interface Mem {
+  alloc(shape: number[]): TensorInfo;
+  /** A view of a float32 tensor's data; re-take after any alloc (wasm heap growth detaches views). */
+  f32(t: TensorInfo): Float32Array;
+  free(t: TensorInfo): void;
+  matmul(a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): TensorInfo;
 }
 
-/** dW [kh, kw, Cin, Cout] of a conv2d from x [B, H, W, Cin] and dy [B, Ho, Wo, Cout]. */
-function conv2dBackpropFilterWasm(wasm: BackendWasm, x: TensorInfo, dy: TensorInfo, attrs: ConvAttrs & { filterShape: number[] }): TensorInfo {
+function mem(backend: object, name: SoftwareBackendName): Mem {
+  const mm = tf.getKernel('BatchMatMul', name);
+  if (mm === undefined) throw new Error(`${name} BatchMatMul kernel missing`);
+  const matmul = (a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): TensorInfo =>
+    mm.kernelFunc({ inputs: { a, b }, backend: backend, attrs: { transposeA, transposeB } }) as TensorInfo;
+  if (name === 'wasm') {
+    const wasm = backend as BackendWasm;
+    return {
+      alloc: (shape) => wasm.makeOutput(shape, 'float32'),
+      f32: (t) => wasm.typedArrayFromHeap(t) as Float32Array,
+      free: (t) => void wasm.disposeData(t.dataId),
+      matmul,
+    };
+  }
+  const cpu = backend as MathBackendCPU;
+  return {
+    alloc: (shape) => cpu.makeTensorInfo(shape, 'float32', new Float32Array(shape.reduce((a, b) => a * b, 1))),
+    f32: (t) => cpu.data.get(t.dataId).values as Float32Array,
+    free: (t) => void cpu.disposeData(t.dataId),
+    matmul,
+  };
+}
+
+/**
+ * dW [kh, kw, Cin, Cout] of a conv2d from x [B, H, W, Cin] and dy [B, Ho, Wo, Cout]:
+ * Σ over chunks of output positions of im2col(x)ᵀ · dy (the backend's BatchMatMul).
+ */
+function conv2dBackpropFilter(m: Mem, x: TensorInfo, dy: TensorInfo, attrs: ConvAttrs & { filterShape: number[] }): TensorInfo {
   const g = geometry(x.shape, attrs.filterShape, attrs, false);
   const K = g.kh * g.kw * g.inC;
   const N = g.batch * g.outH * g.outW;
-  const matmul = tf.getKernel('BatchMatMul', 'wasm');
-  if (matmul === undefined) throw new Error('wasm BatchMatMul kernel missing');
   const rowsPerChunk = Math.max(1, Math.floor(im2colChunkFloats / Math.max(K, g.outC)));
   let acc: TensorInfo | null = null;
   for (let r0 = 0; r0 < N; r0 += rowsPerChunk) {
     const n = Math.min(rowsPerChunk, N - r0);
-    const cols = wasm.makeOutput([1, n, K], 'float32');
-    const dyc = wasm.makeOutput([1, n, g.outC], 'float32');
+    const cols = m.alloc([1, n, K]);
+    const dyc = m.alloc([1, n, g.outC]);
     // Views only after both allocations (allocating may grow the heap and detach earlier views).
-    im2colRows(heapF32(wasm, x), g, r0, n, heapF32(wasm, cols));
-    heapF32(wasm, dyc).set(heapF32(wasm, dy).subarray(r0 * g.outC, (r0 + n) * g.outC));
-    const part = matmul.kernelFunc({
-      inputs: { a: cols, b: dyc },
-      backend: wasm,
-      attrs: { transposeA: true, transposeB: false },
-    }) as TensorInfo; // [1, K, Cout]
-    wasm.disposeData(cols.dataId);
-    wasm.disposeData(dyc.dataId);
+    im2colRows(m.f32(x), g, r0, n, m.f32(cols));
+    m.f32(dyc).set(m.f32(dy).subarray(r0 * g.outC, (r0 + n) * g.outC));
+    const part = m.matmul(cols, dyc, true, false); // [1, K, Cout]
+    m.free(cols);
+    m.free(dyc);
     if (acc === null) acc = part;
     else {
-      const a = heapF32(wasm, acc);
-      const p = heapF32(wasm, part);
+      const a = m.f32(acc);
+      const p = m.f32(part);
       for (let i = 0; i < a.length; i++) a[i]! += p[i]!;
-      wasm.disposeData(part.dataId);
+      m.free(part);
     }
   }
   if (acc === null) {
-    // No output positions: the gradient is zero.
-    return writeF32(wasm, 'wasm', attrs.filterShape, (out) => out.fill(0));
+    acc = m.alloc([1, K, g.outC]); // no output positions: zero gradient
+    m.f32(acc).fill(0);
   }
   return { dataId: acc.dataId, shape: [...attrs.filterShape], dtype: 'float32' };
+}
+
+/**
+ * dx [B, H, W, Cin] of a conv2d from dy [B, Ho, Wo, Cout] and the filter [kh, kw, Cin, Cout]:
+ * cols = dy · Wᵀ ([N, kh·kw·Cin], the backend's BatchMatMul, in chunks of output positions), then
+ * col2im adds each column block into the input position it came from. A 1×1, stride-1, unpadded conv
+ * is the matMul alone.
+ */
+function conv2dBackpropInput(m: Mem, dy: TensorInfo, filter: TensorInfo, attrs: ConvAttrs & { inputShape: number[] }): TensorInfo {
+  const g = geometry(attrs.inputShape, filter.shape, attrs, false);
+  const K = g.kh * g.kw * g.inC;
+  const N = g.batch * g.outH * g.outW;
+  const w2 = { dataId: filter.dataId, shape: [1, K, g.outC], dtype: 'float32' as const };
+  const pointwise = g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.padTop === 0 && g.padLeft === 0 && g.outH === g.inH && g.outW === g.inW;
+  if (pointwise) {
+    const r = m.matmul({ dataId: dy.dataId, shape: [1, N, g.outC], dtype: 'float32' }, w2, false, true); // [1, N, Cin]
+    return { dataId: r.dataId, shape: [...attrs.inputShape], dtype: 'float32' };
+  }
+  const out = m.alloc([...attrs.inputShape]);
+  m.f32(out).fill(0);
+  const rowsPerChunk = Math.max(1, Math.floor(im2colChunkFloats / Math.max(K, g.outC)));
+  for (let r0 = 0; r0 < N; r0 += rowsPerChunk) {
+    const n = Math.min(rowsPerChunk, N - r0);
+    const dyc = m.alloc([1, n, g.outC]);
+    m.f32(dyc).set(m.f32(dy).subarray(r0 * g.outC, (r0 + n) * g.outC));
+    const cols = m.matmul(dyc, w2, false, true); // [1, n, K]
+    m.free(dyc);
+    col2imRows(m.f32(cols), g, r0, n, m.f32(out));
+    m.free(cols);
+  }
+  return out;
 }
 
 function poolGeometry(xShape: number[], a: { filterSize: number | [number, number]; strides: number | [number, number]; pad: Pad; dimRoundingMode?: 'floor' | 'round' | 'ceil' }): PoolGeom {
@@ -127,8 +184,26 @@ function poolGeometry(xShape: number[], a: { filterSize: number | [number, numbe
   };
 }
 
-/** Kernels registered over the backend's own (their names exist on wasm, with wrong results). */
+/**
+ * Kernels registered over the backend's own: tfjs-wasm's MaxPoolGrad is wrong; its Conv2DBackpropInput
+ * and the cpu backend's Conv2DBackpropFilter / Conv2DBackpropInput are naive loops (the cpu filter
+ * gradient was ~90% of a tiny CRNN's training step); the matMul forms give the same sums.
+ */
 export const gradKernelOverrides: KernelConfig[] = [
+  ...(['cpu', 'wasm'] as const).flatMap((name): KernelConfig[] => [
+    {
+      kernelName: 'Conv2DBackpropFilter',
+      backendName: name,
+      kernelFunc: ({ inputs, backend, attrs }) =>
+        conv2dBackpropFilter(mem(backend, name), input(inputs, 'x'), input(inputs, 'dy'), attrs as unknown as ConvAttrs & { filterShape: number[] }),
+    },
+    {
+      kernelName: 'Conv2DBackpropInput',
+      backendName: name,
+      kernelFunc: ({ inputs, backend, attrs }) =>
+        conv2dBackpropInput(mem(backend, name), input(inputs, 'dy'), input(inputs, 'filter'), attrs as unknown as ConvAttrs & { inputShape: number[] }),
+    },
+  ]),
   {
     kernelName: 'MaxPoolGrad',
     backendName: 'wasm',
@@ -142,12 +217,6 @@ export const gradKernelOverrides: KernelConfig[] = [
 ];
 
 export const convGradKernels: KernelConfig[] = [
-  {
-    kernelName: 'Conv2DBackpropFilter',
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, backend, attrs }) =>
-      conv2dBackpropFilterWasm(backend as BackendWasm, input(inputs, 'x'), input(inputs, 'dy'), attrs as unknown as ConvAttrs & { filterShape: number[] }),
-  },
   {
     kernelName: 'DepthwiseConv2dNativeBackpropFilter',
     backendName: 'wasm',

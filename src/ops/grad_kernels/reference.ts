@@ -49,6 +49,30 @@ export function im2colRows(x: Float32Array, g: ConvGeom, r0: number, n: number, 
   }
 }
 
+/** Adds im2col rows [r0, r0 + n) (`cols` [n, kh·kw·inC]) back into the image `dx` (the adjoint of im2colRows). */
+export function col2imRows(cols: Float32Array, g: ConvGeom, r0: number, n: number, dx: Float32Array): void {
+  const K = g.kh * g.kw * g.inC;
+  const C = g.inC;
+  for (let r = 0; r < n; r++) {
+    const row = r0 + r;
+    const ox = row % g.outW;
+    const oy = Math.floor(row / g.outW) % g.outH;
+    const b = Math.floor(row / (g.outW * g.outH));
+    const base = r * K;
+    for (let i = 0; i < g.kh; i++) {
+      const iy = oy * g.sh - g.padTop + i * g.dh;
+      if (iy < 0 || iy >= g.inH) continue;
+      for (let j = 0; j < g.kw; j++) {
+        const ix = ox * g.sw - g.padLeft + j * g.dw;
+        if (ix < 0 || ix >= g.inW) continue;
+        const dst = ((b * g.inH + iy) * g.inW + ix) * C;
+        const src = base + (i * g.kw + j) * C;
+        for (let c = 0; c < C; c++) dx[dst + c]! += cols[src + c]!;
+      }
+    }
+  }
+}
+
 /** dW[i, j, c, m] = Σ_{b, oy, ox} x[b, iy, ix, c] · dy[b, oy, ox, c·M + m] (depthwise, multiplier M). */
 export function depthwiseFilterGrad(x: Float32Array, dy: Float32Array, g: ConvGeom, dw: Float32Array): void {
   const M = g.outC / g.inC;
