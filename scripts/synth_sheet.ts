@@ -1,7 +1,7 @@
 /**
  * A contact sheet of synthetic words (Node generator), to look at: `node --import ./cli/register.mjs
  * scripts/synth_sheet.ts [--count 48] [--seed 1] [--out /tmp/synth_sheet.png] [--cols 4] [--augment paddle]
- * [--backgrounds <image|folder>,…]`.
+ * [--backgrounds <image|folder>,…] [--tiny]` (`--tiny`: `tinySynthOptions`, 100×32).
  * Each cell shows the crop at 2× with its label and font below.
  */
 import { writeFileSync } from 'node:fs';
@@ -10,14 +10,16 @@ import { createCanvas } from '@napi-rs/canvas';
 import { PADDLE_REC_AUG, augment } from '../src/image/augment.ts';
 import { Rng } from '../src/image/rng.ts';
 import { createNodeSynth, loadBackgroundImages } from '../src/synth/node.ts';
+import { tinySynthOptions } from '../src/synth/plan.ts';
 
 const { values } = parseArgs({
-  options: { count: { type: 'string', default: '48' }, seed: { type: 'string', default: '1' }, out: { type: 'string', default: '/tmp/synth_sheet.png' }, cols: { type: 'string', default: '4' }, augment: { type: 'string', default: 'none' }, backgrounds: { type: 'string' } },
+  options: { count: { type: 'string', default: '48' }, seed: { type: 'string', default: '1' }, out: { type: 'string', default: '/tmp/synth_sheet.png' }, cols: { type: 'string', default: '4' }, augment: { type: 'string', default: 'none' }, backgrounds: { type: 'string' }, tiny: { type: 'boolean', default: false } },
 });
 const count = Number(values.count);
 const cols = Number(values.cols);
 const backgroundImages = values.backgrounds === undefined ? undefined : await loadBackgroundImages(values.backgrounds.split(','));
-const src = createNodeSynth({ seed: Number(values.seed), backgroundImages });
+const base = { seed: Number(values.seed), backgroundImages };
+const src = createNodeSynth(values.tiny ? tinySynthOptions(base) : base);
 const samples = src.nextWithParams(count);
 const rng = new Rng(Number(values.seed));
 const images = samples.map((s) => (values.augment === 'paddle' ? augment(s.image, rng, PADDLE_REC_AUG).image : s.image));

@@ -42,6 +42,8 @@ export interface SynthOptions {
   fonts?: readonly string[];
   perspective?: Chance;
   curve?: Chance;
+  /** Rotation: strength in degrees (≤ 45). */
+  rotate?: Chance;
   /** Probabilities of an outline and of a drop shadow. */
   border?: number;
   shadow?: number;
@@ -77,6 +79,7 @@ export function tinySynthOptions(overrides: SynthOptions = {}): SynthOptions {
     case: 'lower',
     perspective: { p: 0.3, strength: 0.05 },
     curve: { p: 0.2, strength: 0.1 },
+    rotate: { p: 0.2, strength: 2 },
     augment: false,
     ...overrides,
   };
@@ -97,6 +100,7 @@ export interface ResolvedOptions {
   fonts: readonly SynthFont[];
   perspective: Chance;
   curve: Chance;
+  rotate: Chance;
   border: number;
   shadow: number;
   augment: AugmentOptions | false;
@@ -164,7 +168,9 @@ export function resolveOptions(o: SynthOptions, available: readonly SynthFont[],
   const maxDigits = intIn(o.maxDigits, Math.min(8, maxLength), 1, maxLength, 'maxDigits');
   const kase = o.case ?? 'random';
   if (!['random', 'lower', 'upper', 'as-is'].includes(kase)) throw new SynthOptionsError(`case must be random, lower, upper or as-is, got '${String(kase)}'`);
-  let fonts = available;
+  // A capitals-only face would draw a lowercase label in capitals: skip it when labels are case-sensitive
+  // and the charset has no capitals (unless asked for by name).
+  let fonts = !charset.lowercase && !symbols.has('A') ? available.filter((f) => f.capsOnly !== true) : available;
   if (o.fonts !== undefined) {
     const missing = o.fonts.filter((f) => !available.some((a) => a.family === f));
     if (missing.length > 0) throw new SynthOptionsError(`unknown font(s) ${missing.join(', ')}; available: ${available.map((a) => a.family).join(', ')}`);
@@ -200,6 +206,7 @@ export function resolveOptions(o: SynthOptions, available: readonly SynthFont[],
     fonts,
     perspective: chance(o.perspective, { p: 0.5, strength: 0.1 }, 0.5, 'perspective'),
     curve: chance(o.curve, { p: 0.3, strength: 0.15 }, 0.5, 'curve'),
+    rotate: chance(o.rotate, { p: 0.3, strength: 3 }, 45, 'rotate'),
     border: prob(o.border, 0.25, 'border'),
     shadow: prob(o.shadow, 0.25, 'shadow'),
     augment,
@@ -208,7 +215,7 @@ export function resolveOptions(o: SynthOptions, available: readonly SynthFont[],
 
 /** FNV-1a over the options that shape the stream: a resumed state must come from the same options. */
 export function fingerprint(o: ResolvedOptions): string {
-  const text = JSON.stringify([o.seed, o.words.length, o.words.slice(0, 64), o.words.length > 64 ? o.words[o.words.length - 1] : '', o.charset.name, o.charset.symbols.join(''), o.maxLength, o.digitsRatio, o.maxDigits, o.case, o.height, o.width, o.minWidth, o.maxWidth, o.fonts.map((f) => f.family), o.perspective, o.curve, o.border, o.shadow, o.augment, o.imageBackgrounds, o.backgroundImages.map(imageDigest)]);
+  const text = JSON.stringify([o.seed, o.words.length, o.words.slice(0, 64), o.words.length > 64 ? o.words[o.words.length - 1] : '', o.charset.name, o.charset.symbols.join(''), o.maxLength, o.digitsRatio, o.maxDigits, o.case, o.height, o.width, o.minWidth, o.maxWidth, o.fonts.map((f) => f.family), o.perspective, o.curve, o.rotate, o.border, o.shadow, o.augment, o.imageBackgrounds, o.backgroundImages.map(imageDigest)]);
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
   // Long vocabularies: fold every word in as well.
@@ -307,5 +314,6 @@ export function planSample(rng: Random, index: number, o: ResolvedOptions, symbo
   }
   const curve = rng.chance(o.curve.p) ? rng.uniform(-o.curve.strength, o.curve.strength) : 0;
   const augmentSeed = o.augment === false ? null : rng.seed();
-  return { index, text, label, font: font.family, fill, fillOpacity, border, shadow, background, pad, stretch, perspective, curve, augmentSeed };
+  const rotation = rng.chance(o.rotate.p) ? rng.uniform(-o.rotate.strength, o.rotate.strength) : 0;
+  return { index, text, label, font: font.family, fill, fillOpacity, border, shadow, background, pad, stretch, perspective, curve, rotation, augmentSeed };
 }

@@ -80,9 +80,15 @@ export class SynthRenderer {
     const x1 = right + p.pad[2] * th;
     const y0 = top - p.pad[1] * th;
     const y1 = bottom + p.pad[3] * th;
+    // Rotation: the crop becomes the bounds of the rotated box (the whole word stays in).
+    const theta = (p.rotation * Math.PI) / 180;
+    const cos = Math.cos(theta);
+    const sin = Math.sin(theta);
+    const bw = (x1 - x0) * Math.abs(cos) + (y1 - y0) * Math.abs(sin);
+    const bh = (x1 - x0) * Math.abs(sin) + (y1 - y0) * Math.abs(cos);
     const H = size.height;
-    const W = size.width ?? Math.min(size.maxWidth, Math.max(size.minWidth, Math.round(((x1 - x0) / (y1 - y0)) * H * p.stretch)));
-    const map = outputToSource(p, W, H, x0, y0, (x1 - x0) / W, (y1 - y0) / H);
+    const W = size.width ?? Math.min(size.maxWidth, Math.max(size.minWidth, Math.round((bw / bh) * H * p.stretch)));
+    const map = outputToSource(p, W, H, { cx: (x0 + x1) / 2, cy: (y0 + y1) / 2, bw, bh, cos, sin });
     const fillW = warpMask(fill, W, H, map);
     const outW = outline === null ? null : warpMask(outline, W, H, map);
     const img = background(p.background, W, H, this.images);
@@ -150,8 +156,19 @@ function inkBox(m: Mask): [number, number, number, number] | null {
 
 type Map2 = (x: number, y: number, out: Float64Array) => void;
 
-/** Output pixel → working-canvas position: perspective (homography), bent baseline, then the crop box. */
-function outputToSource(p: RenderParams, W: number, H: number, x0: number, y0: number, sx: number, sy: number): Map2 {
+/** The crop on the working canvas: centre, size (the rotated box's bounds) and the rotation. */
+interface CropBox {
+  cx: number;
+  cy: number;
+  bw: number;
+  bh: number;
+  cos: number;
+  sin: number;
+}
+
+/** Output pixel → working-canvas position: perspective (homography), bent baseline, then the (rotated) crop box. */
+function outputToSource(p: RenderParams, W: number, H: number, box: CropBox): Map2 {
+  const { cx, cy, bw, bh, cos, sin } = box;
   const q = p.perspective;
   const rect: [number, number][] = [[0, 0], [W, 0], [W, H], [0, H]];
   const quad = rect.map(([x, y], i) => [x + q[2 * i]! * H, y + q[2 * i + 1]! * H] as [number, number]);
@@ -163,8 +180,10 @@ function outputToSource(p: RenderParams, W: number, H: number, x0: number, y0: n
     let py = (hm[3]! * x + hm[4]! * y + hm[5]!) / d;
     const t = (2 * px) / W - 1;
     py += a * (1 - t * t) - a / 2;
-    out[0] = x0 + px * sx;
-    out[1] = y0 + py * sy;
+    const u = (px / W - 0.5) * bw;
+    const v = (py / H - 0.5) * bh;
+    out[0] = cx + u * cos - v * sin;
+    out[1] = cy + u * sin + v * cos;
   };
 }
 

@@ -40,6 +40,18 @@ describe('SynthSource (Node)', () => {
     expect(Buffer.from(rest[3]!.image.data).equals(Buffer.from(whole[9]!.image.data))).toBe(true);
   });
 
+  it('plan() then render() equals nextWithParams(); next(0) is empty and does not advance', async () => {
+    const a = createNodeSynth(small);
+    expect(await a.next(0)).toEqual([]);
+    expect(a.position).toBe(0);
+    const planned = a.plan(4);
+    expect(a.position).toBe(4);
+    const b = createNodeSynth(small).nextWithParams(4);
+    expect(planned).toEqual(b.map((x) => x.params));
+    const r = a.render(planned[2]!);
+    expect(Buffer.from(r.image.data).equals(Buffer.from(b[2]!.image.data))).toBe(true);
+  });
+
   it('refuses foreign or malformed states', () => {
     const s = createNodeSynth(small);
     const st = s.getState();
@@ -72,6 +84,10 @@ describe('SynthSource (Node)', () => {
     const out = await s.next(30);
     for (const x of out) expect(words).toContain(x.label);
     expect(new Set(out.map((x) => x.label)).size).toBe(4);
+    const lowerOnly = { name: 'lower', symbols: [...'abcdefghijklmnopqrstuvwxyz'], lowercase: false };
+    const noCaps = createNodeSynth({ seed: 1, words: ['cat', 'dog'], charset: lowerOnly, case: 'random' });
+    expect(noCaps.options.fonts.some((f) => f.capsOnly === true)).toBe(false);
+    for (const x of await noCaps.next(20)) expect(['cat', 'dog']).toContain(x.label);
     const lower = await createNodeSynth({ seed: 1, words, digitsRatio: 0 }).next(30);
     for (const x of lower) expect(words.map((w) => w.toLowerCase())).toContain(x.label);
   });
@@ -99,7 +115,7 @@ describe('SynthSource (Node)', () => {
     }
   });
 
-  it('background images: patches around the planned colour, still contrasting; bad images are named errors', async () => {
+  it('background images: patches around the planned colour, still contrasting; bad images are named errors', () => {
     const w = 64;
     const h = 48;
     const data = new Uint8ClampedArray(w * h * 4);

@@ -58,6 +58,8 @@ export interface RenderParams {
   perspective: [number, number, number, number, number, number, number, number];
   /** Baseline bend: arc amplitude as a fraction of the output height (0 = straight). */
   curve: number;
+  /** Rotation of the word in degrees (positive: clockwise on screen); the crop is the rotated box's bounds. */
+  rotation: number;
   /** Seed of the sample's augmentation (blur, noise, …), null when none is configured. */
   augmentSeed: number | null;
 }
