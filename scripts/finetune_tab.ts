@@ -8,7 +8,7 @@
  * The test split is never seen during training (no validation set: nothing is selected on it); the
  * exported weights are the last step's. Checkpoints live in the browser profile, outside the repo.
  *
- *   node --import ./cli/register.mjs scripts/finetune_tab.ts [--steps 300] [--batch 32] [--lr 1e-4]
+ *   node --import ./cli/register.mjs scripts/finetune_tab.ts [--steps 300] [--batch 16] [--lr 3e-4]
  *     [--train ic15_train_4468] [--test ic15_2077] [--backend wasm] [--eval-limit N] [--json out.json] [--skip-build]
  */
 import { existsSync } from 'node:fs';
@@ -25,8 +25,8 @@ function arg(name: string, fallback: string): string {
 }
 
 const steps = Number(arg('steps', '300'));
-const batch = Number(arg('batch', '32'));
-const lr = Number(arg('lr', '1e-4'));
+const batch = Number(arg('batch', '16'));
+const lr = Number(arg('lr', '3e-4'));
 const trainSet = arg('train', 'ic15_train_4468');
 const testSet = arg('test', 'ic15_2077');
 const backend = arg('backend', 'wasm');
