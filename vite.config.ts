@@ -18,6 +18,7 @@ export default defineConfig({
       input: {
         index: resolve(import.meta.dirname, 'index.html'),
         bench: resolve(import.meta.dirname, 'bench.html'),
+        finetune: resolve(import.meta.dirname, 'finetune.html'),
         selftest: resolve(import.meta.dirname, 'selftest.html'),
       },
     },

@@ -10,6 +10,7 @@ import { doctor } from './doctor.ts';
 import { EVAL_USAGE, evalCommand } from './eval.ts';
 import { IMPORT_USAGE, importModel } from './import_model.ts';
 import { RECOGNIZE_USAGE, recognize } from './recognize.ts';
+import { TRAIN_USAGE, trainCommand } from './train.ts';
 import { SYNTH_USAGE, synthCommand } from './synth.ts';
 
 export interface Command {
@@ -45,6 +46,7 @@ export const COMMANDS: Record<string, Command> = {
     run: evalCommand,
   },
   synth: { summary: 'render synthetic word crops (MJSynth-style, seeded) into webstr shards', usage: SYNTH_USAGE, run: synthCommand },
+  train: { summary: 'train or fine-tune a preset on datasets and/or synthetic words (resumable from --out)', usage: TRAIN_USAGE, run: trainCommand },
 };
 
 function help(): string {

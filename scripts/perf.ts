@@ -36,6 +36,7 @@ const SUITES: Record<string, { describe: string; load: () => Promise<Suite>; web
     load: async () => (await import('./perf/eval.ts')).evalSuite,
     webgpu: false,
   },
+  train: { describe: 'training samples/s of crnn-mv3-en and crnn-vgg on wasm and cpu (Node), and the tensor count over 1,000 Trainer steps; --batch, --steps, --stable-steps, --json', load: async () => (await import('./perf/train.ts')).trainSuite, webgpu: false },
   synth: { describe: 'synthetic words: samples/s rendering (+ augmentation) in Node and in a Chromium worker; --count, --no-browser, --json', load: async () => (await import('./perf/synth.ts')).synthSuite, webgpu: false },
 };
 

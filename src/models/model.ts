@@ -91,6 +91,23 @@ export function checkParams(model: string, specs: readonly ParamSpec[], params: 
   }
 }
 
+/** transform → backbone → map-to-sequence → sequence → head, over compiled stages (inference or training). */
+export function forwardStages(
+  name: string,
+  transform: CompiledStage | null,
+  [backbone, sequence, head]: [CompiledStage, CompiledStage, CompiledStage],
+  x: Tensor,
+): { logits: Tensor; rectified: Tensor | null } {
+  const rectified = transform === null ? null : transform.apply(x);
+  const logits = tf.tidy(() => {
+    const f = backbone.apply(rectified ?? x); // [B, 1, T, C]
+    if (f.shape[1] !== 1) throw new InvalidArgumentError(`${name}: feature map height must be 1, got ${f.shape[1]} (input height ${x.shape[1]})`);
+    const seq = tf.transpose(tf.squeeze(f, [1]), [1, 0, 2]); // [T, B, C]
+    return head.apply(sequence.apply(seq)); // [B, T, classes]
+  });
+  return { logits, rectified };
+}
+
 /** A model ready for inference: stages compiled from checked parameters. */
 export class CompiledModel {
   readonly numClasses: number;
@@ -118,15 +135,7 @@ export class CompiledModel {
    * with a transform, the rectified input [B, H, W, C] (both owned by the caller).
    */
   forward(x: Tensor): { logits: Tensor; rectified: Tensor | null } {
-    const [backbone, sequence, head] = this.stages as [CompiledStage, CompiledStage, CompiledStage];
-    const rectified = this.transform === null ? null : this.transform.apply(x);
-    const logits = tf.tidy(() => {
-      const f = backbone.apply(rectified ?? x); // [B, 1, T, C]
-      if (f.shape[1] !== 1) throw new InvalidArgumentError(`${this.config.name}: feature map height must be 1, got ${f.shape[1]} (input height ${x.shape[1]})`);
-      const seq = tf.transpose(tf.squeeze(f, [1]), [1, 0, 2]); // [T, B, C]
-      return head.apply(sequence.apply(seq)); // [B, T, classes]
-    });
-    return { logits, rectified };
+    return forwardStages(this.config.name, this.transform, this.stages as [CompiledStage, CompiledStage, CompiledStage], x);
   }
 
   /** x: [B, H, W, C] normalised input → probabilities [B, T, classes]. */

@@ -3,6 +3,18 @@ import { tf, type Tensor } from '../runtime/tf.ts';
 import { hardSwish } from '../ops/hard_swish/hard_swish.ts';
 import type { Activation } from './config.ts';
 import { getParam, type Params } from './params.ts';
+import type { TrainMode } from './stage.ts';
+
+/** BatchNorm applied with batch statistics in a training forward (not foldable). */
+export interface BatchBn {
+  gamma: Tensor;
+  beta: Tensor;
+  /** Running-statistics names (mean, variance), for the update after the step. */
+  mean: string;
+  variance: string;
+  eps: number;
+  train: TrainMode;
+}
 
 export interface FoldedConv {
   filter: Tensor;
@@ -11,6 +23,8 @@ export interface FoldedConv {
   stride: [number, number];
   /** [top, bottom, left, right]. */
   pad: [number, number, number, number];
+  /** Training with batch statistics: BN runs after the conv instead of being folded into it. */
+  bn?: BatchBn;
 }
 
 /**
@@ -22,12 +36,32 @@ export function foldConvBn(
   weight: string,
   bn: [string, string, string, string] | null,
   eps: number,
-  opts: { depthwise?: boolean; bias?: string; stride?: [number, number]; pad?: number | [number, number, number, number] },
+  opts: {
+    depthwise?: boolean;
+    bias?: string;
+    stride?: [number, number];
+    pad?: number | [number, number, number, number];
+    /** A training forward: with `batchNorm: 'batch'` the BN is kept apart (batch statistics). */
+    train?: TrainMode | undefined;
+  },
 ): FoldedConv {
   const depthwise = opts.depthwise ?? false;
   const p = opts.pad ?? 0;
   const pad: [number, number, number, number] = typeof p === 'number' ? [p, p, p, p] : p;
   const stride = opts.stride ?? [1, 1];
+  const train = opts.train;
+  if (bn !== null && train?.batchNorm === 'batch') {
+    const w = getParam(params, weight);
+    const outC = depthwise ? w.shape[2]! : w.shape[3]!;
+    return {
+      filter: w.clone(),
+      bias: opts.bias !== undefined ? getParam(params, opts.bias).clone() : tf.zeros([outC]),
+      depthwise,
+      stride,
+      pad,
+      bn: { gamma: getParam(params, bn[0]).clone(), beta: getParam(params, bn[1]).clone(), mean: bn[2], variance: bn[3], eps, train },
+    };
+  }
   return tf.tidy(() => {
     const w = getParam(params, weight);
     const outC = depthwise ? w.shape[2]! : w.shape[3]!;
@@ -46,6 +80,21 @@ export function foldConvBn(
 export function disposeConv(c: FoldedConv): void {
   c.filter.dispose();
   c.bias.dispose();
+  c.bn?.gamma.dispose();
+  c.bn?.beta.dispose();
+}
+
+/**
+ * BatchNorm with the batch's statistics over every axis but the last (PyTorch/Paddle train mode:
+ * biased variance for the normalisation). Records the statistics in `bn.train.bnStats` (kept).
+ */
+export function batchNormTrain(y: Tensor, bn: BatchBn): Tensor {
+  const axes = y.shape.slice(0, -1).map((_, i) => i);
+  const { mean, variance } = tf.moments(y, axes);
+  const count = y.size / y.shape[y.rank - 1]!;
+  bn.train.bnStats.push({ mean: bn.mean, variance: bn.variance, batchMean: tf.keep(mean), batchVar: tf.keep(variance), count });
+  const k = tf.mul(bn.gamma, tf.rsqrt(tf.add(variance, bn.eps)));
+  return tf.add(tf.mul(y, k), tf.sub(bn.beta, tf.mul(mean, k)));
 }
 
 /** conv (+ folded BN) + activation. x: [B, H, W, Cin] → [B, H', W', Cout]. */
@@ -57,7 +106,7 @@ export function convAct(x: Tensor, c: FoldedConv, act: Activation | 'linear'): T
     x4 = tf.pad(x4, [[0, 0], [t, b], [l, r], [0, 0]]);
     pad = 'valid';
   }
-  const fusedAct = act === 'relu' ? 'relu' : 'linear';
+  const fusedAct = act === 'relu' && c.bn === undefined ? 'relu' : 'linear';
   // tfjs 4.22 mishandles unequal strides ((2,1) in CRNN backbones): the wasm kernels crash, the cpu
   // depthwise kernel strides both axes. So run stride 1 and keep every sh-th row / sw-th column.
   const [sh, sw] = c.stride;
@@ -66,6 +115,10 @@ export function convAct(x: Tensor, c: FoldedConv, act: Activation | 'linear'): T
     ? tf.fused.depthwiseConv2d({ x: x4, filter: c.filter as tf.Tensor4D, strides, pad, bias: c.bias, activation: fusedAct })
     : tf.fused.conv2d({ x: x4, filter: c.filter as tf.Tensor4D, strides, pad, bias: c.bias, activation: fusedAct });
   if (sh !== sw) y = subsample(subsample(y, 1, sh), 2, sw);
+  if (c.bn !== undefined) {
+    y = batchNormTrain(y, c.bn);
+    if (act === 'relu') y = tf.relu(y);
+  }
   return act === 'hardswish' ? hardSwish(y) : y;
 }
 

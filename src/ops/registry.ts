@@ -7,8 +7,10 @@ import { hardSwishGrad, hardSwishKernels } from './hard_swish/kernels.ts';
 import { gridSampleGrad, gridSampleKernels } from './grid_sample/kernels.ts';
 import { spinColorKernels, spinPowerSumGrad } from './spin_color/kernels.ts';
 import { ctcLossGrad, ctcLossKernels } from './ctc_loss/kernels.ts';
+import { convGradKernels, gradKernelOverrides } from './grad_kernels/kernels.ts';
 
-export const KERNELS: readonly KernelConfig[] = [...hardSwishKernels, ...gridSampleKernels, ...spinColorKernels, ...ctcLossKernels];
+export const KERNELS: readonly KernelConfig[] = [...hardSwishKernels, ...gridSampleKernels, ...spinColorKernels, ...ctcLossKernels, ...convGradKernels];
+export const OVERRIDES: readonly KernelConfig[] = [...gradKernelOverrides];
 export const GRADIENTS: readonly GradConfig[] = [hardSwishGrad, gridSampleGrad, spinPowerSumGrad, ctcLossGrad];
 
 let registered = false;
@@ -17,6 +19,11 @@ export function registerAllKernels(): void {
   if (registered) return;
   for (const k of KERNELS) {
     if (tf.getKernel(k.kernelName, k.backendName) === undefined) tf.registerKernel(k);
+  }
+  // Replacements of a backend's own kernel (wrong results there): unregister first.
+  for (const k of OVERRIDES) {
+    if (tf.getKernel(k.kernelName, k.backendName) !== undefined) tf.unregisterKernel(k.kernelName, k.backendName);
+    tf.registerKernel(k);
   }
   for (const g of GRADIENTS) tf.registerGradient(g);
   registered = true;

@@ -8,7 +8,7 @@ import { tf, type Tensor } from '../../runtime/tf.ts';
 import type { MobileNetV3Config } from '../config.ts';
 import { convAct, disposeConv, foldConvBn, hardSigmoidPaddle, type FoldedConv } from '../nn.ts';
 import { bnSpecs, convSpec, vecSpec, type ParamSpec, type Params } from '../params.ts';
-import type { CompiledStage, Stage } from '../stage.ts';
+import type { CompiledStage, Stage, TrainMode } from '../stage.ts';
 
 function bnNames(prefix: string): [string, string, string, string] {
   return [`${prefix}_bn_scale`, `${prefix}_bn_offset`, `${prefix}_bn_mean`, `${prefix}_bn_variance`];
@@ -44,10 +44,10 @@ export class MobileNetV3 implements Stage {
     this.outChannels = c.lastChannels;
   }
 
-  compile(params: Params): CompiledStage {
+  compile(params: Params, train?: TrainMode): CompiledStage {
     const c = this.config;
     const eps = c.bnEps;
-    const stem = foldConvBn(params, 'conv1_weights', bnNames('conv1'), eps, { stride: c.stem.stride, pad: 1 });
+    const stem = foldConvBn(params, 'conv1_weights', bnNames('conv1'), eps, { stride: c.stem.stride, pad: 1, train });
     interface Unit {
       expand: FoldedConv;
       dw: FoldedConv;
@@ -58,18 +58,18 @@ export class MobileNetV3 implements Stage {
       const n = `conv${i + 2}`;
       const p = Math.floor(b.kernel / 2);
       return {
-        expand: foldConvBn(params, `${n}_expand_weights`, bnNames(`${n}_expand`), eps, {}),
-        dw: foldConvBn(params, `${n}_depthwise_weights`, bnNames(`${n}_depthwise`), eps, { depthwise: true, stride: b.stride, pad: p }),
+        expand: foldConvBn(params, `${n}_expand_weights`, bnNames(`${n}_expand`), eps, { train }),
+        dw: foldConvBn(params, `${n}_depthwise_weights`, bnNames(`${n}_depthwise`), eps, { depthwise: true, stride: b.stride, pad: p, train }),
         se: b.se
           ? {
-              w1: foldConvBn(params, `${n}_se_1_weights`, null, eps, { bias: `${n}_se_1_offset` }),
-              w2: foldConvBn(params, `${n}_se_2_weights`, null, eps, { bias: `${n}_se_2_offset` }),
+              w1: foldConvBn(params, `${n}_se_1_weights`, null, eps, { bias: `${n}_se_1_offset`, train }),
+              w2: foldConvBn(params, `${n}_se_2_weights`, null, eps, { bias: `${n}_se_2_offset`, train }),
             }
           : null,
-        linear: foldConvBn(params, `${n}_linear_weights`, bnNames(`${n}_linear`), eps, {}),
+        linear: foldConvBn(params, `${n}_linear_weights`, bnNames(`${n}_linear`), eps, { train }),
       };
     });
-    const last = foldConvBn(params, 'conv_last_weights', bnNames('conv_last'), eps, {});
+    const last = foldConvBn(params, 'conv_last_weights', bnNames('conv_last'), eps, { train });
     return {
       apply: (x: Tensor): Tensor =>
         tf.tidy(() => {

@@ -8,7 +8,7 @@ import { tf, type Tensor } from '../../runtime/tf.ts';
 import type { ResNet32Config } from '../config.ts';
 import { convAct, disposeConv, foldConvBn, type FoldedConv } from '../nn.ts';
 import { bnSpecs, convSpec, type ParamSpec, type Params } from '../params.ts';
-import type { CompiledStage, Stage } from '../stage.ts';
+import type { CompiledStage, Stage, TrainMode } from '../stage.ts';
 
 const P = 'FeatureExtraction.ConvNet';
 
@@ -80,8 +80,8 @@ export class ResNet32 implements Stage {
     this.outChannels = config.outChannels;
   }
 
-  compile(params: Params): CompiledStage {
-    const fold = (c: ConvBn): FoldedConv => foldConvBn(params, `${c.conv}.weight`, bnNames(c.bn), this.config.bnEps, { stride: c.stride, pad: c.pad });
+  compile(params: Params, train?: TrainMode): CompiledStage {
+    const fold = (c: ConvBn): FoldedConv => foldConvBn(params, `${c.conv}.weight`, bnNames(c.bn), this.config.bnEps, { stride: c.stride, pad: c.pad, train });
     const stem = this.plan.stem.map(fold);
     const stages = this.plan.stages.map((s) => ({
       blocks: s.blocks.map((b) => ({ a: fold(b.a), b: fold(b.b), down: b.down ? fold(b.down) : null })),

@@ -7,7 +7,7 @@ import { tf, type Tensor } from '../../runtime/tf.ts';
 import type { VggConfig } from '../config.ts';
 import { convAct, disposeConv, foldConvBn, type FoldedConv } from '../nn.ts';
 import { bnSpecs, convSpec, vecSpec, type ParamSpec, type Params } from '../params.ts';
-import type { CompiledStage, Stage } from '../stage.ts';
+import type { CompiledStage, Stage, TrainMode } from '../stage.ts';
 
 const P = 'FeatureExtraction.ConvNet';
 
@@ -52,11 +52,12 @@ export class Vgg implements Stage {
     this.outChannels = config.outChannels;
   }
 
-  compile(params: Params): CompiledStage {
+  compile(params: Params, train?: TrainMode): CompiledStage {
     const convs: FoldedConv[] = LAYERS.map((l) =>
       foldConvBn(params, `${P}.${l.index}.weight`, l.bn ? bnNames(l.index) : null, this.config.bnEps, {
         pad: l.pad,
         ...(l.bn ? {} : { bias: `${P}.${l.index}.bias` }),
+        train,
       }),
     );
     return {

@@ -11,9 +11,10 @@
  * Decoding starts from class 0 in both layouts ([GO] / sos).
  */
 import { tf, type Tensor } from '../../runtime/tf.ts';
+import { InvalidArgumentError } from '../../runtime/errors.ts';
 import type { AttentionHeadConfig } from '../config.ts';
 import { getParam, linearSpec, plainSpec, vecSpec, type ParamSpec, type Params } from '../params.ts';
-import type { CompiledStage, Stage } from '../stage.ts';
+import type { CompiledStage, Stage, TrainMode } from '../stage.ts';
 
 export function attentionNames(naming: AttentionHeadConfig['naming']): Record<'i2h' | 'h2hW' | 'h2hB' | 'score' | 'wIh' | 'wHh' | 'bIh' | 'bHh' | 'genW' | 'genB', string> {
   const root = naming === 'paddle' ? 'head' : 'Prediction';
@@ -58,7 +59,7 @@ export class AttentionHead implements Stage {
     ];
   }
 
-  compile(params: Params): CompiledStage {
+  compile(params: Params, train?: TrainMode): CompiledStage {
     const n = attentionNames(this.config.naming);
     const { hidden: H, steps, cell } = this.config;
     const D = this.inFeatures;
@@ -92,12 +93,20 @@ export class AttentionHead implements Stage {
           let c: Tensor = tf.zeros([B, H]);
           let prev: Tensor = tf.zeros([B], 'int32'); // [GO]
           const outs: Tensor[] = [];
+          // Teacher forcing (training): step t reads the given input symbol; the embedding is a one-hot
+          // matMul rather than a gather, so its gradient is a matMul too (no UnsortedSegmentSum).
+          const teacher = train?.teacher ?? null;
+          if (teacher !== null && (teacher.rank !== 2 || teacher.shape[0] !== B || teacher.shape[1]! < steps)) {
+            throw new InvalidArgumentError(`attention head: teacher inputs must be [${B}, ≥${steps}], got [${teacher.shape.join(', ')}]`);
+          }
+          const forced = teacher === null ? null : tf.unstack(tf.slice(teacher, [0, 0], [B, steps]), 1);
           for (let t = 0; t < steps; t++) {
             const hp = tf.add(tf.matMul(h, w.h2hW), w.h2hB); // [B, H]
             const e = tf.reshape(tf.matMul(tf.reshape(tf.tanh(tf.add(proj, tf.expandDims(hp, 1))), [B * T, H]), w.score), [B, T]);
             const alpha = tf.softmax(e); // [B, T]
             const ctx = tf.squeeze(tf.matMul(tf.expandDims(alpha, 1), hs), [1]); // [B, D]
-            const gi = tf.add(tf.matMul(ctx, w.wCtx), tf.gather(w.wEmb, prev)); // [B, G·H]
+            const emb = forced === null ? tf.gather(w.wEmb, prev) : tf.matMul(tf.oneHot(forced[t]!, C), w.wEmb);
+            const gi = tf.add(tf.matMul(ctx, w.wCtx), emb); // [B, G·H]
             if (cell === 'gru') {
               const gh = tf.add(tf.matMul(h, w.wHh), w.bHh); // [B, 3H]
               const [ir, iz, inn] = tf.split(gi, 3, 1) as [Tensor, Tensor, Tensor];
@@ -114,7 +123,7 @@ export class AttentionHead implements Stage {
             }
             const logits = tf.add(tf.matMul(h, w.genW), w.genB); // [B, C]
             outs.push(logits);
-            prev = tf.argMax(logits, 1);
+            if (forced === null) prev = tf.argMax(logits, 1);
           }
           return tf.stack(outs, 1); // [B, steps, C]
         }),

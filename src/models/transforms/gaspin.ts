@@ -14,9 +14,9 @@ import { gridSample } from '../../ops/grid_sample/grid_sample.ts';
 import { spinColor } from '../../ops/spin_color/spin_color.ts';
 import { TPS_FIDUCIALS, rareInitialFiducials, tpsGrid } from '../../ops/tps/tps.ts';
 import type { GaSpinConfig } from '../config.ts';
-import { convAct, disposeConv, foldConvBn, type FoldedConv } from '../nn.ts';
+import { batchNormTrain, convAct, disposeConv, foldConvBn, type BatchBn, type FoldedConv } from '../nn.ts';
 import { bnSpecs, convSpec, getParam, linearSpec, vecSpec, type ParamSpec, type Params } from '../params.ts';
-import type { CompiledStage, Stage } from '../stage.ts';
+import type { CompiledStage, Stage, TrainMode } from '../stage.ts';
 
 const P = 'Transformation';
 
@@ -36,6 +36,31 @@ const FC1 = { w: `${P}.stucture_fc1.13.weight`, b: `${P}.stucture_fc1.13.bias`, 
 const FC2 = { w: `${P}.stucture_fc2.weight`, b: `${P}.stucture_fc2.bias` };
 const OFF1 = { w: `${P}.offset_fc1.0.weight`, bn: bn(`${P}.offset_fc1.1`) };
 const OFF2 = { w: `${P}.offset_fc2.weight`, b: `${P}.offset_fc2.bias` };
+
+/** Interpolation matrix [out, in] of a half-pixel-centres bilinear resize with edge clamping (tfjs/OpenCV). */
+export function bilinearMatrix(outN: number, inN: number): Float32Array {
+  const m = new Float32Array(outN * inN);
+  const scale = inN / outN;
+  for (let r = 0; r < outN; r++) {
+    const src = (r + 0.5) * scale - 0.5;
+    const lo = Math.max(0, Math.floor(src));
+    const hi = Math.min(inN - 1, Math.ceil(src));
+    const f = src - lo;
+    m[r * inN + lo]! += 1 - f;
+    m[r * inN + hi]! += f;
+  }
+  return m;
+}
+
+/** x [B, h, w, C] → [B, H, W, C], equal to `resizeBilinear(x, [H, W], false, true)`, differentiable by matMul. */
+export function resizeBilinearMatmul(x: Tensor, H: number, W: number): Tensor {
+  const [b, h, w, c] = x.shape as [number, number, number, number];
+  const rw = tf.tensor2d(bilinearMatrix(W, w), [W, w]);
+  const rh = tf.tensor2d(bilinearMatrix(H, h), [H, h]);
+  const t = tf.matMul(tf.reshape(tf.transpose(x, [0, 3, 1, 2]), [b * c * h, w]), rw, false, true); // [B·C·h, W]
+  const u = tf.matMul(tf.reshape(tf.transpose(tf.reshape(t, [b * c, h, W]), [0, 2, 1]), [b * c * W, h]), rh, false, true); // [B·C·W, H]
+  return tf.transpose(tf.reshape(u, [b, c, W, H]), [0, 3, 2, 1]);
+}
 
 export class GaSpin implements Stage {
   readonly specs: ParamSpec[] = [];
@@ -70,12 +95,25 @@ export class GaSpin implements Stage {
     return b;
   }
 
-  compile(params: Params): CompiledStage {
+  compile(params: Params, train?: TrainMode): CompiledStage {
     const { bnEps: eps, alignCorners, padding, K } = this.config;
-    const convs: FoldedConv[] = this.config.channels.map((_, i) => foldConvBn(params, convNames(i).w, convNames(i).bn, eps, { pad: 1 }));
-    const off1 = foldConvBn(params, OFF1.w, OFF1.bn, eps, { pad: 1 });
-    const off2 = foldConvBn(params, OFF2.w, null, eps, { pad: 1, bias: OFF2.b });
+    const convs: FoldedConv[] = this.config.channels.map((_, i) => foldConvBn(params, convNames(i).w, convNames(i).bn, eps, { pad: 1, train }));
+    const off1 = foldConvBn(params, OFF1.w, OFF1.bn, eps, { pad: 1, train });
+    const off2 = foldConvBn(params, OFF2.w, null, eps, { pad: 1, bias: OFF2.b, train });
+    // Training with batch statistics: BatchNorm1d after fc1 runs on the batch (not folded).
+    const fc1Bn: BatchBn | null =
+      train?.batchNorm === 'batch'
+        ? { gamma: getParam(params, FC1.bn[0]), beta: getParam(params, FC1.bn[1]), mean: FC1.bn[2], variance: FC1.bn[3], eps, train }
+        : null;
     const w = tf.tidy(() => {
+      if (fc1Bn !== null) {
+        return {
+          fc1W: getParam(params, FC1.w).clone(),
+          fc1B: getParam(params, FC1.b).clone(),
+          fc2W: getParam(params, FC2.w).clone(),
+          fc2B: getParam(params, FC2.b).clone(),
+        };
+      }
       // BatchNorm1d after fc1, folded: w' = w·k, b' = (b − μ)·k + β with k = γ/√(σ² + ε).
       const [g, beta, mu, v] = FC1.bn.map((n) => getParam(params, n)) as [Tensor, Tensor, Tensor, Tensor];
       const k = tf.div(g, tf.sqrt(tf.add(v, eps)));
@@ -98,13 +136,17 @@ export class GaSpin implements Stage {
             y = convAct(y, convs[i]!, 'relu');
             if (i < 5) y = tf.maxPool(y as tf.Tensor4D, 2, 2, 'valid');
           }
-          const fc1 = tf.relu(tf.add(tf.matMul(tf.mean(y, [1, 2]), w.fc1W), w.fc1B)); // [B, fc]
+          let fc1 = tf.add(tf.matMul(tf.mean(y, [1, 2]), w.fc1W), w.fc1B); // [B, fc]
+          if (fc1Bn !== null) fc1 = batchNormTrain(fc1, fc1Bn);
+          fc1 = tf.relu(fc1);
           const v = tf.add(tf.matMul(fc1, w.fc2W), w.fc2B); // [B, 2K+1 + 1 + 2F]
           const weights = tf.slice(v, [0, 0], [b, nw]);
           const gate = tf.sigmoid(tf.reshape(tf.slice(v, [0, nw], [b, 1]), [b]));
           const fid = tf.reshape(tf.slice(v, [0, nw + 1], [b, 2 * TPS_FIDUCIALS]), [b, TPS_FIDUCIALS, 2]);
           const o = tf.sigmoid(tf.maxPool(convAct(convAct(feat, off1, 'relu'), off2, 'linear') as tf.Tensor4D, 2, 2, 'valid'));
-          const offsets = tf.image.resizeBilinear(o, [h, wd], false, true); // [B, H, W, C]
+          // Training: the same half-pixel bilinear resize as two matMuls (tfjs 4.22's cpu
+          // ResizeBilinearGrad returns the gradient with height and width swapped).
+          const offsets = train === undefined ? tf.image.resizeBilinear(o, [h, wd], false, true) : resizeBilinearMatmul(o, h, wd); // [B, H, W, C]
           const colour = spinColor(x, weights, { offsets, gate, K });
           return gridSample(colour, tpsGrid(fid, h, wd), { alignCorners, padding }); // [B, H, W, C]
         }),

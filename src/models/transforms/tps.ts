@@ -11,7 +11,7 @@ import { TPS_FIDUCIALS, tpsGrid } from '../../ops/tps/tps.ts';
 import type { TpsConfig } from '../config.ts';
 import { convAct, disposeConv, foldConvBn, type FoldedConv } from '../nn.ts';
 import { bnSpecs, convSpec, getParam, linearSpec, vecSpec, type ParamSpec, type Params } from '../params.ts';
-import type { CompiledStage, Stage } from '../stage.ts';
+import type { CompiledStage, Stage, TrainMode } from '../stage.ts';
 
 const P = 'Transformation.LocalizationNetwork';
 
@@ -68,10 +68,10 @@ export class Tps implements Stage {
     this.outChannels = config.inChannels;
   }
 
-  compile(params: Params): CompiledStage {
+  compile(params: Params, train?: TrainMode): CompiledStage {
     const { conv: convName, bn: bnNames, fc1: FC1, fc2: FC2 } = this.names;
     const eps = this.config.bnEps;
-    const convs: FoldedConv[] = this.config.locChannels.map((_, i) => foldConvBn(params, convName(i), bnNames(i), eps, { pad: 1 }));
+    const convs: FoldedConv[] = this.config.locChannels.map((_, i) => foldConvBn(params, convName(i), bnNames(i), eps, { pad: 1, train }));
     const fc = [FC1.w, FC1.b, FC2.w, FC2.b].map((n) => getParam(params, n).clone()) as [Tensor, Tensor, Tensor, Tensor];
     const { alignCorners, padding } = this.config;
     return {

@@ -1,0 +1,145 @@
+/**
+ * `npm run perf -- train [--backend wasm,cpu] [--batch N] [--steps N] [--presets a,b] [--stable-steps N] [--json out]`:
+ * training throughput (samples/s of a full step: forward, loss, backward, Adam, BatchNorm statistics)
+ * for the full-size `crnn-mv3-en` (3×32×100) and `crnn-vgg` (1×32×100) on each backend in one run,
+ * BatchNorm in train mode, random inputs and 5-letter labels (decoding is not part of it). Then the
+ * tensor count over `--stable-steps` Trainer steps of a tiny CRNN (must not grow).
+ */
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { tf } from '../../src/runtime/tf.ts';
+import { initBackend, type BackendName } from '../../src/runtime/backend.ts';
+import { registerAllKernels } from '../../src/ops/registry.ts';
+import { getPreset } from '../../src/models/presets.ts';
+import { buildStages } from '../../src/models/model.ts';
+import { initParams } from '../../src/models/params.ts';
+import { TrainableModel } from '../../src/models/training.ts';
+import { getCharset } from '../../src/text/charset.ts';
+import { labelEncoder, lossFor } from '../../src/train/losses.ts';
+import { makeOptimizer } from '../../src/train/optim/index.ts';
+import { Trainer } from '../../src/train/trainer.ts';
+import { SeededRng } from '../../src/train/rng.ts';
+import type { SampleSource, TrainSample } from '../../src/train/types.ts';
+import { printTable, type PerfContext } from './common.ts';
+
+async function throughput(preset: string, batch: number, steps: number): Promise<{ msPerStep: number; samplesPerSec: number }> {
+  const config = getPreset(preset);
+  const charset = getCharset(config.charset);
+  const stages = buildStages(config);
+  const params = initParams(stages.specs, 1);
+  const model = new TrainableModel(config, params);
+  tf.dispose([...params.values()]);
+  const opt = makeOptimizer('adam', model.trainable, { lr: 1e-4 });
+  const c = config.input.channels === 'gray' ? 1 : 3;
+  const x = tf.randomUniform([batch, 32, 100, c], -1, 1, 'float32', 2);
+  const enc = labelEncoder(config, charset).encode(Array.from({ length: batch }, (_, i) => ['hello', 'world', 'texts'][i % 3]!));
+  const step = async (): Promise<void> => {
+    const l = lossFor(config, enc);
+    const r = model.lossAndGrads(x, { batchNorm: 'batch', teacher: l.teacher }, l.loss);
+    opt.step(r.grads)?.dispose();
+    model.updateRunningStats(r.bnStats);
+    await r.loss.data();
+    tf.dispose([r.loss, ...Object.values(r.grads)]);
+    l.dispose();
+  };
+  await step(); // warm-up
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i++) await step();
+  const ms = (performance.now() - t0) / steps;
+  opt.dispose();
+  model.dispose();
+  x.dispose();
+  return { msPerStep: ms, samplesPerSec: (1000 * batch) / ms };
+}
+
+class NoiseSource implements SampleSource {
+  private pos = 0;
+  next(n: number): Promise<TrainSample[]> {
+    const out: TrainSample[] = [];
+    for (let k = 0; k < n; k++) {
+      const r = new SeededRng(this.pos++);
+      out.push({ image: { width: 100, height: 32, data: new Uint8ClampedArray(100 * 32 * 4).map(() => r.int(256)) }, label: 'ab' });
+    }
+    return Promise.resolve(out);
+  }
+  getState(): Record<string, unknown> {
+    return { pos: this.pos };
+  }
+  setState(s: Record<string, unknown>): void {
+    this.pos = s.pos as number;
+  }
+}
+
+async function stability(steps: number): Promise<{ first: number; last: number; max: number; seconds: number }> {
+  const config = getPreset('crnn-vgg');
+  if (config.backbone.kind === 'vgg') config.backbone.outChannels = 16;
+  config.sequence.layers = [{ hidden: 8, linear: 8 }, { hidden: 8, linear: 8 }];
+  const t = await Trainer.create({
+    recipe: { preset: 'crnn-vgg', init: null, datasets: [], syntheticRatio: 0, validation: null, steps, batchSize: 2, optimizer: { kind: 'adam', lr: 1e-3 }, schedule: { kind: 'cosine', warmup: 10 }, clipNorm: 5, batchNorm: 'train', augment: false, evalEvery: 0, checkpointEvery: 0, seed: 1 },
+    runId: 'perf',
+    config,
+    charset: getCharset(config.charset),
+    init: null,
+    source: new NoiseSource(),
+    store: null,
+    decode: () => Promise.reject(new Error('pixels only')),
+  });
+  const t0 = performance.now();
+  await t.trainStep();
+  const first = tf.memory().numTensors;
+  let max = first;
+  for (let i = 1; i < steps; i++) {
+    await t.trainStep();
+    max = Math.max(max, tf.memory().numTensors);
+  }
+  const last = tf.memory().numTensors;
+  t.dispose();
+  return { first, last, max, seconds: (performance.now() - t0) / 1000 };
+}
+
+export async function trainSuite(ctx: PerfContext): Promise<number> {
+  const { values } = parseArgs({
+    args: ctx.args,
+    options: {
+      batch: { type: 'string', default: '16' },
+      steps: { type: 'string', default: '3' },
+      presets: { type: 'string', default: 'crnn-mv3-en,crnn-vgg' },
+      'stable-steps': { type: 'string', default: '1000' },
+      json: { type: 'string' },
+    },
+  });
+  const batch = Number(values.batch);
+  const steps = Number(values.steps);
+  const stableSteps = Number(values['stable-steps']);
+  const backends = (ctx.backends.length > 0 ? ctx.backends : ['wasm', 'cpu']) as BackendName[];
+  registerAllKernels();
+  const rows: string[][] = [];
+  const results: { backend: string; preset: string; batch: number; msPerStep: number; samplesPerSec: number }[] = [];
+  for (const backend of backends) {
+    if (backend === 'webgpu') {
+      console.log('webgpu: not measured in Node (SwiftShader is ~70× slower than wasm here; ENVIRONMENT.md)');
+      continue;
+    }
+    await initBackend(backend, { gpu: undefined });
+    for (const preset of values.presets.split(',')) {
+      const r = await throughput(preset, batch, steps);
+      results.push({ backend, preset, batch, ...r });
+      rows.push([backend, preset, String(batch), r.msPerStep.toFixed(0), r.samplesPerSec.toFixed(2)]);
+      console.log(`${backend} ${preset}: ${r.samplesPerSec.toFixed(2)} samples/s`);
+    }
+  }
+  printTable(['backend', 'preset', 'batch', 'ms/step', 'samples/s'], rows);
+  for (const preset of values.presets.split(',')) {
+    const w = results.find((r) => r.backend === 'wasm' && r.preset === preset);
+    const c = results.find((r) => r.backend === 'cpu' && r.preset === preset);
+    if (w && c) console.log(`${preset}: wasm/cpu = ${(w.samplesPerSec / c.samplesPerSec).toFixed(2)}×`);
+  }
+  let stable: Awaited<ReturnType<typeof stability>> | null = null;
+  if (stableSteps > 0) {
+    await initBackend('wasm', { gpu: undefined });
+    stable = await stability(stableSteps);
+    console.log(`tensor count over ${stableSteps} Trainer steps (tiny CRNN, wasm): after step 1 ${stable.first}, max ${stable.max}, after step ${stableSteps} ${stable.last} (${stable.seconds.toFixed(0)} s)`);
+  }
+  if (values.json !== undefined) await writeFile(values.json, JSON.stringify({ results, stable }, null, 2) + '\n');
+  return stable !== null && stable.last !== stable.first ? 1 : 0;
+}

@@ -1,0 +1,242 @@
+/**
+ * Gradient kernels tfjs-backend-wasm 4.22 lacks, registered for 'wasm' (listed in ../registry.ts):
+ * - `Conv2DBackpropFilter`: dW = im2col(x)ᵀ · dy, the im2col built in chunks of ≤ 4 M floats (16 MiB) and
+ *   each chunk multiplied by the backend's own BatchMatMul (the wasm SIMD matmul), summed over chunks;
+ * - `DepthwiseConv2dNativeBackpropFilter` / `…BackpropInput`: loops over the output, innermost over
+ *   contiguous channels (the work of a depthwise conv is small; a matmul would not pay).
+ * - `MaxPoolGrad` replaces tfjs-wasm's own, which drops the gradient of windows whose maximum is
+ *   negative (seen on MobileNetV3's hard-swish → max-pool); first maximum wins, as cpu and PyTorch.
+ * Results equal the cpu backend's kernels (grad_kernels.test.ts).
+ */
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { tf, type KernelConfig, type TensorInfo } from '../../runtime/tf.ts';
+import { InvalidArgumentError } from '../../runtime/errors.ts';
+import { writeF32, type SoftwareBackendName } from '../backend_io.ts';
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { col2imRows, depthwiseFilterGrad, depthwiseInputGrad, im2colRows, maxPoolGrad, type ConvGeom, type PoolGeom } from './reference.ts';
+
+type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
+
+interface ConvAttrs {
+  strides: number | [number, number];
+  pad: Pad;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  dilations?: number | [number, number];
+  dataFormat?: 'NHWC' | 'NCHW';
+}
+
+/** Most floats an im2col chunk may hold (4 M = 16 MiB; smaller in tests to exercise the chunking). */
+let im2colChunkFloats = 4 * 1024 * 1024;
+
+export function setIm2colChunkFloats(n = 4 * 1024 * 1024): void {
+  im2colChunkFloats = Math.max(1, Math.floor(n));
+}
+
+function input(inputs: Record<string, TensorInfo | undefined>, name: string): TensorInfo {
+  const t = inputs[name];
+  if (t === undefined) throw new Error(`missing kernel input '${name}'`);
+  return t;
+}
+
+function geometry(xShape: number[], filterShape: number[], a: ConvAttrs, depthwise: boolean): ConvGeom {
+  if (a.dataFormat === 'NCHW') throw new InvalidArgumentError('conv gradients on wasm: only NHWC is supported');
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    a.strides,
+    a.dilations ?? 1,
+    a.pad,
+    a.dimRoundingMode,
+    depthwise,
+  );
+  return {
+    batch: info.batchSize,
+    inH: info.inHeight,
+    inW: info.inWidth,
+    inC: info.inChannels,
+    outH: info.outHeight,
+    outW: info.outWidth,
+    outC: info.outChannels,
+    kh: info.filterHeight,
+    kw: info.filterWidth,
+    sh: info.strideHeight,
+    sw: info.strideWidth,
+    dh: info.dilationHeight,
+    dw: info.dilationWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
+}
+
+/** What the matmul-based kernels need of a software backend: allocate, view, free, multiply. */
+interface Mem {
+  alloc(shape: number[]): TensorInfo;
+  /** A view of a float32 tensor's data; re-take after any alloc (wasm heap growth detaches views). */
+  f32(t: TensorInfo): Float32Array;
+  free(t: TensorInfo): void;
+  matmul(a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): TensorInfo;
+}
+
+function mem(backend: object, name: SoftwareBackendName): Mem {
+  const mm = tf.getKernel('BatchMatMul', name);
+  if (mm === undefined) throw new Error(`${name} BatchMatMul kernel missing`);
+  const matmul = (a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): TensorInfo =>
+    mm.kernelFunc({ inputs: { a, b }, backend: backend, attrs: { transposeA, transposeB } }) as TensorInfo;
+  if (name === 'wasm') {
+    const wasm = backend as BackendWasm;
+    return {
+      alloc: (shape) => wasm.makeOutput(shape, 'float32'),
+      f32: (t) => wasm.typedArrayFromHeap(t) as Float32Array,
+      free: (t) => void wasm.disposeData(t.dataId),
+      matmul,
+    };
+  }
+  const cpu = backend as MathBackendCPU;
+  return {
+    alloc: (shape) => cpu.makeTensorInfo(shape, 'float32', new Float32Array(shape.reduce((a, b) => a * b, 1))),
+    f32: (t) => cpu.data.get(t.dataId).values as Float32Array,
+    free: (t) => void cpu.disposeData(t.dataId),
+    matmul,
+  };
+}
+
+/**
+ * dW [kh, kw, Cin, Cout] of a conv2d from x [B, H, W, Cin] and dy [B, Ho, Wo, Cout]:
+ * Σ over chunks of output positions of im2col(x)ᵀ · dy (the backend's BatchMatMul).
+ */
+function conv2dBackpropFilter(m: Mem, x: TensorInfo, dy: TensorInfo, attrs: ConvAttrs & { filterShape: number[] }): TensorInfo {
+  const g = geometry(x.shape, attrs.filterShape, attrs, false);
+  const K = g.kh * g.kw * g.inC;
+  const N = g.batch * g.outH * g.outW;
+  const rowsPerChunk = Math.max(1, Math.floor(im2colChunkFloats / Math.max(K, g.outC)));
+  let acc: TensorInfo | null = null;
+  for (let r0 = 0; r0 < N; r0 += rowsPerChunk) {
+    const n = Math.min(rowsPerChunk, N - r0);
+    const cols = m.alloc([1, n, K]);
+    const dyc = m.alloc([1, n, g.outC]);
+    // Views only after both allocations (allocating may grow the heap and detach earlier views).
+    im2colRows(m.f32(x), g, r0, n, m.f32(cols));
+    m.f32(dyc).set(m.f32(dy).subarray(r0 * g.outC, (r0 + n) * g.outC));
+    const part = m.matmul(cols, dyc, true, false); // [1, K, Cout]
+    m.free(cols);
+    m.free(dyc);
+    if (acc === null) acc = part;
+    else {
+      const a = m.f32(acc);
+      const p = m.f32(part);
+      for (let i = 0; i < a.length; i++) a[i]! += p[i]!;
+      m.free(part);
+    }
+  }
+  if (acc === null) {
+    acc = m.alloc([1, K, g.outC]); // no output positions: zero gradient
+    m.f32(acc).fill(0);
+  }
+  return { dataId: acc.dataId, shape: [...attrs.filterShape], dtype: 'float32' };
+}
+
+/**
+ * dx [B, H, W, Cin] of a conv2d from dy [B, Ho, Wo, Cout] and the filter [kh, kw, Cin, Cout]:
+ * cols = dy · Wᵀ ([N, kh·kw·Cin], the backend's BatchMatMul, in chunks of output positions), then
+ * col2im adds each column block into the input position it came from. A 1×1, stride-1, unpadded conv
+ * is the matMul alone.
+ */
+function conv2dBackpropInput(m: Mem, dy: TensorInfo, filter: TensorInfo, attrs: ConvAttrs & { inputShape: number[] }): TensorInfo {
+  const g = geometry(attrs.inputShape, filter.shape, attrs, false);
+  const K = g.kh * g.kw * g.inC;
+  const N = g.batch * g.outH * g.outW;
+  const w2 = { dataId: filter.dataId, shape: [1, K, g.outC], dtype: 'float32' as const };
+  const pointwise = g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.padTop === 0 && g.padLeft === 0 && g.outH === g.inH && g.outW === g.inW;
+  if (pointwise) {
+    const r = m.matmul({ dataId: dy.dataId, shape: [1, N, g.outC], dtype: 'float32' }, w2, false, true); // [1, N, Cin]
+    return { dataId: r.dataId, shape: [...attrs.inputShape], dtype: 'float32' };
+  }
+  const out = m.alloc([...attrs.inputShape]);
+  m.f32(out).fill(0);
+  const rowsPerChunk = Math.max(1, Math.floor(im2colChunkFloats / Math.max(K, g.outC)));
+  for (let r0 = 0; r0 < N; r0 += rowsPerChunk) {
+    const n = Math.min(rowsPerChunk, N - r0);
+    const dyc = m.alloc([1, n, g.outC]);
+    m.f32(dyc).set(m.f32(dy).subarray(r0 * g.outC, (r0 + n) * g.outC));
+    const cols = m.matmul(dyc, w2, false, true); // [1, n, K]
+    m.free(dyc);
+    col2imRows(m.f32(cols), g, r0, n, m.f32(out));
+    m.free(cols);
+  }
+  return out;
+}
+
+function poolGeometry(xShape: number[], a: { filterSize: number | [number, number]; strides: number | [number, number]; pad: Pad; dimRoundingMode?: 'floor' | 'round' | 'ceil' }): PoolGeom {
+  const info = tf.backend_util.computePool2DInfo(xShape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
+  return {
+    batch: info.batchSize,
+    inH: info.inHeight,
+    inW: info.inWidth,
+    channels: info.inChannels,
+    outH: info.outHeight,
+    outW: info.outWidth,
+    kh: info.filterHeight,
+    kw: info.filterWidth,
+    sh: info.strideHeight,
+    sw: info.strideWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
+}
+
+/**
+ * Kernels registered over the backend's own: tfjs-wasm's MaxPoolGrad is wrong; its Conv2DBackpropInput
+ * and the cpu backend's Conv2DBackpropFilter / Conv2DBackpropInput are naive loops (the cpu filter
+ * gradient was ~90% of a tiny CRNN's training step); the matMul forms give the same sums.
+ */
+export const gradKernelOverrides: KernelConfig[] = [
+  ...(['cpu', 'wasm'] as const).flatMap((name): KernelConfig[] => [
+    {
+      kernelName: 'Conv2DBackpropFilter',
+      backendName: name,
+      kernelFunc: ({ inputs, backend, attrs }) =>
+        conv2dBackpropFilter(mem(backend, name), input(inputs, 'x'), input(inputs, 'dy'), attrs as unknown as ConvAttrs & { filterShape: number[] }),
+    },
+    {
+      kernelName: 'Conv2DBackpropInput',
+      backendName: name,
+      kernelFunc: ({ inputs, backend, attrs }) =>
+        conv2dBackpropInput(mem(backend, name), input(inputs, 'dy'), input(inputs, 'filter'), attrs as unknown as ConvAttrs & { inputShape: number[] }),
+    },
+  ]),
+  {
+    kernelName: 'MaxPoolGrad',
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const dy = input(inputs, 'dy');
+      const x = input(inputs, 'input');
+      const g = poolGeometry(x.shape, attrs as unknown as Parameters<typeof poolGeometry>[1]);
+      return writeF32(backend, 'wasm', [...x.shape], (dx, read) => maxPoolGrad(read.f32(dy), read.f32(x), g, dx));
+    },
+  },
+];
+
+export const convGradKernels: KernelConfig[] = [
+  {
+    kernelName: 'DepthwiseConv2dNativeBackpropFilter',
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const x = input(inputs, 'x');
+      const dy = input(inputs, 'dy');
+      const a = attrs as unknown as ConvAttrs & { filterShape: number[] };
+      const g = geometry(x.shape, a.filterShape, a, true);
+      return writeF32(backend, 'wasm', [...a.filterShape], (dw, read) => depthwiseFilterGrad(read.f32(x), read.f32(dy), g, dw));
+    },
+  },
+  {
+    kernelName: 'DepthwiseConv2dNativeBackpropInput',
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const dy = input(inputs, 'dy');
+      const filter = input(inputs, 'filter');
+      const a = attrs as unknown as ConvAttrs & { inputShape: number[] };
+      const g = geometry(a.inputShape, filter.shape, a, true);
+      return writeF32(backend, 'wasm', [...a.inputShape], (dx, read) => depthwiseInputGrad(read.f32(dy), read.f32(filter), g, dx));
+    },
+  },
+];

@@ -1,0 +1,17 @@
+/** Named errors of training. */
+import { WebstrError } from '../runtime/errors.ts';
+
+/** A stored training checkpoint is unreadable or does not fit the run (corrupt file, wrong preset/shapes). */
+export class TrainCheckpointError extends WebstrError {
+  override name = 'TrainCheckpointError';
+}
+
+/** A sample source cannot deliver (no dataset, nothing left after filtering, bad state). */
+export class SampleSourceError extends WebstrError {
+  override name = 'SampleSourceError';
+}
+
+/** A recipe that cannot run (bad steps, batch size, unknown optimizer…). */
+export class TrainRecipeError extends WebstrError {
+  override name = 'TrainRecipeError';
+}

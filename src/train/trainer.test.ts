@@ -1,0 +1,267 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tf } from '../runtime/tf.ts';
+import { registerAllKernels } from '../ops/registry.ts';
+import { getPreset } from '../models/presets.ts';
+import type { ModelConfig } from '../models/config.ts';
+import { CompiledModel } from '../models/model.ts';
+import { getCharset } from '../text/charset.ts';
+import { loadWeightsDir, saveWeightsDir } from '../weights/node_io.ts';
+import type { RgbaImage } from '../image/types.ts';
+import { Trainer, type TrainerOptions } from './trainer.ts';
+import { DirCheckpointStore } from './node_store.ts';
+import { decodeCheckpoint, encodeCheckpoint } from './checkpoint_codec.ts';
+import { TrainCheckpointError, TrainRecipeError } from './errors.ts';
+import { SeededRng } from './rng.ts';
+import type { Checkpoint, CheckpointStore, RunSummary, SampleSource, SourceState, TrainRecipe, TrainSample } from './types.ts';
+
+/** crnn-vgg narrowed to 32 output channels and BiLSTM 16: the structure of the preset, ~60 K parameters. */
+export function tinyCrnn(): ModelConfig {
+  const c = getPreset('crnn-vgg');
+  if (c.backbone.kind === 'vgg') c.backbone.outChannels = 32;
+  c.sequence.layers = [
+    { hidden: 16, linear: 16 },
+    { hidden: 16, linear: 16 },
+  ];
+  return c;
+}
+
+/** Random 100×32 RGBA crops with labels from a small vocabulary; state = position. */
+class MemorySource implements SampleSource {
+  private pos = 0;
+  next(n: number): Promise<TrainSample[]> {
+    const out: TrainSample[] = [];
+    for (let k = 0; k < n; k++) {
+      const r = new SeededRng(1000 + this.pos);
+      const data = new Uint8ClampedArray(100 * 32 * 4).map(() => Math.floor(r.next() * 256));
+      const image: RgbaImage = { width: 100, height: 32, data };
+      out.push({ image, label: ['cat', 'dog', 'bird'][this.pos % 3]! });
+      this.pos++;
+    }
+    return Promise.resolve(out);
+  }
+  getState(): SourceState {
+    return { pos: this.pos };
+  }
+  setState(s: SourceState): void {
+    this.pos = s.pos as number;
+  }
+}
+
+class MemoryStore implements CheckpointStore {
+  readonly saved = new Map<string, Checkpoint>();
+  save(c: Checkpoint, kind: 'latest' | 'best'): Promise<void> {
+    this.saved.set(`${c.runId}/${kind}`, structuredClone(c));
+    return Promise.resolve();
+  }
+  load(runId: string, kind: 'latest' | 'best'): Promise<Checkpoint | null> {
+    const c = this.saved.get(`${runId}/${kind}`);
+    return Promise.resolve(c === undefined ? null : structuredClone(c));
+  }
+  list(): Promise<RunSummary[]> {
+    return Promise.resolve([]);
+  }
+  delete(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+function recipe(steps: number, over: Partial<TrainRecipe> = {}): TrainRecipe {
+  return {
+    preset: 'crnn-vgg',
+    init: null,
+    datasets: [],
+    syntheticRatio: 0,
+    validation: null,
+    steps,
+    batchSize: 4,
+    optimizer: { kind: 'adam', lr: 1e-3 },
+    schedule: { kind: 'constant' },
+    clipNorm: 5,
+    batchNorm: 'train',
+    augment: false,
+    evalEvery: 0,
+    checkpointEvery: 0,
+    seed: 3,
+    ...over,
+  };
+}
+
+function options(r: TrainRecipe, store: CheckpointStore | null, over: Partial<TrainerOptions> = {}): TrainerOptions {
+  const config = tinyCrnn();
+  return {
+    recipe: r,
+    runId: 't1',
+    config,
+    charset: getCharset(config.charset),
+    init: null,
+    source: new MemorySource(),
+    store,
+    decode: () => Promise.reject(new Error('no bytes in this test')),
+    ...over,
+  };
+}
+
+async function paramsOf(t: Trainer): Promise<Record<string, number[]>> {
+  const out: Record<string, number[]> = {};
+  for (const [k, v] of t.params()) out[k] = Array.from(await v.data());
+  return out;
+}
+
+describe('Trainer (wasm)', { timeout: 120_000 }, () => {
+  beforeAll(async () => {
+    registerAllKernels();
+    await tf.setBackend('wasm');
+  });
+
+  it('keeps the tensor count constant across steps (BatchNorm train mode, clipping, Adam)', async () => {
+    const t = await Trainer.create(options(recipe(10), null));
+    await t.trainStep();
+    const n = tf.memory().numTensors;
+    for (let i = 0; i < 4; i++) await t.trainStep();
+    expect(tf.memory().numTensors).toBe(n);
+    t.dispose();
+  });
+
+  it('a resumed run equals an uninterrupted one (params incl. BatchNorm statistics, optimizer, source)', async () => {
+    const store = new MemoryStore();
+    const a = await Trainer.create(options(recipe(2), store));
+    await a.run();
+    a.dispose();
+    const b = await Trainer.create(options(recipe(4), store));
+    expect(b.step).toBe(2);
+    await b.run();
+    const resumed = await paramsOf(b);
+    b.dispose();
+    const c = await Trainer.create(options(recipe(4), null));
+    await c.run();
+    const straight = await paramsOf(c);
+    c.dispose();
+    expect(Object.keys(resumed).sort()).toEqual(Object.keys(straight).sort());
+    for (const k of Object.keys(straight)) expect(resumed[k], k).toEqual(straight[k]);
+    expect(resumed['FeatureExtraction.ConvNet.12.running_mean']).not.toEqual(new Array(32).fill(0));
+  });
+
+  it('pauses with a checkpoint and continues; loss falls on a repeated toy task', async () => {
+    const store = new MemoryStore();
+    let pauseAt = 3;
+    const o = options(recipe(16, { optimizer: { kind: 'adam', lr: 3e-3 } }), store);
+    const t = await Trainer.create({
+      ...o,
+      onProgress: (p) => {
+        if (p.step === pauseAt && p.phase === 'training') t.pause();
+      },
+    });
+    const r1 = await t.run();
+    expect(r1).toMatchObject({ step: 3, done: false });
+    expect((await store.load('t1', 'latest'))?.step).toBe(3);
+    pauseAt = -1;
+    const r2 = await t.run();
+    expect(r2.done).toBe(true);
+    const h = r2.history;
+    const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(mean(h.slice(-5).map((e) => e.loss))).toBeLessThan(mean(h.slice(0, 5).map((e) => e.loss)));
+    t.dispose();
+  });
+
+  it('validates every N steps, keeps the best checkpoint, exports loadable weights', async () => {
+    const store = new MemoryStore();
+    const accs = [10, 30, 20];
+    let k = 0;
+    const t = await Trainer.create(options(recipe(6, { evalEvery: 2 }), store, { validate: () => Promise.resolve({ accuracy: accs[k++]!, ned: 0.5 }) }));
+    const r = await t.run();
+    expect(r.best).toEqual({ step: 4, accuracy: 30 });
+    expect((await store.load('t1', 'best'))?.step).toBe(4);
+    expect(r.history.filter((e) => e.val !== undefined).map((e) => e.step)).toEqual([2, 4, 6]);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'webstr-train-'));
+    try {
+      const { params, meta } = t.exportWeights();
+      await saveWeightsDir(dir, params, meta);
+      tf.dispose([...params.values()]);
+      const loaded = await loadWeightsDir(dir);
+      const m = new CompiledModel(loaded.meta.config, loaded.params);
+      const p = m.predict(tf.zeros([1, 32, 100, 1]));
+      expect(p.shape).toEqual([1, 24, 37]);
+      tf.dispose([p, ...loaded.params.values()]);
+      m.dispose();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    t.dispose();
+  });
+
+  it('refuses bad recipes and foreign checkpoints by name', async () => {
+    await expect(Trainer.create(options(recipe(0), null))).rejects.toBeInstanceOf(TrainRecipeError);
+    await expect(Trainer.create(options(recipe(3, { batchSize: 0 }), null))).rejects.toBeInstanceOf(TrainRecipeError);
+    const store = new MemoryStore();
+    const a = await Trainer.create(options(recipe(1), store));
+    await a.run();
+    a.dispose();
+    const c = (await store.load('t1', 'latest'))!;
+    await store.save({ ...c, recipe: { ...c.recipe, preset: 'rare-dtrb' } }, 'latest');
+    await expect(Trainer.create(options(recipe(2), store))).rejects.toBeInstanceOf(TrainCheckpointError);
+    await store.save({ ...c, params: { ...c.params, 'Prediction.bias': { shape: [3], data: new Float32Array(3) } } }, 'latest');
+    await expect(Trainer.create(options(recipe(2), store))).rejects.toBeInstanceOf(TrainCheckpointError);
+  });
+});
+
+describe('checkpoint file and directory store', () => {
+  let dir = '';
+  let ckpt: Checkpoint;
+  beforeAll(async () => {
+    registerAllKernels();
+    await tf.setBackend('wasm');
+    dir = await mkdtemp(path.join(os.tmpdir(), 'webstr-ckpt-'));
+    const t = await Trainer.create(options(recipe(1), null));
+    await t.run();
+    ckpt = await t.checkpoint();
+    t.dispose();
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('round-trips a checkpoint exactly', () => {
+    const back = decodeCheckpoint(encodeCheckpoint(ckpt));
+    expect(back.step).toBe(ckpt.step);
+    expect(back.recipe).toEqual(ckpt.recipe);
+    expect(back.sources).toEqual(ckpt.sources);
+    expect(back.rng).toBe(ckpt.rng);
+    for (const [k, v] of Object.entries(ckpt.params)) expect(Array.from(back.params[k]!.data)).toEqual(Array.from(v.data));
+    expect(back.optimizer).toEqual(ckpt.optimizer);
+  });
+
+  it('saves atomically, loads, lists, deletes', async () => {
+    const store = new DirCheckpointStore(dir);
+    expect(await store.load('t1', 'latest')).toBeNull();
+    await store.save(ckpt, 'latest');
+    expect((await store.load('t1', 'latest'))?.step).toBe(1);
+    expect((await store.list()).map((r) => r.runId)).toEqual(['t1']);
+    await expect(store.load('../etc', 'latest')).rejects.toBeInstanceOf(TrainCheckpointError);
+    await store.delete('t1');
+    expect(await store.list()).toEqual([]);
+  });
+
+  it('corrupt, truncated or foreign files are TrainCheckpointError', async () => {
+    const store = new DirCheckpointStore(dir);
+    await store.save(ckpt, 'latest');
+    const file = path.join(dir, 't1', 'latest.ckpt');
+    const good = new Uint8Array(await readFile(file));
+    const cases: [string, Uint8Array][] = [
+      ['empty', new Uint8Array(0)],
+      ['text', new TextEncoder().encode('{"runId":"t1"}')],
+      ['truncated', good.slice(0, good.length >> 1)],
+      ['bit flip', good.map((b, i) => (i === 40 ? b ^ 1 : b))],
+      ['tail flip', good.map((b, i) => (i === good.length - 10 ? b ^ 0x80 : b))],
+    ];
+    for (const [what, bytes] of cases) {
+      await writeFile(file, bytes);
+      await expect(store.load('t1', 'latest'), what).rejects.toBeInstanceOf(TrainCheckpointError);
+    }
+    // A valid record whose header lies about a tensor range.
+    const lying = encodeCheckpoint({ ...ckpt, params: { x: { shape: [2], data: new Float32Array(2) } } });
+    expect(() => decodeCheckpoint(lying.map((b, i) => (i === 9 ? 7 : b)))).toThrow(TrainCheckpointError);
+  });
+});
