@@ -15,7 +15,7 @@ import type { Charset } from '../text/charset.ts';
 import { CtcCodec } from '../text/ctc.ts';
 import type { TrainRecipe } from './types.ts';
 
-export const TINY_STEPS = 400;
+export const TINY_STEPS = 1500;
 export const TINY_BATCH = 16;
 /** % of held-out words exactly right. */
 export const TINY_BAR = 50;

@@ -11,7 +11,7 @@ import { tinySynthOptions } from '../synth/plan.ts';
 import { Trainer } from './trainer.ts';
 import { TINY_BAR, TINY_BATCH, TINY_STEPS, tinyRecipe, tinyRunConfig, wordAccuracy } from './tiny.ts';
 
-// Opt-in (WEBSTR_TINY_RUN=1): at 400 steps it does not yet leave the CTC blank plateau (see ARCHITECTURE.md).
+// Opt-in (WEBSTR_TINY_RUN=1): 1,500 steps take ~16 min on the shared 2-core machine (ARCHITECTURE.md).
 describe.skipIf(process.env.WEBSTR_TINY_RUN !== '1')('tiny end-to-end run (wasm)', () => {
   beforeAll(async () => {
     registerAllKernels();
@@ -36,5 +36,5 @@ describe.skipIf(process.env.WEBSTR_TINY_RUN !== '1')('tiny end-to-end run (wasm)
     console.log(`tiny run: ${TINY_STEPS} steps in ${seconds.toFixed(1)} s, loss ${first.toFixed(3)} → ${last.toFixed(3)}, held-out accuracy ${accuracy.toFixed(1)}% (${held.length} words)`);
     expect(last).toBeLessThan(first / 2);
     expect(accuracy).toBeGreaterThanOrEqual(TINY_BAR);
-  }, 600_000);
+  }, 1_800_000);
 });
