@@ -5,7 +5,7 @@
  * project's format, loadable by `webstr recognize/eval`) and `history.json`. Running the same command
  * again on an `--out` that holds a checkpoint continues that run. Progress bar on stderr.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { InvalidArgumentError } from '../src/runtime/errors.ts';
@@ -26,6 +26,7 @@ import { tinySynthOptions } from '../src/synth/plan.ts';
 import { DEFAULT_WORDS } from '../src/synth/words.ts';
 import { DatasetSource, MixSource } from '../src/train/sources.ts';
 import { DirCheckpointStore } from '../src/train/node_store.ts';
+import { SampleSourceError } from '../src/train/errors.ts';
 import { Trainer, type Validator } from '../src/train/trainer.ts';
 import type { HostTensors, OptimizerSpec, SampleSource, TrainProgress, TrainRecipe } from '../src/train/types.ts';
 import { evaluate } from '../src/eval/runner.ts';
@@ -143,6 +144,10 @@ export async function trainCommand(argv: string[]): Promise<number> {
   };
 
   // Sources: datasets (shuffled epochs, DTRB filter over the model's charset) and/or synthetic words.
+  for (const d of [...data, ...(values.val !== undefined ? [values.val] : [])]) {
+    const st = await stat(d).catch(() => null);
+    if (st === null) throw new SampleSourceError(`--data/--val ${d}: no such file or directory`);
+  }
   const opened = await Promise.all(data.map((d) => openDatasetPath(d)));
   const vocab = num('synth-vocab', values['synth-vocab'], int(1));
   try {

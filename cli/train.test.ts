@@ -1,0 +1,54 @@
+/** `webstr train`: hostile input ends in named errors; a short run on a training split writes a checkpoint and
+ *  weights that `webstr eval` loads; the same command continues the run from its checkpoint. */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LMDB_DIR, MV3_EN_ONNX, haveLmdb, haveSharedModel } from '../src/testing/shared.ts';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'webstr-train-'));
+afterAll(() => rmSync(dir, { recursive: true }));
+
+function webstr(args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['cli/webstr.mjs', ...args], { encoding: 'utf8', timeout: 300_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('webstr train: hostile input', () => {
+  it('unknown preset, missing data, corrupt checkpoint', () => {
+    let r = webstr(['train', '--preset', 'nope', '--steps', '1', '--out', path.join(dir, 'a'), '--synthetic', '1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/InvalidArgumentError: unknown preset 'nope'/);
+    r = webstr(['train', '--preset', 'crnn-vgg', '--steps', '1', '--out', path.join(dir, 'b'), '--data', path.join(dir, 'no-such-dir')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/SampleSourceError: --data\/--val .*no-such-dir: no such file or directory/);
+    r = webstr(['train', '--preset', 'crnn-vgg', '--steps', '0', '--out', path.join(dir, 'b'), '--synthetic', '1']);
+    expect(r.stderr).toMatch(/InvalidArgumentError: --steps/);
+    const ck = path.join(dir, 'c', 'checkpoints', 'run');
+    mkdirSync(ck, { recursive: true });
+    writeFileSync(path.join(ck, 'latest.ckpt'), 'WSTRCKPT garbage that is not a checkpoint');
+    r = webstr(['train', '--preset', 'crnn-vgg', '--steps', '1', '--out', path.join(dir, 'c'), '--synthetic', '1', '--backend', 'wasm']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/TrainCheckpointError: .*latest\.ckpt: checkpoint file: /);
+  }, 120_000);
+});
+
+describe.skipIf(!(haveSharedModel() && haveLmdb('svt_train_257')))('webstr train: fine-tune, resume, eval', () => {
+  it('2 steps, then 1 more from the checkpoint; the weights load in webstr eval', () => {
+    const out = path.join(dir, 'ft');
+    const data = path.join(LMDB_DIR, 'svt_train_257');
+    const args = ['train', '--preset', 'crnn-mv3-en', '--init', MV3_EN_ONNX, '--data', data, '--batch', '4', '--width', '64', '--lr', '1e-4', '--out', out, '--backend', 'wasm'];
+    let r = webstr([...args, '--steps', '2']);
+    expect(r.stderr + r.stdout).toMatch(/done at step 2\/2 on wasm/);
+    r = webstr([...args, '--steps', '3']);
+    expect(r.stderr).toMatch(/resuming run 'run' at step 2/);
+    expect(r.stdout).toMatch(/done at step 3\/3/);
+    const h = JSON.parse(readFileSync(path.join(out, 'history.json'), 'utf8')) as { step: number; stepsThisRun: number; history: unknown[] };
+    expect(h).toMatchObject({ step: 3, stepsThisRun: 1 });
+    expect(h.history).toHaveLength(3);
+    r = webstr(['eval', '--model', path.join(out, 'weights'), '--data', data, '--backend', 'wasm', '--limit', '8']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^svt_train_257 +8 /m);
+  }, 300_000);
+});
