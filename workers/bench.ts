@@ -12,9 +12,6 @@ import { InvalidArgumentError, WebstrError, errorInfo } from '../src/runtime/err
 import { registerAllKernels } from '../src/ops/registry.ts';
 import { bitmapToRgba, decodeBrowser } from '../src/image/decode_browser.ts';
 import { Recognizer, hostWeights } from '../src/recognize/recognizer.ts';
-import { getPreset } from '../src/models/presets.ts';
-import { saveWeights } from '../src/weights/format.ts';
-import { parseStoredModelKey, storedModelKey, storedModelName } from '../src/recognize/model_kind.ts';
 import { blobByteSource, cachedByteSource } from '../src/data/byte_source.ts';
 import { openDtrbDataset, type DtrbDataset } from '../src/data/dtrb.ts';
 import { openShardUrl } from '../src/data/sharded.ts';
@@ -22,7 +19,7 @@ import { DataStore } from '../src/data/store.ts';
 import { evaluate, parseShard, type EvalDataset, type RecognizeBatch, type Recognition } from '../src/eval/runner.ts';
 import { buildReport } from '../src/eval/report.ts';
 import { runtimeApi } from './runtime_api.ts';
-import { loadModelSource } from './model_source.ts';
+import { importStoredModel, listStoredModels, loadModelSource } from './model_source.ts';
 import type { BenchDataSource, BenchProgress, BenchRunRequest, BenchRunResult, BenchStages, StoredModel } from './bench_api.ts';
 import type { RgbaImage } from '../src/image/types.ts';
 import { inputWidthKey } from '../src/eval/width_key.ts';
@@ -80,28 +77,12 @@ const api = {
 
   /** Imports a model (an .onnx as `preset`, or model.json + weights.bin) and stores it in IndexedDB.
    *  Call `init()` first: the weights are built on the active backend. */
-  async importModel(files: File[], preset: string, name?: string): Promise<StoredModel> {
-    registerAllKernels();
-    getPreset(preset);
-    const w = await loadModelSource({ kind: 'files', files, preset });
-    const key = `${IDB}${storedModelKey(w.meta.preset, name ?? files[0]?.name ?? 'model')}`;
-    try {
-      await saveWeights(key, w.params, w.meta);
-    } finally {
-      tf.dispose([...w.params.values()]);
-    }
-    return (await api.listModels()).find((m) => m.key === key)!;
+  importModel(files: File[], preset: string, name?: string): Promise<StoredModel> {
+    return importStoredModel(files, preset, name);
   },
 
-  async listModels(): Promise<StoredModel[]> {
-    const all = await tf.io.listModels();
-    return Object.entries(all)
-      .flatMap(([key, info]) => {
-        const parsed = key.startsWith(IDB) ? parseStoredModelKey(key.slice(IDB.length)) : null;
-        if (parsed === null) return [];
-        return [{ key, preset: parsed.preset, name: storedModelName(key), bytes: info.weightDataBytes ?? 0, savedAt: info.dateSaved.toISOString() }];
-      })
-      .sort((a, b) => a.key.localeCompare(b.key));
+  listModels(): Promise<StoredModel[]> {
+    return listStoredModels();
   },
 
   async deleteModel(key: string): Promise<void> {

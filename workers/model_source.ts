@@ -1,8 +1,11 @@
-/** Model sources in a worker (recognizer and bench workers): URL, IndexedDB, dropped files (.onnx, .pth, model.json), ONNX bytes. */
+/** Model sources in a worker (recognizer, bench and trainer workers): URL, IndexedDB, dropped files (.onnx, .pth, model.json), ONNX bytes; the stored-model list. */
 import { tf } from '../src/runtime/tf.ts';
 import { InvalidArgumentError } from '../src/runtime/errors.ts';
 import { weightsFromOnnx, weightsFromPth } from '../src/recognize/load.ts';
-import { loadWeights, sha256Hex, type LoadedWeights } from '../src/weights/format.ts';
+import { loadWeights, saveWeights, sha256Hex, type LoadedWeights } from '../src/weights/format.ts';
+import { registerAllKernels } from '../src/ops/registry.ts';
+import { getPreset } from '../src/models/presets.ts';
+import { parseStoredModelKey, storedModelKey, storedModelName } from '../src/recognize/model_kind.ts';
 import type { ModelSource } from './recognizer_api.ts';
 
 export async function loadModelSource(source: ModelSource): Promise<LoadedWeights> {
@@ -31,4 +34,42 @@ export async function loadModelSource(source: ModelSource): Promise<LoadedWeight
       return loadWeights(tf.io.browserFiles([json, ...source.files.filter((f) => f !== json)]));
     }
   }
+}
+
+const IDB = 'indexeddb://';
+
+/** A model in tf.io's IndexedDB list under the shared keys (`src/recognize/model_kind.ts`). */
+export interface ListedModel {
+  /** `indexeddb://webstr/<preset>/<file name>`. */
+  key: string;
+  name: string;
+  preset: string;
+  bytes: number;
+  savedAt: string;
+}
+
+/** The webstr models in tf.io's IndexedDB list (the demo, bench and fine-tune pages list the same ones). */
+export async function listStoredModels(): Promise<ListedModel[]> {
+  const all = await tf.io.listModels();
+  return Object.entries(all)
+    .flatMap(([key, info]) => {
+      const parsed = key.startsWith(IDB) ? parseStoredModelKey(key.slice(IDB.length)) : null;
+      if (parsed === null) return [];
+      return [{ key, preset: parsed.preset, name: storedModelName(key), bytes: info.weightDataBytes ?? 0, savedAt: info.dateSaved.toISOString() }];
+    })
+    .sort((a, b) => a.key.localeCompare(b.key));
+}
+
+/** Imports dropped model files (an .onnx as `preset`, or model.json + weights.bin) into that list. */
+export async function importStoredModel(files: File[], preset: string, name?: string): Promise<ListedModel> {
+  registerAllKernels();
+  getPreset(preset);
+  const w = await loadModelSource({ kind: 'files', files, preset });
+  const key = `${IDB}${storedModelKey(w.meta.preset, name ?? files[0]?.name ?? 'model')}`;
+  try {
+    await saveWeights(key, w.params, w.meta);
+  } finally {
+    tf.dispose([...w.params.values()]);
+  }
+  return (await listStoredModels()).find((m) => m.key === key)!;
 }

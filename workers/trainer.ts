@@ -28,7 +28,7 @@ import { TrainRecipeError } from '../src/train/errors.ts';
 import { IdbCheckpointStore, type RunEvaluation, type RunRecord, type RunStatus } from '../src/train/idb_store.ts';
 import type { Checkpoint, HostTensors, TrainLogEntry, TrainProgress, TrainRecipe } from '../src/train/types.ts';
 import { runtimeApi } from './runtime_api.ts';
-import { loadModelSource } from './model_source.ts';
+import { importStoredModel, listStoredModels, loadModelSource } from './model_source.ts';
 import { createEngine, synthOptionsFor } from './trainer_core.ts';
 import type { TrainEngine } from './trainer_engine.ts';
 import { SYNTH_VALIDATION, type AttachedRun, type BaseModel, type ExportedModel, type ModelDownload, type RunView, type StartRequest, type TrainerEvent } from './trainer_api.ts';
@@ -421,29 +421,12 @@ const api = {
   ...runtimeApi,
 
   /** Imports a model (an .onnx as `preset`, or model.json + weights.bin) into the tf.io model list. */
-  async importModel(files: File[], preset: string, name?: string): Promise<StoredModel> {
-    registerAllKernels();
-    getPreset(preset);
-    const w = await loadModelSource({ kind: 'files', files, preset });
-    const key = `${IDB}${storedModelKey(w.meta.preset, name ?? files[0]?.name ?? 'model')}`;
-    try {
-      await saveWeights(key, w.params, w.meta);
-    } finally {
-      tf.dispose([...w.params.values()]);
-    }
-    return (await api.listModels()).find((m) => m.key === key)!;
+  importModel(files: File[], preset: string, name?: string): Promise<StoredModel> {
+    return importStoredModel(files, preset, name);
   },
 
-  /** The tf.io IndexedDB models (the demo and bench pages list the same ones). */
-  async listModels(): Promise<StoredModel[]> {
-    const all = await tf.io.listModels();
-    return Object.entries(all)
-      .flatMap(([key, info]) => {
-        const parsed = key.startsWith(IDB) ? parseStoredModelKey(key.slice(IDB.length)) : null;
-        if (parsed === null) return [];
-        return [{ key, preset: parsed.preset, name: storedModelName(key), bytes: info.weightDataBytes ?? 0, savedAt: info.dateSaved.toISOString() }];
-      })
-      .sort((x, y) => x.key.localeCompare(y.key));
+  listModels(): Promise<StoredModel[]> {
+    return listStoredModels();
   },
 
   async listDatasets(): Promise<{ id: string; name: string; samples: number }[]> {
