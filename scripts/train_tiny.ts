@@ -11,7 +11,7 @@ import { tinySynthOptions } from '../src/synth/plan.ts';
 import { Trainer } from '../src/train/trainer.ts';
 import { tinyRecipe, tinyRunConfig, wordAccuracy } from '../src/train/tiny.ts';
 
-const { values } = parseArgs({ options: { steps: { type: 'string', default: '1500' }, batch: { type: 'string', default: '16' }, backend: { type: 'string', default: 'wasm' } } });
+const { values } = parseArgs({ options: { steps: { type: 'string', default: '400' }, batch: { type: 'string', default: '32' }, backend: { type: 'string', default: 'wasm' } } });
 registerAllKernels();
 await tf.setBackend(values.backend);
 const config = tinyRunConfig();

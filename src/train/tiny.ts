@@ -1,6 +1,6 @@
 /**
  * The tiny end-to-end run (issue 9, the shape of PaddleOCR's lite_train_lite_infer): crnn-vgg narrowed
- * (VGG 64 channels, BiLSTM 48) trained from scratch on synthetic words of a 20-word vocabulary
+ * (VGG 64 channels, one BiLSTM 64 layer) trained from scratch with DTRB's optimizer (Adadelta, lr 1) on synthetic words of a 20-word vocabulary
  * (`tinySynthOptions`, 100×32), scored by greedy decoding on held-out synthetic words. Shared by
  * `tiny_run.test.ts` and `scripts/train_tiny.ts`.
  */
@@ -15,22 +15,20 @@ import type { Charset } from '../text/charset.ts';
 import { CtcCodec } from '../text/ctc.ts';
 import type { TrainRecipe } from './types.ts';
 
-export const TINY_STEPS = 1500;
-export const TINY_BATCH = 16;
+export const TINY_STEPS = 400;
+export const TINY_BATCH = 32;
 /** % of held-out words exactly right. */
 export const TINY_BAR = 50;
 
 export function tinyRunConfig(): ModelConfig {
   const c = getPreset('crnn-vgg');
   if (c.backbone.kind === 'vgg') c.backbone.outChannels = 64;
-  c.sequence.layers = [
-    { hidden: 48, linear: 48 },
-    { hidden: 48, linear: 48 },
-  ];
+  // One layer: with two (48) and Adam the run stayed on the CTC blank plateau for > 400 steps.
+  c.sequence.layers = [{ hidden: 64, linear: 64 }];
   return c;
 }
 
-export function tinyRecipe(steps: number, batchSize = 16): TrainRecipe {
+export function tinyRecipe(steps: number, batchSize = TINY_BATCH): TrainRecipe {
   return {
     preset: 'crnn-vgg',
     init: null,
@@ -39,8 +37,8 @@ export function tinyRecipe(steps: number, batchSize = 16): TrainRecipe {
     validation: null,
     steps,
     batchSize,
-    optimizer: { kind: 'adam', lr: 1e-3 },
-    schedule: { kind: 'cosine', warmup: 10 },
+    optimizer: { kind: 'adadelta', lr: 1 },
+    schedule: { kind: 'constant' },
     clipNorm: 5,
     batchNorm: 'train',
     augment: false,
