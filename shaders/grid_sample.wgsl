@@ -6,16 +6,6 @@
 // where a tap outside the image reads 0 ('zeros'; in 'border' the coordinate was clipped, so only taps
 // with zero weight can fall outside). Reads happen only at indices checked to be inside the image.
 
-fn tap(b : i32, y : i32, x : i32, c : i32) -> f32 {
-  let H = uniforms.imageShape.y;
-  let W = uniforms.imageShape.z;
-  if (!inRange(x, W) || !inRange(y, H)) {
-    return 0.0;
-  }
-  let C = uniforms.imageShape.w;
-  return image[((b * H + y) * W + x) * C + c];
-}
-
 fn main(index : i32) {
   if (index < uniforms.size) {
     let C = uniforms.imageShape.w;
@@ -30,8 +20,8 @@ fn main(index : i32) {
     }
     let e = 1.0 - ax.f;
     let s = 1.0 - ay.f;
-    let v = tap(b, ay.i0, ax.i0, c) * (s * e) + tap(b, ay.i0, ax.i0 + 1, c) * (s * ax.f)
-      + tap(b, ay.i0 + 1, ax.i0, c) * (ay.f * e) + tap(b, ay.i0 + 1, ax.i0 + 1, c) * (ay.f * ax.f);
+    let v = imageTap(b, ay.i0, ax.i0, c) * (s * e) + imageTap(b, ay.i0, ax.i0 + 1, c) * (s * ax.f)
+      + imageTap(b, ay.i0 + 1, ax.i0, c) * (ay.f * e) + imageTap(b, ay.i0 + 1, ax.i0 + 1, c) * (ay.f * ax.f);
     setOutputAtIndex(index, v);
   }
 }

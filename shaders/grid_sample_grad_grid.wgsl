@@ -6,16 +6,6 @@
 // with nw… the four neighbours' values (0 outside the image) and mult = d(coordinate)/d(grid value),
 // 0 where 'border' clipped the coordinate. A NaN grid value gets gradient 0.
 
-fn tapValue(b : i32, y : i32, x : i32, c : i32) -> f32 {
-  let H = uniforms.imageShape.y;
-  let W = uniforms.imageShape.z;
-  if (!inRange(x, W) || !inRange(y, H)) {
-    return 0.0;
-  }
-  let C = uniforms.imageShape.w;
-  return image[((b * H + y) * W + x) * C + c];
-}
-
 fn main(index : i32) {
   if (index < uniforms.threads) {
     let pix = index;
@@ -32,10 +22,10 @@ fn main(index : i32) {
     var gy = 0.0;
     for (var c = 0; c < C; c++) {
       let g = dy[pix * C + c];
-      let nw = tapValue(b, ay.i0, ax.i0, c);
-      let ne = tapValue(b, ay.i0, ax.i0 + 1, c);
-      let sw = tapValue(b, ay.i0 + 1, ax.i0, c);
-      let se = tapValue(b, ay.i0 + 1, ax.i0 + 1, c);
+      let nw = imageTap(b, ay.i0, ax.i0, c);
+      let ne = imageTap(b, ay.i0, ax.i0 + 1, c);
+      let sw = imageTap(b, ay.i0 + 1, ax.i0, c);
+      let se = imageTap(b, ay.i0 + 1, ax.i0 + 1, c);
       gx = gx + ((ne - nw) * (1.0 - ay.f) + (se - sw) * ay.f) * g;
       gy = gy + ((sw - nw) * (1.0 - ax.f) + (se - ne) * ax.f) * g;
     }

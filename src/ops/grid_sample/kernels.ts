@@ -10,6 +10,7 @@ import commonWgsl from '../../../shaders/grid_sample_common.wgsl?raw';
 import forwardWgsl from '../../../shaders/grid_sample.wgsl?raw';
 import gradImageWgsl from '../../../shaders/grid_sample_grad_image.wgsl?raw';
 import gradGridWgsl from '../../../shaders/grid_sample_grad_grid.wgsl?raw';
+import tapWgsl from '../../../shaders/grid_sample_tap.wgsl?raw';
 
 function input(inputs: Record<string, TensorInfo | undefined>, name: string): TensorInfo {
   const t = inputs[name];
@@ -54,7 +55,7 @@ const webgpuKernels: KernelConfig[] = [
         backend as WebGPUBackend,
         {
           shaderKey: 'webstr_grid_sample',
-          prelude: commonWgsl,
+          prelude: `${commonWgsl}\n${tapWgsl}`,
           source: forwardWgsl,
           variableNames: ['image', 'grid'],
           outputShape: [d.B, d.Ho, d.Wo, d.C],
@@ -79,7 +80,7 @@ const webgpuKernels: KernelConfig[] = [
         backend as WebGPUBackend,
         {
           shaderKey: 'webstr_grid_sample_grad_grid',
-          prelude: commonWgsl,
+          prelude: `${commonWgsl}\n${tapWgsl}`,
           source: gradGridWgsl,
           variableNames: ['dy', 'image', 'grid'],
           outputShape: grid.shape,
