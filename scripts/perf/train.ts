@@ -3,7 +3,9 @@
  * training throughput (samples/s of a full step: forward, loss, backward, Adam, BatchNorm statistics)
  * for the full-size `crnn-mv3-en` (3×32×100) and `crnn-vgg` (1×32×100) on each backend in one run,
  * BatchNorm in train mode, random inputs and 5-letter labels (decoding is not part of it). Then the
- * tensor count over `--stable-steps` Trainer steps of a tiny CRNN (must not grow).
+ * tensor count over `--stable-steps` Trainer steps of a tiny CRNN (must not grow). On wasm, a `wasm (backend
+ * matMul)` row first measures the same steps with tfjs-wasm's own BatchMatMul (before src/ops/wasm_matmul.ts;
+ * `--no-before` leaves it out): the before/after ratio of that change in one run.
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -20,6 +22,7 @@ import { makeOptimizer } from '../../src/train/optim/index.ts';
 import { Trainer } from '../../src/train/trainer.ts';
 import { SeededRng } from '../../src/train/rng.ts';
 import type { SampleSource, TrainSample } from '../../src/train/types.ts';
+import { setWasmMatMulFastPath } from '../../src/ops/wasm_matmul.ts';
 import { printTable, type PerfContext } from './common.ts';
 
 async function throughput(preset: string, batch: number, steps: number): Promise<{ msPerStep: number; samplesPerSec: number }> {
@@ -106,6 +109,7 @@ export async function trainSuite(ctx: PerfContext): Promise<number> {
       presets: { type: 'string', default: 'crnn-mv3-en,crnn-vgg' },
       'stable-steps': { type: 'string', default: '1000' },
       json: { type: 'string' },
+      'no-before': { type: 'boolean', default: false },
     },
   });
   const batch = Number(values.batch);
@@ -121,6 +125,16 @@ export async function trainSuite(ctx: PerfContext): Promise<number> {
       continue;
     }
     await initBackend(backend, { gpu: undefined });
+    if (backend === 'wasm' && !values['no-before']) {
+      setWasmMatMulFastPath(false);
+      for (const preset of values.presets.split(',')) {
+        const r = await throughput(preset, batch, steps);
+        results.push({ backend: 'wasm (backend matMul)', preset, batch, ...r });
+        rows.push(['wasm (backend matMul)', preset, String(batch), r.msPerStep.toFixed(0), r.samplesPerSec.toFixed(2)]);
+        console.log(`wasm with tfjs-wasm's own BatchMatMul ${preset}: ${r.samplesPerSec.toFixed(2)} samples/s`);
+      }
+      setWasmMatMulFastPath(true);
+    }
     for (const preset of values.presets.split(',')) {
       const r = await throughput(preset, batch, steps);
       results.push({ backend, preset, batch, ...r });
@@ -133,6 +147,8 @@ export async function trainSuite(ctx: PerfContext): Promise<number> {
     const w = results.find((r) => r.backend === 'wasm' && r.preset === preset);
     const c = results.find((r) => r.backend === 'cpu' && r.preset === preset);
     if (w && c) console.log(`${preset}: wasm/cpu = ${(w.samplesPerSec / c.samplesPerSec).toFixed(2)}×`);
+    const before = results.find((r) => r.backend === 'wasm (backend matMul)' && r.preset === preset);
+    if (w && before) console.log(`${preset}: wasm with the matMul wrapper / without = ${(w.samplesPerSec / before.samplesPerSec).toFixed(2)}×`);
   }
   let stable: Awaited<ReturnType<typeof stability>> | null = null;
   if (stableSteps > 0) {

@@ -8,9 +8,14 @@ import { gridSampleGrad, gridSampleKernels } from './grid_sample/kernels.ts';
 import { spinColorKernels, spinPowerSumGrad } from './spin_color/kernels.ts';
 import { ctcLossGrad, ctcLossKernels } from './ctc_loss/kernels.ts';
 import { convGradKernels, gradKernelOverrides } from './grad_kernels/kernels.ts';
+import { wasmBatchMatMulWrapper } from './wasm_matmul.ts';
 
 export const KERNELS: readonly KernelConfig[] = [...hardSwishKernels, ...gridSampleKernels, ...spinColorKernels, ...ctcLossKernels, ...convGradKernels];
 export const OVERRIDES: readonly KernelConfig[] = [...gradKernelOverrides];
+/** Wrappers of a backend's own kernel (same results, faster path): built from the kernel they replace. */
+export const WRAPPERS: readonly { kernelName: string; backendName: string; wrap: (original: KernelConfig) => KernelConfig }[] = [
+  { kernelName: 'BatchMatMul', backendName: 'wasm', wrap: wasmBatchMatMulWrapper },
+];
 export const GRADIENTS: readonly GradConfig[] = [hardSwishGrad, gridSampleGrad, spinPowerSumGrad, ctcLossGrad];
 
 let registered = false;
@@ -24,6 +29,12 @@ export function registerAllKernels(): void {
   for (const k of OVERRIDES) {
     if (tf.getKernel(k.kernelName, k.backendName) !== undefined) tf.unregisterKernel(k.kernelName, k.backendName);
     tf.registerKernel(k);
+  }
+  for (const w of WRAPPERS) {
+    const original = tf.getKernel(w.kernelName, w.backendName);
+    if (original === undefined) continue;
+    tf.unregisterKernel(w.kernelName, w.backendName);
+    tf.registerKernel(w.wrap(original));
   }
   for (const g of GRADIENTS) tf.registerGradient(g);
   registered = true;

@@ -13,6 +13,7 @@ export type {
   Tensor,
   TensorInfo,
   KernelConfig,
+  KernelFunc,
   GradConfig,
   NamedAttrMap,
   NamedTensorInfoMap,
