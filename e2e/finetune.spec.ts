@@ -96,26 +96,3 @@ test('fine-tune: start, curve moves, reload resumes from the checkpoint, finish,
   await expect(page.locator('[data-model="svt-ft-e2e"]')).toHaveCount(1, { timeout: 30_000 });
   expect(errors).toEqual([]);
 });
-
-test('tiny from scratch on synthetic words: runs in the worker, validates on held-out synthetic words', async ({ page }) => {
-  test.setTimeout(180_000);
-  const errors = collectErrors(page);
-  await page.goto(`finetune.html?backend=${BACKEND}`);
-  await expect(page.locator('body')).toHaveAttribute('data-page', 'ready');
-  await page.getByTestId('recipe-preset').selectOption('tiny-synthetic');
-  await expect(page.getByTestId('base-model')).toHaveValue(/^preset:/);
-  await expect(page.getByTestId('synthetic-ratio')).toHaveValue('1');
-  await expect(page.getByTestId('validation-set')).toHaveValue('synthetic:held-out');
-  await page.getByTestId('validation-limit').fill('8');
-  await page.getByTestId('steps').fill('6');
-  await page.getByTestId('batch-size').fill('8');
-  await page.getByTestId('warmup').fill('1');
-  await page.getByTestId('checkpoint-every').fill('3');
-  await page.getByTestId('train-start').click();
-  await expect(page.locator('body')).toHaveAttribute('data-train', 'done', { timeout: 150_000 });
-  await expect(page.getByTestId('loss-chart')).toHaveAttribute('data-points', '6');
-  await expect(page.getByTestId('eval-table').locator('tr[data-eval="before"] td').nth(1)).toHaveText('held-out synthetic words');
-  await expect(page.getByTestId('eval-table').locator('tr[data-eval="after"]')).toHaveAttribute('data-accuracy', /\d/);
-  await expect(page.getByTestId('runs-table').locator('tr[data-status="done"]')).toHaveCount(1);
-  expect(errors).toEqual([]);
-});

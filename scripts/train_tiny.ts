@@ -9,7 +9,8 @@ import { getCharset } from '../src/text/charset.ts';
 import { createNodeSynth } from '../src/synth/node.ts';
 import { tinySynthOptions } from '../src/synth/plan.ts';
 import { Trainer } from '../src/train/trainer.ts';
-import { tinyRecipe, tinyRunConfig, wordAccuracy } from '../src/train/tiny.ts';
+import { tinyRecipe, tinyRunConfig } from '../src/train/tiny.ts';
+import { wordAccuracy } from '../src/train/tiny_eval.ts';
 
 const { values } = parseArgs({ options: { steps: { type: 'string', default: '400' }, batch: { type: 'string', default: '32' }, backend: { type: 'string', default: 'wasm' } } });
 registerAllKernels();

@@ -68,6 +68,21 @@ export const PRESETS = {
     sequence: { kind: 'bilstm', layers: [{ hidden: 256, linear: 256 }, { hidden: 256, linear: 256 }], naming: 'dtrb' },
     head: { kind: 'ctc', naming: 'dtrb' },
   },
+  /**
+   * The tiny training preset (PaddleOCR's lite_train_lite_infer shape, issue 9): crnn-vgg narrowed to VGG
+   * 64 channels and one BiLSTM 64 layer, 1×32×100, 37 classes. It learns a small vocabulary from scratch
+   * in a few hundred steps (src/train/tiny.ts, finetune.html's "tiny from scratch" recipe); not a reader
+   * of real scene text.
+   */
+  'crnn-tiny': {
+    name: 'crnn-tiny',
+    charset: 'alnum36',
+    input: { channels: 'gray', height: 32, resize: { mode: 'stretch', width: 100 }, mean: 0.5, std: 0.5 },
+    transform: { kind: 'none' },
+    backbone: { kind: 'vgg', inChannels: 1, outChannels: 64, bnEps: 1e-5 },
+    sequence: { kind: 'bilstm', layers: [{ hidden: 64, linear: 64 }], naming: 'dtrb' },
+    head: { kind: 'ctc', naming: 'dtrb' },
+  },
   /** RARE as DTRB TPS-VGG-BiLSTM-Attn with a GRU attention cell (MODELS.md §0, §5): 10,699,790 parameters. */
   'rare-dtrb': {
     name: 'rare-dtrb',

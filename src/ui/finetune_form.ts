@@ -8,6 +8,12 @@ import { WebstrError } from '../runtime/errors.ts';
 import type { OptimizerSpec } from '../train/types.ts';
 import { SYNTH_VALIDATION, type BaseModel, type RecipeSettings, type StartRequest } from '../../workers/trainer_api.ts';
 import { el } from './dom.ts';
+import { TINY_STEPS, tinyRecipe } from '../train/tiny.ts';
+
+function tinyValues() {
+  const { steps, batchSize, optimizer, schedule, clipNorm, batchNorm, augment, seed } = tinyRecipe(TINY_STEPS);
+  return { steps, batchSize, optimizer, schedule, clipNorm, batchNorm, augment, seed };
+}
 
 /** A field of the recipe form holds a value the trainer cannot use; `field` is its test id. */
 export class RecipeFormError extends WebstrError {
@@ -57,7 +63,8 @@ export const RECIPE_PRESETS: Record<string, RecipePreset> = {
     base: { scratch: ['crnn-tiny', 'crnn-mv3-en'] },
     syntheticRatio: 1,
     validation: 'synthetic',
-    values: { steps: 300, batchSize: 16, optimizer: { kind: 'adam', lr: 1e-3 }, schedule: { kind: 'cosine', warmup: 20 }, clipNorm: 5, batchNorm: 'train', augment: false, evalEvery: 50, checkpointEvery: 25, seed: 1, validationLimit: 200 },
+    // src/train/tiny.ts's recipe, the one `tiny_run.test.ts` (Node) and e2e/tiny_run.spec.ts (this page) hold to TINY_BAR.
+    values: { ...tinyValues(), evalEvery: 100, checkpointEvery: 50, validationLimit: 200 },
   },
 };
 
@@ -202,7 +209,11 @@ export function mountRecipeForm(root: HTMLElement): RecipeForm {
       if (!(rate > 0)) throw new RecipeFormError('lr', `learning rate must be > 0, got '${lr.value}'`);
       const wd = n(weightDecay, 'weight decay', { min: 0 });
       const k = optimizer.value as OptimizerSpec['kind'];
-      const opt: OptimizerSpec = k === 'sgd' ? { kind: 'sgd', lr: rate, momentum: 0.9, nesterov: true, weightDecay: wd } : k === 'adadelta' ? { kind: 'adadelta', lr: rate, rho: 0.95, eps: 1e-8, weightDecay: wd } : { kind: k, lr: rate, weightDecay: wd };
+      // The applied recipe preset's own settings of this optimizer (ρ, ε, β…) stay; otherwise the references'.
+      const preset = RECIPE_PRESETS[presetSelect.value]?.values.optimizer;
+      const own = preset?.kind === k ? Object.fromEntries(Object.entries(preset).filter(([key, v]) => !['kind', 'lr', 'weightDecay'].includes(key) && v !== undefined)) : {};
+      const defaults = k === 'sgd' ? { momentum: 0.9, nesterov: true } : k === 'adadelta' ? { rho: 0.95, eps: 1e-8 } : {};
+      const opt = { ...defaults, ...own, kind: k, lr: rate, weightDecay: wd } as OptimizerSpec;
       const clipNorm = n(clip, 'clip norm', { min: 0 });
       const stepCount = n(steps, 'steps', { int: true, min: 1, max: 1_000_000 });
       const recipe: RecipeSettings = {

@@ -28,6 +28,8 @@ declare global {
       evaluations: RunEvaluation[];
       exported: string[];
       error: { name: string; message: string } | null;
+      /** The run's losses so far, one per step (the loss curve's data). */
+      losses: number[];
       /** Starts a run directly (scripts): same path as the Start button. */
       start(req: StartRequest): Promise<RunView>;
     };
@@ -53,7 +55,7 @@ function download(name: string, data: BlobPart, type: string): void {
 }
 
 export function mountRunPanel(root: HTMLElement, api: Remote<TrainerApi>, form: RecipeForm, onModelsChanged: () => Promise<void>): Promise<void> {
-  const state: NonNullable<Window['webstrTrain']> = { state: 'idle', runId: null, last: null, resumedFrom: null, checkpointStep: null, evaluations: [], exported: [], error: null, start: (r) => start(r) };
+  const state: NonNullable<Window['webstrTrain']> = { state: 'idle', runId: null, last: null, resumedFrom: null, checkpointStep: null, evaluations: [], exported: [], error: null, losses: [], start: (r) => start(r) };
   window.webstrTrain = state;
   const setState = (s: string) => {
     state.state = s;
@@ -184,7 +186,10 @@ export function mountRunPanel(root: HTMLElement, api: Remote<TrainerApi>, form: 
       banner.textContent = e.resumedFrom > 0 ? `Resumed from step ${e.resumedFrom} (the last checkpoint before the page was closed).` : 'Restarted from step 0 (no checkpoint had been written yet).';
       banner.dataset.step = String(e.resumedFrom);
     }
-    for (const x of e.entries) charts.add(x);
+    for (const x of e.entries) {
+      charts.add(x);
+      state.losses[x.step - 1] = x.loss;
+    }
     if (e.evaluation !== undefined) {
       const ev = e.evaluation;
       charts.add({ step: ev.step, loss: NaN, lr: 0, samplesPerSec: 0, val: { accuracy: ev.accuracy, ned: ev.ned } });
@@ -216,6 +221,7 @@ export function mountRunPanel(root: HTMLElement, api: Remote<TrainerApi>, form: 
     lastRun = view;
     state.runId = view.runId;
     charts.reset(history);
+    state.losses = history.map((x) => x.loss);
     renderEvaluations(view.evaluations);
     exportBtn.disabled = downloadBtn.disabled = true;
   };
