@@ -13,47 +13,13 @@ import { tf } from '../../src/runtime/tf.ts';
 import { initBackend, type BackendName } from '../../src/runtime/backend.ts';
 import { registerAllKernels } from '../../src/ops/registry.ts';
 import { getPreset } from '../../src/models/presets.ts';
-import { buildStages } from '../../src/models/model.ts';
-import { initParams } from '../../src/models/params.ts';
-import { TrainableModel } from '../../src/models/training.ts';
 import { getCharset } from '../../src/text/charset.ts';
-import { labelEncoder, lossFor } from '../../src/train/losses.ts';
-import { makeOptimizer } from '../../src/train/optim/index.ts';
 import { Trainer } from '../../src/train/trainer.ts';
 import { SeededRng } from '../../src/train/rng.ts';
 import type { SampleSource, TrainSample } from '../../src/train/types.ts';
 import { setWasmMatMulFastPath } from '../../src/ops/wasm_matmul.ts';
+import { throughput } from '../lib/train_throughput.ts';
 import { printTable, type PerfContext } from './common.ts';
-
-async function throughput(preset: string, batch: number, steps: number): Promise<{ msPerStep: number; samplesPerSec: number }> {
-  const config = getPreset(preset);
-  const charset = getCharset(config.charset);
-  const stages = buildStages(config);
-  const params = initParams(stages.specs, 1);
-  const model = new TrainableModel(config, params);
-  tf.dispose([...params.values()]);
-  const opt = makeOptimizer('adam', model.trainable, { lr: 1e-4 });
-  const c = config.input.channels === 'gray' ? 1 : 3;
-  const x = tf.randomUniform([batch, 32, 100, c], -1, 1, 'float32', 2);
-  const enc = labelEncoder(config, charset).encode(Array.from({ length: batch }, (_, i) => ['hello', 'world', 'texts'][i % 3]!));
-  const step = async (): Promise<void> => {
-    const l = lossFor(config, enc);
-    const r = model.lossAndGrads(x, { batchNorm: 'batch', teacher: l.teacher }, l.loss);
-    opt.step(r.grads)?.dispose();
-    model.updateRunningStats(r.bnStats);
-    await r.loss.data();
-    tf.dispose([r.loss, ...Object.values(r.grads)]);
-    l.dispose();
-  };
-  await step(); // warm-up
-  const t0 = performance.now();
-  for (let i = 0; i < steps; i++) await step();
-  const ms = (performance.now() - t0) / steps;
-  opt.dispose();
-  model.dispose();
-  x.dispose();
-  return { msPerStep: ms, samplesPerSec: (1000 * batch) / ms };
-}
 
 class NoiseSource implements SampleSource {
   private pos = 0;
@@ -129,7 +95,7 @@ export async function trainSuite(ctx: PerfContext): Promise<number> {
       setWasmMatMulFastPath(false);
       for (const preset of values.presets.split(',')) {
         const r = await throughput(preset, batch, steps);
-        results.push({ backend: 'wasm (backend matMul)', preset, batch, ...r });
+        results.push({ backend: 'wasm (backend matMul)', preset, batch, msPerStep: r.msPerStep, samplesPerSec: r.samplesPerSec });
         rows.push(['wasm (backend matMul)', preset, String(batch), r.msPerStep.toFixed(0), r.samplesPerSec.toFixed(2)]);
         console.log(`wasm with tfjs-wasm's own BatchMatMul ${preset}: ${r.samplesPerSec.toFixed(2)} samples/s`);
       }
@@ -137,7 +103,7 @@ export async function trainSuite(ctx: PerfContext): Promise<number> {
     }
     for (const preset of values.presets.split(',')) {
       const r = await throughput(preset, batch, steps);
-      results.push({ backend, preset, batch, ...r });
+      results.push({ backend, preset, batch, msPerStep: r.msPerStep, samplesPerSec: r.samplesPerSec });
       rows.push([backend, preset, String(batch), r.msPerStep.toFixed(0), r.samplesPerSec.toFixed(2)]);
       console.log(`${backend} ${preset}: ${r.samplesPerSec.toFixed(2)} samples/s`);
     }
