@@ -241,12 +241,13 @@ export async function trainSuite(ctx: PerfContext): Promise<number> {
     if (chromium.notMeasured !== null) console.log(`webgpu in Chromium: not measured: ${chromium.notMeasured}`);
     for (const [b, why] of Object.entries(chromium.backendNotMeasured)) console.log(`${b} in Chromium: not measured: ${why}`);
     if (chromium.rows.length > 0) {
+      const failed = chromium.rows.some((r) => r.error !== undefined);
       printTable(
-        ['backend', 'preset', 'batch', 'steps', 'ms/step', 'samples/s', 'warm-up ms', 'tensors before → after'],
+        ['backend', 'preset', 'batch', 'steps', 'ms/step', 'samples/s', 'warm-up ms', 'tensors before → after', ...(failed ? ['error'] : [])],
         chromium.rows.map((r) =>
           r.result !== undefined
             ? [r.backend, r.preset, String(r.batch), String(r.steps), r.result.msPerStep.toFixed(0), r.result.samplesPerSec.toFixed(3), r.result.warmupMs.toFixed(0), `${r.result.tensorsBefore} → ${r.result.tensorsAfter}${r.result.tensorsAfter === r.result.tensorsBefore ? '' : ' (LEAK)'}`]
-            : [r.backend, r.preset, String(r.batch), String(r.steps), `failed: ${errorLine(r.error!)}`],
+            : [r.backend, r.preset, String(r.batch), String(r.steps), 'failed', '-', '-', '-', errorLine(r.error!)],
         ),
       );
     }
