@@ -1,5 +1,5 @@
 /**
- * `npm run perf -- <suite> [--backend cpu,wasm,webgpu] [suite args…]`: small performance suites, each
+ * `npm run perf -- <suite> [--backend cpu,wasm,webgpu] [suite args…]` (`--backends` is the same option): small performance suites, each
  * printing the machine, the backend and ms per call (ratios where it compares). Suites register here by
  * name; add yours to SUITES.
  */
@@ -36,7 +36,7 @@ const SUITES: Record<string, { describe: string; load: () => Promise<Suite>; web
     load: async () => (await import('./perf/eval.ts')).evalSuite,
     webgpu: false,
   },
-  train: { describe: 'training samples/s of crnn-mv3-en and crnn-vgg on wasm and cpu (Node), and the tensor count over 1,000 Trainer steps; --batch, --steps, --stable-steps, --json', load: async () => (await import('./perf/train.ts')).trainSuite, webgpu: false },
+  train: { describe: 'training samples/s of crnn-mv3-en and crnn-vgg on wasm and cpu (Node), on webgpu and wasm in a Chromium worker, and the tensor count over 1,000 Trainer steps; --batch, --steps, --webgpu-batch, --webgpu-steps, --stable-steps, --json', load: async () => (await import('./perf/train.ts')).trainSuite, webgpu: false },
   synth: { describe: 'synthetic words: samples/s rendering (+ augmentation) in Node and in a Chromium worker; --count, --no-browser, --json', load: async () => (await import('./perf/synth.ts')).synthSuite, webgpu: false },
 };
 
@@ -46,7 +46,7 @@ async function main(): Promise<number> {
   const argv = process.argv.slice(2);
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { backend: { type: 'string', default: '' } },
+    options: { backend: { type: 'string', default: '' }, backends: { type: 'string', default: '' } },
     allowPositionals: true,
     strict: false,
   });
@@ -54,8 +54,8 @@ async function main(): Promise<number> {
   const args: string[] = [];
   const rest = name === undefined ? [] : argv.slice(argv.indexOf(name) + 1);
   for (let i = 0; i < rest.length; i++) {
-    if (rest[i] === '--backend') i++;
-    else if (!rest[i]!.startsWith('--backend=')) args.push(rest[i]!);
+    if (rest[i] === '--backend' || rest[i] === '--backends') i++;
+    else if (!rest[i]!.startsWith('--backend=') && !rest[i]!.startsWith('--backends=')) args.push(rest[i]!);
   }
   const suite = name === undefined ? undefined : SUITES[name];
   if (suite === undefined) {
@@ -63,7 +63,7 @@ async function main(): Promise<number> {
     for (const [k, s] of Object.entries(SUITES)) console.error(`  ${k.padEnd(10)} ${s.describe}`);
     return 2;
   }
-  const backends = String(values.backend ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const backends = [values.backend, values.backends].join(',').split(',').map((s) => s.trim()).filter((s) => s !== '');
   if (suite.webgpu && (backends.length === 0 || backends.includes('webgpu'))) {
     const code = rerunWithSwiftShader();
     if (code !== null) return code;

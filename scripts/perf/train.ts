@@ -1,11 +1,25 @@
 /**
- * `npm run perf -- train [--backend wasm,cpu] [--batch N] [--steps N] [--presets a,b] [--stable-steps N] [--json out]`:
+ * `npm run perf -- train [--backend wasm,cpu,webgpu] [--batch N] [--steps N] [--presets a,b]
+ *   [--webgpu-batch N] [--webgpu-steps N] [--stable-steps N] [--no-before] [--json out]`:
  * training throughput (samples/s of a full step: forward, loss, backward, Adam, BatchNorm statistics)
  * for the full-size `crnn-mv3-en` (3×32×100) and `crnn-vgg` (1×32×100) on each backend in one run,
- * BatchNorm in train mode, random inputs and 5-letter labels (decoding is not part of it). Then the
- * tensor count over `--stable-steps` Trainer steps of a tiny CRNN (must not grow). On wasm, a `wasm (backend
- * matMul)` row first measures the same steps with tfjs-wasm's own BatchMatMul (before src/ops/wasm_matmul.ts;
- * `--no-before` leaves it out): the before/after ratio of that change in one run.
+ * BatchNorm in train mode, random inputs and 5-letter labels (decoding is not part of it;
+ * scripts/lib/train_throughput.ts, one warm-up step then `--steps` timed ones). `--backends` is the same
+ * option; the default is wasm,cpu,webgpu.
+ * - wasm and cpu run in Node at `--batch`. On wasm, a `wasm (backend matMul)` row first measures the
+ *   same steps with tfjs-wasm's own BatchMatMul (before src/ops/wasm_matmul.ts; `--no-before` leaves it
+ *   out): the before/after ratio of that change in one run.
+ * - webgpu runs in Chromium, in the worker of scripts/harness/train.html (train_worker.ts: the backend
+ *   started as the product's workers start it, registerAllKernels + initBrowserBackend), at
+ *   `--webgpu-batch` (default 2) for `--webgpu-steps` (default 1): here WebGPU is SwiftShader, a CPU
+ *   emulator, ~25–100× slower than wasm, and the adapter line then says "SwiftShader: not a GPU timing".
+ *   The same page also runs wasm at the webgpu batch (the webgpu/wasm ratio is same-browser) and, when
+ *   Node wasm is measured, at `--batch` for `--steps` (Chromium wasm / Node wasm). Each Chromium row
+ *   gives the warm-up step's ms and tf.memory().numTensors before and after (must be equal). A browser,
+ *   page or backend that does not start prints "not measured: <reason>"; a preset that fails prints its
+ *   error's name and message in its row; the rest goes on.
+ * Then the tensor count over `--stable-steps` Trainer steps of a tiny CRNN in Node on wasm (must not grow;
+ * the exit code is 1 if it does).
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -13,47 +27,16 @@ import { tf } from '../../src/runtime/tf.ts';
 import { initBackend, type BackendName } from '../../src/runtime/backend.ts';
 import { registerAllKernels } from '../../src/ops/registry.ts';
 import { getPreset } from '../../src/models/presets.ts';
-import { buildStages } from '../../src/models/model.ts';
-import { initParams } from '../../src/models/params.ts';
-import { TrainableModel } from '../../src/models/training.ts';
 import { getCharset } from '../../src/text/charset.ts';
-import { labelEncoder, lossFor } from '../../src/train/losses.ts';
-import { makeOptimizer } from '../../src/train/optim/index.ts';
 import { Trainer } from '../../src/train/trainer.ts';
 import { SeededRng } from '../../src/train/rng.ts';
 import type { SampleSource, TrainSample } from '../../src/train/types.ts';
 import { setWasmMatMulFastPath } from '../../src/ops/wasm_matmul.ts';
+import { errorInfo, type ErrorInfo } from '../../src/runtime/errors.ts';
+import { throughput, type Throughput } from '../lib/train_throughput.ts';
+import type { Harness } from '../lib/harness.ts';
+import type { Outcome, TrainBackendInfo, TrainMeasurement } from '../harness/train_worker.ts';
 import { printTable, type PerfContext } from './common.ts';
-
-async function throughput(preset: string, batch: number, steps: number): Promise<{ msPerStep: number; samplesPerSec: number }> {
-  const config = getPreset(preset);
-  const charset = getCharset(config.charset);
-  const stages = buildStages(config);
-  const params = initParams(stages.specs, 1);
-  const model = new TrainableModel(config, params);
-  tf.dispose([...params.values()]);
-  const opt = makeOptimizer('adam', model.trainable, { lr: 1e-4 });
-  const c = config.input.channels === 'gray' ? 1 : 3;
-  const x = tf.randomUniform([batch, 32, 100, c], -1, 1, 'float32', 2);
-  const enc = labelEncoder(config, charset).encode(Array.from({ length: batch }, (_, i) => ['hello', 'world', 'texts'][i % 3]!));
-  const step = async (): Promise<void> => {
-    const l = lossFor(config, enc);
-    const r = model.lossAndGrads(x, { batchNorm: 'batch', teacher: l.teacher }, l.loss);
-    opt.step(r.grads)?.dispose();
-    model.updateRunningStats(r.bnStats);
-    await r.loss.data();
-    tf.dispose([r.loss, ...Object.values(r.grads)]);
-    l.dispose();
-  };
-  await step(); // warm-up
-  const t0 = performance.now();
-  for (let i = 0; i < steps; i++) await step();
-  const ms = (performance.now() - t0) / steps;
-  opt.dispose();
-  model.dispose();
-  x.dispose();
-  return { msPerStep: ms, samplesPerSec: (1000 * batch) / ms };
-}
 
 class NoiseSource implements SampleSource {
   private pos = 0;
@@ -100,6 +83,103 @@ async function stability(steps: number): Promise<{ first: number; last: number; 
   return { first, last, max, seconds: (performance.now() - t0) / 1000 };
 }
 
+interface NodeRow {
+  backend: string;
+  preset: string;
+  batch: number;
+  msPerStep: number;
+  samplesPerSec: number;
+}
+
+interface ChromiumRow {
+  /** 'webgpu' or 'wasm', in the harness worker. */
+  backend: string;
+  preset: string;
+  batch: number;
+  steps: number;
+  /** Absent when the preset failed; then `error` says why. */
+  result?: TrainMeasurement;
+  error?: ErrorInfo;
+}
+
+interface ChromiumRun {
+  /** Set when nothing ran in Chromium (the browser or the page did not start). */
+  notMeasured: string | null;
+  /** Per backend that did not start in the page: why. */
+  backendNotMeasured: Record<string, string>;
+  /** The webgpu backend's adapter, as the worker's capability report gives it. */
+  webgpu: TrainBackendInfo | null;
+  wasm: TrainBackendInfo | null;
+  rows: ChromiumRow[];
+}
+
+function errorLine(e: ErrorInfo): string {
+  return `${e.name}: ${e.message}`;
+}
+
+function adapterLine(a: TrainBackendInfo['adapter']): string {
+  const name = `vendor '${a.vendor}', architecture '${a.architecture}', description '${a.description}'`;
+  if (!a.software) return `${name}; hardware adapter`;
+  const what = a.architecture.toLowerCase() === 'swiftshader' || /swiftshader/i.test(a.description) ? 'SwiftShader' : 'software adapter';
+  return `${name}; software (${a.softwareReason}) → ${what}: not a GPU timing`;
+}
+
+/**
+ * The presets on webgpu and on wasm in Chromium, in the train harness worker (one page, so the
+ * webgpu/wasm ratio is same-browser). wasm runs at each of `wasmBatches` for `wasmSteps`, webgpu at
+ * `gpuBatch` for `gpuSteps` (SwiftShader here is ~50–100× slower than wasm). A browser, page or backend
+ * that does not start, or a preset that fails, is reported and the rest goes on.
+ */
+async function inChromium(presets: string[], o: { wasmBatches: number[]; wasmSteps: number; gpuBatch: number; gpuSteps: number }): Promise<ChromiumRun> {
+  const run: ChromiumRun = { notMeasured: null, backendNotMeasured: {}, webgpu: null, wasm: null, rows: [] };
+  let h: Harness;
+  try {
+    const { openHarness } = await import('../lib/harness.ts');
+    h = await openHarness({ page: 'train', outName: 'train_harness', global: 'webstrTrain' });
+  } catch (err) {
+    run.notMeasured = `Chromium did not start the harness: ${errorLine(errorInfo(err))}`;
+    return run;
+  }
+  const measure = async (backend: string, preset: string, batch: number, steps: number): Promise<void> => {
+    const t0 = performance.now();
+    const r = await h.call<Outcome<TrainMeasurement>>('measure', preset, batch, steps);
+    const row: ChromiumRow = { backend, preset, batch, steps };
+    if (r.ok) row.result = r.value;
+    else row.error = r.error;
+    run.rows.push(row);
+    const s = ((performance.now() - t0) / 1000).toFixed(0);
+    if (r.ok) console.log(`chromium ${backend} ${preset} batch ${batch}: ${r.value.samplesPerSec.toFixed(3)} samples/s, tensors ${r.value.tensorsBefore} → ${r.value.tensorsAfter} (${s} s with warm-up)`);
+    else console.log(`chromium ${backend} ${preset} batch ${batch}: failed: ${errorLine(r.error)} (${s} s)`);
+  };
+  try {
+    for (const backend of ['wasm', 'webgpu'] as const) {
+      const started = await h.call<Outcome<TrainBackendInfo>>('init', backend);
+      if (!started.ok) {
+        run.backendNotMeasured[backend] = errorLine(started.error);
+        console.log(`${backend} in Chromium: not measured: ${errorLine(started.error)}`);
+        continue;
+      }
+      run[backend] = started.value;
+      if (backend === 'webgpu') console.log(`webgpu adapter (Chromium worker): ${adapterLine(started.value.adapter)}`);
+      for (const preset of presets) {
+        if (backend === 'wasm') for (const b of o.wasmBatches) await measure(backend, preset, b, o.wasmSteps);
+        else await measure(backend, preset, o.gpuBatch, o.gpuSteps);
+      }
+    }
+  } catch (err) {
+    run.notMeasured = `the harness page failed: ${errorLine(errorInfo(err))}`;
+  } finally {
+    await h.close().catch(() => undefined);
+  }
+  return run;
+}
+
+function positive(name: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${v}`);
+  return n;
+}
+
 export async function trainSuite(ctx: PerfContext): Promise<number> {
   const { values } = parseArgs({
     args: ctx.args,
@@ -108,47 +188,85 @@ export async function trainSuite(ctx: PerfContext): Promise<number> {
       steps: { type: 'string', default: '3' },
       presets: { type: 'string', default: 'crnn-mv3-en,crnn-vgg' },
       'stable-steps': { type: 'string', default: '1000' },
+      'webgpu-batch': { type: 'string', default: '2' },
+      'webgpu-steps': { type: 'string', default: '1' },
       json: { type: 'string' },
       'no-before': { type: 'boolean', default: false },
     },
   });
-  const batch = Number(values.batch);
-  const steps = Number(values.steps);
+  const batch = positive('batch', values.batch);
+  const steps = positive('steps', values.steps);
+  const gpuBatch = positive('webgpu-batch', values['webgpu-batch']);
+  const gpuSteps = positive('webgpu-steps', values['webgpu-steps']);
   const stableSteps = Number(values['stable-steps']);
-  const backends = (ctx.backends.length > 0 ? ctx.backends : ['wasm', 'cpu']) as BackendName[];
+  const presets = values.presets.split(',');
+  const backends = (ctx.backends.length > 0 ? ctx.backends : ['wasm', 'cpu', 'webgpu']) as BackendName[];
   registerAllKernels();
   const rows: string[][] = [];
-  const results: { backend: string; preset: string; batch: number; msPerStep: number; samplesPerSec: number }[] = [];
+  const results: NodeRow[] = [];
+  const add = (backend: string, preset: string, r: Throughput): void => {
+    results.push({ backend, preset, batch, msPerStep: r.msPerStep, samplesPerSec: r.samplesPerSec });
+    rows.push([backend, preset, String(batch), r.msPerStep.toFixed(0), r.samplesPerSec.toFixed(2)]);
+  };
   for (const backend of backends) {
-    if (backend === 'webgpu') {
-      console.log('webgpu: not measured in Node (SwiftShader is ~70× slower than wasm here; ENVIRONMENT.md)');
-      continue;
-    }
+    if (backend === 'webgpu') continue; // in Chromium, below
     await initBackend(backend, { gpu: undefined });
     if (backend === 'wasm' && !values['no-before']) {
       setWasmMatMulFastPath(false);
-      for (const preset of values.presets.split(',')) {
+      for (const preset of presets) {
         const r = await throughput(preset, batch, steps);
-        results.push({ backend: 'wasm (backend matMul)', preset, batch, ...r });
-        rows.push(['wasm (backend matMul)', preset, String(batch), r.msPerStep.toFixed(0), r.samplesPerSec.toFixed(2)]);
+        add('wasm (backend matMul)', preset, r);
         console.log(`wasm with tfjs-wasm's own BatchMatMul ${preset}: ${r.samplesPerSec.toFixed(2)} samples/s`);
       }
       setWasmMatMulFastPath(true);
     }
-    for (const preset of values.presets.split(',')) {
+    for (const preset of presets) {
       const r = await throughput(preset, batch, steps);
-      results.push({ backend, preset, batch, ...r });
-      rows.push([backend, preset, String(batch), r.msPerStep.toFixed(0), r.samplesPerSec.toFixed(2)]);
+      add(backend, preset, r);
       console.log(`${backend} ${preset}: ${r.samplesPerSec.toFixed(2)} samples/s`);
     }
   }
-  printTable(['backend', 'preset', 'batch', 'ms/step', 'samples/s'], rows);
-  for (const preset of values.presets.split(',')) {
+  let chromium: ChromiumRun | null = null;
+  if (backends.includes('webgpu')) {
+    // wasm in the same page at the webgpu batch (same-browser ratio) and, when Node wasm ran, at its batch.
+    const wasmBatches = [...new Set([gpuBatch, ...(backends.includes('wasm') ? [batch] : [])])];
+    chromium = await inChromium(presets, { wasmBatches, wasmSteps: steps, gpuBatch, gpuSteps });
+  }
+  if (rows.length > 0) {
+    console.log('\nNode:');
+    printTable(['backend', 'preset', 'batch', 'ms/step', 'samples/s'], rows);
+  }
+  if (chromium !== null) {
+    console.log('\nChromium (harness worker):');
+    if (chromium.notMeasured !== null) console.log(`webgpu in Chromium: not measured: ${chromium.notMeasured}`);
+    for (const [b, why] of Object.entries(chromium.backendNotMeasured)) console.log(`${b} in Chromium: not measured: ${why}`);
+    if (chromium.rows.length > 0) {
+      const failed = chromium.rows.some((r) => r.error !== undefined);
+      printTable(
+        ['backend', 'preset', 'batch', 'steps', 'ms/step', 'samples/s', 'warm-up ms', 'tensors before → after', ...(failed ? ['error'] : [])],
+        chromium.rows.map((r) =>
+          r.result !== undefined
+            ? [r.backend, r.preset, String(r.batch), String(r.steps), r.result.msPerStep.toFixed(0), r.result.samplesPerSec.toFixed(3), r.result.warmupMs.toFixed(0), `${r.result.tensorsBefore} → ${r.result.tensorsAfter}${r.result.tensorsAfter === r.result.tensorsBefore ? '' : ' (LEAK)'}`]
+            : [r.backend, r.preset, String(r.batch), String(r.steps), 'failed', '-', '-', '-', errorLine(r.error!)],
+        ),
+      );
+    }
+    if (chromium.webgpu !== null) console.log(`webgpu adapter: ${adapterLine(chromium.webgpu.adapter)}`);
+    if (chromium.wasm !== null) console.log(`Chromium: ${chromium.wasm.userAgent}; crossOriginIsolated ${chromium.wasm.crossOriginIsolated}`);
+  }
+  console.log('');
+  for (const preset of presets) {
     const w = results.find((r) => r.backend === 'wasm' && r.preset === preset);
     const c = results.find((r) => r.backend === 'cpu' && r.preset === preset);
     if (w && c) console.log(`${preset}: wasm/cpu = ${(w.samplesPerSec / c.samplesPerSec).toFixed(2)}×`);
     const before = results.find((r) => r.backend === 'wasm (backend matMul)' && r.preset === preset);
     if (w && before) console.log(`${preset}: wasm with the matMul wrapper / without = ${(w.samplesPerSec / before.samplesPerSec).toFixed(2)}×`);
+    const cr = (backend: string, b: number): TrainMeasurement | undefined => chromium?.rows.find((r) => r.backend === backend && r.preset === preset && r.batch === b)?.result;
+    const gw = cr('wasm', gpuBatch);
+    const gg = cr('webgpu', gpuBatch);
+    if (gw && gg) console.log(`${preset}: webgpu/wasm in Chromium (batch ${gpuBatch}) = ${(gg.samplesPerSec / gw.samplesPerSec).toFixed(4)}× (wasm is ${(gw.samplesPerSec / gg.samplesPerSec).toFixed(0)}× faster)`);
+    const nw = cr('wasm', batch);
+    if (w && nw) console.log(`${preset}: Chromium wasm / Node wasm (batch ${batch}) = ${(nw.samplesPerSec / w.samplesPerSec).toFixed(2)}×`);
   }
   let stable: Awaited<ReturnType<typeof stability>> | null = null;
   if (stableSteps > 0) {
@@ -156,6 +274,6 @@ export async function trainSuite(ctx: PerfContext): Promise<number> {
     stable = await stability(stableSteps);
     console.log(`tensor count over ${stableSteps} Trainer steps (tiny CRNN, wasm): after step 1 ${stable.first}, max ${stable.max}, after step ${stableSteps} ${stable.last} (${stable.seconds.toFixed(0)} s)`);
   }
-  if (values.json !== undefined) await writeFile(values.json, JSON.stringify({ results, stable }, null, 2) + '\n');
+  if (values.json !== undefined) await writeFile(values.json, JSON.stringify({ results, chromium, stable }, null, 2) + '\n');
   return stable !== null && stable.last !== stable.first ? 1 : 0;
 }
