@@ -20,10 +20,14 @@ export interface Throughput {
   samplesPerSec: number;
   /** The one warm-up step before them (kernel and pipeline compilation, buffer pools). */
   warmupMs: number;
+  /** Most bytes held by live tensors during one more step (tf.profile; parameters and optimizer state
+   *  included), when asked for. */
+  peakBytes?: number;
 }
 
-/** `steps` timed steps of `preset` at `batch`, after one warm-up step; everything it makes is disposed. */
-export async function throughput(preset: string, batch: number, steps: number): Promise<Throughput> {
+/** `steps` timed steps of `preset` at `batch`, after one warm-up step (and, with `peak`, one profiled step
+ *  after them); everything it makes is disposed. */
+export async function throughput(preset: string, batch: number, steps: number, options: { peak?: boolean } = {}): Promise<Throughput> {
   const config = getPreset(preset);
   const charset = getCharset(config.charset);
   const stages = buildStages(config);
@@ -50,7 +54,8 @@ export async function throughput(preset: string, batch: number, steps: number): 
     const t0 = performance.now();
     for (let i = 0; i < steps; i++) await step();
     const ms = (performance.now() - t0) / steps;
-    return { msPerStep: ms, samplesPerSec: (1000 * batch) / ms, warmupMs };
+    const peak = options.peak === true ? { peakBytes: (await tf.profile(step)).peakBytes } : {};
+    return { msPerStep: ms, samplesPerSec: (1000 * batch) / ms, warmupMs, ...peak };
   } finally {
     opt.dispose();
     model.dispose();

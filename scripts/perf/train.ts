@@ -8,7 +8,8 @@
  * option; the default is wasm,cpu,webgpu.
  * - wasm and cpu run in Node at `--batch`. On wasm, a `wasm (backend matMul)` row first measures the
  *   same steps with tfjs-wasm's own BatchMatMul (before src/ops/wasm_matmul.ts; `--no-before` leaves it
- *   out): the before/after ratio of that change in one run.
+ *   out): the before/after ratio of that change in one run. Node rows also give the peak bytes held by
+ *   live tensors during one more, profiled step (`peak MiB`: parameters, Adam state, activations).
  * - webgpu runs in Chromium, in the worker of scripts/harness/train.html (train_worker.ts: the backend
  *   started as the product's workers start it, registerAllKernels + initBrowserBackend), at
  *   `--webgpu-batch` (default 2) for `--webgpu-steps` (default 1): here WebGPU is SwiftShader, a CPU
@@ -89,6 +90,8 @@ interface NodeRow {
   batch: number;
   msPerStep: number;
   samplesPerSec: number;
+  /** Peak live-tensor bytes of a step (tf.profile), null where not taken. */
+  peakBytes: number | null;
 }
 
 interface ChromiumRow {
@@ -205,8 +208,8 @@ export async function trainSuite(ctx: PerfContext): Promise<number> {
   const rows: string[][] = [];
   const results: NodeRow[] = [];
   const add = (backend: string, preset: string, r: Throughput): void => {
-    results.push({ backend, preset, batch, msPerStep: r.msPerStep, samplesPerSec: r.samplesPerSec });
-    rows.push([backend, preset, String(batch), r.msPerStep.toFixed(0), r.samplesPerSec.toFixed(2)]);
+    results.push({ backend, preset, batch, msPerStep: r.msPerStep, samplesPerSec: r.samplesPerSec, peakBytes: r.peakBytes ?? null });
+    rows.push([backend, preset, String(batch), r.msPerStep.toFixed(0), r.samplesPerSec.toFixed(2), r.peakBytes === undefined ? '–' : (r.peakBytes / 2 ** 20).toFixed(1)]);
   };
   for (const backend of backends) {
     if (backend === 'webgpu') continue; // in Chromium, below
@@ -221,7 +224,7 @@ export async function trainSuite(ctx: PerfContext): Promise<number> {
       setWasmMatMulFastPath(true);
     }
     for (const preset of presets) {
-      const r = await throughput(preset, batch, steps);
+      const r = await throughput(preset, batch, steps, { peak: true });
       add(backend, preset, r);
       console.log(`${backend} ${preset}: ${r.samplesPerSec.toFixed(2)} samples/s`);
     }
@@ -234,7 +237,7 @@ export async function trainSuite(ctx: PerfContext): Promise<number> {
   }
   if (rows.length > 0) {
     console.log('\nNode:');
-    printTable(['backend', 'preset', 'batch', 'ms/step', 'samples/s'], rows);
+    printTable(['backend', 'preset', 'batch', 'ms/step', 'samples/s', 'peak MiB'], rows);
   }
   if (chromium !== null) {
     console.log('\nChromium (harness worker):');
