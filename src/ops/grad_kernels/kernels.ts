@@ -107,14 +107,25 @@ function mem(backend: object, name: SoftwareBackendName): Mem {
   };
 }
 
+/** A 1×1, stride-1, unpadded conv: its im2col is the input itself. */
+function isPointwise(g: ConvGeom): boolean {
+  return g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.padTop === 0 && g.padLeft === 0 && g.outH === g.inH && g.outW === g.inW;
+}
+
 /**
  * dW [kh, kw, Cin, Cout] of a conv2d from x [B, H, W, Cin] and dy [B, Ho, Wo, Cout]:
- * Σ over chunks of output positions of im2col(x)ᵀ · dy (the backend's BatchMatMul).
+ * Σ over chunks of output positions of im2col(x)ᵀ · dy (the backend's BatchMatMul); a 1×1, stride-1,
+ * unpadded conv is xᵀ · dy alone (no im2col copy).
  */
 function conv2dBackpropFilter(m: Mem, x: TensorInfo, dy: TensorInfo, attrs: ConvAttrs & { filterShape: number[] }): TensorInfo {
   const g = geometry(x.shape, attrs.filterShape, attrs, false);
   const K = g.kh * g.kw * g.inC;
   const N = g.batch * g.outH * g.outW;
+  if (isPointwise(g)) {
+    // im2col of a 1×1, stride-1, unpadded conv is x itself: one product, no copies.
+    const r = m.matmul({ dataId: x.dataId, shape: [1, N, K], dtype: 'float32' }, { dataId: dy.dataId, shape: [1, N, g.outC], dtype: 'float32' }, true, false);
+    return { dataId: r.dataId, shape: [...attrs.filterShape], dtype: 'float32' };
+  }
   const rowsPerChunk = Math.max(1, Math.floor(im2colChunkFloats / Math.max(K, g.outC)));
   let acc: TensorInfo | null = null;
   for (let r0 = 0; r0 < N; r0 += rowsPerChunk) {
@@ -153,8 +164,7 @@ function conv2dBackpropInput(m: Mem, dy: TensorInfo, filter: TensorInfo, attrs: 
   const K = g.kh * g.kw * g.inC;
   const N = g.batch * g.outH * g.outW;
   const w2 = { dataId: filter.dataId, shape: [1, K, g.outC], dtype: 'float32' as const };
-  const pointwise = g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.padTop === 0 && g.padLeft === 0 && g.outH === g.inH && g.outW === g.inW;
-  if (pointwise) {
+  if (isPointwise(g)) {
     const r = m.matmul({ dataId: dy.dataId, shape: [1, N, g.outC], dtype: 'float32' }, w2, false, true); // [1, N, Cin]
     return { dataId: r.dataId, shape: [...attrs.inputShape], dtype: 'float32' };
   }
