@@ -126,18 +126,21 @@ function conv2dBackpropFilter(m: Mem, x: TensorInfo, dy: TensorInfo, attrs: Conv
     const r = m.matmul({ dataId: x.dataId, shape: [1, N, K], dtype: 'float32' }, { dataId: dy.dataId, shape: [1, N, g.outC], dtype: 'float32' }, true, false);
     return { dataId: r.dataId, shape: [...attrs.filterShape], dtype: 'float32' };
   }
-  const rowsPerChunk = Math.max(1, Math.floor(im2colChunkFloats / Math.max(K, g.outC)));
+  // One chunk when the im2col fits: dy is then multiplied in place (no copy). Otherwise the chunks also
+  // copy their rows of dy, so both count.
+  const rowsPerChunk = N * K <= im2colChunkFloats ? Math.max(1, N) : Math.max(1, Math.floor(im2colChunkFloats / Math.max(K, g.outC)));
   let acc: TensorInfo | null = null;
   for (let r0 = 0; r0 < N; r0 += rowsPerChunk) {
     const n = Math.min(rowsPerChunk, N - r0);
     const cols = m.alloc([1, n, K]);
-    const dyc = m.alloc([1, n, g.outC]);
+    // One chunk: dy itself (its copy cost as much as the product for a first conv, Cout ≫ kh·kw·Cin).
+    const dyc = n === N ? null : m.alloc([1, n, g.outC]);
     // Views only after both allocations (allocating may grow the heap and detach earlier views).
     im2colRows(m.f32(x), g, r0, n, m.f32(cols));
-    m.f32(dyc).set(m.f32(dy).subarray(r0 * g.outC, (r0 + n) * g.outC));
-    const part = m.matmul(cols, dyc, true, false); // [1, K, Cout]
+    if (dyc !== null) m.f32(dyc).set(m.f32(dy).subarray(r0 * g.outC, (r0 + n) * g.outC));
+    const part = m.matmul(cols, dyc ?? { dataId: dy.dataId, shape: [1, N, g.outC], dtype: 'float32' }, true, false); // [1, K, Cout]
     m.free(cols);
-    m.free(dyc);
+    if (dyc !== null) m.free(dyc);
     if (acc === null) acc = part;
     else {
       const a = m.f32(acc);
