@@ -158,7 +158,12 @@ export function depthwiseFilterGradWasm(backend: BackendWasm, x: TensorInfo, dy:
     for (let t = 0; t < g.kh * g.kw; t++) {
       const dst = t * C;
       const base = t * nCh;
-      for (let m = 0; m < blocks; m++) {
+      let m = 0;
+      for (; m + 4 <= blocks; m += 4) {
+        const s = base + m * C;
+        for (let c = 0; c < C; c++) o[dst + c]! += p[s + c]! + p[s + C + c]! + p[s + 2 * C + c]! + p[s + 3 * C + c]!;
+      }
+      for (; m < blocks; m++) {
         const s = base + m * C;
         for (let c = 0; c < C; c++) o[dst + c]! += p[s + c]!;
       }
