@@ -7,6 +7,16 @@
  * 4, 9 or 25 filter taps (4×4 = 16 or 1×50 taps: 0.3–0.8 GMAC/s) and slows ~15× once one call has
  * ~9,000 channels (25 taps × 9,216 channels no longer fit the cache per output pixel), hence the
  * 25-tap blocks and the channel cap of the filter gradient.
+ *
+ * All 11 depthwise layers of crnn-mv3-en (3×32×100), per training step, JS loops → these (medians,
+ * 2-core machine at load ~4): batch 8 dx 70 → 16 ms, dW 65 → 41 ms; batch 32 dx 278 → 62 ms,
+ * dW 257 → 105 ms. dW stays ~2× dx: the same multiply-adds, plus the window copies (~k floats per
+ * x value, runs of C via copyWithin) and the sum over blocks.
+ * Tried and dropped (10 crnn-mv3-en-like shapes, batch 8, loops 58 ms): dW as one depthwise conv with
+ * the batch folded into the channels and dy as a [Ho, Wo]-tap filter dilated by the stride, 42 ms
+ * (XNNPACK's large-kernel path, 0.4–0.7 GMAC/s); the JS loop reordered by tap with its bounds hoisted,
+ * 57 ms. (For Conv2DBackpropInput the same transposed-conv form through tfjs-wasm's Conv2D was slower
+ * than matmul + col2im: 1.6 → 4.3 ms for crnn-mv3-en's first conv, up to 2× on crnn-vgg's.)
  */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { tf, type TensorInfo } from '../../runtime/tf.ts';

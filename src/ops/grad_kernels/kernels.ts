@@ -1,15 +1,16 @@
 /**
  * Gradient kernels tfjs-backend-wasm 4.22 lacks, registered for 'wasm' (listed in ../registry.ts):
- * - `Conv2DBackpropFilter`: dW = im2col(x)ᵀ · dy, the im2col built in chunks of ≤ 4 M floats (16 MiB) and
- *   each chunk multiplied by the backend's own BatchMatMul (the wasm SIMD matmul), summed over chunks;
+ * - `Conv2DBackpropFilter`: dW = im2col(x)ᵀ · dy by the backend's own BatchMatMul (the wasm SIMD
+ *   matmul): one product with dy in place when the im2col fits 4 M floats (16 MiB), else chunks of
+ *   output rows (each with its rows of dy copied), summed; a 1×1, stride-1 conv is xᵀ · dy, no copy;
  * - `DepthwiseConv2dNativeBackpropInput`: the backend's own forward depthwise conv (XNNPACK) of dy,
  *   zero-inserted for strides > 1, with the flipped filter (depthwise_wasm.ts);
  * - `DepthwiseConv2dNativeBackpropFilter`: forward depthwise convs whose filters are 25-tap runs of dy
  *   and whose inputs are the x windows those read, one channel per (b, oy, run, c), summed over runs
- *   (depthwise_wasm.ts). Both were JS loops over the output (innermost over contiguous channels); the
- *   loops stay as the fallback (multiplier > 1, width dilation, unequal dilations) and behind
- *   `setWasmDepthwiseGradFastPath(false)`. On a crnn-mv3-en training step (batch 8, 3×32×100) the
- *   two went from ~31% of kernel time to ~10% (dx ~7×, dW ~3× faster).
+ *   (depthwise_wasm.ts). Both were JS loops over the output (innermost over contiguous channels), ~36%
+ *   of a crnn-mv3-en training step's kernel time on wasm (batch 8, 3×32×100); now ~11% (dx ~7×, dW
+ *   ~3× faster per step). The loops stay as the fallback (multiplier > 1, width dilation, unequal
+ *   dilations, NCHW is refused as before) and behind `setWasmDepthwiseGradFastPath(false)`.
  * - `MaxPoolGrad` replaces tfjs-wasm's own, which drops the gradient of windows whose maximum is
  *   negative (seen on MobileNetV3's hard-swish → max-pool); first maximum wins, as cpu and PyTorch.
  * Results equal the cpu backend's kernels (grad_kernels.test.ts).
