@@ -16,7 +16,7 @@
  * Results equal the cpu backend's kernels (grad_kernels.test.ts).
  */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { tf, type KernelConfig, type TensorInfo } from '../../runtime/tf.ts';
+import { tf, type KernelConfig, type KernelFunc, type TensorInfo } from '../../runtime/tf.ts';
 import { InvalidArgumentError } from '../../runtime/errors.ts';
 import { writeF32, type SoftwareBackendName } from '../backend_io.ts';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
@@ -208,7 +208,8 @@ function poolGeometry(xShape: number[], a: { filterSize: number | [number, numbe
 /**
  * Kernels registered over the backend's own: tfjs-wasm's MaxPoolGrad is wrong; its Conv2DBackpropInput
  * and the cpu backend's Conv2DBackpropFilter / Conv2DBackpropInput are naive loops (the cpu filter
- * gradient was ~90% of a tiny CRNN's training step); the matMul forms give the same sums.
+ * gradient was ~90% of a tiny CRNN's training step); the matMul forms give the same sums. The cpu
+ * backend's depthwise gradients are replaced by the loops the wasm ones fall back to.
  */
 export const gradKernelOverrides: KernelConfig[] = [
   ...(['cpu', 'wasm'] as const).flatMap((name): KernelConfig[] => [
@@ -225,6 +226,10 @@ export const gradKernelOverrides: KernelConfig[] = [
         conv2dBackpropInput(mem(backend, name), input(inputs, 'dy'), input(inputs, 'filter'), attrs as unknown as ConvAttrs & { inputShape: number[] }),
     },
   ]),
+  // tfjs-cpu's own depthwise gradients index through TensorBuffers (0.4–0.75 s per crnn-mv3-en layer at
+  // batch 8, `npm run perf -- ops`); the loops of reference.ts give the same sums, ~100× faster there.
+  { kernelName: 'DepthwiseConv2dNativeBackpropFilter', backendName: 'cpu', kernelFunc: depthwiseFilterKernel('cpu') },
+  { kernelName: 'DepthwiseConv2dNativeBackpropInput', backendName: 'cpu', kernelFunc: depthwiseInputKernel('cpu') },
   {
     kernelName: 'MaxPoolGrad',
     backendName: 'wasm',
@@ -245,31 +250,33 @@ export function setWasmDepthwiseGradFastPath(on: boolean): void {
   depthwiseFastPath = on;
 }
 
+function depthwiseFilterKernel(name: SoftwareBackendName): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const x = input(inputs, 'x');
+    const dy = input(inputs, 'dy');
+    const a = attrs as unknown as ConvAttrs & { filterShape: number[] };
+    const g = geometry(x.shape, a.filterShape, a, true);
+    const fast = name === 'wasm' && depthwiseFastPath ? depthwiseFilterGradWasm(backend as BackendWasm, x, dy, g) : null;
+    if (fast !== null) return { dataId: fast.dataId, shape: [...a.filterShape], dtype: 'float32' };
+    return writeF32(backend, name, [...a.filterShape], (dw, read) => depthwiseFilterGrad(read.f32(x), read.f32(dy), g, dw));
+  };
+}
+
+function depthwiseInputKernel(name: SoftwareBackendName): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const dy = input(inputs, 'dy');
+    const filter = input(inputs, 'filter');
+    const a = attrs as unknown as ConvAttrs & { inputShape: number[] };
+    const g = geometry(a.inputShape, filter.shape, a, true);
+    const fast = name === 'wasm' && depthwiseFastPath ? depthwiseInputGradWasm(backend as BackendWasm, dy, filter, g) : null;
+    if (fast !== null) return fast;
+    return writeF32(backend, name, [...a.inputShape], (dx, read) => depthwiseInputGrad(read.f32(dy), read.f32(filter), g, dx));
+  };
+}
+
+/** wasm has no depthwise gradients at all: the XNNPACK forms, else the loops. */
 export const convGradKernels: KernelConfig[] = [
-  {
-    kernelName: 'DepthwiseConv2dNativeBackpropFilter',
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const x = input(inputs, 'x');
-      const dy = input(inputs, 'dy');
-      const a = attrs as unknown as ConvAttrs & { filterShape: number[] };
-      const g = geometry(x.shape, a.filterShape, a, true);
-      const fast = depthwiseFastPath ? depthwiseFilterGradWasm(backend as BackendWasm, x, dy, g) : null;
-      if (fast !== null) return { dataId: fast.dataId, shape: [...a.filterShape], dtype: 'float32' };
-      return writeF32(backend, 'wasm', [...a.filterShape], (dw, read) => depthwiseFilterGrad(read.f32(x), read.f32(dy), g, dw));
-    },
-  },
-  {
-    kernelName: 'DepthwiseConv2dNativeBackpropInput',
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const dy = input(inputs, 'dy');
-      const filter = input(inputs, 'filter');
-      const a = attrs as unknown as ConvAttrs & { inputShape: number[] };
-      const g = geometry(a.inputShape, filter.shape, a, true);
-      const fast = depthwiseFastPath ? depthwiseInputGradWasm(backend as BackendWasm, dy, filter, g) : null;
-      if (fast !== null) return fast;
-      return writeF32(backend, 'wasm', [...a.inputShape], (dx, read) => depthwiseInputGrad(read.f32(dy), read.f32(filter), g, dx));
-    },
-  },
+  { kernelName: 'DepthwiseConv2dNativeBackpropFilter', backendName: 'wasm', kernelFunc: depthwiseFilterKernel('wasm') },
+  { kernelName: 'DepthwiseConv2dNativeBackpropInput', backendName: 'wasm', kernelFunc: depthwiseInputKernel('wasm') },
 ];
+
