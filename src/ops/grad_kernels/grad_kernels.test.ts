@@ -167,6 +167,7 @@ describe('convolution gradients on cpu and wasm equal the definition', () => {
     { x: [1, 10, 7, 17], k: 3, strides: [2, 2], pad: 'valid' },
     { x: [2, 6, 30, 16], k: 3, strides: [1, 1], pad: [[0, 0], [0, 2], [1, 0], [0, 0]] },
     { x: [1, 9, 9, 4], k: 3, strides: [1, 1], pad: 'same', dilations: [2, 2] },
+    { x: [2, 11, 30, 18], k: 3, strides: [1, 1], pad: 'same', dilations: [2, 1] },
     { x: [2, 3, 4, 24], k: 3, strides: [1, 1], pad: 1 },
     { x: [2, 3, 8, 3], k: 3, strides: [1, 1], pad: 1 },
     { x: [2, 5, 7, 3], k: 3, strides: [1, 1], pad: 1, mult: 2 },
