@@ -3,11 +3,14 @@
  * (the RARE/SPIN input), on every backend that starts here, in one run. Forward is the op alone;
  * fwd+bwd is `tf.grads` of Σ op·dy with respect to every differentiable input (what a training step
  * pays); backward (derived) is the difference of the two. Each call reads its outputs back, so GPU work is included. Ratios are against wasm.
+ * Also the depthwise gradients (dx and dW kernels, no forward) of two crnn-mv3-en layers at batch 8
+ * (3×32×100 input); on wasm also with the JS loops they replaced (`setWasmDepthwiseGradFastPath(false)`).
  */
 import { tf, type Tensor } from '../../src/runtime/tf.ts';
 import { initBackend, type BackendName } from '../../src/runtime/backend.ts';
 import { setFlags } from '../../src/runtime/flags.ts';
 import { registerAllKernels } from '../../src/ops/registry.ts';
+import { setWasmDepthwiseGradFastPath } from '../../src/ops/grad_kernels/kernels.ts';
 import { gridSample } from '../../src/ops/grid_sample/grid_sample.ts';
 import { spinColor } from '../../src/ops/spin_color/spin_color.ts';
 import { rareInitialFiducials, tpsGrid } from '../../src/ops/tps/tps.ts';
@@ -41,7 +44,39 @@ function cases(): { cases: Case[]; dispose: () => void } {
     { op: 'spinColor', direction: 'fwd+bwd', run: () => spinGrads([image, weights, offsets, gate]) },
     { op: 'tpsGrid', direction: 'forward', run: () => [tpsGrid(fid, H, W)] },
   ];
-  return { cases: list, dispose: () => tf.dispose([image, fid, grid, dyImage, weights, offsets, gate]) };
+  // Depthwise gradients of crnn-mv3-en layers (batch 8): the kernels alone, as a training step calls them.
+  const dwTensors: Tensor[] = [];
+  for (const [h, w, c, k] of [
+    [16, 50, 40, 3],
+    [4, 50, 144, 5],
+  ] as const) {
+    const x = tf.randomUniform([8, h, w, c], -1, 1, 'float32', 7);
+    const f = tf.randomUniform([k, k, c, 1], -1, 1, 'float32', 8);
+    const dy = tf.randomUniform([8, h, w, c], -1, 1, 'float32', 9);
+    dwTensors.push(x, f, dy);
+    const attrs = { strides: [1, 1], pad: (k - 1) / 2, dilations: [1, 1] };
+    const run = (): Tensor[] => [
+      tf.engine().runKernel<Tensor>('DepthwiseConv2dNativeBackpropInput', { dy, filter: f }, { ...attrs, inputShape: x.shape }),
+      tf.engine().runKernel<Tensor>('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { ...attrs, filterShape: f.shape }),
+    ];
+    const op = `depthwise grads [8,${h},${w},${c}] ${k}×${k}`;
+    list.push({ op, direction: 'dx + dW', run });
+    if (tf.getBackend() === 'wasm') {
+      list.push({
+        op,
+        direction: 'dx + dW, JS loops (before)',
+        run: () => {
+          setWasmDepthwiseGradFastPath(false);
+          try {
+            return run();
+          } finally {
+            setWasmDepthwiseGradFastPath(true);
+          }
+        },
+      });
+    }
+  }
+  return { cases: list, dispose: () => tf.dispose([image, fid, grid, dyImage, weights, offsets, gate, ...dwTensors]) };
 }
 
 export async function opsSuite(ctx: PerfContext): Promise<number> {

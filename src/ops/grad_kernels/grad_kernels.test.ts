@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf, type Tensor } from '../../runtime/tf.ts';
 import { registerAllKernels } from '../registry.ts';
-import { setIm2colChunkFloats } from './kernels.ts';
+import { setIm2colChunkFloats, setWasmDepthwiseGradFastPath } from './kernels.ts';
+import { setDepthwiseBlockChannels } from './depthwise_wasm.ts';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 /** Gradients of conv2d / depthwiseConv2d w.r.t. input and filter on the active backend, for a given dy. */
 function grads(kind: 'conv' | 'depthwise', x: Tensor, w: Tensor, strides: [number, number], pad: 'same' | 'valid' | number, dilations: [number, number], seed: number): Float32Array[] {
@@ -21,8 +23,8 @@ function grads(kind: 'conv' | 'depthwise', x: Tensor, w: Tensor, strides: [numbe
  * The definition, independent of any backend: y[b,oy,ox,o] = Σ x[b, oy·s − pt + i, ox·s − pl + j, c] ·
  * w[i,j,c,·], so dx and dW are the same sums with dy. Padding from tfjs's own Conv2DInfo.
  */
-function naive(kind: 'conv' | 'depthwise', xs: number[], x: Float32Array, ws: number[], w: Float32Array, dy: Float32Array, strides: [number, number], pad: 'same' | 'valid' | number): [Float32Array, Float32Array] {
-  const info = tf.backend_util.computeConv2DInfo(xs as [number, number, number, number], ws as [number, number, number, number], strides, 1, pad, undefined, kind === 'depthwise');
+function naive(kind: 'conv' | 'depthwise', xs: number[], x: Float32Array, ws: number[], w: Float32Array, dy: Float32Array, strides: [number, number], pad: Pad, dilations: [number, number] = [1, 1]): [Float32Array, Float32Array] {
+  const info = tf.backend_util.computeConv2DInfo(xs as [number, number, number, number], ws as [number, number, number, number], strides, dilations, pad, undefined, kind === 'depthwise');
   const [B, H, W, C] = xs as [number, number, number, number];
   const [kh, kw, , M] = ws as [number, number, number, number];
   const Co = info.outChannels;
@@ -33,8 +35,8 @@ function naive(kind: 'conv' | 'depthwise', xs: number[], x: Float32Array, ws: nu
       for (let ox = 0; ox < info.outWidth; ox++)
         for (let i = 0; i < kh; i++)
           for (let j = 0; j < kw; j++) {
-            const iy = oy * strides[0] - info.padInfo.top + i;
-            const ix = ox * strides[1] - info.padInfo.left + j;
+            const iy = oy * strides[0] - info.padInfo.top + i * dilations[0];
+            const ix = ox * strides[1] - info.padInfo.left + j * dilations[1];
             if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
             for (let c = 0; c < C; c++) {
               const xi = ((b * H + iy) * W + ix) * C + c;
@@ -59,6 +61,8 @@ function relErr(a: Float32Array, b: Float32Array): number {
   return num / Math.max(den, 1e-12);
 }
 
+type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
+
 interface Case {
   kind: 'conv' | 'depthwise';
   x: [number, number, number, number];
@@ -77,6 +81,8 @@ const CASES: Case[] = [
   { kind: 'depthwise', x: [2, 8, 10, 6], k: [3, 3], out: 1, strides: [1, 1], pad: 1 },
   { kind: 'depthwise', x: [2, 9, 12, 5], k: [5, 5], out: 1, strides: [2, 2], pad: 2 },
   { kind: 'depthwise', x: [1, 7, 7, 3], k: [3, 3], out: 2, strides: [1, 1], pad: 'same' },
+  { kind: 'depthwise', x: [2, 9, 13, 20], k: [5, 5], out: 1, strides: [2, 2], pad: 'same' },
+  { kind: 'depthwise', x: [1, 10, 7, 17], k: [3, 3], out: 1, strides: [2, 2], pad: 'valid' },
 ];
 
 describe('convolution gradients on cpu and wasm equal the definition', () => {
@@ -96,7 +102,7 @@ describe('convolution gradients on cpu and wasm equal the definition', () => {
         const wShape = [c.k[0], c.k[1], c.x[3], c.out];
         const w = tf.randomUniform(wShape, -1, 1, 'float32', 2);
         const [gx, gw, dy] = grads(c.kind, x, w, c.strides, c.pad, c.dilations ?? [1, 1], 3);
-        const [ex, ew] = naive(c.kind, c.x, x.dataSync() as Float32Array, wShape, w.dataSync() as Float32Array, dy!, c.strides, c.pad);
+        const [ex, ew] = naive(c.kind, c.x, x.dataSync() as Float32Array, wShape, w.dataSync() as Float32Array, dy!, c.strides, c.pad, c.dilations);
         expect(relErr(gx!, ex), `${backend} dx`).toBeLessThan(1e-5);
         expect(relErr(gw!, ew), `${backend} dW`).toBeLessThan(1e-5);
         tf.dispose([x, w]);
@@ -140,5 +146,85 @@ describe('convolution gradients on cpu and wasm equal the definition', () => {
       tf.dispose([x, w]);
       setIm2colChunkFloats();
     }
+  });
+
+  /**
+   * The wasm depthwise gradients run as XNNPACK forward convs (depthwise_wasm.ts), with the JS loops as
+   * fallback. Called as kernels (the wasm forward crashes on unequal strides, which the models emulate),
+   * both forms against the definition: the crnn-mv3-en shapes, strides [2,1]/[1,2]/2, kernel 5, odd
+   * sizes, explicit asymmetric padding, dilation, partial 25/9/4-tap column blocks, C < 16 (element
+   * copies) and ≥ 16 (copyWithin), multiplier 2 (loop only), and blocks split over several calls.
+   */
+  const DW: { x: [number, number, number, number]; k: number; strides: [number, number]; pad: Pad; dilations?: [number, number]; mult?: number; blockChannels?: number }[] = [
+    { x: [2, 16, 50, 8], k: 3, strides: [1, 1], pad: 1 },
+    { x: [2, 8, 50, 40], k: 3, strides: [1, 1], pad: 1 },
+    { x: [2, 4, 50, 120], k: 5, strides: [1, 1], pad: 2 },
+    { x: [1, 2, 50, 288], k: 5, strides: [1, 1], pad: 2 },
+    { x: [3, 7, 13, 5], k: 5, strides: [2, 1], pad: 2 },
+    { x: [2, 9, 61, 17], k: 3, strides: [2, 1], pad: 1 },
+    { x: [2, 9, 11, 6], k: 3, strides: [1, 2], pad: 1 },
+    { x: [2, 9, 12, 20], k: 5, strides: [2, 2], pad: 'same' },
+    { x: [1, 10, 7, 17], k: 3, strides: [2, 2], pad: 'valid' },
+    { x: [2, 6, 30, 16], k: 3, strides: [1, 1], pad: [[0, 0], [0, 2], [1, 0], [0, 0]] },
+    { x: [1, 9, 9, 4], k: 3, strides: [1, 1], pad: 'same', dilations: [2, 2] },
+    { x: [2, 11, 30, 18], k: 3, strides: [1, 1], pad: 'same', dilations: [2, 1] },
+    { x: [2, 3, 4, 24], k: 3, strides: [1, 1], pad: 1 },
+    { x: [2, 3, 8, 3], k: 3, strides: [1, 1], pad: 1 },
+    { x: [2, 5, 7, 3], k: 3, strides: [1, 1], pad: 1, mult: 2 },
+    { x: [3, 5, 40, 24], k: 5, strides: [2, 1], pad: 2, blockChannels: 50 },
+  ];
+  for (const c of DW) {
+    it(`wasm depthwise kernels x[${c.x.join(',')}] k${c.k} ×${c.mult ?? 1} s${c.strides.join(',')} pad ${JSON.stringify(c.pad)} d${(c.dilations ?? [1, 1]).join(',')}${c.blockChannels !== undefined ? ` ≤${c.blockChannels} channels a call` : ''}`, async () => {
+      await tf.setBackend('wasm');
+      const dil = c.dilations ?? [1, 1];
+      const wShape: [number, number, number, number] = [c.k, c.k, c.x[3], c.mult ?? 1];
+      const info = tf.backend_util.computeConv2DInfo(c.x, wShape, c.strides, dil, c.pad, undefined, true);
+      const x = tf.randomUniform(c.x, -1, 1, 'float32', 11);
+      const w = tf.randomUniform(wShape, -1, 1, 'float32', 12);
+      const dy = tf.randomUniform(info.outShape, -1, 1, 'float32', 13);
+      const [ex, ew] = naive('depthwise', c.x, x.dataSync() as Float32Array, wShape, w.dataSync() as Float32Array, dy.dataSync() as Float32Array, c.strides, c.pad, dil);
+      const attrs = { strides: c.strides, pad: c.pad, dilations: dil };
+      if (c.blockChannels !== undefined) setDepthwiseBlockChannels(c.blockChannels);
+      for (const fast of [true, false]) {
+        setWasmDepthwiseGradFastPath(fast);
+        const before = tf.memory().numTensors;
+        const ids = (tf.backend() as BackendWasm).numDataIds();
+        const gx = tf.engine().runKernel<Tensor>('DepthwiseConv2dNativeBackpropInput', { dy, filter: w }, { ...attrs, inputShape: c.x });
+        const gw = tf.engine().runKernel<Tensor>('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { ...attrs, filterShape: wShape });
+        expect(gx.shape).toEqual(c.x);
+        expect(gw.shape).toEqual(wShape);
+        expect(relErr(gx.dataSync() as Float32Array, ex), `${fast ? 'fast' : 'loop'} dx`).toBeLessThan(1e-5);
+        expect(relErr(gw.dataSync() as Float32Array, ew), `${fast ? 'fast' : 'loop'} dW`).toBeLessThan(1e-5);
+        tf.dispose([gx, gw]);
+        expect(tf.memory().numTensors).toBe(before);
+        expect((tf.backend() as BackendWasm).numDataIds()).toBe(ids);
+      }
+      setWasmDepthwiseGradFastPath(true);
+      setDepthwiseBlockChannels();
+      tf.dispose([x, w, dy]);
+    });
+  }
+
+  it('wasm depthwise gradients stay right when their allocations grow the wasm heap', async () => {
+    await tf.setBackend('wasm');
+    const backend = tf.backend() as BackendWasm;
+    const heapBytes = (): number => (backend as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.buffer.byteLength;
+    // Stride 2: dx zero-inserts dy into an input-sized buffer (96 MiB here), larger than the heap so far.
+    const xShape: [number, number, number, number] = [1, 512, 768, 64];
+    const wShape: [number, number, number, number] = [3, 3, 64, 1];
+    const info = tf.backend_util.computeConv2DInfo(xShape, wShape, [2, 2], 1, 1, undefined, true);
+    const w = tf.randomUniform(wShape, -1, 1, 'float32', 21);
+    const dy = tf.randomUniform(info.outShape, -1, 1, 'float32', 22);
+    const attrs = { strides: [2, 2], pad: 1, dilations: [1, 1], inputShape: xShape };
+    const start = heapBytes();
+    const fast = tf.engine().runKernel<Tensor>('DepthwiseConv2dNativeBackpropInput', { dy, filter: w }, attrs);
+    expect(heapBytes()).toBeGreaterThan(start);
+    const fx = fast.dataSync() as Float32Array;
+    fast.dispose();
+    setWasmDepthwiseGradFastPath(false);
+    const loop = tf.engine().runKernel<Tensor>('DepthwiseConv2dNativeBackpropInput', { dy, filter: w }, attrs);
+    setWasmDepthwiseGradFastPath(true);
+    expect(relErr(fx, loop.dataSync() as Float32Array)).toBeLessThan(1e-5);
+    tf.dispose([loop, w, dy]);
   });
 });

@@ -1,18 +1,26 @@
 /**
  * Gradient kernels tfjs-backend-wasm 4.22 lacks, registered for 'wasm' (listed in ../registry.ts):
- * - `Conv2DBackpropFilter`: dW = im2col(x)ᵀ · dy, the im2col built in chunks of ≤ 4 M floats (16 MiB) and
- *   each chunk multiplied by the backend's own BatchMatMul (the wasm SIMD matmul), summed over chunks;
- * - `DepthwiseConv2dNativeBackpropFilter` / `…BackpropInput`: loops over the output, innermost over
- *   contiguous channels (the work of a depthwise conv is small; a matmul would not pay).
+ * - `Conv2DBackpropFilter`: dW = im2col(x)ᵀ · dy by the backend's own BatchMatMul (the wasm SIMD
+ *   matmul): one product with dy in place when the im2col fits 4 M floats (16 MiB), else chunks of
+ *   output rows (each with its rows of dy copied), summed; a 1×1, stride-1 conv is xᵀ · dy, no copy;
+ * - `DepthwiseConv2dNativeBackpropInput`: the backend's own forward depthwise conv (XNNPACK) of dy,
+ *   zero-inserted for strides > 1, with the flipped filter (depthwise_wasm.ts);
+ * - `DepthwiseConv2dNativeBackpropFilter`: forward depthwise convs whose filters are 25-tap runs of dy
+ *   and whose inputs are the x windows those read, one channel per (b, oy, run, c), summed over runs
+ *   (depthwise_wasm.ts). Both were JS loops over the output (innermost over contiguous channels), ~36%
+ *   of a crnn-mv3-en training step's kernel time on wasm (batch 8, 3×32×100); now ~11% (dx ~7×, dW
+ *   ~3× faster per step). The loops stay as the fallback (multiplier > 1, width dilation, unequal
+ *   dilations, NCHW is refused as before) and behind `setWasmDepthwiseGradFastPath(false)`.
  * - `MaxPoolGrad` replaces tfjs-wasm's own, which drops the gradient of windows whose maximum is
  *   negative (seen on MobileNetV3's hard-swish → max-pool); first maximum wins, as cpu and PyTorch.
  * Results equal the cpu backend's kernels (grad_kernels.test.ts).
  */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { tf, type KernelConfig, type TensorInfo } from '../../runtime/tf.ts';
+import { tf, type KernelConfig, type KernelFunc, type TensorInfo } from '../../runtime/tf.ts';
 import { InvalidArgumentError } from '../../runtime/errors.ts';
 import { writeF32, type SoftwareBackendName } from '../backend_io.ts';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { depthwiseFilterGradWasm, depthwiseInputGradWasm } from './depthwise_wasm.ts';
 import { col2imRows, depthwiseFilterGrad, depthwiseInputGrad, im2colRows, maxPoolGrad, type ConvGeom, type PoolGeom } from './reference.ts';
 
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
@@ -100,26 +108,40 @@ function mem(backend: object, name: SoftwareBackendName): Mem {
   };
 }
 
+/** A 1×1, stride-1, unpadded conv: its im2col is the input itself. */
+function isPointwise(g: ConvGeom): boolean {
+  return g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.padTop === 0 && g.padLeft === 0 && g.outH === g.inH && g.outW === g.inW;
+}
+
 /**
  * dW [kh, kw, Cin, Cout] of a conv2d from x [B, H, W, Cin] and dy [B, Ho, Wo, Cout]:
- * Σ over chunks of output positions of im2col(x)ᵀ · dy (the backend's BatchMatMul).
+ * Σ over chunks of output positions of im2col(x)ᵀ · dy (the backend's BatchMatMul); a 1×1, stride-1,
+ * unpadded conv is xᵀ · dy alone (no im2col copy).
  */
 function conv2dBackpropFilter(m: Mem, x: TensorInfo, dy: TensorInfo, attrs: ConvAttrs & { filterShape: number[] }): TensorInfo {
   const g = geometry(x.shape, attrs.filterShape, attrs, false);
   const K = g.kh * g.kw * g.inC;
   const N = g.batch * g.outH * g.outW;
-  const rowsPerChunk = Math.max(1, Math.floor(im2colChunkFloats / Math.max(K, g.outC)));
+  if (isPointwise(g)) {
+    // im2col of a 1×1, stride-1, unpadded conv is x itself: one product, no copies.
+    const r = m.matmul({ dataId: x.dataId, shape: [1, N, K], dtype: 'float32' }, { dataId: dy.dataId, shape: [1, N, g.outC], dtype: 'float32' }, true, false);
+    return { dataId: r.dataId, shape: [...attrs.filterShape], dtype: 'float32' };
+  }
+  // One chunk when the im2col fits: dy is then multiplied in place (no copy). Otherwise the chunks also
+  // copy their rows of dy, so both count.
+  const rowsPerChunk = N * K <= im2colChunkFloats ? Math.max(1, N) : Math.max(1, Math.floor(im2colChunkFloats / Math.max(K, g.outC)));
   let acc: TensorInfo | null = null;
   for (let r0 = 0; r0 < N; r0 += rowsPerChunk) {
     const n = Math.min(rowsPerChunk, N - r0);
     const cols = m.alloc([1, n, K]);
-    const dyc = m.alloc([1, n, g.outC]);
+    // One chunk: dy itself (its copy cost as much as the product for a first conv, Cout ≫ kh·kw·Cin).
+    const dyc = n === N ? null : m.alloc([1, n, g.outC]);
     // Views only after both allocations (allocating may grow the heap and detach earlier views).
     im2colRows(m.f32(x), g, r0, n, m.f32(cols));
-    m.f32(dyc).set(m.f32(dy).subarray(r0 * g.outC, (r0 + n) * g.outC));
-    const part = m.matmul(cols, dyc, true, false); // [1, K, Cout]
+    if (dyc !== null) m.f32(dyc).set(m.f32(dy).subarray(r0 * g.outC, (r0 + n) * g.outC));
+    const part = m.matmul(cols, dyc ?? { dataId: dy.dataId, shape: [1, N, g.outC], dtype: 'float32' }, true, false); // [1, K, Cout]
     m.free(cols);
-    m.free(dyc);
+    if (dyc !== null) m.free(dyc);
     if (acc === null) acc = part;
     else {
       const a = m.f32(acc);
@@ -146,8 +168,7 @@ function conv2dBackpropInput(m: Mem, dy: TensorInfo, filter: TensorInfo, attrs: 
   const K = g.kh * g.kw * g.inC;
   const N = g.batch * g.outH * g.outW;
   const w2 = { dataId: filter.dataId, shape: [1, K, g.outC], dtype: 'float32' as const };
-  const pointwise = g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.padTop === 0 && g.padLeft === 0 && g.outH === g.inH && g.outW === g.inW;
-  if (pointwise) {
+  if (isPointwise(g)) {
     const r = m.matmul({ dataId: dy.dataId, shape: [1, N, g.outC], dtype: 'float32' }, w2, false, true); // [1, N, Cin]
     return { dataId: r.dataId, shape: [...attrs.inputShape], dtype: 'float32' };
   }
@@ -187,7 +208,8 @@ function poolGeometry(xShape: number[], a: { filterSize: number | [number, numbe
 /**
  * Kernels registered over the backend's own: tfjs-wasm's MaxPoolGrad is wrong; its Conv2DBackpropInput
  * and the cpu backend's Conv2DBackpropFilter / Conv2DBackpropInput are naive loops (the cpu filter
- * gradient was ~90% of a tiny CRNN's training step); the matMul forms give the same sums.
+ * gradient was ~90% of a tiny CRNN's training step); the matMul forms give the same sums. The cpu
+ * backend's depthwise gradients are replaced by the loops the wasm ones fall back to.
  */
 export const gradKernelOverrides: KernelConfig[] = [
   ...(['cpu', 'wasm'] as const).flatMap((name): KernelConfig[] => [
@@ -204,6 +226,11 @@ export const gradKernelOverrides: KernelConfig[] = [
         conv2dBackpropInput(mem(backend, name), input(inputs, 'dy'), input(inputs, 'filter'), attrs as unknown as ConvAttrs & { inputShape: number[] }),
     },
   ]),
+  // tfjs-cpu's own depthwise gradients index through TensorBuffers: dx + dW of one crnn-mv3-en layer at
+  // batch 8 took 0.43–0.75 s (`npm run perf -- ops`), the loops of reference.ts 12–23 ms for the same
+  // sums; a cpu training step of crnn-mv3-en at batch 8 went 23.0 → 7.5 s (`npm run perf -- train`).
+  { kernelName: 'DepthwiseConv2dNativeBackpropFilter', backendName: 'cpu', kernelFunc: depthwiseFilterKernel('cpu') },
+  { kernelName: 'DepthwiseConv2dNativeBackpropInput', backendName: 'cpu', kernelFunc: depthwiseInputKernel('cpu') },
   {
     kernelName: 'MaxPoolGrad',
     backendName: 'wasm',
@@ -216,27 +243,41 @@ export const gradKernelOverrides: KernelConfig[] = [
   },
 ];
 
+/** Whether the wasm depthwise gradients take their XNNPACK forms (depthwise_wasm.ts); off = the loops. */
+let depthwiseFastPath = true;
+
+/** Switches the XNNPACK forms of the wasm depthwise gradients off (the JS loops) and on: for before/after measurements. */
+export function setWasmDepthwiseGradFastPath(on: boolean): void {
+  depthwiseFastPath = on;
+}
+
+function depthwiseFilterKernel(name: SoftwareBackendName): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const x = input(inputs, 'x');
+    const dy = input(inputs, 'dy');
+    const a = attrs as unknown as ConvAttrs & { filterShape: number[] };
+    const g = geometry(x.shape, a.filterShape, a, true);
+    const fast = name === 'wasm' && depthwiseFastPath ? depthwiseFilterGradWasm(backend as BackendWasm, x, dy, g) : null;
+    if (fast !== null) return { dataId: fast.dataId, shape: [...a.filterShape], dtype: 'float32' };
+    return writeF32(backend, name, [...a.filterShape], (dw, read) => depthwiseFilterGrad(read.f32(x), read.f32(dy), g, dw));
+  };
+}
+
+function depthwiseInputKernel(name: SoftwareBackendName): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const dy = input(inputs, 'dy');
+    const filter = input(inputs, 'filter');
+    const a = attrs as unknown as ConvAttrs & { inputShape: number[] };
+    const g = geometry(a.inputShape, filter.shape, a, true);
+    const fast = name === 'wasm' && depthwiseFastPath ? depthwiseInputGradWasm(backend as BackendWasm, dy, filter, g) : null;
+    if (fast !== null) return fast;
+    return writeF32(backend, name, [...a.inputShape], (dx, read) => depthwiseInputGrad(read.f32(dy), read.f32(filter), g, dx));
+  };
+}
+
+/** wasm has no depthwise gradients at all: the XNNPACK forms, else the loops. */
 export const convGradKernels: KernelConfig[] = [
-  {
-    kernelName: 'DepthwiseConv2dNativeBackpropFilter',
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const x = input(inputs, 'x');
-      const dy = input(inputs, 'dy');
-      const a = attrs as unknown as ConvAttrs & { filterShape: number[] };
-      const g = geometry(x.shape, a.filterShape, a, true);
-      return writeF32(backend, 'wasm', [...a.filterShape], (dw, read) => depthwiseFilterGrad(read.f32(x), read.f32(dy), g, dw));
-    },
-  },
-  {
-    kernelName: 'DepthwiseConv2dNativeBackpropInput',
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const dy = input(inputs, 'dy');
-      const filter = input(inputs, 'filter');
-      const a = attrs as unknown as ConvAttrs & { inputShape: number[] };
-      const g = geometry(a.inputShape, filter.shape, a, true);
-      return writeF32(backend, 'wasm', [...a.inputShape], (dx, read) => depthwiseInputGrad(read.f32(dy), read.f32(filter), g, dx));
-    },
-  },
+  { kernelName: 'DepthwiseConv2dNativeBackpropFilter', backendName: 'wasm', kernelFunc: depthwiseFilterKernel('wasm') },
+  { kernelName: 'DepthwiseConv2dNativeBackpropInput', backendName: 'wasm', kernelFunc: depthwiseInputKernel('wasm') },
 ];
+

@@ -43,7 +43,10 @@ export function im2colRows(x: Float32Array, g: ConvGeom, r0: number, n: number, 
         const ix = ox * g.sw - g.padLeft + j * g.dw;
         if (ix < 0 || ix >= g.inW) continue;
         const src = ((b * g.inH + iy) * g.inW + ix) * g.inC;
-        out.set(x.subarray(src, src + g.inC), base + (i * g.kw + j) * g.inC);
+        const dst = base + (i * g.kw + j) * g.inC;
+        // A subarray per tap costs more than the copy for a few channels (the first conv: 1–3).
+        if (g.inC < 16) for (let c = 0; c < g.inC; c++) out[dst + c] = x[src + c]!;
+        else out.set(x.subarray(src, src + g.inC), dst);
       }
     }
   }
