@@ -57,17 +57,19 @@ const MV3_LARGE_X05_REC: MobileNetV3Block[] = [
   { kernel: 5, expand: 480, out: 80, se: true, act: 'hardswish', stride: [1, 1], shortcut: true },
 ];
 
+const CRNN_VGG = {
+  name: 'crnn-vgg',
+  charset: 'alnum36',
+  input: DTRB_INPUT,
+  transform: { kind: 'none' },
+  backbone: { kind: 'vgg', inChannels: 1, outChannels: 512, bnEps: 1e-5 },
+  sequence: { kind: 'bilstm', layers: [{ hidden: 256, linear: 256 }, { hidden: 256, linear: 256 }], naming: 'dtrb' },
+  head: { kind: 'ctc', naming: 'dtrb' },
+} as const satisfies ModelConfig;
+
 export const PRESETS = {
   /** deep-text-recognition-benchmark None-VGG-BiLSTM-CTC (MODELS.md §4.1): 1×32×100, 37 classes. */
-  'crnn-vgg': {
-    name: 'crnn-vgg',
-    charset: 'alnum36',
-    input: { channels: 'gray', height: 32, resize: { mode: 'stretch', width: 100 }, mean: 0.5, std: 0.5 },
-    transform: { kind: 'none' },
-    backbone: { kind: 'vgg', inChannels: 1, outChannels: 512, bnEps: 1e-5 },
-    sequence: { kind: 'bilstm', layers: [{ hidden: 256, linear: 256 }, { hidden: 256, linear: 256 }], naming: 'dtrb' },
-    head: { kind: 'ctc', naming: 'dtrb' },
-  },
+  'crnn-vgg': CRNN_VGG,
   /**
    * The tiny training preset (PaddleOCR's lite_train_lite_infer shape, issue 9): crnn-vgg narrowed to VGG
    * 64 channels and one BiLSTM 64 layer, 1×32×100, 37 classes. It learns a small vocabulary from scratch
@@ -75,13 +77,10 @@ export const PRESETS = {
    * of real scene text.
    */
   'crnn-tiny': {
+    ...CRNN_VGG,
     name: 'crnn-tiny',
-    charset: 'alnum36',
-    input: { channels: 'gray', height: 32, resize: { mode: 'stretch', width: 100 }, mean: 0.5, std: 0.5 },
-    transform: { kind: 'none' },
-    backbone: { kind: 'vgg', inChannels: 1, outChannels: 64, bnEps: 1e-5 },
-    sequence: { kind: 'bilstm', layers: [{ hidden: 64, linear: 64 }], naming: 'dtrb' },
-    head: { kind: 'ctc', naming: 'dtrb' },
+    backbone: { ...CRNN_VGG.backbone, outChannels: 64 },
+    sequence: { ...CRNN_VGG.sequence, layers: [{ hidden: 64, linear: 64 }] },
   },
   /** RARE as DTRB TPS-VGG-BiLSTM-Attn with a GRU attention cell (MODELS.md §0, §5): 10,699,790 parameters. */
   'rare-dtrb': {
