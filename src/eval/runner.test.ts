@@ -87,6 +87,18 @@ describe('evaluate', () => {
     ac.abort();
     await expect(evaluate([dataset('d', ['a'])], echo, { signal: ac.signal })).rejects.toMatchObject({ name: 'AbortError' });
   });
+
+  it('a cancel while the last batch is being recognised is a cancel, not a result', async () => {
+    const ac = new AbortController();
+    let calls = 0;
+    // The cancel arrives during the last batch: after every batch has been submitted.
+    const recognize: RecognizeBatch = async (images) => {
+      if (++calls === 2) ac.abort();
+      return echo(images);
+    };
+    await expect(evaluate([dataset('d', ['a', 'b', 'c', 'd'])], recognize, { batchSize: 2, inFlight: 2, signal: ac.signal })).rejects.toMatchObject({ name: 'AbortError' });
+    expect(calls).toBe(2);
+  });
 });
 
 describe('evaluate with batches in flight', () => {

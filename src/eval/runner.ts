@@ -126,6 +126,11 @@ export interface EvalReport {
   options: { filtering: string; maxLength: number; limit: number | null; shard: string | null; batchSize: number };
 }
 
+/** Throws the signal's reason (an AbortError unless the canceller gave another error) once it is aborted. */
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted === true) throw signal.reason instanceof Error ? signal.reason : new DOMException('evaluation cancelled', 'AbortError');
+}
+
 function planned(count: number, options: EvalOptions): number {
   const n = Math.min(count, options.limit ?? count);
   const s = options.shard;
@@ -212,7 +217,7 @@ export async function evaluate(datasets: EvalDataset[], recognize: RecognizeBatc
         order = order.sort((x, y) => keys[x]! - keys[y]! || x - y);
       }
       for (let s = 0; s < order.length; s += batchSize) {
-        if (options.signal?.aborted === true) throw options.signal.reason instanceof Error ? options.signal.reason : new DOMException('evaluation cancelled', 'AbortError');
+        throwIfAborted(options.signal);
         const at = order.slice(s, s + batchSize);
         const out = recognize(at.map((k) => win.samples[k]!.image));
         out.catch(() => undefined); // awaited in order by settle(); no unhandled rejection meanwhile
@@ -223,7 +228,7 @@ export async function evaluate(datasets: EvalDataset[], recognize: RecognizeBatc
 
     try {
       for await (const s of ownSamples(ds, options)) {
-        if (options.signal?.aborted === true) throw options.signal.reason instanceof Error ? options.signal.reason : new DOMException('evaluation cancelled', 'AbortError');
+        throwIfAborted(options.signal);
         if (!keepSample(s.label, options)) {
           tally.filtered++;
           done++;
@@ -235,6 +240,8 @@ export async function evaluate(datasets: EvalDataset[], recognize: RecognizeBatc
       }
       await submit();
       while (pending.length > 0) await settle();
+      // A cancel while the last batches ran is still a cancel: nothing is reported for a cancelled run.
+      throwIfAborted(options.signal);
     } finally {
       // On an error or a cancel, let batches still running finish before the caller frees the model.
       await Promise.allSettled(pending.map((p) => p.out));

@@ -319,6 +319,7 @@ export function mountBenchRunner(root: HTMLElement, api: Remote<BenchApi>, inges
     status.textContent = `${p.dataset}: ${p.done}/${p.total} · all ${p.doneAll}/${p.totalAll} · ${p.wordsPerSecond.toFixed(1)} words/s · ETA ${Number.isFinite(p.etaSeconds) ? `${p.etaSeconds.toFixed(0)} s` : '…'}`;
   };
 
+  let cancelRequested = false;
   /** Runs each request in turn over `n` workers; shows and stores the reports. */
   const runAll = async (requests: BenchRunRequest[], n: number): Promise<BenchRunResult[]> => {
     setState('running');
@@ -326,12 +327,17 @@ export function mountBenchRunner(root: HTMLElement, api: Remote<BenchApi>, inges
     start.disabled = true;
     cancel.disabled = false;
     const out: BenchRunResult[] = [];
+    cancelRequested = false;
     try {
       for (const req of requests) {
+        // A cancel between two models' runs (no pool running) stops the rest too.
+        if (cancelRequested) throw new DOMException('evaluation cancelled', 'AbortError');
         status.textContent = `starting ${req.modelLabel} on ${req.backend} (${n} worker${n > 1 ? 's' : ''})…`;
         out.push(await pool.run(req, n, onProgress));
         show(out.map((o) => o.report), out.map((o) => o.failureImages));
       }
+      // Every result is in: from here on there is nothing left to cancel.
+      cancel.disabled = true;
       const h = await history;
       for (const o of out) await h.add({ savedAt: new Date().toISOString(), report: o.report, failureImages: o.failureImages });
       await refreshHistory();
@@ -374,7 +380,10 @@ export function mountBenchRunner(root: HTMLElement, api: Remote<BenchApi>, inges
     const reqs = models.map((key): BenchRunRequest => ({ model: { kind: 'indexeddb', key }, modelLabel: storedModelName(key), backend: requestedBackend(), datasets, ...options() }));
     runAll(reqs, workerCount()).catch(() => undefined);
   });
-  cancel.addEventListener('click', () => void pool.cancel());
+  cancel.addEventListener('click', () => {
+    cancelRequested = true;
+    void pool.cancel();
+  });
 
   const runDirect = async (o: DirectRunOptions): Promise<BenchRunResult> => {
     const files = [...(modelFile.files ?? [])];
