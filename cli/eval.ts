@@ -31,7 +31,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const loaded = await loadModelNode(args.model, args.preset);
   const preset = loaded.meta.preset;
   const weights = await toHostWeights(loaded);
-  const rec = Recognizer.create(weights, { decoder: (b) => decodeNode(b, DEFAULT_LIMITS), init: { gpu }, maxBatch: 64, onNotice: (m) => console.error(`webstr eval: ${m}`) });
+  const rec = Recognizer.create(weights, { decoder: (b) => decodeNode(b, DEFAULT_LIMITS), init: { gpu }, maxBatch: 64, allow: args.allow ?? null, onNotice: (m) => console.error(`webstr eval: ${m}`) });
   const opened = await Promise.all(args.data.map((d) => openDatasetPath(d)));
   try {
     const datasets: EvalDataset[] = opened.map((o) => ({ name: o.name, count: o.dataset.count, samples: () => o.dataset.samples(), sample: (i) => o.dataset.sample(i) }));
@@ -56,7 +56,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
       },
     });
     if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
-    const rep = buildReport({ model: path.basename(args.model), preset, backend: capabilities.backend, runtime: 'node', startedAt, seconds: (performance.now() - t0) / 1000 }, report);
+    const rep = buildReport({ model: path.basename(args.model), preset, backend: capabilities.backend, runtime: 'node', startedAt, seconds: (performance.now() - t0) / 1000, ...(args.allow !== undefined ? { allow: args.allow } : {}) }, report);
     console.log(reportText(rep));
     if (args.json !== undefined) await writeFile(args.json, JSON.stringify(rep, null, 2) + '\n');
     const failed = checkThresholds(rep, { minAccuracy: args.minAccuracy, maxDrop: args.maxDrop });

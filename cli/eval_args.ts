@@ -9,9 +9,10 @@
 import { parseArgs } from 'node:util';
 import { InvalidArgumentError } from '../src/runtime/errors.ts';
 import { parseShard, type Shard } from '../src/eval/runner.ts';
+import { parseAllow } from '../src/text/allow.ts';
 
 export const EVAL_ARGS_USAGE =
-  '--model <dir|model.json|file.onnx> [--preset crnn-mv3-en] --data <lmdb-or-shard dir>... [--backend auto|webgpu|wasm|cpu] [--limit N] [--shard i/n] [--filtering dtrb|off] [--batch-size N] [--min-accuracy P] [--max-drop P] [--json out.json]';
+  '--model <name|dir|model.json|file.onnx> [--preset crnn-mv3-en] --data <lmdb-or-shard dir>... [--backend auto|webgpu|wasm|cpu] [--limit N] [--shard i/n] [--filtering dtrb|off] [--allow SET] [--batch-size N] [--min-accuracy P] [--max-drop P] [--json out.json]';
 
 export interface EvalArgs {
   model: string;
@@ -21,6 +22,8 @@ export interface EvalArgs {
   limit?: number;
   shard?: Shard;
   filtering: 'dtrb' | 'off';
+  /** Allowed characters at decoding (src/text/allow.ts). */
+  allow?: string;
   batchSize: number;
   minAccuracy?: number;
   maxDrop?: number;
@@ -46,6 +49,7 @@ export function parseEvalArgs(argv: string[], usage: string): EvalArgs {
       limit: { type: 'string' },
       shard: { type: 'string' },
       filtering: { type: 'string', default: 'off' },
+      allow: { type: 'string' },
       'batch-size': { type: 'string', default: '64' },
       'min-accuracy': { type: 'string' },
       'max-drop': { type: 'string' },
@@ -63,6 +67,7 @@ export function parseEvalArgs(argv: string[], usage: string): EvalArgs {
     limit: num('limit', values.limit, (n) => Number.isInteger(n) && n >= 1),
     shard: values.shard === undefined ? undefined : parseShard(values.shard),
     filtering: values.filtering,
+    allow: values.allow === undefined ? undefined : (parseAllow(values.allow), values.allow),
     batchSize: num('batch-size', values['batch-size'], (n) => Number.isInteger(n) && n >= 1) ?? 64,
     minAccuracy: num('min-accuracy', values['min-accuracy'], (n) => n >= 0 && n <= 100),
     maxDrop: num('max-drop', values['max-drop'], (n) => n >= 0),

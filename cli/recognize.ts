@@ -1,5 +1,5 @@
 /**
- * `webstr recognize --model <preset|dir|file.onnx> [--backend …] <image>...` (DESIGN.md contract):
+ * `webstr recognize [--model <name|dir|file.onnx|file.pth>] [--allow SET] [--backend …] <image>...` (DESIGN.md contract):
  * one JSON object per image, `{"file","text","confidence"}` or `{"file","error"}`, in argument order;
  * exit 0 unless every image failed.
  */
@@ -14,8 +14,13 @@ import { Recognizer } from '../src/recognize/recognizer.ts';
 import { PRESET_NAMES, toHostWeights } from '../src/recognize/load.ts';
 import { loadModelNode } from '../src/recognize/node_load.ts';
 import { loadNodeGpu } from './node_gpu.ts';
+import { SHIPPED_MODELS, shippedModelsByRank } from '../src/recognize/registry.ts';
+import { ALLOW_SETS, parseAllow } from '../src/text/allow.ts';
 
-export const RECOGNIZE_USAGE = `webstr recognize --model <${PRESET_NAMES.join('|')}|dir|file.onnx|file.pth> [--preset <name> (for .onnx, .pth)] [--backend auto|webgpu|wasm|cpu] [--details] <image>...`;
+/** The most accurate shipped model. */
+export const DEFAULT_MODEL = shippedModelsByRank()[0]!.name;
+
+export const RECOGNIZE_USAGE = `webstr recognize [--model <${SHIPPED_MODELS.map((m) => m.name).join('|')}|dir|file.onnx|file.pth> (default ${DEFAULT_MODEL})] [--preset <${PRESET_NAMES.join('|')}> (for .onnx, .pth)] [--allow <${Object.keys(ALLOW_SETS).join('|')}|characters>] [--backend auto|webgpu|wasm|cpu] [--details] <image>...`;
 
 /** Files read per model batch: bounds memory for long argument lists. */
 const CHUNK = 64;
@@ -38,19 +43,22 @@ export async function recognize(argv: string[]): Promise<number> {
       preset: { type: 'string', default: 'crnn-mv3-en' },
       backend: { type: 'string', default: 'auto' },
       details: { type: 'boolean', default: false },
+      allow: { type: 'string' },
     },
   });
-  if (values.model === undefined || positionals.length === 0) throw new InvalidArgumentError(`usage: ${RECOGNIZE_USAGE}`);
+  if (positionals.length === 0) throw new InvalidArgumentError(`usage: ${RECOGNIZE_USAGE}`);
+  parseAllow(values.allow);
   const request = parseBackendRequest(values.backend);
   const { gpu } = request === 'wasm' || request === 'cpu' ? { gpu: undefined } : await loadNodeGpu();
   registerAllKernels();
   const report = await initBackend(request, { gpu });
-  const loaded = await loadModelNode(values.model, values.preset);
+  const loaded = await loadModelNode(values.model ?? DEFAULT_MODEL, values.preset);
   const weights = await toHostWeights(loaded);
   const rec = Recognizer.create(weights, {
     decoder: (b) => decodeNode(b, DEFAULT_LIMITS),
     init: { gpu },
     onNotice: (m) => console.error(`webstr recognize: ${m}`),
+    allow: values.allow ?? null,
   });
   if (values.details) console.error(`webstr recognize: backend ${report.backend} (${report.reason})`);
   let failed = 0;

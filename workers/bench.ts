@@ -35,7 +35,7 @@ let storePromise: Promise<DataStore> | undefined;
 const store = (): Promise<DataStore> => (storePromise ??= DataStore.open());
 
 function modelKey(m: ModelSource): string | undefined {
-  return m.kind === 'indexeddb' ? m.key : m.kind === 'url' ? m.url : undefined;
+  return m.kind === 'indexeddb' ? m.key : m.kind === 'url' ? m.url : m.kind === 'shipped' ? `shipped:${m.name}` : undefined;
 }
 
 async function recognizerFor(req: BenchRunRequest): Promise<{ recognizer: Recognizer; preset: string; backend: string }> {
@@ -43,7 +43,10 @@ async function recognizerFor(req: BenchRunRequest): Promise<{ recognizer: Recogn
   const caps = await initBrowserBackend(parseBackendRequest(req.backend));
   const key = modelKey(req.model);
   const cacheKey = key === undefined ? undefined : `${caps.backend}|${key}`;
-  if (cached !== undefined && cacheKey !== undefined && cached.key === cacheKey) return { ...cached, backend: caps.backend };
+  if (cached !== undefined && cacheKey !== undefined && cached.key === cacheKey) {
+    cached.recognizer.setAllowed(req.allow ?? null);
+    return { ...cached, backend: caps.backend };
+  }
   const w = await loadModelSource(req.model);
   const host = await hostWeights(w.meta.config, w.meta.charset, w.params);
   tf.dispose([...w.params.values()]);
@@ -55,6 +58,7 @@ async function recognizerFor(req: BenchRunRequest): Promise<{ recognizer: Recogn
     // Width-ordered windows fill same-width batches: 64 per model call costs ~3–8% less CPU than 32 (same texts).
     maxBatch: 64,
     init: { gpu: navigator.gpu, wasmPaths: WASM_PATHS },
+    allow: req.allow ?? null,
   });
   if (cacheKey !== undefined) cached = { key: cacheKey, recognizer, preset: w.meta.preset };
   return { recognizer, preset: w.meta.preset, backend: caps.backend };

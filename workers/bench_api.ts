@@ -32,6 +32,8 @@ export interface BenchRunRequest {
   /** `i/n`. */
   shard?: string;
   filtering?: 'dtrb' | 'off';
+  /** Allowed characters at decoding (src/text/allow.ts); default all. */
+  allow?: string | null;
   batchSize?: number;
   keepFailures?: number;
   keepPredictions?: boolean;

@@ -6,6 +6,7 @@ import { loadWeights, saveWeights, sha256Hex, type LoadedWeights } from '../src/
 import { registerAllKernels } from '../src/ops/registry.ts';
 import { getPreset } from '../src/models/presets.ts';
 import { parseStoredModelKey, storedModelKey, storedModelName } from '../src/recognize/model_kind.ts';
+import { getShippedModel, shippedModelPath } from '../src/recognize/registry.ts';
 import type { ModelSource } from './recognizer_api.ts';
 
 export async function loadModelSource(source: ModelSource): Promise<LoadedWeights> {
@@ -14,6 +15,13 @@ export async function loadModelSource(source: ModelSource): Promise<LoadedWeight
       return loadWeights(tf.io.http(source.url));
     case 'indexeddb':
       return loadWeights(source.key.startsWith('indexeddb://') ? source.key : `indexeddb://${source.key}`);
+    case 'shipped': {
+      // Beside the app: workers (dev: /workers/, build: /assets/) sit one folder below its root. A
+      // variable, not a literal, so Vite leaves the URL alone rather than bundling the weights.
+      getShippedModel(source.name);
+      const rel = `../${shippedModelPath(source.name)}`;
+      return loadWeights(tf.io.http(new URL(rel, import.meta.url).href));
+    }
     case 'onnx':
       return weightsFromOnnx(new Uint8Array(source.bytes), source.preset, source.source ?? 'model.onnx');
     case 'files': {

@@ -75,9 +75,14 @@ const api: RecognizerWorkerApi = {
       maxBatch: options.maxBatch,
       init: { gpu: navigator.gpu, wasmPaths: WASM_PATHS },
       onNotice: onNotice === undefined ? undefined : (m) => void onNotice(m),
+      allow: options.allow ?? null,
     });
     meta = w.meta;
     return { capabilities, preset: w.meta.preset, config: w.meta.config, charset: w.meta.charset.name, provenance: w.meta.provenance };
+  },
+  /** Restricts decoding to an allowed-character set (src/text/allow.ts); null lifts it. */
+  setAllowed(spec: string | null): void {
+    need().setAllowed(spec);
   },
   recognize(input: ImageInput, options?: RecognizeOptions) {
     return need().recognize(input, options);

@@ -18,7 +18,9 @@ export type ModelSource =
   /** Weights saved earlier with `saveModel('indexeddb://…')`. */
   | { kind: 'indexeddb'; key: string }
   /** A PaddleOCR inference ONNX file's bytes, imported as `preset`. */
-  | { kind: 'onnx'; bytes: ArrayBuffer; preset: string; source?: string };
+  | { kind: 'onnx'; bytes: ArrayBuffer; preset: string; source?: string }
+  /** A model shipped with webstr, by name (src/recognize/registry.ts), served at `models/<name>/`. */
+  | { kind: 'shipped'; name: string };
 
 export interface CreateOptions {
   model: ModelSource;
@@ -26,6 +28,8 @@ export interface CreateOptions {
   backend: string;
   /** Largest same-width batch per model call (default 16). */
   maxBatch?: number;
+  /** Allowed characters at decoding (src/text/allow.ts: a set name or the characters); default all. */
+  allow?: string | null;
 }
 
 export interface RecognizerInfo {
@@ -57,6 +61,9 @@ export interface RecognizerWorkerApi {
   deleteModel(key: string): Promise<void>;
   /** Starts the backend and builds the model. `onNotice` (a Comlink.proxy) hears of a backend fallback, once. */
   create(options: CreateOptions, onNotice?: (message: string) => void): Promise<RecognizerInfo>;
+  /** Restricts decoding to an allowed-character set (src/text/allow.ts: a set name or the characters);
+   *  null lifts it. An InvalidArgumentError when it allows none of the model's characters. */
+  setAllowed(spec: string | null): void;
   /** `{rectified: true}`: also return the image after the model's transform (TPS / GA-SPIN). */
   recognize(input: ImageInput, options?: RecognizeOptions): Promise<Recognition>;
   recognizeBatch(inputs: ImageInput[], options?: RecognizeOptions): Promise<RecognitionOutcome[]>;

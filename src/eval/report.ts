@@ -20,6 +20,8 @@ export interface RunInfo {
   seconds: number;
   /** Evaluators that shared the run (the bench page's worker pool); absent for one. */
   workers?: number;
+  /** The allowed-character set decoding was restricted to (src/text/allow.ts); absent: all. */
+  allow?: string;
 }
 
 export interface BenchReport {
@@ -60,7 +62,8 @@ export function reportText(rep: BenchReport): string {
     `model ${rep.run.model} (${rep.run.preset}) · backend ${rep.run.backend} · ${rep.run.runtime} · filtering ${rep.options.filtering}` +
       (rep.options.limit !== null ? ` · limit ${rep.options.limit}` : '') +
       (rep.options.shard !== null ? ` · shard ${rep.options.shard}` : '') +
-      (rep.run.workers !== undefined && rep.run.workers > 1 ? ` · ${rep.run.workers} workers` : ''),
+      (rep.run.workers !== undefined && rep.run.workers > 1 ? ` · ${rep.run.workers} workers` : '') +
+      (rep.run.allow !== undefined ? ` · allow ${rep.run.allow}` : ''),
     formatTable(rep.summary),
     ...(refs.length > 0 ? [`reference (${rep.published.find((p) => p.reference)?.label ?? 'same weights'}): ${refs.join(', ')}`] : []),
   ].join('\n');

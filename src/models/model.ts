@@ -113,6 +113,8 @@ export class CompiledModel {
   readonly numClasses: number;
   private readonly transform: CompiledStage | null;
   private readonly stages: CompiledStage[];
+  private readonly attention: ReturnType<AttentionHead['compile']> | null = null;
+  private classBias: Tensor | null = null;
 
   constructor(
     readonly config: ModelConfig,
@@ -123,7 +125,22 @@ export class CompiledModel {
     checkParams(config.name, s.specs, params);
     this.numClasses = s.numClasses;
     this.transform = s.transform?.compile(params) ?? null;
-    this.stages = [s.backbone.compile(params), s.sequence.compile(params), s.head.compile(params)];
+    const head = s.head.compile(params);
+    if (s.head instanceof AttentionHead) this.attention = head as ReturnType<AttentionHead['compile']>;
+    this.stages = [s.backbone.compile(params), s.sequence.compile(params), head];
+  }
+
+  /**
+   * Restricts an attention model's greedy feedback to the classes `mask` allows (1 = allowed; text/allow.ts);
+   * null lifts it. CTC models need nothing here: their codec applies the mask when decoding.
+   */
+  setClassMask(mask: Uint8Array | null): void {
+    if (mask !== null && mask.length !== this.numClasses) {
+      throw new InvalidArgumentError(`class mask: expected ${this.numClasses} entries, got ${mask.length}`);
+    }
+    this.classBias?.dispose();
+    this.classBias = mask === null ? null : tf.tensor1d(Array.from(mask, (m) => (m === 1 ? 0 : -1e9)), 'float32');
+    this.attention?.setClassBias(this.classBias);
   }
 
   get hasTransform(): boolean {
@@ -148,6 +165,8 @@ export class CompiledModel {
   }
 
   dispose(): void {
+    this.classBias?.dispose();
+    this.classBias = null;
     this.transform?.dispose();
     for (const s of this.stages) s.dispose();
   }

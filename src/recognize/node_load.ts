@@ -1,4 +1,4 @@
-/** Node: `--model <preset|dir|model.json|file.onnx|file.pth>` → weights (`preset` names the architecture of an .onnx/.pth). */
+/** Node: `--model <shipped name|dir|model.json|file.onnx|file.pth>` → weights (`preset` names the architecture of an .onnx/.pth). */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError } from '../runtime/errors.ts';
@@ -6,8 +6,11 @@ import type { LoadedWeights } from '../weights/format.ts';
 import { loadWeightsDir } from '../weights/node_io.ts';
 import { sha256Hex } from '../weights/format.ts';
 import { assertNotBarePreset, weightsFromOnnx, weightsFromPth } from './load.ts';
+import { loadShippedModelNode } from './named_node.ts';
+import { isShippedModelName } from './registry.ts';
 
 export async function loadModelNode(spec: string, preset = 'crnn-mv3-en'): Promise<LoadedWeights> {
+  if (isShippedModelName(spec)) return loadShippedModelNode(spec);
   assertNotBarePreset(spec);
   let isDir = false;
   try {

@@ -16,6 +16,7 @@ import type { ModelConfig } from '../models/config.ts';
 import { CompiledModel } from '../models/model.ts';
 import type { Params } from '../models/params.ts';
 import { codecFor } from '../text/attention.ts';
+import { classMask, parseAllow } from '../text/allow.ts';
 import type { Charset } from '../text/charset.ts';
 import { inputWidth, preprocess } from '../image/preprocess.ts';
 import type { ImageDecoder, RgbaImage } from '../image/types.ts';
@@ -75,6 +76,9 @@ export interface RecognizerOptions {
   /** How to start a backend again after a device loss (gpu entry point, wasm paths). */
   init?: InitOptions;
   onNotice?: (message: string) => void;
+  /** Allowed characters at decoding (text/allow.ts: a set name such as `alnum`, or the characters);
+   *  default: all the model's characters. */
+  allow?: string | null;
 }
 
 function now(): number {
@@ -110,6 +114,8 @@ export class Recognizer {
   private readonly codec: ReturnType<typeof codecFor>;
   private pendingNotice: string | null = null;
   private readonly maxBatch: number;
+  private mask: Uint8Array | null = null;
+  private allowSpec: string | null = null;
 
   private constructor(
     readonly weights: HostWeights,
@@ -118,6 +124,22 @@ export class Recognizer {
     this.codec = codecFor(weights.config.head, weights.charset);
     this.model = this.build();
     this.maxBatch = options.maxBatch ?? 16;
+    this.setAllowed(options.allow ?? null);
+  }
+
+  /** The allowed-character spec in force (null: all). */
+  get allowed(): string | null {
+    return this.allowSpec;
+  }
+
+  /** Restricts decoding to `spec` (text/allow.ts); null or 'all' lifts it. Throws (and keeps the previous
+   *  set) when the spec allows none of the model's characters. */
+  setAllowed(spec: string | null): void {
+    const chars = parseAllow(spec);
+    const mask = chars === null ? null : classMask(this.weights.charset, chars, this.codec.numClasses, this.codec.firstSymbol, spec ?? '');
+    this.mask = mask;
+    this.allowSpec = mask === null ? null : spec;
+    this.model.setClassMask(mask);
   }
 
   /** Builds on the active tfjs backend (start one first with initBackend). */
@@ -202,7 +224,7 @@ export class Recognizer {
           for (let k = 0; k < b; k++) {
             const c = chunk[k]!;
             const t2 = now();
-            const d = this.codec.decodeGreedy(probs.subarray(k * frames * classes, (k + 1) * frames * classes), frames);
+            const d = this.codec.decodeGreedy(probs.subarray(k * frames * classes, (k + 1) * frames * classes), frames, this.mask);
             const rec: Recognition = {
               ...d,
               backend: tf.getBackend(),
@@ -271,6 +293,7 @@ export class Recognizer {
     }
     const report = await initBackend('wasm', this.options.init ?? {});
     this.model = this.build();
+    this.model.setClassMask(this.mask);
     const msg = `${lost.message}; switched from ${from} to ${report.backend} and retried`;
     this.pendingNotice = msg;
     this.options.onNotice?.(msg);

@@ -16,7 +16,8 @@ export class AttentionCodec {
   /** Class of the start symbol ([GO] / sos) and of EOS; symbols start at `first`. */
   readonly go = 0;
   readonly eos: number;
-  private readonly first: number;
+  /** Class of the first symbol. */
+  readonly firstSymbol: number;
   private readonly index = new Map<string, number>();
 
   constructor(
@@ -24,10 +25,10 @@ export class AttentionCodec {
     readonly labels: AttentionLabels = 'go-eos',
   ) {
     this.numClasses = charset.symbols.length + 2;
-    this.first = labels === 'go-eos' ? 2 : 1;
+    this.firstSymbol = labels === 'go-eos' ? 2 : 1;
     this.eos = labels === 'go-eos' ? 1 : charset.symbols.length + 1;
     charset.symbols.forEach((s, i) => {
-      if (!this.index.has(s)) this.index.set(s, i + this.first);
+      if (!this.index.has(s)) this.index.set(s, i + this.firstSymbol);
     });
   }
 
@@ -37,7 +38,7 @@ export class AttentionCodec {
   }
 
   /** probs: [steps, C] row-major. Confidence: mean of the kept steps' maxima ([PO]); 0 when empty. */
-  decodeGreedy(probs: Float32Array | ArrayLike<number>, steps: number): Decoded {
+  decodeGreedy(probs: Float32Array | ArrayLike<number>, steps: number, mask?: Uint8Array | null): Decoded {
     const c = this.numClasses;
     if (probs.length !== steps * c) {
       throw new InvalidArgumentError(`attention decode: expected ${steps}×${c} = ${steps * c} probabilities, got ${probs.length}`);
@@ -45,10 +46,10 @@ export class AttentionCodec {
     let text = '';
     const conf: number[] = [];
     for (let t = 0; t < steps; t++) {
-      const [best, bestP] = rowArgmax(probs, t, c);
+      const [best, bestP] = rowArgmax(probs, t, c, mask);
       if (best === this.eos) break;
       if (best === this.go) continue;
-      text += this.charset.symbols[best - this.first]!;
+      text += this.charset.symbols[best - this.firstSymbol]!;
       conf.push(bestP);
     }
     return { text, confidence: meanConfidence(conf), charConfidences: conf };
@@ -59,6 +60,6 @@ export class AttentionCodec {
 export function codecFor(
   head: { kind: 'ctc' } | { kind: 'attention'; labels: AttentionLabels },
   charset: Charset,
-): { numClasses: number; decodeGreedy: (p: Float32Array, frames: number) => Decoded } {
+): { numClasses: number; firstSymbol: number; decodeGreedy: (p: Float32Array, frames: number, mask?: Uint8Array | null) => Decoded } {
   return head.kind === 'attention' ? new AttentionCodec(charset, head.labels) : new CtcCodec(charset);
 }

@@ -15,6 +15,8 @@ export interface Decoded {
 
 export class CtcCodec {
   readonly numClasses: number;
+  /** Class of the first symbol (0 is the blank). */
+  readonly firstSymbol = 1;
   private readonly index = new Map<string, number>();
 
   constructor(readonly charset: Charset) {
@@ -31,9 +33,10 @@ export class CtcCodec {
 
   /**
    * Greedy decoding of per-frame probabilities `probs` ([T, C] row-major, C = numClasses): argmax per
-   * frame, merge consecutive repeats, drop blanks.
+   * frame, merge consecutive repeats, drop blanks. `mask` (numClasses long, 1 = allowed; allow.ts) restricts
+   * each frame's choice to the allowed classes.
    */
-  decodeGreedy(probs: Float32Array | ArrayLike<number>, frames: number): Decoded {
+  decodeGreedy(probs: Float32Array | ArrayLike<number>, frames: number, mask?: Uint8Array | null): Decoded {
     const c = this.numClasses;
     if (probs.length !== frames * c) {
       throw new InvalidArgumentError(`CTC decode: expected ${frames}×${c} = ${frames * c} probabilities, got ${probs.length}`);
@@ -42,7 +45,7 @@ export class CtcCodec {
     const conf: number[] = [];
     let prev = -1;
     for (let t = 0; t < frames; t++) {
-      const [best, bestP] = rowArgmax(probs, t, c);
+      const [best, bestP] = rowArgmax(probs, t, c, mask);
       if (best !== 0 && best !== prev) {
         text += this.charset.symbols[best - 1]!;
         conf.push(bestP);
@@ -53,13 +56,15 @@ export class CtcCodec {
   }
 }
 
-/** Argmax of row `t` of a [rows, c] row-major matrix: [class, probability] (first maximum wins). */
-export function rowArgmax(probs: ArrayLike<number>, t: number, c: number): [number, number] {
-  let best = 0;
-  let bestP = probs[t * c]!;
-  for (let k = 1; k < c; k++) {
+/** Argmax of row `t` of a [rows, c] row-major matrix: [class, probability] (first maximum wins); with
+ *  `mask`, over the classes it allows only (it must allow at least one). */
+export function rowArgmax(probs: ArrayLike<number>, t: number, c: number, mask?: Uint8Array | null): [number, number] {
+  let best = -1;
+  let bestP = -Infinity;
+  for (let k = 0; k < c; k++) {
+    if (mask != null && mask[k] === 0) continue;
     const p = probs[t * c + k]!;
-    if (p > bestP) {
+    if (p > bestP || best < 0) {
       bestP = p;
       best = k;
     }

