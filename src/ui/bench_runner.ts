@@ -9,6 +9,7 @@
 import { storedModelName } from '../recognize/model_kind.ts';
 import type { Remote } from 'comlink';
 import type { BenchApi } from '../../workers/bench.ts';
+import { fetchShippedModels, shippedKey, shippedName, type ShippedListing } from './shipped_models.ts';
 import type { BenchDataSource, BenchProgress, BenchRunRequest, BenchRunResult, StoredModel } from '../../workers/bench_api.ts';
 import type { IngestApi } from '../../workers/ingest.ts';
 import { PRESETS } from '../models/presets.ts';
@@ -22,6 +23,10 @@ import { MAX_WORKERS } from '../eval/pool.ts';
 
 export interface DirectRunOptions {
   backend?: string;
+  /** A shipped model by name (src/recognize/registry.ts) instead of the model-file input. */
+  model?: string;
+  /** Allowed characters at decoding (src/text/allow.ts). */
+  allow?: string;
   preset?: string;
   /** Dataset names for the files in the data-files input, in order. */
   names?: string[];
@@ -246,18 +251,28 @@ export function mountBenchRunner(root: HTMLElement, api: Remote<BenchApi>, inges
     document.body.dataset.history = String(runs.length);
   };
 
+  let shipped: ShippedListing[] | null = null;
   const refreshModels = async (check?: string) => {
     const prev = new Set([...modelList.querySelectorAll<HTMLInputElement>('input[name=model]:checked')].map((i) => i.value));
     if (check !== undefined) prev.add(check);
+    shipped ??= await fetchShippedModels();
     const models = await api.listModels();
+    const total = shipped.length + models.length;
     modelList.replaceChildren(
-      models.length === 0
+      total === 0
         ? el('p', { textContent: 'no models yet: import one above' })
         : el(
             'ul',
             {},
+            ...shipped.map((m) => {
+              const key = shippedKey(m.name);
+              const box = el('input', { type: 'checkbox', name: 'model', value: key, checked: prev.has(key) || total === 1 });
+              const li = el('li', {}, el('label', {}, box, ` ${m.name} (${m.preset}, ${(m.bytes / 1e6).toFixed(1)} MB, shipped: ${m.license})`));
+              li.dataset.model = m.name;
+              return li;
+            }),
             ...models.map((m: StoredModel) => {
-              const box = el('input', { type: 'checkbox', name: 'model', value: m.key, checked: prev.has(m.key) || models.length === 1 });
+              const box = el('input', { type: 'checkbox', name: 'model', value: m.key, checked: prev.has(m.key) || total === 1 });
               const del = el('button', { type: 'button', textContent: 'Delete' });
               del.addEventListener('click', () => void api.deleteModel(m.key).then(() => refreshModels()));
               const li = el('li', {}, el('label', {}, box, ` ${m.name} (${m.preset}, ${(m.bytes / 1e6).toFixed(1)} MB, ${m.savedAt.slice(0, 19).replace('T', ' ')})`), ' ', del);
@@ -266,7 +281,7 @@ export function mountBenchRunner(root: HTMLElement, api: Remote<BenchApi>, inges
             }),
           ),
     );
-    document.body.dataset.models = String(models.length);
+    document.body.dataset.models = String(total);
   };
 
   const refreshDatasets = async () => {
@@ -377,7 +392,10 @@ export function mountBenchRunner(root: HTMLElement, api: Remote<BenchApi>, inges
       status.textContent = 'choose at least one model and one dataset';
       return;
     }
-    const reqs = models.map((key): BenchRunRequest => ({ model: { kind: 'indexeddb', key }, modelLabel: storedModelName(key), backend: requestedBackend(), datasets, ...options() }));
+    const reqs = models.map((key): BenchRunRequest => {
+      const name = shippedName(key);
+      return { model: name !== null ? { kind: 'shipped', name } : { kind: 'indexeddb', key }, modelLabel: name ?? storedModelName(key), backend: requestedBackend(), datasets, ...options() };
+    });
     runAll(reqs, workerCount()).catch(() => undefined);
   });
   cancel.addEventListener('click', () => {
@@ -387,7 +405,7 @@ export function mountBenchRunner(root: HTMLElement, api: Remote<BenchApi>, inges
 
   const runDirect = async (o: DirectRunOptions): Promise<BenchRunResult> => {
     const files = [...(modelFile.files ?? [])];
-    if (files.length === 0) throw new Error('runDirect: set the model-file input first');
+    if (o.model === undefined && files.length === 0) throw new Error('runDirect: set the model-file input first (or name a shipped model)');
     const data = [...(dataFiles.files ?? [])];
     const fromFiles = data.map((f, i): BenchDataSource => ({ kind: 'file', file: f, name: o.names?.[i] ?? nameOf(f) }));
     const fromUrls = (o.urls ?? []).map((u): BenchDataSource => ({ kind: 'url', ...u }));
@@ -397,8 +415,9 @@ export function mountBenchRunner(root: HTMLElement, api: Remote<BenchApi>, inges
     const n = o.workers ?? (o.backend === undefined ? workerCount() : defaultWorkers(backendName === 'auto' ? backend : backendName));
     const [r] = await runAll([
       {
-        model: { kind: 'files', files, preset: o.preset ?? 'crnn-mv3-en' },
-        modelLabel: (onnx ?? files[0]!).name,
+        model: o.model !== undefined ? { kind: 'shipped', name: o.model } : { kind: 'files', files, preset: o.preset ?? 'crnn-mv3-en' },
+        modelLabel: o.model ?? (onnx ?? files[0]!).name,
+        allow: o.allow ?? null,
         backend: backendName,
         datasets,
         limit: o.limit,

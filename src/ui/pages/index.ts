@@ -15,6 +15,8 @@ import { describeError, requestedBackend } from '../runtime_client.ts';
 import { byId } from './common.ts';
 import { confidenceColour, outcomeOf, rectifiedLabel, resultCard, toCsv, toJson, toText, type DemoResult } from '../demo_results.ts';
 import { modelFileKind } from '../../recognize/model_kind.ts';
+import { fetchShippedModels, shippedKey, shippedName, type ShippedListing } from '../shipped_models.ts';
+import { ALLOW_SETS, isAllowSetName, parseAllow } from '../../text/allow.ts';
 import { MAX_FILE_BYTES, SAMPLES, droppedImageFiles, fetchSample, pastedFiles } from '../demo_input.ts';
 
 declare global {
@@ -26,6 +28,7 @@ declare global {
 /** Images per worker call: small enough for steady progress, large enough to batch equal widths. */
 const CHUNK = 16;
 const MODEL_PREF = 'webstr.demo.model';
+const ALLOW_PREF = 'webstr.demo.allow';
 
 const worker = new Worker(new URL('../../../workers/recognizer.ts', import.meta.url), { type: 'module', name: 'recognizer' });
 const api = Comlink.wrap<RecognizerWorkerApi>(worker);
@@ -99,29 +102,57 @@ function modelLabel(m: StoredModel): string {
   return m.preset !== null && m.fileName !== null ? `${m.fileName} (${m.preset})` : m.key;
 }
 
-async function refreshModels(select?: string): Promise<StoredModel[]> {
-  const models = await api.listModels();
-  modelSelect.replaceChildren(
-    ...models.map((m) => {
-      const o = document.createElement('option');
-      o.value = m.key;
-      o.textContent = modelLabel(m);
-      return o;
-    }),
-  );
+/** Shipped models (models/index.json), fetched once. */
+let shipped: ShippedListing[] | null = null;
+
+/** Lists the shipped models, then the stored ones; selects `select`, else the remembered choice, else the
+ *  first (most accurate) shipped model. Returns the keys listed. */
+async function refreshModels(select?: string): Promise<string[]> {
+  shipped ??= await fetchShippedModels();
+  const stored = await api.listModels();
+  const option = (value: string, text: string): HTMLOptionElement => {
+    const o = document.createElement('option');
+    o.value = value;
+    o.textContent = text;
+    return o;
+  };
+  const groups: HTMLOptGroupElement[] = [];
+  if (shipped.length > 0) {
+    const g = document.createElement('optgroup');
+    g.label = 'Shipped with webstr';
+    g.append(...shipped.map((m) => option(shippedKey(m.name), `${m.name} — ${m.title}`)));
+    groups.push(g);
+  }
+  if (stored.length > 0) {
+    const g = document.createElement('optgroup');
+    g.label = 'In this browser';
+    g.append(...stored.map((m) => option(m.key, modelLabel(m))));
+    groups.push(g);
+  }
+  modelSelect.replaceChildren(...groups);
+  const keys = [...shipped.map((m) => shippedKey(m.name)), ...stored.map((m) => m.key)];
   const wanted = select ?? localStorage.getItem(MODEL_PREF);
-  if (wanted !== null && models.some((m) => m.key === wanted)) modelSelect.value = wanted;
-  modelSelect.disabled = models.length === 0;
-  modelDelete.disabled = models.length === 0;
-  return models;
+  if (wanted !== null && keys.includes(wanted)) modelSelect.value = wanted;
+  else if (keys[0] !== undefined) modelSelect.value = keys[0];
+  modelSelect.disabled = keys.length === 0;
+  updateDelete();
+  return keys;
+}
+
+/** Shipped models cannot be deleted. */
+function updateDelete(): void {
+  modelDelete.disabled = modelSelect.value === '' || shippedName(modelSelect.value) !== null;
 }
 
 function loadModel(key: string): Promise<boolean> {
   document.body.dataset.model = 'loading';
-  setStatus(modelStatus, `Loading ${key}…`);
+  updateDelete();
+  const name = shippedName(key);
+  setStatus(modelStatus, `Loading ${name ?? key}…`);
   modelReady = (async () => {
     try {
-      const info = await api.create({ model: { kind: 'indexeddb', key }, backend }, Comlink.proxy(showNotice));
+      const model = name !== null ? { kind: 'shipped' as const, name } : { kind: 'indexeddb' as const, key };
+      const info = await api.create({ model, backend, allow: allowSpec() }, Comlink.proxy(showNotice));
       showBackend(info.capabilities);
       rectified = rectifiedLabel(info.config.transform);
       state.model = key;
@@ -142,7 +173,7 @@ function loadModel(key: string): Promise<boolean> {
 function noModel(): void {
   document.body.dataset.model = 'none';
   state.model = null;
-  setStatus(modelStatus, 'No model in this browser yet: import a PaddleOCR inference .onnx below (it is kept for later visits).');
+  setStatus(modelStatus, 'No model yet (this build ships none: run `npm run models`): import a PaddleOCR inference .onnx below (it is kept for later visits).');
   importBox.open = true;
 }
 
@@ -189,10 +220,61 @@ modelDelete.addEventListener('click', () => {
     await api.deleteModel(key);
     if (localStorage.getItem(MODEL_PREF) === key) localStorage.removeItem(MODEL_PREF);
     const left = await refreshModels();
-    if (left[0] !== undefined) await loadModel(modelSelect.value);
+    if (left.length > 0) await loadModel(modelSelect.value);
     else noModel();
   })();
 });
+
+// ---- allowed characters -----------------------------------------------------------------------------
+
+const allowSelect = byId<HTMLSelectElement>('allow-select');
+const allowCustom = byId<HTMLInputElement>('allow-custom');
+const allowStatus = byId('allow-status');
+const CUSTOM = 'custom';
+
+for (const [name, set] of Object.entries(ALLOW_SETS)) {
+  const o = document.createElement('option');
+  o.value = name;
+  o.textContent = set.label;
+  allowSelect.append(o);
+}
+{
+  const o = document.createElement('option');
+  o.value = CUSTOM;
+  o.textContent = 'Only these characters…';
+  allowSelect.append(o);
+  const saved = localStorage.getItem(ALLOW_PREF) ?? 'all';
+  if (isAllowSetName(saved)) allowSelect.value = saved;
+  else {
+    allowSelect.value = CUSTOM;
+    allowCustom.value = saved.replace(/^chars:/, '');
+  }
+  allowCustom.hidden = allowSelect.value !== CUSTOM;
+}
+
+/** The allowed-character spec chosen (src/text/allow.ts); null: all of the model's characters. */
+function allowSpec(): string | null {
+  if (allowSelect.value !== CUSTOM) return allowSelect.value === 'all' ? null : allowSelect.value;
+  return allowCustom.value === '' ? null : `chars:${allowCustom.value}`;
+}
+
+async function applyAllow(): Promise<void> {
+  allowCustom.hidden = allowSelect.value !== CUSTOM;
+  const spec = allowSpec();
+  try {
+    parseAllow(spec);
+    localStorage.setItem(ALLOW_PREF, spec ?? 'all');
+    if (document.body.dataset.model === 'ready') await api.setAllowed(spec);
+    setStatus(allowStatus, spec === null ? '' : 'Recognition now outputs only the chosen characters.');
+  } catch (err) {
+    setStatus(allowStatus, '', describeError(err));
+  }
+}
+allowSelect.addEventListener('change', () => {
+  void applyAllow();
+  if (allowSelect.value === CUSTOM) allowCustom.focus();
+});
+allowCustom.addEventListener('change', () => void applyAllow());
 
 // ---- recognition queue -----------------------------------------------------------------------------
 
