@@ -95,7 +95,9 @@ async function resultOf(file: string): Promise<{ text: string | null; error: str
 test('import the shared ONNX through the page; five real crops read as expected, hostile files get errors', async () => {
   test.skip(!ready, 'needs ../shared');
   await page.goto('index.html?backend=wasm');
-  await expect(page.locator('body')).toHaveAttribute('data-model', 'none');
+  // A fresh profile starts on the shipped default model; importing adds to the list.
+  await expect(page.locator('body')).toHaveAttribute('data-model', 'ready', { timeout: 120_000 });
+  await expect(page.getByTestId('model-select')).toHaveValue('shipped:ppocr-v4');
   await expect(page.getByTestId('backend')).toHaveText('wasm');
 
   // A corrupt .onnx and a truncated .pth: clear named errors, nothing stored.
@@ -105,7 +107,7 @@ test('import the shared ONNX through the page; five real crops read as expected,
   await page.getByTestId('model-file').setInputFiles({ name: 'TPS-ResNet-BiLSTM-Attn.pth', mimeType: 'application/octet-stream', buffer: Buffer.from([0x80, 0x02]) });
   await page.getByTestId('model-import').click();
   await expect(page.getByTestId('import-status')).toHaveAttribute('data-error-name', 'CheckpointFormatError');
-  await expect(page.locator('body')).toHaveAttribute('data-model', 'none');
+  await expect(page.getByTestId('model-select')).toHaveValue('shipped:ppocr-v4');
 
   await page.getByTestId('model-file').setInputFiles(MV3_EN_ONNX);
   await page.getByTestId('model-import').click();
@@ -261,19 +263,21 @@ test('phone width (390 px): screenshot, nothing wider than the viewport', async 
   // Keyboard and labels: the drop zone is a focusable button described by its help text; inputs are labelled.
   await expect(page.getByRole('button', { name: /Drop images or a folder here/ })).toHaveAttribute('tabindex', '0');
   await expect(page.getByLabel('Pick images')).toHaveCount(1);
-  await expect(page.getByLabel('Model in this browser')).toHaveCount(1);
+  await expect(page.getByLabel('Model', { exact: true })).toHaveCount(1);
 });
 
-test('deleting the model (after confirming) leaves the page asking for one', async () => {
+test('deleting the imported model (after confirming) falls back to the shipped one, which cannot be deleted', async () => {
   test.skip(!ready, 'needs ../shared');
   page.once('dialog', (d) => void d.accept());
   await page.getByTestId('model-delete').click();
-  await expect(page.locator('body')).toHaveAttribute('data-model', 'none');
-  await expect(page.getByTestId('model-select').locator('option')).toHaveCount(0);
+  await expect(page.locator('body')).toHaveAttribute('data-model', 'ready', { timeout: 120_000 });
+  await expect(page.getByTestId('model-select')).toHaveValue('shipped:ppocr-v4');
+  await expect(page.getByTestId('model-select').locator('option')).toHaveCount(1);
+  await expect(page.getByTestId('model-delete')).toBeDisabled();
   await page.reload();
-  await expect(page.locator('body')).toHaveAttribute('data-model', 'none');
-  await page.locator('[data-testid=sample][data-sample="01-coffee.png"]').click();
+  await expect(page.locator('body')).toHaveAttribute('data-model', 'ready', { timeout: 120_000 });
+  await page.locator('[data-testid=sample][data-sample="04-open.png"]').click();
   await waitIdle(1);
-  expect(await resultOf('01-coffee.png')).toEqual({ text: null, error: 'NoModelError' });
+  expect(await resultOf('04-open.png')).toEqual({ text: 'open', error: null });
   expect(errors).toEqual([]);
 });

@@ -21,6 +21,15 @@ export interface PublishedRow {
 }
 
 export const PUBLISHED: Record<string, PublishedRow[]> = {
+  'ppocr-v4': [
+    {
+      // scripts/ppocr_accuracy.ts measures this beside webstr in one run.
+      label: "same ONNX, onnxruntime, PaddleOCR's preprocessing (batch 1, width ≥ 320)",
+      source: 'onnxruntime',
+      sets: { iiit5k_3000: 92.27, svt_647: 85.78, ic15_2077: 68.37 },
+      reference: true,
+    },
+  ],
   'crnn-mv3-en': [
     {
       label: 'same ONNX, onnxruntime-node, dynamic width',
