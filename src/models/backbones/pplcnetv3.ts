@@ -41,10 +41,10 @@ interface ConvUnit {
 function foldAffine(params: Params, c: PpLcNetV3Config, k: number, opts: { depthwise: boolean; stride: [number, number]; pad: number; train: TrainMode | undefined }): ConvUnit {
   const n = lcnetConvNames(c, k);
   const base = foldConvBn(params, n.w, null, c.bnEps, { depthwise: opts.depthwise, bias: n.b, stride: opts.stride, pad: opts.pad, train: opts.train });
-  const [filter, bias] = tf.tidy(() => {
-    const s = getParam(params, n.scale);
-    const t = getParam(params, n.shift);
-    return [tf.mul(base.filter, tf.reshape(s, [])), tf.add(tf.mul(base.bias, tf.reshape(s, [])), tf.reshape(t, []))];
+  const [filter, bias] = tf.tidy((): [Tensor, Tensor] => {
+    const s = tf.reshape(getParam(params, n.scale), []);
+    const t = tf.reshape(getParam(params, n.shift), []);
+    return [tf.mul(base.filter, s), tf.add(tf.mul(base.bias, s), t)];
   });
   disposeConv(base);
   return {
