@@ -60,7 +60,7 @@ class NoiseSource implements SampleSource {
 async function stability(steps: number): Promise<{ first: number; last: number; max: number; seconds: number }> {
   const config = getPreset('crnn-vgg');
   if (config.backbone.kind === 'vgg') config.backbone.outChannels = 16;
-  config.sequence.layers = [{ hidden: 8, linear: 8 }, { hidden: 8, linear: 8 }];
+  if (config.sequence.kind === 'bilstm') config.sequence.layers = [{ hidden: 8, linear: 8 }, { hidden: 8, linear: 8 }];
   const t = await Trainer.create({
     recipe: { preset: 'crnn-vgg', init: null, datasets: [], syntheticRatio: 0, validation: null, steps, batchSize: 2, optimizer: { kind: 'adam', lr: 1e-3 }, schedule: { kind: 'cosine', warmup: 10 }, clipNorm: 5, batchNorm: 'train', augment: false, evalEvery: 0, checkpointEvery: 0, seed: 1 },
     runId: 'perf',

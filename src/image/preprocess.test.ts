@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../runtime/tf.ts';
 import { getPreset } from '../models/presets.ts';
-import { preprocess, targetWidth } from './preprocess.ts';
+import { inputWidth, preprocess, targetWidth } from './preprocess.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -73,5 +73,27 @@ describe('preprocess', () => {
       }
       x.dispose();
     }
+  });
+  it('keep-ratio-pad-min: PaddleOCR batch width at batch 1 (PP-OCRv4: at least 320, floor for the input, ceil for the resize)', () => {
+    const p = getPreset('ppocr-v4').input;
+    const w = (iw: number, ih: number): [number, number] => [targetWidth(p, iw, ih), inputWidth(p, iw, ih)];
+    expect(w(100, 32)).toEqual([150, 320]); // 48·3.125 = 150, padded to 320
+    expect(w(400, 40)).toEqual([480, 480]);
+    expect(w(401, 40)).toEqual([481, 481]); // 48·10.025 = 481.2: int() for the batch, ceil capped by it
+    expect(w(1, 100)).toEqual([1, 320]);
+    expect(w(320, 48)).toEqual([320, 320]);
+    expect(w(100000, 10)).toEqual([3200, 3200]); // the preset's cap (PaddleOCR has none)
+  });
+  it('keep-ratio-pad-min pads with zeros on the right after normalising', () => {
+    const p = getPreset('ppocr-v4').input;
+    const data = new Uint8Array(60 * 20 * 4).fill(255);
+    const x = preprocess({ width: 60, height: 20, data }, p);
+    expect(x.shape).toEqual([1, 48, 320, 3]);
+    const row = x.slice([0, 10, 0, 0], [1, 1, 320, 1]).dataSync();
+    expect(row[0]).toBeCloseTo(1, 5);
+    expect(row[143]).toBeCloseTo(1, 5); // ceil(48·3) = 144 columns of image
+    expect(row[144]).toBe(0);
+    expect(row[319]).toBe(0);
+    x.dispose();
   });
 });

@@ -13,11 +13,16 @@ import type { RgbaImage } from './types.ts';
 export function targetWidth(p: PreprocessConfig, w: number, h: number): number {
   if (p.resize.mode === 'stretch') return p.resize.width;
   const ratio = w / h;
+  if (p.resize.mode === 'keep-ratio-pad-min') return Math.min(inputWidth(p, w, h), Math.max(1, Math.ceil(p.height * ratio)));
   return Math.min(p.resize.maxWidth, Math.max(p.resize.minWidth, Math.ceil(p.height * ratio)));
 }
 
 /** Width of the tensor handed to the model (the padded width for keep-ratio-pad). */
 export function inputWidth(p: PreprocessConfig, w: number, h: number): number {
+  if (p.resize.mode === 'keep-ratio-pad-min') {
+    // PaddleOCR: int(height · max(minWidth/height, w/h)), computed the same way (ratio first).
+    return Math.min(p.resize.maxWidth, Math.max(p.resize.minWidth, Math.floor(p.height * (w / h))));
+  }
   return p.resize.mode === 'keep-ratio-pad' ? p.resize.maxWidth : targetWidth(p, w, h);
 }
 
@@ -34,8 +39,9 @@ export function preprocess(img: RgbaImage, p: PreprocessConfig): Tensor {
     }
     x = tf.image.resizeBilinear(x as tf.Tensor3D, [p.height, w], false, true); // [H, W, C]
     x = tf.div(tf.sub(tf.div(x, 255), p.mean), p.std);
-    if (p.resize.mode === 'keep-ratio-pad' && w < p.resize.maxWidth) {
-      x = tf.pad(x, [[0, 0], [0, p.resize.maxWidth - w], [0, 0]], p.resize.padValue);
+    const padded = inputWidth(p, img.width, img.height);
+    if ((p.resize.mode === 'keep-ratio-pad' || p.resize.mode === 'keep-ratio-pad-min') && w < padded) {
+      x = tf.pad(x, [[0, 0], [0, padded - w], [0, 0]], p.resize.padValue);
     }
     return tf.expandDims(x, 0); // [1, H, W, C]
   });

@@ -10,11 +10,15 @@ export interface PreprocessConfig {
    *   of one, or batches of equal width).
    * - `keep-ratio-pad`: as keep-ratio, then right-padded with `padValue` (after normalisation) to maxWidth
    *   (PaddleOCR's batched inference).
+   * - `keep-ratio-pad-min`: PaddleOCR's `resize_norm_img` batch policy for one image: the input is
+   *   clamp(floor(height·w/h), minWidth, maxWidth) wide; the image is resized to
+   *   min(that, ceil(height·w/h)) and right-padded with `padValue` to it (PP-OCRv4: minWidth 320).
    */
   resize:
     | { mode: 'stretch'; width: number }
     | { mode: 'keep-ratio'; minWidth: number; maxWidth: number }
-    | { mode: 'keep-ratio-pad'; minWidth: number; maxWidth: number; padValue: number };
+    | { mode: 'keep-ratio-pad'; minWidth: number; maxWidth: number; padValue: number }
+    | { mode: 'keep-ratio-pad-min'; minWidth: number; maxWidth: number; padValue: number };
   mean: number;
   std: number;
 }

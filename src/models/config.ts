@@ -57,7 +57,41 @@ export interface ResNet32Config {
   bnEps: number;
 }
 
-export type BackboneConfig = MobileNetV3Config | VggConfig | ResNet32Config;
+/** One PPLCNetV3 unit as exported for inference (re-parameterised): depthwise k×k (+ bias) → affine →
+ *  hardswish → affine, optional SE, then pointwise 1×1 (+ bias) → affine → hardswish → affine. */
+export interface PpLcNetV3Block {
+  kernel: number;
+  out: number;
+  /** [strideH, strideW] of the depthwise conv. */
+  stride: [number, number];
+  se: boolean;
+}
+
+/**
+ * PPLCNetV3 as in PaddleOCR's PP-OCRv4 mobile recognizer, in its inference form: the MobileOne-style
+ * branches are merged into one conv with bias, each followed by a learnable scalar affine (scale, bias),
+ * hardswish and another scalar affine. Stem conv-BN (no activation); SE gate hardsigmoid(x/6 + 1/2);
+ * ends with an average pool (kernel = stride = `pool`).
+ */
+export interface PpLcNetV3Config {
+  kind: 'pplcnetv3';
+  inChannels: number;
+  stem: { out: number; stride: [number, number] };
+  blocks: PpLcNetV3Block[];
+  /** Average pool [kh, kw], stride the same. */
+  pool: [number, number];
+  seReduction: number;
+  bnEps: number;
+  /**
+   * The export's auto-generated parameter names, as data (read off the graph): the stem conv and BN;
+   * the block convs are `conv2d_{convStart + k}` for k = 0, 1, … (depthwise, pointwise per block);
+   * conv k's affines are `mobile_one_block_{k}` (after the conv) and `whswish_b_{k + 1}` (after the
+   * hardswish); the SE convs of the i-th SE block are `conv2d_{se[i][0]}` and `conv2d_{se[i][1]}`.
+   */
+  names: { stemConv: string; stemBn: string; convStart: number; se: [number, number][] };
+}
+
+export type BackboneConfig = MobileNetV3Config | VggConfig | ResNet32Config | PpLcNetV3Config;
 
 /**
  * TPS transform (MODELS.md §3.5, §5.1): a localisation network predicts F fiducials C′, the TPS grid
@@ -110,6 +144,37 @@ export interface BiLstmConfig {
   naming: 'dtrb' | 'paddle';
 }
 
+/**
+ * PaddleOCR's SVTR neck (EncoderWithSVTR) over a feature map of height 1: conv 1×k → conv 1×1 (BN +
+ * swish), transformer blocks (pre-LayerNorm, multi-head self-attention, MLP with swish), a final
+ * LayerNorm, conv 1×1 back to the input width, concat with the neck's input, conv 1×k, conv 1×1.
+ */
+export interface SvtrNeckConfig {
+  kind: 'svtr';
+  /** Output features. */
+  dims: number;
+  /** Transformer width. */
+  hiddenDims: number;
+  depth: number;
+  heads: number;
+  /** MLP hidden width. */
+  mlpHidden: number;
+  /** Width of the 1×k convs (3). */
+  kernel: number;
+  bnEps: number;
+  /** LayerNorm epsilon inside the blocks (1e-5) and of the final LayerNorm (1e-6). */
+  lnEps: number;
+  finalLnEps: number;
+  /**
+   * Paddle's auto-generated names as data: convs `conv2d_{conv + k}` and their BNs
+   * `batch_norm2d_{bn + k}` (k = 0…4), LayerNorms `layer_norm_{layerNorm + j}` (2 per block, then the
+   * final one), Linears `linear_{linear + j}` (qkv, proj, fc1, fc2 per block).
+   */
+  names: { conv: number; bn: number; layerNorm: number; linear: number };
+}
+
+export type SequenceConfig = BiLstmConfig | SvtrNeckConfig;
+
 /** Attention decoder (MODELS.md §3.3): one-hot previous symbol, greedy, stops at the first EOS. */
 export interface AttentionHeadConfig {
   kind: 'attention';
@@ -129,6 +194,8 @@ export interface CtcHeadConfig {
   kind: 'ctc';
   /** `Prediction.weight` (DTRB) or `ctc_fc_w_attr` (Paddle). */
   naming: 'dtrb' | 'paddle';
+  /** Paddle dygraph exports name the FC by its layer (`linear_85` → `linear_85.w_0`, `.b_0`). */
+  paddleLinear?: string;
 }
 
 export interface ModelConfig {
@@ -138,6 +205,6 @@ export interface ModelConfig {
   input: PreprocessConfig;
   transform: TransformConfig;
   backbone: BackboneConfig;
-  sequence: BiLstmConfig;
+  sequence: SequenceConfig;
   head: CtcHeadConfig | AttentionHeadConfig;
 }

@@ -4,8 +4,9 @@
  */
 import { tf, type Tensor } from '../runtime/tf.ts';
 import { InvalidArgumentError, WebstrError } from '../runtime/errors.ts';
-import { getCharset } from '../text/charset.ts';
+import { charsetSize } from '../text/charset.ts';
 import { MobileNetV3 } from './backbones/mobilenetv3.ts';
+import { PpLcNetV3 } from './backbones/pplcnetv3.ts';
 import { ResNet32 } from './backbones/resnet32.ts';
 import { Vgg } from './backbones/vgg.ts';
 import { AttentionHead } from './heads/attention.ts';
@@ -15,6 +16,7 @@ import type { ModelConfig } from './config.ts';
 import { CtcHead } from './heads/ctc.ts';
 import type { ParamSpec, Params } from './params.ts';
 import { BiLstm } from './sequence/bilstm.ts';
+import { SvtrNeck } from './sequence/svtr.ts';
 import type { CompiledStage, Stage } from './stage.ts';
 
 /** Parameters do not match the model: lists what is missing, mismatched and unexpected. */
@@ -53,7 +55,7 @@ export function headClasses(config: ModelConfig, symbols: number): number {
   return config.head.kind === 'attention' ? symbols + 2 : symbols + 1;
 }
 
-export function buildStages(config: ModelConfig, numClasses = headClasses(config, getCharset(config.charset).symbols.length)): ModelStages {
+export function buildStages(config: ModelConfig, numClasses = headClasses(config, charsetSize(config.charset))): ModelStages {
   let inC = config.input.channels === 'gray' ? 1 : 3;
   const tr = config.transform;
   let transform: Stage | null = null;
@@ -66,8 +68,8 @@ export function buildStages(config: ModelConfig, numClasses = headClasses(config
   if (bb.inChannels !== inC) {
     throw new InvalidArgumentError(`${config.name}: backbone expects ${bb.inChannels} input channels, the previous stage gives ${inC}`);
   }
-  const backbone = bb.kind === 'vgg' ? new Vgg(bb) : bb.kind === 'resnet32' ? new ResNet32(bb) : new MobileNetV3(bb);
-  const sequence = new BiLstm(config.sequence, backbone.outChannels);
+  const backbone = bb.kind === 'vgg' ? new Vgg(bb) : bb.kind === 'resnet32' ? new ResNet32(bb) : bb.kind === 'pplcnetv3' ? new PpLcNetV3(bb) : new MobileNetV3(bb);
+  const sequence = config.sequence.kind === 'svtr' ? new SvtrNeck(config.sequence, backbone.outChannels) : new BiLstm(config.sequence, backbone.outChannels);
   const head = config.head.kind === 'attention' ? new AttentionHead(config.head, sequence.outChannels, numClasses) : new CtcHead(config.head, sequence.outChannels, numClasses);
   const specs = [...(transform?.specs ?? []), ...backbone.specs, ...sequence.specs, ...head.specs];
   return { transform, backbone, sequence, head, specs, numClasses };

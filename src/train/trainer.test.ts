@@ -21,10 +21,12 @@ import type { Checkpoint, CheckpointStore, RunSummary, SampleSource, SourceState
 export function tinyCrnn(): ModelConfig {
   const c = getPreset('crnn-vgg');
   if (c.backbone.kind === 'vgg') c.backbone.outChannels = 32;
-  c.sequence.layers = [
-    { hidden: 16, linear: 16 },
-    { hidden: 16, linear: 16 },
-  ];
+  if (c.sequence.kind === 'bilstm') {
+    c.sequence.layers = [
+      { hidden: 16, linear: 16 },
+      { hidden: 16, linear: 16 },
+    ];
+  }
   return c;
 }
 

@@ -61,6 +61,10 @@ export interface TrainResult {
 /** The preprocessing of training batches: every sample of a batch gets the same width. */
 export function trainPreprocess(p: PreprocessConfig, inputWidth?: number): PreprocessConfig {
   if (p.resize.mode === 'stretch') return p;
+  if (p.resize.mode === 'keep-ratio-pad-min') {
+    // PaddleOCR's minimum batch width (320 for PP-OCRv4) is the default training width.
+    return { ...p, resize: { mode: 'keep-ratio-pad', minWidth: 1, maxWidth: inputWidth ?? p.resize.minWidth, padValue: p.resize.padValue } };
+  }
   const width = inputWidth ?? p.resize.maxWidth;
   return { ...p, resize: { mode: 'keep-ratio-pad', minWidth: p.resize.minWidth, maxWidth: width, padValue: p.resize.mode === 'keep-ratio-pad' ? p.resize.padValue : 0 } };
 }

@@ -52,7 +52,12 @@ export function readOnnxTensors(bytes: Uint8Array): Map<string, RawTensor> {
   try {
     model = decodeOnnxModel(bytes);
   } catch (err) {
-    throw new OnnxFormatError(`not an ONNX model: ${err instanceof Error ? err.message : String(err)}`);
+    const why = err instanceof Error ? err.message : String(err);
+    if (bytes.length > 0 && /index out of range/.test(why)) {
+      // protobuf's reader ran past the end: a cut-off download, or bytes that are not protobuf at all.
+      throw new OnnxFormatError(`not a complete ONNX model: a field runs past the end of the ${bytes.length}-byte file (truncated or not ONNX; ${why})`);
+    }
+    throw new OnnxFormatError(`not an ONNX model: ${why}`);
   }
   const g = model.graph;
   if (g === null || (g.node.length === 0 && g.initializer.length === 0)) {
@@ -73,7 +78,20 @@ export function readOnnxTensors(bytes: Uint8Array): Map<string, RawTensor> {
   return out;
 }
 
-/** Maps an ONNX file's tensors onto `config`'s parameters (Paddle names and layouts). */
+/**
+ * Most of a preset's parameters are absent from the file: it is an export of another architecture. The
+ * message leads with the count and the first missing name; the full lists are on the object.
+ */
+export class OnnxModelFamilyError extends WeightsMismatchError {
+  override name = 'OnnxModelFamilyError';
+  constructor(model: string, found: number, total: number, missing: string[], mismatched: { name: string; expected: number[]; got: number[] }[]) {
+    super(model, missing, mismatched);
+    this.message = `this ONNX is not a '${model}' export: ${found} of ${total} parameters found (first missing: ${missing[0] ?? mismatched[0]?.name ?? '?'}); ${this.message}`;
+  }
+}
+
+/** Maps an ONNX file's tensors onto `config`'s parameters (Paddle names and layouts), checking every
+ *  one's presence and shape. */
 export function importPaddleOnnx(bytes: Uint8Array, config: ModelConfig): Params {
   const tensors = readOnnxTensors(bytes);
   const { specs } = buildStages(config);
@@ -87,6 +105,8 @@ export function importPaddleOnnx(bytes: Uint8Array, config: ModelConfig): Params
       mismatched.push({ name: s.name, expected, got: t.dims });
     }
   }
+  const found = specs.length - missing.length - mismatched.length;
+  if (missing.length > 0 && found < specs.length / 2) throw new OnnxModelFamilyError(config.name, found, specs.length, missing, mismatched);
   if (missing.length > 0 || mismatched.length > 0) throw new WeightsMismatchError(config.name, missing, mismatched);
   const params: Params = new Map();
   for (const s of specs) {

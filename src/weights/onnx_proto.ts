@@ -164,6 +164,12 @@ export function toNumber(v: Int64 | undefined | null): number {
   return typeof v === 'number' ? v : v.toNumber();
 }
 
+/** Encodes a (decoded, possibly edited) model with the same schema subset: for tests that build hostile files. */
+export function encodeOnnxModel(model: OnnxModel): Uint8Array {
+  const type = getModelType();
+  return type.encode(type.fromObject(model)).finish();
+}
+
 /** Decodes ONNX bytes. Throws protobufjs' error on malformed input (the importer wraps it). */
 export function decodeOnnxModel(bytes: Uint8Array): OnnxModel {
   const type = getModelType();

@@ -1,11 +1,12 @@
-/** CTC head: Linear → logits over classes (the model applies softmax) (blank 0). Names: DTRB `Prediction.*`, Paddle `ctc_fc_*_attr`. */
+/** CTC head: Linear → logits over classes (the model applies softmax) (blank 0). Names: DTRB `Prediction.*`, Paddle `ctc_fc_*_attr` or a dygraph `linear_N.{w_0,b_0}`. */
 import { tf, type Tensor } from '../../runtime/tf.ts';
 import type { CtcHeadConfig } from '../config.ts';
 import { getParam, linearSpec, vecSpec, type ParamSpec, type Params } from '../params.ts';
 import type { CompiledStage, Stage } from '../stage.ts';
 
-export function ctcHeadNames(naming: CtcHeadConfig['naming']): { w: string; b: string } {
-  return naming === 'paddle' ? { w: 'ctc_fc_w_attr', b: 'ctc_fc_b_attr' } : { w: 'Prediction.weight', b: 'Prediction.bias' };
+export function ctcHeadNames(config: CtcHeadConfig): { w: string; b: string } {
+  if (config.naming === 'paddle' && config.paddleLinear !== undefined) return { w: `${config.paddleLinear}.w_0`, b: `${config.paddleLinear}.b_0` };
+  return config.naming === 'paddle' ? { w: 'ctc_fc_w_attr', b: 'ctc_fc_b_attr' } : { w: 'Prediction.weight', b: 'Prediction.bias' };
 }
 
 export class CtcHead implements Stage {
@@ -16,12 +17,12 @@ export class CtcHead implements Stage {
     readonly inFeatures: number,
     readonly outChannels: number,
   ) {
-    const n = ctcHeadNames(config.naming);
+    const n = ctcHeadNames(config);
     this.specs = [linearSpec(n.w, inFeatures, outChannels), vecSpec(n.b, outChannels)];
   }
 
   compile(params: Params): CompiledStage {
-    const n = ctcHeadNames(this.config.naming);
+    const n = ctcHeadNames(this.config);
     const w = getParam(params, n.w).clone();
     const b = getParam(params, n.b).clone();
     return {
