@@ -1,5 +1,5 @@
 /**
- * `webstr recognize --model <preset|dir|file.onnx> [--backend …] <image>...` (DESIGN.md contract):
+ * `webstr recognize --model <preset|dir|file.onnx> [--backend …] <image>...` (the contract in README.md):
  * one JSON object per image, `{"file","text","confidence"}` or `{"file","error"}`, in argument order;
  * exit 0 unless every image failed.
  */
