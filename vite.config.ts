@@ -1,5 +1,6 @@
-import { resolve } from 'node:path';
-import { defineConfig } from 'vite';
+import { basename, resolve } from 'node:path';
+import { defineConfig, type Plugin } from 'vite';
+import { PAGES, withChrome } from './src/ui/page_chrome.ts';
 
 // Served cross-origin isolated (COOP/COEP), as a deployment that wants SharedArrayBuffer would be:
 // the e2e specs then prove the wasm backend starts under isolation (the tfjs 4.22 threaded-wasm hang is
@@ -9,18 +10,29 @@ const isolation = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
+// The header and nav come from src/ui/page_chrome.ts, so the pages cannot drift apart.
+function pageChrome(): Plugin {
+  const files = new Set(PAGES.map((p) => p.file));
+  return {
+    name: 'webstr-page-chrome',
+    transformIndexHtml: {
+      order: 'pre',
+      handler: (html, ctx) => {
+        const file = basename(ctx.filename);
+        return files.has(file) ? withChrome(html, file) : html;
+      },
+    },
+  };
+}
+
 export default defineConfig({
   base: './',
+  plugins: [pageChrome()],
   build: {
     target: 'es2022',
     chunkSizeWarningLimit: 4096,
     rollupOptions: {
-      input: {
-        index: resolve(import.meta.dirname, 'index.html'),
-        bench: resolve(import.meta.dirname, 'bench.html'),
-        finetune: resolve(import.meta.dirname, 'finetune.html'),
-        selftest: resolve(import.meta.dirname, 'selftest.html'),
-      },
+      input: Object.fromEntries(PAGES.map((p) => [p.file.replace(/\.html$/, ''), resolve(import.meta.dirname, p.file)])),
     },
   },
   worker: { format: 'es' },

@@ -1,4 +1,4 @@
-/** `webstr eval` contract (DESIGN.md): per-dataset table, JSON, --min-accuracy fails the run, --shard merges exactly. */
+/** `webstr eval` contract (README.md): per-dataset table, JSON, --min-accuracy fails the run, --shard merges exactly. */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';

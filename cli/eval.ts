@@ -1,6 +1,6 @@
 /**
  * `webstr eval --model <…> --data <lmdb-or-shard dir>... [--backend …] [--limit N] [--json out.json]`
- * (DESIGN.md contract): evaluates in Node with the same core as the bench page (src/eval/runner.ts)
+ * (the contract in README.md): evaluates in Node with the same core as the bench page (src/eval/runner.ts)
  * and prints the per-dataset table (samples, accuracy, case-sensitive accuracy, 1-NED, words/s) with
  * both totals. Exit 0; 1 when `--min-accuracy` / `--max-drop` fail.
  */

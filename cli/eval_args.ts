@@ -1,5 +1,5 @@
 /**
- * The arguments of `webstr eval` and `npm run bench` (DESIGN.md contract), parsed in one place so the two
+ * The arguments of `webstr eval` and `npm run bench` (the contract in README.md), parsed in one place so the two
  * agree: `--model <…> --data <lmdb-or-shard dir>... [--backend …] [--limit N] [--shard i/n]
  * [--filtering dtrb|off] [--batch-size N] [--min-accuracy P] [--max-drop P] [--json out.json]`.
  * Paths after `--data` that do not start with `--` are more datasets. `--filtering` defaults to `off`: every

@@ -1,7 +1,7 @@
 /**
  * `webstr <command> …` for Node: the same src/ code as the pages, on tfjs wasm (webgpu through Dawn
  * when the machine has a Vulkan driver). Subcommands are added as their features land; see
- * ../shared/docs/DESIGN.md for the contracts.
+ * README.md for the contracts.
  */
 import { parseArgs } from 'node:util';
 import { errorInfo } from '../src/runtime/errors.ts';
@@ -41,7 +41,7 @@ export const COMMANDS: Record<string, Command> = {
     run: recognize,
   },
   eval: {
-    summary: 'evaluate a model on LMDB / shard datasets: per-dataset accuracy table (DESIGN.md protocol)',
+    summary: 'evaluate a model on LMDB / shard datasets: per-dataset accuracy table (DTRB protocol, docs/models.md §8.3)',
     usage: EVAL_USAGE,
     run: evalCommand,
   },

@@ -1,4 +1,4 @@
-/** `webstr recognize` contract (DESIGN.md): one JSON object per image, exit 0 unless every image failed. */
+/** `webstr recognize` contract (README.md): one JSON object per image, exit 0 unless every image failed. */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

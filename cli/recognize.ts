@@ -1,5 +1,5 @@
 /**
- * `webstr recognize [--model <name|dir|file.onnx|file.pth>] [--allow SET] [--backend …] <image>...` (DESIGN.md contract):
+ * `webstr recognize [--model <name|dir|file.onnx|file.pth>] [--allow SET] [--backend …] <image>...` (the contract in README.md):
  * one JSON object per image, `{"file","text","confidence"}` or `{"file","error"}`, in argument order;
  * exit 0 unless every image failed.
  */

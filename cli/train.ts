@@ -44,7 +44,7 @@ function num(name: string, v: string | undefined, check: (n: number) => boolean)
 
 const int = (lo: number) => (n: number): boolean => Number.isInteger(n) && n >= lo;
 
-/** The references' optimizer for a preset family (MODELS.md §4.3): Paddle Adam, DTRB Adadelta(1.0) + clip 5. */
+/** The references' optimizer for a preset family (docs/models.md §5.3): Paddle Adam, DTRB Adadelta(1.0) + clip 5. */
 function defaultOptimizer(config: ModelConfig): { spec: OptimizerSpec; clip?: number } {
   return config.head.naming === 'paddle' ? { spec: { kind: 'adam', lr: 1e-3 } } : { spec: { kind: 'adadelta', lr: 1, rho: 0.95, eps: 1e-8 }, clip: 5 };
 }

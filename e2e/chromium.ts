@@ -1,6 +1,6 @@
 /**
  * How the project drives Debian's Chromium: the binary and the flags measured to work here
- * (../shared/docs/ENVIRONMENT.md). Shared by playwright.config.ts and the scripts that run pages
+ * (Debian 12, headless, no GPU). Shared by playwright.config.ts and the scripts that run pages
  * headless (npm run bench / perf / verify:ops).
  */
 export const CHROMIUM_PATH = process.env.WEBSTR_CHROMIUM ?? '/usr/bin/chromium';

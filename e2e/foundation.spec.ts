@@ -11,6 +11,17 @@ for (const page of ['index.html', 'bench.html', 'selftest.html']) {
   });
 }
 
+test('every page has the same nav, with its own link marked current', async ({ page }) => {
+  const pages = [['index.html', 'Recognize'], ['bench.html', 'Benchmark'], ['finetune.html', 'Fine-tune'], ['selftest.html', 'Self-test']];
+  for (const [file, label] of pages) {
+    await page.goto(file!);
+    const nav = page.getByRole('navigation', { name: 'Pages' });
+    await expect(nav.getByRole('link')).toHaveText(pages.map((p) => p[1]!));
+    await expect(nav.locator('[aria-current="page"]')).toHaveText([label!]);
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(`webstr · ${label!}`);
+  }
+});
+
 test('auto picks wasm on a software adapter and says why', async ({ page }) => {
   await page.goto('index.html');
   await expect(page.locator('body')).toHaveAttribute('data-runtime', 'ready');

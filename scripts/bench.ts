@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- <the webstr eval arguments>` (DESIGN.md contract): the same evaluation as
+ * `npm run bench -- <the webstr eval arguments>` (the contract in README.md): the same evaluation as
  * `webstr eval`, in headless Chromium through bench.html (build + vite preview + Playwright,
  * scripts/lib/browser.ts). The model file(s) and each LMDB `data.mdb` are handed to the page's file
  * inputs (`setInputFiles`), so the page reads them in place through File.slice (no copy into IndexedDB:

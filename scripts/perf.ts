@@ -1,10 +1,12 @@
 /**
  * `npm run perf -- <suite> [--backend cpu,wasm,webgpu] [suite args…]` (`--backends` is the same option): small performance suites, each
  * printing the machine, the backend and ms per call (ratios where it compares). Suites register here by
- * name; add yours to SUITES.
+ * name; add yours to SUITES. `--write-doc` also puts what the suite printed into its section of
+ * docs/performance.md (scripts/perf/doc.ts).
  */
 import { parseArgs } from 'node:util';
 import { machineLine, type PerfContext } from './perf/common.ts';
+import { captureConsole, loadAverage, writeRecord } from './perf/doc.ts';
 import { rerunWithSwiftShader } from './swiftshader.ts';
 
 type Suite = (ctx: PerfContext) => Promise<number>;
@@ -43,7 +45,8 @@ const SUITES: Record<string, { describe: string; load: () => Promise<Suite>; web
 async function main(): Promise<number> {
   // Suites take their own options after the suite name (`ingest --repeat 3`): parse leniently here and
   // hand the suite the raw arguments that follow its name, less --backend.
-  const argv = process.argv.slice(2);
+  const writeDoc = process.argv.includes('--write-doc');
+  const argv = process.argv.slice(2).filter((a) => a !== '--write-doc');
   const { values, positionals } = parseArgs({
     args: argv,
     options: { backend: { type: 'string', default: '' }, backends: { type: 'string', default: '' } },
@@ -59,7 +62,7 @@ async function main(): Promise<number> {
   }
   const suite = name === undefined ? undefined : SUITES[name];
   if (suite === undefined) {
-    console.error(`usage: npm run perf -- <suite> [--backend cpu,wasm,webgpu]\nsuites (expected one of ${Object.keys(SUITES).join(', ')}${name === undefined ? '' : `, got '${name}'`}):`);
+    console.error(`usage: npm run perf -- <suite> [--backend cpu,wasm,webgpu] [--write-doc]\nsuites (expected one of ${Object.keys(SUITES).join(', ')}${name === undefined ? '' : `, got '${name}'`}):`);
     for (const [k, s] of Object.entries(SUITES)) console.error(`  ${k.padEnd(10)} ${s.describe}`);
     return 2;
   }
@@ -68,8 +71,17 @@ async function main(): Promise<number> {
     const code = rerunWithSwiftShader();
     if (code !== null) return code;
   }
-  console.log(machineLine());
-  return (await suite.load())({ backends, args });
+  const machine = machineLine();
+  console.log(machine);
+  const load0 = loadAverage();
+  const capture = writeDoc ? captureConsole() : undefined;
+  const code = await (await suite.load())({ backends, args });
+  const output = capture?.stop();
+  if (output !== undefined && code === 0) {
+    writeRecord(name!, { command: `npm run perf -- ${argv.join(' ')}`, date: new Date(), machine, load: [load0, loadAverage()], output });
+    console.log(`wrote the '${name!}' section of docs/performance.md`);
+  }
+  return code;
 }
 
 main().then(

@@ -1,4 +1,4 @@
-// Bilinear grid sampling, forward (PyTorch F.grid_sample, mode 'bilinear'; MODELS.md §3.5).
+// Bilinear grid sampling, forward (PyTorch F.grid_sample, mode 'bilinear'; docs/models.md §4.5).
 // image [B, H, W, C], grid [B, Ho, Wo, 2] in (x, y) order → out [B, Ho, Wo, C]. One invocation per output
 // element: it unnormalises the grid point (grid_sample_common.wgsl), and blends the four neighbours
 //   out = nw·I[y0, x0] + ne·I[y0, x0+1] + sw·I[y0+1, x0] + se·I[y0+1, x0+1],

@@ -1,5 +1,5 @@
 // Shared by grid_sample*.wgsl (prepended to each): the source coordinate of one grid value on one axis,
-// with PyTorch grid_sampler_2d semantics (MODELS.md §3.5).
+// with PyTorch grid_sampler_2d semantics (docs/models.md §4.5).
 //   alignCorners: i = (g + 1)·(size − 1)/2;  otherwise: i = (g + 1)·size/2 − 1/2.
 //   border padding clips i to [0, size − 1], and the clip's derivative is 0 at and beyond the edges.
 // Non-finite values are detected from their bits (WGSL lets compilers assume floats are finite, so

@@ -1,5 +1,5 @@
 // Shared by spin_power_sum*.wgsl (prepended after the generated constants NB, the number of exponents
-// 2K+1, and BETAS, GA-SPIN's β list; MODELS.md §6.3). Per element:
+// 2K+1, and BETAS, GA-SPIN's β list; docs/models.md §7.3). Per element:
 //   I = clamp((1 − λ)·(x + 1)/2 + λ·offset, 0, 1)   (AIN blend, §6.2–6.3 step 2)
 //   I^β with 0^β = 0; d(I^β)/dI = β·I^(β−1), taken as 1 at I = 0 for β = 1 and 0 otherwise.
 // Powers are exp2(β·log2 I) with log2 I computed once per element (WGSL's pow is that, 2K+1 times, and

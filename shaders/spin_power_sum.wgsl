@@ -1,4 +1,4 @@
-// GA-SPIN structure-preserving power sum, forward (MODELS.md §6.3 steps 1–3, fused with the AIN blend):
+// GA-SPIN structure-preserving power sum, forward (docs/models.md §7.3 steps 1–3, fused with the AIN blend):
 //   S[b, h, w, c] = Σ_k weights[b, k] · I^{β_k},  I = clamp((1 − gate[b])·(x + 1)/2 + gate[b]·offsets, 0, 1)
 // x, offsets [B, H, W, C]; gate [B]; weights [B, NB] → S [B, H, W, C]. One invocation per element.
 // Instance norm and 2σ(S) − 1 are tfjs ops after this kernel (spin_color.ts).

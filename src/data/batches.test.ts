@@ -12,7 +12,7 @@ import { fixtureBytes, fixtureJson, hasSharedData, lmdbDir } from './testing.ts'
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 describe('DTRB label filtering', () => {
-  it('follows [CL] LmdbDataset', () => {
+  it('follows DTRB LmdbDataset', () => {
     expect(keepLabel('Hello')).toBe(true); // lowercased before the charset test
     expect(keepLabel('it\'s')).toBe(false);
     expect(keepLabel('a'.repeat(25))).toBe(true);
@@ -67,7 +67,7 @@ describe('batches', () => {
     expect(n).toBe(32);
   });
 
-  it.skipIf(!hasSharedData())('the default filter keeps exactly the samples [CL] keeps, on every shared LMDB', async () => {
+  it.skipIf(!hasSharedData())('the default filter keeps exactly the samples DTRB keeps, on every shared LMDB', async () => {
     for (const [name, d] of Object.entries(digests.datasets)) {
       const src = await openFileByteSource(path.join(lmdbDir(name), 'data.mdb'));
       const ds = await openDtrbDataset(src);

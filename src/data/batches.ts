@@ -1,6 +1,6 @@
 /**
  * Streaming batches over a dataset (LMDB, shards on disk/HTTP/IndexedDB): sequential or seeded-shuffled
- * order, deep-text-recognition-benchmark label filtering ([CL] dataset.py `LmdbDataset`), a limit or a
+ * order, deep-text-recognition-benchmark label filtering (DTRB dataset.py `LmdbDataset`), a limit or a
  * subset, and decode + preprocess through an injected function (src/image/ owns decoding and the
  * model's declared preprocessing), run `concurrency` at a time with the next batch prefetched.
  */

@@ -1,5 +1,5 @@
 /**
- * The deep-text-recognition-benchmark LMDB layout ([CL] create_lmdb_dataset.py; MODELS.md §7.1):
+ * The deep-text-recognition-benchmark LMDB layout (DTRB create_lmdb_dataset.py; docs/models.md §8.1):
  * `num-samples` (decimal), `image-%09d` (original encoded bytes), `label-%09d` (UTF-8), 1-based.
  */
 import type { ByteSource } from './byte_source.ts';

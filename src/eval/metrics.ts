@@ -1,7 +1,7 @@
 /**
  * Word-recognition metrics shared by every entry point (bench page, `webstr eval`, CI).
  *
- * Protocols (../shared/docs/MODELS.md §7.3):
+ * Protocols (docs/models.md §8.3):
  * - default, as deep-text-recognition-benchmark: lowercase, keep [0-9a-z] in both prediction and
  *   label, exact match;
  * - case-sensitive: the raw strings, exact match;

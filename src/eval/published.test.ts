@@ -11,11 +11,11 @@ describe('published numbers', () => {
     expect(benchmarkSet('IC13_857')).toBe('ic13_857');
     expect(benchmarkSet('tiny')).toBeUndefined();
   });
-  it('holds the onnxruntime reference of the shared model and the MODELS.md §8 rows', () => {
+  it('holds the onnxruntime reference of the shared model and the docs/models.md §9 rows', () => {
     expect(referenceAccuracy('crnn-mv3-en', 'iiit5k_3000')).toBe(78.6);
     expect(referenceAccuracy('crnn-mv3-en', 'svt_647')).toBe(74.5);
     expect(referenceAccuracy('crnn-mv3-en', 'ic15_2077')).toBe(43.5);
-    expect(publishedFor('crnn-vgg').find((r) => r.source === '[MO]')?.sets.ic15_2077).toBe(64.95);
+    expect(publishedFor('crnn-vgg').find((r) => r.source === 'MindOCR')?.sets.ic15_2077).toBe(64.95);
     expect(publishedFor('nothing')).toEqual([]);
   });
 });

@@ -1,8 +1,8 @@
 /**
- * Published word accuracies (%) to show beside ours, as data: MODELS.md §8 (../shared/docs/MODELS.md),
+ * Published word accuracies (%) to show beside ours, as data: docs/models.md §9,
  * plus the onnxruntime reference for the shared PaddleOCR model (its README). Keyed by architecture
  * (preset name, or the architecture a future preset will carry), then by benchmark set. Source tags:
- * [CL] deep-text-recognition-benchmark, [MO] MindOCR, [PO] PaddleOCR, [DV] DAVAR-Lab, paper = the
+ * DTRB (deep-text-recognition-benchmark), MindOCR, MindSpore, PaddleOCR, DAVAR (DAVAR-Lab-OCR), paper = the
  * original paper's table. Averages say which kind they are: MindOCR's is the unweighted mean of 10 sets.
  */
 
@@ -10,9 +10,9 @@ export const BENCHMARK_SETS = ['iiit5k_3000', 'svt_647', 'ic03_860', 'ic03_867',
 export type BenchmarkSet = (typeof BENCHMARK_SETS)[number];
 
 export interface PublishedRow {
-  /** Who measured it, e.g. 'CRNN VGG7 [MO], MJ+ST'. */
+  /** Who measured it, e.g. 'CRNN VGG7, MindOCR, MJ+ST'. */
   label: string;
-  /** Source tag of MODELS.md §8: paper | [CL] | [MO] | [PO] | [DV] | onnxruntime. */
+  /** Who published it (docs/models.md §11): paper | DTRB | MindOCR | MindSpore | PaddleOCR | DAVAR | onnxruntime. */
   source: string;
   sets: Partial<Record<BenchmarkSet, number>>;
   average?: { value: number; kind: string };
@@ -37,33 +37,33 @@ export const PUBLISHED: Record<string, PublishedRow[]> = {
       sets: { iiit5k_3000: 78.6, svt_647: 74.5, ic15_2077: 43.5 },
       reference: true,
     },
-    { label: 'CRNN [PO] MV3 (PaddleOCR overview)', source: '[PO]', sets: {}, average: { value: 77.95, kind: "PaddleOCR's own benchmark average" } },
+    { label: 'CRNN MV3 (PaddleOCR overview)', source: 'PaddleOCR', sets: {}, average: { value: 77.95, kind: "PaddleOCR's own benchmark average" } },
   ],
   'crnn-vgg': [
     { label: 'CRNN paper, Synth90k, no lexicon', source: 'paper', sets: { iiit5k_3000: 78.2, svt_647: 80.8, ic03_860: 89.4, ic13_857: 86.7 } },
     {
-      label: 'CRNN VGG7 [MO], MJ+ST',
-      source: '[MO]',
+      label: 'CRNN VGG7, MindOCR, MJ+ST',
+      source: 'MindOCR',
       sets: { iiit5k_3000: 84.4, svt_647: 82.84, ic03_860: 93.72, ic03_867: 93.43, ic13_857: 91.83, ic13_1015: 90.84, ic15_1811: 70.84, ic15_2077: 64.95, svtp_645: 72.87, cute80_288: 67.36 },
       average: { value: 81.31, kind: 'unweighted mean of 10 sets (MindOCR)' },
     },
-    { label: 'CRNN [MS] V2', source: '[MS]', sets: { iiit5k_3000: 80.2, svt_647: 81.92 } },
+    { label: 'CRNN V2, MindSpore', source: 'MindSpore', sets: { iiit5k_3000: 80.2, svt_647: 81.92 } },
   ],
   rare: [
     { label: 'RARE paper, no lexicon', source: 'paper', sets: { iiit5k_3000: 81.9, svt_647: 81.9, ic03_860: 90.1, ic13_857: 88.6, svtp_645: 71.8, cute80_288: 59.2 } },
     {
-      label: 'TRBA [CL], MJ+ST',
-      source: '[CL]',
+      label: 'TRBA, DTRB, MJ+ST',
+      source: 'DTRB',
       sets: { iiit5k_3000: 87.9, svt_647: 87.5, ic03_860: 94.9, ic03_867: 94.4, ic13_857: 93.6, ic13_1015: 92.3, ic15_1811: 77.6, ic15_2077: 71.8, svtp_645: 79.2, cute80_288: 74.0 },
     },
   ],
   spin: [
     { label: 'SPIN paper', source: 'paper', sets: { iiit5k_3000: 94.7, svt_647: 87.6, ic03_860: 93.4, ic13_857: 91.5, ic15_1811: 79.1, svtp_645: 79.7, cute80_288: 85.1 } },
-    { label: 'SPIN, [DV] reproduction', source: '[DV]', sets: { iiit5k_3000: 94.7, svt_647: 89.8, ic03_860: 93.4, ic13_857: 94.1, ic15_1811: 80.7, svtp_645: 82.2, cute80_288: 83.7 } },
+    { label: 'SPIN, DAVAR reproduction', source: 'DAVAR', sets: { iiit5k_3000: 94.7, svt_647: 89.8, ic03_860: 93.4, ic13_857: 94.1, ic15_1811: 80.7, svtp_645: 82.2, cute80_288: 83.7 } },
   ],
   'ga-spin': [
     { label: 'GA-SPIN paper', source: 'paper', sets: { iiit5k_3000: 94.7, svt_647: 90.3, ic03_860: 94.4, ic13_857: 92.8, ic15_1811: 82.2, svtp_645: 82.8, cute80_288: 87.5 } },
-    { label: 'GA-SPIN, [DV] reproduction', source: '[DV]', sets: { iiit5k_3000: 94.6, svt_647: 89.0, ic03_860: 93.3, ic13_857: 94.2, ic15_1811: 80.7, svtp_645: 83.0, cute80_288: 84.7 } },
+    { label: 'GA-SPIN, DAVAR reproduction', source: 'DAVAR', sets: { iiit5k_3000: 94.6, svt_647: 89.0, ic03_860: 93.3, ic13_857: 94.2, ic15_1811: 80.7, svtp_645: 83.0, cute80_288: 84.7 } },
   ],
 };
 

@@ -1,5 +1,5 @@
 /**
- * Pixels → model input as the model's PreprocessConfig declares (MODELS.md §1): channel order (gray /
+ * Pixels → model input as the model's PreprocessConfig declares (docs/models.md §2): channel order (gray /
  * RGB / BGR), resize (stretch, keep-ratio dynamic width, keep-ratio-and-pad), (v/255 − mean)/std.
  * Resizing is bilinear with half-pixel centres, edge clamping and no antialiasing: tfjs
  * `resizeBilinear(alignCorners=false, halfPixelCenters=true)` computes src = (dst + 0.5)·scale − 0.5

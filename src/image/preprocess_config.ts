@@ -1,6 +1,6 @@
-/** The preprocessing a model declares (MODELS.md §1); `src/models` embeds it in every `ModelConfig`. */
+/** The preprocessing a model declares (docs/models.md §2); `src/models` embeds it in every `ModelConfig`. */
 
-/** How pixels become the input tensor (MODELS.md §1). Values: (v/255 − mean)/std per channel. */
+/** How pixels become the input tensor (docs/models.md §2). Values: (v/255 − mean)/std per channel. */
 export interface PreprocessConfig {
   channels: 'gray' | 'rgb' | 'bgr';
   height: number;

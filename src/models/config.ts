@@ -10,7 +10,7 @@ import type { PreprocessConfig } from '../image/preprocess_config.ts';
 
 export type Activation = 'relu' | 'hardswish';
 
-/** One MobileNetV3 residual unit ([PO] `ResidualUnit`): expand 1×1 → depthwise k×k → SE → project 1×1. */
+/** One MobileNetV3 residual unit (PaddleOCR `ResidualUnit`): expand 1×1 → depthwise k×k → SE → project 1×1. */
 export interface MobileNetV3Block {
   kernel: number;
   expand: number;
@@ -29,7 +29,7 @@ export interface MobileNetV3Config {
   inChannels: number;
   stem: { out: number; stride: [number, number]; act: Activation };
   blocks: MobileNetV3Block[];
-  /** Final 1×1 conv-BN-act channels ([PO] `conv_last`), followed by maxpool 2×2/2. */
+  /** Final 1×1 conv-BN-act channels (PaddleOCR `conv_last`), followed by maxpool 2×2/2. */
   lastChannels: number;
   lastAct: Activation;
   /** SE squeeze ratio: mid = channels / seReduction. */
@@ -41,12 +41,12 @@ export interface MobileNetV3Config {
 export interface VggConfig {
   kind: 'vgg';
   inChannels: number;
-  /** Output channels (DTRB `output_channel`, 512): the layers use /8, /4, /2, /1 of it (MODELS.md §4.1). */
+  /** Output channels (DTRB `output_channel`, 512): the layers use /8, /4, /2, /1 of it (docs/models.md §5.1). */
   outChannels: number;
   bnEps: number;
 }
 
-/** The FAN ResNet of DTRB/SPIN (MODELS.md §6.5): basic blocks [1, 2, 5, 3], widths out/4, out/2, out, out. */
+/** The FAN ResNet of DTRB/SPIN (docs/models.md §7.5): basic blocks [1, 2, 5, 3], widths out/4, out/2, out, out. */
 export interface ResNet32Config {
   kind: 'resnet32';
   inChannels: number;
@@ -94,13 +94,13 @@ export interface PpLcNetV3Config {
 export type BackboneConfig = MobileNetV3Config | VggConfig | ResNet32Config | PpLcNetV3Config;
 
 /**
- * TPS transform (MODELS.md §3.5, §5.1): a localisation network predicts F fiducials C′, the TPS grid
+ * TPS transform (docs/models.md §4.5, §6.1): a localisation network predicts F fiducials C′, the TPS grid
  * maps the output pixel centres into the input, gridSample resamples. Output size = input size.
  */
 export interface TpsConfig {
   kind: 'tps';
   inChannels: number;
-  /** Conv channels of the four conv-BN-ReLU(-maxpool) layers (DTRB / [PO] large: 64…512; [PO] small: 16…128). */
+  /** Conv channels of the four conv-BN-ReLU(-maxpool) layers (DTRB / PaddleOCR large: 64…512; PaddleOCR small: 16…128). */
   locChannels: [number, number, number, number];
   /** fc1 width (256 large, 64 small). */
   locFc: number;
@@ -108,13 +108,13 @@ export interface TpsConfig {
   /** Parameter names: DTRB `Transformation.LocalizationNetwork.conv.0.weight`, or PaddleOCR's
    *  `loc_conv0_weights`, `loc_fc1_w` (ParamAttr names of ppocr/modeling/transforms/tps.py). */
   naming: 'dtrb' | 'paddle';
-  /** Sampler settings (MODELS.md §3.5 table). */
+  /** Sampler settings (docs/models.md §4.5 table). */
   alignCorners: boolean;
   padding: 'zeros' | 'border';
 }
 
 /**
- * GA-SPIN (MODELS.md §6.1–6.4; [DV] `GA_SPIN_Transformer`, [PO] `GA_SPIN`): one structure-localisation
+ * GA-SPIN (docs/models.md §7.1–7.4; DAVAR `GA_SPIN_Transformer`, PaddleOCR `GA_SPIN`): one structure-localisation
  * network predicts the 2K+1 power weights, the AIN gate and the TPS fiducials; the AIN offset branch
  * reads its 128-channel feature; spinColor, then the TPS warp of the colour-transformed image.
  */
@@ -136,7 +136,7 @@ export interface GaSpinConfig {
 
 export type TransformConfig = { kind: 'none' } | TpsConfig | GaSpinConfig;
 
-/** A stack of bidirectional LSTM layers (MODELS.md §3.1, §3.2); optional Linear after each layer. */
+/** A stack of bidirectional LSTM layers (docs/models.md §4.1, §4.2); optional Linear after each layer. */
 export interface BiLstmConfig {
   kind: 'bilstm';
   layers: { hidden: number; linear?: number }[];
@@ -175,7 +175,7 @@ export interface SvtrNeckConfig {
 
 export type SequenceConfig = BiLstmConfig | SvtrNeckConfig;
 
-/** Attention decoder (MODELS.md §3.3): one-hot previous symbol, greedy, stops at the first EOS. */
+/** Attention decoder (docs/models.md §4.3): one-hot previous symbol, greedy, stops at the first EOS. */
 export interface AttentionHeadConfig {
   kind: 'attention';
   cell: 'gru' | 'lstm';
@@ -185,8 +185,8 @@ export interface AttentionHeadConfig {
   /** Parameter names: DTRB `Prediction.attention_cell.*`, `Prediction.generator.*`; PaddleOCR dygraph
    *  `head.attention_cell.*`, `head.generator.*` (Linear stored [in, out]). */
   naming: 'dtrb' | 'paddle';
-  /** Class layout: `go-eos` = [GO] 0, EOS 1, symbols 2… ([CL], [DV], [MO], [PO] SPIN); `sos-eos-last` =
-   *  sos 0, symbols 1…n, eos n+1 ([PO] RARE `AttnLabelEncode`). */
+  /** Class layout: `go-eos` = [GO] 0, EOS 1, symbols 2… (DTRB, DAVAR, MindOCR, PaddleOCR SPIN); `sos-eos-last` =
+   *  sos 0, symbols 1…n, eos n+1 (PaddleOCR RARE `AttnLabelEncode`). */
   labels: 'go-eos' | 'sos-eos-last';
 }
 

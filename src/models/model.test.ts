@@ -13,7 +13,7 @@ beforeAll(async () => {
 describe('crnn-vgg (random init)', () => {
   const config = getPreset('crnn-vgg');
   const stages = buildStages(config);
-  it('has the parameter counts of MODELS.md §4.1', () => {
+  it('has the parameter counts of docs/models.md §5.1', () => {
     expect(countParams(stages.backbone.specs)).toBe(5_549_824);
     expect(countParams(stages.sequence.specs)).toBe(2_892_288);
     expect(countParams(stages.head.specs)).toBe(9_509);
@@ -67,7 +67,7 @@ describe('crnn-mv3-en (random init)', () => {
 });
 
 describe('RARE / TRBA presets', () => {
-  it('rare-dtrb has MODELS.md §0/§5 counts (TPS 1,692,392; GRU head 565,286; total 10,699,790)', () => {
+  it('rare-dtrb has docs/models.md §1/§6 counts (TPS 1,692,392; GRU head 565,286; total 10,699,790)', () => {
     const s = buildStages(getPreset('rare-dtrb'));
     expect(countParams(s.transform!.specs)).toBe(1_692_392);
     expect(countParams(s.head.specs)).toBe(565_286);
@@ -81,7 +81,7 @@ describe('RARE / TRBA presets', () => {
 });
 
 describe('spin-r32 preset', () => {
-  it('has MODELS.md §6 counts less the 248 Paddle-only parameters', () => {
+  it('has docs/models.md §7 counts less the 248 Paddle-only parameters', () => {
     const s = buildStages(getPreset('spin-r32'));
     expect(countParams(s.transform!.specs)).toBe(2_323_903 - 248);
     expect(countParams(s.backbone.specs)).toBe(44_263_904);

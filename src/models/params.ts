@@ -11,7 +11,7 @@ import { rareInitialFiducials } from '../ops/tps/tps.ts';
  *  `linear_out_in` PyTorch Linear [out, in], `plain` same as ours. */
 export type SourceLayout = 'conv' | 'depthwise' | 'linear_out_in' | 'plain';
 
-/** `rare_fiducials`: the TPS fc2 bias, RARE Fig. 6(a) (MODELS.md §5.1). */
+/** `rare_fiducials`: the TPS fc2 bias, RARE Fig. 6(a) (docs/models.md §6.1). */
 export type Init = 'he' | 'zeros' | 'ones' | 'uniform_lstm' | 'rare_fiducials';
 
 export interface ParamSpec {

@@ -2,10 +2,10 @@
 import { InvalidArgumentError } from '../runtime/errors.ts';
 import type { BiLstmConfig, MobileNetV3Block, ModelConfig, PpLcNetV3Block, PreprocessConfig, TpsConfig } from './config.ts';
 
-/** DTRB input: grey, stretched to 100×32, [−1, 1] (MODELS.md §1). */
+/** DTRB input: grey, stretched to 100×32, [−1, 1] (docs/models.md §2). */
 const DTRB_INPUT: PreprocessConfig = { channels: 'gray', height: 32, resize: { mode: 'stretch', width: 100 }, mean: 0.5, std: 0.5 };
 
-/** DTRB's TPS (MODELS.md §5.1): border padding, align_corners=True as its released checkpoints were
+/** DTRB's TPS (docs/models.md §6.1): border padding, align_corners=True as its released checkpoints were
  *  trained (the `torch.__version__ > "1.2.0"` string test is false on torch ≥ 1.10; §3.5). */
 const DTRB_TPS: TpsConfig = {
   kind: 'tps',
@@ -86,7 +86,7 @@ const CRNN_VGG = {
 } as const satisfies ModelConfig;
 
 export const PRESETS = {
-  /** deep-text-recognition-benchmark None-VGG-BiLSTM-CTC (MODELS.md §4.1): 1×32×100, 37 classes. */
+  /** deep-text-recognition-benchmark None-VGG-BiLSTM-CTC (docs/models.md §5.1): 1×32×100, 37 classes. */
   'crnn-vgg': CRNN_VGG,
   /**
    * The tiny training preset (PaddleOCR's lite_train_lite_infer shape, issue 9): crnn-vgg narrowed to VGG
@@ -100,7 +100,7 @@ export const PRESETS = {
     backbone: { ...CRNN_VGG.backbone, outChannels: 64 },
     sequence: { ...CRNN_VGG.sequence, layers: [{ hidden: 64, linear: 64 }] },
   },
-  /** RARE as DTRB TPS-VGG-BiLSTM-Attn with a GRU attention cell (MODELS.md §0, §5): 10,699,790 parameters. */
+  /** RARE as DTRB TPS-VGG-BiLSTM-Attn with a GRU attention cell (docs/models.md §1, §6): 10,699,790 parameters. */
   'rare-dtrb': {
     name: 'rare-dtrb',
     charset: 'alnum36',
@@ -110,7 +110,7 @@ export const PRESETS = {
     sequence: DTRB_BILSTM,
     head: { kind: 'attention', cell: 'gru', hidden: 256, steps: 26, naming: 'dtrb', labels: 'go-eos' },
   },
-  /** DTRB TPS-ResNet-BiLSTM-Attn, its best published model (MODELS.md §5.2, §6.5): 49,555,182 parameters. */
+  /** DTRB TPS-ResNet-BiLSTM-Attn, its best published model (docs/models.md §6.3, §7.5): 49,555,182 parameters. */
   'trba-dtrb': {
     name: 'trba-dtrb',
     charset: 'alnum36',
@@ -121,9 +121,9 @@ export const PRESETS = {
     head: { kind: 'attention', cell: 'lstm', hidden: 256, steps: 26, naming: 'dtrb', labels: 'go-eos' },
   },
   /**
-   * PaddleOCR rec_r32_gaspin_bilstm_att (= [DV] gaspin_res32_attn; MODELS.md §6): GA-SPIN K=6 with AIN
-   * (border, align_corners=True as [PO]), ResNet32, cascade BiLSTM (→256, →512), LSTM attention over
-   * spin_dict (70 classes). 50,686,445 parameters = MODELS.md's 50,686,693 less [PO]'s 248 (IN affine, ex_fc).
+   * PaddleOCR rec_r32_gaspin_bilstm_att (= DAVAR gaspin_res32_attn; docs/models.md §7): GA-SPIN K=6 with AIN
+   * (border, align_corners=True as PaddleOCR), ResNet32, cascade BiLSTM (→256, →512), LSTM attention over
+   * spin_dict (70 classes). 50,686,445 parameters = docs/models.md's 50,686,693 less PaddleOCR's 248 (IN affine, ex_fc).
    */
   'spin-r32': {
     name: 'spin-r32',
@@ -145,9 +145,9 @@ export const PRESETS = {
     head: { kind: 'attention', cell: 'lstm', hidden: 256, steps: 26, naming: 'dtrb', labels: 'go-eos' },
   },
   /**
-   * PaddleOCR rec_mv3_tps_bilstm_att (MODELS.md §5.2 [PO] RARE): `small` TPS (3 channels, zeros padding,
+   * PaddleOCR rec_mv3_tps_bilstm_att (docs/models.md §6.3, PaddleOCR's RARE): `small` TPS (3 channels, zeros padding,
    * align_corners=True), MobileNetV3-large ×0.5 → 480×1×25, 2-layer BiLSTM(96), GRU attention 96 with
-   * [PO]'s 25 steps and sos 0 / eos 37 layout. Paddle names (ParamAttr names; dygraph `head.*`).
+   * PaddleOCR's 25 steps and sos 0 / eos 37 layout. Paddle names (ParamAttr names; dygraph `head.*`).
    */
   'rare-mv3': {
     name: 'rare-mv3',

@@ -2,7 +2,7 @@
  * Backend choice: `auto | webgpu | wasm | cpu`.
  *
  * `auto` takes webgpu only on a hardware adapter. A software adapter (SwiftShader, a fallback adapter)
- * runs tfjs-webgpu far slower than wasm (ENVIRONMENT.md: ~70x on a CRNN conv stack), so it is treated
+ * runs tfjs-webgpu far slower than wasm (docs/performance.md: ~70x on a CRNN conv stack), so it is treated
  * as "no GPU" and wasm is chosen, then cpu. An explicit request that cannot start throws
  * `BackendUnavailableError` naming what is available; it never silently falls back.
  */

@@ -4,10 +4,10 @@
  */
 export interface Flags {
   /** Treat a software WebGPU adapter (SwiftShader, fallback adapters) as a GPU for `auto`. Default false:
-   *  on this class of adapter tfjs-webgpu is ~70x slower than wasm (ENVIRONMENT.md). */
+   *  on this class of adapter tfjs-webgpu is ~70x slower than wasm (docs/performance.md). */
   autoAcceptSoftwareAdapter: boolean;
   /** Use the multi-threaded wasm binary when the page is cross-origin isolated. Default false: with
-   *  COOP/COEP, tfjs-backend-wasm 4.22's threaded build hangs in `setBackend` (ENVIRONMENT.md). */
+   *  COOP/COEP, tfjs-backend-wasm 4.22's threaded build hangs in `setBackend` (ARCHITECTURE.md). */
   wasmThreads: boolean;
 }
 

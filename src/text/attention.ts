@@ -1,8 +1,8 @@
 /**
- * Attention label codec (MODELS.md §2, §3.3). Layout `go-eos`: class 0 = [GO], 1 = EOS ([s]), class k =
- * symbol k−2 ([CL], [DV], [MO]; [PO] SPIN's sos/eos layout is the same). Layout `sos-eos-last` ([PO]
+ * Attention label codec (docs/models.md §3, §4.3). Layout `go-eos`: class 0 = [GO], 1 = EOS ([s]), class k =
+ * symbol k−2 (DTRB, DAVAR, MindOCR; PaddleOCR SPIN's sos/eos layout is the same). Layout `sos-eos-last` (PaddleOCR
  * RARE): 0 = sos, symbols 1…n, n+1 = eos. Greedy decoding takes each step's argmax
- * and stops at the first EOS (fixing [PO]'s `AttnLabelDecode`, which skips EOS and keeps going);
+ * and stops at the first EOS (fixing PaddleOCR's `AttnLabelDecode`, which skips EOS and keeps going);
  * a [GO] prediction is skipped (DTRB would print the literal `[GO]`).
  */
 import { InvalidArgumentError } from '../runtime/errors.ts';
@@ -37,7 +37,7 @@ export class AttentionCodec {
     return encodeLabel(label, this.charset, this.index);
   }
 
-  /** probs: [steps, C] row-major. Confidence: mean of the kept steps' maxima ([PO]); 0 when empty. */
+  /** probs: [steps, C] row-major. Confidence: mean of the kept steps' maxima (PaddleOCR); 0 when empty. */
   decodeGreedy(probs: Float32Array | ArrayLike<number>, steps: number, mask?: Uint8Array | null): Decoded {
     const c = this.numClasses;
     if (probs.length !== steps * c) {

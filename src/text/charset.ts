@@ -1,5 +1,5 @@
 /**
- * Character sets (MODELS.md §2). A charset is the ordered list of symbols a model's classes stand for;
+ * Character sets (docs/models.md §3). A charset is the ordered list of symbols a model's classes stand for;
  * the codec (ctc.ts) decides where the blank sits. Symbols are strings, not chars, so a custom set may
  * hold multi-code-unit symbols.
  */

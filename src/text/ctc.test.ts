@@ -3,7 +3,7 @@ import { CHARSETS, EN_DICT, SPIN68, charsetFromDict, getCharset } from './charse
 import { CtcCodec } from './ctc.ts';
 
 describe('charsets', () => {
-  it('have the sizes of MODELS.md §2', () => {
+  it('have the sizes of docs/models.md §3', () => {
     expect(CHARSETS.alnum36.symbols.length).toBe(36);
     expect(SPIN68.length).toBe(68);
     expect(new Set(SPIN68).size).toBe(68);

@@ -1,13 +1,13 @@
 /**
- * CTC label codec and greedy decoding (MODELS.md §2, §3.4). Layout: class 0 = blank, class k = symbol
- * k−1 ([CL], [PO]), so a model over a charset of n symbols has n+1 classes.
+ * CTC label codec and greedy decoding (docs/models.md §3, §4.4). Layout: class 0 = blank, class k = symbol
+ * k−1 (DTRB, PaddleOCR), so a model over a charset of n symbols has n+1 classes.
  */
 import { InvalidArgumentError } from '../runtime/errors.ts';
 import { encodeLabel, type Charset } from './charset.ts';
 
 export interface Decoded {
   text: string;
-  /** Mean of the kept per-frame maxima ([PO] `CTCLabelDecode`); 0 for an empty result. */
+  /** Mean of the kept per-frame maxima (PaddleOCR `CTCLabelDecode`); 0 for an empty result. */
   confidence: number;
   /** One per output symbol: the max probability of the frame that emitted it. */
   charConfidences: number[];

@@ -1,14 +1,14 @@
 /**
  * Label rules shared by data loading (src/data/batches.ts), statistics (src/data/shard.ts) and scoring
  * (src/eval/metrics.ts): one implementation of deep-text-recognition-benchmark's filter and
- * normalisation ([CL] dataset.py `LmdbDataset`; MODELS.md §7.3) and of the default scoring protocol.
+ * normalisation (DTRB dataset.py `LmdbDataset`; docs/models.md §8.3) and of the default scoring protocol.
  * Lengths count code points, as Python's `len(str)`.
  */
 import { ALNUM36 } from './charset.ts';
 
 export { ALNUM36 };
 
-/** [CL] options: --batch_max_length, --character, --sensitive, --data_filtering_off. */
+/** DTRB options: --batch_max_length, --character, --sensitive, --data_filtering_off. */
 export interface LabelFilter {
   /** Labels longer than this (in characters) are dropped (default 25). */
   maxLength?: number;
@@ -30,7 +30,7 @@ function charSet(chars: string): Set<string> {
   return s;
 }
 
-/** [CL] filtered_index_list: drop if len(label) > max, or label.lower() has a character outside the set. */
+/** DTRB filtered_index_list: drop if len(label) > max, or label.lower() has a character outside the set. */
 export function keepLabel(label: string, f: LabelFilter = {}): boolean {
   if (f.filteringOff === true) return true;
   const lower = label.toLowerCase();
@@ -42,7 +42,7 @@ export function keepLabel(label: string, f: LabelFilter = {}): boolean {
   return true;
 }
 
-/** [CL] __getitem__: lowercase unless sensitive, then remove characters outside the set. */
+/** DTRB __getitem__: lowercase unless sensitive, then remove characters outside the set. */
 export function normalizeLabel(label: string, f: LabelFilter = {}): string {
   const set = charSet(f.charset ?? ALNUM36);
   const l = f.sensitive === true ? label : label.toLowerCase();
@@ -51,7 +51,7 @@ export function normalizeLabel(label: string, f: LabelFilter = {}): string {
   return out;
 }
 
-/** The default scoring protocol's string: lowercase, keep [0-9a-z] ([CL] test.py, [PO] is_filter). */
+/** The default scoring protocol's string: lowercase, keep [0-9a-z] (DTRB test.py, PaddleOCR is_filter). */
 export function normalizeAlnum(s: string): string {
   return s.toLowerCase().replace(/[^0-9a-z]/g, '');
 }

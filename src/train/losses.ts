@@ -1,5 +1,5 @@
 /**
- * Losses of the presets (MODELS.md §3.3–3.4) and the label tensors they take.
+ * Losses of the presets (docs/models.md §4.3–4.4) and the label tensors they take.
  * CTC: the registered `ctcLoss` op; DTRB presets normalise per label length then average
  * (`nn.CTCLoss(reduction='mean', zero_infinity=True)`), Paddle presets average the per-sample loss.
  * Attention: cross-entropy with teacher forcing: DTRB's label matrix [GO] c1…cn EOS 0…, decoder input =

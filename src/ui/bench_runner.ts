@@ -203,7 +203,7 @@ export function mountBenchRunner(root: HTMLElement, api: Remote<BenchApi>, inges
       { testid: 'result' },
       el('h4', { textContent: `${rep.run.model} (${rep.run.preset}) · ${rep.run.backend} · filtering ${o.filtering}${o.limit !== null ? ` · limit ${o.limit}` : ''}${o.shard !== null ? ` · shard ${o.shard}` : ''} · ${rep.run.seconds.toFixed(1)} s · ${rep.run.startedAt.slice(0, 19).replace('T', ' ')}` }),
       el('table', { testid: 'result-table' }, el('thead', {}, el('tr', {}, ...head.map((h) => el('th', { textContent: h })))), el('tbody', {}, ...rows, total, mean)),
-      ...(rep.published.length > 0 ? [el('p', { className: 'reason', textContent: `Published (MODELS.md §8): ${rep.published.map((p) => `${p.label} [${p.source}]`).join('; ')}. Reference = same weights under onnxruntime, every sample scored.` })] : []),
+      ...(rep.published.length > 0 ? [el('p', { className: 'reason', textContent: `Published (docs/models.md §9): ${rep.published.map((p) => `${p.label} [${p.source}]`).join('; ')}. Reference = same weights under onnxruntime, every sample scored.` })] : []),
     );
   };
 

@@ -1,6 +1,6 @@
 /**
  * Import of PyTorch state_dicts (read by the restricted unpickler in ./pth) onto a preset: each parameter
- * is looked up under its reference name (DTRB's, MODELS.md; a `module.` prefix is already stripped by
+ * is looked up under its reference name (DTRB's, docs/models.md; a `module.` prefix is already stripped by
  * `readStateDict`) and converted from the PyTorch layout its ParamSpec records (params.ts). Entries that
  * are not parameters (`num_batches_tracked`, DTRB's TPS grid-generator buffers) are skipped; everything
  * else that does not fit is listed in one WeightsMismatchError.

@@ -1,5 +1,5 @@
 /**
- * MobileNetV3 for recognition ([PO] `ppocr/modeling/backbones/rec_mobilenet_v3.py`, Howard et al. 2019):
+ * MobileNetV3 for recognition (PaddleOCR `ppocr/modeling/backbones/rec_mobilenet_v3.py`, Howard et al. 2019):
  * stem conv-BN-act, residual units (expand 1×1 → depthwise k×k → SE → project 1×1, BN after each conv),
  * conv_last 1×1-BN-act, maxpool 2×2/2. Strides (2,1) keep the width, so T = W/4 for the en mobile model.
  * Parameter names are Paddle's (`conv{n}_{expand,depthwise,linear}_{weights,bn_*}`, `conv{n}_se_{1,2}_*`).

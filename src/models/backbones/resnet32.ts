@@ -1,6 +1,6 @@
 /**
- * The FAN ResNet ("ResNet32") of DTRB TRBA and SPIN (MODELS.md §6.5; DTRB
- * `modules/feature_extraction.py` `ResNet_FeatureExtractor` = [PO] `rec_resnet_32` = [DV] `ResNet32`):
+ * The FAN ResNet ("ResNet32") of DTRB TRBA and SPIN (docs/models.md §7.5; DTRB
+ * `modules/feature_extraction.py` `ResNet_FeatureExtractor` = PaddleOCR `rec_resnet_32` = DAVAR `ResNet32`):
  * 1×32×100 → 512×1×26. Basic blocks (torchvision `BasicBlock` names: conv1, bn1, conv2, bn2,
  * downsample.0/1), no conv bias. Names: `FeatureExtraction.ConvNet.<torch attribute>`.
  */

@@ -1,6 +1,6 @@
 /**
  * VGG feature extractor of CRNN as in deep-text-recognition-benchmark `modules/feature_extraction.py`
- * (`VGG_FeatureExtractor`, MODELS.md §4.1): 1×32×100 → 512×1×24. Parameter names are DTRB's
+ * (`VGG_FeatureExtractor`, docs/models.md §5.1): 1×32×100 → 512×1×24. Parameter names are DTRB's
  * `FeatureExtraction.ConvNet.<index in the nn.Sequential>.*`.
  */
 import { tf, type Tensor } from '../../runtime/tf.ts';

@@ -1,5 +1,5 @@
 /**
- * Attention decoder (MODELS.md §3.3; DTRB `modules/prediction.py` `Attention`, [PO] `AttentionHead`,
+ * Attention decoder (docs/models.md §4.3; DTRB `modules/prediction.py` `Attention`, PaddleOCR `AttentionHead`,
  * `SPINAttentionHead`): at each step e_j = w·tanh(W_i·Hs_j + W_h·h + b), α = softmax_j(e),
  * g = Σ α_j·Hs_j, state = Cell([g, onehot(y_{t−1})], state), logits_t = generator(h_t). Greedy: y_0 = [GO]
  * (class 0), then the argmax of each step is fed back. Cells: GRU (gates [r, z, n]) or LSTM ([i, f, g, o]).

@@ -1,5 +1,5 @@
 /**
- * Bidirectional LSTM stack (MODELS.md §3.1–3.2), written by hand (no tf.layers): gates [i, f, g, o] as
+ * Bidirectional LSTM stack (docs/models.md §4.1–4.2), written by hand (no tf.layers): gates [i, f, g, o] as
  * PyTorch/Paddle, b_ih + b_hh, zero initial state; a layer outputs concat[forward, backward] per step,
  * optionally followed by a Linear (DTRB `BidirectionalLSTM`).
  *

@@ -1,13 +1,13 @@
 /**
- * GA-SPIN (MODELS.md §6.1–6.4; SPIN arXiv 2005.13117; [DV] `GA_SPIN_Transformer` with offsets=True,
- * [PO] `GA_SPIN`): from the same input x,
+ * GA-SPIN (docs/models.md §7.1–7.4; SPIN arXiv 2005.13117; DAVAR `GA_SPIN_Transformer` with offsets=True,
+ * PaddleOCR `GA_SPIN`): from the same input x,
  *   feat = spt_convnet(x)                         [B, H/8, W/8, 128]
  *   v = stucture_fc2(stucture_fc1(feat))          [B, 2K+1 + 1 + 40]: power weights w, AIN gate logit, C′
  *   x_off = upsample(σ(maxpool(offset_fc2(offset_fc1(feat)))))   [B, H, W, C] (half-pixel bilinear)
  *   y = spinColor(x, w, {offsets: x_off, gate: σ(logit)});  out = gridSample(y, tpsGrid(C′)) (border).
- * Names: `Transformation.` + [DV]/[PO]'s attribute names (`spt_convnet.<i>`, `stucture_fc1.<i>` (sic),
- * `stucture_fc2`, `offset_fc1.<i>`, `offset_fc2`). The InstanceNorm affine and `ex_fc` of [PO] (248
- * parameters, identity at init and never trained for ex_fc) are not part of the preset (MODELS.md §6.4).
+ * Names: `Transformation.` + DAVAR/PaddleOCR's attribute names (`spt_convnet.<i>`, `stucture_fc1.<i>` (sic),
+ * `stucture_fc2`, `offset_fc1.<i>`, `offset_fc2`). The InstanceNorm affine and `ex_fc` of PaddleOCR (248
+ * parameters, identity at init and never trained for ex_fc) are not part of the preset (docs/models.md §7.4).
  */
 import { tf, type Tensor } from '../../runtime/tf.ts';
 import { gridSample } from '../../ops/grid_sample/grid_sample.ts';

@@ -1,5 +1,5 @@
 /**
- * TPS transform of RARE (MODELS.md §3.5, §5.1; DTRB `modules/transformation.py`
+ * TPS transform of RARE (docs/models.md §4.5, §6.1; DTRB `modules/transformation.py`
  * `TPS_SpatialTransformerNetwork`): localisation network → fiducials C′ [B, 20, 2] → TPS grid →
  * gridSample. The rectified image has the input's size (as in every reference). Parameter names are
  * DTRB's `Transformation.LocalizationNetwork.{conv.<i>, localization_fc1.0, localization_fc2}`; DTRB's
@@ -16,7 +16,7 @@ import type { CompiledStage, Stage, TrainMode } from '../stage.ts';
 const P = 'Transformation.LocalizationNetwork';
 
 /** Reference entries that are not parameters, skipped on import: DTRB's grid-generator buffers, and
- *  [PO]'s `ex_fc` (Linear 40→6, zero weights, learning rate 0: always outputs zeros; MODELS.md §3.5). */
+ *  PaddleOCR's `ex_fc` (Linear 40→6, zero weights, learning rate 0: always outputs zeros; docs/models.md §4.5). */
 export const TPS_BUFFERS = ['Transformation.GridGenerator.inv_delta_C', 'Transformation.GridGenerator.P_hat', 'ex_fc_w', 'ex_fc_b'];
 
 interface LocNames {
@@ -63,7 +63,7 @@ export class Tps implements Stage {
       inC = c;
     });
     this.specs.push(linearSpec(FC1.w, inC, config.locFc), vecSpec(FC1.b, config.locFc));
-    // fc2: weights 0, bias = RARE Fig. 6(a) fiducials (MODELS.md §5.1); trained weights replace both.
+    // fc2: weights 0, bias = RARE Fig. 6(a) fiducials (docs/models.md §6.1); trained weights replace both.
     this.specs.push({ ...linearSpec(FC2.w, config.locFc, 2 * TPS_FIDUCIALS), init: 'zeros' }, vecSpec(FC2.b, 2 * TPS_FIDUCIALS, 'rare_fiducials'));
     this.outChannels = config.inChannels;
   }

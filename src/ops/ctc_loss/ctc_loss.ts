@@ -4,9 +4,9 @@
  *
  * The registered kernel `WebstrCtcLoss` returns the per-sample negative log-likelihood [B]; the
  * reductions below are ordinary tf ops on it, so they differentiate through tfjs's own gradients.
- *   normalize 'dtrb'   ([CL] DTRB): nn.CTCLoss(reduction='mean') divides each loss by its label length
- *                      (at least 1), then averages over the batch (MODELS.md §3.4).
- *   normalize 'paddle' ([PO] PaddleOCR): batch mean of the raw per-sample losses.
+ *   normalize 'dtrb'   (DTRB): nn.CTCLoss(reduction='mean') divides each loss by its label length
+ *                      (at least 1), then averages over the batch (docs/models.md §4.4).
+ *   normalize 'paddle' (PaddleOCR): batch mean of the raw per-sample losses.
  * reduction 'sum' and 'none' are the same for both (PyTorch's sum / none).
  */
 import { tf, type Tensor } from '../../runtime/tf.ts';
@@ -19,7 +19,7 @@ export type CtcReduction = 'mean' | 'sum' | 'none';
 export type CtcNormalize = 'dtrb' | 'paddle';
 
 export interface CtcLossOptions {
-  /** Index of the blank class: 0 ([CL], [PO]) or C − 1 ([MO]). Default 0. */
+  /** Index of the blank class: 0 (DTRB, PaddleOCR) or C − 1 (MindOCR). Default 0. */
   blank?: number;
   /** Default 'mean'. */
   reduction?: CtcReduction;

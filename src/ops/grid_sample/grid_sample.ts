@@ -1,6 +1,6 @@
 /**
  * `gridSample(image, grid, {alignCorners, padding})`: bilinear sampling with PyTorch `F.grid_sample`
- * semantics (MODELS.md §3.5), NHWC. The sampler of the TPS transform (RARE) and of GA-SPIN.
+ * semantics (docs/models.md §4.5), NHWC. The sampler of the TPS transform (RARE) and of GA-SPIN.
  *   image [B, H, W, C], grid [B, Ho, Wo, 2] in (x, y) order, normalised to [−1, 1] → [B, Ho, Wo, C].
  * Differentiable with respect to the image and the grid (the TPS localisation network learns through
  * the grid). Numerics: ./reference.ts; WGSL: shaders/grid_sample*.wgsl.
@@ -16,7 +16,7 @@ export const GRID_SAMPLE_GRAD_GRID = 'WebstrGridSampleGradGrid';
 export type { GridSampleAttrs, Padding };
 
 export interface GridSampleOptions {
-  /** PyTorch's align_corners. Default true (the [CL]/[PO] checkpoints' setting, MODELS.md §3.5). */
+  /** PyTorch's align_corners. Default true (the DTRB/PaddleOCR checkpoints' setting, docs/models.md §4.5). */
   alignCorners?: boolean;
   /** 'zeros' (taps outside read 0) or 'border' (coordinates clipped to the image). Default 'border'. */
   padding?: Padding;

@@ -3,7 +3,7 @@
  * kernel of PyTorch 1.13): the cpu and wasm kernels, and the numerics the WGSL kernels are checked
  * against. Layout NHWC; the grid is [B, Ho, Wo, 2] in (x, y) order, normalised to [−1, 1].
  *
- * Source pixel from a grid value g on an axis of `size` pixels (MODELS.md §3.5):
+ * Source pixel from a grid value g on an axis of `size` pixels (docs/models.md §4.5):
  *   alignCorners: i = (g + 1)·(size − 1)/2          (−1 and +1 are the centres of the edge pixels)
  *   otherwise:    i = (g + 1)·size/2 − 1/2          (−1 and +1 are the outer edges of the edge pixels)
  * padding 'border' clips i to [0, size − 1] (the derivative of the clip is 0 at and beyond the edges, as

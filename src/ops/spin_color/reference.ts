@@ -1,5 +1,5 @@
 /**
- * The fused part of GA-SPIN's colour transform (MODELS.md §6.2–6.3) in TypeScript: the cpu and wasm
+ * The fused part of GA-SPIN's colour transform (docs/models.md §7.2–7.3) in TypeScript: the cpu and wasm
  * kernels, and the numerics the WGSL kernels are checked against. Per element of x [B, H, W, C]:
  *   I = clamp((1 − λ_b)·(x + 1)/2 + λ_b·offsets, 0, 1)     (the AIN blend; λ one scalar per image)
  *   S = Σ_k w_{b,k}·I^{β_k}                                 (0^β = 0)

@@ -8,7 +8,7 @@ import { spinBetas, spinColor } from './spin_color.ts';
 beforeAll(() => registerAllKernels());
 
 describe('spinBetas', () => {
-  it('matches the table of MODELS.md §6.3', () => {
+  it('matches the table of docs/models.md §7.3', () => {
     expect(spinBetas(6)).toEqual([0.03, 33.33, 0.08, 12.5, 0.16, 6.25, 0.27, 3.7, 0.43, 2.33, 0.66, 1.52, 1.0]);
     expect(spinBetas(5)).toEqual([0.04, 25.0, 0.1, 10.0, 0.21, 4.76, 0.37, 2.7, 0.62, 1.61, 1.0]);
     expect(spinBetas(3)).toEqual([0.06, 16.67, 0.21, 4.76, 0.48, 2.08, 1.0]);

@@ -1,6 +1,6 @@
 /**
  * `spinColor(x, weights, {offsets, gate})`: GA-SPIN's structure-preserving colour transform with the AIN
- * inner-offset blend (MODELS.md §6.2–6.3; SPIN, arXiv 2005.13117), NHWC:
+ * inner-offset blend (docs/models.md §7.2–7.3; SPIN, arXiv 2005.13117), NHWC:
  *   1. I = (x + 1)/2;  2. I ← (1 − λ)·I + λ·offsets;  3. S = Σ_k w_k·I^{β_k};
  *   4. S ← InstanceNorm(S) (per image and channel over H×W, eps 1e−5, biased variance; optional affine);
  *   5. y = 2σ(S) − 1.
@@ -15,11 +15,11 @@ export const SPIN_POWER_SUM = 'WebstrSpinPowerSum';
 export const SPIN_POWER_SUM_GRAD_I = 'WebstrSpinPowerSumGradI';
 export const SPIN_POWER_SUM_GRAD_W = 'WebstrSpinPowerSumGradW';
 
-/** InstanceNorm ε (MODELS.md §6.3, §9.4). */
+/** InstanceNorm ε (docs/models.md §7.3, §10.4). */
 export const SPIN_NORM_EPS = 1e-5;
 
 /**
- * GA-SPIN's exponent list for K (`cal_K` in [PO] and [DV]; MODELS.md §6.3): for i = 1..K,
+ * GA-SPIN's exponent list for K (`cal_K` in PaddleOCR and DAVAR; docs/models.md §7.3): for i = 1..K,
  * a_i = round(ln(1 − i·0.5/(K+1)) / ln(i·0.5/(K+1)), 2), b_i = round(1/a_i, 2); [a_1, b_1, …, a_K, b_K, 1].
  */
 export function spinBetas(K: number): number[] {
@@ -42,7 +42,7 @@ export interface SpinColorOptions {
   gate?: Tensor;
   /** The number of exponent pairs K; checked against the weights ([B, 2K+1]). Default: from the weights. */
   K?: number;
-  /** [PO]'s InstanceNorm affine scale and bias [C] (init 1 and 0); [DV] has none. */
+  /** PaddleOCR's InstanceNorm affine scale and bias [C] (init 1 and 0); DAVAR has none. */
   scale?: Tensor;
   bias?: Tensor;
 }

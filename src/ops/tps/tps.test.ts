@@ -50,7 +50,7 @@ describe('TPS constants', () => {
     m.forEach((v, i) => expect(Math.abs(v - expected[i]!)).toBeLessThan(1e-6 * Math.max(1, Math.abs(expected[i]!))));
   });
 
-  it('has RARE’s initial fiducials (MODELS.md §5.1)', () => {
+  it('has RARE’s initial fiducials (docs/models.md §6.1)', () => {
     const c = rareInitialFiducials();
     expect(Array.from(c.slice(0, 2))).toEqual([-1, 0]);
     expect(Array.from(c.slice(18, 20))).toEqual([1, -1]);
@@ -64,7 +64,7 @@ describe.each(['cpu', 'wasm'] as const)('tpsGrid on %s', (backend) => {
     await initBackend(backend);
   });
 
-  it('gives RARE’s initial band: corners as MODELS.md §5.1 states', async () => {
+  it('gives RARE’s initial band: corners as docs/models.md §6.1 states', async () => {
     const g = tpsGrid(tf.tensor3d(rareInitialFiducials(), [1, 20, 2]), 32, 100);
     expect(g.shape).toEqual([1, 32, 100, 2]);
     const v = await g.data();

@@ -1,5 +1,5 @@
 /**
- * The TPS grid generator of RARE (MODELS.md §3.5; DTRB `modules/transformation.py` GridGenerator):
+ * The TPS grid generator of RARE (docs/models.md §4.5; DTRB `modules/transformation.py` GridGenerator):
  * predicted fiducials C′ [B, F, 2] → sampling grid [B, Ho, Wo, 2] in (x, y) order for `gridSample`.
  *
  * The three padding rows of [C′; 0₃ₓ₂] are zero, so the grid is P′ = M·C′ with the constant
@@ -10,10 +10,10 @@
 import { tf, type Tensor } from '../../runtime/tf.ts';
 import { InvalidArgumentError } from '../../runtime/errors.ts';
 
-/** Fiducial points of RARE, DTRB and GA-SPIN (MODELS.md §0, §3.5). */
+/** Fiducial points of RARE, DTRB and GA-SPIN (docs/models.md §1, §4.5). */
 export const TPS_FIDUCIALS = 20;
 
-/** ε inside ln(r + ε) of P̂ (DTRB `self.eps`; MODELS.md §9.4). */
+/** ε inside ln(r + ε) of P̂ (DTRB `self.eps`; docs/models.md §10.4). */
 const RBF_EPS = 1e-6;
 
 function linspace(a: number, b: number, n: number): number[] {
@@ -32,7 +32,7 @@ export function targetFiducials(F = TPS_FIDUCIALS): Float64Array {
 }
 
 /**
- * RARE's initial fiducials (fc2 bias; MODELS.md §5.1, RARE Fig. 6(a)) [F, 2]: x = linspace(−1, 1, F/2)
+ * RARE's initial fiducials (fc2 bias; docs/models.md §6.1, RARE Fig. 6(a)) [F, 2]: x = linspace(−1, 1, F/2)
  * for both rows, top y = linspace(0, −1, F/2), bottom y = linspace(1, 0, F/2).
  */
 export function rareInitialFiducials(F = TPS_FIDUCIALS): Float32Array {

@@ -1,7 +1,7 @@
 /**
  * Gradient clipping by global L2 norm, as PyTorch 1.13 `clip_grad_norm_`:
  *   total = ‖(‖g_1‖₂, …, ‖g_n‖₂)‖₂,  coef = min(1, maxNorm / (total + 1e−6)),  g_i ← coef · g_i
- * ([CL] clip 5, [PO] SPIN clip_norm 5, [DV] clip 5).
+ * (DTRB clip 5, PaddleOCR SPIN clip_norm 5, DAVAR clip 5).
  */
 import { tf, type Tensor } from '../../runtime/tf.ts';
 import { InvalidArgumentError } from '../../runtime/errors.ts';

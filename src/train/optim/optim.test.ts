@@ -99,7 +99,7 @@ describe.each(['cpu', 'wasm'] as const)('optimizers on %s', (backend) => {
         new AdamW(p, { lr: cosineLr({ base: 0.05, totalSteps: 40, warmupSteps: 3 }), clipNorm: 5, lrScale: { b: 0.5 } }),
       0.6,
     ],
-    ['Adadelta lr 1 + clip 5 ([CL])', (p: Record<string, tf.Variable>) => new Adadelta(p, { lr: 1, rho: 0.95, eps: 1e-8, clipNorm: 5 }), 0.99],
+    ['Adadelta lr 1 + clip 5 (DTRB)', (p: Record<string, tf.Variable>) => new Adadelta(p, { lr: 1, rho: 0.95, eps: 1e-8, clipNorm: 5 }), 0.99],
   ] as const)('%s trains a linear CTC model through minimize(): the loss decreases, no leaks', async (_, make, factor) => {
     registerAllKernels();
     const [B, T, F, C] = [4, 8, 5, 4];

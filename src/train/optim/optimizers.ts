@@ -1,5 +1,5 @@
 /**
- * Optimizers the reference recipes use (MODELS.md §4.3, §5.3, §6.7), written over tf tensors to match
+ * Optimizers the reference recipes use (docs/models.md §5.3, §6.4, §7.7), written over tf tensors to match
  * PyTorch 1.13's update rules (torch/optim/{adam,adamw,adadelta,sgd}.py, single-tensor path):
  *   Adam      g += wd·p (L2);  m = β1 m + (1−β1) g;  v = β2 v + (1−β2) g²
  *             p −= lr/(1−β1^k) · m / (√v / √(1−β2^k) + ε)
@@ -278,7 +278,7 @@ export class AdamW extends Adam {
   }
 }
 
-/** Adadelta (Zeiler 2012) as PyTorch, lr included ([CL]: lr 1, ρ 0.95, ε 1e−8). */
+/** Adadelta (Zeiler 2012) as PyTorch, lr included (DTRB: lr 1, ρ 0.95, ε 1e−8). */
 export class Adadelta extends Optimizer {
   readonly kind = 'adadelta';
   private readonly rho: number;
@@ -304,7 +304,7 @@ export class Adadelta extends Optimizer {
   }
 }
 
-/** SGD with momentum, dampening and Nesterov as PyTorch ([MS]: momentum 0.95, Nesterov). */
+/** SGD with momentum, dampening and Nesterov as PyTorch (MindSpore CRNN: momentum 0.95, Nesterov). */
 export class SGD extends Optimizer {
   readonly kind = 'sgd';
   private readonly momentum: number;

@@ -5,7 +5,7 @@
  *   piecewise                  Paddle `Piecewise` / MultiStepLR: values[i] from boundaries[i−1] on
  *   cosine (+ linear warm-up)  LinearLR(start_factor, total_iters = warmupSteps) then
  *                              CosineAnnealingLR(T_max = totalSteps − warmupSteps, eta_min = minLr),
- *                              chained by SequentialLR (MODELS.md §4.3 [MO], §5.3).
+ *                              chained by SequentialLR (docs/models.md §5.3 (MindOCR), §6.4).
  */
 import { InvalidArgumentError } from '../../runtime/errors.ts';
 
