@@ -125,14 +125,21 @@ export class PpLcNetV3 implements Stage {
         tf.tidy(() => {
           let y = convAct(x, stem, 'linear');
           for (const u of units) {
-            y = runUnit(y, u.dw);
-            if (u.se !== null) {
-              let s = tf.mean(y, [1, 2], true);
-              s = convAct(s, u.se.w1, 'relu');
-              s = hardSigmoid6(convAct(s, u.se.w2, 'linear'));
-              y = tf.mul(y, s);
-            }
-            y = runUnit(y, u.pw);
+            // One scope per unit, and (inference only: a training forward keeps what backprop saved) the
+            // previous output freed at once: at batch 64 × 48×320 the whole stack's intermediates held to
+            // the end of one scope exhaust the wasm heap.
+            const prev = y;
+            y = tf.tidy(() => {
+              let z = runUnit(prev, u.dw);
+              if (u.se !== null) {
+                let s = tf.mean(z, [1, 2], true);
+                s = convAct(s, u.se.w1, 'relu');
+                s = hardSigmoid6(convAct(s, u.se.w2, 'linear'));
+                z = tf.mul(z, s);
+              }
+              return runUnit(z, u.pw);
+            });
+            if (train === undefined) prev.dispose();
           }
           return avgPoolExact(y, ph, pw);
         }),
