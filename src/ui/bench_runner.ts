@@ -252,36 +252,63 @@ export function mountBenchRunner(root: HTMLElement, api: Remote<BenchApi>, inges
   };
 
   let shipped: ShippedListing[] | null = null;
+  const MODELS_PREF = 'webstr.bench.models';
+  const remembered = (): string[] => {
+    try {
+      const v = JSON.parse(localStorage.getItem(MODELS_PREF) ?? '[]') as unknown;
+      return Array.isArray(v) ? v.filter((k): k is string => typeof k === 'string') : [];
+    } catch {
+      return [];
+    }
+  };
+  const rememberChecked = (): void => {
+    const keys = [...modelList.querySelectorAll<HTMLInputElement>('input[name=model]:checked')].map((i) => i.value);
+    localStorage.setItem(MODELS_PREF, JSON.stringify(keys));
+  };
+  /**
+   * Lists the shipped models, then the stored ones. Checked: what was checked (or, on first render, what was
+   * checked at the last visit), plus `check` (a fresh import, which alone is checked when nothing else was
+   * chosen by hand); with nothing chosen, the first model (the most accurate shipped one).
+   */
   const refreshModels = async (check?: string) => {
-    const prev = new Set([...modelList.querySelectorAll<HTMLInputElement>('input[name=model]:checked')].map((i) => i.value));
+    const boxes = [...modelList.querySelectorAll<HTMLInputElement>('input[name=model]')];
+    const prev = new Set(boxes.length === 0 ? remembered() : boxes.filter((i) => i.checked && (check === undefined || i.dataset.auto !== 'true')).map((i) => i.value));
     if (check !== undefined) prev.add(check);
     shipped ??= await fetchShippedModels();
     const models = await api.listModels();
-    const total = shipped.length + models.length;
+    const keys = [...shipped.map((m) => shippedKey(m.name)), ...models.map((m) => m.key)];
+    const auto = [...prev].some((k) => keys.includes(k)) ? null : (keys[0] ?? null);
+    const box = (key: string) => {
+      const b = el('input', { type: 'checkbox', name: 'model', value: key, checked: prev.has(key) || key === auto });
+      if (key === auto) b.dataset.auto = 'true';
+      b.addEventListener('change', () => {
+        delete b.dataset.auto;
+        rememberChecked();
+      });
+      return b;
+    };
     modelList.replaceChildren(
-      total === 0
+      keys.length === 0
         ? el('p', { textContent: 'no models yet: import one above' })
         : el(
             'ul',
             {},
             ...shipped.map((m) => {
-              const key = shippedKey(m.name);
-              const box = el('input', { type: 'checkbox', name: 'model', value: key, checked: prev.has(key) || total === 1 });
-              const li = el('li', {}, el('label', {}, box, ` ${m.name} (${m.preset}, ${(m.bytes / 1e6).toFixed(1)} MB, shipped: ${m.license})`));
+              const li = el('li', {}, el('label', {}, box(shippedKey(m.name)), ` ${m.name} (${m.preset}, ${(m.bytes / 1e6).toFixed(1)} MB, shipped: ${m.license})`));
               li.dataset.model = m.name;
               return li;
             }),
             ...models.map((m: StoredModel) => {
-              const box = el('input', { type: 'checkbox', name: 'model', value: m.key, checked: prev.has(m.key) || total === 1 });
               const del = el('button', { type: 'button', textContent: 'Delete' });
               del.addEventListener('click', () => void api.deleteModel(m.key).then(() => refreshModels()));
-              const li = el('li', {}, el('label', {}, box, ` ${m.name} (${m.preset}, ${(m.bytes / 1e6).toFixed(1)} MB, ${m.savedAt.slice(0, 19).replace('T', ' ')})`), ' ', del);
+              const li = el('li', {}, el('label', {}, box(m.key), ` ${m.name} (${m.preset}, ${(m.bytes / 1e6).toFixed(1)} MB, ${m.savedAt.slice(0, 19).replace('T', ' ')})`), ' ', del);
               li.dataset.model = m.name;
               return li;
             }),
           ),
     );
-    document.body.dataset.models = String(total);
+    if (check !== undefined) rememberChecked();
+    document.body.dataset.models = String(keys.length);
   };
 
   const refreshDatasets = async () => {
