@@ -364,7 +364,7 @@ export class Trainer {
           await progress(entry, 'training', { checkpointed: step });
         } else await progress(entry, 'training');
       } catch (err) {
-        const lost = err instanceof DeviceLostError ? err : this.device.lost();
+        const lost = err instanceof DeviceLostError ? err : await this.lostBy();
         if (lost === null) throw err;
         const notice = await this.recover(lost);
         await progress(entryNow(), 'starting', { notice });
@@ -374,6 +374,14 @@ export class Trainer {
     const saved = !done && (await this.save());
     await progress(entryNow(), done ? 'done' : 'stopped', saved ? { checkpointed: this.stepCount } : {});
     return { step: this.stepCount, done, best: this.best, history: [...this.history] };
+  }
+
+  /** The device's loss after a failed step; a read that failed on a lost device can beat the loss's own notice by a task. */
+  private async lostBy(): Promise<DeviceLostError | null> {
+    const now = this.device.lost();
+    if (now !== null || tf.getBackend() !== 'webgpu') return now;
+    await new Promise((r) => setTimeout(r, 0));
+    return this.device.lost();
   }
 
   /**

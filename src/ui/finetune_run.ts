@@ -33,6 +33,8 @@ declare global {
       losses: number[];
       /** Starts a run directly (scripts): same path as the Start button. */
       start(req: StartRequest): Promise<RunView>;
+      /** Test hook: destroys the trainer worker's WebGPU device, as a driver reset would. */
+      simulateDeviceLoss(): Promise<unknown>;
     };
   }
 }
@@ -56,7 +58,7 @@ function download(name: string, data: BlobPart, type: string): void {
 }
 
 export function mountRunPanel(root: HTMLElement, api: Remote<TrainerApi>, form: RecipeForm, onModelsChanged: () => Promise<void>): Promise<void> {
-  const state: NonNullable<Window['webstrTrain']> = { state: 'idle', runId: null, last: null, resumedFrom: null, checkpointStep: null, evaluations: [], exported: [], error: null, notice: null, losses: [], start: (r) => start(r) };
+  const state: NonNullable<Window['webstrTrain']> = { state: 'idle', runId: null, last: null, resumedFrom: null, checkpointStep: null, evaluations: [], exported: [], error: null, notice: null, losses: [], start: (r) => start(r), simulateDeviceLoss: () => api.simulateDeviceLoss() };
   window.webstrTrain = state;
   const setState = (s: string) => {
     state.state = s;
