@@ -376,12 +376,13 @@ export class Trainer {
     return { step: this.stepCount, done, best: this.best, history: [...this.history] };
   }
 
-  /** The device's loss after a failed step; a read that failed on a lost device can beat the loss's own notice by a task. */
+  /** The device's loss after a failed step: a read that failed on a lost device comes before the loss's own notice (up to 1 s). */
   private async lostBy(): Promise<DeviceLostError | null> {
-    const now = this.device.lost();
-    if (now !== null || tf.getBackend() !== 'webgpu') return now;
-    await new Promise((r) => setTimeout(r, 0));
-    return this.device.lost();
+    for (let i = 0; ; i++) {
+      const lost = this.device.lost();
+      if (lost !== null || tf.getBackend() !== 'webgpu' || i === 20) return lost;
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   /**
