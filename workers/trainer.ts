@@ -54,6 +54,9 @@ const dataStore = (): Promise<DataStore> => (dataPromise ??= DataStore.open());
 
 type Listener = (e: TrainerEvent) => void;
 
+/** How backends start here (also the wasm fallback after a lost GPU). */
+const BACKEND_INIT = { gpu: navigator.gpu, wasmPaths: WASM_PATHS };
+
 /** The tab's side of a training run: IndexedDB datasets, OffscreenCanvas synthetic words and PNGs. */
 const platform: TrainPlatform = {
   openDataset: async (id) => ({ name: id, dataset: await (await dataStore()).open(id, { cacheShards: 2 }) }),
@@ -64,7 +67,7 @@ const platform: TrainPlatform = {
     canvas.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(img.data), img.width, img.height), 0, 0);
     return new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer());
   },
-  recognizer: { bitmapToPixels: bitmapToRgba, init: { gpu: navigator.gpu, wasmPaths: WASM_PATHS } },
+  recognizer: { bitmapToPixels: bitmapToRgba, init: BACKEND_INIT },
 };
 
 const toHost = async (params: Params): Promise<HostTensors> => {
@@ -256,7 +259,7 @@ class Run {
           // The base weights are validated once per run, not again after a reload.
           validateAt: (label) => label !== 'before' || !this.record.evaluations.some((e) => e.label === 'before'),
           onProgress: (p) => this.progress(p),
-          backendInit: platform.recognizer!.init!,
+          backendInit: BACKEND_INIT,
         });
         if (this.paused) this.trainer.pause();
         if (this.stopping) this.trainer.stop();

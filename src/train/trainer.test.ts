@@ -195,6 +195,9 @@ describe('Trainer (wasm)', { timeout: 120_000 }, () => {
     t.dispose();
     const again = await Trainer.create(options(recipe(6), store));
     expect(again.step).toBe(2);
+    // A stop asked for before run() (a page's Stop while the run was loading) ends it at once.
+    again.stop();
+    expect(await again.run()).toMatchObject({ step: 2, done: false });
     expect((await again.run()).done).toBe(true);
     again.dispose();
   });

@@ -311,7 +311,6 @@ export class Trainer {
    * pause, stop and the end. Returns where it stopped.
    */
   async run(): Promise<TrainResult> {
-    this.stopRequested = false;
     const r = this.recipe;
     let emaMs: number | null = null;
     const eta = (): number | null => (emaMs === null ? null : ((r.steps - this.stepCount) * emaMs) / 1000);
@@ -371,6 +370,8 @@ export class Trainer {
       }
     }
     const done = this.stepCount >= r.steps;
+    // A stop asked for before this run() began ends it too; the next run() trains again.
+    this.stopRequested = false;
     const saved = !done && (await this.save());
     await progress(entryNow(), done ? 'done' : 'stopped', saved ? { checkpointed: this.stepCount } : {});
     return { step: this.stepCount, done, best: this.best, history: [...this.history] };
