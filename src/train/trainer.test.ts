@@ -287,6 +287,35 @@ describe('Trainer (wasm)', { timeout: 120_000 }, () => {
     for (const k of Object.keys(straight)) expect(recovered[k], k).toEqual(straight[k]);
   });
 
+  it('a lost device before the first checkpoint: the run starts again from its start (params, source, RNG)', async () => {
+    let lost = false;
+    let fired = false;
+    const notices: string[] = [];
+    const t = await Trainer.create({
+      ...options(recipe(4), new MemoryStore()),
+      deviceLoss: {
+        lost: () => (lost ? new DeviceLostError('destroyed', '') : null),
+        fallback: () => {
+          lost = false;
+          return Promise.resolve('cpu');
+        },
+      },
+      onProgress: (p) => {
+        if (p.step === 2 && p.phase === 'training' && !fired) lost = fired = true;
+        if (p.notice !== undefined) notices.push(p.notice);
+      },
+    });
+    await t.run();
+    expect(notices).toEqual(['WebGPU device lost (destroyed); the run went on on cpu from step 0']);
+    const recovered = await paramsOf(t);
+    t.dispose();
+    const c = await Trainer.create(options(recipe(4), null));
+    await c.run();
+    const straight = await paramsOf(c);
+    c.dispose();
+    for (const k of Object.keys(straight)) expect(recovered[k], k).toEqual(straight[k]);
+  });
+
   it('a lost device without a checkpoint store stops the run with DeviceLostError', async () => {
     let lost = false;
     const t = await Trainer.create({
