@@ -8,6 +8,7 @@ import { getPreset } from '../models/presets.ts';
 import { buildStages } from '../models/model.ts';
 import { initParams } from '../models/params.ts';
 import { getCharset } from '../text/charset.ts';
+import { hostWeights } from '../recognize/recognizer.ts';
 import { decodeNode } from '../image/decode_node.ts';
 import { DEFAULT_LIMITS } from '../image/errors.ts';
 import { openDatasetPath } from '../data/node_shards.ts';
@@ -33,12 +34,11 @@ const platform: TrainPlatform = {
 const recipe = (over: Partial<TrainRecipe>): TrainRecipe => ({ ...tinyRecipe(4), preset: 'crnn-vgg', datasets: [TINY_MDB], syntheticRatio: 0, ...over });
 
 async function randomParams(config: ModelConfig): Promise<HostTensors> {
-  const enc = labelEncoder(config, getCharset(config.charset));
-  const params = initParams(buildStages(config, enc.numClasses).specs, 1);
-  const out: HostTensors = {};
-  for (const [k, t] of params) out[k] = { shape: [...t.shape], data: (await t.data()) as Float32Array };
+  const charset = getCharset(config.charset);
+  const params = initParams(buildStages(config, labelEncoder(config, charset).numClasses).specs, 1);
+  const w = await hostWeights(config, charset, params);
   tf.dispose([...params.values()]);
-  return out;
+  return Object.fromEntries(w.tensors);
 }
 
 describe('prepareTraining', { timeout: 120_000 }, () => {

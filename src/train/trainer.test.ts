@@ -16,6 +16,7 @@ import { decodeCheckpoint, encodeCheckpoint } from './checkpoint_codec.ts';
 import { TrainCheckpointError, TrainDivergedError, TrainRecipeError } from './errors.ts';
 import { DeviceLostError } from '../runtime/errors.ts';
 import { SeededRng } from './rng.ts';
+import { tinyRecipe } from './tiny.ts';
 import type { Checkpoint, CheckpointStore, RunSummary, SampleSource, SourceState, TrainEvaluation, TrainRecipe, TrainSample } from './types.ts';
 
 /** crnn-vgg narrowed to 32 output channels and BiLSTM 16: the structure of the preset, ~60 K parameters. */
@@ -70,24 +71,8 @@ class MemoryStore implements CheckpointStore {
 }
 
 function recipe(steps: number, over: Partial<TrainRecipe> = {}): TrainRecipe {
-  return {
-    preset: 'crnn-vgg',
-    init: null,
-    datasets: ['memory'],
-    syntheticRatio: 0,
-    validation: null,
-    steps,
-    batchSize: 4,
-    optimizer: { kind: 'adam', lr: 1e-3 },
-    schedule: { kind: 'constant' },
-    clipNorm: 5,
-    batchNorm: 'train',
-    augment: false,
-    evalEvery: 0,
-    checkpointEvery: 0,
-    seed: 3,
-    ...over,
-  };
+  // The tiny run's recipe on crnn-vgg, with Adam and a memory source.
+  return { ...tinyRecipe(steps, 4), preset: 'crnn-vgg', datasets: ['memory'], syntheticRatio: 0, optimizer: { kind: 'adam', lr: 1e-3 }, seed: 3, ...over };
 }
 
 function options(r: TrainRecipe, store: CheckpointStore | null, over: Partial<TrainerOptions> = {}): TrainerOptions {
@@ -255,65 +240,46 @@ describe('Trainer (wasm)', { timeout: 120_000 }, () => {
     t.dispose();
   });
 
-  it('a lost device: back to the latest checkpoint on the fallback backend, and the result equals an uninterrupted run', async () => {
-    const store = new MemoryStore();
-    const lostError = new DeviceLostError('destroyed', 'simulated');
+  /** A device lost once, after step `at`, and the parameters of a run on it against an uninterrupted one. */
+  async function lostOnce(r: TrainRecipe, at: number): Promise<{ notices: string[]; steps: number[]; recovered: Record<string, number[]>; straight: Record<string, number[]> }> {
     let lost = false;
+    let fired = false;
     const notices: string[] = [];
     const t = await Trainer.create({
-      ...options(recipe(6, { checkpointEvery: 2 }), store),
+      ...options(r, new MemoryStore()),
       deviceLoss: {
-        lost: () => (lost ? lostError : null),
+        lost: () => (lost ? new DeviceLostError('destroyed', 'simulated') : null),
         fallback: () => {
           lost = false;
           return Promise.resolve('wasm');
         },
       },
       onProgress: (p) => {
-        if (p.step === 3 && p.phase === 'training' && notices.length === 0) lost = true;
+        if (p.step === at && p.phase === 'training' && !fired) lost = fired = true;
         if (p.notice !== undefined) notices.push(p.notice);
       },
     });
-    const r = await t.run();
-    expect(notices).toEqual(['WebGPU device lost (destroyed): simulated; the run went on on wasm from step 2']);
-    expect(r.done).toBe(true);
-    expect(r.history.map((e) => e.step)).toEqual([1, 2, 3, 4, 5, 6]);
+    const res = await t.run();
     const recovered = await paramsOf(t);
     t.dispose();
-    const c = await Trainer.create(options(recipe(6), null));
+    const c = await Trainer.create(options(r, null));
     await c.run();
     const straight = await paramsOf(c);
     c.dispose();
-    for (const k of Object.keys(straight)) expect(recovered[k], k).toEqual(straight[k]);
+    return { notices, steps: res.history.map((e) => e.step), recovered, straight };
+  }
+
+  it('a lost device: back to the latest checkpoint on the fallback backend, and the result equals an uninterrupted run', async () => {
+    const o = await lostOnce(recipe(6, { checkpointEvery: 2 }), 3);
+    expect(o.notices).toEqual(['WebGPU device lost (destroyed): simulated; the run went on on wasm from step 2']);
+    expect(o.steps).toEqual([1, 2, 3, 4, 5, 6]);
+    for (const k of Object.keys(o.straight)) expect(o.recovered[k], k).toEqual(o.straight[k]);
   });
 
   it('a lost device before the first checkpoint: the run starts again from its start (params, source, RNG)', async () => {
-    let lost = false;
-    let fired = false;
-    const notices: string[] = [];
-    const t = await Trainer.create({
-      ...options(recipe(4), new MemoryStore()),
-      deviceLoss: {
-        lost: () => (lost ? new DeviceLostError('destroyed', '') : null),
-        fallback: () => {
-          lost = false;
-          return Promise.resolve('cpu');
-        },
-      },
-      onProgress: (p) => {
-        if (p.step === 2 && p.phase === 'training' && !fired) lost = fired = true;
-        if (p.notice !== undefined) notices.push(p.notice);
-      },
-    });
-    await t.run();
-    expect(notices).toEqual(['WebGPU device lost (destroyed); the run went on on cpu from step 0']);
-    const recovered = await paramsOf(t);
-    t.dispose();
-    const c = await Trainer.create(options(recipe(4), null));
-    await c.run();
-    const straight = await paramsOf(c);
-    c.dispose();
-    for (const k of Object.keys(straight)) expect(recovered[k], k).toEqual(straight[k]);
+    const o = await lostOnce(recipe(4), 2);
+    expect(o.notices).toEqual(['WebGPU device lost (destroyed): simulated; the run went on on wasm from step 0']);
+    for (const k of Object.keys(o.straight)) expect(o.recovered[k], k).toEqual(o.straight[k]);
   });
 
   it('a lost device without a checkpoint store stops the run with DeviceLostError', async () => {
