@@ -1,6 +1,7 @@
 /**
  * `webstr train --preset <name> [--init weights] --data <lmdb-or-shard dir>... [--synthetic ratio]
- *  --steps N --out <dir> [--backend …]` (issue 9): the same Trainer as the trainer worker, in Node.
+ *  --steps N --out <dir> [--backend …]` (issue 9): the trainer worker's loop (`Trainer.run`) and recipe
+ * rules (src/train/recipe.ts, src/eval/train_setup.ts), in Node.
  * `--out` holds `checkpoints/<run>/{latest,best}.ckpt` (atomic), `weights/` (the trained weights in the
  * project's format, loadable by `webstr recognize/eval`) and `history.json`. Running the same command
  * again on an `--out` that holds a checkpoint continues that run. Progress bar on stderr.
@@ -13,27 +14,32 @@ import { initBackend, parseBackendRequest } from '../src/runtime/backend.ts';
 import { registerAllKernels } from '../src/ops/registry.ts';
 import { decodeNode } from '../src/image/decode_node.ts';
 import { DEFAULT_LIMITS } from '../src/image/errors.ts';
-import { augment as augmentImage } from '../src/image/augment.ts';
 import { getPreset } from '../src/models/presets.ts';
 import type { ModelConfig } from '../src/models/config.ts';
 import { getCharset, type Charset } from '../src/text/charset.ts';
 import { saveWeightsDir } from '../src/weights/node_io.ts';
 import { loadModelNode } from '../src/recognize/node_load.ts';
-import { Recognizer } from '../src/recognize/recognizer.ts';
 import { openDatasetPath } from '../src/data/node_shards.ts';
 import { createNodeSynth } from '../src/synth/node.ts';
-import { tinySynthOptions } from '../src/synth/plan.ts';
-import { DEFAULT_WORDS } from '../src/synth/words.ts';
-import { DatasetSource, MixSource } from '../src/train/sources.ts';
+import { encodePng } from '../src/synth/node_shards.ts';
 import { DirCheckpointStore } from '../src/train/node_store.ts';
 import { SampleSourceError } from '../src/train/errors.ts';
-import { Trainer, type Validator } from '../src/train/trainer.ts';
-import type { HostTensors, OptimizerSpec, SampleSource, TrainProgress, TrainRecipe } from '../src/train/types.ts';
-import { evaluate } from '../src/eval/runner.ts';
+import { checkRecipe, SYNTH_VALIDATION } from '../src/train/recipe.ts';
+import { Trainer } from '../src/train/trainer.ts';
+import type { HostTensors, OptimizerSpec, TrainProgress, TrainRecipe } from '../src/train/types.ts';
+import { prepareTraining, type TrainPlatform } from '../src/eval/train_setup.ts';
 import { loadNodeGpu } from './node_gpu.ts';
 
 export const TRAIN_USAGE =
-  'webstr train --preset <name> [--init <weights|.onnx|.pth>] [--data <lmdb-or-shard dir>...] [--synthetic <ratio 0..1>] [--synth-vocab N] --steps N --out <dir> [--backend auto|webgpu|wasm|cpu] [--batch N] [--optimizer adam|adamw|adadelta|sgd] [--lr X] [--schedule constant|cosine] [--warmup N] [--clip X] [--bn train|frozen] [--width W] [--augment] [--val <dir> --val-limit N --eval-every N] [--checkpoint-every N] [--seed N] [--run <id>]';
+  'webstr train --preset <name> [--init <weights|.onnx|.pth>] [--data <lmdb-or-shard dir>...] [--synthetic <ratio 0..1>] [--synth-vocab N] --steps N --out <dir> [--backend auto|webgpu|wasm|cpu] [--batch N] [--optimizer adam|adamw|adadelta|sgd] [--lr X] [--schedule constant|cosine] [--warmup N] [--clip X] [--bn train|frozen] [--width W] [--augment] [--val <dir>|synthetic:held-out --val-limit N --eval-every N] [--checkpoint-every N] [--seed N] [--run <id>]';
+
+/** Node's side of a training run: dataset paths, @napi-rs/canvas synthetic words and PNGs. */
+const platform: TrainPlatform = {
+  openDataset: (p) => openDatasetPath(p),
+  synth: (o) => Promise.resolve(createNodeSynth(o)),
+  decode: (b) => decodeNode(b, DEFAULT_LIMITS),
+  encodePng: (img) => Promise.resolve(encodePng(img)),
+};
 
 function num(name: string, v: string | undefined, check: (n: number) => boolean): number | undefined {
   if (v === undefined) return undefined;
@@ -125,6 +131,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (bn !== 'train' && bn !== 'frozen') throw new InvalidArgumentError(`--bn: expected train or frozen, got '${bn}'`);
   if (values.schedule !== 'constant' && values.schedule !== 'cosine') throw new InvalidArgumentError(`--schedule: expected constant or cosine, got '${values.schedule}'`);
   const clip = num('clip', values.clip, (n) => n > 0) ?? (values.optimizer === undefined ? def.clip : undefined);
+  const vocab = num('synth-vocab', values['synth-vocab'], int(1));
+  const width = num('width', values.width, int(8));
   const recipe: TrainRecipe = {
     preset: values.preset,
     init: values.init ?? null,
@@ -141,58 +149,18 @@ export async function trainCommand(argv: string[]): Promise<number> {
     evalEvery: num('eval-every', values['eval-every'], int(0))!,
     checkpointEvery: num('checkpoint-every', values['checkpoint-every'], int(0))!,
     seed: num('seed', values.seed, int(0))!,
+    // Synthetic words here are the shipped word list unless a small vocabulary is asked for.
+    ...(ratio > 0 ? { synthetic: vocab !== undefined ? { kind: 'tiny', vocabulary: vocab } : { kind: 'words' } } : {}),
+    ...(width !== undefined ? { inputWidth: width } : {}),
   };
+  checkRecipe(recipe);
 
-  // Sources: datasets (shuffled epochs, DTRB filter over the model's charset) and/or synthetic words.
-  for (const d of [...data, ...(values.val !== undefined ? [values.val] : [])]) {
+  for (const d of [...data, ...(values.val !== undefined && values.val !== SYNTH_VALIDATION ? [values.val] : [])]) {
     const st = await stat(d).catch(() => null);
     if (st === null) throw new SampleSourceError(`--data/--val ${d}: no such file or directory`);
   }
-  const opened = await Promise.all(data.map((d) => openDatasetPath(d)));
-  const vocab = num('synth-vocab', values['synth-vocab'], int(1));
+  const setup = await prepareTraining(recipe, { config, charset }, platform);
   try {
-    const maxLength = config.head.kind === 'attention' ? config.head.steps - 1 : 25;
-    const filter = { charset: charset.symbols.join(''), maxLength };
-    const datasetSource = opened.length > 0 ? await DatasetSource.create(opened.map((o) => o.dataset), { seed: recipe.seed, filter }) : null;
-    let source: SampleSource;
-    if (ratio > 0) {
-      const w = config.input.resize.mode === 'stretch' ? config.input.resize.width : null;
-      const synth = createNodeSynth({
-        ...(vocab !== undefined ? tinySynthOptions({ words: DEFAULT_WORDS.slice(0, vocab) }) : {}),
-        seed: recipe.seed + 1,
-        charset,
-        maxLength,
-        height: config.input.height,
-        width: w,
-      });
-      source = datasetSource === null ? synth : new MixSource(datasetSource, synth, ratio);
-    } else {
-      source = datasetSource!;
-    }
-
-    let validate: Validator | undefined;
-    if (values.val !== undefined) {
-      const val = await openDatasetPath(values.val);
-      opened.push(val);
-      const limit = recipe.validation?.limit;
-      validate = async (params) => {
-        const rec = Recognizer.create(
-          { config, charset, tensors: new Map(Object.entries(params)) },
-          { decoder: (b) => decodeNode(b, DEFAULT_LIMITS), maxBatch: 32 },
-        );
-        try {
-          const report = await evaluate([{ name: val.name, count: val.dataset.count, samples: () => val.dataset.samples() }], async (images) =>
-            (await rec.recognizeBatch(images)).map((o) => (o.ok ? { text: o.text, confidence: o.confidence } : { error: o.error.message })),
-            { filtering: 'off', batchSize: 64, ...(limit !== undefined ? { limit } : {}) },
-          );
-          const r = report.summary.weighted;
-          return { accuracy: r.accuracy, ned: r.oneMinusNed };
-        } finally {
-          rec.dispose();
-        }
-      };
-    }
-
     const store = new DirCheckpointStore(path.join(out, 'checkpoints'));
     let lastDraw = 0;
     const trainer = await Trainer.create({
@@ -201,13 +169,13 @@ export async function trainCommand(argv: string[]): Promise<number> {
       config,
       charset,
       init,
-      source,
       store,
-      decode: (b) => decodeNode(b, DEFAULT_LIMITS),
-      augment: (img, random) => augmentImage(img, random).image,
-      ...(validate !== undefined ? { validate } : {}),
-      ...(values.width !== undefined ? { inputWidth: num('width', values.width, int(8))! } : {}),
+      source: setup.source,
+      decode: platform.decode,
+      augment: setup.augment,
+      ...(setup.validate !== undefined ? { validate: setup.validate } : {}),
       onProgress: (p) => {
+        if (p.notice !== undefined) console.error(`\nwebstr train: ${p.notice}`);
         if (values.quiet) return;
         const t = performance.now();
         if (p.phase === 'training' && t - lastDraw < 500 && p.step < p.totalSteps) return;
@@ -242,6 +210,6 @@ export async function trainCommand(argv: string[]): Promise<number> {
       trainer.dispose();
     }
   } finally {
-    await Promise.all(opened.map((o) => o.close()));
+    await setup.close();
   }
 }

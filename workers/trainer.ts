@@ -1,18 +1,19 @@
 /**
- * The trainer worker (comlink; protocol in trainer_api.ts). Starts a run from a recipe on a base model
- * (a tf.io IndexedDB model as the demo and bench pages store them, or a preset from scratch), trains it
- * through the engine (trainer_engine.ts) on IndexedDB datasets and synthetic words, validates every
- * `evalEvery` steps with the evaluation core over the current weights, writes checkpoints (latest, and
- * best by validation accuracy) to the `webstr-train` IndexedDB, and exports the weights into the tf.io
- * model list or as a download. After a reload the page finds the unfinished run (`unfinished()`) and
- * continues it from its last checkpoint (`resumeRun`), losing at most the steps since it.
- * One run trains at a time per origin: the run holds a Web Lock while its loop runs.
+ * The trainer worker (comlink; protocol in trainer_api.ts): the protocol and the run registry around the
+ * one training loop (`Trainer.run`, src/train/trainer.ts). A run starts from a recipe on a base model (a
+ * tf.io IndexedDB model as the demo and bench pages store them, or a preset from scratch); its sources,
+ * augmentation and validation come from the recipe (src/eval/train_setup.ts) over the IndexedDB
+ * datasets and synthetic words drawn here; checkpoints (latest, and best by validation accuracy) go to
+ * the `webstr-train` IndexedDB; the weights export into the tf.io model list or as a download. After a
+ * reload the page finds the unfinished run (`unfinished()`) and continues it from its last checkpoint
+ * (`resumeRun`). One run trains at a time per origin: the run holds a Web Lock while it trains.
  */
 import * as Comlink from 'comlink';
 import { tf } from '../src/runtime/tf.ts';
 import { InvalidArgumentError, WebstrError, errorInfo } from '../src/runtime/errors.ts';
 import { registerAllKernels } from '../src/ops/registry.ts';
 import { bitmapToRgba, decodeBrowser } from '../src/image/decode_browser.ts';
+import type { RgbaImage } from '../src/image/types.ts';
 import { WASM_PATHS } from '../src/runtime/browser.ts';
 import { getPreset } from '../src/models/presets.ts';
 import { getCharset, type Charset } from '../src/text/charset.ts';
@@ -20,18 +21,16 @@ import type { ModelConfig } from '../src/models/config.ts';
 import type { Params } from '../src/models/params.ts';
 import { saveWeights, toArtifacts, modelJson, WEIGHTS_FORMAT, WEIGHTS_VERSION, type WebstrMetadata } from '../src/weights/format.ts';
 import { parseStoredModelKey, storedModelKey, storedModelName } from '../src/recognize/model_kind.ts';
-import { Recognizer } from '../src/recognize/recognizer.ts';
 import { DataStore } from '../src/data/store.ts';
-import { evaluate, type EvalDataset, type EvalSample, type RecognizeBatch } from '../src/eval/runner.ts';
 import { createBrowserSynth } from '../src/synth/browser.ts';
-import { TrainRecipeError } from '../src/train/errors.ts';
-import { IdbCheckpointStore, type RunEvaluation, type RunRecord, type RunStatus } from '../src/train/idb_store.ts';
+import { checkRecipe, SYNTH_VALIDATION } from '../src/train/recipe.ts';
+import { Trainer } from '../src/train/trainer.ts';
+import { IdbCheckpointStore, type RunRecord, type RunStatus } from '../src/train/idb_store.ts';
 import type { Checkpoint, HostTensors, TrainLogEntry, TrainProgress, TrainRecipe } from '../src/train/types.ts';
+import { prepareTraining, type TrainPlatform } from '../src/eval/train_setup.ts';
 import { runtimeApi } from './runtime_api.ts';
 import { importStoredModel, listStoredModels, loadModelSource } from './model_source.ts';
-import { createEngine, synthOptionsFor } from './trainer_core.ts';
-import type { TrainEngine } from './trainer_engine.ts';
-import { SYNTH_VALIDATION, type AttachedRun, type BaseModel, type ExportedModel, type ModelDownload, type RunView, type StartRequest, type TrainerEvent } from './trainer_api.ts';
+import type { AttachedRun, BaseModel, ExportedModel, ModelDownload, RunView, StartRequest, TrainerEvent } from './trainer_api.ts';
 import type { StoredModel } from './bench_api.ts';
 
 /** A run is already training here or in another tab of this site. */
@@ -55,47 +54,21 @@ const dataStore = (): Promise<DataStore> => (dataPromise ??= DataStore.open());
 
 type Listener = (e: TrainerEvent) => void;
 
-interface Active {
-  runId: string;
-  record: RunRecord;
-  recipe: TrainRecipe;
-  config: ModelConfig;
-  charset: Charset;
-  validationName: string;
-  engine: TrainEngine | null;
-  history: TrainLogEntry[];
-  best: { step: number; accuracy: number } | null;
-  paused: boolean;
-  stopping: boolean;
-  wake: (() => void) | null;
-  listener: Listener | null;
-  /** History entries already sent to the listener. */
-  emitted: number;
-  loop: Promise<void> | null;
-  /** Handed to the engine at launch, then dropped. */
-  baseParams: HostTensors | null;
-  resumeFrom: Checkpoint | null;
-  /** Held-out synthetic validation samples, made once per run. */
-  heldOut: EvalSample[] | null;
-}
+/** How backends start here (also the wasm fallback after a lost GPU). */
+const BACKEND_INIT = { gpu: navigator.gpu, wasmPaths: WASM_PATHS };
 
-let active: Active | undefined;
-
-function checkRecipe(r: TrainRecipe): void {
-  const int = (v: number, name: string, min: number) => {
-    if (!Number.isInteger(v) || v < min) throw new TrainRecipeError(`recipe: ${name} must be an integer ≥ ${min}, got ${v}`);
-  };
-  int(r.steps, 'steps', 1);
-  int(r.batchSize, 'batch size', 1);
-  int(r.evalEvery, 'evaluation interval', 0);
-  int(r.checkpointEvery, 'checkpoint interval', 1);
-  int(r.seed, 'seed', 0);
-  if (r.batchSize > 512) throw new TrainRecipeError(`recipe: batch size ${r.batchSize} is above 512`);
-  if (!(r.syntheticRatio >= 0 && r.syntheticRatio <= 1)) throw new TrainRecipeError(`recipe: synthetic ratio must be in [0, 1], got ${r.syntheticRatio}`);
-  if (!(r.optimizer.lr > 0 && Number.isFinite(r.optimizer.lr))) throw new TrainRecipeError(`recipe: learning rate must be > 0, got ${r.optimizer.lr}`);
-  if (r.syntheticRatio < 1 && r.datasets.length === 0) throw new TrainRecipeError('recipe: choose at least one training dataset, or set the synthetic ratio to 1');
-  if (r.clipNorm !== undefined && !(r.clipNorm > 0)) throw new TrainRecipeError(`recipe: clip norm must be > 0, got ${r.clipNorm}`);
-}
+/** The tab's side of a training run: IndexedDB datasets, OffscreenCanvas synthetic words and PNGs. */
+const platform: TrainPlatform = {
+  openDataset: async (id) => ({ name: id, dataset: await (await dataStore()).open(id, { cacheShards: 2 }) }),
+  synth: (o) => createBrowserSynth(o),
+  decode: (b) => decodeBrowser(b),
+  async encodePng(img: RgbaImage): Promise<Uint8Array> {
+    const canvas = new OffscreenCanvas(img.width, img.height);
+    canvas.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(img.data), img.width, img.height), 0, 0);
+    return new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer());
+  },
+  recognizer: { bitmapToPixels: bitmapToRgba, init: BACKEND_INIT },
+};
 
 const toHost = async (params: Params): Promise<HostTensors> => {
   const out: HostTensors = {};
@@ -128,76 +101,6 @@ async function runView(rec: RunRecord): Promise<RunView | null> {
   const summaries = await s.list();
   const sum = summaries.find((x) => x.runId === rec.runId) ?? null;
   return view(rec, sum, rec.recipe);
-}
-
-async function putRecord(a: Active, patch: Partial<RunRecord>): Promise<void> {
-  a.record = { ...a.record, ...patch, updatedAt: new Date().toISOString() };
-  await (await ckStore()).putRun(a.record);
-}
-
-function emit(a: Active, e: Omit<TrainerEvent, 'runId' | 'status' | 'totalSteps' | 'entries'> & { status?: RunStatus }): void {
-  const entries = a.history.slice(a.emitted);
-  a.emitted = a.history.length;
-  const ev: TrainerEvent = { runId: a.runId, totalSteps: a.recipe.steps, status: a.record.status, entries, ...e };
-  try {
-    a.listener?.(ev);
-  } catch {
-    // the page went away; the run goes on
-  }
-}
-
-/** Held-out synthetic words (the run's synthetic options under another seed), PNG-encoded once per run. */
-async function heldOutSynthetic(a: Active, count: number): Promise<EvalSample[]> {
-  if (a.heldOut !== null && a.heldOut.length >= count) return a.heldOut.slice(0, count);
-  const o = synthOptionsFor({ recipe: a.recipe, config: a.config, charset: a.charset });
-  const synth = await createBrowserSynth({ ...o, seed: ((o.seed ?? 0) + 1_000_003) >>> 0 });
-  const canvas = new OffscreenCanvas(1, 1);
-  const ctx = canvas.getContext('2d')!;
-  const out: EvalSample[] = [];
-  for (const [i, s] of (await synth.next(count)).entries()) {
-    canvas.width = s.image.width;
-    canvas.height = s.image.height;
-    ctx.putImageData(new ImageData(new Uint8ClampedArray(s.image.data), s.image.width, s.image.height), 0, 0);
-    out.push({ index: i + 1, label: s.label, image: new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer()) });
-  }
-  a.heldOut = out;
-  return out;
-}
-
-async function openValidation(a: Active): Promise<EvalDataset | null> {
-  const v = a.recipe.validation;
-  if (v === null) return null;
-  if (v.dataset === SYNTH_VALIDATION) {
-    const samples = await heldOutSynthetic(a, v.limit ?? 200);
-    return {
-      name: a.validationName,
-      count: samples.length,
-      async *samples() {
-        for (const x of samples) yield await Promise.resolve(x);
-      },
-    };
-  }
-  const ds = await (await dataStore()).open(v.dataset, { cacheShards: 2 });
-  return { name: a.validationName, count: ds.count, samples: () => ds.samples() };
-}
-
-/** Accuracy of `params` on the validation set (evaluation core + a Recognizer over these weights). */
-async function validate(a: Active, params: HostTensors, label: RunEvaluation['label'], step: number): Promise<RunEvaluation | null> {
-  const ds = await openValidation(a);
-  if (ds === null) return null;
-  const recognizer = Recognizer.create(
-    { config: a.config, charset: a.charset, tensors: new Map(Object.entries(params)) },
-    { decoder: (b) => decodeBrowser(b), bitmapToPixels: bitmapToRgba, maxBatch: 32, init: { gpu: navigator.gpu, wasmPaths: WASM_PATHS } },
-  );
-  try {
-    const recognize: RecognizeBatch = async (images) =>
-      (await recognizer.recognizeBatch(images)).map((o) => (o.ok ? { text: o.text, confidence: o.confidence } : { error: `${o.error.name}: ${o.error.message}` }));
-    const r = await evaluate([ds], recognize, { batchSize: 32, limit: a.recipe.validation?.limit, filtering: 'off' });
-    const d = r.summary.datasets[0]!;
-    return { label, step, dataset: ds.name, samples: d.samples, accuracy: d.accuracy, ned: d.oneMinusNed };
-  } finally {
-    recognizer.dispose();
-  }
 }
 
 async function baseWeights(base: BaseModel): Promise<{ config: ModelConfig; charset: Charset; params: HostTensors | null; label: string; preset: string; init: string | null }> {
@@ -236,156 +139,156 @@ async function withLock<T>(body: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Writes the latest checkpoint (and the best one when `best` is set) at the engine's current step. */
-async function checkpoint(a: Active, engine: TrainEngine, isBest: boolean, state?: Awaited<ReturnType<TrainEngine['state']>>): Promise<void> {
-  const s = state ?? (await engine.state());
-  const ck: Checkpoint = { runId: a.runId, recipe: a.recipe, step: engine.step, ...s, best: a.best, history: a.history, savedAt: new Date().toISOString() };
-  const store = await ckStore();
-  await store.save(ck, 'latest');
-  if (isBest) await store.save(ck, 'best');
-}
+const STATUS_OF: Partial<Record<TrainProgress['phase'], RunStatus>> = { paused: 'paused', stopped: 'stopped', done: 'done' };
 
-async function trainLoop(a: Active, resumedFrom: number | null): Promise<void> {
-  const r = a.recipe;
-  const engine = a.engine!;
-  let lastEmit = 0;
-  let emaStep: number | null = null;
-  let first = true;
-  const progress = (entry: TrainLogEntry, phase: TrainProgress['phase'], extra: Partial<TrainerEvent> = {}, force = false) => {
-    const now = performance.now();
-    if (!force && now - lastEmit < PROGRESS_MS) return;
-    lastEmit = now;
-    const left = r.steps - engine.step;
-    emit(a, { ...entry, phase, etaSec: emaStep === null ? null : (left * emaStep) / 1000, ...(first && resumedFrom !== null ? { resumedFrom } : {}), ...extra });
-    first = false;
-  };
-  const entryNow = (): TrainLogEntry => a.history.at(-1) ?? { step: engine.step, loss: NaN, lr: r.optimizer.lr, samplesPerSec: 0 };
+/** One run of this worker: its record, its trainer once built, the page listening to it. */
+class Run {
+  private trainer: Trainer | null = null;
+  private paused: boolean;
+  private stopping = false;
+  /** History entries already sent to the listener. */
+  private emitted: number;
+  private lastEmit = 0;
+  /** Sent once, with the first event of a run continued after a reload. */
+  private resumedFrom: number | null;
+  /** Resolves when the run has ended (done, stopped or failed). */
+  done: Promise<void> = Promise.resolve();
 
-  // Before: the base weights on the validation set (fresh runs only).
-  if (engine.step === 0 && r.validation !== null && !a.record.evaluations.some((e) => e.label === 'before')) {
-    progress(entryNow(), 'validating', {}, true);
-    const ev = await validate(a, (await engine.state()).params, 'before', 0);
-    if (ev !== null) {
-      await putRecord(a, { evaluations: [...a.record.evaluations, ev] });
-      progress(entryNow(), 'validating', { evaluation: ev }, true);
-    }
-  } else progress(entryNow(), 'starting', {}, true);
-
-  while (engine.step < r.steps && !a.stopping) {
-    if (a.paused) {
-      await putRecord(a, { status: 'paused' });
-      progress(entryNow(), 'paused', {}, true);
-      await new Promise<void>((res) => (a.wake = res));
-      a.wake = null;
-      if (a.stopping) break;
-      await putRecord(a, { status: 'running' });
-    }
-    const t0 = performance.now();
-    const s = await engine.trainStep();
-    const ms = performance.now() - t0;
-    emaStep = emaStep === null ? ms : 0.9 * emaStep + 0.1 * ms;
-    const entry: TrainLogEntry = { step: engine.step, loss: s.loss, lr: s.lr, samplesPerSec: (s.samples * 1000) / Math.max(ms, 1e-3) };
-    a.history.push(entry);
-    if (!Number.isFinite(s.loss)) throw new WebstrError(`training diverged at step ${engine.step}: loss ${s.loss} (lower the learning rate, or set a clip norm)`);
-    const last = engine.step >= r.steps;
-    let isBest = false;
-    let state: Awaited<ReturnType<TrainEngine['state']>> | undefined;
-    if (r.validation !== null && ((r.evalEvery > 0 && engine.step % r.evalEvery === 0) || last)) {
-      progress(entry, 'validating', {}, true);
-      state = await engine.state();
-      const ev = await validate(a, state.params, last ? 'after' : 'step', engine.step);
-      if (ev !== null) {
-        entry.val = { accuracy: ev.accuracy, ned: ev.ned };
-        if (a.best === null || ev.accuracy > a.best.accuracy) {
-          a.best = { step: engine.step, accuracy: ev.accuracy };
-          isBest = true;
-        }
-        await putRecord(a, { evaluations: [...a.record.evaluations, ev] });
-        progress(entry, 'validating', { evaluation: ev }, true);
-      }
-    }
-    if (engine.step % r.checkpointEvery === 0 || last || isBest) {
-      progress(entry, 'checkpointing', {}, true);
-      await checkpoint(a, engine, isBest, state);
-      progress(entry, 'training', { checkpointed: engine.step }, true);
-    } else progress(entry, 'training');
+  constructor(
+    public record: RunRecord,
+    readonly config: ModelConfig,
+    readonly charset: Charset,
+    private readonly initialHistory: TrainLogEntry[],
+    private listener: Listener | null,
+    resumedFrom: number | null,
+  ) {
+    this.paused = record.status === 'paused';
+    this.emitted = initialHistory.length;
+    this.resumedFrom = resumedFrom;
   }
-  if (a.stopping && engine.step < r.steps) {
-    // Stop keeps what was trained: a checkpoint at the current step, status 'stopped'.
-    await checkpoint(a, engine, false);
-    await putRecord(a, { status: 'stopped' });
-    progress(entryNow(), 'done', { checkpointed: engine.step, status: 'stopped' }, true);
-    return;
-  }
-  // Done: the 'after' evaluation ran with the last validation (when there is a validation set).
-  await putRecord(a, { status: 'done' });
-  progress(entryNow(), 'done', { status: 'done' }, true);
-}
 
-function launch(a: Active, resumedFrom: number | null): void {
-  a.loop = withLock(async () => {
+  get runId(): string {
+    return this.record.runId;
+  }
+
+  get history(): readonly TrainLogEntry[] {
+    return this.trainer?.log ?? this.initialHistory;
+  }
+
+  get step(): number {
+    return this.trainer?.step ?? this.initialHistory.at(-1)?.step ?? 0;
+  }
+
+  attach(listener: Listener): AttachedRun {
+    this.listener = listener;
+    this.emitted = this.history.length;
+    return { view: view(this.record, { step: this.step, best: this.trainer?.bestSoFar ?? null, savedAt: '' }, this.record.recipe), history: [...this.history] };
+  }
+
+  pause(): boolean {
+    if (this.paused) return false;
+    this.paused = true;
+    this.trainer?.pause();
+    return true;
+  }
+
+  resume(): boolean {
+    if (!this.paused) return false;
+    this.paused = false;
+    this.trainer?.resume();
+    return true;
+  }
+
+  stop(): Promise<void> {
+    this.stopping = true;
+    this.trainer?.stop();
+    return this.done;
+  }
+
+  private async put(patch: Partial<RunRecord>): Promise<void> {
+    this.record = { ...this.record, ...patch, updatedAt: new Date().toISOString() };
+    await (await ckStore()).putRun(this.record);
+  }
+
+  private emit(p: TrainProgress, extra: Pick<TrainerEvent, 'error'> = {}): void {
+    const entries = this.history.slice(this.emitted);
+    this.emitted = this.history.length;
+    const ev: TrainerEvent = { ...p, runId: this.runId, status: this.record.status, entries, ...(this.resumedFrom !== null ? { resumedFrom: this.resumedFrom } : {}), ...extra };
+    this.resumedFrom = null;
+    this.lastEmit = performance.now();
     try {
-      a.engine = await createEngine({
-        runId: a.runId,
-        recipe: a.recipe,
-        config: a.config,
-        charset: a.charset,
-        params: a.baseParams,
-        resume: a.resumeFrom,
-        openDataset: async (id) => (await dataStore()).open(id, { cacheShards: 2 }),
-      });
-      a.baseParams = null;
-      a.resumeFrom = null;
-      await trainLoop(a, resumedFrom);
-    } catch (err) {
-      const e = errorInfo(err);
-      await putRecord(a, { status: 'failed', error: e }).catch(() => undefined);
-      emit(a, { ...(a.history.at(-1) ?? { step: a.engine?.step ?? 0, loss: NaN, lr: 0, samplesPerSec: 0 }), phase: 'done', etaSec: null, error: e, status: 'failed' });
-    } finally {
-      a.engine?.dispose();
-      a.engine = null;
-      if (active === a) active = undefined;
+      this.listener?.(ev);
+    } catch {
+      // the page went away; the run goes on
     }
-  }).catch((err: unknown) => {
+  }
+
+  /** The trainer's progress: recorded (evaluations, status), then sent to the page (throttled while training). */
+  private async progress(p: TrainProgress): Promise<void> {
+    if (p.evaluation !== undefined) await this.put({ evaluations: [...this.record.evaluations, p.evaluation] });
+    const status = STATUS_OF[p.phase] ?? 'running';
+    if (status !== this.record.status) await this.put({ status });
+    const quiet = p.phase === 'training' && p.checkpointed === undefined && p.notice === undefined;
+    if (!quiet || this.resumedFrom !== null || performance.now() - this.lastEmit >= PROGRESS_MS) this.emit(p);
+  }
+
+  private async fail(err: unknown): Promise<void> {
     const e = errorInfo(err);
-    void putRecord(a, { status: 'failed', error: e }).catch(() => undefined);
-    emit(a, { step: 0, loss: NaN, lr: 0, samplesPerSec: 0, phase: 'done', etaSec: null, error: e, status: 'failed' });
-    if (active === a) active = undefined;
-  });
+    await this.put({ status: 'failed', error: e }).catch(() => undefined);
+    const last = this.history.at(-1) ?? { step: this.step, loss: NaN, lr: 0, samplesPerSec: 0 };
+    this.emit({ ...last, totalSteps: this.record.recipe.steps, etaSec: null, phase: 'done' }, { error: e });
+  }
+
+  /** Trains (holding the lock) until done, stopped or failed; `base` = the starting weights of a run without a checkpoint. */
+  launch(base: HostTensors | null, onEnd: () => void): void {
+    const r = this.record.recipe;
+    this.done = withLock(async () => {
+      const setup = await prepareTraining(r, { config: this.config, charset: this.charset }, platform, { validationName: this.record.validationName });
+      try {
+        this.trainer = await Trainer.create({
+          recipe: r,
+          runId: this.runId,
+          config: this.config,
+          charset: this.charset,
+          init: base,
+          source: setup.source,
+          store: await ckStore(),
+          decode: platform.decode,
+          augment: setup.augment,
+          ...(setup.validate !== undefined ? { validate: setup.validate } : {}),
+          // The base weights are validated once per run, not again after a reload.
+          validateAt: (label) => label !== 'before' || !this.record.evaluations.some((e) => e.label === 'before'),
+          onProgress: (p) => this.progress(p),
+          backendInit: BACKEND_INIT,
+        });
+        if (this.paused) this.trainer.pause();
+        if (this.stopping) this.trainer.stop();
+        await this.trainer.run();
+      } finally {
+        this.trainer?.dispose();
+        await setup.close();
+      }
+    })
+      .catch((err: unknown) => this.fail(err))
+      .finally(onEnd);
+  }
 }
 
-
-async function startActive(rec: RunRecord, recipe: TrainRecipe, config: ModelConfig, charset: Charset, base: HostTensors | null, resume: Checkpoint | null, listener: Listener | null, fresh: boolean): Promise<Active> {
-  const a: Active = {
-    runId: rec.runId,
-    record: rec,
-    recipe,
-    config,
-    charset,
-    validationName: rec.validationName,
-    engine: null,
-    history: resume?.history.filter((h) => h.step <= resume.step) ?? [],
-    best: resume?.best ?? null,
-    paused: rec.status === 'paused',
-    stopping: false,
-    wake: null,
-    listener,
-    emitted: 0,
-    loop: null,
-    baseParams: base,
-    resumeFrom: resume,
-    heldOut: null,
-  };
-  a.emitted = a.history.length;
-  active = a;
-  await putRecord(a, { status: a.paused ? 'paused' : 'running' });
-  launch(a, fresh ? null : (resume?.step ?? 0));
-  return a;
-}
-
-function idle(): void {
-  if (active !== undefined) throw new TrainerBusyError(`run ${active.runId} is training in this worker; pause or stop it first`);
-}
+/** The run training in this worker, if any (one at a time). */
+const registry = {
+  active: null as Run | null,
+  idle(): void {
+    if (this.active !== null) throw new TrainerBusyError(`run ${this.active.runId} is training in this worker; pause or stop it first`);
+  },
+  /** Registers `run` and starts it; `base` as in `Run.launch`. */
+  async launch(run: Run, base: HostTensors | null): Promise<void> {
+    this.active = run;
+    await (await ckStore()).putRun({ ...run.record, status: run.record.status === 'paused' ? 'paused' : 'running' });
+    run.launch(base, () => {
+      if (this.active === run) this.active = null;
+    });
+  },
+};
 
 async function storedRun(runId: string): Promise<RunRecord> {
   const rec = await (await ckStore()).getRun(runId);
@@ -435,7 +338,7 @@ const api = {
 
   /** Starts a run; events (throttled progress, evaluations, checkpoints, the end) go to `onEvent`. */
   async start(req: StartRequest, onEvent?: Listener): Promise<RunView> {
-    idle();
+    registry.idle();
     registerAllKernels();
     const b = await baseWeights(req.base);
     const recipe: TrainRecipe = { ...req.recipe, preset: b.preset, init: b.init };
@@ -445,15 +348,16 @@ const api = {
     const now = new Date().toISOString();
     const runId = `run-${now.replace(/[-:.TZ]/g, '').slice(0, 14)}-${Math.random().toString(36).slice(2, 8)}`;
     const rec: RunRecord = { runId, status: 'running', base: b.label, model: { config: b.config, charset: b.charset }, createdAt: now, updatedAt: now, evaluations: [], exported: [], recipe, validationName: req.validationName ?? recipe.validation?.dataset ?? '' };
-    const a = await startActive(rec, recipe, b.config, b.charset, b.params, null, onEvent ?? null, true);
-    return view(a.record, null, recipe);
+    const run = new Run(rec, b.config, b.charset, [], onEvent ?? null, null);
+    await registry.launch(run, b.params);
+    return view(run.record, null, recipe);
   },
 
   /** The newest run left running or paused (a reload ended its worker), or null. */
   async unfinished(): Promise<RunView | null> {
     for (const rec of (await (await ckStore()).listRuns())) {
       if (rec.status !== 'running' && rec.status !== 'paused') continue;
-      if (active?.runId === rec.runId) continue;
+      if (registry.active?.runId === rec.runId) continue;
       const v = await runView(rec);
       if (v !== null && v.step < v.steps) return v;
     }
@@ -462,50 +366,38 @@ const api = {
 
   /** Continues a run from its latest checkpoint (or from the start when it never wrote one). */
   async resumeRun(runId: string, onEvent?: Listener): Promise<AttachedRun> {
-    idle();
+    registry.idle();
     registerAllKernels();
     const rec = await storedRun(runId);
     const recipe = rec.recipe;
     const ck = await (await ckStore()).load(runId, 'latest');
-    const config = rec.model.config as ModelConfig;
-    const charset = rec.model.charset as Charset;
     let base: HostTensors | null = null;
     if (ck === null && recipe.init !== null) base = (await baseWeights({ kind: 'stored', key: recipe.init })).params;
-    if (rec.status === 'stopped' || rec.status === 'failed') rec.status = 'running';
     const { error: _error, ...clean } = rec;
-    const a = await startActive(clean, recipe, config, charset, base, ck, onEvent ?? null, false);
-    return { view: view(a.record, ck, recipe), history: a.history };
+    const status: RunStatus = rec.status === 'paused' ? 'paused' : 'running';
+    const run = new Run({ ...clean, status }, rec.model.config as ModelConfig, rec.model.charset as Charset, ck?.history.filter((h) => h.step <= ck.step) ?? [], onEvent ?? null, ck?.step ?? 0);
+    await registry.launch(run, base);
+    return { view: view(run.record, ck, recipe), history: [...run.history] };
   },
 
   /** Re-binds the event callback of the run training in this worker (a second page). */
   attach(onEvent: Listener): AttachedRun | null {
-    if (active === undefined) return null;
-    active.listener = onEvent;
-    active.emitted = active.history.length;
-    return { view: view(active.record, { step: active.engine?.step ?? 0, best: active.best, savedAt: '' }, active.recipe), history: active.history };
+    return registry.active?.attach(onEvent) ?? null;
   },
 
   pause(): boolean {
-    if (active === undefined || active.paused) return false;
-    active.paused = true;
-    return true;
+    return registry.active?.pause() ?? false;
   },
 
   resume(): boolean {
-    if (active?.paused !== true) return false;
-    active.paused = false;
-    active.wake?.();
-    return true;
+    return registry.active?.resume() ?? false;
   },
 
   /** Stops after the current step; what was trained is kept in a checkpoint. Resolves when stopped. */
   async stop(): Promise<boolean> {
-    const a = active;
-    if (a === undefined) return false;
-    a.stopping = true;
-    a.paused = false;
-    a.wake?.();
-    await a.loop;
+    const run = registry.active;
+    if (run === null) return false;
+    await run.stop();
     return true;
   },
 
@@ -513,13 +405,14 @@ const api = {
     const out: RunView[] = [];
     for (const rec of (await (await ckStore()).listRuns())) {
       const v = await runView(rec);
+      const active = registry.active;
       if (v !== null) out.push(active?.runId === v.runId ? { ...v, status: active.record.status } : v);
     }
     return out;
   },
 
   async deleteRun(runId: string): Promise<void> {
-    if (active?.runId === runId) throw new TrainerBusyError('stop the run before deleting it');
+    if (registry.active?.runId === runId) throw new TrainerBusyError('stop the run before deleting it');
     await (await ckStore()).delete(runId);
   },
 

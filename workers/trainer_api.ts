@@ -4,11 +4,10 @@
  * unfinished run and re-attaches: the worker continues from the last checkpoint in IndexedDB. Errors
  * cross as named errors (`err.name`); a run that fails records its error in its run record.
  */
-import type { RunEvaluation, RunStatus } from '../src/train/idb_store.ts';
-import type { TrainLogEntry, TrainProgress, TrainRecipe } from '../src/train/types.ts';
+import type { RunStatus } from '../src/train/idb_store.ts';
+import type { TrainEvaluation, TrainLogEntry, TrainProgress, TrainRecipe } from '../src/train/types.ts';
 
-/** The validation-set id of held-out synthetic words (the run's synthetic options under another seed). */
-export const SYNTH_VALIDATION = 'synthetic:held-out';
+export { SYNTH_VALIDATION } from '../src/train/recipe.ts';
 
 /** Where a run starts: a model stored in tf.io IndexedDB (the demo/bench keys), or a preset from scratch. */
 export type BaseModel = { kind: 'stored'; key: string } | { kind: 'preset'; preset: string };
@@ -34,7 +33,7 @@ export interface RunView {
   best: { step: number; accuracy: number } | null;
   createdAt: string;
   savedAt: string | null;
-  evaluations: RunEvaluation[];
+  evaluations: TrainEvaluation[];
   exported: string[];
   error?: { name: string; message: string };
   recipe: TrainRecipe;
@@ -46,10 +45,6 @@ export interface TrainerEvent extends TrainProgress {
   entries: TrainLogEntry[];
   /** Set once on the first event of a run continued from a checkpoint. */
   resumedFrom?: number;
-  /** A finished evaluation (before / after / periodic). */
-  evaluation?: RunEvaluation;
-  /** A checkpoint was written at this step. */
-  checkpointed?: number;
   /** The run ended with this error (status 'failed'). */
   error?: { name: string; message: string };
   status: RunStatus;

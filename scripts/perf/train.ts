@@ -62,7 +62,7 @@ async function stability(steps: number): Promise<{ first: number; last: number; 
   if (config.backbone.kind === 'vgg') config.backbone.outChannels = 16;
   if (config.sequence.kind === 'bilstm') config.sequence.layers = [{ hidden: 8, linear: 8 }, { hidden: 8, linear: 8 }];
   const t = await Trainer.create({
-    recipe: { preset: 'crnn-vgg', init: null, datasets: [], syntheticRatio: 0, validation: null, steps, batchSize: 2, optimizer: { kind: 'adam', lr: 1e-3 }, schedule: { kind: 'cosine', warmup: 10 }, clipNorm: 5, batchNorm: 'train', augment: false, evalEvery: 0, checkpointEvery: 0, seed: 1 },
+    recipe: { preset: 'crnn-vgg', init: null, datasets: ['random crops'], syntheticRatio: 0, validation: null, steps, batchSize: 2, optimizer: { kind: 'adam', lr: 1e-3 }, schedule: { kind: 'cosine', warmup: 10 }, clipNorm: 5, batchNorm: 'train', augment: false, evalEvery: 0, checkpointEvery: 0, seed: 1 },
     runId: 'perf',
     config,
     charset: getCharset(config.charset),

@@ -15,3 +15,8 @@ export class SampleSourceError extends WebstrError {
 export class TrainRecipeError extends WebstrError {
   override name = 'TrainRecipeError';
 }
+
+/** The loss became NaN or infinite: the run stops (its last checkpoint is kept). */
+export class TrainDivergedError extends WebstrError {
+  override name = 'TrainDivergedError';
+}

@@ -15,7 +15,7 @@
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
 import { InvalidArgumentError, WebstrError } from '../runtime/errors.ts';
 import type { OptimizerState } from './optim/index.ts';
-import type { Checkpoint, CheckpointStore, HostTensors, RunSummary, TrainRecipe } from './types.ts';
+import type { Checkpoint, CheckpointStore, HostTensors, RunSummary, TrainEvaluation, TrainRecipe } from './types.ts';
 
 export const TRAIN_DB_NAME = 'webstr-train';
 export const TRAIN_DB_VERSION = 1;
@@ -54,16 +54,6 @@ interface TensorRecord {
 
 export type RunStatus = 'running' | 'paused' | 'stopped' | 'done' | 'failed';
 
-export interface RunEvaluation {
-  /** 'before' (base weights), 'after' (final weights), or 'step' (periodic validation). */
-  label: 'before' | 'after' | 'step';
-  step: number;
-  dataset: string;
-  samples: number;
-  accuracy: number;
-  ned: number;
-}
-
 /** What the trainer worker keeps about a run beside its checkpoints. JSON-safe. */
 export interface RunRecord {
   runId: string;
@@ -78,7 +68,7 @@ export interface RunRecord {
   model: { config: unknown; charset: unknown };
   createdAt: string;
   updatedAt: string;
-  evaluations: RunEvaluation[];
+  evaluations: TrainEvaluation[];
   /** tf.io keys the run's weights were exported to. */
   exported: string[];
   error?: { name: string; message: string };

@@ -13,9 +13,11 @@ import type { RgbaImage } from '../image/types.ts';
 import { Trainer, type TrainerOptions } from './trainer.ts';
 import { DirCheckpointStore } from './node_store.ts';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint_codec.ts';
-import { TrainCheckpointError, TrainRecipeError } from './errors.ts';
+import { TrainCheckpointError, TrainDivergedError, TrainRecipeError } from './errors.ts';
+import { DeviceLostError } from '../runtime/errors.ts';
 import { SeededRng } from './rng.ts';
-import type { Checkpoint, CheckpointStore, RunSummary, SampleSource, SourceState, TrainRecipe, TrainSample } from './types.ts';
+import { tinyRecipe } from './tiny.ts';
+import type { Checkpoint, CheckpointStore, RunSummary, SampleSource, SourceState, TrainEvaluation, TrainRecipe, TrainSample } from './types.ts';
 
 /** crnn-vgg narrowed to 32 output channels and BiLSTM 16: the structure of the preset, ~60 K parameters. */
 export function tinyCrnn(): ModelConfig {
@@ -71,24 +73,8 @@ class MemoryStore implements CheckpointStore {
 }
 
 function recipe(steps: number, over: Partial<TrainRecipe> = {}): TrainRecipe {
-  return {
-    preset: 'crnn-vgg',
-    init: null,
-    datasets: [],
-    syntheticRatio: 0,
-    validation: null,
-    steps,
-    batchSize: 4,
-    optimizer: { kind: 'adam', lr: 1e-3 },
-    schedule: { kind: 'constant' },
-    clipNorm: 5,
-    batchNorm: 'train',
-    augment: false,
-    evalEvery: 0,
-    checkpointEvery: 0,
-    seed: 3,
-    ...over,
-  };
+  // The tiny run's recipe on crnn-vgg, with Adam and a memory source.
+  return { ...tinyRecipe(steps, 4), preset: 'crnn-vgg', datasets: ['memory'], syntheticRatio: 0, optimizer: { kind: 'adam', lr: 1e-3 }, seed: 3, ...over };
 }
 
 function options(r: TrainRecipe, store: CheckpointStore | null, over: Partial<TrainerOptions> = {}): TrainerOptions {
@@ -146,37 +132,85 @@ describe('Trainer (wasm)', { timeout: 120_000 }, () => {
     expect(resumed['FeatureExtraction.ConvNet.12.running_mean']).not.toEqual(new Array(32).fill(0));
   });
 
-  it('pauses with a checkpoint and continues; loss falls on a repeated toy task', async () => {
+  it('pauses with a checkpoint, waits, and continues; loss falls on a repeated toy task', async () => {
     const store = new MemoryStore();
-    let pauseAt = 3;
+    const phases: string[] = [];
+    let pausedAt: { step: number; checkpointed?: number; stepWhileWaiting?: number } | null = null;
     const o = options(recipe(16, { optimizer: { kind: 'adam', lr: 3e-3 } }), store);
     const t = await Trainer.create({
       ...o,
       onProgress: (p) => {
-        if (p.step === pauseAt && p.phase === 'training') t.pause();
+        phases.push(p.phase);
+        if (p.step === 3 && p.phase === 'training' && pausedAt === null) t.pause();
+        if (p.phase === 'paused') {
+          const seen: NonNullable<typeof pausedAt> = { step: p.step, ...(p.checkpointed !== undefined ? { checkpointed: p.checkpointed } : {}) };
+          pausedAt = seen;
+          setTimeout(() => {
+            seen.stepWhileWaiting = t.step;
+            t.resume();
+          }, 50);
+        }
       },
     });
-    const r1 = await t.run();
-    expect(r1).toMatchObject({ step: 3, done: false });
-    expect((await store.load('t1', 'latest'))?.step).toBe(3);
-    pauseAt = -1;
-    const r2 = await t.run();
-    expect(r2.done).toBe(true);
-    const h = r2.history;
+    const r = await t.run();
+    // Paused at step 3 with a checkpoint there; nothing trained until resume().
+    expect(pausedAt).toEqual({ step: 3, checkpointed: 3, stepWhileWaiting: 3 });
+    expect(phases.filter((p) => p === 'paused')).toHaveLength(1);
+    expect((await store.load('t1', 'latest'))?.step).toBe(16);
+    expect(r.done).toBe(true);
+    const h = r.history;
     const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
     expect(mean(h.slice(-5).map((e) => e.loss))).toBeLessThan(mean(h.slice(0, 5).map((e) => e.loss)));
     t.dispose();
   });
 
-  it('validates every N steps, keeps the best checkpoint, exports loadable weights', async () => {
+  it('stop ends the run with a checkpoint, paused or not; a new trainer continues', async () => {
     const store = new MemoryStore();
-    const accs = [10, 30, 20];
+    const phases: string[] = [];
+    const t = await Trainer.create({
+      ...options(recipe(6), store),
+      onProgress: (p) => {
+        phases.push(p.phase);
+        if (p.step === 2 && p.phase === 'training') t.pause();
+        if (p.phase === 'paused') setTimeout(() => t.stop(), 10);
+      },
+    });
+    const r1 = await t.run();
+    expect(r1).toMatchObject({ step: 2, done: false });
+    expect(phases.at(-1)).toBe('stopped');
+    expect((await store.load('t1', 'latest'))?.step).toBe(2);
+    t.dispose();
+    const again = await Trainer.create(options(recipe(6), store));
+    expect(again.step).toBe(2);
+    // A stop asked for before run() (a page's Stop while the run was loading) ends it at once.
+    again.stop();
+    expect(await again.run()).toMatchObject({ step: 2, done: false });
+    expect((await again.run()).done).toBe(true);
+    again.dispose();
+  });
+
+  it('a non-finite loss stops the run with TrainDivergedError', async () => {
+    const t = await Trainer.create(options(recipe(3, { optimizer: { kind: 'sgd', lr: 1e30 }, clipNorm: undefined }), null));
+    await expect(t.run()).rejects.toBeInstanceOf(TrainDivergedError);
+    t.dispose();
+  });
+
+  it('validates before, every N steps and after; keeps the best checkpoint; exports loadable weights', async () => {
+    const store = new MemoryStore();
+    const accs = [5, 10, 30, 20, 25];
     let k = 0;
-    const t = await Trainer.create(options(recipe(6, { evalEvery: 2 }), store, { validate: () => Promise.resolve({ accuracy: accs[k++]!, ned: 0.5 }) }));
+    const evaluations: TrainEvaluation[] = [];
+    const t = await Trainer.create(
+      options(recipe(7, { evalEvery: 2 }), store, {
+        validate: () => Promise.resolve({ dataset: 'v', samples: 3, accuracy: accs[k++]!, ned: 0.5 }),
+        onProgress: (p) => void (p.evaluation !== undefined && evaluations.push(p.evaluation)),
+      }),
+    );
     const r = await t.run();
+    expect(evaluations.map((e) => `${e.label}@${e.step}:${e.accuracy}`)).toEqual(['before@0:5', 'step@2:10', 'step@4:30', 'step@6:20', 'after@7:25']);
     expect(r.best).toEqual({ step: 4, accuracy: 30 });
     expect((await store.load('t1', 'best'))?.step).toBe(4);
-    expect(r.history.filter((e) => e.val !== undefined).map((e) => e.step)).toEqual([2, 4, 6]);
+    expect(r.history.filter((e) => e.val !== undefined).map((e) => e.step)).toEqual([2, 4, 6, 7]);
     const dir = await mkdtemp(path.join(os.tmpdir(), 'webstr-train-'));
     try {
       const { params, meta } = t.exportWeights();
@@ -191,6 +225,73 @@ describe('Trainer (wasm)', { timeout: 120_000 }, () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+    t.dispose();
+  });
+
+  it('the validation policy can leave a validation out (a reloaded run does not validate its base again)', async () => {
+    const labels: string[] = [];
+    const t = await Trainer.create(
+      options(recipe(2), null, {
+        validate: () => Promise.resolve({ dataset: 'v', samples: 1, accuracy: 1, ned: 1 }),
+        validateAt: (label) => label !== 'before',
+        onProgress: (p) => void (p.evaluation !== undefined && labels.push(p.evaluation.label)),
+      }),
+    );
+    await t.run();
+    expect(labels).toEqual(['after']);
+    t.dispose();
+  });
+
+  /** A device lost once, after step `at`, and the parameters of a run on it against an uninterrupted one. */
+  async function lostOnce(r: TrainRecipe, at: number): Promise<{ notices: string[]; steps: number[]; recovered: Record<string, number[]>; straight: Record<string, number[]> }> {
+    let lost = false;
+    let fired = false;
+    const notices: string[] = [];
+    const t = await Trainer.create({
+      ...options(r, new MemoryStore()),
+      deviceLoss: {
+        lost: () => (lost ? new DeviceLostError('destroyed', 'simulated') : null),
+        fallback: () => {
+          lost = false;
+          return Promise.resolve('wasm');
+        },
+      },
+      onProgress: (p) => {
+        if (p.step === at && p.phase === 'training' && !fired) lost = fired = true;
+        if (p.notice !== undefined) notices.push(p.notice);
+      },
+    });
+    const res = await t.run();
+    const recovered = await paramsOf(t);
+    t.dispose();
+    const c = await Trainer.create(options(r, null));
+    await c.run();
+    const straight = await paramsOf(c);
+    c.dispose();
+    return { notices, steps: res.history.map((e) => e.step), recovered, straight };
+  }
+
+  it('a lost device: back to the latest checkpoint on the fallback backend, and the result equals an uninterrupted run', async () => {
+    const o = await lostOnce(recipe(6, { checkpointEvery: 2 }), 3);
+    expect(o.notices).toEqual(['WebGPU device lost (destroyed): simulated; the run went on on wasm from step 2']);
+    expect(o.steps).toEqual([1, 2, 3, 4, 5, 6]);
+    for (const k of Object.keys(o.straight)) expect(o.recovered[k], k).toEqual(o.straight[k]);
+  });
+
+  it('a lost device before the first checkpoint: the run starts again from its start (params, source, RNG)', async () => {
+    const o = await lostOnce(recipe(4), 2);
+    expect(o.notices).toEqual(['WebGPU device lost (destroyed): simulated; the run went on on wasm from step 0']);
+    for (const k of Object.keys(o.straight)) expect(o.recovered[k], k).toEqual(o.straight[k]);
+  });
+
+  it('a lost device without a checkpoint store stops the run with DeviceLostError', async () => {
+    let lost = false;
+    const t = await Trainer.create({
+      ...options(recipe(4), null),
+      deviceLoss: { lost: () => (lost ? new DeviceLostError('unknown', '') : null), fallback: () => Promise.resolve('wasm') },
+      onProgress: (p) => void (p.step === 1 && (lost = true)),
+    });
+    await expect(t.run()).rejects.toBeInstanceOf(DeviceLostError);
     t.dispose();
   });
 

@@ -1,12 +1,17 @@
 /**
- * The trainer (issue 9): one `TrainRecipe` + initial parameters + a `SampleSource` + a `CheckpointStore`
- * → steps (decode → augment → preprocess → forward/backward → clip → optimizer → BatchNorm running
- * statistics), validation every `evalEvery` steps through an injected evaluator (training sits below
- * `src/eval`), checkpoints every `checkpointEvery` steps and at pause/stop, resume from the latest
- * checkpoint, best-checkpoint tracking, export in the project's weight format. Same code in the worker
- * and in `webstr train`.
+ * The trainer (issue 9), the one training loop of the project (the trainer worker and `webstr train`
+ * both run it): one `TrainRecipe` + initial parameters + a `SampleSource` + a `CheckpointStore` → steps
+ * (decode → augment → preprocess → forward/backward → clip → optimizer → BatchNorm running statistics),
+ * validation through an injected validator (training sits below `src/eval`; `src/eval/train_setup.ts`
+ * builds it), checkpoints, resume from the latest checkpoint, best-checkpoint tracking, pause / resume /
+ * stop, ETA, and export in the project's weight format.
+ *
+ * A lost WebGPU device: the run goes back to its latest checkpoint (or its start) on wasm and goes on;
+ * without a checkpoint store it stops with `DeviceLostError`.
  */
 import { tf, type Tensor } from '../runtime/tf.ts';
+import { DeviceLostError } from '../runtime/errors.ts';
+import { deviceLostError, initBackend, type InitOptions } from '../runtime/backend.ts';
 import { registerAllKernels } from '../ops/registry.ts';
 import type { ModelConfig } from '../models/config.ts';
 import { initParams, type Params } from '../models/params.ts';
@@ -14,20 +19,31 @@ import { buildStages } from '../models/model.ts';
 import { TrainableModel } from '../models/training.ts';
 import { preprocess } from '../image/preprocess.ts';
 import type { PreprocessConfig } from '../image/preprocess_config.ts';
-import type { ImageDecoder, RgbaImage } from '../image/types.ts';
+import type { ImageDecoder } from '../image/types.ts';
 import type { Charset } from '../text/charset.ts';
 import { WEIGHTS_FORMAT, WEIGHTS_VERSION, type WebstrMetadata } from '../weights/format.ts';
-import { makeOptimizer, makeSchedule, type Optimizer, type Schedule } from './optim/index.ts';
+import { makeOptimizer, type Optimizer } from './optim/index.ts';
 import { labelEncoder, lossFor, type LabelEncoder } from './losses.ts';
 import { SeededRng } from './rng.ts';
-import { TrainCheckpointError, TrainRecipeError } from './errors.ts';
-import type { Checkpoint, CheckpointStore, HostTensors, SampleSource, TrainLogEntry, TrainProgress, TrainRecipe, TrainSample } from './types.ts';
+import { TrainCheckpointError, TrainDivergedError } from './errors.ts';
+import { checkRecipe, scheduleOf, trainWidth, type Augmenter } from './recipe.ts';
+import type { Checkpoint, CheckpointStore, HostTensors, SampleSource, SourceState, TrainEvaluation, TrainLogEntry, TrainProgress, TrainRecipe, TrainSample, Validation } from './types.ts';
 
-/** Validation: accuracy (%) and 1-NED of the given parameters (built by the caller from `src/eval`). */
-export type Validator = (params: HostTensors) => Promise<{ accuracy: number; ned: number }>;
+export type { Augmenter };
 
-/** Pixel augmentation (issue-synth's `src/image/augment.ts`), driven by the trainer's RNG. */
-export type Augmenter = (img: RgbaImage, random: () => number) => RgbaImage;
+/** Validation of the given parameters (built by `src/eval/train_setup.ts`). */
+export type Validator = (params: HostTensors) => Promise<Validation>;
+
+/** Progress beyond the log entry: an evaluation that just finished, a checkpoint just written, a notice. */
+export type ProgressExtra = Pick<TrainProgress, 'evaluation' | 'checkpointed' | 'notice'>;
+
+/** How the trainer notices a lost device and where it goes on (a test hook; default: WebGPU's loss → wasm). */
+export interface DeviceLossHooks {
+  /** The loss of the device the run is on, or null while it is alive. */
+  lost(): DeviceLostError | null;
+  /** Starts the fallback backend; returns its name. */
+  fallback(): Promise<string>;
+}
 
 export interface TrainerOptions {
   recipe: TrainRecipe;
@@ -41,18 +57,27 @@ export interface TrainerOptions {
   source: SampleSource;
   store: CheckpointStore | null;
   decode: ImageDecoder;
+  /** Used when `recipe.augment` is set. */
   augment?: Augmenter;
   validate?: Validator;
-  onProgress?: (p: TrainProgress) => void;
-  /** Training input width for keep-ratio presets (padded batches, PaddleOCR `RecResizeImg`); default the preset's max width. */
-  inputWidth?: number;
+  /**
+   * The validation policy: which of its validations `run()` does (default all): 'before' the
+   * first step of a fresh run, 'step' every `recipe.evalEvery` steps, 'after' the last step.
+   */
+  validateAt?: (label: TrainEvaluation['label'], step: number) => boolean;
+  /** Progress (awaited: a caller may record the run's state before the next step). */
+  onProgress?: (p: TrainProgress) => void | Promise<void>;
   /** Resume from the store's latest checkpoint of `runId` when there is one (default true). */
   resume?: boolean;
+  /** How the fallback backend starts after a device loss (the browser's wasm paths). */
+  backendInit?: InitOptions;
+  deviceLoss?: DeviceLossHooks;
   now?: () => number;
 }
 
 export interface TrainResult {
   step: number;
+  /** The last step was reached (false: stopped before it). */
   done: boolean;
   best: { step: number; accuracy: number } | null;
   history: TrainLogEntry[];
@@ -69,45 +94,30 @@ export function trainPreprocess(p: PreprocessConfig, inputWidth?: number): Prepr
   return { ...p, resize: { mode: 'keep-ratio-pad', minWidth: p.resize.minWidth, maxWidth: width, padValue: p.resize.mode === 'keep-ratio-pad' ? p.resize.padValue : 0 } };
 }
 
-function checkRecipe(r: TrainRecipe): void {
-  const bad = (m: string): never => {
-    throw new TrainRecipeError(`recipe: ${m}`);
-  };
-  if (!Number.isInteger(r.steps) || r.steps < 1) bad(`steps must be an integer ≥ 1, got ${r.steps}`);
-  if (!Number.isInteger(r.batchSize) || r.batchSize < 1 || r.batchSize > 4096) bad(`batchSize must be an integer in [1, 4096], got ${r.batchSize}`);
-  if (!Number.isInteger(r.evalEvery) || r.evalEvery < 0) bad(`evalEvery must be an integer ≥ 0, got ${r.evalEvery}`);
-  if (!Number.isInteger(r.checkpointEvery) || r.checkpointEvery < 0) bad(`checkpointEvery must be an integer ≥ 0, got ${r.checkpointEvery}`);
-  if (!(r.optimizer.lr > 0) || !Number.isFinite(r.optimizer.lr)) bad(`optimizer.lr must be a positive number, got ${r.optimizer.lr}`);
-  if (r.clipNorm !== undefined && !(r.clipNorm > 0)) bad(`clipNorm must be > 0, got ${r.clipNorm}`);
-  if (r.batchNorm !== 'train' && r.batchNorm !== 'frozen') bad(`batchNorm must be 'train' or 'frozen', got '${String(r.batchNorm)}'`);
-}
-
-function scheduleOf(r: TrainRecipe): Schedule {
-  const s = r.schedule;
-  const base = r.optimizer.lr;
-  if (s.kind === 'constant') return makeSchedule({ kind: 'constant', base });
-  if (s.kind === 'cosine') return makeSchedule({ kind: 'cosine', base, totalSteps: r.steps, warmupSteps: s.warmup });
-  if (s.factors.length !== s.boundaries.length + 1) throw new TrainRecipeError(`recipe: piecewise schedule needs boundaries.length + 1 factors`);
-  return makeSchedule({ kind: 'piecewise', boundaries: s.boundaries, values: s.factors.map((f) => f * base) });
-}
-
 function paramsFromHost(h: HostTensors): Params {
   return new Map(Object.entries(h).map(([k, v]) => [k, tf.tensor(v.data, v.shape, 'float32')]));
 }
 
+const webgpuLoss = (): DeviceLostError | null => (tf.getBackend() === 'webgpu' ? deviceLostError() : null);
+
 export class Trainer {
   readonly recipe: TrainRecipe;
   readonly runId: string;
-  private readonly model: TrainableModel;
-  private readonly optimizer: Optimizer;
+  private model!: TrainableModel;
+  private optimizer!: Optimizer;
   private readonly encoder: LabelEncoder;
   private readonly pre: PreprocessConfig;
   private readonly rng: SeededRng;
   private stepCount = 0;
   private best: { step: number; accuracy: number } | null = null;
   private history: TrainLogEntry[] = [];
-  private stopRequested: 'pause' | 'stop' | null = null;
+  private stopRequested = false;
+  /** Set while paused: resolves on resume or stop. */
+  private pauseGate: { promise: Promise<void>; open: () => void } | null = null;
   private readonly now: () => number;
+  private readonly device: DeviceLossHooks;
+  /** Where a run without a checkpoint starts again after a device loss. */
+  private start: { sources: SourceState; rng: number } | null = null;
   private disposed = false;
 
   private constructor(private readonly o: TrainerOptions) {
@@ -116,32 +126,37 @@ export class Trainer {
     this.recipe = o.recipe;
     this.runId = o.runId;
     this.now = o.now ?? (() => performance.now());
+    this.device = o.deviceLoss ?? { lost: webgpuLoss, fallback: async () => (await initBackend('wasm', o.backendInit ?? {})).backend };
     this.encoder = labelEncoder(o.config, o.charset);
-    const stages = buildStages(o.config, this.encoder.numClasses);
-    const params = o.init === null ? initParams(stages.specs, o.recipe.seed) : paramsFromHost(o.init);
+    this.build(o.init);
+    this.pre = trainPreprocess(o.config.input, trainWidth(o.recipe));
+    this.rng = new SeededRng(o.recipe.seed ^ 0x9e3779b9);
+  }
+
+  /** Model and optimizer over `init` (null: the seeded initialisation). */
+  private build(init: HostTensors | null): void {
+    const stages = buildStages(this.o.config, this.encoder.numClasses);
+    const params = init === null ? initParams(stages.specs, this.o.recipe.seed) : paramsFromHost(init);
     try {
-      this.model = new TrainableModel(o.config, params, this.encoder.numClasses);
+      this.model = new TrainableModel(this.o.config, params, this.encoder.numClasses);
     } finally {
       tf.dispose([...params.values()]);
     }
-    const opt = o.recipe.optimizer;
+    const opt = this.o.recipe.optimizer;
     this.optimizer = makeOptimizer(opt.kind, this.model.trainable, {
       ...opt,
-      lr: scheduleOf(o.recipe),
-      ...(o.recipe.clipNorm !== undefined ? { clipNorm: o.recipe.clipNorm } : {}),
+      lr: scheduleOf(this.o.recipe),
+      ...(this.o.recipe.clipNorm !== undefined ? { clipNorm: this.o.recipe.clipNorm } : {}),
     });
-    this.pre = trainPreprocess(o.config.input, o.inputWidth);
-    this.rng = new SeededRng(o.recipe.seed ^ 0x9e3779b9);
   }
 
   /** Builds a trainer; resumes from the store's latest checkpoint of `runId` unless `resume: false`. */
   static async create(o: TrainerOptions): Promise<Trainer> {
     const t = new Trainer(o);
     try {
-      if (o.store !== null && o.resume !== false) {
-        const c = await o.store.load(o.runId, 'latest');
-        if (c !== null) t.restore(c);
-      }
+      const c = o.store !== null && o.resume !== false ? await o.store.load(o.runId, 'latest') : null;
+      if (c !== null) t.restore(c);
+      else t.start = { sources: o.source.getState(), rng: t.rng.state };
     } catch (e) {
       t.dispose();
       throw e;
@@ -159,6 +174,10 @@ export class Trainer {
 
   get log(): readonly TrainLogEntry[] {
     return this.history;
+  }
+
+  get paused(): boolean {
+    return this.pauseGate !== null;
   }
 
   /** The live parameters (variables by ParamSpec name; valid until dispose). */
@@ -181,21 +200,33 @@ export class Trainer {
     this.stepCount = c.step;
     this.rng.state = c.rng >>> 0;
     this.best = c.best;
-    this.history = [...c.history];
+    this.history = c.history.filter((h) => h.step <= c.step);
   }
 
-  /** Asks `run()` to return after the current step, with a checkpoint (resumable by `run()` again). */
+  /** Holds `run()` before its next step, after a checkpoint, until `resume()` or `stop()`. */
   pause(): void {
-    this.stopRequested = 'pause';
+    if (this.pauseGate !== null) return;
+    let open = (): void => undefined;
+    const promise = new Promise<void>((res) => (open = res));
+    this.pauseGate = { promise, open };
   }
 
-  /** Like pause, for good. */
+  resume(): void {
+    const g = this.pauseGate;
+    this.pauseGate = null;
+    g?.open();
+  }
+
+  /** Ends `run()` after the current step, with a checkpoint (a later `run()` continues). */
   stop(): void {
-    this.stopRequested = 'stop';
+    this.stopRequested = true;
+    this.resume();
   }
 
-  private progress(entry: TrainLogEntry, phase: TrainProgress['phase'], etaSec: number | null): void {
-    this.o.onProgress?.({ ...entry, totalSteps: this.recipe.steps, etaSec, phase });
+  /** Throws the device's loss: data read back from a lost device is not to be trusted. */
+  private alive(): void {
+    const lost = this.device.lost();
+    if (lost !== null) throw lost;
   }
 
   private async batch(samples: TrainSample[]): Promise<{ x: Tensor; labels: string[] }> {
@@ -212,7 +243,7 @@ export class Trainer {
     }
   }
 
-  /** One optimisation step on the next batch; returns its log entry. */
+  /** One optimisation step on the next batch; returns its log entry (not added to the log: `run()` does). */
   async trainStep(): Promise<TrainLogEntry> {
     const t0 = this.now();
     const samples = await this.o.source.next(this.recipe.batchSize);
@@ -234,30 +265,26 @@ export class Trainer {
       l.dispose();
       x.dispose();
     }
+    this.alive();
     this.stepCount++;
     const dt = (this.now() - t0) / 1000;
-    const entry: TrainLogEntry = { step: this.stepCount, loss: lossValue, lr, samplesPerSec: dt > 0 ? samples.length / dt : 0 };
-    return entry;
+    return { step: this.stepCount, loss: lossValue, lr, samplesPerSec: dt > 0 ? samples.length / dt : 0 };
   }
 
-  /** Validates now (needs a validator); updates and saves the best checkpoint. */
-  async validate(): Promise<{ accuracy: number; ned: number } | null> {
-    if (this.o.validate === undefined) return null;
-    const v = await this.o.validate(await this.model.toHost());
-    if (this.best === null || v.accuracy > this.best.accuracy) {
-      this.best = { step: this.stepCount, accuracy: v.accuracy };
-      if (this.o.store !== null) await this.o.store.save(await this.checkpoint(), 'best');
-    }
-    return v;
+  /** The parameters as host data (checked against a device loss). */
+  private async hostParams(): Promise<HostTensors> {
+    const p = await this.model.toHost();
+    this.alive();
+    return p;
   }
 
-  /** The run's state now, as a checkpoint. */
-  async checkpoint(): Promise<Checkpoint> {
-    return {
+  /** The run's state now, as a checkpoint (`params`: host parameters already read at this step). */
+  async checkpoint(params?: HostTensors): Promise<Checkpoint> {
+    const ck: Checkpoint = {
       runId: this.runId,
       recipe: this.recipe,
       step: this.stepCount,
-      params: await this.model.toHost(),
+      params: params ?? (await this.model.toHost()),
       optimizer: await this.optimizer.getState(),
       sources: this.o.source.getState(),
       rng: this.rng.state,
@@ -265,46 +292,130 @@ export class Trainer {
       history: [...this.history],
       savedAt: new Date().toISOString(),
     };
+    this.alive();
+    return ck;
   }
 
-  async saveCheckpoint(): Promise<void> {
-    if (this.o.store !== null) await this.o.store.save(await this.checkpoint(), 'latest');
+  /** Writes the latest checkpoint (and the best one); false without a store. */
+  private async save(params?: HostTensors, best = false): Promise<boolean> {
+    if (this.o.store === null) return false;
+    const ck = await this.checkpoint(params);
+    await this.o.store.save(ck, 'latest');
+    if (best) await this.o.store.save(ck, 'best');
+    return true;
+  }
+
+  private wants(label: TrainEvaluation['label'], step: number): boolean {
+    return this.o.validate !== undefined && (this.o.validateAt?.(label, step) ?? true);
   }
 
   /**
-   * Trains until `recipe.steps` (or pause/stop): validation every `evalEvery` steps, checkpoints every
-   * `checkpointEvery` steps and at the end. Returns where it stopped.
+   * Trains until `recipe.steps` or `stop()`: validation before the first step of a fresh run, every
+   * `evalEvery` steps and after the last; checkpoints every `checkpointEvery` steps, at a new best, at
+   * pause, stop and the end. Returns where it stopped.
    */
   async run(): Promise<TrainResult> {
-    this.stopRequested = null;
     const r = this.recipe;
-    const start = this.now();
-    const startStep = this.stepCount;
-    let last: TrainLogEntry = { step: this.stepCount, loss: NaN, lr: this.optimizer.lr, samplesPerSec: 0 };
-    this.progress(last, 'starting', null);
-    while (this.stepCount < r.steps && this.stopRequested === null) {
-      const entry = await this.trainStep();
-      const elapsed = (this.now() - start) / 1000;
-      const perStep = elapsed / (this.stepCount - startStep);
-      const eta = perStep * (r.steps - this.stepCount);
-      if (r.evalEvery > 0 && this.stepCount % r.evalEvery === 0 && this.o.validate !== undefined) {
-        this.progress(entry, 'validating', eta);
-        const v = await this.validate();
-        if (v !== null) entry.val = v;
+    let emaMs: number | null = null;
+    const eta = (): number | null => (emaMs === null ? null : ((r.steps - this.stepCount) * emaMs) / 1000);
+    const entryNow = (): TrainLogEntry => this.history.at(-1) ?? { step: this.stepCount, loss: NaN, lr: this.optimizer.lr, samplesPerSec: 0 };
+    const progress = async (entry: TrainLogEntry, phase: TrainProgress['phase'], extra: ProgressExtra = {}): Promise<void> => {
+      await this.o.onProgress?.({ ...entry, totalSteps: r.steps, etaSec: phase === 'done' || phase === 'stopped' ? null : eta(), phase, ...extra });
+    };
+
+    if (this.stepCount === 0 && this.stepCount < r.steps && this.wants('before', 0)) {
+      await progress(entryNow(), 'validating');
+      const v = await this.o.validate!(await this.hostParams());
+      await progress(entryNow(), 'validating', { evaluation: { ...v, label: 'before', step: 0 } });
+    } else await progress(entryNow(), 'starting');
+
+    while (this.stepCount < r.steps && !this.stopRequested) {
+      try {
+        if (this.pauseGate !== null) {
+          const gate = this.pauseGate;
+          const saved = await this.save();
+          await progress(entryNow(), 'paused', saved ? { checkpointed: this.stepCount } : {});
+          await gate.promise;
+          if (this.stopRequested) break;
+          await progress(entryNow(), 'training');
+        }
+        const t0 = this.now();
+        const entry = await this.trainStep();
+        const ms = this.now() - t0;
+        emaMs = emaMs === null ? ms : 0.9 * emaMs + 0.1 * ms;
+        this.history.push(entry);
+        if (!Number.isFinite(entry.loss)) throw new TrainDivergedError(`training diverged at step ${entry.step}: loss ${entry.loss} (lower the learning rate, or set a clip norm)`);
+        const step = this.stepCount;
+        const last = step >= r.steps;
+        const label = last ? 'after' : 'step';
+        let params: HostTensors | undefined;
+        let isBest = false;
+        if (((r.evalEvery > 0 && step % r.evalEvery === 0) || last) && this.wants(label, step)) {
+          await progress(entry, 'validating');
+          params = await this.hostParams();
+          const v = await this.o.validate!(params);
+          entry.val = { accuracy: v.accuracy, ned: v.ned };
+          if (this.best === null || v.accuracy > this.best.accuracy) {
+            this.best = { step, accuracy: v.accuracy };
+            isBest = true;
+          }
+          await progress(entry, 'validating', { evaluation: { ...v, label, step } });
+        }
+        if (this.o.store !== null && (isBest || last || (r.checkpointEvery > 0 && step % r.checkpointEvery === 0))) {
+          await progress(entry, 'checkpointing');
+          await this.save(params, isBest);
+          await progress(entry, 'training', { checkpointed: step });
+        } else await progress(entry, 'training');
+      } catch (err) {
+        const lost = err instanceof DeviceLostError ? err : await this.lostBy();
+        if (lost === null) throw err;
+        const notice = await this.recover(lost);
+        await progress(entryNow(), 'starting', { notice });
       }
-      this.history.push(entry);
-      last = entry;
-      if (r.checkpointEvery > 0 && this.stepCount % r.checkpointEvery === 0 && this.stepCount < r.steps) {
-        this.progress(entry, 'checkpointing', eta);
-        await this.saveCheckpoint();
-      }
-      this.progress(entry, 'training', eta);
     }
-    const done = this.stepCount >= r.steps || this.stopRequested === 'stop';
-    this.progress(last, 'checkpointing', null);
-    await this.saveCheckpoint();
-    this.progress(last, done ? 'done' : 'paused', null);
+    const done = this.stepCount >= r.steps;
+    // A stop asked for before this run() began ends it too; the next run() trains again.
+    this.stopRequested = false;
+    const saved = !done && (await this.save());
+    await progress(entryNow(), done ? 'done' : 'stopped', saved ? { checkpointed: this.stepCount } : {});
     return { step: this.stepCount, done, best: this.best, history: [...this.history] };
+  }
+
+  /** The device's loss after a failed step: a read that failed on a lost device comes before the loss's own notice (up to 1 s). */
+  private async lostBy(): Promise<DeviceLostError | null> {
+    for (let i = 0; ; i++) {
+      const lost = this.device.lost();
+      if (lost !== null || tf.getBackend() !== 'webgpu' || i === 20) return lost;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /**
+   * After a device loss: the fallback backend, the model and optimizer rebuilt there from the latest
+   * checkpoint (or the run's start). Without a store there is nothing to go back to: the loss is thrown.
+   */
+  private async recover(lost: DeviceLostError): Promise<string> {
+    const store = this.o.store;
+    if (store === null) throw lost;
+    try {
+      this.optimizer.dispose();
+      this.model.dispose();
+    } catch {
+      // the lost device's buffers may already be gone
+    }
+    const backend = await this.device.fallback();
+    const c = await store.load(this.runId, 'latest');
+    this.build(c === null ? this.o.init : c.params);
+    if (c !== null) this.restore(c);
+    else {
+      const s = this.start!;
+      this.o.source.setState(s.sources);
+      this.rng.state = s.rng;
+      this.stepCount = 0;
+      this.best = null;
+      this.history = [];
+    }
+    return `${lost.message}; the run went on on ${backend} from step ${this.stepCount}`;
   }
 
   /** The trained weights in the project's format (params are copies, owned by the caller). */

@@ -53,9 +53,19 @@ export interface TrainRecipe {
   /** BatchNorm during training: batch statistics (`train`), running statistics (`frozen`). */
   batchNorm: 'train' | 'frozen';
   augment: boolean;
+  /** Validate every N steps (0: only before the first step and after the last). */
   evalEvery: number;
+  /** Checkpoint every N steps (0: only at pause, stop and the end). */
   checkpointEvery: number;
   seed: number;
+  /**
+   * The synthetic words: `tiny` (100×32 crops of a 20-word vocabulary, or of the first `vocabulary`
+   * shipped words) or `words` (the shipped word list at the model's input height). Absent: `tiny` when
+   * the run is synthetic only, `words` when mixed into datasets.
+   */
+  synthetic?: { kind: 'tiny' | 'words'; vocabulary?: number };
+  /** Width of the training batches for keep-ratio models (default: 100 for tiny synthetic runs, else the preset's widest). */
+  inputWidth?: number;
 }
 
 export interface TrainLogEntry {
@@ -67,10 +77,31 @@ export interface TrainLogEntry {
   val?: { accuracy: number; ned: number };
 }
 
+/** What a validation measured: accuracy (%, the default protocol) and 1-NED on `samples` of `dataset`. */
+export interface Validation {
+  dataset: string;
+  samples: number;
+  accuracy: number;
+  ned: number;
+}
+
+/** A validation of a run: of the starting weights ('before'), periodic ('step'), or of the final ones ('after'). */
+export interface TrainEvaluation extends Validation {
+  label: 'before' | 'after' | 'step';
+  step: number;
+}
+
 export interface TrainProgress extends TrainLogEntry {
   totalSteps: number;
   etaSec: number | null;
-  phase: 'starting' | 'training' | 'validating' | 'checkpointing' | 'paused' | 'done';
+  /** 'stopped' ends a run stopped before its last step (resumable), 'done' one that reached it. */
+  phase: 'starting' | 'training' | 'validating' | 'checkpointing' | 'paused' | 'stopped' | 'done';
+  /** Set once, on the event after a validation. */
+  evaluation?: TrainEvaluation;
+  /** A checkpoint was written at this step. */
+  checkpointed?: number;
+  /** Something the user should know that changed the run (the GPU was lost and the run went on on wasm). */
+  notice?: string;
 }
 
 /** Everything needed to continue a run after a reload, losing at most the steps since it was written. */

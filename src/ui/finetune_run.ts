@@ -10,8 +10,7 @@ import * as Comlink from 'comlink';
 import type { Remote } from 'comlink';
 import type { TrainerApi } from '../../workers/trainer.ts';
 import type { RunView, StartRequest, TrainerEvent } from '../../workers/trainer_api.ts';
-import type { RunEvaluation } from '../train/idb_store.ts';
-import type { TrainLogEntry } from '../train/types.ts';
+import type { TrainEvaluation, TrainLogEntry } from '../train/types.ts';
 import { mountTrainCharts } from './finetune_chart.ts';
 import type { RecipeForm } from './finetune_form.ts';
 import { describeError } from './runtime_client.ts';
@@ -25,13 +24,17 @@ declare global {
       last: TrainerEvent | null;
       resumedFrom: number | null;
       checkpointStep: number | null;
-      evaluations: RunEvaluation[];
+      evaluations: TrainEvaluation[];
       exported: string[];
       error: { name: string; message: string } | null;
+      /** The last notice of the run (the GPU was lost and the run went on on wasm). */
+      notice: string | null;
       /** The run's losses so far, one per step (the loss curve's data). */
       losses: number[];
       /** Starts a run directly (scripts): same path as the Start button. */
       start(req: StartRequest): Promise<RunView>;
+      /** Test hook: destroys the trainer worker's WebGPU device, as a driver reset would. */
+      simulateDeviceLoss(): Promise<unknown>;
     };
   }
 }
@@ -55,7 +58,7 @@ function download(name: string, data: BlobPart, type: string): void {
 }
 
 export function mountRunPanel(root: HTMLElement, api: Remote<TrainerApi>, form: RecipeForm, onModelsChanged: () => Promise<void>): Promise<void> {
-  const state: NonNullable<Window['webstrTrain']> = { state: 'idle', runId: null, last: null, resumedFrom: null, checkpointStep: null, evaluations: [], exported: [], error: null, losses: [], start: (r) => start(r) };
+  const state: NonNullable<Window['webstrTrain']> = { state: 'idle', runId: null, last: null, resumedFrom: null, checkpointStep: null, evaluations: [], exported: [], error: null, notice: null, losses: [], start: (r) => start(r), simulateDeviceLoss: () => api.simulateDeviceLoss() };
   window.webstrTrain = state;
   const setState = (s: string) => {
     state.state = s;
@@ -74,6 +77,7 @@ export function mountRunPanel(root: HTMLElement, api: Remote<TrainerApi>, form: 
   const bar = el('progress', { max: 1, value: 0, testid: 'train-progress' });
   bar.style.width = '20rem';
   const banner = el('p', { testid: 'resume-banner', role: 'status' });
+  const notice = el('p', { testid: 'train-notice', role: 'status' });
   const status = el('div', { role: 'status', testid: 'train-status' });
   status.setAttribute('aria-live', 'polite');
   const chartsBox = el('div', { testid: 'charts' });
@@ -88,6 +92,7 @@ export function mountRunPanel(root: HTMLElement, api: Remote<TrainerApi>, form: 
   root.append(
     el('p', {}, startBtn, ' ', pauseBtn, ' ', resumeBtn, ' ', stopBtn, ' ', bar),
     banner,
+    notice,
     status,
     chartsBox,
     el('h3', { textContent: 'Evaluation (before / after)' }),
@@ -108,7 +113,7 @@ export function mountRunPanel(root: HTMLElement, api: Remote<TrainerApi>, form: 
     return e;
   };
 
-  const renderEvaluations = (evs: RunEvaluation[]) => {
+  const renderEvaluations = (evs: TrainEvaluation[]) => {
     state.evaluations = evs;
     const before = evs.find((e) => e.label === 'before');
     const after = evs.filter((e) => e.label === 'after').at(-1);
@@ -117,7 +122,7 @@ export function mountRunPanel(root: HTMLElement, api: Remote<TrainerApi>, form: 
       evalBox.replaceChildren(el('p', { textContent: 'no evaluation yet (choose a validation set)' }));
       return;
     }
-    const row = (label: string, e: RunEvaluation | undefined, delta?: number) => {
+    const row = (label: string, e: TrainEvaluation | undefined, delta?: number) => {
       const tr = el('tr', {}, el('th', { textContent: label }), ...[e === undefined ? '–' : String(e.step), e?.dataset ?? '–', e === undefined ? '–' : String(e.samples), e === undefined ? '–' : pct(e.accuracy), e === undefined ? '–' : e.ned.toFixed(4), delta === undefined ? '' : `${delta >= 0 ? '+' : ''}${delta.toFixed(2)}`].map((t) => el('td', { className: 'num', textContent: t })));
       tr.dataset.eval = label;
       if (e !== undefined) tr.dataset.accuracy = pct(e.accuracy);
@@ -204,11 +209,15 @@ export function mountRunPanel(root: HTMLElement, api: Remote<TrainerApi>, form: 
     const loss = Number.isFinite(e.loss) ? e.loss.toFixed(4) : '–';
     const phase = e.phase === 'validating' ? 'validating…' : e.phase === 'checkpointing' ? 'writing a checkpoint…' : e.phase;
     status.textContent = `step ${e.step}/${e.totalSteps} · loss ${loss} · lr ${e.lr.toExponential(2)} · ${e.samplesPerSec.toFixed(1)} samples/s · ETA ${fmtSec(e.etaSec)} · ${phase}` + (state.checkpointStep !== null ? ` · last checkpoint at step ${state.checkpointStep}` : '');
+    if (e.notice !== undefined) {
+      state.notice = e.notice;
+      notice.textContent = e.notice;
+    }
     if (e.error !== undefined) {
       state.error = e.error;
       showError(status, Object.assign(new Error(e.error.message), { name: e.error.name }));
     }
-    if (e.phase === 'done') {
+    if (e.phase === 'done' || e.phase === 'stopped') {
       setState(e.status === 'stopped' ? 'stopped' : e.status === 'failed' ? 'failed' : 'done');
       exportBtn.disabled = downloadBtn.disabled = e.step === 0;
       void refreshRuns();
@@ -231,6 +240,8 @@ export function mountRunPanel(root: HTMLElement, api: Remote<TrainerApi>, form: 
     state.resumedFrom = null;
     state.checkpointStep = null;
     banner.textContent = '';
+    notice.textContent = '';
+    state.notice = null;
     delete banner.dataset.step;
     setState('starting');
     status.textContent = 'loading the base model and the datasets…';
