@@ -108,7 +108,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const capabilities = await initBackend(request, { gpu });
 
   let config: ModelConfig = getPreset(values.preset);
-  let charset: Charset = getCharset(config.charset);
+  // A charset read at run time (ppocr_keys_v1) comes with the --init weights: look it up only without them.
+  let charset: Charset | null = null;
   let init: HostTensors | null = null;
   if (values.init !== undefined) {
     const loaded = await loadModelNode(values.init, values.preset);
@@ -121,6 +122,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     for (const [k, t] of loaded.params) init[k] = { shape: [...t.shape], data: (await t.data()) as Float32Array };
     for (const t of loaded.params.values()) t.dispose();
   }
+  charset ??= getCharset(config.charset);
 
   const def = defaultOptimizer(config);
   const kind = (values.optimizer ?? def.spec.kind) as OptimizerSpec['kind'];

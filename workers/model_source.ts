@@ -68,6 +68,23 @@ export async function listStoredModels(): Promise<ListedModel[]> {
     .sort((a, b) => a.key.localeCompare(b.key));
 }
 
+/** Keys of shipped models in model lists (as the pages' `shipped:<name>`). */
+export const SHIPPED = 'shipped:';
+
+/** The shipped models the build placed beside the app (`models/index.json`), as list entries keyed
+ *  `shipped:<name>`; empty when the build has none. */
+export async function listShippedModels(): Promise<ListedModel[]> {
+  try {
+    const rel = '../models/index.json';
+    const r = await fetch(new URL(rel, import.meta.url));
+    if (!r.ok) return [];
+    const j = (await r.json()) as { models?: { name: string; preset: string; bytes: number }[] };
+    return (j.models ?? []).map((m) => ({ key: `${SHIPPED}${m.name}`, name: m.name, preset: m.preset, bytes: m.bytes, savedAt: 'shipped' }));
+  } catch {
+    return [];
+  }
+}
+
 /** Imports dropped model files (an .onnx as `preset`, or model.json + weights.bin) into that list. */
 export async function importStoredModel(files: File[], preset: string, name?: string): Promise<ListedModel> {
   registerAllKernels();

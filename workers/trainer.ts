@@ -29,7 +29,7 @@ import { IdbCheckpointStore, type RunRecord, type RunStatus } from '../src/train
 import type { Checkpoint, HostTensors, TrainLogEntry, TrainProgress, TrainRecipe } from '../src/train/types.ts';
 import { prepareTraining, type TrainPlatform } from '../src/eval/train_setup.ts';
 import { runtimeApi } from './runtime_api.ts';
-import { importStoredModel, listStoredModels, loadModelSource } from './model_source.ts';
+import { importStoredModel, listShippedModels, listStoredModels, loadModelSource, SHIPPED } from './model_source.ts';
 import type { AttachedRun, BaseModel, ExportedModel, ModelDownload, RunView, StartRequest, TrainerEvent } from './trainer_api.ts';
 import type { StoredModel } from './bench_api.ts';
 
@@ -107,6 +107,15 @@ async function baseWeights(base: BaseModel): Promise<{ config: ModelConfig; char
   if (base.kind === 'preset') {
     const config = getPreset(base.preset);
     return { config, charset: getCharset(config.charset), params: null, label: `${base.preset} from scratch`, preset: base.preset, init: null };
+  }
+  const shipped = base.key.startsWith(SHIPPED) ? base.key.slice(SHIPPED.length) : null;
+  if (shipped !== null) {
+    const w = await loadModelSource({ kind: 'shipped', name: shipped });
+    try {
+      return { config: w.meta.config, charset: w.meta.charset, params: await toHost(w.params), label: shipped, preset: w.meta.preset, init: base.key };
+    } finally {
+      tf.dispose([...w.params.values()]);
+    }
   }
   const key = base.key.startsWith(IDB) ? base.key : `${IDB}${base.key}`;
   if (parseStoredModelKey(key.slice(IDB.length)) === null) throw new InvalidArgumentError(`not a stored model key: ${base.key}`);
@@ -328,8 +337,9 @@ const api = {
     return importStoredModel(files, preset, name);
   },
 
-  listModels(): Promise<StoredModel[]> {
-    return listStoredModels();
+  /** The shipped models (keys `shipped:<name>`), then the models stored in this browser. */
+  async listModels(): Promise<StoredModel[]> {
+    return [...(await listShippedModels()), ...(await listStoredModels())];
   },
 
   async listDatasets(): Promise<{ id: string; name: string; samples: number }[]> {

@@ -136,7 +136,7 @@ export function mountRecipeForm(root: HTMLElement): RecipeForm {
       models = list;
       presets = presetNames;
       base.replaceChildren(
-        ...list.map((m) => el('option', { value: `stored:${m.key}`, textContent: `${m.name} (${m.preset}, stored)` })),
+        ...list.map((m) => el('option', { value: `stored:${m.key}`, textContent: `${m.name} (${m.preset}, ${m.key.startsWith('shipped:') ? 'shipped' : 'stored'})` })),
         ...presetNames.map((p) => el('option', { value: `preset:${p}`, textContent: `${p} from scratch` })),
       );
       if ([...base.options].some((o) => o.value === prev)) base.value = prev;
