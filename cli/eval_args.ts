@@ -11,11 +11,12 @@ import { InvalidArgumentError } from '../src/runtime/errors.ts';
 import { parseShard, type Shard } from '../src/eval/runner.ts';
 
 export const EVAL_ARGS_USAGE =
-  '--model <dir|model.json|file.onnx> [--preset crnn-mv3-en] --data <lmdb-or-shard dir>... [--backend auto|webgpu|wasm|cpu] [--limit N] [--shard i/n] [--filtering dtrb|off] [--batch-size N] [--min-accuracy P] [--max-drop P] [--json out.json]';
+  '--model <dir|model.json|file.onnx|file.pth> [--preset <name>] --data <lmdb-or-shard dir>... [--backend auto|webgpu|wasm|cpu] [--limit N] [--shard i/n] [--filtering dtrb|off] [--batch-size N] [--min-accuracy P] [--max-drop P] [--json out.json]';
 
 export interface EvalArgs {
   model: string;
-  preset: string;
+  /** Architecture of an .onnx (default crnn-mv3-en) or a .pth (default: read from the checkpoint). */
+  preset?: string;
   data: string[];
   backend: string;
   limit?: number;
@@ -40,7 +41,7 @@ export function parseEvalArgs(argv: string[], usage: string): EvalArgs {
     allowPositionals: true,
     options: {
       model: { type: 'string' },
-      preset: { type: 'string', default: 'crnn-mv3-en' },
+      preset: { type: 'string' },
       data: { type: 'string', multiple: true },
       backend: { type: 'string', default: 'auto' },
       limit: { type: 'string' },

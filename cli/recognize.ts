@@ -15,7 +15,7 @@ import { PRESET_NAMES, toHostWeights } from '../src/recognize/load.ts';
 import { loadModelNode } from '../src/recognize/node_load.ts';
 import { loadNodeGpu } from './node_gpu.ts';
 
-export const RECOGNIZE_USAGE = `webstr recognize --model <${PRESET_NAMES.join('|')}|dir|file.onnx|file.pth> [--preset <name> (for .onnx, .pth)] [--backend auto|webgpu|wasm|cpu] [--details] <image>...`;
+export const RECOGNIZE_USAGE = `webstr recognize --model <${PRESET_NAMES.join('|')}|dir|file.onnx|file.pth> [--preset <name> (.onnx: default crnn-mv3-en; .pth: default read from the file)] [--backend auto|webgpu|wasm|cpu] [--details] <image>...`;
 
 /** Files read per model batch: bounds memory for long argument lists. */
 const CHUNK = 64;
@@ -35,7 +35,7 @@ export async function recognize(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       model: { type: 'string' },
-      preset: { type: 'string', default: 'crnn-mv3-en' },
+      preset: { type: 'string' },
       backend: { type: 'string', default: 'auto' },
       details: { type: 'boolean', default: false },
     },

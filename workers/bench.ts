@@ -24,6 +24,7 @@ import type { BenchDataSource, BenchProgress, BenchRunRequest, BenchRunResult, B
 import type { RgbaImage } from '../src/image/types.ts';
 import { inputWidthKey } from '../src/eval/width_key.ts';
 import type { ModelSource } from './recognizer_api.ts';
+import { inspectModelFile, type ModelFit } from '../src/recognize/import_file.ts';
 
 // The same IndexedDB keys as the demo's recognizer worker (`src/recognize/model_kind.ts`), so a model
 // imported on one page is listed on the other.
@@ -79,6 +80,11 @@ const api = {
    *  Call `init()` first: the weights are built on the active backend. */
   importModel(files: File[], preset: string, name?: string): Promise<StoredModel> {
     return importStoredModel(files, preset, name);
+  },
+
+  /** Which presets a model file fits (and, for a `.pth`, the DTRB model read from it): the form's choices. */
+  async inspectModel(file: File): Promise<ModelFit> {
+    return inspectModelFile(new Uint8Array(await file.arrayBuffer()), file.name);
   },
 
   listModels(): Promise<StoredModel[]> {
