@@ -13,6 +13,7 @@ import { saveWeights, type WebstrMetadata } from '../src/weights/format.ts';
 import { importModelFile, inspectModelFile, parseStoredModelKey, storedModelKey, type ModelFit } from '../src/recognize/import_file.ts';
 import { loadModelSource } from './model_source.ts';
 import type { CreateOptions, RecognizerInfo, RecognizerWorkerApi, StoredModel } from './recognizer_api.ts';
+import './liveness.ts';
 
 let recognizer: Recognizer | null = null;
 let meta: WebstrMetadata | null = null;

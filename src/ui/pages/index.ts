@@ -17,6 +17,7 @@ import { confidenceColour, outcomeOf, rectifiedLabel, resultCard, toCsv, toJson,
 import { modelFileKind } from '../../recognize/model_kind.ts';
 import { MAX_FILE_BYTES, SAMPLES, droppedImageFiles, fetchSample, pastedFiles } from '../demo_input.ts';
 import { fillPresetSelect, presetChoices } from '../preset_choices.ts';
+import { WorkerClient } from '../worker_client.ts';
 
 declare global {
   interface Window {
@@ -28,8 +29,10 @@ declare global {
 const CHUNK = 16;
 const MODEL_PREF = 'webstr.demo.model';
 
-const worker = new Worker(new URL('../../../workers/recognizer.ts', import.meta.url), { type: 'module', name: 'recognizer' });
-const api = Comlink.wrap<RecognizerWorkerApi>(worker);
+// Calls reject with WorkerCrashedError when the worker dies (the cards in flight say so); it is then
+// restarted and the model loaded again.
+const recognizer = new WorkerClient<RecognizerWorkerApi>('recognizer', (name) => new Worker(new URL('../../../workers/recognizer.ts', import.meta.url), { type: 'module', name }));
+const api = recognizer.api;
 const backend = requestedBackend();
 
 const state: NonNullable<Window['webstrDemo']> = { results: [], queued: 0, done: 0, model: null, report: null };
@@ -88,6 +91,12 @@ function showNotice(message: string): void {
   p.textContent = message;
   byId('runtime').append(p);
 }
+
+recognizer.onCrash((err) => {
+  recognizer.restart();
+  showNotice(`${err.name}: ${err.message}. A new recognizer worker was started.`);
+  if (state.model !== null) void loadModel(state.model);
+});
 
 // ---- models ----------------------------------------------------------------------------------------
 
