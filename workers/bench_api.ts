@@ -50,11 +50,13 @@ export interface BenchRunRequest {
   testCrash?: SampleRef & { how: 'close' | 'throw' };
 }
 
-/** A worker that crashed during a pool run and was restarted; `index` is the item that crashed it, when known. */
+/** A worker that crashed during a pool run and was restarted: `index` is the item that crashed it (reported as
+ *  a failed sample), or null when several were in flight (`suspects`, re-run one by one to find it). */
 export interface BenchCrash {
   worker: number;
   dataset: string | null;
   index: number | null;
+  suspects?: number;
   error: string;
 }
 

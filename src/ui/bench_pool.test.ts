@@ -131,7 +131,7 @@ describe('BenchPool', () => {
       expect(got.f.filter((f) => f !== failed)).toEqual(clean.f);
       // Its batch of 4 crashed first (all suspects, re-run alone), then the item alone: two restarts.
       expect(crashing.restarts).toBe(2);
-      expect(r.crashes?.map((c) => [c.dataset, c.index])).toEqual([[null, null], ['a', 7]]);
+      expect(r.crashes?.map((c) => [c.dataset, c.index, c.suspects])).toEqual([[null, null, 4], ['a', 7, undefined]]);
       expect(seen.at(-1)).toMatchObject({ doneAll: 41, totalAll: 41 });
     }
   });

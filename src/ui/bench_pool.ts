@@ -69,7 +69,13 @@ export class BenchPool {
         const verdict = journal.crashed(err);
         if (verdict.kind === 'none') throw err;
         const item = verdict.kind === 'item' ? verdict.item : null;
-        crashes.push({ worker: workerIndex, dataset: item === null ? null : (req.datasets[item.dataset]?.name ?? String(item.dataset)), index: item?.index ?? null, error: `${err.name}: ${err.message}` });
+        crashes.push({
+          worker: workerIndex,
+          dataset: item === null ? null : (req.datasets[item.dataset]?.name ?? String(item.dataset)),
+          index: item?.index ?? null,
+          ...(verdict.kind === 'suspects' ? { suspects: verdict.count } : {}),
+          error: `${err.name}: ${err.message}`,
+        });
         w.restart();
       }
     }

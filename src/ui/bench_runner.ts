@@ -43,6 +43,8 @@ export interface DirectRunOptions {
   parallelDecode?: boolean;
   /** Samples ordered by input width before batching (default 1024). */
   window?: number;
+  /** Test hook: a worker dies when it reaches this sample (BenchRunRequest['testCrash']). */
+  testCrash?: BenchRunRequest['testCrash'];
 }
 
 declare global {
@@ -365,7 +367,9 @@ export function mountBenchRunner(root: HTMLElement, api: Remote<BenchApi>, inges
       const h = await history;
       for (const o of out) await h.add({ savedAt: new Date().toISOString(), report: o.report, failureImages: o.failureImages });
       await refreshHistory();
-      status.textContent = `done: ${out.map((o) => `${o.report.run.model} ${o.report.summary.weighted.samples} samples in ${o.report.run.seconds.toFixed(1)} s`).join('; ')}`;
+      const crashes = out.flatMap((o) => o.crashes ?? []);
+      const crashText = crashes.length === 0 ? '' : ` · ${crashes.length} worker crash${crashes.length > 1 ? 'es' : ''}, restarted (${crashes.map((c) => (c.index === null ? `${c.suspects ?? 0} in flight, re-run one by one` : `${c.dataset} #${c.index} failed`)).join(', ')})`;
+      status.textContent = `done: ${out.map((o) => `${o.report.run.model} ${o.report.summary.weighted.samples} samples in ${o.report.run.seconds.toFixed(1)} s`).join('; ')}${crashText}`;
       setState('done');
       return out;
     } catch (err) {
@@ -433,6 +437,7 @@ export function mountBenchRunner(root: HTMLElement, api: Remote<BenchApi>, inges
         inFlight: o.inFlight,
         parallelDecode: o.parallelDecode,
         window: o.window,
+        ...(o.testCrash !== undefined ? { testCrash: o.testCrash } : {}),
       },
     ], n);
     return r!;
