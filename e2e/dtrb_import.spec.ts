@@ -41,3 +41,17 @@ test('import form: a DTRB .pth is offered as the model it holds, imports without
   await page.getByTestId('model-file').setInputFiles({ name: 'x.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from('not read') });
   await expect(preset).toHaveValue('crnn-mv3-en');
 });
+
+test('bench page: a DTRB .pth is offered as the model read from it and imported without a preset', async ({ page }) => {
+  test.setTimeout(120_000);
+  await page.goto('bench.html?backend=wasm');
+  await expect(page.locator('body')).toHaveAttribute('data-bench', 'idle');
+  await page.getByTestId('model-file').setInputFiles(`${FIXTURES}/dtrb_none_vgg_bilstm_ctc.pth`);
+  await expect(page.getByTestId('model-preset').locator('option')).toHaveText(['None-VGG-BiLSTM-CTC (read from the file)']);
+  await page.getByTestId('model-import').click();
+  await expect(page.locator('body')).toHaveAttribute('data-model-import', 'done', { timeout: 60_000 });
+  await expect(page.getByTestId('model-status')).toHaveText('stored dtrb_none_vgg_bilstm_ctc (None-VGG-BiLSTM-CTC) in this browser');
+  await page.getByTestId('model-file').setInputFiles(`${FIXTURES}/spin-r32.pth`);
+  await expect(page.getByTestId('model-status')).toContainText('CheckpointStructureError: spin-r32.pth: not a model webstr can build: ');
+  await expect(page.getByTestId('model-preset')).toBeDisabled();
+});
