@@ -253,7 +253,9 @@ export async function evaluate(datasets: EvalDataset[], recognize: RecognizeBatc
         const indices = at.map((k) => win.samples[k]!.index);
         options.onBatch?.({ dataset: datasetIndex, indices });
         const out = recognize(at.map((k) => win.samples[k]!.image));
-        out.then((results) => options.onBatch?.({ dataset: datasetIndex, indices, results }), () => undefined); // awaited in order by settle(); no unhandled rejection meanwhile
+        out.catch(() => undefined); // awaited in order by settle(); no unhandled rejection meanwhile
+        const note = options.onBatch;
+        if (note !== undefined) out.then((results) => note({ dataset: datasetIndex, indices, results })).catch(() => undefined);
         pending.push({ win, at, out });
       };
       for (let s = 0; s < order.length; s += batchSize) {

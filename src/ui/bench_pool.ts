@@ -44,6 +44,8 @@ export function defaultWorkers(backend: string, cores: number = navigator.hardwa
 export class BenchPool {
   private readonly extra: PoolWorker[] = [];
   private running: Remote<BenchApi>[] = [];
+  /** Set by cancel(): a worker restarting after a crash does not start its part again. */
+  private cancelling = false;
 
   constructor(
     private readonly primary: PoolWorker,
@@ -66,6 +68,7 @@ export class BenchPool {
         if (!isCrash(err) || stopped() || restarts >= MAX_RESTARTS) throw err;
         // Notes the worker posted just before it died may still be on their way.
         await new Promise((r) => setTimeout(r, 100));
+        if (stopped()) throw this.cancelling ? new DOMException('evaluation cancelled', 'AbortError') : err;
         const verdict = journal.crashed(err);
         if (verdict.kind === 'none') throw err;
         const item = verdict.kind === 'item' ? verdict.item : null;
@@ -93,12 +96,13 @@ export class BenchPool {
     const progress = new PoolProgress(workers);
     const t0 = performance.now();
     this.running = apis;
+    this.cancelling = false;
     try {
       let stopping = false;
       const crashes: BenchCrash[] = [];
       const runs = pool.map((w, k) => {
         const s = workerShard(shard, k, workers);
-        const run = this.runPart(w, { ...req, keepFailures, shard: s === undefined ? undefined : formatShard(s) }, (p: BenchProgress) => onProgress?.(progress.update(k, p)), crashes, k, () => stopping);
+        const run = this.runPart(w, { ...req, keepFailures, shard: s === undefined ? undefined : formatShard(s) }, (p: BenchProgress) => onProgress?.(progress.update(k, p)), crashes, k, () => stopping || this.cancelling);
         // The first failure (or cancel) stops the others at once.
         run.catch(() => {
           if (stopping) return;
@@ -137,6 +141,7 @@ export class BenchPool {
   async cancel(): Promise<boolean> {
     const apis = this.running;
     if (apis.length === 0) return false;
+    this.cancelling = true;
     const r = await Promise.allSettled(apis.map((a) => a.cancel()));
     return r.some((x) => x.status === 'fulfilled' && x.value);
   }
