@@ -12,11 +12,12 @@ import { parseShard, type Shard } from '../src/eval/runner.ts';
 import { parseAllow } from '../src/text/allow.ts';
 
 export const EVAL_ARGS_USAGE =
-  '--model <name|dir|model.json|file.onnx> [--preset crnn-mv3-en] --data <lmdb-or-shard dir>... [--backend auto|webgpu|wasm|cpu] [--limit N] [--shard i/n] [--filtering dtrb|off] [--allow SET] [--batch-size N] [--min-accuracy P] [--max-drop P] [--json out.json]';
+  '--model <name|dir|model.json|file.onnx|file.pth> [--preset <name>] --data <lmdb-or-shard dir>... [--backend auto|webgpu|wasm|cpu] [--limit N] [--shard i/n] [--filtering dtrb|off] [--allow SET] [--batch-size N] [--min-accuracy P] [--max-drop P] [--json out.json]';
 
 export interface EvalArgs {
   model: string;
-  preset: string;
+  /** Architecture of an .onnx (default crnn-mv3-en) or a .pth (default: read from the checkpoint). */
+  preset?: string;
   data: string[];
   backend: string;
   limit?: number;
@@ -43,7 +44,7 @@ export function parseEvalArgs(argv: string[], usage: string): EvalArgs {
     allowPositionals: true,
     options: {
       model: { type: 'string' },
-      preset: { type: 'string', default: 'crnn-mv3-en' },
+      preset: { type: 'string' },
       data: { type: 'string', multiple: true },
       backend: { type: 'string', default: 'auto' },
       limit: { type: 'string' },

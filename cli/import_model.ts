@@ -1,6 +1,7 @@
 /**
- * `webstr import <file.onnx|file.pth> --preset <name> --out <dir>`: PaddleOCR inference ONNX or a PyTorch
- * checkpoint (DTRB `.pth`, read by the restricted unpickler: a malicious pickle is refused, never run)
+ * `webstr import <file.onnx|file.pth> [--preset <name>] --out <dir>`: PaddleOCR inference ONNX (as
+ * `--preset`, default crnn-mv3-en) or a PyTorch checkpoint (DTRB `.pth`, read by the restricted unpickler:
+ * a malicious pickle is refused, never run; without `--preset` its DTRB structure is read from the file)
  * → webstr weights.
  */
 import { readFile } from 'node:fs/promises';
@@ -14,7 +15,7 @@ import { PRESET_NAMES, weightsFromOnnx, weightsFromPth } from '../src/recognize/
 import { sha256Hex } from '../src/weights/format.ts';
 import { saveWeightsDir } from '../src/weights/node_io.ts';
 
-export const IMPORT_USAGE = `webstr import <file.onnx|file.pth> --preset ${PRESET_NAMES.join('|')} --out <dir>`;
+export const IMPORT_USAGE = `webstr import <file.onnx|file.pth> [--preset ${PRESET_NAMES.join('|')}] --out <dir>   (.onnx: default crnn-mv3-en; .pth: default read from the file)`;
 
 const TORCH_EXTENSIONS = ['.pth', '.pt', '.ckpt', '.bin'];
 
@@ -22,7 +23,7 @@ export async function importModel(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { preset: { type: 'string', default: 'crnn-mv3-en' }, out: { type: 'string' } },
+    options: { preset: { type: 'string' }, out: { type: 'string' } },
   });
   const file = positionals[0];
   if (file === undefined || values.out === undefined) throw new InvalidArgumentError(`usage: ${IMPORT_USAGE}`);
@@ -34,12 +35,13 @@ export async function importModel(argv: string[]): Promise<number> {
   const bytes = new Uint8Array(await readFile(file));
   const w =
     ext === '.onnx'
-      ? await weightsFromOnnx(bytes, values.preset, path.basename(file))
+      ? await weightsFromOnnx(bytes, values.preset ?? 'crnn-mv3-en', path.basename(file))
       : await weightsFromPth(bytes, values.preset, path.basename(file), await sha256Hex(bytes));
   try {
     await saveWeightsDir(values.out, w.params, w.meta);
     const n = countParams(buildStages(w.meta.config).specs);
-    console.log(`imported ${w.params.size} tensors (${n.toLocaleString('en')} trainable parameters) as '${values.preset}' into ${values.out}`);
+    const how = values.preset === undefined && ext !== '.onnx' ? ' (structure read from the checkpoint)' : '';
+    console.log(`imported ${w.params.size} tensors (${n.toLocaleString('en')} trainable parameters) as '${w.meta.preset}'${how} into ${values.out}`);
   } finally {
     tf.dispose([...w.params.values()]);
   }

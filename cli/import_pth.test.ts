@@ -4,7 +4,7 @@
  * torch.load) are refused with PickleSecurityError, nothing runs (no marker file), nothing is written.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,5 +56,31 @@ describe('webstr import <malicious.pth> --preset trba-dtrb', () => {
     const r = webstr(['import', 'src/models/fixtures/trba-dtrb.pth', '--preset', 'trba-dtrb', '--out', path.join(dir, 'narrow')]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/WeightsMismatchError: .*FeatureExtraction\.ConvNet\.conv0_1\.weight expected \[32,1,3,3\] got \[1,1,3,3\]/);
+  }, 60_000);
+});
+
+describe('webstr import <DTRB .pth> without --preset (structure read from the checkpoint)', () => {
+  it("DTRB's own TPS-VGG-BiLSTM-Attn imports and reads its crops as PyTorch did", () => {
+    const out = path.join(dir, 'dtrb-attn');
+    const r = webstr(['import', 'src/models/fixtures/dtrb_tps_vgg_bilstm_attn.pth', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/as 'TPS-VGG-BiLSTM-Attn' \(structure read from the checkpoint\)/);
+    const f = JSON.parse(readFileSync('src/models/fixtures/dtrb_tps_vgg_bilstm_attn.json', 'utf8')) as { crops: { image: string }[]; predictions: string[] };
+    const crops = f.crops.slice(0, 3).map((c, i) => {
+      const p = path.join(dir, `crop${i}.jpg`);
+      writeFileSync(p, Buffer.from(c.image, 'base64'));
+      return p;
+    });
+    const rec = webstr(['recognize', '--model', out, '--backend', 'wasm', ...crops]);
+    expect(rec.code, rec.stderr).toBe(0);
+    const texts = rec.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { text: string }).text);
+    expect(texts).toEqual(f.predictions.slice(0, 3));
+  }, 120_000);
+
+  it('a checkpoint that fits no DTRB combination: one line naming the first difference', () => {
+    const r = webstr(['import', 'src/models/fixtures/spin-r32.pth', '--out', path.join(dir, 'spin')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/CheckpointStructureError: spin-r32\.pth: not a model webstr can build: /);
   }, 60_000);
 });

@@ -20,7 +20,7 @@ import { ALLOW_SETS, parseAllow } from '../src/text/allow.ts';
 /** The most accurate shipped model. */
 export const DEFAULT_MODEL = shippedModelsByRank()[0]!.name;
 
-export const RECOGNIZE_USAGE = `webstr recognize [--model <${SHIPPED_MODELS.map((m) => m.name).join('|')}|dir|file.onnx|file.pth> (default ${DEFAULT_MODEL})] [--preset <${PRESET_NAMES.join('|')}> (for .onnx, .pth)] [--allow <${Object.keys(ALLOW_SETS).join('|')}|characters>] [--backend auto|webgpu|wasm|cpu] [--details] <image>...`;
+export const RECOGNIZE_USAGE = `webstr recognize [--model <${SHIPPED_MODELS.map((m) => m.name).join('|')}|dir|file.onnx|file.pth> (default ${DEFAULT_MODEL})] [--preset <${PRESET_NAMES.join('|')}> (.onnx: default crnn-mv3-en; .pth: default read from the file)] [--allow <${Object.keys(ALLOW_SETS).join('|')}|characters>] [--backend auto|webgpu|wasm|cpu] [--details] <image>...`;
 
 /** Files read per model batch: bounds memory for long argument lists. */
 const CHUNK = 64;
@@ -40,7 +40,7 @@ export async function recognize(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       model: { type: 'string' },
-      preset: { type: 'string', default: 'crnn-mv3-en' },
+      preset: { type: 'string' },
       backend: { type: 'string', default: 'auto' },
       details: { type: 'boolean', default: false },
       allow: { type: 'string' },

@@ -16,7 +16,9 @@ import { blobByteSource, cachedByteSource } from '../src/data/byte_source.ts';
 import { openDtrbDataset, type DtrbDataset } from '../src/data/dtrb.ts';
 import { openShardUrl } from '../src/data/sharded.ts';
 import { DataStore } from '../src/data/store.ts';
-import { evaluate, parseShard, type EvalDataset, type RecognizeBatch, type Recognition } from '../src/eval/runner.ts';
+import { evaluate, parseShard, type BatchNote, type EvalDataset, type RecognizeBatch, type Recognition } from '../src/eval/runner.ts';
+import { recoveryOptions } from '../src/eval/crash_journal.ts';
+import './liveness.ts';
 import { buildReport } from '../src/eval/report.ts';
 import { runtimeApi } from './runtime_api.ts';
 import { importStoredModel, listStoredModels, loadModelSource } from './model_source.ts';
@@ -24,6 +26,7 @@ import type { BenchDataSource, BenchProgress, BenchRunRequest, BenchRunResult, B
 import type { RgbaImage } from '../src/image/types.ts';
 import { inputWidthKey } from '../src/eval/width_key.ts';
 import type { ModelSource } from './recognizer_api.ts';
+import { inspectModelFile, type ModelFit } from '../src/recognize/import_file.ts';
 
 // The same IndexedDB keys as the demo's recognizer worker (`src/recognize/model_kind.ts`), so a model
 // imported on one page is listed on the other.
@@ -76,6 +79,17 @@ async function openSource(src: BenchDataSource): Promise<DtrbDataset> {
   }
 }
 
+/** The e2e crash hook: this worker dies as a crashed one would, and the batch never returns. */
+function testCrash(how: 'close' | 'throw'): Promise<never> {
+  if (how === 'close') self.close();
+  else {
+    setTimeout(() => {
+      throw new Error('test hook: the bench worker crashed');
+    });
+  }
+  return new Promise<never>(() => undefined);
+}
+
 const api = {
   ...runtimeApi,
 
@@ -83,6 +97,11 @@ const api = {
    *  Call `init()` first: the weights are built on the active backend. */
   importModel(files: File[], preset: string, name?: string): Promise<StoredModel> {
     return importStoredModel(files, preset, name);
+  },
+
+  /** Which presets a model file fits (and, for a `.pth`, the DTRB model read from it): the form's choices. */
+  async inspectModel(file: File): Promise<ModelFit> {
+    return inspectModelFile(new Uint8Array(await file.arrayBuffer()), file.name);
   },
 
   listModels(): Promise<StoredModel[]> {
@@ -98,8 +117,9 @@ const api = {
     await tf.io.removeModel(key);
   },
 
-  /** Evaluates; progress through `onProgress` (a Comlink.proxy). Throws AbortError when cancelled. */
-  async run(req: BenchRunRequest, onProgress?: (p: BenchProgress) => void): Promise<BenchRunResult> {
+  /** Evaluates; progress through `onProgress` (a Comlink.proxy), each batch (before and after) through
+   *  `onBatch`, which a pool keeps to restart this worker after a crash. Throws AbortError when cancelled. */
+  async run(req: BenchRunRequest, onProgress?: (p: BenchProgress) => void, onBatch?: (b: BatchNote) => void): Promise<BenchRunResult> {
     if (current !== undefined) throw new WebstrError('an evaluation is already running in this worker');
     if (req.datasets.length === 0) throw new InvalidArgumentError('choose at least one dataset');
     const ctl = new AbortController();
@@ -115,7 +135,9 @@ const api = {
       }
       const stages: BenchStages = { decodeMs: 0, preprocessMs: 0, modelMs: 0, ctcMs: 0, evalMs: 0 };
       const parallelDecode = req.parallelDecode ?? true;
+      let crashNow = false;
       const recognize: RecognizeBatch = async (images) => {
+        if (crashNow) return testCrash(req.testCrash?.how ?? 'close');
         const result: Recognition[] = new Array<Recognition>(images.length);
         let inputs: (Uint8Array | RgbaImage)[] = images;
         let at = images.map((_, i) => i);
@@ -166,6 +188,12 @@ const api = {
         keepFailureImages: true,
         keepPredictions: req.keepPredictions,
         signal: ctl.signal,
+        ...recoveryOptions(req.known, req.isolate),
+        onBatch: (b) => {
+          void onBatch?.(b);
+          const t = req.testCrash;
+          if (t !== undefined && b.results === undefined && b.dataset === t.dataset && b.indices.includes(t.index)) crashNow = true;
+        },
         onProgress: (p) => {
           const t = performance.now();
           if (t - last < 200 && p.doneAll < p.totalAll) return;

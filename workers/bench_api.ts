@@ -4,7 +4,8 @@
  * reading data, decoding, the model and the metrics all run in the worker.
  */
 import type { BenchReport } from '../src/eval/report.ts';
-import type { EvalProgress } from '../src/eval/runner.ts';
+import type { EvalProgress, Recognition } from '../src/eval/runner.ts';
+import type { SampleRef } from '../src/eval/crash_journal.ts';
 import type { ModelSource } from './recognizer_api.ts';
 
 /** A dataset to evaluate: imported into IndexedDB, an LMDB `data.mdb` File read in place, or shards over HTTP. */
@@ -43,6 +44,22 @@ export interface BenchRunRequest {
   parallelDecode?: boolean;
   /** Samples ordered by model input width before batching (src/eval/runner.ts `window`; default 1024; 0 = off). */
   window?: number;
+  /** After a crash (src/ui/bench_pool.ts): results already known (scored, not recomputed) and items to run alone. */
+  known?: (SampleRef & { result: Recognition })[];
+  isolate?: SampleRef[];
+  /** Test hook (e2e): the worker dies when a batch holding this sample is about to run: `close` calls
+   *  self.close() (no event reaches the page), `throw` throws outside any call (an `error` event). */
+  testCrash?: SampleRef & { how: 'close' | 'throw' };
+}
+
+/** A worker that crashed during a pool run and was restarted: `index` is the item that crashed it (reported as
+ *  a failed sample), or null when several were in flight (`suspects`, re-run one by one to find it). */
+export interface BenchCrash {
+  worker: number;
+  dataset: string | null;
+  index: number | null;
+  suspects?: number;
+  error: string;
 }
 
 /** Where a worker's evaluation time went on its thread, in ms summed over images. `decodeMs` counts the
@@ -64,6 +81,8 @@ export interface BenchRunResult {
   predictions?: { dataset: string; index: number; prediction: string }[];
   /** Per worker of the run (one entry without a pool). */
   stages?: BenchStages[];
+  /** Workers that crashed and were restarted during the run (the pool's). */
+  crashes?: BenchCrash[];
 }
 
 export type BenchProgress = EvalProgress;

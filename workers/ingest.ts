@@ -10,6 +10,7 @@ import { openShardUrl } from '../src/data/sharded.ts';
 import type { DatasetManifest } from '../src/data/shard.ts';
 import { DataStore } from '../src/data/store.ts';
 import { WebstrError } from '../src/runtime/errors.ts';
+import './liveness.ts';
 
 export interface ImportSettings {
   name?: string;

@@ -33,7 +33,7 @@ export async function loadModelSource(source: ModelSource): Promise<LoadedWeight
       if (pth !== undefined) {
         // The restricted unpickler runs nothing in the file; the bytes are read once (the SHA-256 needs them all).
         const bytes = new Uint8Array(await pth.arrayBuffer());
-        return weightsFromPth(bytes, source.preset ?? 'trba-dtrb', pth.name, await sha256Hex(bytes));
+        return weightsFromPth(bytes, source.preset === '' ? undefined : source.preset, pth.name, await sha256Hex(bytes));
       }
       const json = source.files.find((f) => f.name.toLowerCase().endsWith('.json'));
       if (json === undefined) {
@@ -85,10 +85,11 @@ export async function listShippedModels(): Promise<ListedModel[]> {
   }
 }
 
-/** Imports dropped model files (an .onnx as `preset`, or model.json + weights.bin) into that list. */
+/** Imports dropped model files (an .onnx as `preset`, a .pth as `preset` or, with '', as the DTRB model it
+ *  describes, or model.json + weights.bin) into that list. */
 export async function importStoredModel(files: File[], preset: string, name?: string): Promise<ListedModel> {
   registerAllKernels();
-  getPreset(preset);
+  if (preset !== '') getPreset(preset);
   const w = await loadModelSource({ kind: 'files', files, preset });
   const key = `${IDB}${storedModelKey(w.meta.preset, name ?? files[0]?.name ?? 'model')}`;
   try {

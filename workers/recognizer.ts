@@ -10,9 +10,10 @@ import { bitmapToRgba, decodeBrowser } from '../src/image/decode_browser.ts';
 import { CompiledModel } from '../src/models/model.ts';
 import { Recognizer, hostWeights, type ImageInput, type RecognizeOptions } from '../src/recognize/recognizer.ts';
 import { saveWeights, type WebstrMetadata } from '../src/weights/format.ts';
-import { importModelFile, parseStoredModelKey, storedModelKey } from '../src/recognize/import_file.ts';
+import { importModelFile, inspectModelFile, parseStoredModelKey, storedModelKey, type ModelFit } from '../src/recognize/import_file.ts';
 import { loadModelSource } from './model_source.ts';
 import type { CreateOptions, RecognizerInfo, RecognizerWorkerApi, StoredModel } from './recognizer_api.ts';
+import './liveness.ts';
 
 let recognizer: Recognizer | null = null;
 let meta: WebstrMetadata | null = null;
@@ -48,7 +49,7 @@ const api: RecognizerWorkerApi = {
   },
   async importModel(file: Blob, fileName: string, preset: string): Promise<StoredModel> {
     const w = await importModelFile(new Uint8Array(await file.arrayBuffer()), fileName, preset);
-    const key = storedModelKey(preset, fileName);
+    const key = storedModelKey(w.meta.preset, fileName);
     try {
       await saveWeights(`indexeddb://${key}`, w.params, w.meta);
     } finally {
@@ -57,6 +58,9 @@ const api: RecognizerWorkerApi = {
     const found = (await listStored()).find((m) => m.key === key);
     if (found === undefined) throw new WebstrError(`model '${key}' was saved but is not listed in IndexedDB`);
     return found;
+  },
+  async inspectModel(file: Blob, fileName: string): Promise<ModelFit> {
+    return inspectModelFile(new Uint8Array(await file.arrayBuffer()), fileName);
   },
   listModels: listStored,
   async deleteModel(key: string): Promise<void> {

@@ -8,12 +8,13 @@ import type { CapabilityReport } from '../src/runtime/backend.ts';
 import type { ModelConfig } from '../src/models/config.ts';
 import type { ImageInput, Recognition, RecognitionOutcome, RecognizeOptions } from '../src/recognize/recognizer.ts';
 import type { Provenance } from '../src/weights/format.ts';
+import type { ModelFit } from '../src/recognize/import_file.ts';
 
 export type ModelSource =
   /** URL of a webstr `model.json` (weights.bin beside it). */
   | { kind: 'url'; url: string }
   /** Dropped files: `model.json` + `weights.bin`, or one PaddleOCR `.onnx` or PyTorch `.pth` (imported
-   *  with `preset`; a `.pth` defaults to trba-dtrb). */
+   *  with `preset`; a `.pth` without one as the DTRB model its parameters describe). */
   | { kind: 'files'; files: File[]; preset?: string }
   /** Weights saved earlier with `saveModel('indexeddb://…')`. */
   | { kind: 'indexeddb'; key: string }
@@ -53,9 +54,12 @@ export interface StoredModel {
 export interface RecognizerWorkerApi {
   /** Starts a backend without a model (pages show the choice and its reason before any model exists). */
   init(backend: string): Promise<CapabilityReport>;
-  /** Converts a dropped model file (`.onnx`; `.pth` once its importer lands) as `preset` and keeps it in
-   *  IndexedDB under `webstr/<preset>/<file name>`; named errors for corrupt or unsupported files. */
+  /** Converts a dropped model file (`.onnx` as `preset`; `.pth` as `preset`, or with '' as the DTRB model
+   *  the file describes) and keeps it in IndexedDB under `webstr/<preset or model name>/<file name>`;
+   *  named errors for corrupt or unsupported files. */
   importModel(file: Blob, fileName: string, preset: string): Promise<StoredModel>;
+  /** Which presets a model file fits and, for a `.pth`, the model read from it (the import form's choices). */
+  inspectModel(file: Blob, fileName: string): Promise<ModelFit>;
   /** Models in IndexedDB, newest first. */
   listModels(): Promise<StoredModel[]>;
   deleteModel(key: string): Promise<void>;

@@ -9,6 +9,7 @@ import { deviceLostError, parseBackendRequest, type CapabilityReport } from '../
 import { registerAllKernels } from '../src/ops/registry.ts';
 import { errorInfo, type ErrorInfo } from '../src/runtime/errors.ts';
 import { tf } from '../src/runtime/tf.ts';
+import './liveness.ts';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 
 let report: CapabilityReport | null = null;

@@ -9,6 +9,7 @@ import { Rng } from '../src/image/rng.ts';
 import { type BrowserSynthOptions, createBrowserSynth } from '../src/synth/browser.ts';
 import type { SynthSource } from '../src/synth/source.ts';
 import type { RenderParams, SynthSourceState } from '../src/synth/types.ts';
+import './liveness.ts';
 
 export interface SynthBatch {
   samples: { label: string; params: RenderParams; width: number; height: number; data: Uint8ClampedArray }[];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate, parseShard, type EvalDataset, type RecognizeBatch } from './runner.ts';
+import { evaluate, parseShard, type BatchNote, type EvalDataset, type RecognizeBatch } from './runner.ts';
 import { mergeResults, summarize } from './metrics.ts';
 import { InvalidArgumentError } from '../runtime/errors.ts';
 
@@ -20,6 +20,37 @@ function dataset(name: string, labels: string[], read: (label: string) => string
 const echo: RecognizeBatch = (images) => Promise.resolve(images.map((b) => ({ text: dec.decode(b), confidence: 0.9 })));
 
 describe('evaluate', () => {
+  it('crash recovery: known results are scored without recognition, isolated samples run alone, batches are announced', async () => {
+    const seen: string[][] = [];
+    const alongside: number[] = [];
+    let flying = 0;
+    const recognize: RecognizeBatch = async (images) => {
+      alongside.push(flying++);
+      seen.push(images.map((b) => dec.decode(b)));
+      await new Promise((r) => setTimeout(r, 1));
+      flying--;
+      return echo(images);
+    };
+    const labels = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
+    const notes: BatchNote[] = [];
+    const r = await evaluate([dataset('toy', labels)], recognize, {
+      batchSize: 2,
+      inFlight: 2,
+      window: 8,
+      keepPredictions: true,
+      known: (d, i) => (d === 0 && i === 2 ? { text: 'b', confidence: 0.9 } : d === 0 && i === 4 ? { error: 'WorkerCrashedError: boom' } : undefined),
+      isolate: (d, i) => d === 0 && i === 6,
+      onBatch: (b) => notes.push(b),
+    });
+    // b and d are never recognised; f runs alone, with nothing else in flight.
+    expect(seen).toEqual([['a', 'c'], ['e', 'g'], ['f']]);
+    expect(alongside).toEqual([0, 1, 0]);
+    expect(r.predictions?.map((p) => p.prediction)).toEqual(['a', 'b', 'c', '', 'e', 'f', 'g']);
+    expect(r.failures).toEqual([{ dataset: 'toy', index: 4, label: 'd', prediction: '', confidence: 0, error: 'WorkerCrashedError: boom' }]);
+    expect(notes.filter((n) => n.results === undefined).map((n) => n.indices)).toEqual([[1, 3], [5, 7], [6]]);
+    expect(notes.filter((n) => n.results !== undefined).map((n) => n.results?.length)).toEqual([2, 2, 1]);
+  });
+
   it('scores, filters as DTRB, keeps failures and batches', async () => {
     const batches: number[] = [];
     const recognize: RecognizeBatch = (images) => {

@@ -116,6 +116,23 @@ export interface EvalOptions extends FilterOptions {
   /** Sort key of a sample inside a window (e.g. the model input width read from the image header). */
   groupKey?: (s: EvalSample) => number;
   now?: () => number;
+  /**
+   * Crash recovery (a pool restarting a dead worker, src/eval/crash_journal.ts): samples whose result is
+   * already known (evaluated before the crash, or the item that crashed it, as an error) are scored with
+   * it and not recognised again; `isolate`d samples are recognised alone, with nothing else in flight, so
+   * a crash names one item; `onBatch` hears each batch (dataset position, sample indices) before it is
+   * recognised and again with its results.
+   */
+  known?: (dataset: number, index: number) => Recognition | undefined;
+  isolate?: (dataset: number, index: number) => boolean;
+  onBatch?: (batch: BatchNote) => void;
+}
+
+/** A batch as `onBatch` hears of it: before recognition (no results), then with them. */
+export interface BatchNote {
+  dataset: number;
+  indices: number[];
+  results?: Recognition[];
 }
 
 export interface EvalReport {
@@ -216,13 +233,41 @@ export async function evaluate(datasets: EvalDataset[], recognize: RecognizeBatc
         const keys = win.samples.map(options.groupKey);
         order = order.sort((x, y) => keys[x]! - keys[y]! || x - y);
       }
-      for (let s = 0; s < order.length; s += batchSize) {
-        throwIfAborted(options.signal);
-        const at = order.slice(s, s + batchSize);
+      const known: number[] = [];
+      const alone: number[] = [];
+      if (options.known !== undefined || options.isolate !== undefined) {
+        order = order.filter((k) => {
+          const index = win.samples[k]!.index;
+          const r = options.known?.(datasetIndex, index);
+          if (r !== undefined) {
+            win.results[k] = r;
+            known.push(k);
+          } else if (options.isolate?.(datasetIndex, index) === true) alone.push(k);
+          else return true;
+          return false;
+        });
+      }
+      // Known results settle in their turn, as a batch that is already back.
+      if (known.length > 0) pending.push({ win, at: known, out: Promise.resolve(known.map((k) => win.results[k]!)) });
+      const run = (at: number[]): void => {
+        const indices = at.map((k) => win.samples[k]!.index);
+        options.onBatch?.({ dataset: datasetIndex, indices });
         const out = recognize(at.map((k) => win.samples[k]!.image));
         out.catch(() => undefined); // awaited in order by settle(); no unhandled rejection meanwhile
+        const note = options.onBatch;
+        if (note !== undefined) out.then((results) => note({ dataset: datasetIndex, indices, results })).catch(() => undefined);
         pending.push({ win, at, out });
+      };
+      for (let s = 0; s < order.length; s += batchSize) {
+        throwIfAborted(options.signal);
+        run(order.slice(s, s + batchSize));
         while (pending.length >= inFlight) await settle();
+      }
+      for (const k of alone) {
+        throwIfAborted(options.signal);
+        while (pending.length > 0) await settle();
+        run([k]);
+        await settle();
       }
     };
 

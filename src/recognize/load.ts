@@ -6,6 +6,7 @@ import { getCharset } from '../text/charset.ts';
 import { importPaddleOnnx } from '../weights/onnx_import.ts';
 import { readStateDict, type ByteInput } from '../weights/pth/index.ts';
 import { importTorchStateDict } from '../weights/torch_import.ts';
+import { inferDtrbConfig } from '../weights/dtrb_structure.ts';
 import { WEIGHTS_FORMAT, WEIGHTS_VERSION, sha256Hex, type LoadedWeights } from '../weights/format.ts';
 import { hostWeights, type HostWeights } from './recognizer.ts';
 import { tf } from '../runtime/tf.ts';
@@ -48,12 +49,15 @@ export async function weightsFromOnnx(bytes: Uint8Array, preset: string, source:
 
 /**
  * A PyTorch checkpoint (DTRB `.pth`: zip or legacy, state_dict possibly nested or `module.`-prefixed)
- * imported as `preset`. The pickle goes through the restricted unpickler: nothing in it runs.
+ * imported as `preset`, or, without one, as the DTRB model its parameters describe (`inferDtrbConfig`:
+ * named as the preset it equals, else e.g. `TPS-VGG-BiLSTM-Attn`). The pickle goes through the
+ * restricted unpickler: nothing in it runs.
  */
-export async function weightsFromPth(input: ByteInput, preset: string, source: string, sha256: string): Promise<LoadedWeights> {
-  const config = getPreset(preset);
-  const params = importTorchStateDict(await readStateDict(input), config);
-  return imported(params, preset, config, { source, sha256, importer: 'webstr import (PyTorch state_dict)', importedAt: new Date().toISOString() });
+export async function weightsFromPth(input: ByteInput, preset: string | undefined, source: string, sha256: string): Promise<LoadedWeights> {
+  const sd = await readStateDict(input);
+  const config = preset === undefined || preset === '' ? inferDtrbConfig(sd, source) : getPreset(preset);
+  const params = importTorchStateDict(sd, config);
+  return imported(params, config.name, config, { source, sha256, importer: 'webstr import (PyTorch state_dict)', importedAt: new Date().toISOString() });
 }
 
 /** Weights → host copies for a Recognizer; disposes the loaded tensors. */

@@ -1,4 +1,5 @@
-/** Node: `--model <shipped name|dir|model.json|file.onnx|file.pth>` → weights (`preset` names the architecture of an .onnx/.pth). */
+/** Node: `--model <shipped name|dir|model.json|file.onnx|file.pth>` → weights (`preset` names the architecture of an
+ *  .onnx (default crnn-mv3-en) or a .pth (default: read from the checkpoint)). */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError } from '../runtime/errors.ts';
@@ -9,7 +10,7 @@ import { assertNotBarePreset, weightsFromOnnx, weightsFromPth } from './load.ts'
 import { loadShippedModelNode } from './named_node.ts';
 import { isShippedModelName } from './registry.ts';
 
-export async function loadModelNode(spec: string, preset = 'crnn-mv3-en'): Promise<LoadedWeights> {
+export async function loadModelNode(spec: string, preset?: string): Promise<LoadedWeights> {
   if (isShippedModelName(spec)) return loadShippedModelNode(spec);
   assertNotBarePreset(spec);
   let isDir = false;
@@ -18,7 +19,7 @@ export async function loadModelNode(spec: string, preset = 'crnn-mv3-en'): Promi
   } catch {
     throw new InvalidArgumentError(`--model '${spec}': no such file or directory, and not a preset name`);
   }
-  if (spec.toLowerCase().endsWith('.onnx')) return weightsFromOnnx(new Uint8Array(await readFile(spec)), preset, path.basename(spec));
+  if (spec.toLowerCase().endsWith('.onnx')) return weightsFromOnnx(new Uint8Array(await readFile(spec)), preset ?? 'crnn-mv3-en', path.basename(spec));
   if (/\.(pth|pt)$/i.test(spec)) {
     const bytes = new Uint8Array(await readFile(spec));
     return weightsFromPth(bytes, preset, path.basename(spec), await sha256Hex(bytes));

@@ -71,3 +71,15 @@ export class CheckpointFormatError extends WebstrError {
 export class UnsupportedCheckpointError extends WebstrError {
   override name = 'UnsupportedCheckpointError';
 }
+
+/** A worker died (an uncaught error, a message it could not read, or gone without an event: closed,
+ *  killed out of memory); calls pending on it are rejected with this instead of waiting forever. */
+export class WorkerCrashedError extends WebstrError {
+  override name = 'WorkerCrashedError';
+  constructor(
+    readonly worker: string,
+    readonly reason: string,
+  ) {
+    super(`worker '${worker}' crashed: ${reason}`);
+  }
+}

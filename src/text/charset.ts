@@ -22,11 +22,15 @@ export const SPIN68 = ALNUM36 + ":('-,%>.[?)\"=_*];&+$@/|!<#`{~\\}^";
 export const EN_DICT =
   '0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~!"#$%&\'()*+,-./ ';
 
+/** DTRB's `--sensitive` set (`string.printable[:-6]`): digits, a–z, A–Z, then ASCII punctuation (94). */
+export const DTRB_PRINTABLE94 = ALNUM36 + 'ABCDEFGHIJKLMNOPQRSTUVWXYZ' + '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~';
+
 export const CHARSETS = {
   alnum36: { name: 'alnum36', symbols: [...ALNUM36], lowercase: true },
   spin68: { name: 'spin68', symbols: [...SPIN68], lowercase: true },
   /** en_dict + the space PaddleOCR appends with `use_space_char: True`: 96 symbols. */
   en_dict_space: { name: 'en_dict_space', symbols: [...EN_DICT, ' '], lowercase: false },
+  dtrb_printable94: { name: 'dtrb_printable94', symbols: [...DTRB_PRINTABLE94], lowercase: false },
 } as const satisfies Record<string, Charset>;
 
 export type CharsetName = keyof typeof CHARSETS;

@@ -6,7 +6,8 @@
  * State for tests and scripts: `body[data-bench]` (idle|running|done|cancelled|error) and
  * `window.webstrBench` (`runDirect` is the hook `npm run bench` drives).
  */
-import { storedModelName } from '../recognize/model_kind.ts';
+import { modelFileKind, storedModelName } from '../recognize/model_kind.ts';
+import { fillPresetSelect, presetChoices } from './preset_choices.ts';
 import type { Remote } from 'comlink';
 import type { BenchApi } from '../../workers/bench.ts';
 import { fetchShippedModels, shippedKey, shippedName, type ShippedListing } from './shipped_models.ts';
@@ -47,6 +48,8 @@ export interface DirectRunOptions {
   parallelDecode?: boolean;
   /** Samples ordered by input width before batching (default 1024). */
   window?: number;
+  /** Test hook: a worker dies when it reaches this sample (BenchRunRequest['testCrash']). */
+  testCrash?: BenchRunRequest['testCrash'];
 }
 
 declare global {
@@ -90,7 +93,7 @@ export function mountBenchRunner(root: HTMLElement, api: Remote<BenchApi>, inges
   const history = BenchHistory.open();
 
   // Models.
-  const modelFile = el('input', { type: 'file', multiple: true, accept: '.onnx,.json,.bin', testid: 'model-file' });
+  const modelFile = el('input', { type: 'file', multiple: true, accept: '.onnx,.pth,.pt,.json,.bin', testid: 'model-file' });
   const preset = el('select', { testid: 'model-preset' }, ...Object.keys(PRESETS).map((p) => el('option', { value: p, textContent: p, selected: p === 'crnn-mv3-en' })));
   const modelName = el('input', { type: 'text', placeholder: 'name (default: file name)', testid: 'model-name' });
   const modelImport = el('button', { type: 'button', textContent: 'Import model', testid: 'model-import' });
@@ -129,7 +132,7 @@ export function mountBenchRunner(root: HTMLElement, api: Remote<BenchApi>, inges
 
   root.append(
     el('h3', { textContent: 'Models' }),
-    el('p', {}, el('label', {}, 'Weights (.onnx, or model.json + weights.bin) ', modelFile), ' ', el('label', {}, 'preset ', preset), ' ', modelName, ' ', modelImport),
+    el('p', {}, el('label', {}, 'Weights (.onnx, a PyTorch .pth, or model.json + weights.bin) ', modelFile), ' ', el('label', {}, 'preset ', preset), ' ', modelName, ' ', modelImport),
     modelStatus,
     modelList,
     el('h3', { textContent: 'Datasets to evaluate' }),
@@ -333,6 +336,29 @@ export function mountBenchRunner(root: HTMLElement, api: Remote<BenchApi>, inges
   // The dataset panel marks imports and deletions on <body>; follow them.
   new MutationObserver(() => void refreshDatasets()).observe(document.body, { attributes: true, attributeFilter: ['data-datasets'] });
 
+  // A .pth lists only the presets it fits, and the model read from it first; what fits nothing says why in one line.
+  modelFile.addEventListener('change', () => {
+    const pth = [...(modelFile.files ?? [])].find((f) => modelFileKind(f.name) === 'pth');
+    if (pth === undefined) {
+      fillPresetSelect(preset, presetChoices(null, Object.keys(PRESETS)), 'crnn-mv3-en');
+      return;
+    }
+    modelStatus.textContent = `reading ${pth.name}…`;
+    api.inspectModel(pth).then(
+      (fit) => {
+        const choices = presetChoices(fit, Object.keys(PRESETS));
+        fillPresetSelect(preset, choices, '');
+        modelStatus.textContent = choices.length > 0 ? `${pth.name}: ${choices.map((c) => c.label).join(', ')}` : '';
+        if (choices.length === 0) modelStatus.replaceChildren(el('span', { className: 'error', textContent: `CheckpointStructureError: ${fit.mismatch ?? 'fits no model webstr builds'}` }));
+      },
+      (err: unknown) => {
+        const e = describeError(err);
+        fillPresetSelect(preset, []);
+        modelStatus.replaceChildren(el('span', { className: 'error', textContent: `${e.name}: ${e.message}` }));
+      },
+    );
+  });
+
   modelImport.addEventListener('click', () => {
     const files = [...(modelFile.files ?? [])];
     if (files.length === 0) {
@@ -340,7 +366,7 @@ export function mountBenchRunner(root: HTMLElement, api: Remote<BenchApi>, inges
       return;
     }
     document.body.dataset.modelImport = 'running';
-    modelStatus.textContent = `importing ${files.map((f) => f.name).join(', ')} as ${preset.value}…`;
+    modelStatus.textContent = `importing ${files.map((f) => f.name).join(', ')} as ${preset.value === '' ? 'the model it describes' : preset.value}…`;
     void api.importModel(files, preset.value, modelName.value.trim() || undefined).then(
       async (m) => {
         modelStatus.textContent = `stored ${m.name} (${m.preset}) in this browser`;
@@ -383,7 +409,9 @@ export function mountBenchRunner(root: HTMLElement, api: Remote<BenchApi>, inges
       const h = await history;
       for (const o of out) await h.add({ savedAt: new Date().toISOString(), report: o.report, failureImages: o.failureImages });
       await refreshHistory();
-      status.textContent = `done: ${out.map((o) => `${o.report.run.model} ${o.report.summary.weighted.samples} samples in ${o.report.run.seconds.toFixed(1)} s`).join('; ')}`;
+      const crashes = out.flatMap((o) => o.crashes ?? []);
+      const crashText = crashes.length === 0 ? '' : ` · ${crashes.length} worker crash${crashes.length > 1 ? 'es' : ''}, restarted (${crashes.map((c) => (c.index === null ? `${c.suspects ?? 0} in flight, re-run one by one` : `${c.dataset} #${c.index} failed`)).join(', ')})`;
+      status.textContent = `done: ${out.map((o) => `${o.report.run.model} ${o.report.summary.weighted.samples} samples in ${o.report.run.seconds.toFixed(1)} s`).join('; ')}${crashText}`;
       setState('done');
       return out;
     } catch (err) {
@@ -442,7 +470,7 @@ export function mountBenchRunner(root: HTMLElement, api: Remote<BenchApi>, inges
     const n = o.workers ?? (o.backend === undefined ? workerCount() : defaultWorkers(backendName === 'auto' ? backend : backendName));
     const [r] = await runAll([
       {
-        model: o.model !== undefined ? { kind: 'shipped', name: o.model } : { kind: 'files', files, preset: o.preset ?? 'crnn-mv3-en' },
+        model: o.model !== undefined ? { kind: 'shipped', name: o.model } : { kind: 'files', files, ...(o.preset !== undefined ? { preset: o.preset } : {}) },
         modelLabel: o.model ?? (onnx ?? files[0]!).name,
         allow: o.allow ?? null,
         backend: backendName,
@@ -455,6 +483,7 @@ export function mountBenchRunner(root: HTMLElement, api: Remote<BenchApi>, inges
         inFlight: o.inFlight,
         parallelDecode: o.parallelDecode,
         window: o.window,
+        ...(o.testCrash !== undefined ? { testCrash: o.testCrash } : {}),
       },
     ], n);
     return r!;

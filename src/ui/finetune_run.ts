@@ -57,7 +57,9 @@ function download(name: string, data: BlobPart, type: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-export function mountRunPanel(root: HTMLElement, api: Remote<TrainerApi>, form: RecipeForm, onModelsChanged: () => Promise<void>): Promise<void> {
+/** `onWorkerCrash` subscribes to the trainer worker's death (src/ui/worker_client.ts): the run shows the
+ *  WorkerCrashedError and is failed; it continues from its last checkpoint with "Continue". */
+export function mountRunPanel(root: HTMLElement, api: Remote<TrainerApi>, form: RecipeForm, onModelsChanged: () => Promise<void>, onWorkerCrash?: (listener: (err: Error) => void) => void): Promise<void> {
   const state: NonNullable<Window['webstrTrain']> = { state: 'idle', runId: null, last: null, resumedFrom: null, checkpointStep: null, evaluations: [], exported: [], error: null, notice: null, losses: [], start: (r) => start(r), simulateDeviceLoss: () => api.simulateDeviceLoss() };
   window.webstrTrain = state;
   const setState = (s: string) => {
@@ -313,6 +315,12 @@ export function mountRunPanel(root: HTMLElement, api: Remote<TrainerApi>, form: 
   };
   exportBtn.addEventListener('click', () => void runExport('idb'));
   downloadBtn.addEventListener('click', () => void runExport('download'));
+
+  onWorkerCrash?.((err) => {
+    state.error = showError(status, err);
+    if (state.state !== 'idle') setState('failed');
+    void refreshRuns().catch(() => undefined);
+  });
 
   setState('idle');
   renderEvaluations([]);

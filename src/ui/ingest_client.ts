@@ -1,10 +1,13 @@
 /** Page side of the ingest worker. */
-import * as Comlink from 'comlink';
+import type { Remote } from 'comlink';
 import type { IngestApi } from '../../workers/ingest.ts';
+import { WorkerClient } from './worker_client.ts';
 
-export function startIngestWorker(): { api: Comlink.Remote<IngestApi>; terminate: () => void } {
-  const worker = new Worker(new URL('../../workers/ingest.ts', import.meta.url), { type: 'module', name: 'ingest' });
-  return { api: Comlink.wrap<IngestApi>(worker), terminate: () => worker.terminate() };
+/** The ingest worker; a crash rejects the pending import with WorkerCrashedError and the next call gets a fresh worker. */
+export function startIngestWorker(): { api: Remote<IngestApi>; terminate: () => void } {
+  const client = new WorkerClient<IngestApi>('ingest', (name) => new Worker(new URL('../../workers/ingest.ts', import.meta.url), { type: 'module', name }));
+  client.onCrash(() => client.restart());
+  return { api: client.api, terminate: () => client.terminate() };
 }
 
 /** The `data.mdb` among a folder's files (an `<input webkitdirectory>` pick), else the single file given. */

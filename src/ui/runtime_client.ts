@@ -1,11 +1,12 @@
 /** Page side of the workers: starts them as module workers and wraps them with comlink. */
-import * as Comlink from 'comlink';
+import type { Remote } from 'comlink';
+import { WorkerClient } from './worker_client.ts';
 import type { SelftestApi } from '../../workers/selftest.ts';
 import { BACKENDS, type BackendRequest } from '../runtime/backend_names.ts';
 
-export function startSelftestWorker(): { api: Comlink.Remote<SelftestApi>; terminate: () => void } {
-  const worker = new Worker(new URL('../../workers/selftest.ts', import.meta.url), { type: 'module', name: 'selftest' });
-  return { api: Comlink.wrap<SelftestApi>(worker), terminate: () => worker.terminate() };
+export function startSelftestWorker(): { api: Remote<SelftestApi>; terminate: () => void } {
+  const client = new WorkerClient<SelftestApi>('selftest', (name) => new Worker(new URL('../../workers/selftest.ts', import.meta.url), { type: 'module', name }));
+  return { api: client.api, terminate: () => client.terminate() };
 }
 
 /** The backend asked for in the URL (`?backend=wasm`), else 'auto'. Unknown values pass through, so

@@ -1,17 +1,19 @@
 /** The fine-tuning page: runtime report (of the trainer worker), the dataset panel, base-model import, the recipe form and the run panel. */
-import * as Comlink from 'comlink';
 import type { TrainerApi } from '../../../workers/trainer.ts';
 import { PRESETS } from '../../models/presets.ts';
 import { mountDatasetsPanel } from '../datasets_panel.ts';
 import { startIngestWorker } from '../ingest_client.ts';
 import { mountRecipeForm } from '../finetune_form.ts';
 import { mountRunPanel } from '../finetune_run.ts';
-import { describeError } from '../runtime_client.ts';
+import { describeError, requestedBackend } from '../runtime_client.ts';
+import { WorkerClient } from '../worker_client.ts';
 import { el } from '../dom.ts';
 import { byId, startRuntime } from './common.ts';
 
-const worker = new Worker(new URL('../../../workers/trainer.ts', import.meta.url), { type: 'module', name: 'trainer' });
-const api = Comlink.wrap<TrainerApi>(worker);
+// Calls reject with WorkerCrashedError when the trainer worker dies; it is then restarted (runs resume
+// from their last checkpoint, kept in IndexedDB).
+const trainer = new WorkerClient<TrainerApi>('trainer', (name) => new Worker(new URL('../../../workers/trainer.ts', import.meta.url), { type: 'module', name }));
+const api = trainer.api;
 const ingest = startIngestWorker().api;
 mountDatasetsPanel(byId('datasets-panel'), ingest);
 
@@ -62,6 +64,12 @@ void startRuntime(api).then(async (report) => {
   await Promise.all([refreshModels(), refreshDatasets()]);
   form.applyPreset('finetune-paddle');
   form.restore();
-  await mountRunPanel(byId('run-panel'), api, form, refreshModels);
+  await mountRunPanel(byId('run-panel'), api, form, refreshModels, (listener) =>
+    trainer.onCrash((err) => {
+      trainer.restart();
+      void api.init(requestedBackend()).catch(() => undefined);
+      listener(err);
+    }),
+  );
   document.body.dataset.page = 'ready';
 });

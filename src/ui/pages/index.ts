@@ -18,6 +18,8 @@ import { modelFileKind } from '../../recognize/model_kind.ts';
 import { fetchShippedModels, shippedKey, shippedName, type ShippedListing } from '../shipped_models.ts';
 import { ALLOW_SETS, isAllowSetName, parseAllow } from '../../text/allow.ts';
 import { MAX_FILE_BYTES, SAMPLES, droppedImageFiles, fetchSample, pastedFiles } from '../demo_input.ts';
+import { fillPresetSelect, presetChoices } from '../preset_choices.ts';
+import { WorkerClient } from '../worker_client.ts';
 
 declare global {
   interface Window {
@@ -30,8 +32,10 @@ const CHUNK = 16;
 const MODEL_PREF = 'webstr.demo.model';
 const ALLOW_PREF = 'webstr.demo.allow';
 
-const worker = new Worker(new URL('../../../workers/recognizer.ts', import.meta.url), { type: 'module', name: 'recognizer' });
-const api = Comlink.wrap<RecognizerWorkerApi>(worker);
+// Calls reject with WorkerCrashedError when the worker dies (the cards in flight say so); it is then
+// restarted and the model loaded again.
+const recognizer = new WorkerClient<RecognizerWorkerApi>('recognizer', (name) => new Worker(new URL('../../../workers/recognizer.ts', import.meta.url), { type: 'module', name }));
+const api = recognizer.api;
 const backend = requestedBackend();
 
 const state: NonNullable<Window['webstrDemo']> = { results: [], queued: 0, done: 0, model: null, report: null };
@@ -90,6 +94,12 @@ function showNotice(message: string): void {
   p.textContent = message;
   byId('runtime').append(p);
 }
+
+recognizer.onCrash((err) => {
+  recognizer.restart();
+  showNotice(`${err.name}: ${err.message}. A new recognizer worker was started.`);
+  if (state.model !== null) void loadModel(state.model);
+});
 
 // ---- models ----------------------------------------------------------------------------------------
 
@@ -177,10 +187,37 @@ function noModel(): void {
   importBox.open = true;
 }
 
+/** The file whose fit the preset list shows (a `.pth` lists only what fits it). */
+let inspected: File | null = null;
+
+/** Offers the presets `file` fits; false (with the reason shown) when there is nothing to import it as. */
+async function offerPresets(file: File): Promise<boolean> {
+  if (inspected === file) return !presetSelect.disabled;
+  if (file.size > MAX_FILE_BYTES) return true; // refused by importModel, unread
+  inspected = file;
+  if (modelFileKind(file.name) !== 'pth') {
+    fillPresetSelect(presetSelect, presetChoices(null, Object.keys(PRESETS)), 'crnn-mv3-en');
+    return true;
+  }
+  try {
+    const fit = await api.inspectModel(file, file.name);
+    const choices = presetChoices(fit, Object.keys(PRESETS));
+    fillPresetSelect(presetSelect, choices, '');
+    if (choices.length === 0) setStatus(importStatus, '', { name: 'CheckpointStructureError', message: fit.mismatch ?? `${file.name}: fits no model webstr builds` });
+    else setStatus(importStatus, `${file.name}: ${choices.map((c) => c.label).join(', ')}`);
+    return choices.length > 0;
+  } catch (err) {
+    fillPresetSelect(presetSelect, []);
+    setStatus(importStatus, '', describeError(err));
+    return false;
+  }
+}
+
 async function importModel(file: File): Promise<void> {
+  if (!(await offerPresets(file))) return;
   const preset = presetSelect.value;
   importButton.disabled = true;
-  setStatus(importStatus, `Converting ${file.name} as ${preset}…`);
+  setStatus(importStatus, `Converting ${file.name} as ${preset === '' ? 'the model it describes' : preset}…`);
   try {
     if (file.size > MAX_FILE_BYTES) throw Object.assign(new Error(`${file.name} is ${(file.size / 1e6).toFixed(0)} MB; model files above ${MAX_FILE_BYTES / 2 ** 20} MiB are refused`), { name: 'ModelFileError' });
     const stored = await api.importModel(file, file.name, preset);
@@ -195,13 +232,11 @@ async function importModel(file: File): Promise<void> {
   }
 }
 
-for (const name of Object.keys(PRESETS)) {
-  const o = document.createElement('option');
-  o.value = name;
-  o.textContent = name;
-  presetSelect.append(o);
-}
-presetSelect.value = 'crnn-mv3-en';
+fillPresetSelect(presetSelect, presetChoices(null, Object.keys(PRESETS)), 'crnn-mv3-en');
+modelFile.addEventListener('change', () => {
+  const f = modelFile.files?.[0];
+  if (f !== undefined) void offerPresets(f);
+});
 
 importButton.addEventListener('click', () => {
   const f = modelFile.files?.[0];
