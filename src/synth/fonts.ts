@@ -15,6 +15,8 @@ export interface SynthFont {
   style: FontStyle;
   /** The face has no lowercase glyphs (it draws capitals for them): the text is drawn uppercase. */
   capsOnly?: boolean;
+  /** Printable ASCII the face has no glyph for (the rich style picks another face for such strings). */
+  missing?: string;
 }
 
 const fs = (pkg: string, face: string): string => `@fontsource/${pkg}/files/${pkg}-latin-${face}.woff2`;
