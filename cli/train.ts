@@ -21,7 +21,8 @@ import { saveWeightsDir } from '../src/weights/node_io.ts';
 import { loadModelNode } from '../src/recognize/node_load.ts';
 import { Recognizer } from '../src/recognize/recognizer.ts';
 import { openDatasetPath } from '../src/data/node_shards.ts';
-import { createNodeSynth } from '../src/synth/node.ts';
+import { type NodeSynthOptions, createNodeSynth } from '../src/synth/node.ts';
+import { PooledSynthSource, SynthPool } from '../src/synth/node_pool.ts';
 import { tinySynthOptions } from '../src/synth/plan.ts';
 import { DEFAULT_WORDS } from '../src/synth/words.ts';
 import { DatasetSource, MixSource } from '../src/train/sources.ts';
@@ -33,7 +34,7 @@ import { evaluate } from '../src/eval/runner.ts';
 import { loadNodeGpu } from './node_gpu.ts';
 
 export const TRAIN_USAGE =
-  'webstr train --preset <name> [--init <weights|.onnx|.pth>] [--data <lmdb-or-shard dir>...] [--synthetic <ratio 0..1>] [--synth-vocab N] --steps N --out <dir> [--backend auto|webgpu|wasm|cpu] [--batch N] [--optimizer adam|adamw|adadelta|sgd] [--lr X] [--schedule constant|cosine] [--warmup N] [--clip X] [--bn train|frozen] [--width W] [--augment] [--val <dir> --val-limit N --eval-every N] [--checkpoint-every N] [--seed N] [--run <id>]';
+  'webstr train --preset <name> [--init <weights|.onnx|.pth>] [--data <lmdb-or-shard dir>...] [--synthetic <ratio 0..1>] [--synth-vocab N] [--synth-style basic|rich] [--synth-workers N] --steps N --out <dir> [--backend auto|webgpu|wasm|cpu] [--batch N] [--optimizer adam|adamw|adadelta|sgd] [--lr X] [--schedule constant|cosine] [--warmup N] [--clip X] [--bn train|frozen] [--width W] [--augment] [--val <dir> --val-limit N --eval-every N] [--checkpoint-every N] [--seed N] [--run <id>]';
 
 function num(name: string, v: string | undefined, check: (n: number) => boolean): number | undefined {
   if (v === undefined) return undefined;
@@ -67,6 +68,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
       data: { type: 'string', multiple: true },
       synthetic: { type: 'string' },
       'synth-vocab': { type: 'string' },
+      'synth-style': { type: 'string' },
+      'synth-workers': { type: 'string', default: '1' },
       steps: { type: 'string' },
       out: { type: 'string' },
       backend: { type: 'string', default: 'wasm' },
@@ -150,6 +153,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   }
   const opened = await Promise.all(data.map((d) => openDatasetPath(d)));
   const vocab = num('synth-vocab', values['synth-vocab'], int(1));
+  let pool: SynthPool | null = null;
   try {
     const maxLength = config.head.kind === 'attention' ? config.head.steps - 1 : 25;
     const filter = { charset: charset.symbols.join(''), maxLength };
@@ -157,15 +161,23 @@ export async function trainCommand(argv: string[]): Promise<number> {
     let source: SampleSource;
     if (ratio > 0) {
       const w = config.input.resize.mode === 'stretch' ? config.input.resize.width : null;
-      const synth = createNodeSynth({
+      const style = values['synth-style'];
+      if (style !== undefined && style !== 'basic' && style !== 'rich') throw new InvalidArgumentError(`--synth-style must be basic or rich, got '${style}'`);
+      const synthOptions: NodeSynthOptions = {
         ...(vocab !== undefined ? tinySynthOptions({ words: DEFAULT_WORDS.slice(0, vocab) }) : {}),
+        ...(style === 'rich' ? { style } : {}),
         seed: recipe.seed + 1,
         charset,
         maxLength,
         height: config.input.height,
         width: w,
-      });
-      source = datasetSource === null ? synth : new MixSource(datasetSource, synth, ratio);
+      };
+      const synth = createNodeSynth(synthOptions);
+      // --synth-workers N: worker threads render the next batch while this one trains (same stream).
+      const workers = num('synth-workers', values['synth-workers'], (n) => Number.isInteger(n) && n >= 1 && n <= 16)!;
+      if (workers > 1) pool = await SynthPool.create(synthOptions, workers);
+      const synthSource = pool === null ? synth : new PooledSynthSource(synth, pool);
+      source = datasetSource === null ? synthSource : new MixSource(datasetSource, synthSource, ratio);
     } else {
       source = datasetSource!;
     }
@@ -242,6 +254,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       trainer.dispose();
     }
   } finally {
+    await pool?.close();
     await Promise.all(opened.map((o) => o.close()));
   }
 }

@@ -88,6 +88,24 @@ test('getState/setState resume in the worker as in Node; augmentation keeps crop
   }
 });
 
+test('rich style: the worker loads the patch atlas and plans what Node plans (bundled faces); crops are sane', async () => {
+  const rich = { seed: 42, height: 32, maxWidth: 256, style: 'rich' as const };
+  await harness.call('create', rich);
+  const { samples } = await harness.call<{ samples: PageSample[] }>('next', N);
+  const node = createNodeSynth({ ...rich, fontCache: false }).nextWithParams(N);
+  expect(samples.map((s) => s.params)).toEqual(node.map((s) => s.params));
+  expect(samples.some((s) => s.params.background.kind === 'patch')).toBe(true);
+  let sameWidth = 0;
+  for (const [i, s] of samples.entries()) {
+    expect(s.height).toBe(32);
+    expect(s.width).toBeLessThanOrEqual(256);
+    expect(s.contrast, `${s.label} (${s.params.font})`).toBeGreaterThan(20);
+    if (Math.abs(s.width - node[i]!.image.width) <= 1) sameWidth++;
+  }
+  console.log(`rich style: widths within 1 px of Node's: ${sameWidth}/${N}`);
+  expect(sameWidth).toBeGreaterThanOrEqual(Math.floor(N * 0.6));
+});
+
 test('a font the user gives (bytes) draws like the same file in Node; bad bytes are FontLoadError', async () => {
   const file = createRequire(import.meta.url).resolve('@fontsource/lobster/files/lobster-latin-400-normal.woff2');
   const opts = { seed: 5, fonts: ['user-mine'], augment: false as const };

@@ -118,14 +118,18 @@ export function pooledSynthDataset(source: SynthSource, pool: SynthPool, count: 
       planned += n;
     }
   };
-  const sample = async (index: number): Promise<Sample> => {
-    if (index !== done + 1 || index > count) throw new SynthOptionsError(`synthetic samples are made in order: asked for ${index} after ${done} of ${count}`);
+  // The shard writer may ask for the next sample before the last one arrived: order is checked on asking.
+  const sample = (index: number): Promise<Sample> => {
+    if (index !== done + 1 || index > count) return Promise.reject(new SynthOptionsError(`synthetic samples are made in order: asked for ${index} after ${done} of ${count}`));
+    done++;
     fill(index + ahead * batch);
     const b = Math.floor((index - 1) / batch);
-    const s = (await batches.get(b)!)[(index - 1) % batch]!;
+    const p = batches.get(b)!;
     if ((index - 1) % batch === batch - 1 || index === count) batches.delete(b);
-    done++;
-    return { index, label: s.label, image: s.data };
+    return p.then((r) => {
+      const s = r[(index - 1) % batch]!;
+      return { index, label: s.label, image: s.data };
+    });
   };
   return {
     count,

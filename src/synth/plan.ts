@@ -351,11 +351,12 @@ function planRich(rng: Random, index: number, o: ResolvedOptions, symbols: Reado
   let background: Background;
   if (patch !== null) background = patch;
   else {
+    // No 'clutter' bars here: their random tints can take the text's colour (neighbouring text and
+    // real patches bring the clutter instead).
     const bk = rng.next();
-    if (bk < 0.3) background = { kind: 'solid', color: bg0 };
-    else if (bk < 0.55) background = { kind: 'gradient', colors: [bg0, bg1], angle: rng.uniform(0, Math.PI * 2) };
-    else if (bk < 0.8) background = { kind: 'texture', colors: [bg0, bg1], cell: rng.int(2, 12), seed: rng.seed() };
-    else background = { kind: 'clutter', colors: [bg0, bg1], shapes: rng.int(2, 8), seed: rng.seed() };
+    if (bk < 0.35) background = { kind: 'solid', color: bg0 };
+    else if (bk < 0.65) background = { kind: 'gradient', colors: [bg0, bg1], angle: rng.uniform(0, Math.PI * 2) };
+    else background = { kind: 'texture', colors: [bg0, bg1], cell: rng.int(2, 12), seed: rng.seed() };
   }
   if (o.backgroundImages.length > 0 && rng.chance(o.imageBackgrounds)) {
     const w = rng.uniform(0.2, 1);

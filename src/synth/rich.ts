@@ -53,9 +53,9 @@ export function patchMeanColors(): readonly Rgb[] {
 
 export { PATCH_COUNT };
 
-/** Whether text of colour `a` reads on `b`: a luma difference of 35, or colours 100 apart. */
+/** Whether text of colour `a` reads on `b`: a luma difference of 45, or colours 120 apart. */
 export function legible(a: Rgb, b: Rgb): boolean {
-  return Math.abs(luma(a) - luma(b)) >= 35 || Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]) >= 100;
+  return Math.abs(luma(a) - luma(b)) >= 45 || Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]) >= 120;
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -210,11 +210,15 @@ export function richLayout(rng: Random, text: string, words: readonly string[], 
   let rotation = 0;
   let curve = 0;
   const perspective = [0, 0, 0, 0, 0, 0, 0, 0] as RenderParams['perspective'];
+  // Long words bend and turn less, so the letters keep ≳ 40% of the crop's height: with the word's
+  // aspect a ≈ 0.55 per character, a turn by θ leaves 1 / (a·sin θ + cos θ) of the height to the text.
+  const aspect = Math.max(1, 0.55 * n);
   if (lk < 0.15) {
-    arc = (rng.chance(0.5) ? 1 : -1) * rng.uniform(0.3, 1.8);
+    const most = Math.min(1.8, 4 / aspect);
+    arc = (rng.chance(0.5) ? 1 : -1) * rng.uniform(0.3 * most, most);
   } else if (lk < 0.3) {
     const u = rng.next();
-    rotation = (rng.chance(0.5) ? 1 : -1) * 30 * u * u;
+    rotation = (rng.chance(0.5) ? 1 : -1) * Math.min(30, (1.6 / aspect) * 57.3) * u * u;
   } else if (lk < 0.45) {
     const s = rng.uniform(0.1, 0.3);
     const outward = [-1, -1, 1, -1, 1, 1, -1, 1];
@@ -231,7 +235,8 @@ export function richLayout(rng: Random, text: string, words: readonly string[], 
   if (rng.chance(0.12)) pad[rng.int(0, 3)] = -rng.uniform(0, 0.08);
   // Neighbouring text at the edges.
   const frag = (p: number): string => {
-    if (!rng.chance(p) || words.length === 0) return '';
+    // Not around one or two characters: the neighbours would outweigh the word.
+    if (!rng.chance(p) || words.length === 0 || n < 3) return '';
     const w = rng.pick(words);
     return rng.chance(0.3) ? w.toUpperCase() : w;
   };
@@ -240,7 +245,7 @@ export function richLayout(rng: Random, text: string, words: readonly string[], 
   const above = frag(0.12);
   const below = frag(0.12);
   const gap = rng.uniform(0.2, 0.5);
-  const lineGap = rng.uniform(1.05, 1.4);
+  const lineGap = rng.uniform(0.85, 1.15); // tight leading: the other lines' ascenders and descenders show
   const shift = rng.uniform(-0.5, 0.5);
   const color = rng.chance(0.3) ? jitter(rng, fill, 90) : null;
   if (left !== '') pad[0] = Math.max(pad[0], rng.uniform(0.3, 0.8));
