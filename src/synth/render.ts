@@ -132,22 +132,24 @@ export class SynthRenderer {
       return { textW: ctx.measureText(p.text).width + extra - (r.spacing?.[chars.length - 1] ?? 0) * px, xs, lw: w(nb.left), rw: w(nb.right), aw: w(nb.above), bw: w(nb.below) };
     };
     let m = measure(fontPx);
-    const areaOf = (px: number, mm: typeof m): number => (mm.lw + mm.rw + mm.textW + 5 * px) * px * (2.2 + 2 * nb.lineGap);
+    const areaOf = (px: number, mm: typeof m): number => (mm.lw + mm.rw + mm.textW + 3 * px) * px * (2.2 + 2 * nb.lineGap);
     if (areaOf(fontPx, m) > MAX_WORK_PIXELS) {
       fontPx = Math.max(8, Math.floor(fontPx * Math.sqrt(MAX_WORK_PIXELS / areaOf(fontPx, m))));
       m = measure(fontPx);
     }
     const font = `${fontPx}px "${p.font}"`;
     const borderPx = p.border === null ? 0 : Math.max(1, p.border.width * fontPx);
-    const margin = Math.ceil(fontPx * 1.2 + borderPx);
+    // As the basic style: room for swashes. The crop may reach past the canvas (rotation, wide margins):
+    // there the masks are empty, which is right, since only the word and its neighbours have ink.
+    const margin = Math.ceil(fontPx * 0.6 + borderPx);
     const gapPx = nb.gap * fontPx;
     const leftRoom = nb.left === '' ? 0 : m.lw + gapPx;
     const rightRoom = nb.right === '' ? 0 : m.rw + gapPx;
     const lineRoom = nb.above === '' && nb.below === '' ? 0 : nb.lineGap * fontPx;
     const x0t = Math.ceil(leftRoom + margin);
     const cw = Math.min(16384, Math.ceil(x0t + m.textW + margin + rightRoom));
-    const ch = Math.ceil(fontPx * 2.6 + 2 * borderPx + 2 * lineRoom);
-    const baseline = Math.round(fontPx * 1.6 + borderPx + lineRoom);
+    const ch = Math.ceil(fontPx * 2 + 2 * borderPx + 2 * lineRoom);
+    const baseline = Math.round(fontPx * 1.3 + borderPx + lineRoom);
     ctx = this.canvas(cw, ch);
     const word = (c: SynthContext2D, stroke: boolean): void => {
       chars.forEach((t, i) => {
