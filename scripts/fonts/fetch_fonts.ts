@@ -193,7 +193,7 @@ async function main(): Promise<number> {
   const failed: string[] = [];
   if (values.pin !== undefined) {
     // Re-pin: the newest version of each named package; keep those with a usable Latin face.
-    const names = (await readFile(values.pin, 'utf8')).split(/\s+/).filter((n) => n !== '' && !n.startsWith('#'));
+    const names = (await readFile(values.pin, 'utf8')).split('\n').map((l) => l.replace(/#.*/, '').trim()).filter((n) => n !== '');
     const pinned: PinnedFont[] = [];
     await pool(names, jobs, async (name) => {
       try {

@@ -252,8 +252,9 @@ export function richLayout(rng: Random, text: string, words: readonly string[], 
   if (right !== '') pad[2] = Math.max(pad[2], rng.uniform(0.3, 0.8));
   if (above !== '') pad[1] = Math.max(pad[1], rng.uniform(0.1, 0.3));
   if (below !== '') pad[3] = Math.max(pad[3], rng.uniform(0.1, 0.3));
-  const lowRes = rng.chance(0.25) ? rng.uniform(0.35, 0.8) : 1;
-  const jpeg = rng.chance(0.3) ? rng.int(8, 60) : 0;
+  // Milder than the extremes: stacked with blur and noise, lower settings left nothing legible.
+  const lowRes = rng.chance(0.25) ? rng.uniform(0.45, 0.85) : 1;
+  const jpeg = rng.chance(0.3) ? rng.int(15, 60) : 0;
   return { rich: { spacing, arc, neighbours: { left, right, above, below, gap, lineGap, shift, color }, lowRes, jpeg }, pad, stretch, rotation, perspective, curve };
 }
 
