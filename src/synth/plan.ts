@@ -340,7 +340,7 @@ function planRich(rng: Random, index: number, o: ResolvedOptions, symbols: Reado
   let text = o.case === 'lower' ? source.toLowerCase() : o.case === 'upper' ? source.toUpperCase() : source;
   if (!fits(text)) text = source;
   const font = rng.pick(fontsFor(text, o.fonts));
-  if (font.capsOnly === true && fits(text.toUpperCase())) text = text.toUpperCase();
+  if ((font.capsOnly === true || font.capsLike === true) && fits(text.toUpperCase())) text = text.toUpperCase();
   const label = o.charset.lowercase ? text.toLowerCase() : text;
   const { fill, bg0, bg1, patch } = richColors(rng, () => {
     const b0 = muted(rng);

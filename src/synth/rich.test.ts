@@ -1,8 +1,12 @@
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getCharset } from '../text/charset.ts';
-import { SynthOptionsError } from './errors.ts';
+import { FontLoadError, SynthOptionsError } from './errors.ts';
 import { DEFAULT_FONTS } from './fonts.ts';
-import { createNodeSynth, nodeCanvasProvider } from './node.ts';
+import { createNodeSynth, nodeCanvasProvider, readFontCache } from './node.ts';
 import { tinySynthOptions } from './plan.ts';
 import { PATCH_COUNT, fontsFor, legible, patchMeanColors, patchTextColors, realPairs } from './rich.ts';
 import { SynthSource } from './source.ts';
@@ -112,5 +116,29 @@ describe('rich style', () => {
   it('refuses to run without the patch atlas, and an unknown style', () => {
     expect(() => new SynthSource({ style: 'rich' }, DEFAULT_FONTS, nodeCanvasProvider())).toThrow(SynthOptionsError);
     expect(() => createNodeSynth({ style: 'fancy' as 'rich' })).toThrow(/style must be basic or rich/);
+  });
+});
+
+describe('the fetched-font cache (scripts/fonts/fetch_fonts.ts)', () => {
+  it('adds its faces to the rich style, with their traits; malformed or escaping manifests are FontLoadError', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'webstr-fontcache-'));
+    try {
+      mkdirSync(path.join(dir, 'mine'));
+      copyFileSync(createRequire(import.meta.url).resolve(DEFAULT_FONTS[12]!.file), path.join(dir, 'mine', 'mine-latin-400-normal.woff2'));
+      const face = { family: 'fs-mine-400', file: 'mine/mine-latin-400-normal.woff2', package: '@fontsource/mine', version: '1.0.0', style: 'display', weight: 400, capsOnly: true, missing: '~', licence: 'OFL-1.1' };
+      writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ format: 'webstr-font-cache', version: 1, faces: [face] }));
+      expect(readFontCache(dir)).toEqual([{ family: 'fs-mine-400', file: path.join(dir, face.file), style: 'display', capsOnly: true, missing: '~' }]);
+      const src = createNodeSynth({ style: 'rich', seed: 1, fontCache: dir });
+      expect(src.options.fonts.map((f) => f.family)).toEqual([...DEFAULT_FONTS.map((f) => f.family), 'fs-mine-400']);
+      const only = createNodeSynth({ style: 'rich', seed: 1, fontCache: dir, fonts: ['fs-mine-400'] }).plan(40);
+      for (const p of only) expect(p.text).toBe(p.text.toUpperCase());
+      writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ format: 'webstr-font-cache', version: 1, faces: [{ ...face, file: '../../etc/passwd' }] }));
+      expect(() => readFontCache(dir)).toThrow(FontLoadError);
+      writeFileSync(path.join(dir, 'manifest.json'), '{"format": "something else"}');
+      expect(() => readFontCache(dir)).toThrow(FontLoadError);
+      expect(() => readFontCache(path.join(dir, 'nowhere'))).toThrow(FontLoadError);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
