@@ -39,8 +39,9 @@ export interface RichParams {
   spacing: number[] | null;
   /** Arc: the angle (radians) the word spans along a circle; positive arches (∩), negative smiles (∪). */
   arc: number;
-  /** Neighbouring text cut by the crop's edges: fragments drawn left, right, above and below the word,
-   *  `gap` (font sizes) away on the line, lines `lineGap` (font sizes) apart. */
+  /** Neighbouring text cut by the crop's edges: words drawn left, right, above and below the word ('' =
+   *  none), `gap` (font sizes) away on the line, lines `lineGap` (font sizes) apart, the lines above and
+   *  below shifted by ± `shift` of the word's width; in the fill colour, or `color`. */
   neighbours: { left: string; right: string; above: string; below: string; gap: number; lineGap: number; shift: number; color: Rgb | null };
   /** Low resolution: the crop is drawn at this fraction of its size and scaled back up (1 = off). */
   lowRes: number;
