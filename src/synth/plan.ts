@@ -8,7 +8,7 @@ import type { RgbaImage } from '../image/types.ts';
 import { type Charset, getCharset } from '../text/charset.ts';
 import { EmptyVocabularyError, SynthOptionsError } from './errors.ts';
 import type { SynthFont } from './fonts.ts';
-import { RICH_AUGMENT, fontsFor, richColors, richLayout, richText } from './rich.ts';
+import { RICH_AUGMENT, pickFont, richColors, richLayout, richText } from './rich.ts';
 import type { Background, RenderParams, Rgb } from './types.ts';
 
 /** 'basic': the generator of issue 9 (MJSynth-like; tiny runs and existing callers). 'rich': the
@@ -339,7 +339,7 @@ function planRich(rng: Random, index: number, o: ResolvedOptions, symbols: Reado
   const source = richText(rng, { words: o.words, digitsRatio: o.digitsRatio, maxDigits: o.maxDigits, maxLength: o.maxLength, fits });
   let text = o.case === 'lower' ? source.toLowerCase() : o.case === 'upper' ? source.toUpperCase() : source;
   if (!fits(text)) text = source;
-  const font = rng.pick(fontsFor(text, o.fonts));
+  const font = pickFont(rng, text, o.fonts);
   if ((font.capsOnly === true || font.capsLike === true) && fits(text.toUpperCase())) text = text.toUpperCase();
   const label = o.charset.lowercase ? text.toLowerCase() : text;
   const { fill, bg0, bg1, patch } = richColors(rng, () => {

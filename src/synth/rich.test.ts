@@ -8,7 +8,9 @@ import { FontLoadError, SynthOptionsError } from './errors.ts';
 import { DEFAULT_FONTS } from './fonts.ts';
 import { createNodeSynth, nodeCanvasProvider, readFontCache } from './node.ts';
 import { tinySynthOptions } from './plan.ts';
-import { PATCH_COUNT, fontsFor, legible, patchMeanColors, patchTextColors, realPairs } from './rich.ts';
+import { PATCH_COUNT, STYLE_WEIGHTS, fontsFor, legible, patchMeanColors, patchTextColors, pickFont, realPairs } from './rich.ts';
+import { Rng } from '../image/rng.ts';
+import type { SynthFont } from './fonts.ts';
 import { SynthSource } from './source.ts';
 import type { RenderParams, Rgb } from './types.ts';
 
@@ -97,6 +99,17 @@ describe('rich style', () => {
       }
       expect(hi - lo, `${s.label} (${s.params.font})`).toBeGreaterThan(25);
     }
+  });
+
+  it('draws the kinds of face by their weights, whatever their counts', () => {
+    const rng = new Rng(4);
+    const fonts: SynthFont[] = [...Array.from({ length: 60 }, (_, i) => ({ family: `h${i}`, file: '', style: 'handwriting' as const })), { family: 's', file: '', style: 'sans' }, { family: 'd', file: '', style: 'display' }];
+    const n = 4000;
+    const count = { sans: 0, display: 0, handwriting: 0 };
+    for (let i = 0; i < n; i++) count[pickFont(rng, 'word', fonts).style as keyof typeof count]++;
+    const total = STYLE_WEIGHTS.sans + STYLE_WEIGHTS.display + STYLE_WEIGHTS.handwriting;
+    expect(count.handwriting / n).toBeCloseTo(STYLE_WEIGHTS.handwriting / total, 1);
+    expect(count.sans / n).toBeCloseTo(STYLE_WEIGHTS.sans / total, 1);
   });
 
   it('picks a face that has every glyph of the string', () => {

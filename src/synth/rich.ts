@@ -7,7 +7,7 @@
  */
 import type { AugmentOptions } from '../image/augment.ts';
 import type { Random } from '../image/rng.ts';
-import type { SynthFont } from './fonts.ts';
+import type { FontStyle, SynthFont } from './fonts.ts';
 import { PATCH_COUNT, PATCH_MEAN_B64, PATCH_TEXT_B64, REAL_PAIRS_B64 } from './real_colors.ts';
 import type { Background, RenderParams, RichParams, Rgb } from './types.ts';
 
@@ -149,6 +149,27 @@ export function richText(rng: Random, c: RichContext): string {
   // The charset or the length limit refuses it: the word in a case the charset has.
   for (const t of [s.toLowerCase(), word, word.toLowerCase()]) if (t !== '' && c.fits(t)) return t;
   return digits(rng, rng.int(1, c.maxDigits));
+}
+
+/** How often each kind of face is drawn (scene text is mostly sans and display lettering; script
+ *  faces are few on signs and the hardest to read), whatever the number of faces of each kind. */
+export const STYLE_WEIGHTS: Readonly<Record<FontStyle, number>> = Object.freeze({ sans: 0.36, serif: 0.2, display: 0.24, mono: 0.08, handwriting: 0.12 });
+
+/** A face for `text`: a kind by `STYLE_WEIGHTS` among the kinds present, then a face of that kind. */
+export function pickFont(rng: Random, text: string, fonts: readonly SynthFont[]): SynthFont {
+  const ok = fontsFor(text, fonts);
+  const kinds = (Object.keys(STYLE_WEIGHTS) as FontStyle[]).filter((k) => ok.some((f) => f.style === k));
+  const total = kinds.reduce((a, k) => a + STYLE_WEIGHTS[k], 0);
+  let u = rng.next() * total;
+  let kind = kinds[kinds.length - 1]!;
+  for (const k of kinds) {
+    u -= STYLE_WEIGHTS[k];
+    if (u < 0) {
+      kind = k;
+      break;
+    }
+  }
+  return rng.pick(ok.filter((f) => f.style === kind));
 }
 
 /** Fonts that have a glyph for every character of `text` (all of them when none has). */
