@@ -3,12 +3,14 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { InvalidArgumentError } from '../src/runtime/errors.ts';
+import type { DatasetManifest } from '../src/data/shard.ts';
 import { DEFAULT_SAMPLES_PER_SHARD } from '../src/data/sharded.ts';
-import { createNodeSynth, loadBackgroundImages } from '../src/synth/node.ts';
+import { type NodeSynthOptions, createNodeSynth, loadBackgroundImages } from '../src/synth/node.ts';
+import { SynthPool } from '../src/synth/node_pool.ts';
 import { writeSynthShards } from '../src/synth/node_shards.ts';
 
 export const SYNTH_USAGE =
-  'webstr synth --count N --out <shard dir> [--seed S] [--height 32] [--width W | --max-width 320] [--words <file>] [--charset alnum36|spin68|en_dict_space] [--case random|lower|upper|as-is] [--digits-ratio 0.1] [--fonts <file>,…] [--backgrounds <image|folder>,…] [--no-augment] [--samples-per-shard N] [--name NAME] [--json]';
+  'webstr synth --count N --out <shard dir> [--seed S] [--height 32] [--width W | --max-width 320] [--words <file>] [--charset alnum36|spin68|en_dict_space] [--case random|lower|upper|as-is] [--digits-ratio 0.1] [--fonts <file>,…] [--backgrounds <image|folder>,…] [--no-augment] [--style basic|rich] [--font-cache <dir>|none] [--workers N] [--samples-per-shard N] [--name NAME] [--json]';
 
 export async function synthCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -28,6 +30,9 @@ export async function synthCommand(args: string[]): Promise<number> {
       fonts: { type: 'string' },
       backgrounds: { type: 'string' },
       'no-augment': { type: 'boolean', default: false },
+      style: { type: 'string' },
+      'font-cache': { type: 'string' },
+      workers: { type: 'string', default: '1' },
       'samples-per-shard': { type: 'string' },
       name: { type: 'string' },
       json: { type: 'boolean', default: false },
@@ -49,7 +54,11 @@ export async function synthCommand(args: string[]): Promise<number> {
   }
   const ratio = values['digits-ratio'] === undefined ? undefined : Number(values['digits-ratio']);
   const backgroundImages = values.backgrounds === undefined ? undefined : await loadBackgroundImages(values.backgrounds.split(',').filter((f) => f !== ''));
-  const source = createNodeSynth({
+  if (values.style !== undefined && values.style !== 'basic' && values.style !== 'rich') throw new InvalidArgumentError(`--style must be basic or rich, got '${values.style}'`);
+  const workers = int(values.workers, '--workers')!;
+  const options: NodeSynthOptions = {
+    style: values.style,
+    fontCache: values['font-cache'] === undefined ? undefined : values['font-cache'] === 'none' ? false : values['font-cache'],
     backgroundImages,
     seed,
     height: int(values.height, '--height'),
@@ -61,26 +70,35 @@ export async function synthCommand(args: string[]): Promise<number> {
     digitsRatio: ratio,
     fontFiles: values.fonts === undefined ? undefined : values.fonts.split(',').filter((f) => f !== ''),
     augment: values['no-augment'] ? false : undefined,
-  });
+  };
+  const source = createNodeSynth(options);
+  // Workers render what this thread plans: the samples are the same for any --workers.
+  const pool = workers > 1 ? await SynthPool.create(options, workers) : undefined;
   const t0 = performance.now();
   let last = 0;
   const name = values.name ?? path.basename(path.resolve(values.out));
-  const manifest = await writeSynthShards(source, values.out, {
-    count,
-    name,
-    samplesPerShard: int(values['samples-per-shard'], '--samples-per-shard') ?? DEFAULT_SAMPLES_PER_SHARD,
-    onProgress: (p) => {
-      const now = performance.now();
-      if (!values.json && process.stderr.isTTY && now - last > 250) {
-        last = now;
-        process.stderr.write(`\r${p.samples}/${p.total} samples, ${p.shards} shards`);
-      }
-    },
-  });
+  let manifest: DatasetManifest;
+  try {
+    manifest = await writeSynthShards(source, values.out, {
+      pool,
+      count,
+      name,
+      samplesPerShard: int(values['samples-per-shard'], '--samples-per-shard') ?? DEFAULT_SAMPLES_PER_SHARD,
+      onProgress: (p) => {
+        const now = performance.now();
+        if (!values.json && process.stderr.isTTY && now - last > 250) {
+          last = now;
+          process.stderr.write(`\r${p.samples}/${p.total} samples, ${p.shards} shards`);
+        }
+      },
+    });
+  } finally {
+    await pool?.close();
+  }
   const s = (performance.now() - t0) / 1000;
   if (!values.json && process.stderr.isTTY) process.stderr.write('\n');
   const bytes = manifest.shards.reduce((a, x) => a + x.bytes, 0);
-  const summary = { name, out: path.resolve(values.out), seed, samples: manifest.sampleCount, shards: manifest.shards.length, bytes, seconds: Number(s.toFixed(3)), samplesPerSecond: Number((manifest.sampleCount / s).toFixed(1)) };
+  const summary = { name, out: path.resolve(values.out), seed, style: source.options.style, workers, fonts: source.options.fonts.length, samples: manifest.sampleCount, shards: manifest.shards.length, bytes, seconds: Number(s.toFixed(3)), samplesPerSecond: Number((manifest.sampleCount / s).toFixed(1)) };
   console.log(values.json ? JSON.stringify(summary) : `${name}: ${summary.samples} synthetic words (seed ${seed}) in ${summary.shards} shards (${(bytes / 1e6).toFixed(1)} MB) → ${summary.out} in ${s.toFixed(2)} s (${summary.samplesPerSecond} samples/s)`);
   return 0;
 }

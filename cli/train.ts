@@ -20,7 +20,8 @@ import { getCharset, type Charset } from '../src/text/charset.ts';
 import { saveWeightsDir } from '../src/weights/node_io.ts';
 import { loadModelNode } from '../src/recognize/node_load.ts';
 import { openDatasetPath } from '../src/data/node_shards.ts';
-import { createNodeSynth } from '../src/synth/node.ts';
+import { type NodeSynthOptions, createNodeSynth } from '../src/synth/node.ts';
+import { PooledSynthSource, SynthPool } from '../src/synth/node_pool.ts';
 import { encodePng } from '../src/synth/node_shards.ts';
 import { DirCheckpointStore } from '../src/train/node_store.ts';
 import { SampleSourceError } from '../src/train/errors.ts';
@@ -31,15 +32,27 @@ import { prepareTraining, type TrainPlatform } from '../src/eval/train_setup.ts'
 import { loadNodeGpu } from './node_gpu.ts';
 
 export const TRAIN_USAGE =
-  'webstr train --preset <name> [--init <weights|.onnx|.pth>] [--data <lmdb-or-shard dir>...] [--synthetic <ratio 0..1>] [--synth-vocab N] --steps N --out <dir> [--backend auto|webgpu|wasm|cpu] [--batch N] [--optimizer adam|adamw|adadelta|sgd] [--lr X] [--schedule constant|cosine] [--warmup N] [--clip X] [--bn train|frozen] [--width W] [--augment] [--val <dir>|synthetic:held-out --val-limit N --eval-every N] [--checkpoint-every N] [--seed N] [--run <id>]';
+  'webstr train --preset <name> [--init <weights|.onnx|.pth>] [--data <lmdb-or-shard dir>...] [--synthetic <ratio 0..1>] [--synth-vocab N] [--synth-style basic|rich] [--synth-workers N] --steps N --out <dir> [--backend auto|webgpu|wasm|cpu] [--batch N] [--optimizer adam|adamw|adadelta|sgd] [--lr X] [--schedule constant|cosine] [--warmup N] [--clip X] [--bn train|frozen] [--width W] [--augment] [--val <dir>|synthetic:held-out --val-limit N --eval-every N] [--checkpoint-every N] [--seed N] [--run <id>]';
 
-/** Node's side of a training run: dataset paths, @napi-rs/canvas synthetic words and PNGs. */
-const platform: TrainPlatform = {
-  openDataset: (p) => openDatasetPath(p),
-  synth: (o) => Promise.resolve(createNodeSynth(o)),
-  decode: (b) => decodeNode(b, DEFAULT_LIMITS),
-  encodePng: (img) => Promise.resolve(encodePng(img)),
-};
+/**
+ * Node's side of a training run: dataset paths, @napi-rs/canvas synthetic words (in `style`; with
+ * `workers` > 1 rendered by a pool of worker threads one batch ahead, the same stream) and PNGs.
+ */
+function nodePlatform(style: 'basic' | 'rich' | undefined, workers: number, pools: SynthPool[]): TrainPlatform {
+  return {
+    openDataset: (p) => openDatasetPath(p),
+    synth: async (o) => {
+      const options: NodeSynthOptions = { ...o, ...(style === 'rich' ? { style } : {}) };
+      const synth = createNodeSynth(options);
+      if (workers <= 1) return synth;
+      const pool = await SynthPool.create(options, workers);
+      pools.push(pool);
+      return new PooledSynthSource(synth, pool);
+    },
+    decode: (b) => decodeNode(b, DEFAULT_LIMITS),
+    encodePng: (img) => Promise.resolve(encodePng(img)),
+  };
+}
 
 function num(name: string, v: string | undefined, check: (n: number) => boolean): number | undefined {
   if (v === undefined) return undefined;
@@ -73,6 +86,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
       data: { type: 'string', multiple: true },
       synthetic: { type: 'string' },
       'synth-vocab': { type: 'string' },
+      'synth-style': { type: 'string' },
+      'synth-workers': { type: 'string', default: '1' },
       steps: { type: 'string' },
       out: { type: 'string' },
       backend: { type: 'string', default: 'wasm' },
@@ -161,7 +176,11 @@ export async function trainCommand(argv: string[]): Promise<number> {
     const st = await stat(d).catch(() => null);
     if (st === null) throw new SampleSourceError(`--data/--val ${d}: no such file or directory`);
   }
-  const setup = await prepareTraining(recipe, { config, charset }, platform);
+  const style = values['synth-style'];
+  if (style !== undefined && style !== 'basic' && style !== 'rich') throw new InvalidArgumentError(`--synth-style must be basic or rich, got '${style}'`);
+  const workers = num('synth-workers', values['synth-workers'], (n) => Number.isInteger(n) && n >= 1 && n <= 16) ?? 1;
+  const pools: SynthPool[] = [];
+  const setup = await prepareTraining(recipe, { config, charset }, nodePlatform(style, workers, pools));
   try {
     const store = new DirCheckpointStore(path.join(out, 'checkpoints'));
     let lastDraw = 0;
@@ -173,7 +192,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       init,
       store,
       source: setup.source,
-      decode: platform.decode,
+      decode: (b) => decodeNode(b, DEFAULT_LIMITS),
       augment: setup.augment,
       ...(setup.validate !== undefined ? { validate: setup.validate } : {}),
       onProgress: (p) => {
@@ -213,5 +232,6 @@ export async function trainCommand(argv: string[]): Promise<number> {
     }
   } finally {
     await setup.close();
+    await Promise.all(pools.map((p) => p.close()));
   }
 }

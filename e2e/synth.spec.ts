@@ -88,6 +88,40 @@ test('getState/setState resume in the worker as in Node; augmentation keeps crop
   }
 });
 
+test('rich style: the worker loads the patch atlas and plans what Node plans (bundled faces); crops are sane', async () => {
+  const rich = { seed: 42, height: 32, maxWidth: 256, style: 'rich' as const };
+  await harness.call('create', rich);
+  const { samples } = await harness.call<{ samples: PageSample[] }>('next', N);
+  const node = createNodeSynth({ ...rich, fontCache: false }).nextWithParams(N);
+  expect(samples.map((s) => s.params)).toEqual(node.map((s) => s.params));
+  expect(samples.some((s) => s.params.background.kind === 'patch')).toBe(true);
+  let sameWidth = 0;
+  for (const [i, s] of samples.entries()) {
+    expect(s.height).toBe(32);
+    expect(s.width).toBeLessThanOrEqual(256);
+    expect(s.contrast, `${s.label} (${s.params.font})`).toBeGreaterThan(20);
+    if (Math.abs(s.width - node[i]!.image.width) <= 1) sameWidth++;
+  }
+  console.log(`rich style: widths within 1 px of Node's: ${sameWidth}/${N}`);
+  expect(sameWidth).toBeGreaterThanOrEqual(Math.floor(N * 0.6));
+  // Pixels: the atlas decoded by Chromium, arcs, JPEG and low resolution as in Node, up to glyph anti-aliasing.
+  await harness.call('create', rich);
+  const shot = await harness.call<{ samples: PageSample[] }>('next', 24, { png: true });
+  const diffs: number[] = [];
+  for (const [i, s] of shot.samples.entries()) {
+    const img = await decodeNode(new Uint8Array(Buffer.from(s.png!.split(',')[1]!, 'base64')));
+    const ref = node[i]!.image;
+    if (img.width !== ref.width) continue;
+    let sum = 0;
+    for (let k = 0; k < img.data.length; k++) sum += Math.abs(img.data[k]! - ref.data[k]!);
+    diffs.push(sum / img.data.length);
+  }
+  diffs.sort((a, b) => a - b);
+  console.log(`rich style: mean |Δ| Chromium vs Node over ${diffs.length} equal-size crops: median ${diffs[diffs.length >> 1]!.toFixed(2)}, max ${diffs[diffs.length - 1]!.toFixed(2)}`);
+  expect(diffs.length).toBeGreaterThanOrEqual(12);
+  expect(diffs[diffs.length >> 1]!).toBeLessThan(6);
+});
+
 test('a font the user gives (bytes) draws like the same file in Node; bad bytes are FontLoadError', async () => {
   const file = createRequire(import.meta.url).resolve('@fontsource/lobster/files/lobster-latin-400-normal.woff2');
   const opts = { seed: 5, fonts: ['user-mine'], augment: false as const };

@@ -1,7 +1,8 @@
 /**
  * A contact sheet of synthetic words (Node generator), to look at: `node --import ./cli/register.mjs
  * scripts/synth_sheet.ts [--count 48] [--seed 1] [--out /tmp/synth_sheet.png] [--cols 4] [--augment paddle]
- * [--backgrounds <image|folder>,…] [--tiny]` (`--tiny`: `tinySynthOptions`, 100×32).
+ * [--backgrounds <image|folder>,…] [--tiny] [--style rich] [--font-cache <dir>|none]` (`--tiny`:
+ * `tinySynthOptions`, 100×32; `--style rich`: the rich style, with the fetched fonts when present).
  * Each cell shows the crop at 2× with its label and font below.
  */
 import { writeFileSync } from 'node:fs';
@@ -13,12 +14,13 @@ import { createNodeSynth, loadBackgroundImages } from '../src/synth/node.ts';
 import { tinySynthOptions } from '../src/synth/plan.ts';
 
 const { values } = parseArgs({
-  options: { count: { type: 'string', default: '48' }, seed: { type: 'string', default: '1' }, out: { type: 'string', default: '/tmp/synth_sheet.png' }, cols: { type: 'string', default: '4' }, augment: { type: 'string', default: 'none' }, backgrounds: { type: 'string' }, tiny: { type: 'boolean', default: false } },
+  options: { count: { type: 'string', default: '48' }, seed: { type: 'string', default: '1' }, out: { type: 'string', default: '/tmp/synth_sheet.png' }, cols: { type: 'string', default: '4' }, augment: { type: 'string', default: 'none' }, backgrounds: { type: 'string' }, tiny: { type: 'boolean', default: false }, style: { type: 'string', default: 'basic' }, 'font-cache': { type: 'string' } },
 });
 const count = Number(values.count);
 const cols = Number(values.cols);
 const backgroundImages = values.backgrounds === undefined ? undefined : await loadBackgroundImages(values.backgrounds.split(','));
-const base = { seed: Number(values.seed), backgroundImages };
+const fontCache = values['font-cache'] === undefined ? undefined : values['font-cache'] === 'none' ? (false as const) : values['font-cache'];
+const base = { seed: Number(values.seed), backgroundImages, style: values.style as 'basic' | 'rich', fontCache };
 const src = createNodeSynth(values.tiny ? tinySynthOptions(base) : base);
 const samples = src.nextWithParams(count);
 const rng = new Rng(Number(values.seed));
@@ -44,7 +46,7 @@ images.forEach((img, i) => {
   ctx.drawImage(tile, x, y, img.width * 2, img.height * 2);
   ctx.fillStyle = '#000';
   ctx.font = '12px "DejaVu Sans"';
-  ctx.fillText(`${samples[i]!.label}  ${samples[i]!.params.font.replace('webstr-', '')}`, x, y + img.height * 2 + 13);
+  ctx.fillText(`${samples[i]!.label}  ${samples[i]!.params.font.replace(/^(webstr|fs)-/, '')}`, x, y + img.height * 2 + 13);
 });
 writeFileSync(values.out, sheet.toBuffer('image/png'));
-console.log(`wrote ${values.out}: ${count} samples, seed ${values.seed}`);
+console.log(`wrote ${values.out}: ${count} samples, seed ${values.seed}, ${src.options.fonts.length} faces`);

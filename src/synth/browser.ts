@@ -5,10 +5,12 @@
  */
 import { FontLoadError, SynthOptionsError } from './errors.ts';
 import { DEFAULT_FONTS, type SynthFont } from './fonts.ts';
-import { FONT_URLS } from './font_urls.ts';
+import { FONT_URLS, PATCH_ATLAS_URL } from './font_urls.ts';
+import { decodeBrowser } from '../image/decode_browser.ts';
 import type { SynthOptions } from './plan.ts';
 import { SynthSource } from './source.ts';
 import type { CanvasProvider } from './types.ts';
+import type { RgbaImage } from '../image/types.ts';
 
 export interface UserFont {
   /** Becomes the family `user-<name without extension>`. */
@@ -22,6 +24,8 @@ export interface BrowserSynthOptions extends SynthOptions {
   userFonts?: readonly UserFont[];
   /** Where the shipped faces are (default: the build's asset URLs). */
   fontUrls?: Readonly<Record<string, string>>;
+  /** Where the rich style's atlas of background patches is (default: the build's asset URL). */
+  patchAtlasUrl?: string;
 }
 
 interface FontScope {
@@ -76,7 +80,7 @@ export function offscreenCanvasProvider(): CanvasProvider {
 }
 
 export async function createBrowserSynth(options: BrowserSynthOptions = {}): Promise<SynthSource> {
-  const { shippedFonts = true, userFonts = [], fontUrls = FONT_URLS, ...rest } = options;
+  const { shippedFonts = true, userFonts = [], fontUrls = FONT_URLS, patchAtlasUrl = PATCH_ATLAS_URL, ...rest } = options;
   const fonts: SynthFont[] = [];
   const jobs: Promise<void>[] = [];
   if (shippedFonts) {
@@ -97,5 +101,11 @@ export async function createBrowserSynth(options: BrowserSynthOptions = {}): Pro
     fonts.push({ family, file: u.name, style: 'sans' });
   }
   await Promise.all(jobs);
-  return new SynthSource(rest, fonts, offscreenCanvasProvider());
+  let patches: RgbaImage | undefined;
+  if (rest.style === 'rich') {
+    const r = await fetch(patchAtlasUrl);
+    if (!r.ok) throw new SynthOptionsError(`${patchAtlasUrl}: HTTP ${r.status} (the rich style's background patches)`);
+    patches = await decodeBrowser(new Uint8Array(await r.arrayBuffer()));
+  }
+  return new SynthSource(rest, fonts, offscreenCanvasProvider(), patches === undefined ? {} : { patches });
 }

@@ -20,3 +20,8 @@ export class FontLoadError extends WebstrError {
 export class SynthStateError extends WebstrError {
   override name = 'SynthStateError';
 }
+
+/** A worker thread of the Node synth pool failed, died or was closed while rendering. */
+export class SynthWorkerError extends WebstrError {
+  override name = 'SynthWorkerError';
+}

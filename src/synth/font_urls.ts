@@ -20,6 +20,11 @@ import f13 from '@fontsource/permanent-marker/files/permanent-marker-latin-400-n
 import f14 from '@fontsource/dancing-script/files/dancing-script-latin-700-normal.woff2?url';
 import f15 from '@fontsource/caveat/files/caveat-latin-400-normal.woff2?url';
 
+import patches from './assets/patches.jpg?url';
+
+/** The rich style's atlas of real background patches. */
+export const PATCH_ATLAS_URL: string = patches;
+
 export const FONT_URLS: Readonly<Record<string, string>> = Object.freeze({
   'webstr-roboto': f0,
   'webstr-roboto-bold': f1,

@@ -15,6 +15,11 @@ export interface SynthFont {
   style: FontStyle;
   /** The face has no lowercase glyphs (it draws capitals for them): the text is drawn uppercase. */
   capsOnly?: boolean;
+  /** Lower case looks like capitals (seen by fetch_fonts.ts's shape test): the rich style draws it upper
+   *  case; the basic style, older, does not (its stream stays as it was). */
+  capsLike?: boolean;
+  /** Printable ASCII the face has no glyph for (the rich style picks another face for such strings). */
+  missing?: string;
 }
 
 const fs = (pkg: string, face: string): string => `@fontsource/${pkg}/files/${pkg}-latin-${face}.woff2`;
@@ -33,7 +38,7 @@ export const DEFAULT_FONTS: readonly SynthFont[] = Object.freeze([
   { family: 'webstr-special-elite', file: fs('special-elite', '400-normal'), style: 'mono' },
   { family: 'webstr-bebas-neue', file: fs('bebas-neue', '400-normal'), style: 'display', capsOnly: true },
   { family: 'webstr-lobster', file: fs('lobster', '400-normal'), style: 'display' },
-  { family: 'webstr-permanent-marker', file: fs('permanent-marker', '400-normal'), style: 'handwriting' },
+  { family: 'webstr-permanent-marker', file: fs('permanent-marker', '400-normal'), style: 'handwriting', capsLike: true },
   { family: 'webstr-dancing-script', file: fs('dancing-script', '700-normal'), style: 'handwriting' },
   { family: 'webstr-caveat', file: fs('caveat', '400-normal'), style: 'handwriting' },
 ]);

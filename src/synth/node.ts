@@ -5,13 +5,14 @@
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
-import { GlobalFonts, createCanvas, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
+import { GlobalFonts, Image, createCanvas, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
 import { decodeNode } from '../image/decode_node.ts';
 import type { RgbaImage } from '../image/types.ts';
 import { FontLoadError, SynthOptionsError } from './errors.ts';
-import { DEFAULT_FONTS, type SynthFont } from './fonts.ts';
+import { DEFAULT_FONTS, type FontStyle, type SynthFont } from './fonts.ts';
 import type { SynthOptions } from './plan.ts';
 import { SynthSource } from './source.ts';
 import type { CanvasProvider } from './types.ts';
@@ -42,6 +43,62 @@ export function resolveFontFile(font: SynthFont): string {
 export interface NodeSynthOptions extends SynthOptions {
   /** Extra font files (ttf, otf, woff2): family = file name without extension, prefixed `user-`. */
   fontFiles?: readonly string[];
+  /**
+   * The folder of fonts fetched by scripts/fonts/fetch_fonts.ts (its manifest.json), or false. Default:
+   * `$WEBSTR_FONT_CACHE` or the repository's `.cache/fonts` for the rich style when it exists, none for
+   * the basic style (whose samples must not depend on what a machine has fetched).
+   */
+  fontCache?: string | false;
+}
+
+/** The repository's font cache folder (scripts/fonts/fetch_fonts.ts writes it). */
+export function defaultFontCache(): string {
+  return process.env.WEBSTR_FONT_CACHE ?? fileURLToPath(new URL('../../.cache/fonts', import.meta.url));
+}
+
+interface CachedFace {
+  family: string;
+  file: string;
+  style: FontStyle;
+  capsOnly: boolean;
+  missing: string;
+}
+
+/** The faces listed in a font cache's manifest.json (files checked to exist), not yet registered. */
+export function readFontCache(dir: string): SynthFont[] {
+  const file = path.join(dir, 'manifest.json');
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new FontLoadError(`font cache ${file} cannot be read: ${(err as Error).message}`);
+  }
+  const m = json as { format?: unknown; faces?: unknown };
+  if (m.format !== 'webstr-font-cache' || !Array.isArray(m.faces)) throw new FontLoadError(`${file} is not a webstr font cache manifest`);
+  const styles: FontStyle[] = ['sans', 'serif', 'mono', 'display', 'handwriting'];
+  return (m.faces as CachedFace[]).map((f) => {
+    if (typeof f.family !== 'string' || typeof f.file !== 'string' || !styles.includes(f.style) || typeof f.missing !== 'string') throw new FontLoadError(`${file}: malformed face ${JSON.stringify(f).slice(0, 120)}`);
+    const abs = path.resolve(dir, f.file);
+    if (!abs.startsWith(path.resolve(dir) + path.sep)) throw new FontLoadError(`${file}: face ${f.family} points outside the cache (${f.file})`);
+    return { family: f.family, file: abs, style: f.style, ...(f.capsOnly ? { capsOnly: true } : {}), ...(f.missing !== '' ? { missing: f.missing } : {}) };
+  });
+}
+
+let atlas: RgbaImage | null = null;
+
+/** The rich style's atlas of real background patches (assets/patches.jpg), decoded once per process. */
+export function loadPatchAtlas(): RgbaImage {
+  if (atlas !== null) return atlas;
+  const file = fileURLToPath(new URL('./assets/patches.jpg', import.meta.url));
+  const img = new Image();
+  img.src = readFileSync(file);
+  if (img.width === 0 || img.height === 0) throw new SynthOptionsError(`${file} does not decode`);
+  const c = createCanvas(img.width, img.height);
+  const ctx = c.getContext('2d');
+  ctx.drawImage(img, 0, 0);
+  const d = ctx.getImageData(0, 0, img.width, img.height);
+  atlas = { width: img.width, height: img.height, data: new Uint8ClampedArray(d.data) };
+  return atlas;
 }
 
 /** A canvas provider over one reusable @napi-rs/canvas canvas. */
@@ -66,13 +123,24 @@ export function createNodeSynth(options: NodeSynthOptions = {}): SynthSource {
     registerNodeFont(f.family, resolveFontFile(f));
     fonts.push(f);
   }
+  const rich = options.style === 'rich';
+  const cache = options.fontCache ?? (rich && existsSync(path.join(defaultFontCache(), 'manifest.json')) ? defaultFontCache() : false);
+  if (cache !== false) {
+    // The cache's copies of the shipped families are left out: those faces are here already.
+    const shipped = new Set(DEFAULT_FONTS.map((f) => f.file.split('/')[1]));
+    for (const f of readFontCache(cache)) {
+      if (shipped.has(path.basename(path.dirname(f.file)))) continue;
+      registerNodeFont(f.family, f.file);
+      fonts.push(f);
+    }
+  }
   for (const file of options.fontFiles ?? []) {
     const family = `user-${path.basename(file).replace(/\.[^.]+$/, '')}`;
     registerNodeFont(family, path.resolve(file));
     fonts.push({ family, file, style: 'sans' });
   }
-  const { fontFiles: _ignored, ...rest } = options;
-  return new SynthSource(rest, fonts, nodeCanvasProvider());
+  const { fontFiles: _ignored, fontCache: _cache, ...rest } = options;
+  return new SynthSource(rest, fonts, nodeCanvasProvider(), rich ? { patches: loadPatchAtlas() } : {});
 }
 
 const IMAGE_EXT = /\.(png|jpe?g|webp|bmp|gif)$/i;

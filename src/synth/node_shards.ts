@@ -10,6 +10,7 @@ import type { DatasetManifest } from '../data/shard.ts';
 import type { RgbaImage } from '../image/types.ts';
 import { SynthOptionsError } from './errors.ts';
 import type { SynthSource } from './source.ts';
+import { type SynthPool, pooledSynthDataset } from './node_pool.ts';
 
 /** Lossless PNG bytes of an RGBA image. */
 export function encodePng(img: RgbaImage): Uint8Array {
@@ -45,10 +46,11 @@ export function synthDataset(source: SynthSource, count: number): DtrbDataset {
 export async function writeSynthShards(
   source: SynthSource,
   out: string,
-  opts: { count: number; name: string; samplesPerShard?: number; onProgress?: (p: ConvertProgress) => void },
+  opts: { count: number; name: string; samplesPerShard?: number; onProgress?: (p: ConvertProgress) => void; pool?: SynthPool },
 ): Promise<DatasetManifest> {
-  const name = `synth seed=${source.options.seed} from=${source.position}`;
-  return writeShardDir(synthDataset(source, opts.count), out, {
+  const name = `synth ${source.options.style === 'rich' ? 'style=rich ' : ''}seed=${source.options.seed} from=${source.position}`;
+  const ds = opts.pool === undefined ? synthDataset(source, opts.count) : pooledSynthDataset(source, opts.pool, opts.count);
+  return writeShardDir(ds, out, {
     name: opts.name,
     source: { kind: 'shards', name, bytes: 0 },
     samplesPerShard: opts.samplesPerShard,

@@ -8,7 +8,13 @@ import type { RgbaImage } from '../image/types.ts';
 import { type Charset, getCharset } from '../text/charset.ts';
 import { EmptyVocabularyError, SynthOptionsError } from './errors.ts';
 import type { SynthFont } from './fonts.ts';
+import { RICH_AUGMENT, pickFont, richColors, richLayout, richText } from './rich.ts';
 import type { Background, RenderParams, Rgb } from './types.ts';
+
+/** 'basic': the generator of issue 9 (MJSynth-like; tiny runs and existing callers). 'rich': the
+ *  model zoo's variety (rich.ts): punctuation and patterns, real colours and textures, arcs, strong
+ *  rotation, neighbouring text, low resolution and JPEG artefacts; default charset en_dict_space. */
+export type SynthStyle = 'basic' | 'rich';
 
 export interface Chance {
   p: number;
@@ -16,6 +22,8 @@ export interface Chance {
 }
 
 export interface SynthOptions {
+  /** 'basic' (default) or 'rich'. */
+  style?: SynthStyle;
   /** Seed of the stream (any finite number; taken as uint32). Default 0. */
   seed?: number;
   /** The vocabulary; default the shipped word list (20,000 words of Debian's wamerican). Words outside
@@ -86,6 +94,7 @@ export function tinySynthOptions(overrides: SynthOptions = {}): SynthOptions {
 }
 
 export interface ResolvedOptions {
+  style: SynthStyle;
   seed: number;
   words: readonly string[];
   charset: Charset;
@@ -138,9 +147,12 @@ export function inCharset(label: string, charset: Charset, symbols: ReadonlySet<
 /** Checks and completes the options against the fonts the environment registered. */
 export function resolveOptions(o: SynthOptions, available: readonly SynthFont[], defaultWords: readonly string[]): ResolvedOptions {
   if (o.seed !== undefined && !Number.isFinite(o.seed)) throw new SynthOptionsError(`seed must be a finite number, got ${o.seed}`);
+  const style = o.style ?? 'basic';
+  if (style !== 'basic' && style !== 'rich') throw new SynthOptionsError(`style must be basic or rich, got '${String(style)}'`);
+  const rich = style === 'rich';
   let charset: Charset;
   try {
-    charset = typeof o.charset === 'object' ? o.charset : getCharset(o.charset ?? 'alnum36');
+    charset = typeof o.charset === 'object' ? o.charset : getCharset(o.charset ?? (rich ? 'en_dict_space' : 'alnum36'));
   } catch (err) {
     throw new SynthOptionsError((err as Error).message);
   }
@@ -162,7 +174,7 @@ export function resolveOptions(o: SynthOptions, available: readonly SynthFont[],
     words = defaultWords.filter((w) => [...w].length <= maxLength && inCharset(w, charset, symbols));
   }
   const hasDigits = [...'0123456789'].every((d) => symbols.has(d));
-  const digitsRatio = prob(o.digitsRatio, hasDigits ? 0.1 : 0, 'digitsRatio');
+  const digitsRatio = prob(o.digitsRatio, hasDigits ? (rich ? 0.06 : 0.1) : 0, 'digitsRatio');
   if (digitsRatio > 0 && !hasDigits) throw new SynthOptionsError(`digitsRatio is ${digitsRatio} but charset '${charset.name}' has no digits`);
   if (words.length === 0 && digitsRatio < 1) throw new EmptyVocabularyError(`no word of the vocabulary fits charset '${charset.name}' and maxLength ${maxLength}`);
   const maxDigits = intIn(o.maxDigits, Math.min(8, maxLength), 1, maxLength, 'maxDigits');
@@ -177,7 +189,7 @@ export function resolveOptions(o: SynthOptions, available: readonly SynthFont[],
     fonts = available.filter((a) => o.fonts!.includes(a.family));
   }
   if (fonts.length === 0) throw new SynthOptionsError('no font to draw with');
-  const augment = o.augment === undefined ? SYNTH_AUGMENT : o.augment;
+  const augment = o.augment === undefined ? (rich ? RICH_AUGMENT : SYNTH_AUGMENT) : o.augment;
   if (augment !== false) {
     try {
       checkAugmentOptions(augment);
@@ -190,6 +202,7 @@ export function resolveOptions(o: SynthOptions, available: readonly SynthFont[],
   if (images.length > 1000) throw new SynthOptionsError(`backgroundImages must be an array of at most 1000 images, got ${String(images.length)}`);
   for (const img of images) checkRgba(img); // EmptyImageError, ImageTooLargeError, InvalidArgumentError
   return {
+    style,
     backgroundImages: images,
     imageBackgrounds: prob(o.imageBackgrounds, 0.5, 'imageBackgrounds'),
     seed: (o.seed ?? 0) >>> 0,
@@ -215,7 +228,7 @@ export function resolveOptions(o: SynthOptions, available: readonly SynthFont[],
 
 /** FNV-1a over the options that shape the stream: a resumed state must come from the same options. */
 export function fingerprint(o: ResolvedOptions): string {
-  const text = JSON.stringify([o.seed, o.words.length, o.words.slice(0, 64), o.words.length > 64 ? o.words[o.words.length - 1] : '', o.charset.name, o.charset.symbols.join(''), o.maxLength, o.digitsRatio, o.maxDigits, o.case, o.height, o.width, o.minWidth, o.maxWidth, o.fonts.map((f) => f.family), o.perspective, o.curve, o.rotate, o.border, o.shadow, o.augment, o.imageBackgrounds, o.backgroundImages.map(imageDigest)]);
+  const text = JSON.stringify([...(o.style === 'basic' ? [] : [o.style]), o.seed, o.words.length, o.words.slice(0, 64), o.words.length > 64 ? o.words[o.words.length - 1] : '', o.charset.name, o.charset.symbols.join(''), o.maxLength, o.digitsRatio, o.maxDigits, o.case, o.height, o.width, o.minWidth, o.maxWidth, o.fonts.map((f) => f.family), o.perspective, o.curve, o.rotate, o.border, o.shadow, o.augment, o.imageBackgrounds, o.backgroundImages.map(imageDigest)]);
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
   // Long vocabularies: fold every word in as well.
@@ -264,6 +277,7 @@ function caseOf(word: string, kase: ResolvedOptions['case'], rng: Random): strin
 
 /** Plans sample `index`, drawing from `rng` in a fixed order. */
 export function planSample(rng: Random, index: number, o: ResolvedOptions, symbols: ReadonlySet<string>): RenderParams {
+  if (o.style === 'rich') return planRich(rng, index, o, symbols);
   // Text.
   let source: string;
   if (rng.next() < o.digitsRatio || o.words.length === 0) {
@@ -316,4 +330,44 @@ export function planSample(rng: Random, index: number, o: ResolvedOptions, symbo
   const augmentSeed = o.augment === false ? null : rng.seed();
   const rotation = rng.chance(o.rotate.p) ? rng.uniform(-o.rotate.strength, o.rotate.strength) : 0;
   return { index, text, label, font: font.family, fill, fillOpacity, border, shadow, background, pad, stretch, perspective, curve, rotation, augmentSeed };
+}
+
+/** The rich style's plan (rich.ts): text, font with every glyph, colours, background, outline and
+ *  shadow as the basic style, then its geometry, neighbours and degradations. */
+function planRich(rng: Random, index: number, o: ResolvedOptions, symbols: ReadonlySet<string>): RenderParams {
+  const fits = (s: string): boolean => [...s].length <= o.maxLength && inCharset(s, o.charset, symbols);
+  const source = richText(rng, { words: o.words, digitsRatio: o.digitsRatio, maxDigits: o.maxDigits, maxLength: o.maxLength, fits });
+  let text = o.case === 'lower' ? source.toLowerCase() : o.case === 'upper' ? source.toUpperCase() : source;
+  if (!fits(text)) text = source;
+  const font = pickFont(rng, text, o.fonts);
+  if ((font.capsOnly === true || font.capsLike === true) && fits(text.toUpperCase())) text = text.toUpperCase();
+  const label = o.charset.lowercase ? text.toLowerCase() : text;
+  const { fill, bg0, bg1, patch } = richColors(rng, () => {
+    const b0 = muted(rng);
+    const b1 = mix(b0, muted(rng), rng.uniform(0.15, 0.6));
+    return { bg0: b0, bg1: b1, fill: contrasting(rng, mix(b0, b1, 0.5), rng.uniform(50, 140)) };
+  }, (from) => contrasting(rng, from, rng.uniform(60, 130)));
+  const fillOpacity = rng.chance(0.15) ? rng.uniform(0.75, 1) : 1;
+  let background: Background;
+  if (patch !== null) background = patch;
+  else {
+    // No 'clutter' bars here: their random tints can take the text's colour (neighbouring text and
+    // real patches bring the clutter instead).
+    const bk = rng.next();
+    if (bk < 0.35) background = { kind: 'solid', color: bg0 };
+    else if (bk < 0.65) background = { kind: 'gradient', colors: [bg0, bg1], angle: rng.uniform(0, Math.PI * 2) };
+    else background = { kind: 'texture', colors: [bg0, bg1], cell: rng.int(2, 12), seed: rng.seed() };
+  }
+  if (o.backgroundImages.length > 0 && rng.chance(o.imageBackgrounds)) {
+    const w = rng.uniform(0.2, 1);
+    const h = rng.uniform(0.2, 1);
+    background = { kind: 'image', color: bg0, image: rng.int(0, o.backgroundImages.length - 1), window: [rng.uniform(0, 1 - w), rng.uniform(0, 1 - h), w, h], amp: rng.uniform(0.3, 0.9) };
+  }
+  const border = rng.chance(o.border) ? { width: rng.uniform(0.03, 0.09), color: contrasting(rng, fill, 80) } : null;
+  const shadow = rng.chance(o.shadow)
+    ? { dx: rng.uniform(-0.1, 0.1), dy: rng.uniform(0.02, 0.12), blur: rng.uniform(0, 0.08), color: mix(bg0, [0, 0, 0], rng.uniform(0.5, 1)), opacity: rng.uniform(0.4, 0.9) }
+    : null;
+  const layout = richLayout(rng, text, o.words, fill);
+  const augmentSeed = o.augment === false ? null : rng.seed();
+  return { index, text, label, font: font.family, fill, fillOpacity, border, shadow, background, pad: layout.pad, stretch: layout.stretch, perspective: layout.perspective, curve: layout.curve, rotation: layout.rotation, augmentSeed, rich: layout.rich };
 }

@@ -6,10 +6,12 @@
  * rasteriser (`SynthContext2D`), so the browser and Node run the same code.
  */
 import { augment, gaussianBlur, homography, warp, type AugmentOptions } from '../image/augment.ts';
+import { jpegArtifacts, lowResolution } from '../image/degrade.ts';
 import { Rng } from '../image/rng.ts';
 import type { RgbaImage } from '../image/types.ts';
 import { SynthOptionsError } from './errors.ts';
-import type { Background, CanvasProvider, RenderParams, Rgb, SynthContext2D } from './types.ts';
+import type { Background, CanvasProvider, RenderParams, RichParams, Rgb, SynthContext2D } from './types.ts';
+import { PATCH_COLUMNS, PATCH_SIZE } from './real_colors.ts';
 
 /** Font size on the working canvas, relative to the output height. */
 const SCALE = 1.5;
@@ -39,9 +41,12 @@ export class SynthRenderer {
   constructor(
     private readonly canvas: CanvasProvider,
     private readonly images: readonly RgbaImage[] = [],
+    /** The atlas of real background patches (assets/patches.jpg), needed by the rich style. */
+    private readonly patches: RgbaImage | null = null,
   ) {}
 
   render(p: RenderParams, size: RenderSize, augmentOptions: AugmentOptions | false): RgbaImage {
+    if (p.rich !== undefined) return this.renderRich(p, p.rich, size, augmentOptions);
     let fontPx = Math.max(8, Math.round(size.height * SCALE));
     let ctx = this.canvas(8, 8);
     ctx.font = `${fontPx}px "${p.font}"`;
@@ -104,6 +109,127 @@ export class SynthRenderer {
     blend(img, fillW, p.fill, p.fillOpacity);
     if (augmentOptions === false || p.augmentSeed === null) return img;
     return augment(img, new Rng(p.augmentSeed), augmentOptions).image;
+  }
+
+  /**
+   * The rich style: the word drawn character by character (planned spacing), neighbouring text in its
+   * own mask, an arc and the rotation in the inverse map, then low resolution, augmentation and JPEG.
+   */
+  private renderRich(p: RenderParams, r: RichParams, size: RenderSize, augmentOptions: AugmentOptions | false): RgbaImage {
+    const chars = [...p.text];
+    const nb = r.neighbours;
+    let fontPx = Math.max(8, Math.round(size.height * SCALE));
+    let ctx = this.canvas(8, 8);
+    const measure = (px: number): { textW: number; xs: number[]; lw: number; rw: number; aw: number; bw: number } => {
+      ctx.font = `${px}px "${p.font}"`;
+      const xs: number[] = [];
+      let extra = 0;
+      for (let i = 0; i < chars.length; i++) {
+        xs.push(ctx.measureText(chars.slice(0, i).join('')).width + extra);
+        extra += (r.spacing?.[i] ?? 0) * px;
+      }
+      const w = (t: string): number => (t === '' ? 0 : ctx.measureText(t).width);
+      return { textW: ctx.measureText(p.text).width + extra - (r.spacing?.[chars.length - 1] ?? 0) * px, xs, lw: w(nb.left), rw: w(nb.right), aw: w(nb.above), bw: w(nb.below) };
+    };
+    let m = measure(fontPx);
+    const areaOf = (px: number, mm: typeof m): number => (mm.lw + mm.rw + mm.textW + 3 * px) * px * (2.2 + 2 * nb.lineGap);
+    if (areaOf(fontPx, m) > MAX_WORK_PIXELS) {
+      fontPx = Math.max(8, Math.floor(fontPx * Math.sqrt(MAX_WORK_PIXELS / areaOf(fontPx, m))));
+      m = measure(fontPx);
+    }
+    const font = `${fontPx}px "${p.font}"`;
+    const borderPx = p.border === null ? 0 : Math.max(1, p.border.width * fontPx);
+    // As the basic style: room for swashes. The crop may reach past the canvas (rotation, wide margins):
+    // there the masks are empty, which is right, since only the word and its neighbours have ink.
+    const margin = Math.ceil(fontPx * 0.6 + borderPx);
+    const gapPx = nb.gap * fontPx;
+    const leftRoom = nb.left === '' ? 0 : m.lw + gapPx;
+    const rightRoom = nb.right === '' ? 0 : m.rw + gapPx;
+    const lineRoom = nb.above === '' && nb.below === '' ? 0 : nb.lineGap * fontPx;
+    const x0t = Math.ceil(leftRoom + margin);
+    const cw = Math.min(16384, Math.ceil(x0t + m.textW + margin + rightRoom));
+    const ch = Math.ceil(fontPx * 2 + 2 * borderPx + 2 * lineRoom);
+    const baseline = Math.round(fontPx * 1.3 + borderPx + lineRoom);
+    ctx = this.canvas(cw, ch);
+    const word = (c: SynthContext2D, stroke: boolean): void => {
+      chars.forEach((t, i) => {
+        if (stroke) c.strokeText(t, x0t + m.xs[i]!, baseline);
+        c.fillText(t, x0t + m.xs[i]!, baseline);
+      });
+    };
+    const fill = this.mask(ctx, cw, ch, font, (c) => word(c, false));
+    const outline = p.border === null ? null : this.mask(ctx, cw, ch, font, (c) => {
+      c.lineWidth = 2 * borderPx;
+      c.lineJoin = 'round';
+      word(c, true);
+    });
+    const hasNeighbours = nb.left !== '' || nb.right !== '' || nb.above !== '' || nb.below !== '';
+    const clutter = !hasNeighbours ? null : this.mask(ctx, cw, ch, font, (c) => {
+      if (p.border !== null) {
+        c.lineWidth = 2 * borderPx;
+        c.lineJoin = 'round';
+      }
+      const put = (t: string, x: number, y: number): void => {
+        if (t === '') return;
+        if (p.border !== null) c.strokeText(t, x, y);
+        c.fillText(t, x, y);
+      };
+      put(nb.left, x0t - gapPx - m.lw, baseline);
+      put(nb.right, x0t + m.textW + gapPx, baseline);
+      put(nb.above, x0t + nb.shift * m.textW, baseline - lineRoom);
+      put(nb.below, x0t - nb.shift * m.textW, baseline + lineRoom);
+    });
+    const box = this.fontBox(p.font, fontPx);
+    const ink = inkBox(outline ?? fill);
+    const top = Math.min(baseline + box[0] * fontPx - borderPx, ink?.[1] ?? Infinity);
+    const bottom = Math.max(baseline + box[1] * fontPx + borderPx, ink?.[3] ?? -Infinity);
+    const left = ink?.[0] ?? x0t;
+    const right = ink?.[2] ?? x0t + m.textW;
+    const th = Math.max(1, bottom - top);
+    const x0 = left - p.pad[0] * th;
+    const x1 = right + p.pad[2] * th;
+    const y0 = top - p.pad[1] * th;
+    const y1 = bottom + p.pad[3] * th;
+    const w0 = Math.max(1, x1 - x0);
+    const h0 = Math.max(1, y1 - y0);
+    const arc = arcMap(r.arc, w0, h0);
+    const theta = (p.rotation * Math.PI) / 180;
+    const cos = Math.cos(theta);
+    const sin = Math.sin(theta);
+    const bw = arc.w * Math.abs(cos) + arc.h * Math.abs(sin);
+    const bh = arc.w * Math.abs(sin) + arc.h * Math.abs(cos);
+    const H = size.height;
+    const W = size.width ?? Math.min(size.maxWidth, Math.max(size.minWidth, Math.round((bw / bh) * H * p.stretch)));
+    const straight = outputToSource(p, W, H, { cx: 0, cy: 0, bw, bh, cos, sin });
+    const cx = (x0 + x1) / 2;
+    const cy = (y0 + y1) / 2;
+    const map: Map2 = (x, y, out) => {
+      straight(x, y, out);
+      arc.inverse(out[0]! + arc.cx, out[1]! + arc.cy, out);
+      out[0] = out[0]! + cx;
+      out[1] = out[1]! + cy;
+    };
+    const fillW = warpMask(fill, W, H, map);
+    const outW = outline === null ? null : warpMask(outline, W, H, map);
+    const clutW = clutter === null ? null : warpMask(clutter, W, H, map);
+    let img = background(p.background, W, H, this.images, this.patches);
+    if (p.shadow !== null) {
+      const s = p.shadow;
+      let shadow = shift(outW ?? fillW, Math.round(s.dx * H), Math.round(s.dy * H));
+      const sigma = s.blur * H;
+      if (sigma >= 0.3) shadow = blurMask(shadow, sigma);
+      blend(img, shadow, s.color, s.opacity);
+    }
+    if (clutW !== null) {
+      if (p.border !== null && nb.color === null) blend(img, clutW, p.border.color, 1);
+      blend(img, clutW, nb.color ?? p.fill, p.fillOpacity);
+    }
+    if (outW !== null && p.border !== null) blend(img, outW, p.border.color, 1);
+    blend(img, fillW, p.fill, p.fillOpacity);
+    if (r.lowRes < 1) img = lowResolution(img, r.lowRes);
+    if (augmentOptions !== false && p.augmentSeed !== null) img = augment(img, new Rng(p.augmentSeed), augmentOptions).image;
+    if (r.jpeg > 0) img = jpegArtifacts(img, r.jpeg);
+    return img;
   }
 
   /** Draws with white on a cleared canvas and returns the alpha channel in [0, 1]. */
@@ -187,6 +313,49 @@ function outputToSource(p: RenderParams, W: number, H: number, box: CropBox): Ma
   };
 }
 
+/**
+ * The word bent along a circle spanning `angle` radians (positive: ∩, negative: ∪) of a straight
+ * w × h box centred on 0: the bent shape's size, its centre, and the inverse (bent → straight) map.
+ */
+function arcMap(angle: number, w: number, h: number): { w: number; h: number; cx: number; cy: number; inverse: (x: number, y: number, out: Float64Array) => void } {
+  if (angle === 0) {
+    return { w, h, cx: 0, cy: 0, inverse: (x, y, out) => { out[0] = x; out[1] = y; } };
+  }
+  const s = angle > 0 ? 1 : -1;
+  const R = w / Math.abs(angle);
+  // Straight (u, v) → bent (X, Y): radius R − s·v around a centre on the vertical axis.
+  const fwd = (u: number, v: number): [number, number] => {
+    const rho = R - s * v;
+    return [rho * Math.sin(u / R), s * (R - rho * Math.cos(u / R))];
+  };
+  let xa = Infinity;
+  let xb = -Infinity;
+  let ya = Infinity;
+  let yb = -Infinity;
+  for (let i = 0; i <= 32; i++) {
+    const t = i / 32 - 0.5;
+    for (const [u, v] of [[t * w, -h / 2], [t * w, h / 2], [-w / 2, t * h], [w / 2, t * h]] as const) {
+      const [X, Y] = fwd(u, v);
+      xa = Math.min(xa, X);
+      xb = Math.max(xb, X);
+      ya = Math.min(ya, Y);
+      yb = Math.max(yb, Y);
+    }
+  }
+  return {
+    w: xb - xa,
+    h: yb - ya,
+    cx: (xa + xb) / 2,
+    cy: (ya + yb) / 2,
+    inverse: (X, Y, out) => {
+      const a = R - s * Y;
+      const rho = Math.hypot(X, a);
+      out[0] = R * Math.atan2(X, a);
+      out[1] = s * (R - rho);
+    },
+  };
+}
+
 /** Bilinear sampling of a mask (0 outside) at the mapped positions of the W × H output pixels. */
 function warpMask(m: Mask, W: number, H: number, map: Map2): Mask {
   const a = new Float32Array(W * H);
@@ -247,7 +416,7 @@ function blend(img: RgbaImage, m: Mask, c: Rgb, opacity: number): void {
 }
 
 /** The background of a W × H output, from its planned parameters (textures from their own seed). */
-export function background(b: Background, W: number, H: number, images: readonly RgbaImage[] = []): RgbaImage {
+export function background(b: Background, W: number, H: number, images: readonly RgbaImage[] = [], patches: RgbaImage | null = null): RgbaImage {
   const data = new Uint8ClampedArray(W * H * 4);
   const put = (i: number, c0: Rgb, c1: Rgb, t: number): void => {
     data[i * 4] = c0[0] + (c1[0] - c0[0]) * t;
@@ -255,7 +424,23 @@ export function background(b: Background, W: number, H: number, images: readonly
     data[i * 4 + 2] = c0[2] + (c1[2] - c0[2]) * t;
     data[i * 4 + 3] = 255;
   };
-  if (b.kind === 'image') {
+  if (b.kind === 'patch') {
+    if (patches === null) throw new SynthOptionsError('the rich style needs the atlas of background patches (createNodeSynth and createBrowserSynth load it)');
+    const [pw, ph] = PATCH_SIZE;
+    const px = (b.patch % PATCH_COLUMNS) * pw;
+    const py = Math.floor(b.patch / PATCH_COLUMNS) * ph;
+    if (py + ph > patches.height || px + pw > patches.width) throw new SynthOptionsError(`background patch ${b.patch} is outside the ${patches.width}×${patches.height} atlas`);
+    const patch = warp(patches, W, H, (x, y, out) => {
+      const u = Math.min(pw - 0.5, Math.max(0.5, (x / W) * pw));
+      const v = Math.min(ph - 0.5, Math.max(0.5, (y / H) * ph));
+      out[0] = px + (b.flipX ? pw - u : u);
+      out[1] = py + (b.flipY ? ph - v : v);
+    });
+    for (let i = 0; i < W * H; i++) {
+      for (let c = 0; c < 3; c++) data[i * 4 + c] = patch.data[i * 4 + c]! * b.gain;
+      data[i * 4 + 3] = 255;
+    }
+  } else if (b.kind === 'image') {
     const src = images[b.image];
     if (src === undefined) throw new SynthOptionsError(`background image ${b.image} is not among the ${images.length} given`);
     // Bilinear resample of the window to W × H, then its deviations from its own mean around b.color.

@@ -4,6 +4,7 @@
  * samples and `setState()` on a fresh source with the same options continue at sample k+1.
  */
 import { Rng } from '../image/rng.ts';
+import type { RgbaImage } from '../image/types.ts';
 import { SynthOptionsError, SynthStateError } from './errors.ts';
 import type { SynthFont } from './fonts.ts';
 import { type ResolvedOptions, type SynthOptions, fingerprint, planSample, resolveOptions } from './plan.ts';
@@ -14,6 +15,11 @@ import { DEFAULT_WORDS } from './words.ts';
 /** Most samples one `next(n)` call may ask for. */
 export const MAX_BATCH = 4096;
 const STATE_VERSION = 1;
+
+/** Data the renderer needs besides the options: the rich style's atlas of real background patches. */
+export interface SynthAssets {
+  patches?: RgbaImage;
+}
 
 export interface SynthSampleWithParams extends SynthSample {
   params: RenderParams;
@@ -27,10 +33,11 @@ export class SynthSource implements SynthSampleSource {
   private readonly print: string;
   private produced = 0;
 
-  constructor(options: SynthOptions, fonts: readonly SynthFont[], canvas: CanvasProvider) {
+  constructor(options: SynthOptions, fonts: readonly SynthFont[], canvas: CanvasProvider, assets: SynthAssets = {}) {
     this.options = resolveOptions(options, fonts, DEFAULT_WORDS);
+    if (this.options.style === 'rich' && assets.patches === undefined) throw new SynthOptionsError('the rich style needs the atlas of background patches (assets/patches.jpg): createNodeSynth and createBrowserSynth load it');
     this.rng = new Rng(this.options.seed);
-    this.renderer = new SynthRenderer(canvas, this.options.backgroundImages);
+    this.renderer = new SynthRenderer(canvas, this.options.backgroundImages, assets.patches ?? null);
     this.symbols = new Set(this.options.charset.symbols);
     this.print = fingerprint(this.options);
   }

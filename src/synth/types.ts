@@ -28,7 +28,26 @@ export type Background =
   | { kind: 'clutter'; colors: [Rgb, Rgb]; shapes: number; seed: number }
   /** A window (x, y, w, h as fractions) of background image `image`, its colour deviations scaled by
    *  `amp` around `color` (so the mean stays the planned colour and the text keeps its contrast). */
-  | { kind: 'image'; color: Rgb; image: number; window: [number, number, number, number]; amp: number };
+  | { kind: 'image'; color: Rgb; image: number; window: [number, number, number, number]; amp: number }
+  /** Patch `patch` of the atlas of real backgrounds (rich style), flipped as planned, its colours
+   *  scaled by `gain` (1 = as in the real crop). */
+  | { kind: 'patch'; patch: number; flipX: boolean; flipY: boolean; gain: number };
+
+/** What the rich style adds to a sample's plan (absent in the basic style, so its plans are unchanged). */
+export interface RichParams {
+  /** Extra advance after each character but the last, in font sizes (per-character spacing), or null. */
+  spacing: number[] | null;
+  /** Arc: the angle (radians) the word spans along a circle; positive arches (∩), negative smiles (∪). */
+  arc: number;
+  /** Neighbouring text cut by the crop's edges: words drawn left, right, above and below the word ('' =
+   *  none), `gap` (font sizes) away on the line, lines `lineGap` (font sizes) apart, the lines above and
+   *  below shifted by ± `shift` of the word's width; in the fill colour, or `color`. */
+  neighbours: { left: string; right: string; above: string; below: string; gap: number; lineGap: number; shift: number; color: Rgb | null };
+  /** Low resolution: the crop is drawn at this fraction of its size and scaled back up (1 = off). */
+  lowRes: number;
+  /** JPEG artefacts at this quality (1–100), or 0 = none. */
+  jpeg: number;
+}
 
 /**
  * Everything one sample is rendered from, decided from the seed alone (never from measured text), so
@@ -62,6 +81,8 @@ export interface RenderParams {
   rotation: number;
   /** Seed of the sample's augmentation (blur, noise, …), null when none is configured. */
   augmentSeed: number | null;
+  /** Rich style only. */
+  rich?: RichParams;
 }
 
 /** The part of Canvas 2D the renderer uses: `OffscreenCanvas` in a worker, `@napi-rs/canvas` in Node. */
