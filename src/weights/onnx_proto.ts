@@ -164,6 +164,12 @@ export function toNumber(v: Int64 | undefined | null): number {
   return typeof v === 'number' ? v : v.toNumber();
 }
 
+/** Encodes a ModelProto given as a plain object (test fixtures: small models written in code). */
+export function encodeOnnxModel(model: object): Uint8Array {
+  const type = getModelType();
+  return new Uint8Array(type.encode(type.fromObject(model)).finish());
+}
+
 /** Decodes ONNX bytes. Throws protobufjs' error on malformed input (the importer wraps it). */
 export function decodeOnnxModel(bytes: Uint8Array): OnnxModel {
   const type = getModelType();
