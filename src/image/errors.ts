@@ -47,8 +47,12 @@ export interface ImageLimits {
  *  small decompression bomb (a 155 KB PNG of 40 MP) from costing gigabytes. */
 export const DEFAULT_DECODE_PIXELS = 4_000_000;
 
-/** Word crops are small; these bounds keep one hostile file from taking the tab's memory. */
-export const DEFAULT_LIMITS: ImageLimits = { maxSide: 16384, maxPixels: 40_000_000, maxDecodePixels: DEFAULT_DECODE_PIXELS };
+/**
+ * Word crops are small; these bounds keep one hostile file from taking the tab's memory. Above 16 MP an
+ * image is refused from its header everywhere: Chromium's createImageBitmap decodes at full size before
+ * it resizes, so a 40 MP PNG bomb cost ~380 MB in the renderer even when asked for a 4 MP bitmap.
+ */
+export const DEFAULT_LIMITS: ImageLimits = { maxSide: 16384, maxPixels: 16_000_000, maxDecodePixels: DEFAULT_DECODE_PIXELS };
 
 /** The size an image of w×h is decoded at under `limits` (itself when within maxDecodePixels). */
 export function decodeSize(w: number, h: number, limits: ImageLimits): { width: number; height: number; reduced: boolean } {
