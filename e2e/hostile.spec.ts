@@ -138,3 +138,37 @@ test('npm run bench -- --model <a webstr import folder> (was: modelTopology fiel
   expect(r.status, r.stderr).toBe(0);
   expect(r.stdout).toMatch(/^svt_647 /m);
 });
+
+test('IndexedDB dataset identity is the content: another data.mdb of the same size and time does not resume on the first', async ({ page }) => {
+  const a = readFileSync(path.resolve(import.meta.dirname, '../src/data/fixtures/tiny.mdb'));
+  // The same LMDB with sample 1's label 'Beta1' changed to 'Zeta1' (in every copy of its leaf, stale pages
+  // included): same name (data.mdb), size and lastModified.
+  const b = Buffer.from(a);
+  const key = Buffer.from('label-000000001Beta1');
+  let n = 0;
+  for (let at = b.indexOf(key); at >= 0; at = b.indexOf(key, at + 1), n++) b[at + 15] = 0x5a;
+  expect(n).toBeGreaterThan(0);
+  const drop = async (bytes: Buffer) => {
+    await page.getByTestId('dataset-name').fill('tiny');
+    const dt = await page.evaluateHandle((data) => {
+      const t = new DataTransfer();
+      t.items.add(new File([Uint8Array.from(atob(data), (c) => c.charCodeAt(0))], 'data.mdb', { lastModified: 1_700_000_000_000 }));
+      return t;
+    }, bytes.toString('base64'));
+    await page.getByTestId('dropzone').dispatchEvent('drop', { dataTransfer: dt });
+  };
+  await page.goto('bench.html?spp=8&throttleMs=400');
+  await expect(page.locator('body')).toHaveAttribute('data-ingest', 'idle');
+  await drop(a);
+  await expect.poll(async () => Number(await page.getByTestId('ingest-status').getAttribute('data-shards'))).toBeGreaterThanOrEqual(2);
+  await page.getByTestId('ingest-cancel').click();
+  await expect(page.locator('body')).toHaveAttribute('data-ingest', 'cancelled');
+  await drop(b);
+  await expect(page.locator('body')).toHaveAttribute('data-ingest', 'done', { timeout: 60_000 });
+  const result = await page.evaluate(() => window.webstrIngest?.result);
+  expect(result?.resumedFromShard).toBe(0);
+  expect(result?.manifest.sampleCount).toBe(40);
+  expect(Object.keys(result?.manifest.stats.chars ?? {})).toContain('Z');
+  // The first file's unfinished import is still there, under its own id.
+  await expect(page.locator('[data-pending="tiny"]')).toHaveCount(1);
+});
