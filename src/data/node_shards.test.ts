@@ -11,6 +11,9 @@ import type { DtrbDataset, Sample } from './dtrb.ts';
 import { openDatasetPath, openShardDir, writeShardDir } from './node_shards.ts';
 import { shardFileName } from './shard.ts';
 import { LmdbCorruptError } from './errors.ts';
+import { openShardUrl } from './sharded.ts';
+import { fixtureBytes } from './testing.ts';
+import { main } from '../../cli/main.ts';
 
 const root = mkdtempSync(path.join(tmpdir(), 'webstr-shards-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -86,5 +89,48 @@ describe('shard folders: atomic convert, shards checked against the manifest', (
     await expect(openDatasetPath(d)).rejects.toMatchObject({ name: 'DatasetNotFoundError', message: expect.stringContaining('neither data.mdb') as string });
     await expect(openDatasetPath(path.join(root, 'missing'))).rejects.toMatchObject({ name: 'DatasetNotFoundError' });
     expect(existsSync(path.join(d, 'data.mdb'))).toBe(false);
+  });
+
+  it('webstr convert: a failing convert over an existing output leaves it, and eval reads the first dataset', async () => {
+    const tiny = path.join(root, 'tiny');
+    const bad = path.join(root, 'bad');
+    mkdirSync(tiny);
+    mkdirSync(bad);
+    const bytes = await fixtureBytes('tiny.mdb');
+    writeFileSync(path.join(tiny, 'data.mdb'), bytes);
+    // The same LMDB with its last overflow page (a later sample's image) damaged: opens, converts the
+    // first shards, then fails part-way, as the issue's 22-shards-then-failure did.
+    const corrupt = bytes.slice();
+    const key = Buffer.from('label-000000001Beta1'); // and another dataset: sample 1 says 'Zeta1'
+    for (let at = Buffer.from(corrupt).indexOf(key); at >= 0; at = Buffer.from(corrupt).indexOf(key, at + 1)) corrupt[at + 15] = 0x5a;
+    const v = new DataView(corrupt.buffer);
+    let last = -1;
+    for (let p = 2; p < corrupt.length / 4096; p++) if (v.getUint32(p * 4096, true) === p && v.getUint16(p * 4096 + 10, true) & 4) last = p;
+    expect(last).toBeGreaterThan(2);
+    corrupt.fill(0xff, last * 4096, last * 4096 + 8);
+    writeFileSync(path.join(bad, 'data.mdb'), corrupt);
+    const out = path.join(root, 'D');
+    expect(await main(['convert', tiny, '--out', out, '--samples-per-shard', '8'])).toBe(0);
+    const before = await labels(out);
+    expect(await main(['convert', bad, '--out', out, '--samples-per-shard', '8'])).toBe(1);
+    expect(before[0]).toBe('Beta1');
+    expect(await labels(out)).toEqual(before);
+    expect(readdirSync(root).filter((n) => n.startsWith('D.'))).toEqual([]);
+  });
+
+  it('over HTTP too: a shard that is not the manifest\'s is refused', async () => {
+    const d = path.join(root, 'http');
+    const other = path.join(root, 'http-other');
+    await writeShardDir(memoryDataset('aaa', 4), d, opts('aaa'));
+    await writeShardDir(memoryDataset('bbb', 4), other, opts('bbb'));
+    const serve = (i: number) => (i === 1 ? other : d);
+    const fetchImpl = ((u: string) => {
+      const name = u.split('/').pop()!;
+      const m = /shard-(\d+)/.exec(name);
+      return Promise.resolve(new Response(readFileSync(path.join(m === null ? d : serve(Number(m[1])), name))));
+    }) as typeof fetch;
+    const ds = await openShardUrl('https://data.example/aaa/', fetchImpl);
+    expect((await ds.sample(1)).label).toBe('aaa1');
+    await expect(ds.sample(3)).rejects.toMatchObject({ name: 'ShardMismatchError' });
   });
 });
