@@ -29,7 +29,7 @@ export interface ParsedModelJson {
 
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, complex64: 8 };
 const QUANT_BYTES: Record<string, number> = { uint8: 1, uint16: 2, float16: 2 };
-const SAFE_SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
+const SAFE_SEGMENT = /^[A-Za-z0-9._-]+$/;
 
 /** A weights path must be plain relative segments (`weights.bin`, `group1-shard1of2.bin`, `sub/w.bin`). */
 export function checkWeightPath(p: unknown, what = 'model.json'): string {
