@@ -4,7 +4,7 @@
  * README.md for the contracts.
  */
 import { parseArgs } from 'node:util';
-import { errorInfo } from '../src/runtime/errors.ts';
+import { errorInfo, namedFsError } from '../src/runtime/errors.ts';
 import { CONVERT_USAGE, convert } from './convert.ts';
 import { doctor } from './doctor.ts';
 import { EVAL_USAGE, evalCommand } from './eval.ts';
@@ -70,7 +70,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await command.run(argv.slice(1));
   } catch (err) {
-    const e = errorInfo(err);
+    // A file the user named that cannot be read is their error, named like the others (not ENOENT).
+    const e = errorInfo(namedFsError(err));
     console.error(`webstr ${name}: ${e.name}: ${e.message}`);
     return 1;
   }

@@ -17,6 +17,7 @@ import type { DirectRunOptions } from '../src/ui/bench_runner.ts';
 import { startBrowserSession } from './lib/browser.ts';
 import { MAX_WORKERS } from '../src/eval/pool.ts';
 import { InvalidArgumentError } from '../src/runtime/errors.ts';
+import { modelFiles } from './lib/bench_model.ts';
 
 const USAGE = `npm run bench -- ${EVAL_ARGS_USAGE} [--workers N] [--skip-build]`;
 
@@ -34,13 +35,6 @@ function takeWorkers(argv: string[]): { workers: number | undefined; rest: strin
   const n = Number(workers);
   if (!(Number.isInteger(n) && n >= 1 && n <= MAX_WORKERS)) throw new InvalidArgumentError(`--workers: expected an integer in 1…${MAX_WORKERS}, got '${workers}'`);
   return { workers: n, rest };
-}
-
-function modelFiles(spec: string): string[] {
-  if (!existsSync(spec)) throw new Error(`--model '${spec}': no such file or directory (the browser path takes a file or a weights directory)`);
-  if (statSync(spec).isDirectory()) return [path.join(spec, 'model.json'), path.join(spec, 'weights.bin')];
-  if (spec.endsWith('.json')) return [spec, path.join(path.dirname(spec), 'weights.bin')];
-  return [spec];
 }
 
 async function main(): Promise<number> {

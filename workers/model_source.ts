@@ -2,7 +2,8 @@
 import { tf } from '../src/runtime/tf.ts';
 import { InvalidArgumentError } from '../src/runtime/errors.ts';
 import { weightsFromOnnx, weightsFromPth } from '../src/recognize/load.ts';
-import { loadWeights, saveWeights, sha256Hex, type LoadedWeights } from '../src/weights/format.ts';
+import { fromArtifacts, loadWeights, saveWeights, sha256Hex, type LoadedWeights } from '../src/weights/format.ts';
+import { loadManifestFiles, loadManifestUrl } from '../src/weights/manifest.ts';
 import { registerAllKernels } from '../src/ops/registry.ts';
 import { getPreset } from '../src/models/presets.ts';
 import { parseStoredModelKey, storedModelKey, storedModelName } from '../src/recognize/model_kind.ts';
@@ -12,7 +13,7 @@ import type { ModelSource } from './recognizer_api.ts';
 export async function loadModelSource(source: ModelSource): Promise<LoadedWeights> {
   switch (source.kind) {
     case 'url':
-      return loadWeights(tf.io.http(source.url));
+      return fromArtifacts(await loadManifestUrl(source.url));
     case 'indexeddb':
       return loadWeights(source.key.startsWith('indexeddb://') ? source.key : `indexeddb://${source.key}`);
     case 'shipped': {
@@ -20,7 +21,7 @@ export async function loadModelSource(source: ModelSource): Promise<LoadedWeight
       // variable, not a literal, so Vite leaves the URL alone rather than bundling the weights.
       getShippedModel(source.name);
       const rel = `../${shippedModelPath(source.name)}`;
-      return loadWeights(tf.io.http(new URL(rel, import.meta.url).href));
+      return fromArtifacts(await loadManifestUrl(new URL(rel, import.meta.url).href));
     }
     case 'onnx':
       return weightsFromOnnx(new Uint8Array(source.bytes), source.preset, source.source ?? 'model.onnx');
@@ -35,11 +36,11 @@ export async function loadModelSource(source: ModelSource): Promise<LoadedWeight
         const bytes = new Uint8Array(await pth.arrayBuffer());
         return weightsFromPth(bytes, source.preset === '' ? undefined : source.preset, pth.name, await sha256Hex(bytes));
       }
-      const json = source.files.find((f) => f.name.toLowerCase().endsWith('.json'));
-      if (json === undefined) {
+      if (!source.files.some((f) => f.name.toLowerCase().endsWith('.json'))) {
         throw new InvalidArgumentError('dropped files: expected model.json + weights.bin, an .onnx or a PyTorch .pth file');
       }
-      return loadWeights(tf.io.browserFiles([json, ...source.files.filter((f) => f !== json)]));
+      // Our own reader (not tf.io.browserFiles): webstr's model.json has no modelTopology, and its paths and sizes are checked.
+      return fromArtifacts(await loadManifestFiles(source.files));
     }
   }
 }

@@ -39,6 +39,12 @@ export class ShardFormatError extends WebstrError {
   override name = 'ShardFormatError';
 }
 
+/** A shard that is sound by itself but not the one its manifest lists (another size or CRC-32): a folder or
+ *  store mixing shards of different conversions. */
+export class ShardMismatchError extends ShardFormatError {
+  override name = 'ShardMismatchError';
+}
+
 /** A shard written by a newer (or unknown) version of the shard format. */
 export class UnsupportedShardVersionError extends WebstrError {
   override name = 'UnsupportedShardVersionError';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { memoryByteSource } from './byte_source.ts';
 import { openDtrbDataset } from './dtrb.ts';
 import { ImportCancelledError, QuotaExceededImportError } from './errors.ts';
-import { importLmdb, importSharded, type IngestProgress } from './ingest.ts';
+import { datasetId, importLmdb, importSharded, lmdbContentHash, type IngestProgress } from './ingest.ts';
 import { openFileByteSource } from './node_source.ts';
 import { DataStore } from './store.ts';
 import { fixtureBytes, hasSharedData, lmdbDir } from './testing.ts';
@@ -57,6 +57,29 @@ describe('IndexedDB store + ingest (fake-indexeddb)', () => {
     other.close();
   });
 
+  it('identity is the content: another file of the same name, size and time does not resume on the first one\'s shards', async () => {
+    const store = await freshStore();
+    const a = await fixtureBytes('tiny.mdb');
+    // The same LMDB with sample 1's label 'Beta1' → 'Zeta1' in every copy of its leaf (stale pages too): same name, size and mtime.
+    const b = a.slice();
+    const key = Buffer.from('label-000000001Beta1');
+    for (let at = Buffer.from(b).indexOf(key); at >= 0; at = Buffer.from(b).indexOf(key, at + 1)) b[at + 15] = 0x5a;
+    const labelB = (await (await openDtrbDataset(memoryByteSource(b), { cache: false })).sample(1)).label;
+    expect(labelB).toBe('Zeta1');
+    const ctl = new AbortController();
+    await expect(
+      importLmdb(store, memoryByteSource(a), source, { samplesPerShard: 8, signal: ctl.signal, onProgress: (p) => p.shards === 2 && ctl.abort() }),
+    ).rejects.toBeInstanceOf(ImportCancelledError);
+    const res = await importLmdb(store, memoryByteSource(b), source, { samplesPerShard: 8 });
+    expect(res.resumedFromShard).toBe(0);
+    expect((await (await store.open(res.id)).sample(1)).label).toBe(labelB);
+    // A picks up where it stopped, under its own id.
+    const resA = await importLmdb(store, memoryByteSource(a), source, { samplesPerShard: 8 });
+    expect(resA.resumedFromShard).toBe(2);
+    expect(resA.id).not.toBe(res.id);
+    store.close();
+  });
+
   it('a quota too small is refused before anything is written', async () => {
     const store = await freshStore();
     const tiny = await fixtureBytes('tiny.mdb');
@@ -75,6 +98,7 @@ describe('IndexedDB store + ingest (fake-indexeddb)', () => {
     await expect(importLmdb(store, memoryByteSource(tiny), source, { samplesPerShard: 8 })).rejects.toThrow(/partial import was removed/);
     expect(await store.list()).toEqual([]);
     expect(await store.pendingImports()).toEqual([]);
+    expect(await store.shardCount(datasetId({ ...source, contentHash: await lmdbContentHash(memoryByteSource(tiny)) }))).toBe(0);
     expect(await store.shardCount('lmdb:tiny_data.mdb:81920:1')).toBe(0);
     store.close();
   });

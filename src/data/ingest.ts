@@ -8,7 +8,7 @@ import type { ByteSource } from './byte_source.ts';
 import { openDtrbDataset } from './dtrb.ts';
 import { ImportCancelledError, QuotaExceededImportError } from './errors.ts';
 import { DEFAULT_SAMPLES_PER_SHARD, buildShards, type ShardedDataset } from './sharded.ts';
-import { type DatasetManifest, type DatasetSource, SHARD_VERSION, Shard, addToStats, emptyStats } from './shard.ts';
+import { type DatasetManifest, type DatasetSource, SHARD_VERSION, Shard, addToStats, crc32, emptyStats } from './shard.ts';
 import type { DataStore, ImportRecord } from './store.ts';
 
 /** Large reads: each File.slice() costs a round trip to the browser process. */
@@ -57,10 +57,39 @@ export interface IngestResult {
   timings?: { readSeconds: number; writeWaitSeconds: number };
 }
 
-/** A stable id for a source, so the same file picked again after a reload finds its import. */
+/**
+ * A stable id for a source, so the same file picked again after a reload finds its import. With a content
+ * hash (every import computes one) the id is the content's, never the file's name or time: a picked file
+ * is always called data.mdb, and another file of the same size and time must not resume on these shards.
+ */
 export function datasetId(source: DatasetSource): string {
   const slug = source.name.replace(/[^A-Za-z0-9._-]+/g, '_').slice(-60);
-  return `${source.kind}:${slug}:${source.bytes}:${source.lastModified ?? 0}`;
+  return source.contentHash !== undefined ? `${source.kind}:${slug}:${source.bytes}:${source.contentHash}` : `${source.kind}:${slug}:${source.bytes}:${source.lastModified ?? 0}`;
+}
+
+/** Bytes hashed at each end of an LMDB file: both meta pages (any page size) at the start, the newest pages at the end. */
+const HASH_HEAD = 128 << 10;
+const HASH_TAIL = 64 << 10;
+
+/**
+ * An LMDB file's identity: CRC-32s (64 bits together) of its first 128 KiB and last 64 KiB, with its size.
+ * The meta pages hold the root, last page, entry count and transaction id, which every write changes;
+ * the tail holds the newest pages. Two reads, whatever the file's size.
+ */
+export async function lmdbContentHash(src: ByteSource): Promise<string> {
+  const head = await src.read(0, Math.min(HASH_HEAD, src.size));
+  const tailStart = Math.max(0, src.size - HASH_TAIL);
+  const tail = await src.read(tailStart, src.size - tailStart);
+  const a = crc32(head);
+  const b = crc32(tail, a ^ 0x5bd1e995);
+  return `${a.toString(16).padStart(8, '0')}${b.toString(16).padStart(8, '0')}`;
+}
+
+/** A shard folder's identity: its manifest's shard list (every shard's size and CRC-32) and sample count. */
+export function shardedContentHash(m: DatasetManifest): string {
+  const text = new TextEncoder().encode(JSON.stringify([m.sampleCount, m.samplesPerShard, m.shards.map((s) => [s.count, s.bytes, s.crc32])]));
+  const a = crc32(text);
+  return `${a.toString(16).padStart(8, '0')}${crc32(text, a ^ 0x5bd1e995).toString(16).padStart(8, '0')}`;
 }
 
 function defaultEstimate(): (() => Promise<{ quota?: number; usage?: number }>) | undefined {
@@ -162,7 +191,8 @@ async function rollbackOnQuota<T>(store: DataStore, id: string, body: () => Prom
   }
 }
 
-export async function importLmdb(store: DataStore, src: ByteSource, source: DatasetSource, opts: IngestOptions = {}): Promise<IngestResult> {
+export async function importLmdb(store: DataStore, src: ByteSource, given: DatasetSource, opts: IngestOptions = {}): Promise<IngestResult> {
+  const source: DatasetSource = { ...given, contentHash: given.contentHash ?? (await lmdbContentHash(src)) };
   const id = datasetId(source);
   const name = opts.name ?? source.name.replace(/\/?data\.mdb$/, '').split('/').pop() ?? source.name;
   const done = await alreadyThere(store, id);
@@ -226,7 +256,8 @@ export async function importLmdb(store: DataStore, src: ByteSource, source: Data
 }
 
 /** Copies a sharded dataset (e.g. `openShardUrl`) into the store, shard by shard, checking each CRC. */
-export async function importSharded(store: DataStore, sharded: ShardedDataset, source: DatasetSource, opts: IngestOptions = {}): Promise<IngestResult> {
+export async function importSharded(store: DataStore, sharded: ShardedDataset, given: DatasetSource, opts: IngestOptions = {}): Promise<IngestResult> {
+  const source: DatasetSource = { ...given, contentHash: given.contentHash ?? shardedContentHash(sharded.manifest) };
   const id = datasetId(source);
   const m = sharded.manifest;
   const name = opts.name ?? m.name;

@@ -198,6 +198,8 @@ export interface DatasetSource {
   name: string;
   bytes: number;
   lastModified?: number;
+  /** What the dataset id is made of: a hash of the content (ingest.ts), not of the name or time. */
+  contentHash?: string;
 }
 
 export interface ShardInfo {

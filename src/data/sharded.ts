@@ -4,7 +4,7 @@
  */
 import { InvalidArgumentError } from '../runtime/errors.ts';
 import type { DtrbDataset, Sample } from './dtrb.ts';
-import { ShardFormatError } from './errors.ts';
+import { ShardFormatError, ShardMismatchError } from './errors.ts';
 import { type DatasetManifest, type LabelStats, Shard, type ShardInfo, addToStats, checkManifest, crc32, encodeShard, shardFileName } from './shard.ts';
 
 export const DEFAULT_SAMPLES_PER_SHARD = 1000;
@@ -71,6 +71,11 @@ export class ShardedDataset implements DtrbDataset {
     }
     const info = this.manifest.shards[i]!;
     p = this.load(i).then((bytes) => {
+      // The shard must be the one the manifest lists, not just a sound shard: size and CRC-32 against it.
+      const what = `${this.manifest.name} ${shardFileName(i)}`;
+      if (bytes.length !== info.bytes) throw new ShardMismatchError(`${what} is ${bytes.length} bytes; the manifest says ${info.bytes}: not this dataset's shard`);
+      const crc = bytes.length >= 4 ? new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(bytes.length - 4, true) : -1;
+      if (crc !== info.crc32) throw new ShardMismatchError(`${what} has CRC-32 ${crc.toString(16).padStart(8, '0')}; the manifest says ${info.crc32.toString(16).padStart(8, '0')}: not this dataset's shard`);
       const shard = Shard.decode(bytes, { verify: this.opts.verify ?? true, what: `${this.manifest.name} ${shardFileName(i)}` });
       if (shard.count !== info.count) throw new ShardFormatError(`${this.manifest.name} shard ${i} holds ${shard.count} samples, the manifest says ${info.count}`);
       return shard;

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sharedPresent } from '../testing/shared.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -15,7 +16,7 @@ export function lmdbDir(name: string): string {
   return path.join(sharedDir(), 'data', 'lmdb', name);
 }
 
-export const hasSharedData = (): boolean => existsSync(path.join(sharedDir(), 'data', 'lmdb'));
+export const hasSharedData = (): boolean => sharedPresent(existsSync(path.join(sharedDir(), 'data', 'lmdb')), path.join(sharedDir(), 'data', 'lmdb'));
 
 export async function fixtureBytes(name: string): Promise<Uint8Array> {
   return new Uint8Array(await readFile(path.join(REPO_ROOT, 'src', 'data', 'fixtures', name)));

@@ -1,6 +1,6 @@
 /** Browser / worker decoding: header check, then createImageBitmap and an OffscreenCanvas read-back. */
-import { DEFAULT_LIMITS, ImageDecodeError, type ImageLimits } from './errors.ts';
-import { readImageHeader } from './header.ts';
+import { DEFAULT_LIMITS, ImageDecodeError, decodeSize, type ImageLimits } from './errors.ts';
+import { checkImageComplete, readImageHeader } from './header.ts';
 import type { RgbaImage } from './types.ts';
 
 export function bitmapToRgba(source: ImageBitmap): RgbaImage {
@@ -14,11 +14,15 @@ export function bitmapToRgba(source: ImageBitmap): RgbaImage {
 
 export async function decodeBrowser(bytes: Uint8Array, limits: ImageLimits = DEFAULT_LIMITS): Promise<RgbaImage> {
   const h = readImageHeader(bytes, limits);
+  checkImageComplete(bytes, h);
+  // Past the decode limit the browser hands back a reduced bitmap (its decoder may scale while decoding).
+  const size = decodeSize(h.width, h.height, limits);
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>]), {
       premultiplyAlpha: 'none',
       colorSpaceConversion: 'none',
+      ...(size.reduced ? { resizeWidth: size.width, resizeHeight: size.height, resizeQuality: 'medium' as const } : {}),
     });
   } catch (err) {
     throw new ImageDecodeError(`cannot decode ${h.format}: ${err instanceof Error ? err.message : String(err)}`);

@@ -1,10 +1,13 @@
-/** Node decoding with @napi-rs/canvas (Skia + libjpeg-turbo, as Chromium). Header checked first. */
-import { DEFAULT_LIMITS, ImageDecodeError, type ImageLimits } from './errors.ts';
-import { readImageHeader } from './header.ts';
+/** Node decoding with @napi-rs/canvas (Skia + libjpeg-turbo, as Chromium). Header, size and completeness checked first. */
+import { DEFAULT_LIMITS, ImageDecodeError, ImageTooLargeError, decodeSize, type ImageLimits } from './errors.ts';
+import { checkImageComplete, readImageHeader } from './header.ts';
 import type { RgbaImage } from './types.ts';
 
 export async function decodeNode(bytes: Uint8Array, limits: ImageLimits = DEFAULT_LIMITS): Promise<RgbaImage> {
   const h = readImageHeader(bytes, limits);
+  // Skia decodes whole images only: past the decode limit the image is refused before any pixel exists.
+  if (decodeSize(h.width, h.height, limits).reduced) throw new ImageTooLargeError(h.width, h.height, limits);
+  checkImageComplete(bytes, h);
   const { createCanvas, loadImage } = await import('@napi-rs/canvas');
   let img: Awaited<ReturnType<typeof loadImage>>;
   try {

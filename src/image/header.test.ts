@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EmptyImageError, ImageDecodeError, ImageTooLargeError } from './errors.ts';
-import { readImageHeader } from './header.ts';
+import { checkImageComplete, readImageHeader } from './header.ts';
 
 function png(w: number, h: number): Uint8Array {
   const b = new Uint8Array(33);
@@ -32,5 +32,47 @@ describe('image headers', () => {
     expect(() => readImageHeader(png(10, 10).subarray(0, 12))).toThrow(ImageDecodeError);
     expect(() => readImageHeader(jpeg(10, 10).subarray(0, 10))).toThrow(ImageDecodeError);
     expect(() => readImageHeader(new TextEncoder().encode('hello, world'))).toThrow(/not an image/);
+  });
+});
+
+describe('whole-file checks (a decoder fills a cut-off image with grey)', () => {
+  const complete = (b: Uint8Array): void => checkImageComplete(b, readImageHeader(b));
+  it('a JPEG must reach its end-of-image marker, past stuffed bytes, restarts and every scan', () => {
+    const head = jpeg(10, 10);
+    const sos = [0xff, 0xda, 0, 8, 1, 1, 0, 0, 63, 0];
+    const scan = [0x12, 0xff, 0x00, 0x34, 0xff, 0xd0, 0x56, 0xff, 0xff, 0xd1, 0x78];
+    const whole = new Uint8Array([...head, ...sos, ...scan, ...sos, ...scan, 0xff, 0xd9]);
+    expect(() => complete(whole)).not.toThrow();
+    expect(() => complete(new Uint8Array([...whole, 0, 0, 0]))).not.toThrow(); // trailing bytes after EOI
+    for (let cut = head.length + 1; cut < whole.length - 1; cut++) {
+      expect(() => complete(whole.subarray(0, cut)), `cut at ${cut}`).toThrow(ImageDecodeError);
+    }
+  });
+  it('PNG needs IEND with every chunk inside the file; GIF its trailer; BMP and WebP their declared size', () => {
+    const p = png(4, 4); // IHDR without its CRC and no IEND
+    expect(() => complete(p)).toThrow(/truncated or corrupt PNG/);
+    const iend = [0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82];
+    const ok = new Uint8Array([...p, ...iend]);
+    expect(() => complete(ok)).not.toThrow();
+    expect(() => complete(ok.subarray(0, ok.length - 1))).toThrow(ImageDecodeError);
+    const gif = new Uint8Array([...new TextEncoder().encode('GIF89a'), 4, 0, 4, 0, 0, 0, 0, 0x2c, 0x3b]);
+    expect(() => complete(gif)).not.toThrow();
+    expect(() => complete(gif.subarray(0, gif.length - 1))).toThrow(/GIF/);
+    const bmp = new Uint8Array(54 + 4 * 4 * 4);
+    bmp.set([0x42, 0x4d]);
+    const v = new DataView(bmp.buffer);
+    v.setUint32(2, bmp.length, true);
+    v.setUint32(10, 54, true);
+    v.setInt32(18, 4, true);
+    v.setInt32(22, 4, true);
+    v.setUint16(28, 32, true);
+    expect(() => complete(bmp)).not.toThrow();
+    expect(() => complete(bmp.subarray(0, 100))).toThrow(/BMP/);
+    const webp = new Uint8Array(40);
+    webp.set(new TextEncoder().encode('RIFF'), 0);
+    new DataView(webp.buffer).setUint32(4, 32, true);
+    webp.set(new TextEncoder().encode('WEBPVP8X'), 8);
+    expect(() => complete(webp)).not.toThrow();
+    expect(() => complete(webp.subarray(0, 36))).toThrow(/WEBP/);
   });
 });

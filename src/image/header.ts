@@ -80,3 +80,82 @@ export function readImageHeader(b: Uint8Array, limits: ImageLimits = DEFAULT_LIM
   }
   return h;
 }
+
+/** Offset just past the JPEG's end-of-image marker, walking segments and entropy-coded scans; -1 when it has none. */
+function jpegEnd(b: Uint8Array): number {
+  let o = 2;
+  while (o + 2 <= b.length) {
+    if (b[o] !== 0xff) return -1;
+    const m = b[o + 1]!;
+    if (m === 0xff) {
+      o++; // fill byte
+      continue;
+    }
+    if (m === 0xd9) return o + 2;
+    if (m === 0x01 || (m >= 0xd0 && m <= 0xd7)) {
+      o += 2;
+      continue;
+    }
+    if (o + 4 > b.length) return -1;
+    const len = be16(b, o + 2);
+    if (len < 2) return -1;
+    o += 2 + len;
+    if (m !== 0xda) continue;
+    // Entropy-coded data after a start of scan: runs until a marker other than a stuffed 0xFF00 or a restart.
+    for (;;) {
+      while (o < b.length && b[o] !== 0xff) o++;
+      if (o + 1 >= b.length) return -1;
+      const n = b[o + 1]!;
+      if (n === 0x00 || (n >= 0xd0 && n <= 0xd7)) o += 2;
+      else if (n === 0xff) o++;
+      else break;
+    }
+  }
+  return -1;
+}
+
+/**
+ * Checks that the encoded data is whole: a JPEG reaches its end-of-image marker, a PNG its IEND chunk,
+ * a GIF its trailer, a BMP or WebP the size its header declares. Decoders (Skia in Node, Chromium's
+ * createImageBitmap) fill a cut-off image with grey and report success; this makes it a named error.
+ */
+export function checkImageComplete(b: Uint8Array, h: ImageHeader): void {
+  const cut = (what: string): never => {
+    throw new ImageDecodeError(`truncated or corrupt ${h.format.toUpperCase()} (${b.length} bytes): ${what}`);
+  };
+  switch (h.format) {
+    case 'jpeg':
+      if (jpegEnd(b) < 0) cut('the data ends before its end-of-image marker');
+      return;
+    case 'png': {
+      let o = 8;
+      while (o + 12 <= b.length) {
+        const len = be32(b, o);
+        const type = String.fromCharCode(b[o + 4]!, b[o + 5]!, b[o + 6]!, b[o + 7]!);
+        if (o + 12 + len > b.length) cut(`chunk '${type}' at byte ${o} runs past the end`);
+        if (type === 'IEND') return;
+        o += 12 + len;
+      }
+      return cut('no IEND chunk');
+    }
+    case 'gif': {
+      let end = b.length;
+      while (end > 0 && b[end - 1] === 0) end--;
+      if (end === 0 || b[end - 1] !== 0x3b) cut('no trailer byte');
+      return;
+    }
+    case 'bmp': {
+      const offBits = le32s(b, 10) >>> 0;
+      const bpp = le16(b, 28);
+      const compression = le32s(b, 30);
+      const need = compression === 0 && bpp > 0 ? offBits + Math.ceil((h.width * bpp) / 32) * 4 * h.height : le32s(b, 2) >>> 0;
+      if (b.length < need) cut(`the header declares ${need} bytes`);
+      return;
+    }
+    case 'webp': {
+      const need = (le32s(b, 4) >>> 0) + 8;
+      if (b.length < need) cut(`the RIFF header declares ${need} bytes`);
+      return;
+    }
+  }
+}

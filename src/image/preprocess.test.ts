@@ -97,3 +97,25 @@ describe('preprocess', () => {
     x.dispose();
   });
 });
+
+describe('channel extraction', () => {
+  it('gives exactly what RGBA int32 → slice → cast → reverse (the earlier tensor path) gave', () => {
+    const w = 37;
+    const h = 11;
+    const data = new Uint8ClampedArray(w * h * 4).map((_, i) => (i * 7919) % 256);
+    for (const channels of ['rgb', 'bgr', 'gray'] as const) {
+      const p = { ...getPreset('crnn-mv3-en').input, channels };
+      const ours = preprocess({ width: w, height: h, data }, p);
+      const ref = tf.tidy(() => {
+        const rgba = tf.tensor3d(Uint8Array.from(data), [h, w, 4], 'int32');
+        let x = tf.cast(tf.slice(rgba, [0, 0, 0], [h, w, 3]), 'float32');
+        if (channels === 'gray') x = tf.sum(tf.mul(x, tf.tensor1d([0.299, 0.587, 0.114])), 2, true);
+        else if (channels === 'bgr') x = tf.reverse(x, 2);
+        x = tf.image.resizeBilinear(x, [p.height, targetWidth(p, w, h)], false, true);
+        return tf.expandDims(tf.div(tf.sub(tf.div(x, 255), p.mean), p.std), 0);
+      });
+      expect(Array.from(ours.dataSync()), channels).toEqual(Array.from(ref.dataSync()));
+      tf.dispose([ours, ref]);
+    }
+  });
+});

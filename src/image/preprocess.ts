@@ -29,13 +29,21 @@ export function inputWidth(p: PreprocessConfig, w: number, h: number): number {
 /** RgbaImage → [1, height, width, C] float32, normalised. */
 export function preprocess(img: RgbaImage, p: PreprocessConfig): Tensor {
   const w = targetWidth(p, img.width, img.height);
+  // RGB (or BGR) floats straight from the RGBA bytes: one h×w×3 float buffer instead of int32 RGBA, its
+  // slice, a cast and a reverse (~4.7× less memory for a large image; the same values).
+  const n = img.width * img.height;
+  const rgb = new Float32Array(n * 3);
+  const d = img.data;
+  const [r, b] = p.channels === 'bgr' ? [2, 0] : [0, 2];
+  for (let i = 0, j = 0; i < n; i++, j += 3) {
+    rgb[j + r] = d[i * 4]!;
+    rgb[j + 1] = d[i * 4 + 1]!;
+    rgb[j + b] = d[i * 4 + 2]!;
+  }
   return tf.tidy(() => {
-    const rgba = tf.tensor3d(Uint8Array.from(img.data), [img.height, img.width, 4], 'int32');
-    let x: Tensor = tf.cast(tf.slice(rgba, [0, 0, 0], [img.height, img.width, 3]), 'float32'); // [h, w, 3] RGB
+    let x: Tensor = tf.tensor3d(rgb, [img.height, img.width, 3], 'float32'); // [h, w, 3] RGB or BGR
     if (p.channels === 'gray') {
       x = tf.sum(tf.mul(x, tf.tensor1d([0.299, 0.587, 0.114])), 2, true); // [h, w, 1]
-    } else if (p.channels === 'bgr') {
-      x = tf.reverse(x, 2);
     }
     x = tf.image.resizeBilinear(x as tf.Tensor3D, [p.height, w], false, true); // [H, W, C]
     x = tf.div(tf.sub(tf.div(x, 255), p.mean), p.std);

@@ -73,12 +73,25 @@ export interface RecognizerOptions {
   bitmapToPixels?: (bitmap: ImageBitmap) => RgbaImage;
   /** Largest batch of same-width inputs per model call (default 16). */
   maxBatch?: number;
+  /** Decoded pixels held per batch before the model runs on them (default 16 M, 64 MB of RGBA). */
+  maxBatchPixels?: number;
   /** How to start a backend again after a device loss (gpu entry point, wasm paths). */
   init?: InitOptions;
   onNotice?: (message: string) => void;
   /** Allowed characters at decoding (text/allow.ts: a set name such as `alnum`, or the characters);
    *  default: all the model's characters. */
   allow?: string | null;
+}
+
+export const DEFAULT_BATCH_PIXELS = 16_000_000;
+
+interface Ready {
+  i: number;
+  px: RgbaImage;
+  x: Tensor;
+  width: number;
+  decodeMs: number;
+  preprocessMs: number;
 }
 
 function now(): number {
@@ -193,25 +206,38 @@ export class Recognizer {
     return rest;
   }
 
-  /** One outcome per input, in order; a failing input does not stop the others. */
+  /** One outcome per input, in order; a failing input does not stop the others. Decoded pixels are held
+   *  (for a device-loss retry) up to `maxBatchPixels` (plus the image that crosses it): past that the
+   *  inputs decoded so far go through the model and are let go before the next ones are decoded. */
   async recognizeBatch(inputs: ImageInput[], options: RecognizeOptions = {}): Promise<RecognitionOutcome[]> {
     const wantRect = options.rectified === true;
     const out: RecognitionOutcome[] = new Array<RecognitionOutcome>(inputs.length);
-    const ready: { i: number; px: RgbaImage; x: Tensor; width: number; decodeMs: number; preprocessMs: number }[] = [];
+    const budget = this.options.maxBatchPixels ?? DEFAULT_BATCH_PIXELS;
     const p = this.config.input;
-    for (let i = 0; i < inputs.length; i++) {
-      try {
-        const t0 = now();
-        const px = await this.toPixels(inputs[i]!);
-        const t1 = now();
-        const x = preprocess(px, p);
-        ready.push({ i, px, x, width: inputWidth(p, px.width, px.height), decodeMs: t1 - t0, preprocessMs: now() - t1 });
-      } catch (err) {
-        out[i] = { ok: false, error: errorInfo(err) };
+    let i = 0;
+    while (i < inputs.length) {
+      const ready: Ready[] = [];
+      let held = 0;
+      for (; i < inputs.length && held < budget; i++) {
+        try {
+          const t0 = now();
+          const px = await this.toPixels(inputs[i]!);
+          const t1 = now();
+          const x = preprocess(px, p);
+          held += px.width * px.height;
+          ready.push({ i, px, x, width: inputWidth(p, px.width, px.height), decodeMs: t1 - t0, preprocessMs: now() - t1 });
+        } catch (err) {
+          out[i] = { ok: false, error: errorInfo(err) };
+        }
       }
+      await this.runReady(ready, out, wantRect);
     }
+    return out;
+  }
+
+  private async runReady(ready: Ready[], out: RecognitionOutcome[], wantRect: boolean): Promise<void> {
     // Group same-width inputs into batches.
-    const groups = new Map<number, typeof ready>();
+    const groups = new Map<number, Ready[]>();
     for (const r of ready) groups.set(r.width, [...(groups.get(r.width) ?? []), r]);
     try {
       for (const group of groups.values()) {
@@ -242,7 +268,6 @@ export class Recognizer {
     } finally {
       tf.dispose(ready.map((r) => r.x));
     }
-    return out;
   }
 
   /** Probabilities of the batch, host side. A lost WebGPU device → wasm, rebuild, retry once (the

@@ -37,6 +37,32 @@ export class InvalidArgumentError extends WebstrError {
   override name = 'InvalidArgumentError';
 }
 
+/** A file or folder the user named cannot be read or written (missing, a folder where a file was expected, no permission). */
+export class FileAccessError extends WebstrError {
+  override name = 'FileAccessError';
+}
+
+const FS_REASONS: Record<string, string> = {
+  ENOENT: 'no such file or folder',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'is a folder, a file was expected',
+  ENOTDIR: 'a path component is not a folder',
+  ELOOP: 'too many symbolic links',
+  ENAMETOOLONG: 'name too long',
+  ENOSPC: 'no space left on the device',
+  EROFS: 'read-only file system',
+  EEXIST: 'already exists',
+};
+
+/** A Node file-system error (`code` + `path`) as a FileAccessError naming the path and the reason; anything else as it is. */
+export function namedFsError(err: unknown): unknown {
+  const e = err as { code?: unknown; path?: unknown; syscall?: unknown } | null;
+  if (err instanceof WebstrError || typeof e?.code !== 'string' || FS_REASONS[e.code] === undefined) return err;
+  const where = typeof e.path === 'string' ? `'${e.path}'` : 'a file';
+  return new FileAccessError(`cannot ${typeof e.syscall === 'string' ? e.syscall : 'access'} ${where}: ${FS_REASONS[e.code]}`);
+}
+
 /** Serialisable form of an error, for worker messages and JSON output. */
 export interface ErrorInfo {
   name: string;

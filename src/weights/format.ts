@@ -5,7 +5,8 @@
  * the reference checkpoints and stored in the project's layout (models/params.ts).
  */
 import { tf } from '../runtime/tf.ts';
-import { WebstrError } from '../runtime/errors.ts';
+import { WeightsFormatError, WeightsSizeError } from './errors.ts';
+import { declaredBytes } from './manifest.ts';
 import type { ModelConfig } from '../models/config.ts';
 import type { Params } from '../models/params.ts';
 import type { Charset } from '../text/charset.ts';
@@ -37,10 +38,7 @@ export interface LoadedWeights {
   meta: WebstrMetadata;
 }
 
-/** A weights file that is not in the project's format, or is damaged. */
-export class WeightsFormatError extends WebstrError {
-  override name = 'WeightsFormatError';
-}
+export { WeightsFormatError };
 
 export async function toArtifacts(params: Params, meta: WebstrMetadata): Promise<tf.io.ModelArtifacts> {
   const named: tf.NamedTensorMap = Object.fromEntries(params);
@@ -73,11 +71,19 @@ function isMetadata(v: unknown): v is WebstrMetadata {
   return m.format === WEIGHTS_FORMAT && typeof m.config === 'object' && typeof m.charset === 'object';
 }
 
+function weightDataBytes(d: tf.io.WeightData): number {
+  return d instanceof ArrayBuffer ? d.byteLength : d.reduce((a, b) => a + b.byteLength, 0);
+}
+
 export function fromArtifacts(a: tf.io.ModelArtifacts): LoadedWeights {
   const meta = (a.userDefinedMetadata as { webstr?: unknown } | undefined)?.webstr;
   if (!isMetadata(meta)) throw new WeightsFormatError(`not webstr weights: model.json has no userDefinedMetadata.webstr of format '${WEIGHTS_FORMAT}'`);
   if (meta.version > WEIGHTS_VERSION) throw new WeightsFormatError(`weights format version ${meta.version} is newer than this build reads (${WEIGHTS_VERSION})`);
   if (a.weightSpecs === undefined || a.weightData === undefined) throw new WeightsFormatError('weights manifest without weight data');
+  // The shapes fix the size: checked before any tensor is made (IndexedDB and tf.io handlers come here too).
+  const want = declaredBytes(a.weightSpecs);
+  const got = weightDataBytes(a.weightData);
+  if (got !== want) throw new WeightsSizeError(`weight data is ${got} bytes; the manifest's tensor shapes declare ${want}`);
   let named: tf.NamedTensorMap;
   try {
     named = tf.io.decodeWeights(a.weightData, a.weightSpecs);
@@ -87,7 +93,7 @@ export function fromArtifacts(a: tf.io.ModelArtifacts): LoadedWeights {
   return { params: new Map(Object.entries(named)), meta };
 }
 
-/** Loads from any tf.io handler: `tf.io.http(url)`, `tf.io.browserFiles([json, bin])`, `indexeddb://name`. */
+/** Loads from a tf.io handler (`indexeddb://name`); URLs and dropped files go through manifest.ts's loaders. */
 export async function loadWeights(handler: tf.io.IOHandler | string): Promise<LoadedWeights> {
   let h: tf.io.IOHandler;
   if (typeof handler === 'string') {

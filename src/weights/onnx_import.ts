@@ -25,25 +25,22 @@ export interface RawTensor {
 const FLOAT = 1;
 const DOUBLE = 11;
 
-function tensorData(t: OnnxTensor): Float32Array | null {
-  const n = t.dims.map(toNumber).reduce((a, b) => a * b, 1);
+/** The tensor's values as float32; null for what the importer does not read (other dtypes, external data). */
+function tensorData(t: OnnxTensor, name: string): Float32Array | null {
+  const dims = t.dims.map(toNumber);
   if (t.dataLocation === 1) return null; // external data: not supported
-  if (t.dataType === FLOAT) {
-    if (t.rawData.length > 0) {
-      if (t.rawData.length !== n * 4) return null;
-      const copy = new Uint8Array(t.rawData); // aligned copy
-      return new Float32Array(copy.buffer, 0, n);
-    }
-    return t.floatData.length === n ? Float32Array.from(t.floatData) : null;
+  if (t.dataType !== FLOAT && t.dataType !== DOUBLE) return null;
+  if (dims.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new OnnxFormatError(`tensor '${name}': dims [${dims.join(',')}] are not non-negative integers`);
+  const n = dims.reduce((a, b) => a * b, 1);
+  const width = t.dataType === FLOAT ? 4 : 8;
+  const values = t.dataType === FLOAT ? t.floatData.length : t.doubleData.length;
+  const have = t.rawData.length > 0 ? `${t.rawData.length} bytes of raw data` : `${values} values`;
+  if (t.rawData.length > 0 ? t.rawData.length !== n * width : values !== n) {
+    throw new OnnxFormatError(`tensor '${name}' (${t.dataType === FLOAT ? 'FLOAT' : 'DOUBLE'} [${dims.join(',')}]) has ${have}; its dims need ${n} values`);
   }
-  if (t.dataType === DOUBLE) {
-    if (t.rawData.length > 0) {
-      const copy = new Uint8Array(t.rawData);
-      return Float32Array.from(new Float64Array(copy.buffer, 0, n));
-    }
-    return Float32Array.from(t.doubleData);
-  }
-  return null;
+  if (t.rawData.length === 0) return Float32Array.from(t.dataType === FLOAT ? t.floatData : t.doubleData);
+  const copy = new Uint8Array(t.rawData); // aligned copy
+  return t.dataType === FLOAT ? new Float32Array(copy.buffer, 0, n) : Float32Array.from(new Float64Array(copy.buffer, 0, n));
 }
 
 /** Every float tensor of the graph by name: initialisers and Constant-node outputs. */
@@ -65,7 +62,7 @@ export function readOnnxTensors(bytes: Uint8Array): Map<string, RawTensor> {
   }
   const out = new Map<string, RawTensor>();
   const add = (name: string, t: OnnxTensor): void => {
-    const data = tensorData(t);
+    const data = tensorData(t, name);
     if (data !== null) out.set(name, { dims: t.dims.map(toNumber), data });
   };
   for (const t of g.initializer) add(t.name, t);

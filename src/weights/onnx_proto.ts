@@ -164,10 +164,11 @@ export function toNumber(v: Int64 | undefined | null): number {
   return typeof v === 'number' ? v : v.toNumber();
 }
 
-/** Encodes a (decoded, possibly edited) model with the same schema subset: for tests that build hostile files. */
-export function encodeOnnxModel(model: OnnxModel): Uint8Array {
+/** Encodes a model with the same schema subset (a decoded and edited one, or a plain object written in
+ *  code): for tests that build hostile and small files. */
+export function encodeOnnxModel(model: OnnxModel | object): Uint8Array {
   const type = getModelType();
-  return type.encode(type.fromObject(model)).finish();
+  return new Uint8Array(type.encode(type.fromObject(model as { [k: string]: unknown })).finish());
 }
 
 /** Decodes ONNX bytes. Throws protobufjs' error on malformed input (the importer wraps it). */

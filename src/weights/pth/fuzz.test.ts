@@ -5,6 +5,7 @@ import { readStateDict } from './index.ts';
 import { unpickle } from './pickle.ts';
 import { StorageRef, STORAGE_TYPES, TORCH_CONSTRUCTORS, TORCH_DATA_GLOBALS } from './tensors.ts';
 import pickles from './fixtures/pickles.json';
+import { fuzzLine } from '../../testing/mutate.ts';
 
 // Truncations and bit flips of real checkpoints and pickles: every case must end in a valid result or a
 // named WebstrError (never a TypeError/RangeError, a hang or a crash). Seeded, so failures reproduce.
@@ -41,6 +42,13 @@ function tally(counts: Map<string, number>, k: string): void {
   counts.set(k, (counts.get(k) ?? 0) + 1);
 }
 
+/** The per-reader line CI logs show (an unnamed failure throws in `outcome`, so escapes are 0 here). */
+function log(reader: string, counts: Map<string, number>): void {
+  const named = Object.fromEntries([...counts].filter(([k]) => k !== 'ok'));
+  const cases = [...counts.values()].reduce((a, b) => a + b, 0);
+  console.log(fuzzLine({ reader, cases, ok: counts.get('ok') ?? 0, named, escapes: [] }));
+}
+
 describe('fuzz: truncated and bit-flipped checkpoints', () => {
   it('every truncation of every fixture fails with a named error', async () => {
     const counts = new Map<string, number>();
@@ -55,6 +63,7 @@ describe('fuzz: truncated and bit-flipped checkpoints', () => {
         expect(r, `${file} cut at ${cut}`).not.toBe('ok');
       }
     }
+    log('.pth (truncations)', counts);
     expect(counts.get('CheckpointFormatError')).toBeGreaterThan(1000);
   });
 
@@ -70,6 +79,7 @@ describe('fuzz: truncated and bit-flipped checkpoints', () => {
         tally(counts, await attempt(bytes, `${file} flip #${n}`, n % 2 === 0));
       }
     }
+    log('.pth (bit flips)', counts);
     // Flips land in storages as often as in structure: both outcomes must occur.
     expect(counts.get('ok')).toBeGreaterThan(0);
     expect(counts.get('CheckpointFormatError')).toBeGreaterThan(0);
@@ -94,6 +104,7 @@ describe('fuzz: truncated and bit-flipped checkpoints', () => {
         }
       }
     }
+    log('.pth pickles (byte overwrites)', counts);
     expect(counts.get('CheckpointFormatError')).toBeGreaterThan(500);
   });
 
@@ -125,6 +136,7 @@ describe('fuzz: truncated and bit-flipped checkpoints', () => {
         tally(counts, outcome(err, `program #${n} [${prog.join(',')}]`));
       }
     }
+    log('.pth pickles (opcode programs)', counts);
     expect(counts.get('ok')).toBeGreaterThan(0);
     expect(counts.get('CheckpointFormatError')).toBeGreaterThan(0);
   });
