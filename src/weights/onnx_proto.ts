@@ -168,7 +168,7 @@ export function toNumber(v: Int64 | undefined | null): number {
  *  code): for tests that build hostile and small files. */
 export function encodeOnnxModel(model: OnnxModel | object): Uint8Array {
   const type = getModelType();
-  return new Uint8Array(type.encode(type.fromObject(model as { [k: string]: unknown })).finish());
+  return new Uint8Array(type.encode(type.fromObject(model)).finish());
 }
 
 /** Decodes ONNX bytes. Throws protobufjs' error on malformed input (the importer wraps it). */
