@@ -1,28 +1,47 @@
 /**
- * `webstr recognize --model <preset|dir|file.onnx> [--backend …] <image>...` (DESIGN.md contract):
+ * `webstr recognize --model <preset|dir|file.onnx> [--backend …] <image|->...` (DESIGN.md contract):
  * one JSON object per image, `{"file","text","confidence"}` or `{"file","error"}`, in argument order;
- * exit 0 unless every image failed.
+ * exit 0 unless every image failed. `-` is one image read from stdin. `--json FILE.json` also writes the
+ * objects as one array to FILE.json (bare `--json` is the default output).
  */
-import { readFile, stat } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
-import { initBackend, parseBackendRequest } from '../src/runtime/backend.ts';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { initBackend } from '../src/runtime/backend.ts';
 import { InvalidArgumentError, errorInfo } from '../src/runtime/errors.ts';
 import { registerAllKernels } from '../src/ops/registry.ts';
 import { decodeNode } from '../src/image/decode_node.ts';
 import { DEFAULT_LIMITS } from '../src/image/errors.ts';
 import { Recognizer } from '../src/recognize/recognizer.ts';
-import { PRESET_NAMES, toHostWeights } from '../src/recognize/load.ts';
+import { toHostWeights } from '../src/recognize/load.ts';
 import { loadModelNode } from '../src/recognize/node_load.ts';
 import { loadNodeGpu } from './node_gpu.ts';
-
-export const RECOGNIZE_USAGE = `webstr recognize --model <${PRESET_NAMES.join('|')}|dir|file.onnx|file.pth> [--preset <name> (for .onnx, .pth)] [--backend auto|webgpu|wasm|cpu] [--details] <image>...`;
+import { JSON_OPTION, UsageError, backendArg, jsonTarget, parseCommandArgs } from './usage.ts';
 
 /** Files read per model batch: bounds memory for long argument lists. */
 const CHUNK = 64;
 /** A file larger than this is refused unread (encoded word crops are KBs). */
 const MAX_FILE_BYTES = 64 * 1024 * 1024;
 
+/** All of a stream (stdin), refused past `limit` bytes. */
+export async function readStream(stream: AsyncIterable<Uint8Array | string>, limit: number, what: string): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let n = 0;
+  for await (const c of stream) {
+    const b = typeof c === 'string' ? new TextEncoder().encode(c) : c;
+    n += b.length;
+    if (n > limit) throw new InvalidArgumentError(`${what}: more than ${limit} bytes, the limit for one image`);
+    chunks.push(b);
+  }
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
+
 async function readImageFile(file: string): Promise<Uint8Array> {
+  if (file === '-') return readStream(process.stdin, MAX_FILE_BYTES, 'stdin');
   const s = await stat(file);
   if (!s.isFile()) throw new InvalidArgumentError(`'${file}' is not a file`);
   if (s.size > MAX_FILE_BYTES) throw new InvalidArgumentError(`'${file}' is ${s.size} bytes; the limit is ${MAX_FILE_BYTES}`);
@@ -30,18 +49,18 @@ async function readImageFile(file: string): Promise<Uint8Array> {
 }
 
 export async function recognize(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      model: { type: 'string' },
-      preset: { type: 'string', default: 'crnn-mv3-en' },
-      backend: { type: 'string', default: 'auto' },
-      details: { type: 'boolean', default: false },
-    },
+  const { values, positionals } = parseCommandArgs(argv, {
+    model: { type: 'string' },
+    preset: { type: 'string', default: 'crnn-mv3-en' },
+    backend: { type: 'string', default: 'auto' },
+    details: { type: 'boolean', default: false },
+    ...JSON_OPTION,
   });
-  if (values.model === undefined || positionals.length === 0) throw new InvalidArgumentError(`usage: ${RECOGNIZE_USAGE}`);
-  const request = parseBackendRequest(values.backend);
+  if (values.model === undefined) throw new UsageError('--model is required');
+  if (positionals.length === 0) throw new UsageError("no images given (image files, or '-' for one image on stdin)");
+  if (positionals.filter((p) => p === '-').length > 1) throw new UsageError("'-' (stdin) may be given once");
+  const json = jsonTarget(values.json);
+  const request = backendArg(values.backend);
   const { gpu } = request === 'wasm' || request === 'cpu' ? { gpu: undefined } : await loadNodeGpu();
   registerAllKernels();
   const report = await initBackend(request, { gpu });
@@ -54,6 +73,11 @@ export async function recognize(argv: string[]): Promise<number> {
   });
   if (values.details) console.error(`webstr recognize: backend ${report.backend} (${report.reason})`);
   let failed = 0;
+  const all: Record<string, unknown>[] = [];
+  const print = (line: Record<string, unknown>): void => {
+    console.log(JSON.stringify(line));
+    if (json.kind === 'file') all.push(line);
+  };
   for (let s = 0; s < positionals.length; s += CHUNK) {
     const files = positionals.slice(s, s + CHUNK);
     const inputs: (Uint8Array | null)[] = [];
@@ -75,7 +99,7 @@ export async function recognize(argv: string[]): Promise<number> {
       if (o === undefined || !o.ok) {
         failed++;
         const error = o === undefined ? (readErrors.get(i) ?? 'unreadable') : `${o.error.name}: ${o.error.message}`;
-        console.log(JSON.stringify({ file, error }));
+        print({ file, error });
         return;
       }
       const line: Record<string, unknown> = { file, text: o.text, confidence: Number(o.confidence.toFixed(6)) };
@@ -84,9 +108,10 @@ export async function recognize(argv: string[]): Promise<number> {
         line.timings = o.timings;
         line.backend = o.backend;
       }
-      console.log(JSON.stringify(line));
+      print(line);
     });
   }
   rec.dispose();
+  if (json.kind === 'file') await writeFile(json.path, JSON.stringify(all, null, 2) + '\n');
   return failed === positionals.length ? 1 : 0;
 }

@@ -7,9 +7,8 @@
  */
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { InvalidArgumentError } from '../src/runtime/errors.ts';
-import { initBackend, parseBackendRequest } from '../src/runtime/backend.ts';
+import { initBackend } from '../src/runtime/backend.ts';
 import { registerAllKernels } from '../src/ops/registry.ts';
 import { decodeNode } from '../src/image/decode_node.ts';
 import { DEFAULT_LIMITS } from '../src/image/errors.ts';
@@ -31,15 +30,10 @@ import { Trainer, type Validator } from '../src/train/trainer.ts';
 import type { HostTensors, OptimizerSpec, SampleSource, TrainProgress, TrainRecipe } from '../src/train/types.ts';
 import { evaluate } from '../src/eval/runner.ts';
 import { loadNodeGpu } from './node_gpu.ts';
-
-export const TRAIN_USAGE =
-  'webstr train --preset <name> [--init <weights|.onnx|.pth>] [--data <lmdb-or-shard dir>...] [--synthetic <ratio 0..1>] [--synth-vocab N] --steps N --out <dir> [--backend auto|webgpu|wasm|cpu] [--batch N] [--optimizer adam|adamw|adadelta|sgd] [--lr X] [--schedule constant|cosine] [--warmup N] [--clip X] [--bn train|frozen] [--width W] [--augment] [--val <dir> --val-limit N --eval-every N] [--checkpoint-every N] [--seed N] [--run <id>]';
+import { JSON_OPTION, UsageError, backendArg, emitResult, jsonTarget, numberArg, parseCommandArgs } from './usage.ts';
 
 function num(name: string, v: string | undefined, check: (n: number) => boolean): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || !check(n)) throw new InvalidArgumentError(`--${name}: '${v}' is not valid`);
-  return n;
+  return numberArg(name, v, check, 'a valid number');
 }
 
 const int = (lo: number) => (n: number): boolean => Number.isInteger(n) && n >= lo;
@@ -58,10 +52,7 @@ function bar(p: TrainProgress): string {
 }
 
 export async function trainCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
+  const { values, positionals } = parseCommandArgs(argv, {
       preset: { type: 'string' },
       init: { type: 'string' },
       data: { type: 'string', multiple: true },
@@ -86,28 +77,33 @@ export async function trainCommand(argv: string[]): Promise<number> {
       seed: { type: 'string', default: '1' },
       run: { type: 'string', default: 'run' },
       quiet: { type: 'boolean', default: false },
-    },
+      ...JSON_OPTION,
   });
   const data = [...(values.data ?? []), ...positionals];
-  if (values.preset === undefined || values.steps === undefined || values.out === undefined) throw new InvalidArgumentError(`usage: ${TRAIN_USAGE}`);
+  for (const [k, v] of [['--preset', values.preset], ['--steps', values.steps], ['--out', values.out]] as const) if (v === undefined) throw new UsageError(`${k} is required`);
+  const json = jsonTarget(values.json);
   const ratio = num('synthetic', values.synthetic, (n) => n >= 0 && n <= 1) ?? (data.length === 0 ? 1 : 0);
-  if (data.length === 0 && ratio < 1) throw new InvalidArgumentError('webstr train: give --data <dataset>... or --synthetic 1 (synthetic words only)');
+  if (data.length === 0 && ratio < 1) throw new UsageError('give --data <dataset>... or --synthetic 1 (synthetic words only)');
   const steps = num('steps', values.steps, int(1))!;
-  const out = values.out;
-  getPreset(values.preset); // named error for an unknown preset before anything is loaded
+  const out = values.out!;
+  const preset = values.preset!;
+  getPreset(preset); // named error for an unknown preset before anything is loaded
+  const request = backendArg(values.backend);
+  if (values.optimizer !== undefined && !['adam', 'adamw', 'adadelta', 'sgd'].includes(values.optimizer)) throw new UsageError(`--optimizer: expected adam, adamw, adadelta or sgd, got '${values.optimizer}'`);
+  if (values.bn !== undefined && values.bn !== 'train' && values.bn !== 'frozen') throw new UsageError(`--bn: expected train or frozen, got '${values.bn}'`);
+  if (values.schedule !== 'constant' && values.schedule !== 'cosine') throw new UsageError(`--schedule: expected constant or cosine, got '${values.schedule}'`);
 
-  const request = parseBackendRequest(values.backend);
   const { gpu } = request === 'wasm' || request === 'cpu' ? { gpu: undefined } : await loadNodeGpu();
   registerAllKernels();
   const capabilities = await initBackend(request, { gpu });
 
-  let config: ModelConfig = getPreset(values.preset);
+  let config: ModelConfig = getPreset(preset);
   let charset: Charset = getCharset(config.charset);
   let init: HostTensors | null = null;
   if (values.init !== undefined) {
-    const loaded = await loadModelNode(values.init, values.preset);
-    if (loaded.meta.preset !== values.preset) {
-      throw new InvalidArgumentError(`--init ${values.init} holds a '${loaded.meta.preset}' model, not '${values.preset}'`);
+    const loaded = await loadModelNode(values.init, preset);
+    if (loaded.meta.preset !== preset) {
+      throw new InvalidArgumentError(`--init ${values.init} holds a '${loaded.meta.preset}' model, not '${preset}'`);
     }
     config = loaded.meta.config;
     charset = loaded.meta.charset;
@@ -118,15 +114,12 @@ export async function trainCommand(argv: string[]): Promise<number> {
 
   const def = defaultOptimizer(config);
   const kind = (values.optimizer ?? def.spec.kind) as OptimizerSpec['kind'];
-  if (!['adam', 'adamw', 'adadelta', 'sgd'].includes(kind)) throw new InvalidArgumentError(`--optimizer: expected adam, adamw, adadelta or sgd, got '${kind}'`);
   const lr = num('lr', values.lr, (n) => n > 0) ?? (kind === def.spec.kind ? def.spec.lr : kind === 'adadelta' ? 1 : 1e-3);
   const optimizer: OptimizerSpec = kind === def.spec.kind ? { ...def.spec, lr } : ({ kind, lr });
-  const bn = values.bn ?? (init === null ? 'train' : 'frozen');
-  if (bn !== 'train' && bn !== 'frozen') throw new InvalidArgumentError(`--bn: expected train or frozen, got '${bn}'`);
-  if (values.schedule !== 'constant' && values.schedule !== 'cosine') throw new InvalidArgumentError(`--schedule: expected constant or cosine, got '${values.schedule}'`);
+  const bn = values.bn === 'train' || values.bn === 'frozen' ? values.bn : init === null ? 'train' : 'frozen';
   const clip = num('clip', values.clip, (n) => n > 0) ?? (values.optimizer === undefined ? def.clip : undefined);
   const recipe: TrainRecipe = {
-    preset: values.preset,
+    preset,
     init: values.init ?? null,
     datasets: data,
     syntheticRatio: ratio,
@@ -234,7 +227,21 @@ export async function trainCommand(argv: string[]): Promise<number> {
       await mkdir(out, { recursive: true });
       await writeFile(path.join(out, 'history.json'), JSON.stringify({ recipe, backend: capabilities.backend, seconds, stepsThisRun: result.step - startStep, ...result }, null, 1) + '\n');
       const lastLoss = result.history.at(-1)?.loss;
-      console.log(
+      const summary = {
+        done: result.done,
+        step: result.step,
+        steps,
+        stepsThisRun: result.step - startStep,
+        backend: capabilities.backend,
+        seconds: Number(seconds.toFixed(3)),
+        lastLoss: lastLoss ?? null,
+        weights: path.resolve(out, 'weights'),
+        checkpoints: path.resolve(out, 'checkpoints', values.run),
+        history: path.resolve(out, 'history.json'),
+      };
+      await emitResult(
+        json,
+        summary,
         `webstr train: ${result.done ? 'done' : 'stopped'} at step ${result.step}/${steps} on ${capabilities.backend} in ${seconds.toFixed(1)} s; last loss ${lastLoss?.toFixed(4) ?? '–'}; weights → ${path.join(out, 'weights')}`,
       );
       return 0;

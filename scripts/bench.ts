@@ -4,12 +4,14 @@
  * scripts/lib/browser.ts). The model file(s) and each LMDB `data.mdb` are handed to the page's file
  * inputs (`setInputFiles`), so the page reads them in place through File.slice (no copy into IndexedDB:
  * nothing to clean up, no quota, and the bytes the worker reads are the file's); a shard folder is served
- * to the page at a local URL by Playwright routing. Prints the same table; `--json` writes the same report.
+ * to the page at a local URL by Playwright routing. Prints the same table; `--json [FILE.json]` gives the
+ * same report (the CLI's convention: bare on stdout, else into the file).
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { EVAL_ARGS_USAGE, parseEvalArgs } from '../cli/eval_args.ts';
+import { UsageError, emitResult } from '../cli/usage.ts';
 import { checkThresholds, reportText } from '../src/eval/report.ts';
 import type { BenchRunResult } from '../workers/bench_api.ts';
 import type { DirectRunOptions } from '../src/ui/bench_runner.ts';
@@ -45,7 +47,7 @@ function modelFiles(spec: string): string[] {
 async function main(): Promise<number> {
   const { workers, rest: argv } = takeWorkers(process.argv.slice(2));
   const skipBuild = argv.includes('--skip-build');
-  const args = parseEvalArgs(argv.filter((a) => a !== '--skip-build'), USAGE);
+  const args = parseEvalArgs(argv.filter((a) => a !== '--skip-build'));
   const lmdb: { file: string; name: string }[] = [];
   const shardDirs: { dir: string; name: string }[] = [];
   const order: ('file' | 'url')[] = [];
@@ -109,8 +111,7 @@ async function main(): Promise<number> {
       clearInterval(timer);
     }
     const rep = result.report;
-    console.log(reportText(rep));
-    if (args.json !== undefined) await writeFile(args.json, JSON.stringify(rep, null, 2) + '\n');
+    await emitResult(args.json, rep, reportText(rep));
     const failed = checkThresholds(rep, { minAccuracy: args.minAccuracy, maxDrop: args.maxDrop });
     for (const f of failed) console.error(`npm run bench: FAIL ${f}`);
     return failed.length > 0 ? 1 : 0;
@@ -122,6 +123,10 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
+    if (err instanceof UsageError) {
+      console.error(`npm run bench: ${err.message} (usage: ${USAGE})`);
+      process.exit(2);
+    }
     console.error(err instanceof Error ? `npm run bench: ${err.name}: ${err.message}` : err);
     process.exit(1);
   },
