@@ -1,7 +1,7 @@
 /** `webstr doctor`: the capability report, as text or JSON. */
 import { initBackend, type CapabilityReport } from '../src/runtime/backend.ts';
 import { registerAllKernels } from '../src/ops/registry.ts';
-import { loadNodeGpu } from './node_gpu.ts';
+import { loadNodeGpu } from '../src/runtime/node_gpu.ts';
 import { JSON_OPTION, UsageError, backendArg, emitResult, jsonTarget, parseCommandArgs } from './usage.ts';
 
 export function formatReport(r: CapabilityReport): string {

@@ -16,7 +16,7 @@ import { openDatasetPath } from '../src/data/node_shards.ts';
 import { evaluate, type EvalDataset, type RecognizeBatch } from '../src/eval/runner.ts';
 import { buildReport, checkThresholds, reportText } from '../src/eval/report.ts';
 import { inputWidthKey } from '../src/eval/width_key.ts';
-import { loadNodeGpu } from './node_gpu.ts';
+import { loadNodeGpu } from '../src/runtime/node_gpu.ts';
 import { parseEvalArgs } from './eval_args.ts';
 import { emitResult } from './usage.ts';
 

@@ -13,7 +13,7 @@ import { DEFAULT_LIMITS } from '../src/image/errors.ts';
 import { Recognizer } from '../src/recognize/recognizer.ts';
 import { toHostWeights } from '../src/recognize/load.ts';
 import { loadModelNode } from '../src/recognize/node_load.ts';
-import { loadNodeGpu } from './node_gpu.ts';
+import { loadNodeGpu } from '../src/runtime/node_gpu.ts';
 import { JSON_OPTION, UsageError, backendArg, jsonTarget, parseCommandArgs } from './usage.ts';
 
 /** Files read per model batch: bounds memory for long argument lists. */

@@ -29,7 +29,7 @@ import { SampleSourceError } from '../src/train/errors.ts';
 import { Trainer, type Validator } from '../src/train/trainer.ts';
 import type { HostTensors, OptimizerSpec, SampleSource, TrainProgress, TrainRecipe } from '../src/train/types.ts';
 import { evaluate } from '../src/eval/runner.ts';
-import { loadNodeGpu } from './node_gpu.ts';
+import { loadNodeGpu } from '../src/runtime/node_gpu.ts';
 import { JSON_OPTION, UsageError, backendArg, emitResult, jsonTarget, numberArg, parseCommandArgs } from './usage.ts';
 
 function num(name: string, v: string | undefined, check: (n: number) => boolean): number | undefined {

@@ -71,3 +71,15 @@ export class CheckpointFormatError extends WebstrError {
 export class UnsupportedCheckpointError extends WebstrError {
   override name = 'UnsupportedCheckpointError';
 }
+
+/** A feature needs an optional package that is not installed (Node: @napi-rs/canvas to decode images). */
+export class OptionalDependencyError extends WebstrError {
+  override name = 'OptionalDependencyError';
+  constructor(
+    readonly packageName: string,
+    purpose: string,
+    detail: string,
+  ) {
+    super(`${purpose} needs the optional package '${packageName}' (npm install ${packageName}): ${detail}`);
+  }
+}
