@@ -37,7 +37,7 @@ function literalWorkerUrl(): Plugin {
 
 export default defineConfig(({ mode }): UserConfig => {
   if (mode !== 'browser' && mode !== 'node') throw new Error(`vite.lib.config.ts: --mode browser or --mode node, got '${mode}'`);
-  const common: UserConfig = { root, logLevel: 'warn', publicDir: false };
+  const common: UserConfig = { root, logLevel: 'error', publicDir: false };
   if (mode === 'browser') {
     return {
       ...common,

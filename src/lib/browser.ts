@@ -7,10 +7,10 @@
 import * as Comlink from 'comlink';
 import { InvalidArgumentError, errorInfo, type ErrorInfo } from '../runtime/errors.ts';
 import { checkWorkers } from '../eval/pool.ts';
-import type { ImageInput, RecognitionOutcome } from '../recognize/recognizer.ts';
+import type { ImageInput } from '../recognize/recognizer.ts';
 import type { ModelSource, RecognizerWorkerApi } from '../../workers/recognizer_api.ts';
 import { classifyModel, resolveName, type ModelSpec } from './model_spec.ts';
-import type { CreateRecognizerOptions, RecognizeCallOptions, RecognizerInfo } from './common.ts';
+import type { CreateRecognizerOptions, RecognitionOutcome, RecognizeCallOptions, RecognizerInfo } from './common.ts';
 
 export * from './common.ts';
 export { UnknownModelError, sniffModelBytes } from './model_spec.ts';

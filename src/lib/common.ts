@@ -5,13 +5,41 @@
  */
 import { InvalidArgumentError } from '../runtime/errors.ts';
 import type { BackendRequest } from '../runtime/backend_names.ts';
-import type { RecognitionOutcome } from '../recognize/recognizer.ts';
+import type { ErrorInfo } from '../runtime/errors.ts';
 import { blobByteSource, memoryByteSource, type ByteSource } from '../data/byte_source.ts';
 import { openDtrbDataset } from '../data/dtrb.ts';
 import { evaluate as evaluateCore, type EvalDataset, type EvalOptions, type EvalProgress, type EvalReport } from '../eval/runner.ts';
 import type { ModelInput, ModelResolver } from './model_spec.ts';
 
-export type { RecognitionOutcome, Recognition, Timings } from '../recognize/recognizer.ts';
+
+// The public shapes of results, declared here rather than re-exported from src/recognize so the
+// package's types do not reach tfjs's (an app's tsc then checks only these). The recognizer's own
+// types must stay assignable to them: src/lib/*.ts return its results under these names.
+
+/** Milliseconds spent on one image. */
+export interface Timings {
+  decodeMs: number;
+  preprocessMs: number;
+  /** This image's share of its batch's model time. */
+  inferMs: number;
+  postprocessMs: number;
+}
+
+export interface Recognition {
+  text: string;
+  /** Product of the per-character confidences. */
+  confidence: number;
+  charConfidences: number[];
+  timings: Timings;
+  /** The backend that produced the result. */
+  backend: string;
+  /** Set once, on the first result after a backend fallback. */
+  notice?: string;
+}
+
+/** One image's result: the text, or the named error that image met (the others go on). */
+export type RecognitionOutcome = ({ ok: true } & Recognition) | { ok: false; error: ErrorInfo };
+export type { ErrorInfo };
 export type { EvalDataset, EvalProgress, EvalReport } from '../eval/runner.ts';
 export type { ModelInput, ModelResolver } from './model_spec.ts';
 

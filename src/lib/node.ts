@@ -12,19 +12,18 @@ import { registerAllKernels } from '../ops/registry.ts';
 import { decodeNode } from '../image/decode_node.ts';
 import { DEFAULT_LIMITS } from '../image/errors.ts';
 import type { RgbaImage } from '../image/types.ts';
-import { Recognizer as CoreRecognizer, type ImageInput, type RecognitionOutcome } from '../recognize/recognizer.ts';
+import { Recognizer as CoreRecognizer, type ImageInput } from '../recognize/recognizer.ts';
 import { toHostWeights, weightsFromOnnx, weightsFromPth } from '../recognize/load.ts';
 import { loadModelNode } from '../recognize/node_load.ts';
 import { sha256Hex, type LoadedWeights } from '../weights/format.ts';
 import { openDatasetPath } from '../data/node_shards.ts';
 import type { EvalDataset } from '../eval/runner.ts';
 import { classifyModel, resolveName, type ModelSpec } from './model_spec.ts';
-import type { CreateRecognizerOptions, RecognizeCallOptions, RecognizerInfo } from './common.ts';
+import type { CreateRecognizerOptions, RecognitionOutcome, RecognizeCallOptions, RecognizerInfo } from './common.ts';
 
 export * from './common.ts';
 export { UnknownModelError, sniffModelBytes } from './model_spec.ts';
 export { WebstrError, InvalidArgumentError, BackendUnavailableError, DeviceLostError } from '../runtime/errors.ts';
-export { WeightsRequiredError } from '../recognize/load.ts';
 
 /** One image: a path, a file: or http(s): URL, encoded bytes, a Blob, or decoded RGBA pixels. */
 export type ImageSource = string | URL | Uint8Array | ArrayBuffer | Blob | RgbaImage;
