@@ -1,10 +1,12 @@
 /** The library's Node entry: model inputs sorted by kind, and createRecognizer on the shared PaddleOCR model. */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { LMDB_DIR, MV3_EN_ONNX, haveLmdb, haveSharedModel } from '../testing/shared.ts';
 import { classifyModel, resolveName, sniffModelBytes, UnknownModelError } from './model_spec.ts';
-import { createRecognizer, evaluate, openDataset, openLmdb } from './node.ts';
+import { createRecognizer, evaluate, openDataset, openLmdb, train } from './node.ts';
 
 const CROP = 'public/samples/01-coffee.png';
 const LMDB = `${LMDB_DIR}/svt_647`;
@@ -77,5 +79,30 @@ describe.skipIf(!haveSharedModel() || !haveLmdb('svt_647'))('createRecognizer (N
     const r = await createRecognizer({ model: MV3_EN_ONNX, backend: 'cpu' });
     await r.terminate();
     await expect(createRecognizer({ model: 'crnn-mv3-en', backend: 'cpu' })).rejects.toMatchObject({ name: 'WeightsRequiredError' });
+  }, 120_000);
+});
+
+describe('train (Node)', () => {
+  it('a step of crnn-tiny on synthetic words writes weights createRecognizer loads; an aborted run stops with a checkpoint', async () => {
+    const out = mkdtempSync(path.join(os.tmpdir(), 'webstr-lib-train-'));
+    try {
+      const steps: number[] = [];
+      const r = await train({ preset: 'crnn-tiny', synthetic: 1, synthVocab: 4, steps: 1, batch: 2, out, backend: 'cpu', onProgress: (p) => steps.push(p.step) });
+      expect(r).toMatchObject({ done: true, step: 1, stepsThisRun: 1, backend: 'cpu', weights: path.join(out, 'weights') });
+      expect(steps).toContain(1);
+      const rec = await createRecognizer({ model: r.weights, backend: 'cpu' });
+      expect(rec.info.preset).toBe('crnn-tiny');
+      const o = await rec.recognize(CROP);
+      expect(o.ok).toBe(true);
+      await rec.terminate();
+      const ac = new AbortController();
+      ac.abort();
+      const again = await train({ preset: 'crnn-tiny', synthetic: 1, synthVocab: 4, steps: 5, batch: 2, out, backend: 'cpu', signal: ac.signal });
+      expect(again.stopped).toBe(true);
+      expect(again.step).toBeLessThan(5);
+      await expect(train({ preset: 'crnn-tiny', steps: 0, out, synthetic: 1 })).rejects.toThrow(/steps: expected an integer/);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   }, 120_000);
 });

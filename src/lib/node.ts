@@ -23,6 +23,7 @@ import type { CreateRecognizerOptions, RecognitionOutcome, RecognizeCallOptions,
 
 export * from './common.ts';
 export { UnknownModelError, sniffModelBytes } from './model_spec.ts';
+export { train, type TrainOptions, type TrainSummary } from './train_node.ts';
 export { WebstrError, InvalidArgumentError, BackendUnavailableError, DeviceLostError } from '../runtime/errors.ts';
 
 /** One image: a path, a file: or http(s): URL, encoded bytes, a Blob, or decoded RGBA pixels. */

@@ -1,0 +1,274 @@
+/**
+ * Training in Node, for the library (`train` from 'webstr' in Node) and `webstr train`: the same Trainer as
+ * the trainer worker. `out` holds `checkpoints/<run>/{latest,best}.ckpt` (atomic), `weights/` (the
+ * trained weights in the project's format, loadable by createRecognizer, `webstr recognize/eval`) and
+ * `history.json`. A second call with the same `out` continues the run from its checkpoint.
+ */
+import { mkdir, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { InvalidArgumentError } from '../runtime/errors.ts';
+import { initBackend, parseBackendRequest, type BackendRequest } from '../runtime/backend.ts';
+import { loadNodeGpu } from '../runtime/node_gpu.ts';
+import { registerAllKernels } from '../ops/registry.ts';
+import { decodeNode } from '../image/decode_node.ts';
+import { DEFAULT_LIMITS } from '../image/errors.ts';
+import { augment as augmentImage } from '../image/augment.ts';
+import { getPreset } from '../models/presets.ts';
+import type { ModelConfig } from '../models/config.ts';
+import { getCharset, type Charset } from '../text/charset.ts';
+import { saveWeightsDir } from '../weights/node_io.ts';
+import { loadModelNode } from '../recognize/node_load.ts';
+import { Recognizer } from '../recognize/recognizer.ts';
+import { openDatasetPath } from '../data/node_shards.ts';
+import { createNodeSynth } from '../synth/node.ts';
+import { tinySynthOptions } from '../synth/plan.ts';
+import { DEFAULT_WORDS } from '../synth/words.ts';
+import { DatasetSource, MixSource } from '../train/sources.ts';
+import { DirCheckpointStore } from '../train/node_store.ts';
+import { SampleSourceError } from '../train/errors.ts';
+import { Trainer, type Validator } from '../train/trainer.ts';
+import type { HostTensors, OptimizerSpec, SampleSource, TrainProgress, TrainRecipe } from '../train/types.ts';
+import { evaluate } from '../eval/runner.ts';
+
+export type { TrainProgress } from '../train/types.ts';
+
+export interface TrainOptions {
+  /** The architecture (a preset name). */
+  preset: string;
+  /** Start from these weights (a path as createRecognizer takes in Node); else from scratch. */
+  init?: string;
+  /** Training datasets: LMDB folders or shard folders. */
+  data?: string[];
+  /** Share of synthetic words in each batch, 0..1 (default: 1 without data, else 0). */
+  synthetic?: number;
+  /** Synthetic words from the first N of the built-in word list. */
+  synthVocab?: number;
+  /** Steps to reach (a resumed run continues up to this step). */
+  steps: number;
+  /** Folder for checkpoints, weights and history. */
+  out: string;
+  /** Default 'wasm'. */
+  backend?: BackendRequest;
+  /** Default 32. */
+  batch?: number;
+  /** Default: the preset family's reference optimizer (Paddle: Adam 1e-3; DTRB: Adadelta 1.0 with clip 5). */
+  optimizer?: OptimizerSpec['kind'];
+  lr?: number;
+  schedule?: 'constant' | 'cosine';
+  warmup?: number;
+  clip?: number;
+  /** BatchNorm statistics: frozen with `init`, else train. */
+  batchNorm?: 'train' | 'frozen';
+  /** A fixed input width. */
+  width?: number;
+  augment?: boolean;
+  /** Validation dataset, scored every `evalEvery` steps (0: never). */
+  val?: string;
+  valLimit?: number;
+  evalEvery?: number;
+  /** Default 100. */
+  checkpointEvery?: number;
+  /** Default 1. */
+  seed?: number;
+  /** Run id: checkpoints go to `out/checkpoints/<run>` (default 'run'). */
+  run?: string;
+  onProgress?: (p: TrainProgress) => void;
+  /** Called once the trainer is ready, with the step it starts from (> 0 when resuming). */
+  onStart?: (info: { step: number; checkpoints: string }) => void;
+  /** Aborting stops after the current step, with a checkpoint and the weights written. */
+  signal?: AbortSignal;
+}
+
+export interface TrainSummary {
+  /** The run is over: `steps` reached, or stopped by the signal. */
+  done: boolean;
+  /** Stopped by the signal. */
+  stopped: boolean;
+  step: number;
+  steps: number;
+  stepsThisRun: number;
+  backend: string;
+  seconds: number;
+  lastLoss: number | null;
+  weights: string;
+  checkpoints: string;
+  history: string;
+}
+
+/** The references' optimizer for a preset family (MODELS.md §4.3): Paddle Adam, DTRB Adadelta(1.0) + clip 5. */
+function defaultOptimizer(config: ModelConfig): { spec: OptimizerSpec; clip?: number } {
+  return config.head.naming === 'paddle' ? { spec: { kind: 'adam', lr: 1e-3 } } : { spec: { kind: 'adadelta', lr: 1, rho: 0.95, eps: 1e-8 }, clip: 5 };
+}
+
+function check(name: string, v: number | undefined, ok: (n: number) => boolean, expected: string): void {
+  if (v !== undefined && !(Number.isFinite(v) && ok(v))) throw new InvalidArgumentError(`${name}: expected ${expected}, got ${v}`);
+}
+
+const isInt = (lo: number) => (n: number): boolean => Number.isInteger(n) && n >= lo;
+
+export async function train(o: TrainOptions): Promise<TrainSummary> {
+  const data = o.data ?? [];
+  const ratio = o.synthetic ?? (data.length === 0 ? 1 : 0);
+  check('synthetic', ratio, (n) => n >= 0 && n <= 1, 'a share in 0…1');
+  if (data.length === 0 && ratio < 1) throw new InvalidArgumentError('train: give data (datasets) or synthetic: 1 (synthetic words only)');
+  check('steps', o.steps, isInt(1), 'an integer ≥ 1');
+  for (const [k, v, lo] of [['batch', o.batch, 1], ['warmup', o.warmup, 0], ['width', o.width, 8], ['valLimit', o.valLimit, 1], ['evalEvery', o.evalEvery, 0], ['checkpointEvery', o.checkpointEvery, 0], ['seed', o.seed, 0], ['synthVocab', o.synthVocab, 1]] as const) {
+    check(k, v, isInt(lo), `an integer ≥ ${lo}`);
+  }
+  check('lr', o.lr, (n) => n > 0, 'a number > 0');
+  check('clip', o.clip, (n) => n > 0, 'a number > 0');
+  if (o.optimizer !== undefined && !['adam', 'adamw', 'adadelta', 'sgd'].includes(o.optimizer)) throw new InvalidArgumentError(`optimizer: expected adam, adamw, adadelta or sgd, got '${String(o.optimizer)}'`);
+  const preset = o.preset;
+  getPreset(preset); // named error for an unknown preset before anything is loaded
+  const request = parseBackendRequest(o.backend ?? 'wasm');
+  const runId = o.run ?? 'run';
+  const out = o.out;
+
+  const { gpu } = request === 'wasm' || request === 'cpu' ? { gpu: undefined } : await loadNodeGpu();
+  registerAllKernels();
+  const capabilities = await initBackend(request, { gpu });
+
+  let config: ModelConfig = getPreset(preset);
+  let charset: Charset = getCharset(config.charset);
+  let init: HostTensors | null = null;
+  if (o.init !== undefined) {
+    const loaded = await loadModelNode(o.init, preset);
+    if (loaded.meta.preset !== preset) {
+      for (const t of loaded.params.values()) t.dispose();
+      throw new InvalidArgumentError(`--init ${o.init} holds a '${loaded.meta.preset}' model, not '${preset}'`);
+    }
+    config = loaded.meta.config;
+    charset = loaded.meta.charset;
+    init = {};
+    for (const [k, t] of loaded.params) init[k] = { shape: [...t.shape], data: (await t.data()) as Float32Array };
+    for (const t of loaded.params.values()) t.dispose();
+  }
+
+  const def = defaultOptimizer(config);
+  const kind = o.optimizer ?? def.spec.kind;
+  const lr = o.lr ?? (kind === def.spec.kind ? def.spec.lr : kind === 'adadelta' ? 1 : 1e-3);
+  const optimizer: OptimizerSpec = kind === def.spec.kind ? { ...def.spec, lr } : { kind, lr };
+  const clip = o.clip ?? (o.optimizer === undefined ? def.clip : undefined);
+  const recipe: TrainRecipe = {
+    preset,
+    init: o.init ?? null,
+    datasets: data,
+    syntheticRatio: ratio,
+    validation: o.val === undefined ? null : { dataset: o.val, ...(o.valLimit !== undefined ? { limit: o.valLimit } : {}) },
+    steps: o.steps,
+    batchSize: o.batch ?? 32,
+    optimizer,
+    schedule: o.schedule === 'cosine' ? { kind: 'cosine', warmup: o.warmup ?? 0 } : { kind: 'constant' },
+    ...(clip !== undefined ? { clipNorm: clip } : {}),
+    batchNorm: o.batchNorm ?? (init === null ? 'train' : 'frozen'),
+    augment: o.augment ?? false,
+    evalEvery: o.evalEvery ?? 0,
+    checkpointEvery: o.checkpointEvery ?? 100,
+    seed: o.seed ?? 1,
+  };
+
+  // Sources: datasets (shuffled epochs, DTRB filter over the model's charset) and/or synthetic words.
+  for (const d of [...data, ...(o.val !== undefined ? [o.val] : [])]) {
+    const st = await stat(d).catch(() => null);
+    if (st === null) throw new SampleSourceError(`--data/--val ${d}: no such file or directory`);
+  }
+  const opened = await Promise.all(data.map((d) => openDatasetPath(d)));
+  try {
+    const maxLength = config.head.kind === 'attention' ? config.head.steps - 1 : 25;
+    const filter = { charset: charset.symbols.join(''), maxLength };
+    const datasetSource = opened.length > 0 ? await DatasetSource.create(opened.map((d) => d.dataset), { seed: recipe.seed, filter }) : null;
+    let source: SampleSource;
+    if (ratio > 0) {
+      const w = config.input.resize.mode === 'stretch' ? config.input.resize.width : null;
+      const synth = createNodeSynth({
+        ...(o.synthVocab !== undefined ? tinySynthOptions({ words: DEFAULT_WORDS.slice(0, o.synthVocab) }) : {}),
+        seed: recipe.seed + 1,
+        charset,
+        maxLength,
+        height: config.input.height,
+        width: w,
+      });
+      source = datasetSource === null ? synth : new MixSource(datasetSource, synth, ratio);
+    } else {
+      source = datasetSource!;
+    }
+
+    let validate: Validator | undefined;
+    if (o.val !== undefined) {
+      const val = await openDatasetPath(o.val);
+      opened.push(val);
+      const limit = recipe.validation?.limit;
+      validate = async (params) => {
+        const rec = Recognizer.create({ config, charset, tensors: new Map(Object.entries(params)) }, { decoder: (b) => decodeNode(b, DEFAULT_LIMITS), maxBatch: 32 });
+        try {
+          const report = await evaluate(
+            [{ name: val.name, count: val.dataset.count, samples: () => val.dataset.samples() }],
+            async (images) => (await rec.recognizeBatch(images)).map((r) => (r.ok ? { text: r.text, confidence: r.confidence } : { error: r.error.message })),
+            { filtering: 'off', batchSize: 64, ...(limit !== undefined ? { limit } : {}) },
+          );
+          const r = report.summary.weighted;
+          return { accuracy: r.accuracy, ned: r.oneMinusNed };
+        } finally {
+          rec.dispose();
+        }
+      };
+    }
+
+    const checkpoints = path.join(out, 'checkpoints');
+    const trainer = await Trainer.create({
+      recipe,
+      runId,
+      config,
+      charset,
+      init,
+      source,
+      store: new DirCheckpointStore(checkpoints),
+      decode: (b) => decodeNode(b, DEFAULT_LIMITS),
+      augment: (img, random) => augmentImage(img, random).image,
+      ...(validate !== undefined ? { validate } : {}),
+      ...(o.width !== undefined ? { inputWidth: o.width } : {}),
+      ...(o.onProgress !== undefined ? { onProgress: o.onProgress } : {}),
+    });
+    try {
+      o.onStart?.({ step: trainer.step, checkpoints });
+      const stop = (): void => trainer.stop();
+      // run() clears a stop asked before it: ask once it has started.
+      if (o.signal?.aborted === true) queueMicrotask(stop);
+      else o.signal?.addEventListener('abort', stop, { once: true });
+      const t0 = performance.now();
+      const startStep = trainer.step;
+      let result: Awaited<ReturnType<Trainer['run']>>;
+      try {
+        result = await trainer.run();
+      } finally {
+        o.signal?.removeEventListener('abort', stop);
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      const { params, meta } = trainer.exportWeights();
+      try {
+        await saveWeightsDir(path.join(out, 'weights'), params, meta);
+      } finally {
+        for (const t of params.values()) t.dispose();
+      }
+      await mkdir(out, { recursive: true });
+      await writeFile(path.join(out, 'history.json'), JSON.stringify({ recipe, backend: capabilities.backend, seconds, stepsThisRun: result.step - startStep, ...result }, null, 1) + '\n');
+      return {
+        done: result.done,
+        stopped: o.signal?.aborted === true,
+        step: result.step,
+        steps: o.steps,
+        stepsThisRun: result.step - startStep,
+        backend: capabilities.backend,
+        seconds: Number(seconds.toFixed(3)),
+        lastLoss: result.history.at(-1)?.loss ?? null,
+        weights: path.resolve(out, 'weights'),
+        checkpoints: path.resolve(checkpoints, runId),
+        history: path.resolve(out, 'history.json'),
+      };
+    } finally {
+      trainer.dispose();
+    }
+  } finally {
+    await Promise.all(opened.map((d) => d.close()));
+  }
+}
