@@ -7,8 +7,7 @@
  */
 import path from 'node:path';
 import { getPreset } from '../src/models/presets.ts';
-import type { OptimizerSpec } from '../src/train/types.ts';
-import { train, type TrainProgress } from '../src/lib/train_node.ts';
+import { train, type OptimizerKind, type TrainProgress } from '../src/lib/train_node.ts';
 import { JSON_OPTION, UsageError, backendArg, emitResult, jsonTarget, numberArg, parseCommandArgs } from './usage.ts';
 
 function num(name: string, v: string | undefined, check: (n: number) => boolean): number | undefined {
@@ -82,7 +81,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       out,
       backend: request,
       batch: num('batch', values.batch, int(1))!,
-      ...(values.optimizer !== undefined ? { optimizer: values.optimizer as OptimizerSpec['kind'] } : {}),
+      ...(values.optimizer !== undefined ? { optimizer: values.optimizer as OptimizerKind } : {}),
       ...opt('lr', num('lr', values.lr, (n) => n > 0)),
       schedule: values.schedule,
       warmup: num('warmup', values.warmup, int(0))!,

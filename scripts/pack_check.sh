@@ -71,6 +71,12 @@ window.readCrop = async (modelUrl: string) => {
   }
 };
 document.body.dataset.ready = '1';
+
+/** Never called: tsc must reject a wrong backend, so the package's types are real (not any). */
+export function typeSentinel(): void {
+  // @ts-expect-error 'metal' is not a backend
+  void createRecognizer({ model: 'm.onnx', backend: 'metal' });
+}
 EOF
 cat >"$app/src/node.ts" <<'EOF'
 import { createRecognizer, WebstrError } from 'webstr';

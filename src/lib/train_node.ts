@@ -7,7 +7,8 @@
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError } from '../runtime/errors.ts';
-import { initBackend, parseBackendRequest, type BackendRequest } from '../runtime/backend.ts';
+import { initBackend, parseBackendRequest } from '../runtime/backend.ts';
+import type { BackendRequest } from '../runtime/backend_names.ts';
 import { loadNodeGpu } from '../runtime/node_gpu.ts';
 import { registerAllKernels } from '../ops/registry.ts';
 import { decodeNode } from '../image/decode_node.ts';
@@ -27,10 +28,25 @@ import { DatasetSource, MixSource } from '../train/sources.ts';
 import { DirCheckpointStore } from '../train/node_store.ts';
 import { SampleSourceError } from '../train/errors.ts';
 import { Trainer, type Validator } from '../train/trainer.ts';
-import type { HostTensors, OptimizerSpec, SampleSource, TrainProgress, TrainRecipe } from '../train/types.ts';
+import type { HostTensors, OptimizerSpec, SampleSource, TrainRecipe } from '../train/types.ts';
 import { evaluate } from '../eval/runner.ts';
 
-export type { TrainProgress } from '../train/types.ts';
+// Declared here (not re-exported from src/train) so the package's types stay clear of tfjs's; the
+// Trainer's progress must stay assignable to it (it is passed straight through).
+/** One progress report of a training run. */
+export interface TrainProgress {
+  step: number;
+  totalSteps: number;
+  loss: number;
+  lr: number;
+  samplesPerSec: number;
+  etaSec: number | null;
+  phase: 'starting' | 'training' | 'validating' | 'checkpointing' | 'paused' | 'done';
+  /** Set on validation steps: accuracy (%) and 1-NED. */
+  val?: { accuracy: number; ned: number };
+}
+
+export type OptimizerKind = 'adam' | 'adamw' | 'adadelta' | 'sgd';
 
 export interface TrainOptions {
   /** The architecture (a preset name). */
@@ -52,7 +68,7 @@ export interface TrainOptions {
   /** Default 32. */
   batch?: number;
   /** Default: the preset family's reference optimizer (Paddle: Adam 1e-3; DTRB: Adadelta 1.0 with clip 5). */
-  optimizer?: OptimizerSpec['kind'];
+  optimizer?: OptimizerKind;
   lr?: number;
   schedule?: 'constant' | 'cosine';
   warmup?: number;
