@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
+import { browserTf } from './vite.tf_alias.ts';
 
 // Served cross-origin isolated (COOP/COEP), as a deployment that wants SharedArrayBuffer would be:
 // the e2e specs then prove the wasm backend starts under isolation (the tfjs 4.22 threaded-wasm hang is
@@ -11,6 +12,7 @@ const isolation = {
 
 export default defineConfig({
   base: './',
+  plugins: [browserTf(import.meta.dirname)],
   build: {
     target: 'es2022',
     chunkSizeWarningLimit: 4096,
@@ -23,7 +25,7 @@ export default defineConfig({
       },
     },
   },
-  worker: { format: 'es' },
+  worker: { format: 'es', plugins: () => [browserTf(import.meta.dirname)] },
   server: { headers: isolation },
   preview: { headers: isolation },
 });

@@ -9,6 +9,7 @@
  */
 import path from 'node:path';
 import { defineConfig, type Plugin, type UserConfig } from 'vite';
+import { browserTf } from './vite.tf_alias.ts';
 
 const root = import.meta.dirname;
 
@@ -41,7 +42,7 @@ export default defineConfig(({ mode }): UserConfig => {
   if (mode === 'browser') {
     return {
       ...common,
-      plugins: [literalWorkerUrl()],
+      plugins: [literalWorkerUrl(), browserTf(root)],
       // Relative asset URLs: the files sit beside index.js wherever the package is installed.
       base: './',
       build: {
@@ -60,7 +61,7 @@ export default defineConfig(({ mode }): UserConfig => {
           output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: 'assets/[name]-[hash].js', assetFileNames: 'assets/[name]-[hash][extname]' },
         },
       },
-      worker: { format: 'es' },
+      worker: { format: 'es', plugins: () => [browserTf(root)] },
     };
   }
   return {
