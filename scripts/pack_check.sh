@@ -21,7 +21,9 @@ say() { echo "pack_check: $*"; }
 t0=$(date +%s)
 
 # 1. Pack.
-npm pack --silent --pack-destination "$tmp" --json >"$tmp/pack.json"
+npm pack --silent --pack-destination "$tmp" --json >"$tmp/pack.out"
+# The prepack builds may print before npm's JSON: keep from the line that opens it.
+sed -n '/^\[/,$p' "$tmp/pack.out" >"$tmp/pack.json"
 node - "$tmp/pack.json" <<'EOF'
 const [info] = JSON.parse(require('node:fs').readFileSync(process.argv[2], 'utf8'));
 const files = info.files.map((f) => f.path);

@@ -31,4 +31,4 @@ const walk = (dir) => {
   }
 };
 walk(root);
-console.log(`prune_types: kept ${keep.size} declaration files, removed ${removed}`);
+console.error(`prune_types: kept ${keep.size} declaration files, removed ${removed}`);
