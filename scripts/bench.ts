@@ -17,7 +17,6 @@ import type { BenchRunResult } from '../workers/bench_api.ts';
 import type { DirectRunOptions } from '../src/ui/bench_runner.ts';
 import { startBrowserSession } from './lib/browser.ts';
 import { MAX_WORKERS } from '../src/eval/pool.ts';
-import { InvalidArgumentError } from '../src/runtime/errors.ts';
 
 const USAGE = `npm run bench -- ${EVAL_ARGS_USAGE} [--workers N] [--skip-build]`;
 
@@ -33,7 +32,7 @@ function takeWorkers(argv: string[]): { workers: number | undefined; rest: strin
   }
   if (workers === undefined) return { workers: undefined, rest };
   const n = Number(workers);
-  if (!(Number.isInteger(n) && n >= 1 && n <= MAX_WORKERS)) throw new InvalidArgumentError(`--workers: expected an integer in 1…${MAX_WORKERS}, got '${workers}'`);
+  if (!(Number.isInteger(n) && n >= 1 && n <= MAX_WORKERS)) throw new UsageError(`--workers: expected an integer in 1…${MAX_WORKERS}, got '${workers}'`);
   return { workers: n, rest };
 }
 
