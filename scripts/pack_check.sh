@@ -60,8 +60,19 @@ import crop from './coffee.png?url';
 declare global {
   interface Window {
     readCrop(modelUrl: string): Promise<RecognitionOutcome>;
+    badModelError(): Promise<string>;
   }
 }
+
+// An error thrown in a worker reaches the page under its name.
+window.badModelError = async () => {
+  try {
+    await createRecognizer({ model: new Uint8Array([8, 1, 2, 3]), backend: 'wasm', workers: 1 });
+    return 'no error';
+  } catch (err) {
+    return err instanceof Error ? err.name : String(err);
+  }
+};
 
 window.readCrop = async (modelUrl: string) => {
   const r = await createRecognizer({ model: modelUrl, backend: 'wasm', workers: 2 });

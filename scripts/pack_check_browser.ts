@@ -35,8 +35,9 @@ async function main(): Promise<number> {
     await page.waitForFunction(() => document.body.dataset.ready === '1', undefined, { timeout: 60_000 });
     const out = await page.evaluate(async () => window.readCrop('./model.onnx'), undefined);
     const text = out.ok ? out.text : `${out.error.name}: ${out.error.message}`;
-    console.log(`pack_check: browser: ${JSON.stringify({ text })}${errors.length > 0 ? ` (page errors: ${errors.join('; ')})` : ''}`);
-    return out.ok && out.text === 'COFFEE' ? 0 : 1;
+    const badModel = await page.evaluate(async () => window.badModelError(), undefined);
+    console.log(`pack_check: browser: ${JSON.stringify({ text, badModel })}${errors.length > 0 ? ` (page errors: ${errors.join('; ')})` : ''}`);
+    return out.ok && out.text === 'COFFEE' && badModel === 'OnnxFormatError' ? 0 : 1;
   } finally {
     await browser.close();
   }
@@ -45,6 +46,7 @@ async function main(): Promise<number> {
 declare global {
   interface Window {
     readCrop(modelUrl: string): Promise<{ ok: true; text: string } | { ok: false; error: { name: string; message: string } }>;
+    badModelError(): Promise<string>;
   }
 }
 
