@@ -61,6 +61,11 @@ async function toSource(spec: ModelSpec, preset: string, resolve: CreateRecogniz
   }
 }
 
+/** Where relative URLs point: the page (or, when the library runs inside a worker, that worker's script). */
+function baseUrl(): string {
+  return typeof document !== 'undefined' ? document.baseURI : globalThis.location.href;
+}
+
 function defaultWorkers(backend: string): number {
   if (backend === 'webgpu') return 1;
   return Math.max(1, Math.min(4, Math.floor(navigator.hardwareConcurrency) || 1));
@@ -69,7 +74,7 @@ function defaultWorkers(backend: string): number {
 /** An image for a worker: URLs fetched here (a worker resolves relative URLs against its own script). */
 async function prepare(image: ImageSource): Promise<ImageInput> {
   if (typeof image === 'string' || image instanceof URL) {
-    const url = new URL(image, document.baseURI);
+    const url = new URL(image, baseUrl());
     const res = await fetch(url);
     if (!res.ok) throw new InvalidArgumentError(`${url.href}: HTTP ${res.status}`);
     return res.blob();
@@ -80,7 +85,7 @@ async function prepare(image: ImageSource): Promise<ImageInput> {
 /** Starts the workers and loads the model in each; resolves when all are ready. */
 export async function createRecognizer(options: CreateRecognizerOptions): Promise<Recognizer> {
   const preset = options.preset ?? 'crnn-mv3-en';
-  const source = await toSource(await classifyModel(options.model, document.baseURI), preset, options.resolveModel);
+  const source = await toSource(await classifyModel(options.model, baseUrl()), preset, options.resolveModel);
   const onNotice = options.onNotice;
   // A comlink proxy crosses to one worker only: one per worker.
   const create = (w: PoolWorker, backend: string) =>
