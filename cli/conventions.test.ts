@@ -90,7 +90,7 @@ describe('usage errors: exit 2, one line on stderr naming the problem', () => {
     [['convert', 'x'], /--out <shard dir> is required/],
     [['import', 'm.onnx'], /--out <dir> is required/],
     [['import', 'm.txt', '--out', 'o'], /expected a PaddleOCR inference \.onnx/],
-    [['recognize', 'a.png'], /--model is required/],
+    [['recognize', 'a.png', '--model'], /Option '--model <value>' argument missing/],
     [['recognize', '--model', 'm.onnx'], /no images given/],
     [['recognize', '--model', 'm.onnx', '-', '-'], /'-' \(stdin\) may be given once/],
     [['eval', '--model', 'm.onnx'], /--data .* is required/],
