@@ -1,6 +1,7 @@
 import { basename, resolve } from 'node:path';
 import { defineConfig, type Plugin } from 'vite';
 import { PAGES, withChrome } from './src/ui/page_chrome.ts';
+import { browserTf } from './vite.tf_alias.ts';
 
 // Served cross-origin isolated (COOP/COEP), as a deployment that wants SharedArrayBuffer would be:
 // the e2e specs then prove the wasm backend starts under isolation (the tfjs 4.22 threaded-wasm hang is
@@ -27,7 +28,7 @@ function pageChrome(): Plugin {
 
 export default defineConfig({
   base: './',
-  plugins: [pageChrome()],
+  plugins: [pageChrome(), browserTf(import.meta.dirname)],
   build: {
     target: 'es2022',
     chunkSizeWarningLimit: 4096,
@@ -35,7 +36,7 @@ export default defineConfig({
       input: Object.fromEntries(PAGES.map((p) => [p.file.replace(/\.html$/, ''), resolve(import.meta.dirname, p.file)])),
     },
   },
-  worker: { format: 'es' },
+  worker: { format: 'es', plugins: () => [browserTf(import.meta.dirname)] },
   server: { headers: isolation },
   preview: { headers: isolation },
 });

@@ -1,14 +1,12 @@
 /** `webstr convert <lmdb dir | data.mdb> --out <shard dir>`: an LMDB dataset as webstr shards on disk. */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { InvalidArgumentError } from '../src/runtime/errors.ts';
 import { openDtrbDataset } from '../src/data/dtrb.ts';
 import { openFileByteSource } from '../src/data/node_source.ts';
 import { writeShardDir } from '../src/data/node_shards.ts';
 import { DEFAULT_SAMPLES_PER_SHARD } from '../src/data/sharded.ts';
-
-export const CONVERT_USAGE = 'webstr convert <lmdb dir|data.mdb> --out <shard dir> [--samples-per-shard N] [--limit N] [--name NAME] [--json]';
+import { JSON_OPTION, UsageError, emitResult, isInt, jsonTarget, numberArg, parseCommandArgs } from './usage.ts';
 
 export async function resolveDataMdb(p: string): Promise<string> {
   const exists = (f: string) => stat(f).then((s) => s, () => undefined);
@@ -21,19 +19,16 @@ export async function resolveDataMdb(p: string): Promise<string> {
 }
 
 export async function convert(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { out: { type: 'string' }, 'samples-per-shard': { type: 'string' }, limit: { type: 'string' }, name: { type: 'string' }, json: { type: 'boolean', default: false } },
-  });
+  const { values, positionals } = parseCommandArgs(args, { out: { type: 'string' }, 'samples-per-shard': { type: 'string' }, limit: { type: 'string' }, name: { type: 'string' }, ...JSON_OPTION });
   const input = positionals[0];
-  if (input === undefined || values.out === undefined || positionals.length > 1) throw new InvalidArgumentError(`usage: ${CONVERT_USAGE}`);
-  const num = (v: string | undefined, what: string): number | undefined => {
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${what} must be a positive integer, got '${v}'`);
-    return n;
-  };
+  if (input === undefined) throw new UsageError('the LMDB folder (or data.mdb) to convert is required');
+  if (positionals.length > 1) throw new UsageError(`one dataset per run; unexpected '${positionals[1]}'`);
+  if (values.out === undefined) throw new UsageError('--out <shard dir> is required');
+  const json = jsonTarget(values.json);
+  const quiet = json.kind === 'stdout';
+  const num = (v: string | undefined, what: string): number | undefined => numberArg(what, v, isInt(1), 'a positive integer');
+  const samplesPerShard = num(values['samples-per-shard'], 'samples-per-shard') ?? DEFAULT_SAMPLES_PER_SHARD;
+  const limit = num(values.limit, 'limit');
   const file = await resolveDataMdb(input);
   const src = await openFileByteSource(file);
   try {
@@ -44,11 +39,11 @@ export async function convert(args: string[]): Promise<number> {
     const manifest = await writeShardDir(ds, values.out, {
       name,
       source: { kind: 'lmdb', name: path.resolve(file), bytes: src.size },
-      samplesPerShard: num(values['samples-per-shard'], '--samples-per-shard') ?? DEFAULT_SAMPLES_PER_SHARD,
-      limit: num(values.limit, '--limit'),
+      samplesPerShard,
+      limit,
       onProgress: (p) => {
         const now = performance.now();
-        if (!values.json && process.stderr.isTTY && now - last > 250) {
+        if (!quiet && process.stderr.isTTY && now - last > 250) {
           last = now;
           process.stderr.write(`\r${p.samples}/${p.total} samples, ${p.shards} shards, ${(p.bytes / 1e6).toFixed(1)} MB`);
         }
@@ -56,9 +51,9 @@ export async function convert(args: string[]): Promise<number> {
     });
     const s = (performance.now() - t0) / 1000;
     const bytes = manifest.shards.reduce((a, x) => a + x.bytes, 0);
-    if (!values.json && process.stderr.isTTY) process.stderr.write('\n');
+    if (!quiet && process.stderr.isTTY) process.stderr.write('\n');
     const summary = { name, out: path.resolve(values.out), samples: manifest.sampleCount, shards: manifest.shards.length, bytes, seconds: Number(s.toFixed(3)), mbPerSecond: Number((bytes / 1e6 / s).toFixed(1)) };
-    console.log(values.json ? JSON.stringify(summary) : `${name}: ${summary.samples} samples in ${summary.shards} shards (${(bytes / 1e6).toFixed(1)} MB) → ${summary.out} in ${s.toFixed(2)} s (${summary.mbPerSecond} MB/s)`);
+    await emitResult(json, summary, `${name}: ${summary.samples} samples in ${summary.shards} shards (${(bytes / 1e6).toFixed(1)} MB) → ${summary.out} in ${s.toFixed(2)} s (${summary.mbPerSecond} MB/s)`);
     return 0;
   } finally {
     await src.close();

@@ -1,8 +1,8 @@
 /** `webstr doctor`: the capability report, as text or JSON. */
-import { parseArgs } from 'node:util';
-import { initBackend, parseBackendRequest, type CapabilityReport } from '../src/runtime/backend.ts';
+import { initBackend, type CapabilityReport } from '../src/runtime/backend.ts';
 import { registerAllKernels } from '../src/ops/registry.ts';
-import { loadNodeGpu } from './node_gpu.ts';
+import { loadNodeGpu } from '../src/runtime/node_gpu.ts';
+import { JSON_OPTION, UsageError, backendArg, emitResult, jsonTarget, parseCommandArgs } from './usage.ts';
 
 export function formatReport(r: CapabilityReport): string {
   const a = r.adapter;
@@ -28,14 +28,13 @@ export function formatReport(r: CapabilityReport): string {
 }
 
 export async function doctor(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { backend: { type: 'string', default: 'auto' }, json: { type: 'boolean', default: false } },
-  });
-  const request = parseBackendRequest(values.backend);
+  const { values, positionals } = parseCommandArgs(argv, { backend: { type: 'string', default: 'auto' }, ...JSON_OPTION });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  const request = backendArg(values.backend);
+  const json = jsonTarget(values.json);
   const { gpu, note } = await loadNodeGpu();
   registerAllKernels();
   const report = await initBackend(request, { gpu, gpuUnavailableReason: note });
-  console.log(values.json ? JSON.stringify(report, null, 2) : formatReport(report));
+  await emitResult(json, report, formatReport(report));
   return 0;
 }

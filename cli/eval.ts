@@ -1,10 +1,9 @@
 /**
- * `webstr eval --model <…> --data <lmdb-or-shard dir>... [--backend …] [--limit N] [--json out.json]`
+ * `webstr eval --model <…> --data <lmdb-or-shard dir>... [--backend …] [--limit N] [--json [FILE.json]]`
  * (the contract in README.md): evaluates in Node with the same core as the bench page (src/eval/runner.ts)
  * and prints the per-dataset table (samples, accuracy, case-sensitive accuracy, 1-NED, words/s) with
  * both totals. Exit 0; 1 when `--min-accuracy` / `--max-drop` fail.
  */
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { initBackend, parseBackendRequest } from '../src/runtime/backend.ts';
 import { registerAllKernels } from '../src/ops/registry.ts';
@@ -17,13 +16,12 @@ import { openDatasetPath } from '../src/data/node_shards.ts';
 import { evaluate, type EvalDataset, type RecognizeBatch } from '../src/eval/runner.ts';
 import { buildReport, checkThresholds, reportText } from '../src/eval/report.ts';
 import { inputWidthKey } from '../src/eval/width_key.ts';
-import { loadNodeGpu } from './node_gpu.ts';
-import { EVAL_ARGS_USAGE, parseEvalArgs } from './eval_args.ts';
-
-export const EVAL_USAGE = `webstr eval ${EVAL_ARGS_USAGE}`;
+import { loadNodeGpu } from '../src/runtime/node_gpu.ts';
+import { parseEvalArgs } from './eval_args.ts';
+import { emitResult } from './usage.ts';
 
 export async function evalCommand(argv: string[]): Promise<number> {
-  const args = parseEvalArgs(argv, EVAL_USAGE);
+  const args = parseEvalArgs(argv);
   const request = parseBackendRequest(args.backend);
   const { gpu } = request === 'wasm' || request === 'cpu' ? { gpu: undefined } : await loadNodeGpu();
   registerAllKernels();
@@ -57,8 +55,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     });
     if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
     const rep = buildReport({ model: path.basename(args.model), preset, backend: capabilities.backend, runtime: 'node', startedAt, seconds: (performance.now() - t0) / 1000, ...(args.allow !== undefined ? { allow: args.allow } : {}) }, report);
-    console.log(reportText(rep));
-    if (args.json !== undefined) await writeFile(args.json, JSON.stringify(rep, null, 2) + '\n');
+    await emitResult(args.json, rep, reportText(rep));
     const failed = checkThresholds(rep, { minAccuracy: args.minAccuracy, maxDrop: args.maxDrop });
     for (const f of failed) console.error(`webstr eval: FAIL ${f}`);
     return failed.length > 0 ? 1 : 0;

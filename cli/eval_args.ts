@@ -1,22 +1,24 @@
 /**
- * The arguments of `webstr eval` and `npm run bench` (the contract in README.md), parsed in one place so the two
+ * The arguments of `webstr eval` and `npm run bench` (DESIGN.md contract), parsed in one place so the two
  * agree: `--model <…> --data <lmdb-or-shard dir>... [--backend …] [--limit N] [--shard i/n]
  * [--filtering dtrb|off] [--batch-size N] [--min-accuracy P] [--max-drop P] [--json out.json]`.
  * Paths after `--data` that do not start with `--` are more datasets. `--filtering` defaults to `off`: every
  * sample is scored (5,724 on the three shared test sets), as the onnxruntime reference was measured;
  * `dtrb` drops labels over 25 characters or outside [0-9a-z] as DTRB's test.py does by default.
+ * `--json` follows the CLI convention (cli/usage.ts): bare → stdout, `--json FILE.json` → that file.
+ * Bad arguments are UsageErrors (exit 2).
  */
-import { parseArgs } from 'node:util';
-import { InvalidArgumentError } from '../src/runtime/errors.ts';
 import { parseShard, type Shard } from '../src/eval/runner.ts';
 import { parseAllow } from '../src/text/allow.ts';
+import { InvalidArgumentError } from '../src/runtime/errors.ts';
+import { JSON_OPTION, UsageError, backendArg, jsonTarget, numberArg, parseCommandArgs, type JsonTarget } from './usage.ts';
 
 export const EVAL_ARGS_USAGE =
-  '--model <name|dir|model.json|file.onnx|file.pth> [--preset <name>] --data <lmdb-or-shard dir>... [--backend auto|webgpu|wasm|cpu] [--limit N] [--shard i/n] [--filtering dtrb|off] [--allow SET] [--batch-size N] [--min-accuracy P] [--max-drop P] [--json out.json]';
+  '--model <name|dir|model.json|file.onnx|file.pth> [--preset <name>] --data <lmdb-or-shard dir>... [--backend auto|webgpu|wasm|cpu] [--limit N] [--shard i/n] [--filtering dtrb|off] [--allow SET] [--batch-size N] [--min-accuracy P] [--max-drop P] [--json [FILE.json]]';
 
 export interface EvalArgs {
   model: string;
-  /** Architecture of an .onnx (default crnn-mv3-en) or a .pth (default: read from the checkpoint). */
+  /** Architecture of an .onnx (default crnn-mv3-en) or .pth (default: read from the file). */
   preset?: string;
   data: string[];
   backend: string;
@@ -28,21 +30,11 @@ export interface EvalArgs {
   batchSize: number;
   minAccuracy?: number;
   maxDrop?: number;
-  json?: string;
+  json: JsonTarget;
 }
 
-function num(name: string, v: string | undefined, check: (n: number) => boolean): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || !check(n)) throw new InvalidArgumentError(`--${name}: '${v}' is not valid`);
-  return n;
-}
-
-export function parseEvalArgs(argv: string[], usage: string): EvalArgs {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
+export function parseEvalArgs(argv: string[]): EvalArgs {
+  const { values, positionals } = parseCommandArgs(argv, {
       model: { type: 'string' },
       preset: { type: 'string' },
       data: { type: 'string', multiple: true },
@@ -54,24 +46,40 @@ export function parseEvalArgs(argv: string[], usage: string): EvalArgs {
       'batch-size': { type: 'string', default: '64' },
       'min-accuracy': { type: 'string' },
       'max-drop': { type: 'string' },
-      json: { type: 'string' },
-    },
+      ...JSON_OPTION,
   });
   const data = [...(values.data ?? []), ...positionals];
-  if (values.model === undefined || data.length === 0) throw new InvalidArgumentError(`usage: ${usage}`);
-  if (values.filtering !== 'dtrb' && values.filtering !== 'off') throw new InvalidArgumentError(`--filtering: expected dtrb or off, got '${values.filtering}'`);
+  if (values.model === undefined) throw new UsageError('--model is required');
+  if (data.length === 0) throw new UsageError('--data <lmdb-or-shard dir> is required');
+  if (values.filtering !== 'dtrb' && values.filtering !== 'off') throw new UsageError(`--filtering: expected dtrb or off, got '${values.filtering}'`);
+  backendArg(values.backend);
+  let shard: Shard | undefined;
+  try {
+    shard = values.shard === undefined ? undefined : parseShard(values.shard);
+  } catch (err) {
+    throw new UsageError(`--shard: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (values.allow !== undefined) {
+    try {
+      parseAllow(values.allow);
+    } catch (err) {
+      if (err instanceof InvalidArgumentError) throw new UsageError(`--allow: ${err.message}`);
+      throw err;
+    }
+  }
+  const posInt = (n: number): boolean => Number.isInteger(n) && n >= 1;
   return {
     model: values.model,
     preset: values.preset,
     data,
     backend: values.backend,
-    limit: num('limit', values.limit, (n) => Number.isInteger(n) && n >= 1),
-    shard: values.shard === undefined ? undefined : parseShard(values.shard),
+    limit: numberArg('limit', values.limit, posInt, 'a positive integer'),
+    shard,
     filtering: values.filtering,
-    allow: values.allow === undefined ? undefined : (parseAllow(values.allow), values.allow),
-    batchSize: num('batch-size', values['batch-size'], (n) => Number.isInteger(n) && n >= 1) ?? 64,
-    minAccuracy: num('min-accuracy', values['min-accuracy'], (n) => n >= 0 && n <= 100),
-    maxDrop: num('max-drop', values['max-drop'], (n) => n >= 0),
-    json: values.json,
+    ...(values.allow !== undefined ? { allow: values.allow } : {}),
+    batchSize: numberArg('batch-size', values['batch-size'], posInt, 'a positive integer') ?? 64,
+    minAccuracy: numberArg('min-accuracy', values['min-accuracy'], (n) => n >= 0 && n <= 100, 'a percentage in 0…100'),
+    maxDrop: numberArg('max-drop', values['max-drop'], (n) => n >= 0, 'a number ≥ 0'),
+    json: jsonTarget(values.json),
   };
 }

@@ -6,30 +6,26 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { InvalidArgumentError } from '../src/runtime/errors.ts';
 import { tf } from '../src/runtime/tf.ts';
 import { countParams } from '../src/models/params.ts';
 import { buildStages } from '../src/models/model.ts';
-import { PRESET_NAMES, weightsFromOnnx, weightsFromPth } from '../src/recognize/load.ts';
+import { weightsFromOnnx, weightsFromPth } from '../src/recognize/load.ts';
 import { sha256Hex } from '../src/weights/format.ts';
 import { saveWeightsDir } from '../src/weights/node_io.ts';
-
-export const IMPORT_USAGE = `webstr import <file.onnx|file.pth> [--preset ${PRESET_NAMES.join('|')}] --out <dir>   (.onnx: default crnn-mv3-en; .pth: default read from the file)`;
+import { JSON_OPTION, UsageError, emitResult, jsonTarget, parseCommandArgs } from './usage.ts';
 
 const TORCH_EXTENSIONS = ['.pth', '.pt', '.ckpt', '.bin'];
 
 export async function importModel(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { preset: { type: 'string' }, out: { type: 'string' } },
-  });
+  const { values, positionals } = parseCommandArgs(argv, { preset: { type: 'string' }, out: { type: 'string' }, ...JSON_OPTION });
   const file = positionals[0];
-  if (file === undefined || values.out === undefined) throw new InvalidArgumentError(`usage: ${IMPORT_USAGE}`);
+  if (file === undefined) throw new UsageError('the model file to import is required');
+  if (positionals.length > 1) throw new UsageError(`one model file per run; unexpected '${positionals[1]}'`);
+  if (values.out === undefined) throw new UsageError('--out <dir> is required');
+  const json = jsonTarget(values.json);
   const ext = path.extname(file).toLowerCase();
   if (ext !== '.onnx' && !TORCH_EXTENSIONS.includes(ext)) {
-    throw new InvalidArgumentError(`'${file}': expected a PaddleOCR inference .onnx or a PyTorch checkpoint (${TORCH_EXTENSIONS.join(', ')})`);
+    throw new UsageError(`'${file}': expected a PaddleOCR inference .onnx or a PyTorch checkpoint (${TORCH_EXTENSIONS.join(', ')})`);
   }
   await tf.setBackend('cpu');
   const bytes = new Uint8Array(await readFile(file));
@@ -41,7 +37,8 @@ export async function importModel(argv: string[]): Promise<number> {
     await saveWeightsDir(values.out, w.params, w.meta);
     const n = countParams(buildStages(w.meta.config).specs);
     const how = values.preset === undefined && ext !== '.onnx' ? ' (structure read from the checkpoint)' : '';
-    console.log(`imported ${w.params.size} tensors (${n.toLocaleString('en')} trainable parameters) as '${w.meta.preset}'${how} into ${values.out}`);
+    const summary = { file: path.resolve(file), preset: w.meta.preset, out: path.resolve(values.out), tensors: w.params.size, parameters: n, sha256: w.meta.provenance.sha256 };
+    await emitResult(json, summary, `imported ${w.params.size} tensors (${n.toLocaleString('en')} trainable parameters) as '${w.meta.preset}'${how} into ${values.out}`);
   } finally {
     tf.dispose([...w.params.values()]);
   }

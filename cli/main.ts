@@ -1,75 +1,70 @@
 /**
  * `webstr <command> …` for Node: the same src/ code as the pages, on tfjs wasm (webgpu through Dawn
- * when the machine has a Vulkan driver). Subcommands are added as their features land; see
- * README.md for the contracts.
+ * when the machine has a Vulkan driver). The command table (cli/commands.ts) is free of tfjs: help and
+ * `--version` answer without loading the engine; a command's module is imported when it runs.
+ *
+ * Exit statuses: 0 done; 1 the work failed (the named error on stderr); 2 the command line is wrong
+ * (one line on stderr).
  */
-import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
 import { errorInfo, namedFsError } from '../src/runtime/errors.ts';
-import { CONVERT_USAGE, convert } from './convert.ts';
-import { doctor } from './doctor.ts';
-import { EVAL_USAGE, evalCommand } from './eval.ts';
-import { IMPORT_USAGE, importModel } from './import_model.ts';
-import { RECOGNIZE_USAGE, recognize } from './recognize.ts';
-import { TRAIN_USAGE, trainCommand } from './train.ts';
-import { SYNTH_USAGE, synthCommand } from './synth.ts';
+import { COMMANDS, commandHelp, globalHelp } from './commands.ts';
+import { EXIT_USAGE, UsageError } from './usage.ts';
 
-export interface Command {
-  summary: string;
-  usage: string;
-  run: (args: string[]) => Promise<number>;
+export { COMMANDS };
+
+/** The package's version (cli/ and dist-cli/ both sit one level below package.json). */
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
 }
 
-export const COMMANDS: Record<string, Command> = {
-  doctor: {
-    summary: 'print the capability report: backend chosen and why, WebGPU adapter, limits, features',
-    usage: 'webstr doctor [--backend auto|webgpu|wasm|cpu] [--json]',
-    run: doctor,
-  },
-  convert: {
-    summary: 'write an LMDB dataset (deep-text-recognition-benchmark layout) as webstr shards on disk',
-    usage: CONVERT_USAGE,
-    run: convert,
-  },
-  import: {
-    summary: 'import model weights (PaddleOCR inference ONNX, PyTorch .pth) into the webstr weight format',
-    usage: IMPORT_USAGE,
-    run: importModel,
-  },
-  recognize: {
-    summary: 'recognize the text of word images: one JSON object per image',
-    usage: RECOGNIZE_USAGE,
-    run: recognize,
-  },
-  eval: {
-    summary: 'evaluate a model on LMDB / shard datasets: per-dataset accuracy table (DTRB protocol, docs/models.md §8.3)',
-    usage: EVAL_USAGE,
-    run: evalCommand,
-  },
-  synth: { summary: 'render synthetic word crops (MJSynth-style, seeded) into webstr shards', usage: SYNTH_USAGE, run: synthCommand },
-  train: { summary: 'train or fine-tune a preset on datasets and/or synthetic words (resumable from --out)', usage: TRAIN_USAGE, run: trainCommand },
-};
+function wantsHelp(argv: readonly string[]): boolean {
+  for (const a of argv) {
+    if (a === '--') return false;
+    if (a === '--help' || a === '-h') return true;
+  }
+  return false;
+}
 
-function help(): string {
-  const lines = ['usage: webstr <command> [options]', '', 'commands:'];
-  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(10)} ${c.summary}`, `             ${c.usage}`);
-  return lines.join('\n');
+function usageError(prefix: string, message: string, hint: string): number {
+  console.error(`${prefix}: ${message}; ${hint}`);
+  return EXIT_USAGE;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const { positionals } = parseArgs({ args: argv.slice(0, 1), allowPositionals: true, strict: false });
-  const name = positionals[0];
-  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
-    console.log(help());
-    return name === undefined ? 2 : 0;
+  const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V' || name === 'version') {
+    process.stdout.write(`${version()}\n`);
+    return 0;
   }
+  if (name === '--help' || name === '-h') {
+    process.stdout.write(globalHelp());
+    return 0;
+  }
+  if (name === 'help') {
+    const topic = rest[0];
+    if (topic === undefined) {
+      process.stdout.write(globalHelp());
+      return 0;
+    }
+    const c = COMMANDS[topic];
+    if (c === undefined) return usageError('webstr help', `unknown command '${topic}'`, `commands: ${Object.keys(COMMANDS).join(', ')}`);
+    process.stdout.write(commandHelp(topic, c));
+    return 0;
+  }
+  if (name === undefined) return usageError('webstr', 'no command given', "'webstr help' lists the commands");
   const command = COMMANDS[name];
-  if (command === undefined) {
-    console.error(`webstr: unknown command '${name}'. Commands: ${Object.keys(COMMANDS).join(', ')}`);
-    return 2;
+  if (command === undefined) return usageError('webstr', `unknown command '${name}'`, `commands: ${Object.keys(COMMANDS).join(', ')}`);
+  if (wantsHelp(rest)) {
+    process.stdout.write(commandHelp(name, command));
+    return 0;
   }
   try {
-    return await command.run(argv.slice(1));
+    const run = await command.load();
+    return await run(rest);
   } catch (err) {
+    if (err instanceof UsageError) return usageError(`webstr ${name}`, err.message, `see 'webstr ${name} --help'`);
     // A file the user named that cannot be read is their error, named like the others (not ENOENT).
     const e = errorInfo(namedFsError(err));
     console.error(`webstr ${name}: ${e.name}: ${e.message}`);

@@ -1,64 +1,76 @@
 /**
- * `webstr recognize [--model <name|dir|file.onnx|file.pth>] [--allow SET] [--backend …] <image>...` (the contract in README.md):
+ * `webstr recognize [--model <name|dir|file.onnx|file.pth>] [--allow SET] [--backend …] <image|->...` (the contract in README.md):
  * one JSON object per image, `{"file","text","confidence"}` or `{"file","error"}`, in argument order;
- * exit 0 unless every image failed.
+ * exit 0 unless every image failed. `-` is one image read from stdin. `--json FILE.json` also writes the
+ * objects as one array to FILE.json (bare `--json` is the default output).
  */
-import { readFile, stat } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
-import { initBackend, parseBackendRequest } from '../src/runtime/backend.ts';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { initBackend } from '../src/runtime/backend.ts';
 import { InvalidArgumentError, errorInfo } from '../src/runtime/errors.ts';
 import { registerAllKernels } from '../src/ops/registry.ts';
 import { decodeNode } from '../src/image/decode_node.ts';
-import { DEFAULT_LIMITS, ImageFileError } from '../src/image/errors.ts';
+import { DEFAULT_LIMITS } from '../src/image/errors.ts';
 import { Recognizer } from '../src/recognize/recognizer.ts';
-import { PRESET_NAMES, toHostWeights } from '../src/recognize/load.ts';
+import { toHostWeights } from '../src/recognize/load.ts';
 import { loadModelNode } from '../src/recognize/node_load.ts';
-import { loadNodeGpu } from './node_gpu.ts';
-import { SHIPPED_MODELS, shippedModelsByRank } from '../src/recognize/registry.ts';
-import { ALLOW_SETS, parseAllow } from '../src/text/allow.ts';
-
-/** The most accurate shipped model. */
-export const DEFAULT_MODEL = shippedModelsByRank()[0]!.name;
-
-export const RECOGNIZE_USAGE = `webstr recognize [--model <${SHIPPED_MODELS.map((m) => m.name).join('|')}|dir|file.onnx|file.pth> (default ${DEFAULT_MODEL})] [--preset <${PRESET_NAMES.join('|')}> (.onnx: default crnn-mv3-en; .pth: default read from the file)] [--allow <${Object.keys(ALLOW_SETS).join('|')}|characters>] [--backend auto|webgpu|wasm|cpu] [--details] <image>...`;
+import { loadNodeGpu } from '../src/runtime/node_gpu.ts';
+import { JSON_OPTION, UsageError, backendArg, jsonTarget, parseCommandArgs } from './usage.ts';
+import { parseAllow } from '../src/text/allow.ts';
+import { DEFAULT_MODEL } from './commands.ts';
 
 /** Files read per model batch: bounds memory for long argument lists. */
 const CHUNK = 64;
 /** A file larger than this is refused unread (encoded word crops are KBs). */
 const MAX_FILE_BYTES = 64 * 1024 * 1024;
 
+/** All of a stream (stdin), refused past `limit` bytes. */
+export async function readStream(stream: AsyncIterable<Uint8Array | string>, limit: number, what: string): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let n = 0;
+  for await (const c of stream) {
+    const b = typeof c === 'string' ? new TextEncoder().encode(c) : c;
+    n += b.length;
+    if (n > limit) throw new InvalidArgumentError(`${what}: more than ${limit} bytes, the limit for one image`);
+    chunks.push(b);
+  }
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
+
 async function readImageFile(file: string): Promise<Uint8Array> {
-  const reason = (err: unknown): string => {
-    const code = (err as { code?: string }).code;
-    return code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : err instanceof Error ? err.message : String(err);
-  };
-  const s = await stat(file).catch((err: unknown) => {
-    throw new ImageFileError(`cannot read '${file}': ${reason(err)}`);
-  });
-  if (!s.isFile()) throw new ImageFileError(`'${file}' is not a regular file`);
-  if (s.size > MAX_FILE_BYTES) throw new ImageFileError(`'${file}' is ${s.size} bytes; the limit is ${MAX_FILE_BYTES}`);
-  return new Uint8Array(
-    await readFile(file).catch((err: unknown) => {
-      throw new ImageFileError(`cannot read '${file}': ${reason(err)}`);
-    }),
-  );
+  if (file === '-') return readStream(process.stdin, MAX_FILE_BYTES, 'stdin');
+  const s = await stat(file);
+  if (!s.isFile()) throw new InvalidArgumentError(`'${file}' is not a file`);
+  if (s.size > MAX_FILE_BYTES) throw new InvalidArgumentError(`'${file}' is ${s.size} bytes; the limit is ${MAX_FILE_BYTES}`);
+  return new Uint8Array(await readFile(file));
 }
 
 export async function recognize(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      model: { type: 'string' },
-      preset: { type: 'string' },
-      backend: { type: 'string', default: 'auto' },
-      details: { type: 'boolean', default: false },
-      allow: { type: 'string' },
-    },
+  const { values, positionals } = parseCommandArgs(argv, {
+    model: { type: 'string' },
+    preset: { type: 'string' },
+    allow: { type: 'string' },
+    backend: { type: 'string', default: 'auto' },
+    details: { type: 'boolean', default: false },
+    ...JSON_OPTION,
   });
-  if (positionals.length === 0) throw new InvalidArgumentError(`usage: ${RECOGNIZE_USAGE}`);
-  parseAllow(values.allow);
-  const request = parseBackendRequest(values.backend);
+  if (values.allow !== undefined) {
+    try {
+      parseAllow(values.allow);
+    } catch (err) {
+      if (err instanceof InvalidArgumentError) throw new UsageError(`--allow: ${err.message}`);
+      throw err;
+    }
+  }
+  if (positionals.length === 0) throw new UsageError("no images given (image files, or '-' for one image on stdin)");
+  if (positionals.filter((p) => p === '-').length > 1) throw new UsageError("'-' (stdin) may be given once");
+  const json = jsonTarget(values.json);
+  const request = backendArg(values.backend);
   const { gpu } = request === 'wasm' || request === 'cpu' ? { gpu: undefined } : await loadNodeGpu();
   registerAllKernels();
   const report = await initBackend(request, { gpu });
@@ -72,6 +84,11 @@ export async function recognize(argv: string[]): Promise<number> {
   });
   if (values.details) console.error(`webstr recognize: backend ${report.backend} (${report.reason})`);
   let failed = 0;
+  const all: Record<string, unknown>[] = [];
+  const print = (line: Record<string, unknown>): void => {
+    console.log(JSON.stringify(line));
+    if (json.kind === 'file') all.push(line);
+  };
   for (let s = 0; s < positionals.length; s += CHUNK) {
     const files = positionals.slice(s, s + CHUNK);
     const inputs: (Uint8Array | null)[] = [];
@@ -93,7 +110,7 @@ export async function recognize(argv: string[]): Promise<number> {
       if (o === undefined || !o.ok) {
         failed++;
         const error = o === undefined ? (readErrors.get(i) ?? 'unreadable') : `${o.error.name}: ${o.error.message}`;
-        console.log(JSON.stringify({ file, error }));
+        print({ file, error });
         return;
       }
       const line: Record<string, unknown> = { file, text: o.text, confidence: Number(o.confidence.toFixed(6)) };
@@ -102,9 +119,10 @@ export async function recognize(argv: string[]): Promise<number> {
         line.timings = o.timings;
         line.backend = o.backend;
       }
-      console.log(JSON.stringify(line));
+      print(line);
     });
   }
   rec.dispose();
+  if (json.kind === 'file') await writeFile(json.path, JSON.stringify(all, null, 2) + '\n');
   return failed === positionals.length ? 1 : 0;
 }

@@ -1,22 +1,15 @@
 /** `webstr synth --count N --seed S --out <shard dir>`: synthetic word crops (MJSynth-style) as webstr shards. */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { InvalidArgumentError } from '../src/runtime/errors.ts';
-import type { DatasetManifest } from '../src/data/shard.ts';
 import { DEFAULT_SAMPLES_PER_SHARD } from '../src/data/sharded.ts';
 import { type NodeSynthOptions, createNodeSynth, loadBackgroundImages } from '../src/synth/node.ts';
 import { SynthPool } from '../src/synth/node_pool.ts';
+import type { DatasetManifest } from '../src/data/shard.ts';
 import { writeSynthShards } from '../src/synth/node_shards.ts';
-
-export const SYNTH_USAGE =
-  'webstr synth --count N --out <shard dir> [--seed S] [--height 32] [--width W | --max-width 320] [--words <file>] [--charset alnum36|spin68|en_dict_space] [--case random|lower|upper|as-is] [--digits-ratio 0.1] [--fonts <file>,…] [--backgrounds <image|folder>,…] [--no-augment] [--style basic|rich] [--font-cache <dir>|none] [--workers N] [--samples-per-shard N] [--name NAME] [--json]';
+import { JSON_OPTION, UsageError, emitResult, isInt, jsonTarget, numberArg, parseCommandArgs } from './usage.ts';
 
 export async function synthCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
+  const { values, positionals } = parseCommandArgs(args, {
       count: { type: 'string' },
       out: { type: 'string' },
       seed: { type: 'string', default: '0' },
@@ -30,21 +23,19 @@ export async function synthCommand(args: string[]): Promise<number> {
       fonts: { type: 'string' },
       backgrounds: { type: 'string' },
       'no-augment': { type: 'boolean', default: false },
+      'samples-per-shard': { type: 'string' },
+      name: { type: 'string' },
       style: { type: 'string' },
       'font-cache': { type: 'string' },
       workers: { type: 'string', default: '1' },
-      'samples-per-shard': { type: 'string' },
-      name: { type: 'string' },
-      json: { type: 'boolean', default: false },
-    },
+      ...JSON_OPTION,
   });
-  if (values.count === undefined || values.out === undefined || positionals.length > 0) throw new InvalidArgumentError(`usage: ${SYNTH_USAGE}`);
-  const int = (v: string | undefined, what: string, min = 1): number | undefined => {
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`${what} must be an integer ≥ ${min}, got '${v}'`);
-    return n;
-  };
+  if (values.count === undefined) throw new UsageError('--count N is required');
+  if (values.out === undefined) throw new UsageError('--out <shard dir> is required');
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  const json = jsonTarget(values.json);
+  const quiet = json.kind === 'stdout';
+  const int = (v: string | undefined, what: string, min = 1): number | undefined => numberArg(what.replace(/^--/, ''), v, isInt(min), `an integer ≥ ${min}`);
   const count = int(values.count, '--count')!;
   const seed = int(values.seed, '--seed', 0)!;
   let words: string[] | undefined;
@@ -52,9 +43,9 @@ export async function synthCommand(args: string[]): Promise<number> {
     const text = await readFile(values.words, 'utf8');
     words = text.split(/\r?\n/).map((w) => w.trim()).filter((w) => w !== '');
   }
-  const ratio = values['digits-ratio'] === undefined ? undefined : Number(values['digits-ratio']);
+  const ratio = numberArg('digits-ratio', values['digits-ratio'], (n) => n >= 0 && n <= 1, 'a share in 0…1');
   const backgroundImages = values.backgrounds === undefined ? undefined : await loadBackgroundImages(values.backgrounds.split(',').filter((f) => f !== ''));
-  if (values.style !== undefined && values.style !== 'basic' && values.style !== 'rich') throw new InvalidArgumentError(`--style must be basic or rich, got '${values.style}'`);
+  if (values.style !== undefined && values.style !== 'basic' && values.style !== 'rich') throw new UsageError(`--style must be basic or rich, got '${values.style}'`);
   const workers = int(values.workers, '--workers')!;
   const options: NodeSynthOptions = {
     style: values.style,
@@ -86,7 +77,7 @@ export async function synthCommand(args: string[]): Promise<number> {
       samplesPerShard: int(values['samples-per-shard'], '--samples-per-shard') ?? DEFAULT_SAMPLES_PER_SHARD,
       onProgress: (p) => {
         const now = performance.now();
-        if (!values.json && process.stderr.isTTY && now - last > 250) {
+        if (!quiet && process.stderr.isTTY && now - last > 250) {
           last = now;
           process.stderr.write(`\r${p.samples}/${p.total} samples, ${p.shards} shards`);
         }
@@ -96,9 +87,9 @@ export async function synthCommand(args: string[]): Promise<number> {
     await pool?.close();
   }
   const s = (performance.now() - t0) / 1000;
-  if (!values.json && process.stderr.isTTY) process.stderr.write('\n');
+  if (!quiet && process.stderr.isTTY) process.stderr.write('\n');
   const bytes = manifest.shards.reduce((a, x) => a + x.bytes, 0);
   const summary = { name, out: path.resolve(values.out), seed, style: source.options.style, workers, fonts: source.options.fonts.length, samples: manifest.sampleCount, shards: manifest.shards.length, bytes, seconds: Number(s.toFixed(3)), samplesPerSecond: Number((manifest.sampleCount / s).toFixed(1)) };
-  console.log(values.json ? JSON.stringify(summary) : `${name}: ${summary.samples} synthetic words (seed ${seed}) in ${summary.shards} shards (${(bytes / 1e6).toFixed(1)} MB) → ${summary.out} in ${s.toFixed(2)} s (${summary.samplesPerSecond} samples/s)`);
+  await emitResult(json, summary, `${name}: ${summary.samples} synthetic words (seed ${seed}) in ${summary.shards} shards (${(bytes / 1e6).toFixed(1)} MB) → ${summary.out} in ${s.toFixed(2)} s (${summary.samplesPerSecond} samples/s)`);
   return 0;
 }

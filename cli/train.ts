@@ -1,72 +1,20 @@
 /**
  * `webstr train --preset <name> [--init weights] --data <lmdb-or-shard dir>... [--synthetic ratio]
- *  --steps N --out <dir> [--backend …]` (issue 9): the trainer worker's loop (`Trainer.run`) and recipe
- * rules (src/train/recipe.ts, src/eval/train_setup.ts), in Node.
- * `--out` holds `checkpoints/<run>/{latest,best}.ckpt` (atomic), `weights/` (the trained weights in the
- * project's format, loadable by `webstr recognize/eval`) and `history.json`. Running the same command
- * again on an `--out` that holds a checkpoint continues that run. Progress bar on stderr.
+ *  --steps N --out <dir> [--backend …]` (issue 9): the command line of the library's `train`
+ * (src/lib/train_node.ts, the same Trainer as the trainer worker). Running the same command again on an
+ * `--out` that holds a checkpoint continues that run. Progress bar on stderr; Ctrl-C stops after the
+ * current step with a checkpoint.
  */
-import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { InvalidArgumentError } from '../src/runtime/errors.ts';
-import { initBackend, parseBackendRequest } from '../src/runtime/backend.ts';
-import { registerAllKernels } from '../src/ops/registry.ts';
-import { decodeNode } from '../src/image/decode_node.ts';
-import { DEFAULT_LIMITS } from '../src/image/errors.ts';
 import { getPreset } from '../src/models/presets.ts';
-import type { ModelConfig } from '../src/models/config.ts';
-import { getCharset, type Charset } from '../src/text/charset.ts';
-import { saveWeightsDir } from '../src/weights/node_io.ts';
-import { loadModelNode } from '../src/recognize/node_load.ts';
-import { openDatasetPath } from '../src/data/node_shards.ts';
-import { type NodeSynthOptions, createNodeSynth } from '../src/synth/node.ts';
-import { PooledSynthSource, SynthPool } from '../src/synth/node_pool.ts';
-import { encodePng } from '../src/synth/node_shards.ts';
-import { DirCheckpointStore } from '../src/train/node_store.ts';
-import { SampleSourceError } from '../src/train/errors.ts';
-import { checkRecipe, SYNTH_VALIDATION } from '../src/train/recipe.ts';
-import { Trainer } from '../src/train/trainer.ts';
-import type { HostTensors, OptimizerSpec, TrainProgress, TrainRecipe } from '../src/train/types.ts';
-import { prepareTraining, type TrainPlatform } from '../src/eval/train_setup.ts';
-import { loadNodeGpu } from './node_gpu.ts';
-
-export const TRAIN_USAGE =
-  'webstr train --preset <name> [--init <weights|.onnx|.pth>] [--data <lmdb-or-shard dir>...] [--synthetic <ratio 0..1>] [--synth-vocab N] [--synth-style basic|rich] [--synth-workers N] --steps N --out <dir> [--backend auto|webgpu|wasm|cpu] [--batch N] [--optimizer adam|adamw|adadelta|sgd] [--lr X] [--schedule constant|cosine] [--warmup N] [--clip X] [--bn train|frozen] [--width W] [--augment] [--val <dir>|synthetic:held-out --val-limit N --eval-every N] [--checkpoint-every N] [--seed N] [--run <id>]';
-
-/**
- * Node's side of a training run: dataset paths, @napi-rs/canvas synthetic words (in `style`; with
- * `workers` > 1 rendered by a pool of worker threads one batch ahead, the same stream) and PNGs.
- */
-function nodePlatform(style: 'basic' | 'rich' | undefined, workers: number, pools: SynthPool[]): TrainPlatform {
-  return {
-    openDataset: (p) => openDatasetPath(p),
-    synth: async (o) => {
-      const options: NodeSynthOptions = { ...o, ...(style === 'rich' ? { style } : {}) };
-      const synth = createNodeSynth(options);
-      if (workers <= 1) return synth;
-      const pool = await SynthPool.create(options, workers);
-      pools.push(pool);
-      return new PooledSynthSource(synth, pool);
-    },
-    decode: (b) => decodeNode(b, DEFAULT_LIMITS),
-    encodePng: (img) => Promise.resolve(encodePng(img)),
-  };
-}
+import { train, type OptimizerKind, type TrainProgress } from '../src/lib/train_node.ts';
+import { JSON_OPTION, UsageError, backendArg, emitResult, jsonTarget, numberArg, parseCommandArgs } from './usage.ts';
 
 function num(name: string, v: string | undefined, check: (n: number) => boolean): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || !check(n)) throw new InvalidArgumentError(`--${name}: '${v}' is not valid`);
-  return n;
+  return numberArg(name, v, check, 'a valid number');
 }
 
 const int = (lo: number) => (n: number): boolean => Number.isInteger(n) && n >= lo;
-
-/** The references' optimizer for a preset family (docs/models.md §5.3): Paddle Adam, DTRB Adadelta(1.0) + clip 5. */
-function defaultOptimizer(config: ModelConfig): { spec: OptimizerSpec; clip?: number } {
-  return config.head.naming === 'paddle' ? { spec: { kind: 'adam', lr: 1e-3 } } : { spec: { kind: 'adadelta', lr: 1, rho: 0.95, eps: 1e-8 }, clip: 5 };
-}
 
 function bar(p: TrainProgress): string {
   const w = 24;
@@ -77,10 +25,7 @@ function bar(p: TrainProgress): string {
 }
 
 export async function trainCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
+  const { values, positionals } = parseCommandArgs(argv, {
       preset: { type: 'string' },
       init: { type: 'string' },
       data: { type: 'string', multiple: true },
@@ -107,94 +52,59 @@ export async function trainCommand(argv: string[]): Promise<number> {
       seed: { type: 'string', default: '1' },
       run: { type: 'string', default: 'run' },
       quiet: { type: 'boolean', default: false },
-    },
+      ...JSON_OPTION,
   });
   const data = [...(values.data ?? []), ...positionals];
-  if (values.preset === undefined || values.steps === undefined || values.out === undefined) throw new InvalidArgumentError(`usage: ${TRAIN_USAGE}`);
+  for (const [k, v] of [['--preset', values.preset], ['--steps', values.steps], ['--out', values.out]] as const) if (v === undefined) throw new UsageError(`${k} is required`);
+  const json = jsonTarget(values.json);
   const ratio = num('synthetic', values.synthetic, (n) => n >= 0 && n <= 1) ?? (data.length === 0 ? 1 : 0);
-  if (data.length === 0 && ratio < 1) throw new InvalidArgumentError('webstr train: give --data <dataset>... or --synthetic 1 (synthetic words only)');
+  if (data.length === 0 && ratio < 1) throw new UsageError('give --data <dataset>... or --synthetic 1 (synthetic words only)');
   const steps = num('steps', values.steps, int(1))!;
-  const out = values.out;
-  getPreset(values.preset); // named error for an unknown preset before anything is loaded
+  const out = values.out!;
+  const preset = values.preset!;
+  getPreset(preset); // named error for an unknown preset before anything is loaded
+  const request = backendArg(values.backend);
+  if (values.optimizer !== undefined && !['adam', 'adamw', 'adadelta', 'sgd'].includes(values.optimizer)) throw new UsageError(`--optimizer: expected adam, adamw, adadelta or sgd, got '${values.optimizer}'`);
+  if (values.bn !== undefined && values.bn !== 'train' && values.bn !== 'frozen') throw new UsageError(`--bn: expected train or frozen, got '${values.bn}'`);
+  const synthStyle = values['synth-style'];
+  if (synthStyle !== undefined && synthStyle !== 'basic' && synthStyle !== 'rich') throw new UsageError(`--synth-style: expected basic or rich, got '${synthStyle}'`);
+  if (values.schedule !== 'constant' && values.schedule !== 'cosine') throw new UsageError(`--schedule: expected constant or cosine, got '${values.schedule}'`);
 
-  const request = parseBackendRequest(values.backend);
-  const { gpu } = request === 'wasm' || request === 'cpu' ? { gpu: undefined } : await loadNodeGpu();
-  registerAllKernels();
-  const capabilities = await initBackend(request, { gpu });
-
-  let config: ModelConfig = getPreset(values.preset);
-  // A charset read at run time (ppocr_keys_v1) comes with the --init weights: look it up only without them.
-  let charset: Charset | null = null;
-  let init: HostTensors | null = null;
-  if (values.init !== undefined) {
-    const loaded = await loadModelNode(values.init, values.preset);
-    if (loaded.meta.preset !== values.preset) {
-      throw new InvalidArgumentError(`--init ${values.init} holds a '${loaded.meta.preset}' model, not '${values.preset}'`);
-    }
-    config = loaded.meta.config;
-    charset = loaded.meta.charset;
-    init = {};
-    for (const [k, t] of loaded.params) init[k] = { shape: [...t.shape], data: (await t.data()) as Float32Array };
-    for (const t of loaded.params.values()) t.dispose();
-  }
-  charset ??= getCharset(config.charset);
-
-  const def = defaultOptimizer(config);
-  const kind = (values.optimizer ?? def.spec.kind) as OptimizerSpec['kind'];
-  if (!['adam', 'adamw', 'adadelta', 'sgd'].includes(kind)) throw new InvalidArgumentError(`--optimizer: expected adam, adamw, adadelta or sgd, got '${kind}'`);
-  const lr = num('lr', values.lr, (n) => n > 0) ?? (kind === def.spec.kind ? def.spec.lr : kind === 'adadelta' ? 1 : 1e-3);
-  const optimizer: OptimizerSpec = kind === def.spec.kind ? { ...def.spec, lr } : ({ kind, lr });
-  const bn = values.bn ?? (init === null ? 'train' : 'frozen');
-  if (bn !== 'train' && bn !== 'frozen') throw new InvalidArgumentError(`--bn: expected train or frozen, got '${bn}'`);
-  if (values.schedule !== 'constant' && values.schedule !== 'cosine') throw new InvalidArgumentError(`--schedule: expected constant or cosine, got '${values.schedule}'`);
-  const clip = num('clip', values.clip, (n) => n > 0) ?? (values.optimizer === undefined ? def.clip : undefined);
-  const vocab = num('synth-vocab', values['synth-vocab'], int(1));
-  const width = num('width', values.width, int(8));
-  const recipe: TrainRecipe = {
-    preset: values.preset,
-    init: values.init ?? null,
-    datasets: data,
-    syntheticRatio: ratio,
-    validation: values.val === undefined ? null : { dataset: values.val, ...(values['val-limit'] !== undefined ? { limit: num('val-limit', values['val-limit'], int(1))! } : {}) },
-    steps,
-    batchSize: num('batch', values.batch, int(1))!,
-    optimizer,
-    schedule: values.schedule === 'cosine' ? { kind: 'cosine', warmup: num('warmup', values.warmup, int(0))! } : { kind: 'constant' },
-    ...(clip !== undefined ? { clipNorm: clip } : {}),
-    batchNorm: bn,
-    augment: values.augment,
-    evalEvery: num('eval-every', values['eval-every'], int(0))!,
-    checkpointEvery: num('checkpoint-every', values['checkpoint-every'], int(0))!,
-    seed: num('seed', values.seed, int(0))!,
-    // Synthetic words here are the shipped word list unless a small vocabulary is asked for.
-    ...(ratio > 0 ? { synthetic: vocab !== undefined ? { kind: 'tiny', vocabulary: vocab } : { kind: 'words' } } : {}),
-    ...(width !== undefined ? { inputWidth: width } : {}),
-  };
-  checkRecipe(recipe);
-
-  for (const d of [...data, ...(values.val !== undefined && values.val !== SYNTH_VALIDATION ? [values.val] : [])]) {
-    const st = await stat(d).catch(() => null);
-    if (st === null) throw new SampleSourceError(`--data/--val ${d}: no such file or directory`);
-  }
-  const style = values['synth-style'];
-  if (style !== undefined && style !== 'basic' && style !== 'rich') throw new InvalidArgumentError(`--synth-style must be basic or rich, got '${style}'`);
-  const workers = num('synth-workers', values['synth-workers'], (n) => Number.isInteger(n) && n >= 1 && n <= 16) ?? 1;
-  const pools: SynthPool[] = [];
-  const setup = await prepareTraining(recipe, { config, charset }, nodePlatform(style, workers, pools));
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort();
+  process.once('SIGINT', onSignal);
+  let lastDraw = 0;
   try {
-    const store = new DirCheckpointStore(path.join(out, 'checkpoints'));
-    let lastDraw = 0;
-    const trainer = await Trainer.create({
-      recipe,
-      runId: values.run,
-      config,
-      charset,
-      init,
-      store,
-      source: setup.source,
-      decode: (b) => decodeNode(b, DEFAULT_LIMITS),
-      augment: setup.augment,
-      ...(setup.validate !== undefined ? { validate: setup.validate } : {}),
+    const r = await train({
+      preset,
+      ...(values.init !== undefined ? { init: values.init } : {}),
+      data,
+      synthetic: ratio,
+      ...opt('synthVocab', num('synth-vocab', values['synth-vocab'], int(1))),
+      ...(synthStyle === 'basic' || synthStyle === 'rich' ? { synthStyle } : {}),
+      synthWorkers: num('synth-workers', values['synth-workers'], (n) => Number.isInteger(n) && n >= 1 && n <= 16)!,
+      steps,
+      out,
+      backend: request,
+      batch: num('batch', values.batch, int(1))!,
+      ...(values.optimizer !== undefined ? { optimizer: values.optimizer as OptimizerKind } : {}),
+      ...opt('lr', num('lr', values.lr, (n) => n > 0)),
+      schedule: values.schedule,
+      warmup: num('warmup', values.warmup, int(0))!,
+      ...opt('clip', num('clip', values.clip, (n) => n > 0)),
+      ...(values.bn === 'train' || values.bn === 'frozen' ? { batchNorm: values.bn } : {}),
+      ...opt('width', num('width', values.width, int(8))),
+      augment: values.augment,
+      ...(values.val !== undefined ? { val: values.val } : {}),
+      ...opt('valLimit', num('val-limit', values['val-limit'], int(1))),
+      evalEvery: num('eval-every', values['eval-every'], int(0))!,
+      checkpointEvery: num('checkpoint-every', values['checkpoint-every'], int(0))!,
+      seed: num('seed', values.seed, int(0))!,
+      run: values.run,
+      signal: controller.signal,
+      onStart: ({ step, checkpoints }) => {
+        if (step > 0) console.error(`webstr train: resuming run '${values.run}' at step ${step} from ${checkpoints}`);
+      },
       onProgress: (p) => {
         if (p.notice !== undefined) console.error(`\nwebstr train: ${p.notice}`);
         if (values.quiet) return;
@@ -204,34 +114,18 @@ export async function trainCommand(argv: string[]): Promise<number> {
         process.stderr.write(process.stderr.isTTY ? `\r\x1b[K${bar(p)}` : `${bar(p)}\n`);
       },
     });
-    try {
-      if (trainer.step > 0) console.error(`webstr train: resuming run '${values.run}' at step ${trainer.step} from ${path.join(out, 'checkpoints')}`);
-      const onSignal = (): void => trainer.stop();
-      process.once('SIGINT', onSignal);
-      const t0 = performance.now();
-      const startStep = trainer.step;
-      const result = await trainer.run();
-      process.off('SIGINT', onSignal);
-      if (process.stderr.isTTY && !values.quiet) process.stderr.write('\n');
-      const seconds = (performance.now() - t0) / 1000;
-      const { params, meta } = trainer.exportWeights();
-      try {
-        await saveWeightsDir(path.join(out, 'weights'), params, meta);
-      } finally {
-        for (const t of params.values()) t.dispose();
-      }
-      await mkdir(out, { recursive: true });
-      await writeFile(path.join(out, 'history.json'), JSON.stringify({ recipe, backend: capabilities.backend, seconds, stepsThisRun: result.step - startStep, ...result }, null, 1) + '\n');
-      const lastLoss = result.history.at(-1)?.loss;
-      console.log(
-        `webstr train: ${result.done ? 'done' : 'stopped'} at step ${result.step}/${steps} on ${capabilities.backend} in ${seconds.toFixed(1)} s; last loss ${lastLoss?.toFixed(4) ?? '–'}; weights → ${path.join(out, 'weights')}`,
-      );
-      return 0;
-    } finally {
-      trainer.dispose();
-    }
+    if (process.stderr.isTTY && !values.quiet) process.stderr.write('\n');
+    await emitResult(
+      json,
+      r,
+      `webstr train: ${r.stopped || !r.done ? 'stopped' : 'done'} at step ${r.step}/${steps} on ${r.backend} in ${r.seconds.toFixed(1)} s; last loss ${r.lastLoss?.toFixed(4) ?? '–'}; weights → ${path.join(out, 'weights')}`,
+    );
+    return 0;
   } finally {
-    await setup.close();
-    await Promise.all(pools.map((p) => p.close()));
+    process.off('SIGINT', onSignal);
   }
+}
+
+function opt<K extends string>(key: K, v: number | undefined): { [k in K]?: number } {
+  return (v === undefined ? {} : { [key]: v }) as { [k in K]?: number };
 }

@@ -54,6 +54,6 @@ test('npm run bench: --shard 1/2 + 2/2 merge to the whole; --shard with --worker
 
 test('npm run bench refuses a bad --workers', () => {
   const r = spawnSync(process.execPath, ['--import', './cli/register.mjs', 'scripts/bench.ts', '--skip-build', '--model', 'x.onnx', '--data', 'y', '--workers', '0'], { encoding: 'utf8', timeout: 60_000 });
-  expect(r.status).toBe(1);
+  expect(r.status).toBe(2);
   expect(r.stderr).toMatch(/--workers: expected an integer in 1…16, got '0'/);
 });

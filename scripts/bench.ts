@@ -4,19 +4,20 @@
  * scripts/lib/browser.ts). The model file(s) and each LMDB `data.mdb` are handed to the page's file
  * inputs (`setInputFiles`), so the page reads them in place through File.slice (no copy into IndexedDB:
  * nothing to clean up, no quota, and the bytes the worker reads are the file's); a shard folder is served
- * to the page at a local URL by Playwright routing. Prints the same table; `--json` writes the same report.
+ * to the page at a local URL by Playwright routing. Prints the same table; `--json [FILE.json]` gives the
+ * same report (the CLI's convention: bare on stdout, else into the file).
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isShippedModelName } from '../src/recognize/registry.ts';
 import { EVAL_ARGS_USAGE, parseEvalArgs } from '../cli/eval_args.ts';
+import { UsageError, emitResult } from '../cli/usage.ts';
 import { checkThresholds, reportText } from '../src/eval/report.ts';
 import type { BenchRunResult } from '../workers/bench_api.ts';
 import type { DirectRunOptions } from '../src/ui/bench_runner.ts';
 import { startBrowserSession } from './lib/browser.ts';
 import { MAX_WORKERS } from '../src/eval/pool.ts';
-import { InvalidArgumentError } from '../src/runtime/errors.ts';
 import { modelFiles } from './lib/bench_model.ts';
 
 const USAGE = `npm run bench -- ${EVAL_ARGS_USAGE} [--workers N] [--skip-build]`;
@@ -33,14 +34,14 @@ function takeWorkers(argv: string[]): { workers: number | undefined; rest: strin
   }
   if (workers === undefined) return { workers: undefined, rest };
   const n = Number(workers);
-  if (!(Number.isInteger(n) && n >= 1 && n <= MAX_WORKERS)) throw new InvalidArgumentError(`--workers: expected an integer in 1…${MAX_WORKERS}, got '${workers}'`);
+  if (!(Number.isInteger(n) && n >= 1 && n <= MAX_WORKERS)) throw new UsageError(`--workers: expected an integer in 1…${MAX_WORKERS}, got '${workers}'`);
   return { workers: n, rest };
 }
 
 async function main(): Promise<number> {
   const { workers, rest: argv } = takeWorkers(process.argv.slice(2));
   const skipBuild = argv.includes('--skip-build');
-  const args = parseEvalArgs(argv.filter((a) => a !== '--skip-build'), USAGE);
+  const args = parseEvalArgs(argv.filter((a) => a !== '--skip-build'));
   const lmdb: { file: string; name: string }[] = [];
   const shardDirs: { dir: string; name: string }[] = [];
   const order: ('file' | 'url')[] = [];
@@ -107,8 +108,7 @@ async function main(): Promise<number> {
       clearInterval(timer);
     }
     const rep = result.report;
-    console.log(reportText(rep));
-    if (args.json !== undefined) await writeFile(args.json, JSON.stringify(rep, null, 2) + '\n');
+    await emitResult(args.json, rep, reportText(rep));
     const failed = checkThresholds(rep, { minAccuracy: args.minAccuracy, maxDrop: args.maxDrop });
     for (const f of failed) console.error(`npm run bench: FAIL ${f}`);
     return failed.length > 0 ? 1 : 0;
@@ -120,6 +120,10 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
+    if (err instanceof UsageError) {
+      console.error(`npm run bench: ${err.message} (usage: ${USAGE})`);
+      process.exit(2);
+    }
     console.error(err instanceof Error ? `npm run bench: ${err.name}: ${err.message}` : err);
     process.exit(1);
   },

@@ -4,7 +4,7 @@
  * Usage: LD_LIBRARY_PATH=/usr/lib/chromium VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json \
  *   node --import ./cli/register.mjs scripts/models_node_gpu.ts [preset ...]
  */
-import { loadNodeGpu } from '../cli/node_gpu.ts';
+import { loadNodeGpu } from '../src/runtime/node_gpu.ts';
 import { initBackend } from '../src/runtime/backend.ts';
 import { registerAllKernels } from '../src/ops/registry.ts';
 import { FIXTURE_PRESETS, runModelFixture } from '../src/testing/model_fixtures.ts';

@@ -3,7 +3,7 @@
  * Usage: LD_LIBRARY_PATH=/usr/lib/chromium VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json \
  *   node --import ./cli/register.mjs scripts/ops_node_gpu.ts [op ...]
  */
-import { loadNodeGpu } from '../cli/node_gpu.ts';
+import { loadNodeGpu } from '../src/runtime/node_gpu.ts';
 import { initBackend } from '../src/runtime/backend.ts';
 import { registerAllKernels } from '../src/ops/registry.ts';
 import { runOpChecks } from '../src/ops/checks.ts';

@@ -31,9 +31,9 @@ fi
 # Playwright drives /usr/bin/chromium (no browser download); onnxruntime-node's postinstall would
 # try the internet for GPU builds we do not use.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 ONNXRUNTIME_NODE_INSTALL=skip
-# `npm install` from the lock, not `npm ci`: the registry reachable here lacks some platform packages
-# of optional native dependencies (e.g. @napi-rs/canvas for darwin/win32), so npm cannot write them
-# into the lock, and `npm ci` then refuses the lock as "out of sync". npm install honours the locked
-# versions and skips the missing optional ones.
-npm install --no-audit --no-fund
+# Exactly the locked tree (the lock lists every platform package of the optional native dependencies).
+npm ci --no-audit --no-fund
+# The compiled `webstr` command (dist-cli/): `npx webstr help` answers in a fraction of a second instead
+# of transpiling the sources on every run. Without it cli/webstr.mjs runs the sources through tsx.
+npm run --silent build:cli
 echo "setup: done ($(node --version), $(chromium --version 2>/dev/null | tail -n1))"

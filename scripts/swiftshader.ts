@@ -8,7 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { vulkanLoaderPresent } from '../cli/node_gpu.ts';
+import { vulkanLoaderPresent } from '../src/runtime/node_gpu.ts';
 
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 

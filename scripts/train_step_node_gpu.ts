@@ -5,7 +5,7 @@
  *   node --import ./cli/register.mjs scripts/train_step_node_gpu.ts
  */
 import { readFileSync } from 'node:fs';
-import { loadNodeGpu } from '../cli/node_gpu.ts';
+import { loadNodeGpu } from '../src/runtime/node_gpu.ts';
 import { tf } from '../src/runtime/tf.ts';
 import { initBackend } from '../src/runtime/backend.ts';
 import { registerAllKernels } from '../src/ops/registry.ts';

@@ -107,7 +107,7 @@ async function main(): Promise<number> {
     const code = rerunWithSwiftShader();
     if (code !== null) return code;
   }
-  const { loadNodeGpu } = await import('../cli/node_gpu.ts');
+  const { loadNodeGpu } = await import('../src/runtime/node_gpu.ts');
   const { initBackend } = await import('../src/runtime/backend.ts');
   const { registerAllKernels } = await import('../src/ops/registry.ts');
   const { runOpChecks } = await import('../src/ops/checks.ts');

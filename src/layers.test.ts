@@ -4,11 +4,12 @@ import { describe, expect, it } from 'vitest';
 
 // ARCHITECTURE.md's layers, checked on the import statements (static and dynamic) of every non-test
 // module. In src/, a module of src/<layer> imports only from its own layer or the layers before it in
-// ORDER; only src/ui (the pages) may also import workers/ (to start them and type their APIs);
+// ORDER; only src/ui (the pages) and src/lib (the package's entries, which do not import src/ui) may also
+// import workers/ (to start them and type their APIs);
 // src/testing holds helpers for tests and scripts, so no product module imports it. workers/ and cli/
 // sit above src/ and beside each other: they import src/ (not src/ui, not src/testing) and their own
 // folder. Nothing here imports scripts/ or e2e/. shaders/*.wgsl are data.
-const ORDER = ['runtime', 'ops', 'text', 'image', 'models', 'weights', 'data', 'synth', 'recognize', 'train', 'eval', 'testing', 'ui'];
+const ORDER = ['runtime', 'ops', 'text', 'image', 'models', 'weights', 'data', 'synth', 'recognize', 'train', 'eval', 'testing', 'ui', 'lib'];
 const srcRoot = dirname(new URL(import.meta.url).pathname);
 const repo = dirname(srcRoot);
 
@@ -37,7 +38,8 @@ function allowed(from: string, to: string): boolean {
   if (to === 'shaders' || to === from) return true;
   const src = (u: string): number => (u.startsWith('src/') ? ORDER.indexOf(u.slice(4)) : -1);
   if (from.startsWith('src/')) {
-    if (from === 'src/ui' && to === 'workers') return true;
+    if ((from === 'src/ui' || from === 'src/lib') && to === 'workers') return true;
+    if (from === 'src/lib' && to === 'src/ui') return false;
     const mine = src(from);
     const theirs = src(to);
     return mine >= 0 && theirs >= 0 && theirs <= mine && to !== 'src/testing';
@@ -78,6 +80,8 @@ describe('layering', () => {
     expect(allowed('src/testing', 'src/weights')).toBe(true);
     expect(allowed('src/testing', 'src/ui')).toBe(false);
     expect(allowed('src/ui', 'workers')).toBe(true);
+    expect(allowed('src/lib', 'workers')).toBe(true);
+    expect(allowed('src/lib', 'src/ui')).toBe(false);
     expect(allowed('src/eval', 'workers')).toBe(false);
     expect(allowed('workers', 'src/ui')).toBe(false);
     expect(allowed('workers', 'cli')).toBe(false);

@@ -14,7 +14,7 @@ import { setWasmDepthwiseGradFastPath } from '../../src/ops/grad_kernels/kernels
 import { gridSample } from '../../src/ops/grid_sample/grid_sample.ts';
 import { spinColor } from '../../src/ops/spin_color/spin_color.ts';
 import { rareInitialFiducials, tpsGrid } from '../../src/ops/tps/tps.ts';
-import { loadNodeGpu } from '../../cli/node_gpu.ts';
+import { loadNodeGpu } from '../../src/runtime/node_gpu.ts';
 import { printTable, timeIt, type PerfContext } from './common.ts';
 
 const [B, H, W, C] = [64, 32, 100, 1];

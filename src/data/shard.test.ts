@@ -54,7 +54,7 @@ describe('convert: LMDB → shard folder → readers', () => {
       const out = path.join(dir, 'out');
       expect(await main(['convert', lmdb, '--out', out, '--samples-per-shard', '16', '--json'])).toBe(0);
       expect(await main(['convert', path.join(dir, 'nope'), '--out', out])).toBe(1);
-      expect(await main(['convert', lmdb])).toBe(1);
+      expect(await main(['convert', lmdb])).toBe(2);
       const src = await openDtrbDataset(memoryByteSource(tiny), { cache: false });
       const disk = await openShardDir(out);
       expect(disk.count).toBe(40);

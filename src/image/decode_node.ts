@@ -1,14 +1,28 @@
 /** Node decoding with @napi-rs/canvas (Skia + libjpeg-turbo, as Chromium). Header, size and completeness checked first. */
+import { OptionalDependencyError } from '../runtime/errors.ts';
 import { DEFAULT_LIMITS, ImageDecodeError, ImageTooLargeError, decodeSize, type ImageLimits } from './errors.ts';
 import { checkImageComplete, readImageHeader } from './header.ts';
 import type { RgbaImage } from './types.ts';
+
+type CanvasModule = typeof import('@napi-rs/canvas');
+
+let canvas: Promise<CanvasModule> | null = null;
+
+/** @napi-rs/canvas is an optional peer of the package (browser installs skip it): a named error without it. */
+function canvasModule(): Promise<CanvasModule> {
+  canvas ??= import('@napi-rs/canvas').catch((err: unknown) => {
+    canvas = null;
+    throw new OptionalDependencyError('@napi-rs/canvas', 'decoding images in Node', err instanceof Error ? err.message : String(err));
+  });
+  return canvas;
+}
 
 export async function decodeNode(bytes: Uint8Array, limits: ImageLimits = DEFAULT_LIMITS): Promise<RgbaImage> {
   const h = readImageHeader(bytes, limits);
   // Skia decodes whole images only: past the decode limit the image is refused before any pixel exists.
   if (decodeSize(h.width, h.height, limits).reduced) throw new ImageTooLargeError(h.width, h.height, limits);
   checkImageComplete(bytes, h);
-  const { createCanvas, loadImage } = await import('@napi-rs/canvas');
+  const { createCanvas, loadImage } = await canvasModule();
   let img: Awaited<ReturnType<typeof loadImage>>;
   try {
     img = await loadImage(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));

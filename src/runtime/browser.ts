@@ -1,6 +1,6 @@
 /**
  * Runtime start-up for pages and workers: tells tfjs where the bundler put the wasm binaries, and
- * passes `navigator.gpu`. Node code uses `initBackend` directly (cli/node_gpu.ts for WebGPU).
+ * passes `navigator.gpu`. Node code uses `initBackend` directly (src/runtime/node_gpu.ts for WebGPU).
  */
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';

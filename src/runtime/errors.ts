@@ -109,3 +109,15 @@ export class WorkerCrashedError extends WebstrError {
     super(`worker '${worker}' crashed: ${reason}`);
   }
 }
+
+/** A feature needs an optional package that is not installed (Node: @napi-rs/canvas to decode images). */
+export class OptionalDependencyError extends WebstrError {
+  override name = 'OptionalDependencyError';
+  constructor(
+    readonly packageName: string,
+    purpose: string,
+    detail: string,
+  ) {
+    super(`${purpose} needs the optional package '${packageName}' (npm install ${packageName}): ${detail}`);
+  }
+}

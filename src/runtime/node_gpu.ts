@@ -1,12 +1,12 @@
 /**
- * WebGPU for the Node CLI through Dawn (the `webgpu` npm package, an optional dependency).
+ * WebGPU in Node (the CLI and the library's Node entry) through Dawn (the `webgpu` npm package, optional).
  * Dawn finds a GPU through the system's Vulkan loader and drivers; with none, `requestAdapter()`
  * returns null and `auto` picks wasm. `VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json`
  * points it at SwiftShader for testing (then `auto` still prefers wasm: it is a software adapter).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { GpuLike } from '../src/runtime/capabilities.ts';
+import type { GpuLike } from './capabilities.ts';
 
 const LIB_DIRS = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu', '/usr/local/lib'];
 

@@ -1,0 +1,174 @@
+/**
+ * webstr for web pages: `createRecognizer` starts a pool of recognizer workers (workers/recognizer.ts,
+ * tfjs and the model live there, never on the page's thread) and spreads each `recognize` call over
+ * them in batches. Errors keep their names (`err.name`) across the worker boundary; a crop that cannot
+ * be read fails alone (`{ ok: false, error }`).
+ */
+import * as Comlink from 'comlink';
+import { InvalidArgumentError, errorInfo, type ErrorInfo } from '../runtime/errors.ts';
+import { checkWorkers } from '../eval/pool.ts';
+import type { ImageInput } from '../recognize/recognizer.ts';
+import type { ModelSource, RecognizerWorkerApi } from '../../workers/recognizer_api.ts';
+import { classifyModel, resolveName, type ModelSpec } from './model_spec.ts';
+import type { CreateRecognizerOptions, RecognitionOutcome, RecognizeCallOptions, RecognizerInfo } from './common.ts';
+
+export * from './common.ts';
+export { UnknownModelError, sniffModelBytes } from './model_spec.ts';
+export { WebstrError, InvalidArgumentError, BackendUnavailableError, DeviceLostError } from '../runtime/errors.ts';
+
+/** One image: an encoded file (File, Blob, bytes), decoded pixels (ImageBitmap, ImageData) or a URL to fetch. */
+export type ImageSource = File | Blob | ImageBitmap | ImageData | Uint8Array | ArrayBuffer | URL | string;
+
+export interface Recognizer {
+  readonly info: RecognizerInfo;
+  /** One outcome per image, in order. */
+  recognize(images: ImageSource[], options?: RecognizeCallOptions): Promise<RecognitionOutcome[]>;
+  recognize(image: ImageSource, options?: RecognizeCallOptions): Promise<RecognitionOutcome>;
+  /** Stops the workers; the recognizer cannot be used afterwards. */
+  terminate(): Promise<void>;
+}
+
+/** Images per message to a worker: big enough for full batches, small enough for smooth progress. */
+const CHUNK = 16;
+
+interface PoolWorker {
+  worker: Worker;
+  api: Comlink.Remote<RecognizerWorkerApi>;
+}
+
+function spawn(): PoolWorker {
+  const worker = new Worker(new URL('../../workers/recognizer.ts', import.meta.url), { type: 'module', name: 'webstr-recognizer' });
+  return { worker, api: Comlink.wrap<RecognizerWorkerApi>(worker) };
+}
+
+async function toSource(spec: ModelSpec, preset: string, resolve: CreateRecognizerOptions['resolveModel']): Promise<ModelSource> {
+  switch (spec.kind) {
+    case 'name':
+      return toSource(await resolveName(spec.name, resolve), preset, resolve);
+    case 'bytes':
+      return spec.format === 'onnx'
+        ? { kind: 'onnx', bytes: spec.bytes.slice().buffer, preset, source: spec.source }
+        : { kind: 'files', files: [new File([spec.bytes.slice()], spec.source.endsWith('.pth') ? spec.source : 'model.pth')], preset };
+    case 'url': {
+      if (spec.url.startsWith('indexeddb://')) return { kind: 'indexeddb', key: spec.url };
+      if (spec.format === 'webstr') return { kind: 'url', url: spec.url.endsWith('.json') ? spec.url : `${spec.url.replace(/\/$/, '')}/model.json` };
+      const res = await fetch(spec.url);
+      if (!res.ok) throw new InvalidArgumentError(`model ${spec.url}: HTTP ${res.status}`);
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      const source = decodeURIComponent(new URL(spec.url).pathname.split('/').pop() ?? `model.${spec.format}`);
+      return toSource({ kind: 'bytes', bytes, format: spec.format === 'pth' ? 'pth' : 'onnx', source }, preset, resolve);
+    }
+  }
+}
+
+/** Where relative URLs point: the page (or, when the library runs inside a worker, that worker's script). */
+function baseUrl(): string {
+  return typeof document !== 'undefined' ? document.baseURI : globalThis.location.href;
+}
+
+function defaultWorkers(backend: string): number {
+  if (backend === 'webgpu') return 1;
+  return Math.max(1, Math.min(4, Math.floor(navigator.hardwareConcurrency) || 1));
+}
+
+/** An image for a worker: URLs fetched here (a worker resolves relative URLs against its own script). */
+async function prepare(image: ImageSource): Promise<ImageInput> {
+  if (typeof image === 'string' || image instanceof URL) {
+    const url = new URL(image, baseUrl());
+    const res = await fetch(url);
+    if (!res.ok) throw new InvalidArgumentError(`${url.href}: HTTP ${res.status}`);
+    return res.blob();
+  }
+  return image;
+}
+
+/** Starts the workers and loads the model in each; resolves when all are ready. */
+export async function createRecognizer(options: CreateRecognizerOptions): Promise<Recognizer> {
+  const preset = options.preset ?? 'crnn-mv3-en';
+  const source = await toSource(await classifyModel(options.model, baseUrl()), preset, options.resolveModel);
+  const onNotice = options.onNotice;
+  // A comlink proxy crosses to one worker only: one per worker.
+  const create = (w: PoolWorker, backend: string) =>
+    w.api.create({ model: source, backend, ...(options.maxBatch !== undefined ? { maxBatch: options.maxBatch } : {}) }, onNotice === undefined ? undefined : Comlink.proxy(onNotice));
+  const pool: PoolWorker[] = [spawn()];
+  const kill = (): void => pool.forEach((w) => w.worker.terminate());
+  try {
+    // The first worker settles `auto`; the others start on the backend it chose.
+    const first = await create(pool[0]!, options.backend ?? 'auto');
+    const backend = first.capabilities.backend;
+    const n = options.workers === undefined ? defaultWorkers(backend) : checkWorkers(options.workers);
+    while (pool.length < n) pool.push(spawn());
+    await Promise.all(pool.slice(1).map((w) => create(w, backend)));
+    const info: RecognizerInfo = { backend, reason: first.capabilities.reason, preset: first.preset, workers: pool.length };
+    return new PoolRecognizer(pool, info);
+  } catch (err) {
+    kill();
+    throw err;
+  }
+}
+
+class PoolRecognizer implements Recognizer {
+  private terminated = false;
+
+  constructor(
+    private readonly pool: PoolWorker[],
+    readonly info: RecognizerInfo,
+  ) {}
+
+  recognize(images: ImageSource[], options?: RecognizeCallOptions): Promise<RecognitionOutcome[]>;
+  recognize(image: ImageSource, options?: RecognizeCallOptions): Promise<RecognitionOutcome>;
+  async recognize(images: ImageSource | ImageSource[], options: RecognizeCallOptions = {}): Promise<RecognitionOutcome | RecognitionOutcome[]> {
+    if (!Array.isArray(images)) return (await this.recognizeAll([images], options))[0]!;
+    return this.recognizeAll(images, options);
+  }
+
+  private async recognizeAll(images: ImageSource[], { onProgress, signal }: RecognizeCallOptions): Promise<RecognitionOutcome[]> {
+    if (this.terminated) throw new InvalidArgumentError('recognize: this recognizer was terminated');
+    signal?.throwIfAborted();
+    const out = new Array<RecognitionOutcome>(images.length);
+    let next = 0;
+    let done = 0;
+    const run = async (w: PoolWorker): Promise<void> => {
+      while (next < images.length) {
+        signal?.throwIfAborted();
+        const start = next;
+        next = Math.min(images.length, start + CHUNK);
+        const failed = new Map<number, ErrorInfo>();
+        const ready: { i: number; input: ImageInput }[] = [];
+        for (let i = start; i < next; i++) {
+          try {
+            ready.push({ i, input: await prepare(images[i]!) });
+          } catch (err) {
+            failed.set(i, errorInfo(err));
+          }
+        }
+        const got = ready.length === 0 ? [] : await w.api.recognizeBatch(ready.map((r) => r.input));
+        ready.forEach((r, k) => (out[r.i] = got[k]!));
+        for (const [i, error] of failed) out[i] = { ok: false, error };
+        done += next - start;
+        onProgress?.({ done, total: images.length });
+      }
+    };
+    const work = Promise.all(this.pool.map(run));
+    if (signal === undefined) {
+      await work;
+    } else {
+      // Reject as soon as the signal fires; batches in flight finish in their workers.
+      await Promise.race([
+        work,
+        new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true })),
+      ]);
+    }
+    return out;
+  }
+
+  async terminate(): Promise<void> {
+    if (this.terminated) return;
+    this.terminated = true;
+    await Promise.all(this.pool.map((w) => w.api.dispose().catch(() => undefined)));
+    for (const w of this.pool) {
+      w.api[Comlink.releaseProxy]();
+      w.worker.terminate();
+    }
+  }
+}

@@ -1,0 +1,275 @@
+/**
+ * Training in Node, for the library (`train` from 'webstr' in Node) and `webstr train`: the same Trainer as
+ * the trainer worker. `out` holds `checkpoints/<run>/{latest,best}.ckpt` (atomic), `weights/` (the
+ * trained weights in the project's format, loadable by createRecognizer, `webstr recognize/eval`) and
+ * `history.json`. A second call with the same `out` continues the run from its checkpoint.
+ */
+import { mkdir, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { InvalidArgumentError } from '../runtime/errors.ts';
+import { initBackend, parseBackendRequest } from '../runtime/backend.ts';
+import type { BackendRequest } from '../runtime/backend_names.ts';
+import { loadNodeGpu } from '../runtime/node_gpu.ts';
+import { registerAllKernels } from '../ops/registry.ts';
+import { decodeNode } from '../image/decode_node.ts';
+import { DEFAULT_LIMITS } from '../image/errors.ts';
+import { getPreset } from '../models/presets.ts';
+import type { ModelConfig } from '../models/config.ts';
+import { getCharset, type Charset } from '../text/charset.ts';
+import { saveWeightsDir } from '../weights/node_io.ts';
+import { loadModelNode } from '../recognize/node_load.ts';
+import { openDatasetPath } from '../data/node_shards.ts';
+import { type NodeSynthOptions, createNodeSynth } from '../synth/node.ts';
+import { encodePng } from '../synth/node_shards.ts';
+import { PooledSynthSource, SynthPool } from '../synth/node_pool.ts';
+import { DirCheckpointStore } from '../train/node_store.ts';
+import { SampleSourceError } from '../train/errors.ts';
+import { checkRecipe, SYNTH_VALIDATION } from '../train/recipe.ts';
+import { Trainer } from '../train/trainer.ts';
+import type { HostTensors, OptimizerSpec, TrainRecipe } from '../train/types.ts';
+import { prepareTraining, type TrainPlatform } from '../eval/train_setup.ts';
+
+// Declared here (not re-exported from src/train) so the package's types stay clear of tfjs's; the
+// Trainer's progress must stay assignable to it (it is passed straight through).
+/** One progress report of a training run. */
+export interface TrainProgress {
+  step: number;
+  totalSteps: number;
+  loss: number;
+  lr: number;
+  samplesPerSec: number;
+  etaSec: number | null;
+  phase: 'starting' | 'training' | 'validating' | 'checkpointing' | 'paused' | 'stopped' | 'done';
+  /** Set on validation steps: accuracy (%) and 1-NED. */
+  val?: { accuracy: number; ned: number };
+  /** Something the run did on its own (e.g. back to wasm after a lost GPU device). */
+  notice?: string;
+}
+
+export type OptimizerKind = 'adam' | 'adamw' | 'adadelta' | 'sgd';
+
+export interface TrainOptions {
+  /** The architecture (a preset name). */
+  preset: string;
+  /** Start from these weights (a path as createRecognizer takes in Node); else from scratch. */
+  init?: string;
+  /** Training datasets: LMDB folders or shard folders. */
+  data?: string[];
+  /** Share of synthetic words in each batch, 0..1 (default: 1 without data, else 0). */
+  synthetic?: number;
+  /** Synthetic words from the first N of the built-in word list. */
+  synthVocab?: number;
+  /** Synthetic style (default 'basic'; 'rich': src/synth/rich.ts). */
+  synthStyle?: 'basic' | 'rich';
+  /** Worker threads rendering synthetic words one batch ahead (default 1: in this thread). */
+  synthWorkers?: number;
+  /** Steps to reach (a resumed run continues up to this step). */
+  steps: number;
+  /** Folder for checkpoints, weights and history. */
+  out: string;
+  /** Default 'wasm'. */
+  backend?: BackendRequest;
+  /** Default 32. */
+  batch?: number;
+  /** Default: the preset family's reference optimizer (Paddle: Adam 1e-3; DTRB: Adadelta 1.0 with clip 5). */
+  optimizer?: OptimizerKind;
+  lr?: number;
+  schedule?: 'constant' | 'cosine';
+  warmup?: number;
+  clip?: number;
+  /** BatchNorm statistics: frozen with `init`, else train. */
+  batchNorm?: 'train' | 'frozen';
+  /** A fixed input width. */
+  width?: number;
+  augment?: boolean;
+  /** Validation: a dataset folder, or 'synthetic:held-out' (synthetic words the run never trains on); scored
+   *  before the first step, every `evalEvery` steps and after the last. */
+  val?: string;
+  valLimit?: number;
+  evalEvery?: number;
+  /** Default 100. */
+  checkpointEvery?: number;
+  /** Default 1. */
+  seed?: number;
+  /** Run id: checkpoints go to `out/checkpoints/<run>` (default 'run'). */
+  run?: string;
+  onProgress?: (p: TrainProgress) => void;
+  /** Called once the trainer is ready, with the step it starts from (> 0 when resuming). */
+  onStart?: (info: { step: number; checkpoints: string }) => void;
+  /** Aborting stops after the current step, with a checkpoint and the weights written. */
+  signal?: AbortSignal;
+}
+
+export interface TrainSummary {
+  /** The run is over: `steps` reached, or stopped by the signal. */
+  done: boolean;
+  /** Stopped by the signal. */
+  stopped: boolean;
+  step: number;
+  steps: number;
+  stepsThisRun: number;
+  backend: string;
+  seconds: number;
+  lastLoss: number | null;
+  weights: string;
+  checkpoints: string;
+  history: string;
+}
+
+/** The references' optimizer for a preset family (docs/models.md §5.3): Paddle Adam, DTRB Adadelta(1.0) + clip 5. */
+function defaultOptimizer(config: ModelConfig): { spec: OptimizerSpec; clip?: number } {
+  return config.head.naming === 'paddle' ? { spec: { kind: 'adam', lr: 1e-3 } } : { spec: { kind: 'adadelta', lr: 1, rho: 0.95, eps: 1e-8 }, clip: 5 };
+}
+
+function check(name: string, v: number | undefined, ok: (n: number) => boolean, expected: string): void {
+  if (v !== undefined && !(Number.isFinite(v) && ok(v))) throw new InvalidArgumentError(`${name}: expected ${expected}, got ${v}`);
+}
+
+const isInt = (lo: number) => (n: number): boolean => Number.isInteger(n) && n >= lo;
+
+export async function train(o: TrainOptions): Promise<TrainSummary> {
+  const data = o.data ?? [];
+  const ratio = o.synthetic ?? (data.length === 0 ? 1 : 0);
+  check('synthetic', ratio, (n) => n >= 0 && n <= 1, 'a share in 0…1');
+  if (data.length === 0 && ratio < 1) throw new InvalidArgumentError('train: give data (datasets) or synthetic: 1 (synthetic words only)');
+  check('steps', o.steps, isInt(1), 'an integer ≥ 1');
+  for (const [k, v, lo] of [['batch', o.batch, 1], ['warmup', o.warmup, 0], ['width', o.width, 8], ['valLimit', o.valLimit, 1], ['evalEvery', o.evalEvery, 0], ['checkpointEvery', o.checkpointEvery, 0], ['seed', o.seed, 0], ['synthVocab', o.synthVocab, 1]] as const) {
+    check(k, v, isInt(lo), `an integer ≥ ${lo}`);
+  }
+  check('lr', o.lr, (n) => n > 0, 'a number > 0');
+  check('clip', o.clip, (n) => n > 0, 'a number > 0');
+  if (o.optimizer !== undefined && !['adam', 'adamw', 'adadelta', 'sgd'].includes(o.optimizer)) throw new InvalidArgumentError(`optimizer: expected adam, adamw, adadelta or sgd, got '${String(o.optimizer)}'`);
+  const preset = o.preset;
+  getPreset(preset); // named error for an unknown preset before anything is loaded
+  const request = parseBackendRequest(o.backend ?? 'wasm');
+  const runId = o.run ?? 'run';
+  const out = o.out;
+
+  const { gpu } = request === 'wasm' || request === 'cpu' ? { gpu: undefined } : await loadNodeGpu();
+  registerAllKernels();
+  const capabilities = await initBackend(request, { gpu });
+
+  let config: ModelConfig = getPreset(preset);
+  // A charset read at run time (ppocr_keys_v1) comes with the init weights: look it up only without them.
+  let charset: Charset | null = null;
+  let init: HostTensors | null = null;
+  if (o.init !== undefined) {
+    const loaded = await loadModelNode(o.init, preset);
+    if (loaded.meta.preset !== preset) {
+      for (const t of loaded.params.values()) t.dispose();
+      throw new InvalidArgumentError(`--init ${o.init} holds a '${loaded.meta.preset}' model, not '${preset}'`);
+    }
+    config = loaded.meta.config;
+    charset = loaded.meta.charset;
+    init = {};
+    for (const [k, t] of loaded.params) init[k] = { shape: [...t.shape], data: (await t.data()) as Float32Array };
+    for (const t of loaded.params.values()) t.dispose();
+  }
+  charset ??= getCharset(config.charset);
+
+  const def = defaultOptimizer(config);
+  const kind = o.optimizer ?? def.spec.kind;
+  const lr = o.lr ?? (kind === def.spec.kind ? def.spec.lr : kind === 'adadelta' ? 1 : 1e-3);
+  const optimizer: OptimizerSpec = kind === def.spec.kind ? { ...def.spec, lr } : { kind, lr };
+  const clip = o.clip ?? (o.optimizer === undefined ? def.clip : undefined);
+  const recipe: TrainRecipe = {
+    preset,
+    init: o.init ?? null,
+    datasets: data,
+    syntheticRatio: ratio,
+    validation: o.val === undefined ? null : { dataset: o.val, ...(o.valLimit !== undefined ? { limit: o.valLimit } : {}) },
+    steps: o.steps,
+    batchSize: o.batch ?? 32,
+    optimizer,
+    schedule: o.schedule === 'cosine' ? { kind: 'cosine', warmup: o.warmup ?? 0 } : { kind: 'constant' },
+    ...(clip !== undefined ? { clipNorm: clip } : {}),
+    batchNorm: o.batchNorm ?? (init === null ? 'train' : 'frozen'),
+    augment: o.augment ?? false,
+    evalEvery: o.evalEvery ?? 0,
+    checkpointEvery: o.checkpointEvery ?? 100,
+    seed: o.seed ?? 1,
+    // Synthetic words here are the shipped word list unless a small vocabulary is asked for.
+    ...(ratio > 0 ? { synthetic: o.synthVocab !== undefined ? { kind: 'tiny', vocabulary: o.synthVocab } : { kind: 'words' } } : {}),
+    ...(o.width !== undefined ? { inputWidth: o.width } : {}),
+  };
+  checkRecipe(recipe);
+
+  for (const d of [...data, ...(o.val !== undefined && o.val !== SYNTH_VALIDATION ? [o.val] : [])]) {
+    const st = await stat(d).catch(() => null);
+    if (st === null) throw new SampleSourceError(`--data/--val ${d}: no such file or directory`);
+  }
+  const pools: SynthPool[] = [];
+  // The one setup of sources, augmentation and validation (as the trainer worker's), with Node's parts.
+  const platform: TrainPlatform = {
+    openDataset: (p) => openDatasetPath(p),
+    synth: async (so) => {
+      const options: NodeSynthOptions = { ...so, ...(o.synthStyle === 'rich' ? { style: 'rich' as const } : {}) };
+      const synth = createNodeSynth(options);
+      if ((o.synthWorkers ?? 1) <= 1) return synth;
+      const pool = await SynthPool.create(options, o.synthWorkers!);
+      pools.push(pool);
+      return new PooledSynthSource(synth, pool);
+    },
+    decode: (b) => decodeNode(b, DEFAULT_LIMITS),
+    encodePng: (img) => Promise.resolve(encodePng(img)),
+  };
+  const setup = await prepareTraining(recipe, { config, charset }, platform);
+  try {
+    const checkpoints = path.join(out, 'checkpoints');
+    const trainer = await Trainer.create({
+      recipe,
+      runId,
+      config,
+      charset,
+      init,
+      source: setup.source,
+      store: new DirCheckpointStore(checkpoints),
+      decode: (b) => decodeNode(b, DEFAULT_LIMITS),
+      augment: setup.augment,
+      ...(setup.validate !== undefined ? { validate: setup.validate } : {}),
+      ...(o.onProgress !== undefined ? { onProgress: o.onProgress } : {}),
+    });
+    try {
+      o.onStart?.({ step: trainer.step, checkpoints });
+      const stop = (): void => trainer.stop();
+      // run() clears a stop asked before it: ask once it has started.
+      if (o.signal?.aborted === true) queueMicrotask(stop);
+      else o.signal?.addEventListener('abort', stop, { once: true });
+      const t0 = performance.now();
+      const startStep = trainer.step;
+      let result: Awaited<ReturnType<Trainer['run']>>;
+      try {
+        result = await trainer.run();
+      } finally {
+        o.signal?.removeEventListener('abort', stop);
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      const { params, meta } = trainer.exportWeights();
+      try {
+        await saveWeightsDir(path.join(out, 'weights'), params, meta);
+      } finally {
+        for (const t of params.values()) t.dispose();
+      }
+      await mkdir(out, { recursive: true });
+      await writeFile(path.join(out, 'history.json'), JSON.stringify({ recipe, backend: capabilities.backend, seconds, stepsThisRun: result.step - startStep, ...result }, null, 1) + '\n');
+      return {
+        done: result.done,
+        stopped: o.signal?.aborted === true,
+        step: result.step,
+        steps: o.steps,
+        stepsThisRun: result.step - startStep,
+        backend: capabilities.backend,
+        seconds: Number(seconds.toFixed(3)),
+        lastLoss: result.history.at(-1)?.loss ?? null,
+        weights: path.resolve(out, 'weights'),
+        checkpoints: path.resolve(checkpoints, runId),
+        history: path.resolve(out, 'history.json'),
+      };
+    } finally {
+      trainer.dispose();
+    }
+  } finally {
+    await setup.close();
+    await Promise.all(pools.map((p) => p.close()));
+  }
+}
