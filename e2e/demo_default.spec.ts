@@ -70,3 +70,19 @@ test('allowed characters restrict the output and are remembered across a reload'
   expect(await read('02-station.png')).toEqual({ text: 'Station', error: null });
   expect(errors).toEqual([]);
 });
+
+test('?model= takes a shipped name or a model.json URL, verified by &sha256= (a wrong digest is a named error)', async () => {
+  const index = (await (await page.request.get('models/index.json')).json()) as { models: { name: string; sha256: string; path: string }[] };
+  const pp = index.models.find((m) => m.name === 'ppocr-v4')!;
+  await page.goto(`index.html?backend=wasm&model=${encodeURIComponent(pp.path)}&sha256=${pp.sha256}`);
+  await expect(page.locator('body')).toHaveAttribute('data-model', 'ready', { timeout: 120_000 });
+  await expect(page.getByTestId('model-select')).toHaveValue(`url:${pp.path}`);
+  expect(await read('01-coffee.png')).toEqual({ text: 'COFFEE', error: null });
+  await page.goto(`index.html?backend=wasm&model=${encodeURIComponent(pp.path)}&sha256=${'0'.repeat(64)}`);
+  await expect(page.locator('body')).toHaveAttribute('data-model', 'error', { timeout: 120_000 });
+  await expect(page.getByTestId('model-status')).toHaveAttribute('data-error-name', 'WeightsIntegrityError');
+  // A link's model is for that visit: the remembered choice is untouched.
+  await page.goto('index.html?backend=wasm&model=ppocr-v4');
+  await expect(page.locator('body')).toHaveAttribute('data-model', 'ready', { timeout: 120_000 });
+  await expect(page.getByTestId('model-select')).toHaveValue('shipped:ppocr-v4');
+});

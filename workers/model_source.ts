@@ -13,7 +13,7 @@ import type { ModelSource } from './recognizer_api.ts';
 export async function loadModelSource(source: ModelSource): Promise<LoadedWeights> {
   switch (source.kind) {
     case 'url':
-      return fromArtifacts(await loadManifestUrl(source.url));
+      return fromArtifacts(await loadManifestUrl(source.url, fetch, source.sha256 !== undefined ? { sha256: source.sha256 } : {}));
     case 'indexeddb':
       return loadWeights(source.key.startsWith('indexeddb://') ? source.key : `indexeddb://${source.key}`);
     case 'shipped': {
@@ -21,7 +21,9 @@ export async function loadModelSource(source: ModelSource): Promise<LoadedWeight
       // variable, not a literal, so Vite leaves the URL alone rather than bundling the weights.
       getShippedModel(source.name);
       const rel = `../${shippedModelPath(source.name)}`;
-      return fromArtifacts(await loadManifestUrl(new URL(rel, import.meta.url).href));
+      // Verified against the build's listing (size and SHA-256 in models/index.json).
+      const listed = (await listShippedModels()).find((m) => m.name === source.name);
+      return fromArtifacts(await loadManifestUrl(new URL(rel, import.meta.url).href, fetch, listed?.sha256 !== undefined ? { sha256: listed.sha256 } : {}));
     }
     case 'onnx':
       return weightsFromOnnx(new Uint8Array(source.bytes), source.preset, source.source ?? 'model.onnx');
@@ -74,13 +76,13 @@ export const SHIPPED = 'shipped:';
 
 /** The shipped models the build placed beside the app (`models/index.json`), as list entries keyed
  *  `shipped:<name>`; empty when the build has none. */
-export async function listShippedModels(): Promise<ListedModel[]> {
+export async function listShippedModels(): Promise<(ListedModel & { sha256?: string })[]> {
   try {
     const rel = '../models/index.json';
     const r = await fetch(new URL(rel, import.meta.url));
     if (!r.ok) return [];
-    const j = (await r.json()) as { models?: { name: string; preset: string; bytes: number }[] };
-    return (j.models ?? []).map((m) => ({ key: `${SHIPPED}${m.name}`, name: m.name, preset: m.preset, bytes: m.bytes, savedAt: 'shipped' }));
+    const j = (await r.json()) as { models?: { name: string; preset: string; bytes: number; sha256: string }[] };
+    return (j.models ?? []).map((m) => ({ key: `${SHIPPED}${m.name}`, name: m.name, preset: m.preset, bytes: m.bytes, savedAt: 'shipped', sha256: m.sha256 }));
   } catch {
     return [];
   }

@@ -12,7 +12,7 @@ import type { ModelFit } from '../src/recognize/import_file.ts';
 
 export type ModelSource =
   /** URL of a webstr `model.json` (weights.bin beside it). */
-  | { kind: 'url'; url: string }
+  | { kind: 'url'; url: string; sha256?: string }
   /** Dropped files: `model.json` + `weights.bin`, or one PaddleOCR `.onnx` or PyTorch `.pth` (imported
    *  with `preset`; a `.pth` without one as the DTRB model its parameters describe). */
   | { kind: 'files'; files: File[]; preset?: string }

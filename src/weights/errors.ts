@@ -15,3 +15,8 @@ export class UnsafeWeightsPathError extends WeightsFormatError {
 export class WeightsSizeError extends WeightsFormatError {
   override name = 'WeightsSizeError';
 }
+
+/** Weight data whose SHA-256 is not the one its listing promised (a damaged or substituted download). */
+export class WeightsIntegrityError extends WeightsFormatError {
+  override name = 'WeightsIntegrityError';
+}

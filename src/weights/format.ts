@@ -10,6 +10,7 @@ import { declaredBytes } from './manifest.ts';
 import type { ModelConfig } from '../models/config.ts';
 import type { Params } from '../models/params.ts';
 import type { Charset } from '../text/charset.ts';
+import { sha256Bytes, toHex } from './sha256.ts';
 
 export const WEIGHTS_FORMAT = 'webstr-weights';
 export const WEIGHTS_VERSION = 1;
@@ -112,7 +113,9 @@ export async function saveWeights(target: tf.io.IOHandler | string, params: Para
   await h.save(await toArtifacts(params, meta));
 }
 
+/** SHA-256 as hex: the platform's digest, or sha256.ts where there is none (plain-http pages). */
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const d = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
-  return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  const subtle = (globalThis.crypto as Crypto | undefined)?.subtle;
+  if (subtle === undefined) return toHex(sha256Bytes(bytes));
+  return toHex(new Uint8Array(await subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>)));
 }

@@ -4,9 +4,10 @@
  * read. Every loader (folder, URL, dropped files, IndexedDB) goes through these checks.
  */
 import type { tf } from '../runtime/tf.ts';
-import { UnsafeWeightsPathError, WeightsFormatError, WeightsSizeError } from './errors.ts';
+import { UnsafeWeightsPathError, WeightsFormatError, WeightsIntegrityError, WeightsSizeError } from './errors.ts';
+import { sha256Bytes, toHex } from './sha256.ts';
 
-export { UnsafeWeightsPathError, WeightsSizeError };
+export { UnsafeWeightsPathError, WeightsIntegrityError, WeightsSizeError };
 
 /** model.json is small (metadata + the tensor list); larger is refused unread. */
 export const MAX_MODEL_JSON_BYTES = 16 << 20;
@@ -171,7 +172,9 @@ export function artifactsOf(m: ParsedModelJson, data: ArrayBuffer): tf.io.ModelA
  * Weights over HTTP: `url` is the model.json; its paths must resolve under the URL's folder (same origin,
  * same prefix) and each body is read only up to what the shapes leave.
  */
-export async function loadManifestUrl(url: string, fetchImpl: typeof fetch = fetch): Promise<tf.io.ModelArtifacts> {
+/** A model.json URL and the files it names; with `sha256`, the weight bytes (the files concatenated in
+ *  manifest order, as models/index.json lists them) must have that digest (WeightsIntegrityError). */
+export async function loadManifestUrl(url: string, fetchImpl: typeof fetch = fetch, options: { sha256?: string } = {}): Promise<tf.io.ModelArtifacts> {
   const jsonUrl = new URL(url, (globalThis as { location?: { href: string } }).location?.href);
   const res = await fetchImpl(jsonUrl.href);
   if (!res.ok) throw new WeightsFormatError(`${jsonUrl.href}: HTTP ${res.status}`);
@@ -190,7 +193,12 @@ export async function loadManifestUrl(url: string, fetchImpl: typeof fetch = fet
     parts.push(bytes);
   }
   budget.finish();
-  return artifactsOf(m, concatParts(parts, m.bytes));
+  const data = concatParts(parts, m.bytes);
+  if (options.sha256 !== undefined) {
+    const got = toHex(sha256Bytes(new Uint8Array(data)));
+    if (got !== options.sha256.toLowerCase()) throw new WeightsIntegrityError(`${jsonUrl.href}: the weights' SHA-256 is ${got}, expected ${options.sha256}`);
+  }
+  return artifactsOf(m, data);
 }
 
 /** Dropped files: one model.json and the files its paths name (matched by file name, as tf.io does). */

@@ -31,6 +31,8 @@ declare global {
 const CHUNK = 16;
 const MODEL_PREF = 'webstr.demo.model';
 const ALLOW_PREF = 'webstr.demo.allow';
+/** Select values of models named by URL (`?model=`). */
+const URL_PREFIX = 'url:';
 
 // Calls reject with WorkerCrashedError when the worker dies (the cards in flight say so); it is then
 // restarted and the model loaded again.
@@ -158,15 +160,22 @@ function loadModel(key: string): Promise<boolean> {
   document.body.dataset.model = 'loading';
   updateDelete();
   const name = shippedName(key);
-  setStatus(modelStatus, `Loading ${name ?? key}…`);
+  const url = key.startsWith(URL_PREFIX) ? key.slice(URL_PREFIX.length) : null;
+  setStatus(modelStatus, `Loading ${name ?? url ?? key}…`);
   modelReady = (async () => {
     try {
-      const model = name !== null ? { kind: 'shipped' as const, name } : { kind: 'indexeddb' as const, key };
+      const sha256 = new URLSearchParams(location.search).get('sha256') ?? undefined;
+      const model =
+        name !== null
+          ? { kind: 'shipped' as const, name }
+          : url !== null
+            ? { kind: 'url' as const, url: new URL(url, location.href).href, ...(sha256 !== undefined ? { sha256 } : {}) }
+            : { kind: 'indexeddb' as const, key };
       const info = await api.create({ model, backend, allow: allowSpec() }, Comlink.proxy(showNotice));
       showBackend(info.capabilities);
       rectified = rectifiedLabel(info.config.transform);
       state.model = key;
-      localStorage.setItem(MODEL_PREF, key);
+      if (url === null) localStorage.setItem(MODEL_PREF, key);
       setStatus(modelStatus, `Ready: ${info.preset} · charset ${info.charset} · from ${info.provenance.source}${info.provenance.license !== undefined ? ` · ${info.provenance.license}` : ''}`);
       document.body.dataset.model = 'ready';
       return true;
@@ -531,7 +540,20 @@ async function start(): Promise<void> {
   }
   try {
     const models = await refreshModels();
-    if (models.length === 0) {
+    // `?model=<shipped name | model.json URL>[&sha256=…]` picks the model for this visit (a link to share).
+    const asked = new URLSearchParams(location.search).get('model');
+    if (asked !== null && asked !== '') {
+      const key = models.includes(shippedKey(asked)) ? shippedKey(asked) : `${URL_PREFIX}${asked}`;
+      if (!models.includes(key)) {
+        const o = document.createElement('option');
+        o.value = key;
+        o.textContent = `from ${asked}`;
+        modelSelect.prepend(o);
+      }
+      modelSelect.value = key;
+      modelSelect.disabled = false;
+      signalReady(await loadModel(key));
+    } else if (models.length === 0) {
       noModel();
       signalReady(false);
     } else signalReady(await loadModel(modelSelect.value));
