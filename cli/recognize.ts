@@ -9,7 +9,7 @@ import { initBackend } from '../src/runtime/backend.ts';
 import { InvalidArgumentError, errorInfo } from '../src/runtime/errors.ts';
 import { registerAllKernels } from '../src/ops/registry.ts';
 import { decodeNode } from '../src/image/decode_node.ts';
-import { DEFAULT_LIMITS } from '../src/image/errors.ts';
+import { DEFAULT_LIMITS, ImageFileError } from '../src/image/errors.ts';
 import { Recognizer } from '../src/recognize/recognizer.ts';
 import { toHostWeights } from '../src/recognize/load.ts';
 import { loadModelNode } from '../src/recognize/node_load.ts';
@@ -44,10 +44,20 @@ export async function readStream(stream: AsyncIterable<Uint8Array | string>, lim
 
 async function readImageFile(file: string): Promise<Uint8Array> {
   if (file === '-') return readStream(process.stdin, MAX_FILE_BYTES, 'stdin');
-  const s = await stat(file);
-  if (!s.isFile()) throw new InvalidArgumentError(`'${file}' is not a file`);
-  if (s.size > MAX_FILE_BYTES) throw new InvalidArgumentError(`'${file}' is ${s.size} bytes; the limit is ${MAX_FILE_BYTES}`);
-  return new Uint8Array(await readFile(file));
+  const reason = (err: unknown): string => {
+    const code = (err as { code?: unknown } | null)?.code;
+    return code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : err instanceof Error ? err.message : String(err);
+  };
+  const s = await stat(file).catch((err: unknown) => {
+    throw new ImageFileError(`cannot read '${file}': ${reason(err)}`);
+  });
+  if (!s.isFile()) throw new ImageFileError(`'${file}' is not a regular file`);
+  if (s.size > MAX_FILE_BYTES) throw new ImageFileError(`'${file}' is ${s.size} bytes; the limit is ${MAX_FILE_BYTES}`);
+  return new Uint8Array(
+    await readFile(file).catch((err: unknown) => {
+      throw new ImageFileError(`cannot read '${file}': ${reason(err)}`);
+    }),
+  );
 }
 
 export async function recognize(argv: string[]): Promise<number> {

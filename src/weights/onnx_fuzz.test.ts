@@ -65,7 +65,8 @@ describe('ONNX reader', () => {
     expect(t.escapes).toEqual([]);
     expect(t.cases).toBe(4000);
     expect(t.named.OnnxFormatError).toBeGreaterThan(400);
-    expect(t.named.WeightsMismatchError).toBeGreaterThan(400);
+    // A mutation that loses every parameter name is refused as another family (a WeightsMismatchError).
+    expect((t.named.WeightsMismatchError ?? 0) + (t.named.OnnxModelFamilyError ?? 0)).toBeGreaterThan(400);
   });
 
   it.skipIf(!haveSharedModel())('fuzz: 24 mutations of the shared PaddleOCR export, 0 escapes', async () => {
