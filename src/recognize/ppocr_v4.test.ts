@@ -17,6 +17,7 @@ import { preprocess } from '../image/preprocess.ts';
 import { CtcCodec } from '../text/ctc.ts';
 import { CharsetNotLoadedError, charsetFromDict, getCharset, loadExternalCharset } from '../text/charset.ts';
 import { MV3_EN_ONNX, haveSharedModel } from '../testing/shared.ts';
+import { paddleRecInput } from '../testing/paddle_preprocess.ts';
 import { decodeOnnxModel, encodeOnnxModel } from '../weights/onnx_proto.ts';
 import { OnnxFormatError, OnnxModelFamilyError, importPaddleOnnx } from '../weights/onnx_import.ts';
 import type { LoadedWeights } from '../weights/format.ts';
@@ -158,5 +159,39 @@ describe('ppocr-v4 hostile input', () => {
     expect(() => loadExternalCharset('ppocr_keys_v1', 'a\nb\n')).toThrow(CharsetNotLoadedError);
     await expect(weightsFromPpocrV4(bytes, 'a\nb\nc')).rejects.toThrow(/the dictionary has 3 lines, expected 6623/);
     expect(charsetFromDict('x', 'a\nb').symbols).toEqual(['a', 'b']);
+  });
+});
+
+describe('ppocr-v4 preprocessing vs PaddleOCR\'s uint8 path', () => {
+  it('the float resize stays within ~1 grey level of the 8-bit one, same width and padding', async () => {
+    await tf.setBackend('cpu');
+    const cfg = getPreset('ppocr-v4').input;
+    let worst = 0;
+    let sum = 0;
+    let count = 0;
+    for (const name of ['01-coffee.png', '02-station.png', '05-2024.png']) {
+      const img = await decodeNode(new Uint8Array(readFileSync(new URL(`../../public/samples/${name}`, import.meta.url))));
+      const ref = paddleRecInput(img);
+      const x = preprocess(img, cfg); // [1, 48, W, 3] BGR
+      const [, h, w] = x.shape as [number, number, number, number];
+      expect([1, 3, h, w]).toEqual(ref.shape);
+      const ours = x.dataSync();
+      for (let c = 0; c < 3; c++) {
+        for (let y = 0; y < h; y++) {
+          for (let i = 0; i < w; i++) {
+            const d = Math.abs(ours[(y * w + i) * 3 + c]! - ref.data[(c * h + y) * w + i]!);
+            worst = Math.max(worst, d);
+            sum += d;
+            count++;
+          }
+        }
+      }
+      x.dispose();
+    }
+    // One grey level is 2/255 ≈ 0.0078 after (v/255 − 0.5)/0.5: rounding to uint8 moves a value by ≤ ½ level,
+    // the 11-bit weights by a little more.
+    expect(worst).toBeLessThan(2 / 255);
+    expect(sum / count).toBeLessThan(0.25 * (2 / 255));
+    console.log(`ppocr-v4 preprocessing vs the uint8 path: max ${(worst / (2 / 255)).toFixed(2)}, mean ${(sum / count / (2 / 255)).toFixed(3)} grey levels`);
   });
 });

@@ -10,7 +10,7 @@ import { CompiledModel } from '../models/model.ts';
 import { getCharset } from '../text/charset.ts';
 import { loadWeightsDir, saveWeightsDir } from '../weights/node_io.ts';
 import type { RgbaImage } from '../image/types.ts';
-import { Trainer, type TrainerOptions } from './trainer.ts';
+import { Trainer, trainPreprocess, type TrainerOptions } from './trainer.ts';
 import { DirCheckpointStore } from './node_store.ts';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint_codec.ts';
 import { TrainCheckpointError, TrainDivergedError, TrainRecipeError } from './errors.ts';
@@ -366,5 +366,14 @@ describe('checkpoint file and directory store', () => {
     // A valid record whose header lies about a tensor range.
     const lying = encodeCheckpoint({ ...ckpt, params: { x: { shape: [2], data: new Float32Array(2) } } });
     expect(() => decodeCheckpoint(lying.map((b, i) => (i === 9 ? 7 : b)))).toThrow(TrainCheckpointError);
+  });
+});
+
+describe('trainPreprocess', () => {
+  it('ppocr-v4 (keep-ratio-pad-min) trains on padded batches of its minimum width unless told otherwise', () => {
+    const p = getPreset('ppocr-v4').input;
+    expect(trainPreprocess(p).resize).toEqual({ mode: 'keep-ratio-pad', minWidth: 1, maxWidth: 320, padValue: 0 });
+    expect(trainPreprocess(p, 160).resize).toEqual({ mode: 'keep-ratio-pad', minWidth: 1, maxWidth: 160, padValue: 0 });
+    expect(trainPreprocess(getPreset('crnn-mv3-en').input).resize).toEqual({ mode: 'keep-ratio-pad', minWidth: 8, maxWidth: 320, padValue: 0 });
   });
 });
