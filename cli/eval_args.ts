@@ -1,7 +1,7 @@
 /**
- * The arguments of `webstr eval` and `npm run bench` (DESIGN.md contract), parsed in one place so the two
- * agree: `--model <…> --data <lmdb-or-shard dir>... [--backend …] [--limit N] [--shard i/n]
- * [--filtering dtrb|off] [--batch-size N] [--min-accuracy P] [--max-drop P] [--json out.json]`.
+ * The arguments of `webstr eval` and `npm run bench` (the contract in README.md), parsed in one place so
+ * the two agree: `--model <…> --data <lmdb-or-shard dir>... [--backend …] [--limit N] [--shard i/n]
+ * [--filtering dtrb|off] [--allow SET] [--batch-size N] [--min-accuracy P] [--max-drop P] [--json [FILE.json]]`.
  * Paths after `--data` that do not start with `--` are more datasets. `--filtering` defaults to `off`: every
  * sample is scored (5,724 on the three shared test sets), as the onnxruntime reference was measured;
  * `dtrb` drops labels over 25 characters or outside [0-9a-z] as DTRB's test.py does by default.

@@ -17,7 +17,8 @@ function files(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {
     const p = join(dir, n);
     if (statSync(p).isDirectory()) return n === 'fixtures' ? [] : files(p);
-    return p.endsWith('.ts') && !p.endsWith('.test.ts') ? [p] : [];
+    // Tests, and a layer's own test helpers (`testing.ts`, imported by tests and scripts only), are not product modules.
+    return p.endsWith('.ts') && !p.endsWith('.test.ts') && n !== 'testing.ts' ? [p] : [];
   });
 }
 
