@@ -89,7 +89,7 @@ export async function createRecognizer(options: CreateRecognizerOptions): Promis
   const onNotice = options.onNotice;
   // A comlink proxy crosses to one worker only: one per worker.
   const create = (w: PoolWorker, backend: string) =>
-    w.api.create({ model: source, backend, ...(options.maxBatch !== undefined ? { maxBatch: options.maxBatch } : {}) }, onNotice === undefined ? undefined : Comlink.proxy(onNotice));
+    w.api.create({ model: source, backend, ...(options.maxBatch !== undefined ? { maxBatch: options.maxBatch } : {}), ...(options.allow !== undefined ? { allow: options.allow } : {}) }, onNotice === undefined ? undefined : Comlink.proxy(onNotice));
   const pool: PoolWorker[] = [spawn()];
   const kill = (): void => pool.forEach((w) => w.worker.terminate());
   try {

@@ -54,6 +54,8 @@ export interface CreateRecognizerOptions {
   workers?: number;
   /** Largest batch of same-width crops per model call (default 16). */
   maxBatch?: number;
+  /** Only these characters at decoding: a set name ('alnum', 'digits', 'latin', …) or 'chars:<characters>'. */
+  allow?: string;
   /** Hears of a backend fallback (a lost WebGPU device → wasm), once. */
   onNotice?: (message: string) => void;
   /** Turns a model name into a model (a registry of named models). */

@@ -34,6 +34,20 @@ describe('model inputs', () => {
   });
 });
 
+describe('createRecognizer (Node) with a shipped model', () => {
+  it("takes the shipped model's name, and allowed characters", async () => {
+    const r = await createRecognizer({ model: 'ppocr-v4', backend: 'wasm', allow: 'digits' });
+    try {
+      expect(r.info).toMatchObject({ preset: 'ppocr-v4' });
+      const out = await r.recognize(['public/samples/05-2024.png', 'public/samples/03-exit.png']);
+      expect(out[0]!.ok && out[0]!.text).toBe('2024');
+      expect(out[1]!.ok && out[1]!.text).toMatch(/^[0-9]*$/);
+    } finally {
+      await r.terminate();
+    }
+  }, 120_000);
+});
+
 describe.skipIf(!haveSharedModel() || !haveLmdb('svt_647'))('createRecognizer (Node)', () => {
   it('reads crops given as paths, URLs and bytes; a bad one fails alone; progress and abort', async () => {
     const bytes = new Uint8Array(readFileSync(MV3_EN_ONNX));
@@ -44,7 +58,7 @@ describe.skipIf(!haveSharedModel() || !haveLmdb('svt_647'))('createRecognizer (N
       const out = await r.recognize([CROP, pathToFileURL(CROP), new Uint8Array(readFileSync(CROP)), 'no-such.png', new Uint8Array([1, 2])], {
         onProgress: (p) => seen.push(p.done),
       });
-      expect(out.map((o) => (o.ok ? o.text : o.error.name))).toEqual(['COFFEE', 'COFFEE', 'COFFEE', 'Error', 'ImageDecodeError']);
+      expect(out.map((o) => (o.ok ? o.text : o.error.name))).toEqual(['COFFEE', 'COFFEE', 'COFFEE', 'ImageFileError', 'ImageDecodeError']);
       expect(seen.at(-1)).toBe(5);
       const one = await r.recognize(CROP);
       expect(one.ok && one.text).toBe('COFFEE');

@@ -10,7 +10,7 @@ import { InvalidArgumentError, errorInfo } from '../runtime/errors.ts';
 import { loadNodeGpu } from '../runtime/node_gpu.ts';
 import { registerAllKernels } from '../ops/registry.ts';
 import { decodeNode } from '../image/decode_node.ts';
-import { DEFAULT_LIMITS } from '../image/errors.ts';
+import { DEFAULT_LIMITS, ImageFileError } from '../image/errors.ts';
 import type { RgbaImage } from '../image/types.ts';
 import { Recognizer as CoreRecognizer, type ImageInput } from '../recognize/recognizer.ts';
 import { toHostWeights, weightsFromOnnx, weightsFromPth } from '../recognize/load.ts';
@@ -76,9 +76,20 @@ async function loadModel(options: CreateRecognizerOptions, preset: string): Prom
   return loadSpec(await classifyModel(m), preset, options.resolveModel);
 }
 
+/** A path's bytes; a file that cannot be read is that image's ImageFileError (the others go on). */
+async function readImage(file: string | URL): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(file));
+  } catch (err) {
+    const code = (err as { code?: unknown } | null)?.code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'a folder, not a file' : err instanceof Error ? err.message : String(err);
+    throw new ImageFileError(`cannot read '${String(file)}': ${reason}`);
+  }
+}
+
 async function toInput(image: ImageSource): Promise<ImageInput> {
-  if (typeof image === 'string') return new Uint8Array(await readFile(image));
-  if (image instanceof URL) return image.protocol === 'file:' ? new Uint8Array(await readFile(image)) : fetchBytes(image.href);
+  if (typeof image === 'string') return readImage(image);
+  if (image instanceof URL) return image.protocol === 'file:' ? readImage(image) : fetchBytes(image.href);
   return image;
 }
 
@@ -95,6 +106,7 @@ export async function createRecognizer(options: CreateRecognizerOptions): Promis
     decoder: (b) => decodeNode(b, DEFAULT_LIMITS),
     init: { gpu },
     ...(options.maxBatch !== undefined ? { maxBatch: options.maxBatch } : {}),
+    ...(options.allow !== undefined ? { allow: options.allow } : {}),
     ...(options.onNotice !== undefined ? { onNotice: options.onNotice } : {}),
   });
   return new NodeRecognizer(core, { backend: report.backend, reason: report.reason, preset: loadedPreset, workers: 1 });
