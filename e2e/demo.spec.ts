@@ -99,6 +99,8 @@ test('import the shared ONNX through the page; five real crops read as expected,
   await expect(page.locator('body')).toHaveAttribute('data-model', 'ready', { timeout: 120_000 });
   await expect(page.getByTestId('model-select')).toHaveValue('shipped:ppocr-v4');
   await expect(page.getByTestId('backend')).toHaveText('wasm');
+  // A shipped model is loaded, so the import form starts folded: open it as a person would.
+  if (!(await page.locator('#import-box').evaluate((d) => (d as HTMLDetailsElement).open))) await page.locator('#import-box > summary').click();
 
   // A corrupt .onnx and a truncated .pth: clear named errors, nothing stored.
   await page.getByTestId('model-file').setInputFiles({ name: 'broken.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from('this is not an ONNX model') });

@@ -14,6 +14,8 @@ test('import form: a DTRB .pth is offered as the model it holds, imports without
   test.setTimeout(180_000);
   await page.goto('index.html?backend=wasm');
   await expect(page.locator('body')).toHaveAttribute('data-runtime', 'ready');
+  // A shipped model is loaded, so the import form starts folded: open it as a person would.
+  if (!(await page.locator('#import-box').evaluate((d) => (d as HTMLDetailsElement).open))) await page.locator('#import-box > summary').click();
   const preset = page.getByTestId('preset-select');
 
   // GA-SPIN's narrow fixture is no DTRB model and fits no preset: nothing to choose, one line saying why.

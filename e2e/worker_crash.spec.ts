@@ -62,9 +62,13 @@ async function killWorker(page: Page, label: string): Promise<void> {
 test('demo: the recognizer worker dies → named notice, a new worker, the model again, recognition works', async ({ page }) => {
   test.setTimeout(180_000);
   await page.goto('index.html?backend=wasm');
+  await expect(page.locator('body')).toHaveAttribute('data-runtime', 'ready');
+  // A shipped model is loaded, so the import form starts folded: open it as a person would.
+  if (!(await page.locator('#import-box').evaluate((d) => (d as HTMLDetailsElement).open))) await page.locator('#import-box > summary').click();
   await page.getByTestId('model-file').setInputFiles('src/models/fixtures/dtrb_none_vgg_bilstm_ctc.pth');
   await expect(page.getByTestId('preset-select')).toBeEnabled();
   await page.getByTestId('model-import').click();
+  await expect(page.getByTestId('model-select')).toHaveValue(/dtrb_none_vgg_bilstm_ctc/, { timeout: 120_000 });
   await expect(page.locator('body')).toHaveAttribute('data-model', 'ready', { timeout: 120_000 });
   await killWorker(page, 'recognizer');
   await expect(page.getByTestId('notice')).toContainText("WorkerCrashedError: worker 'recognizer' crashed: it stopped without an error event");
