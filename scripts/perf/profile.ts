@@ -36,6 +36,8 @@ type KernelTotals = Map<string, { ms: number; calls: number }>;
 async function addProfile(totals: KernelTotals, f: () => Promise<void>): Promise<void> {
   const info = await tf.profile(f);
   for (const k of info.kernels) {
+    // tf.fused ops appear twice, as the op scope (`fusedConv2d__op`) and as its kernel: keep the kernel.
+    if (k.name.endsWith('__op')) continue;
     const ms = await k.kernelTimeMs;
     const t = totals.get(k.name) ?? { ms: 0, calls: 0 };
     t.ms += typeof ms === 'number' ? ms : 0;

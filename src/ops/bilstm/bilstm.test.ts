@@ -3,6 +3,7 @@ import { tf, type Tensor } from '../../runtime/tf.ts';
 import { initBackend } from '../../runtime/backend.ts';
 import { InvalidArgumentError } from '../../runtime/errors.ts';
 import { registerAllKernels } from '../registry.ts';
+import { setSimdEnabled } from '../simd/simd.ts';
 import { biLstmSequence, setBiLstmKernelEnabled, hasBiLstmKernel } from './bilstm.ts';
 
 beforeAll(() => registerAllKernels());
@@ -51,15 +52,23 @@ function maxAbsDiff(a: Float32Array | Int32Array | Uint8Array, b: Float32Array |
   return m;
 }
 
-describe.each(['cpu', 'wasm'] as const)('biLstmSequence on %s', (backend) => {
+// wasm runs the SIMD GEMM path (../simd) and, switched off, the TypeScript loops of the cpu kernel.
+describe.each([
+  ['cpu', 'cpu', false],
+  ['wasm (SIMD)', 'wasm', true],
+  ['wasm (TypeScript loops)', 'wasm', false],
+] as const)('biLstmSequence on %s', (_, backend, simd) => {
   beforeAll(async () => {
     const r = await initBackend(backend);
     expect(r.backend).toBe(backend);
+    setSimdEnabled(simd);
+    return () => setSimdEnabled(true);
   });
 
   it.each([
     [5, 1, 4],
     [7, 3, 6],
+    [6, 9, 8],
   ])('matches the per-step definition and its gradients (T=%i, B=%i, H=%i)', async (steps, batch, h) => {
     const proj = tf.randomUniform([steps, batch, 8 * h], -2, 2, 'float32', 11);
     const wRec = blockDiagonal(h, 12);

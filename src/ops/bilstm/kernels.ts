@@ -3,6 +3,8 @@ import { tf, type GradConfig, type KernelConfig, type Tensor, type TensorInfo } 
 import { SOFTWARE_BACKENDS, writeF32 } from '../backend_io.ts';
 import { BILSTM_SEQ, BILSTM_SEQ_GRAD } from './bilstm.ts';
 import { biLstmBackward, biLstmForward, type BiLstmDims } from './reference.ts';
+import { simdFor } from '../simd/simd.ts';
+import { biLstmBackwardSimd, biLstmForwardSimd } from './simd_kernel.ts';
 
 function input(inputs: Record<string, TensorInfo | undefined>, name: string): TensorInfo {
   const t = inputs[name];
@@ -24,6 +26,18 @@ export const biLstmKernels: KernelConfig[] = SOFTWARE_BACKENDS.flatMap((name): K
       const { hidden, save } = attrs as unknown as { hidden: number; save: boolean };
       const d = dims(proj, hidden);
       const [t, b] = [d.steps, d.batch];
+      const simd = simdFor(backend, name);
+      if (simd !== null) {
+        const y = writeF32(backend, name, [t, b, 2 * hidden], () => undefined);
+        if (!save) {
+          biLstmForwardSimd(simd, d, { proj, wRec, y, gates: null, cells: null });
+          return y;
+        }
+        const g = writeF32(backend, name, [t, b, 8 * hidden], () => undefined);
+        const c = writeF32(backend, name, [t, b, 2 * hidden], () => undefined);
+        biLstmForwardSimd(simd, d, { proj, wRec, y, gates: g, cells: c });
+        return [y, g, c];
+      }
       if (!save) return writeF32(backend, name, [t, b, 2 * hidden], (y, read) => biLstmForward(d, read.f32(proj), read.f32(wRec), y, null, null));
       // Allocate every output before taking any heap view (allocating may grow and detach the heap).
       const g = writeF32(backend, name, [t, b, 8 * hidden], () => undefined);
@@ -45,6 +59,13 @@ export const biLstmKernels: KernelConfig[] = SOFTWARE_BACKENDS.flatMap((name): K
       const cells = input(inputs, 'cells');
       const { hidden } = attrs as unknown as { hidden: number };
       const d = dims(dy, hidden);
+      const simd = simdFor(backend, name);
+      if (simd !== null) {
+        const dWRec = writeF32(backend, name, wRec.shape, () => undefined);
+        const dProj = writeF32(backend, name, [d.steps, d.batch, 8 * hidden], () => undefined);
+        biLstmBackwardSimd(simd, d, { dy, wRec, y, gates, cells, dProj, dWRec });
+        return [dProj, dWRec];
+      }
       const dW = writeF32(backend, name, wRec.shape, () => undefined);
       const dProj = writeF32(backend, name, [d.steps, d.batch, 8 * hidden], (dp, read) =>
         biLstmBackward(d, read.f32(dy), read.f32(wRec), read.f32(y), read.f32(gates), read.f32(cells), dp, read.f32(dW)),

@@ -1,0 +1,88 @@
+/**
+ * Our own small wasm SIMD module (wasm/simd.c, built by scripts/build_wasm.sh, embedded as base64 in
+ * ./simd_wasm.ts) instantiated on tfjs-wasm's own memory: its routines take byte offsets into the
+ * backend's heap, so fused kernels run on tensor data in place, with scratch from the backend's malloc.
+ * Loaded the same way in Node and in browser workers (synchronously: the module is under 4 KB).
+ * `simdFor` returns null where it cannot run (no wasm SIMD, or a threaded tfjs build whose memory is
+ * shared); callers then keep their TypeScript loops.
+ */
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import type { TensorInfo } from '../../runtime/tf.ts';
+import { SIMD_WASM_BASE64 } from './simd_wasm.ts';
+
+/** C[M,N] += op(A)·op(B), row-major, leading dimensions in floats, pointers as heap byte offsets. */
+type Gemm = (m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number) => void;
+
+export interface SimdHeap {
+  /** C += A·B. */
+  nn: Gemm;
+  /** C += A·Bᵀ (B given as [N, K]). */
+  nt: Gemm;
+  /** C += Aᵀ·B (A given as [K, M]). */
+  tn: Gemm;
+  /** Byte offset of a tensor's data in the heap. */
+  offset(t: TensorInfo): number;
+  /** `floats` float32s of scratch (byte offset); free with `free`. May grow the heap: take views after. */
+  malloc(floats: number): number;
+  free(ptr: number): void;
+  /** A float32 view of the whole heap (re-take after any allocation). */
+  f32(): Float32Array;
+}
+
+interface EmscriptenParts {
+  asm?: { memory?: unknown };
+  _malloc?: (bytes: number) => number;
+  _free?: (ptr: number) => void;
+}
+
+let enabled = true;
+const cache = new WeakMap<object, SimdHeap | null>();
+
+/** Switches the SIMD paths off and on again (before/after measurements, tests of the fallbacks). */
+export function setSimdEnabled(on: boolean): void {
+  enabled = on;
+}
+
+function bytes(): Uint8Array<ArrayBuffer> {
+  const s = atob(SIMD_WASM_BASE64);
+  const b = new Uint8Array(new ArrayBuffer(s.length));
+  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
+  return b;
+}
+
+function instantiate(backend: BackendWasm): SimdHeap | null {
+  const w = backend.wasm as unknown as EmscriptenParts;
+  const memory = w.asm?.memory;
+  const malloc = w._malloc;
+  const free = w._free;
+  if (!(memory instanceof WebAssembly.Memory) || malloc === undefined || free === undefined) return null;
+  if (typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer) return null;
+  const code = bytes();
+  if (!WebAssembly.validate(code)) return null; // no SIMD in this engine
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(code), { env: { memory } });
+  const fn = (name: string): Gemm => instance.exports[name] as Gemm;
+  return {
+    nn: fn('sgemm_nn'),
+    nt: fn('sgemm_nt'),
+    tn: fn('sgemm_tn'),
+    offset: (t) => backend.dataIdMap.get(t.dataId).memoryOffset,
+    malloc: (floats) => malloc(4 * floats),
+    free: (ptr) => free(ptr),
+    f32: () => new Float32Array(memory.buffer),
+  };
+}
+
+/** The SIMD routines on this wasm backend's heap, or null (not wasm, switched off, or unavailable). */
+export function simdFor(backend: object, backendName: string): SimdHeap | null {
+  if (!enabled || backendName !== 'wasm') return null;
+  let s = cache.get(backend);
+  if (s === undefined) {
+    try {
+      s = instantiate(backend as BackendWasm);
+    } catch {
+      s = null; // e.g. an engine that refuses to compile synchronously: the TypeScript loops remain
+    }
+    cache.set(backend, s);
+  }
+  return s;
+}

@@ -1,0 +1,140 @@
+/*
+ * Small float32 GEMMs in wasm SIMD (128-bit) for webstr's fused kernels on the tfjs-wasm backend.
+ * The module imports tfjs-wasm's own memory, so every pointer is a byte offset into that heap
+ * (tensor data and scratch from its malloc). Rules that keep it safe to run on a heap it does not
+ * own: no static data (no data segments), no C stack (scalar locals only), no libc.
+ * Build: scripts/build_wasm.sh (clang --target=wasm32 -msimd128 -O2 -nostdlib; -O2 keeps it under
+ * the 4 KB that Chromium compiles synchronously on a main thread).
+ * Row-major, leading dimensions in floats; every routine accumulates into C.
+ */
+#include <wasm_simd128.h>
+
+#define EXPORT(name) __attribute__((export_name(name)))
+
+/* C[M,N] += A[M,K] · B[K,N] */
+EXPORT("sgemm_nn")
+void sgemm_nn(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C, int ldc) {
+  int m = 0;
+  for (; m + 4 <= M; m += 4) {
+    const float *a0 = A + m * lda, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda;
+    float *c0 = C + m * ldc, *c1 = c0 + ldc, *c2 = c1 + ldc, *c3 = c2 + ldc;
+    int n = 0;
+    for (; n + 8 <= N; n += 8) {
+      v128_t x00 = wasm_v128_load(c0 + n), x01 = wasm_v128_load(c0 + n + 4);
+      v128_t x10 = wasm_v128_load(c1 + n), x11 = wasm_v128_load(c1 + n + 4);
+      v128_t x20 = wasm_v128_load(c2 + n), x21 = wasm_v128_load(c2 + n + 4);
+      v128_t x30 = wasm_v128_load(c3 + n), x31 = wasm_v128_load(c3 + n + 4);
+      const float *b = B + n;
+      for (int k = 0; k < K; k++, b += ldb) {
+        v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);
+        v128_t s0 = wasm_f32x4_splat(a0[k]), s1 = wasm_f32x4_splat(a1[k]);
+        v128_t s2 = wasm_f32x4_splat(a2[k]), s3 = wasm_f32x4_splat(a3[k]);
+        x00 = wasm_f32x4_add(x00, wasm_f32x4_mul(s0, b0));
+        x01 = wasm_f32x4_add(x01, wasm_f32x4_mul(s0, b1));
+        x10 = wasm_f32x4_add(x10, wasm_f32x4_mul(s1, b0));
+        x11 = wasm_f32x4_add(x11, wasm_f32x4_mul(s1, b1));
+        x20 = wasm_f32x4_add(x20, wasm_f32x4_mul(s2, b0));
+        x21 = wasm_f32x4_add(x21, wasm_f32x4_mul(s2, b1));
+        x30 = wasm_f32x4_add(x30, wasm_f32x4_mul(s3, b0));
+        x31 = wasm_f32x4_add(x31, wasm_f32x4_mul(s3, b1));
+      }
+      wasm_v128_store(c0 + n, x00); wasm_v128_store(c0 + n + 4, x01);
+      wasm_v128_store(c1 + n, x10); wasm_v128_store(c1 + n + 4, x11);
+      wasm_v128_store(c2 + n, x20); wasm_v128_store(c2 + n + 4, x21);
+      wasm_v128_store(c3 + n, x30); wasm_v128_store(c3 + n + 4, x31);
+    }
+    for (; n < N; n++) {
+      float y0 = c0[n], y1 = c1[n], y2 = c2[n], y3 = c3[n];
+      for (int k = 0; k < K; k++) {
+        float bv = B[k * ldb + n];
+        y0 += a0[k] * bv; y1 += a1[k] * bv; y2 += a2[k] * bv; y3 += a3[k] * bv;
+      }
+      c0[n] = y0; c1[n] = y1; c2[n] = y2; c3[n] = y3;
+    }
+  }
+  for (; m < M; m++) {
+    const float *a = A + m * lda;
+    float *c = C + m * ldc;
+    int n = 0;
+    for (; n + 16 <= N; n += 16) {
+      v128_t x0 = wasm_v128_load(c + n), x1 = wasm_v128_load(c + n + 4);
+      v128_t x2 = wasm_v128_load(c + n + 8), x3 = wasm_v128_load(c + n + 12);
+      const float *b = B + n;
+      for (int k = 0; k < K; k++, b += ldb) {
+        v128_t s = wasm_f32x4_splat(a[k]);
+        x0 = wasm_f32x4_add(x0, wasm_f32x4_mul(s, wasm_v128_load(b)));
+        x1 = wasm_f32x4_add(x1, wasm_f32x4_mul(s, wasm_v128_load(b + 4)));
+        x2 = wasm_f32x4_add(x2, wasm_f32x4_mul(s, wasm_v128_load(b + 8)));
+        x3 = wasm_f32x4_add(x3, wasm_f32x4_mul(s, wasm_v128_load(b + 12)));
+      }
+      wasm_v128_store(c + n, x0); wasm_v128_store(c + n + 4, x1);
+      wasm_v128_store(c + n + 8, x2); wasm_v128_store(c + n + 12, x3);
+    }
+    for (; n + 4 <= N; n += 4) {
+      v128_t x = wasm_v128_load(c + n);
+      const float *b = B + n;
+      for (int k = 0; k < K; k++, b += ldb) x = wasm_f32x4_add(x, wasm_f32x4_mul(wasm_f32x4_splat(a[k]), wasm_v128_load(b)));
+      wasm_v128_store(c + n, x);
+    }
+    for (; n < N; n++) {
+      float y = c[n];
+      for (int k = 0; k < K; k++) y += a[k] * B[k * ldb + n];
+      c[n] = y;
+    }
+  }
+}
+
+static inline float hsum(v128_t v) {
+  return wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1) + wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3);
+}
+
+/* C[M,N] += A[M,K] · B[N,K]ᵀ */
+EXPORT("sgemm_nt")
+void sgemm_nt(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C, int ldc) {
+  for (int m = 0; m < M; m++) {
+    const float *a = A + m * lda;
+    float *c = C + m * ldc;
+    int n = 0;
+    for (; n + 4 <= N; n += 4) {
+      const float *b0 = B + n * ldb, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
+      v128_t x0 = wasm_f32x4_splat(0.f), x1 = x0, x2 = x0, x3 = x0;
+      int k = 0;
+      for (; k + 4 <= K; k += 4) {
+        v128_t av = wasm_v128_load(a + k);
+        x0 = wasm_f32x4_add(x0, wasm_f32x4_mul(av, wasm_v128_load(b0 + k)));
+        x1 = wasm_f32x4_add(x1, wasm_f32x4_mul(av, wasm_v128_load(b1 + k)));
+        x2 = wasm_f32x4_add(x2, wasm_f32x4_mul(av, wasm_v128_load(b2 + k)));
+        x3 = wasm_f32x4_add(x3, wasm_f32x4_mul(av, wasm_v128_load(b3 + k)));
+      }
+      float y0 = hsum(x0), y1 = hsum(x1), y2 = hsum(x2), y3 = hsum(x3);
+      for (; k < K; k++) {
+        y0 += a[k] * b0[k]; y1 += a[k] * b1[k]; y2 += a[k] * b2[k]; y3 += a[k] * b3[k];
+      }
+      c[n] += y0; c[n + 1] += y1; c[n + 2] += y2; c[n + 3] += y3;
+    }
+    for (; n < N; n++) {
+      const float *b = B + n * ldb;
+      float y = 0.f;
+      for (int k = 0; k < K; k++) y += a[k] * b[k];
+      c[n] += y;
+    }
+  }
+}
+
+/* C[M,N] += A[K,M]ᵀ · B[K,N] */
+EXPORT("sgemm_tn")
+void sgemm_tn(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C, int ldc) {
+  for (int k = 0; k < K; k++) {
+    const float *a = A + k * lda;
+    const float *b = B + k * ldb;
+    for (int m = 0; m < M; m++) {
+      float av = a[m];
+      if (av == 0.f) continue;
+      v128_t s = wasm_f32x4_splat(av);
+      float *c = C + m * ldc;
+      int n = 0;
+      for (; n + 4 <= N; n += 4) wasm_v128_store(c + n, wasm_f32x4_add(wasm_v128_load(c + n), wasm_f32x4_mul(s, wasm_v128_load(b + n))));
+      for (; n < N; n++) c[n] += av * b[n];
+    }
+  }
+}
