@@ -3,8 +3,7 @@
  * The module imports tfjs-wasm's own memory, so every pointer is a byte offset into that heap
  * (tensor data and scratch from its malloc). Rules that keep it safe to run on a heap it does not
  * own: no static data (no data segments), no C stack (scalar locals only), no libc.
- * Build: scripts/build_wasm.sh (clang --target=wasm32 -msimd128 -O2 -nostdlib; -O2 keeps it under
- * the 4 KB that Chromium compiles synchronously on a main thread).
+ * Build: scripts/build_wasm.sh (clang --target=wasm32 -msimd128 -O2 -nostdlib).
  * Row-major, leading dimensions in floats; every routine accumulates into C.
  */
 #include <wasm_simd128.h>
@@ -136,5 +135,68 @@ void sgemm_tn(int M, int N, int K, const float *A, int lda, const float *B, int 
       for (; n + 4 <= N; n += 4) wasm_v128_store(c + n, wasm_f32x4_add(wasm_v128_load(c + n), wasm_f32x4_mul(s, wasm_v128_load(b + n))));
       for (; n < N; n++) c[n] += av * b[n];
     }
+  }
+}
+
+/* C[n] = scale · Σ_r A[r·lda + n] for n < N (a column sum: reduction over the leading axes of a
+ * row-major tensor). Rows are summed in blocks of 256 and the block sums added, which keeps the float32
+ * rounding of long columns close to a pairwise sum. */
+EXPORT("colsum")
+void colsum(int R, int N, const float *A, int lda, float *C, float scale) {
+  int n = 0;
+  for (; n + 4 <= N; n += 4) {
+    v128_t total = wasm_f32x4_splat(0.f);
+    for (int r0 = 0; r0 < R; r0 += 256) {
+      int r1 = r0 + 256 < R ? r0 + 256 : R;
+      v128_t part = wasm_f32x4_splat(0.f);
+      for (int r = r0; r < r1; r++) part = wasm_f32x4_add(part, wasm_v128_load(A + r * lda + n));
+      total = wasm_f32x4_add(total, part);
+    }
+    wasm_v128_store(C + n, wasm_f32x4_mul(total, wasm_f32x4_splat(scale)));
+  }
+  for (; n < N; n++) {
+    float total = 0.f;
+    for (int r0 = 0; r0 < R; r0 += 256) {
+      int r1 = r0 + 256 < R ? r0 + 256 : R;
+      float part = 0.f;
+      for (int r = r0; r < r1; r++) part += A[r * lda + n];
+      total += part;
+    }
+    C[n] = total * scale;
+  }
+}
+
+/* y = x · clamp(x + 3, 0, 6) / 6 (MobileNetV3's hard-swish), n floats. */
+EXPORT("hardswish")
+void hardswish(int n, const float *x, float *y) {
+  const v128_t three = wasm_f32x4_splat(3.f), six = wasm_f32x4_splat(6.f), zero = wasm_f32x4_splat(0.f);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v128_t v = wasm_v128_load(x + i);
+    v128_t c = wasm_f32x4_min(wasm_f32x4_max(wasm_f32x4_add(v, three), zero), six);
+    wasm_v128_store(y + i, wasm_f32x4_div(wasm_f32x4_mul(v, c), six));
+  }
+  for (; i < n; i++) {
+    float v = x[i], c = v + 3.f;
+    c = c < 0.f ? 0.f : c > 6.f ? 6.f : c;
+    y[i] = v * c / 6.f;
+  }
+}
+
+/* dx = dy · (x < −3 ? 0 : x ≤ 3 ? (2x + 3)/6 : 1), n floats (the inner branch at ±3, as PyTorch). */
+EXPORT("hardswish_grad")
+void hardswish_grad(int n, const float *dy, const float *x, float *dx) {
+  const v128_t three = wasm_f32x4_splat(3.f), mthree = wasm_f32x4_splat(-3.f), six = wasm_f32x4_splat(6.f);
+  const v128_t two = wasm_f32x4_splat(2.f), zero = wasm_f32x4_splat(0.f);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v128_t v = wasm_v128_load(x + i), d = wasm_v128_load(dy + i);
+    v128_t inner = wasm_f32x4_div(wasm_f32x4_mul(d, wasm_f32x4_add(wasm_f32x4_mul(two, v), three)), six);
+    v128_t r = wasm_v128_bitselect(d, inner, wasm_f32x4_gt(v, three));
+    wasm_v128_store(dx + i, wasm_v128_bitselect(zero, r, wasm_f32x4_lt(v, mthree)));
+  }
+  for (; i < n; i++) {
+    float v = x[i];
+    dx[i] = v < -3.f ? 0.f : v <= 3.f ? dy[i] * (2.f * v + 3.f) / 6.f : dy[i];
   }
 }

@@ -42,10 +42,10 @@ export function biLstmForwardSimd(
   const base = simd.malloc(total);
   try {
     const heap = simd.f32();
-    const b0 = base >> 2;
-    const [proj, wRec, y] = [simd.offset(t.proj) >> 2, simd.offset(t.wRec) >> 2, simd.offset(t.y) >> 2];
-    const gates = t.gates === null ? -1 : simd.offset(t.gates) >> 2;
-    const cells = t.cells === null ? -1 : simd.offset(t.cells) >> 2;
+    const b0 = base >>> 2;
+    const [proj, wRec, y] = [simd.offset(t.proj) >>> 2, simd.offset(t.wRec) >>> 2, simd.offset(t.y) >>> 2];
+    const gates = t.gates === null ? -1 : simd.offset(t.gates) >>> 2;
+    const cells = t.cells === null ? -1 : simd.offset(t.cells) >>> 2;
     packDense(heap, wRec, [b0 + lay.w[0], b0 + lay.w[1]], h);
     heap.fill(0, b0 + hOff, b0 + hOff + batch * h2);
     const c = new Float64Array(batch * h2);
@@ -106,8 +106,8 @@ export function biLstmBackwardSimd(
   const base = simd.malloc(total);
   try {
     const heap = simd.f32();
-    const b0 = base >> 2;
-    const [dy, wRec, y, gates, cells, dProj, dWRec] = [t.dy, t.wRec, t.y, t.gates, t.cells, t.dProj, t.dWRec].map((x) => simd.offset(x) >> 2) as [
+    const b0 = base >>> 2;
+    const [dy, wRec, y, gates, cells, dProj, dWRec] = [t.dy, t.wRec, t.y, t.gates, t.cells, t.dProj, t.dWRec].map((x) => simd.offset(x) >>> 2) as [
       number,
       number,
       number,

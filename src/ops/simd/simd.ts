@@ -2,12 +2,15 @@
  * Our own small wasm SIMD module (wasm/simd.c, built by scripts/build_wasm.sh, embedded as base64 in
  * ./simd_wasm.ts) instantiated on tfjs-wasm's own memory: its routines take byte offsets into the
  * backend's heap, so fused kernels run on tensor data in place, with scratch from the backend's malloc.
- * Loaded the same way in Node and in browser workers (synchronously: the module is under 4 KB).
+ * Loaded the same way in Node and in browser workers (synchronously, on first use). Chromium refuses
+ * synchronous compiles over 4 KB on a page's main thread: there `simdFor` is null and the TypeScript
+ * loops run (the product's engines live in workers).
  * `simdFor` returns null where it cannot run (no wasm SIMD, or a threaded tfjs build whose memory is
  * shared); callers then keep their TypeScript loops.
  */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { TensorInfo } from '../../runtime/tf.ts';
+import { WebstrError } from '../../runtime/errors.ts';
 import { SIMD_WASM_BASE64 } from './simd_wasm.ts';
 
 /** C[M,N] += op(A)·op(B), row-major, leading dimensions in floats, pointers as heap byte offsets. */
@@ -20,6 +23,12 @@ export interface SimdHeap {
   nt: Gemm;
   /** C += Aᵀ·B (A given as [K, M]). */
   tn: Gemm;
+  /** C[n] = scale · Σ_r A[r·lda + n], n < N. */
+  colsum: (r: number, n: number, a: number, lda: number, c: number, scale: number) => void;
+  /** y = hardSwish(x) over n floats. */
+  hardSwish: (n: number, x: number, y: number) => void;
+  /** dx = hardSwish'(x)·dy over n floats. */
+  hardSwishGrad: (n: number, dy: number, x: number, dx: number) => void;
   /** Byte offset of a tensor's data in the heap. */
   offset(t: TensorInfo): number;
   /** `floats` float32s of scratch (byte offset); free with `free`. May grow the heap: take views after. */
@@ -33,6 +42,14 @@ interface EmscriptenParts {
   asm?: { memory?: unknown };
   _malloc?: (bytes: number) => number;
   _free?: (ptr: number) => void;
+}
+
+/** The wasm heap could not give a fused kernel its scratch (the 4 GB wasm32 limit, or fragmentation). */
+export class WasmScratchError extends WebstrError {
+  override name = 'WasmScratchError';
+  constructor(readonly bytes: number) {
+    super(`wasm heap: could not allocate ${bytes} bytes of kernel scratch (heap full: smaller batches, or a fresh backend)`);
+  }
 }
 
 let enabled = true;
@@ -60,13 +77,20 @@ function instantiate(backend: BackendWasm): SimdHeap | null {
   const code = bytes();
   if (!WebAssembly.validate(code)) return null; // no SIMD in this engine
   const instance = new WebAssembly.Instance(new WebAssembly.Module(code), { env: { memory } });
-  const fn = (name: string): Gemm => instance.exports[name] as Gemm;
+  const fn = <F>(name: string): F => instance.exports[name] as F;
   return {
-    nn: fn('sgemm_nn'),
-    nt: fn('sgemm_nt'),
-    tn: fn('sgemm_tn'),
+    nn: fn<Gemm>('sgemm_nn'),
+    nt: fn<Gemm>('sgemm_nt'),
+    tn: fn<Gemm>('sgemm_tn'),
+    colsum: fn('colsum'),
+    hardSwish: fn('hardswish'),
+    hardSwishGrad: fn('hardswish_grad'),
     offset: (t) => backend.dataIdMap.get(t.dataId).memoryOffset,
-    malloc: (floats) => malloc(4 * floats),
+    malloc: (floats) => {
+      const ptr = malloc(4 * floats) >>> 0;
+      if (ptr === 0) throw new WasmScratchError(4 * floats);
+      return ptr;
+    },
     free: (ptr) => free(ptr),
     f32: () => new Float32Array(memory.buffer),
   };
