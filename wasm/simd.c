@@ -200,3 +200,49 @@ void hardswish_grad(int n, const float *dy, const float *x, float *dx) {
     dx[i] = v < -3.f ? 0.f : v <= 3.f ? dy[i] * (2.f * v + 3.f) / 6.f : dy[i];
   }
 }
+
+/* Depthwise 2-D convolution, NHWC, channel multiplier 1, any strides and (top, left) padding (zeros
+ * outside), with the bias and an activation fused: act 0 linear, 1 ReLU, 2 hard-swish.
+ * x [B, H, W, C], w [KH, KW, C], bias [C], y [B, OH, OW, C]. */
+EXPORT("depthwise_act")
+void depthwise_act(int B, int H, int W, int C, int KH, int KW, int sh, int sw, int pt, int pl, int OH, int OW,
+                   const float *x, const float *w, const float *bias, float *y, int act) {
+  const v128_t zero = wasm_f32x4_splat(0.f), three = wasm_f32x4_splat(3.f), six = wasm_f32x4_splat(6.f);
+  for (int b = 0; b < B; b++) {
+    for (int oy = 0; oy < OH; oy++) {
+      int iy0 = oy * sh - pt;
+      int ky0 = iy0 < 0 ? -iy0 : 0;
+      int ky1 = iy0 + KH > H ? H - iy0 : KH;
+      for (int ox = 0; ox < OW; ox++) {
+        int ix0 = ox * sw - pl;
+        int kx0 = ix0 < 0 ? -ix0 : 0;
+        int kx1 = ix0 + KW > W ? W - ix0 : KW;
+        float *out = y + ((b * OH + oy) * OW + ox) * C;
+        int c = 0;
+        for (; c + 4 <= C; c += 4) {
+          v128_t acc = wasm_v128_load(bias + c);
+          for (int ky = ky0; ky < ky1; ky++) {
+            const float *xr = x + ((b * H + iy0 + ky) * W + ix0) * C + c;
+            const float *wr = w + ky * KW * C + c;
+            for (int kx = kx0; kx < kx1; kx++) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_v128_load(xr + kx * C), wasm_v128_load(wr + kx * C)));
+          }
+          if (act == 1) acc = wasm_f32x4_max(acc, zero);
+          else if (act == 2) acc = wasm_f32x4_div(wasm_f32x4_mul(acc, wasm_f32x4_min(wasm_f32x4_max(wasm_f32x4_add(acc, three), zero), six)), six);
+          wasm_v128_store(out + c, acc);
+        }
+        for (; c < C; c++) {
+          float acc = bias[c];
+          for (int ky = ky0; ky < ky1; ky++)
+            for (int kx = kx0; kx < kx1; kx++) acc += x[((b * H + iy0 + ky) * W + ix0 + kx) * C + c] * w[(ky * KW + kx) * C + c];
+          if (act == 1) acc = acc < 0.f ? 0.f : acc;
+          else if (act == 2) {
+            float t = acc + 3.f;
+            t = t < 0.f ? 0.f : t > 6.f ? 6.f : t;
+            acc = acc * t / 6.f;
+          }
+          out[c] = acc;
+        }
+      }
+    }
+  }
+}

@@ -11,8 +11,9 @@ import { convGradKernels, gradKernelOverrides } from './grad_kernels/kernels.ts'
 import { wasmBatchMatMulWrapper } from './wasm_matmul.ts';
 import { wasmMeanWrapper, wasmSumWrapper } from './wasm_reduce.ts';
 import { biLstmGrad, biLstmKernels } from './bilstm/kernels.ts';
+import { depthwiseActKernels } from './depthwise_act/kernels.ts';
 
-export const KERNELS: readonly KernelConfig[] = [...hardSwishKernels, ...gridSampleKernels, ...spinColorKernels, ...ctcLossKernels, ...convGradKernels, ...biLstmKernels];
+export const KERNELS: readonly KernelConfig[] = [...hardSwishKernels, ...gridSampleKernels, ...spinColorKernels, ...ctcLossKernels, ...convGradKernels, ...biLstmKernels, ...depthwiseActKernels];
 export const OVERRIDES: readonly KernelConfig[] = [...gradKernelOverrides];
 /** Wrappers of a backend's own kernel (same results, faster path): built from the kernel they replace. */
 export const WRAPPERS: readonly { kernelName: string; backendName: string; wrap: (original: KernelConfig) => KernelConfig }[] = [

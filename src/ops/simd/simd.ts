@@ -29,6 +29,11 @@ export interface SimdHeap {
   hardSwish: (n: number, x: number, y: number) => void;
   /** dx = hardSwish'(x)·dy over n floats. */
   hardSwishGrad: (n: number, dy: number, x: number, dx: number) => void;
+  /** Depthwise conv + bias + activation (0 linear, 1 ReLU, 2 hard-swish), NHWC; see wasm/simd.c. */
+  depthwiseAct: (
+    b: number, h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number,
+    x: number, filter: number, bias: number, y: number, act: number,
+  ) => void;
   /** Byte offset of a tensor's data in the heap. */
   offset(t: TensorInfo): number;
   /** `floats` float32s of scratch (byte offset); free with `free`. May grow the heap: take views after. */
@@ -85,6 +90,7 @@ function instantiate(backend: BackendWasm): SimdHeap | null {
     colsum: fn('colsum'),
     hardSwish: fn('hardswish'),
     hardSwishGrad: fn('hardswish_grad'),
+    depthwiseAct: fn('depthwise_act'),
     offset: (t) => backend.dataIdMap.get(t.dataId).memoryOffset,
     malloc: (floats) => {
       const ptr = malloc(4 * floats) >>> 0;
