@@ -246,3 +246,92 @@ void depthwise_act(int B, int H, int W, int C, int KH, int KW, int sh, int sw, i
     }
   }
 }
+
+/* Squeeze-and-excitation with Paddle's hard sigmoid, per image: s = mean over HW of x [HW, C];
+ * m = ReLU(s·W1 + b1) (W1 [C, M]); g = clamp(0.2·(m·W2 + b2) + 0.5, 0, 1) (W2 [M, C]); y = x·g.
+ * x, y [B, HW, C]; scratch: C + M floats. */
+EXPORT("se_block")
+void se_block(int B, int HW, int C, int M, const float *x, const float *w1, const float *b1, const float *w2, const float *b2,
+              float *y, float *scratch) {
+  float *s = scratch, *mid = scratch + C;
+  for (int b = 0; b < B; b++) {
+    const float *xb = x + b * HW * C;
+    float *yb = y + b * HW * C;
+    colsum(HW, C, xb, C, s, 1.f / (float)HW);
+    for (int m = 0; m < M; m++) mid[m] = b1[m];
+    sgemm_nn(1, M, C, s, C, w1, M, mid, M);
+    for (int m = 0; m < M; m++) mid[m] = mid[m] < 0.f ? 0.f : mid[m];
+    for (int c = 0; c < C; c++) s[c] = b2[c];
+    sgemm_nn(1, C, M, mid, M, w2, C, s, C);
+    for (int c = 0; c < C; c++) {
+      float g = s[c] * 0.2f + 0.5f;
+      s[c] = g < 0.f ? 0.f : g > 1.f ? 1.f : g;
+    }
+    for (int p = 0; p < HW; p++) {
+      const float *xr = xb + p * C;
+      float *yr = yb + p * C;
+      int c = 0;
+      for (; c + 4 <= C; c += 4) wasm_v128_store(yr + c, wasm_f32x4_mul(wasm_v128_load(xr + c), wasm_v128_load(s + c)));
+      for (; c < C; c++) yr[c] = xr[c] * s[c];
+    }
+  }
+}
+
+/* e^x for float32 lanes (range reduction by ln 2, a degree-5 polynomial, the exponent set by integer
+ * add): within a few ulp over [−87, 88]; 0 below. */
+static inline v128_t vexp(v128_t x) {
+  x = wasm_f32x4_min(wasm_f32x4_max(x, wasm_f32x4_splat(-87.3f)), wasm_f32x4_splat(88.3f));
+  v128_t fx = wasm_f32x4_floor(wasm_f32x4_add(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)), wasm_f32x4_splat(0.5f)));
+  x = wasm_f32x4_sub(x, wasm_f32x4_mul(fx, wasm_f32x4_splat(0.693359375f)));
+  x = wasm_f32x4_sub(x, wasm_f32x4_mul(fx, wasm_f32x4_splat(-2.12194440e-4f)));
+  v128_t z = wasm_f32x4_mul(x, x);
+  v128_t p = wasm_f32x4_splat(1.9875691500e-4f);
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, x), wasm_f32x4_splat(1.3981999507e-3f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, x), wasm_f32x4_splat(8.3334519073e-3f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, x), wasm_f32x4_splat(4.1665795894e-2f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, x), wasm_f32x4_splat(1.6666665459e-1f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, x), wasm_f32x4_splat(5.0000001201e-1f));
+  p = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(p, z), x), wasm_f32x4_splat(1.f));
+  v128_t n = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(fx), wasm_i32x4_splat(127)), 23);
+  return wasm_f32x4_mul(p, n);
+}
+
+static inline v128_t vsigmoid(v128_t x) {
+  v128_t one = wasm_f32x4_splat(1.f);
+  return wasm_f32x4_div(one, wasm_f32x4_add(one, vexp(wasm_f32x4_neg(x))));
+}
+
+static inline v128_t vtanh(v128_t x) {
+  v128_t one = wasm_f32x4_splat(1.f);
+  return wasm_f32x4_sub(wasm_f32x4_mul(wasm_f32x4_splat(2.f), vsigmoid(wasm_f32x4_add(x, x))), one);
+}
+
+/* One LSTM step of one direction, H % 4 == 0. acc [B, 4H]: pre-activations, gates i f o g. Updates
+ * c (row stride ldc) and h (ldh), writes h to y (ldy); with gates != 0 also the activations (row
+ * stride ldg, gate stride gs) and the new cell (cells, ldcl). */
+EXPORT("lstm_cell")
+void lstm_cell(int B, int H, const float *acc, float *c, int ldc, float *h, int ldh, float *y, int ldy, float *gates, int ldg, int gs,
+               float *cells, int ldcl) {
+  for (int b = 0; b < B; b++) {
+    const float *a = acc + b * 4 * H;
+    for (int j = 0; j + 4 <= H; j += 4) {
+      v128_t i = vsigmoid(wasm_v128_load(a + j));
+      v128_t f = vsigmoid(wasm_v128_load(a + H + j));
+      v128_t o = vsigmoid(wasm_v128_load(a + 2 * H + j));
+      v128_t g = vtanh(wasm_v128_load(a + 3 * H + j));
+      v128_t cn = wasm_f32x4_add(wasm_f32x4_mul(f, wasm_v128_load(c + b * ldc + j)), wasm_f32x4_mul(i, g));
+      v128_t hn = wasm_f32x4_mul(o, vtanh(cn));
+      wasm_v128_store(c + b * ldc + j, cn);
+      wasm_v128_store(h + b * ldh + j, hn);
+      wasm_v128_store(y + b * ldy + j, hn);
+      if (gates) {
+        float *gr = gates + b * ldg + j;
+        wasm_v128_store(gr, i);
+        wasm_v128_store(gr + gs, f);
+        wasm_v128_store(gr + 2 * gs, o);
+        wasm_v128_store(gr + 3 * gs, g);
+        wasm_v128_store(cells + b * ldcl + j, cn);
+      }
+    }
+  }
+}

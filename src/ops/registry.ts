@@ -12,8 +12,9 @@ import { wasmBatchMatMulWrapper } from './wasm_matmul.ts';
 import { wasmMeanWrapper, wasmSumWrapper } from './wasm_reduce.ts';
 import { biLstmGrad, biLstmKernels } from './bilstm/kernels.ts';
 import { depthwiseActKernels } from './depthwise_act/kernels.ts';
+import { seBlockKernels } from './se_block/kernels.ts';
 
-export const KERNELS: readonly KernelConfig[] = [...hardSwishKernels, ...gridSampleKernels, ...spinColorKernels, ...ctcLossKernels, ...convGradKernels, ...biLstmKernels, ...depthwiseActKernels];
+export const KERNELS: readonly KernelConfig[] = [...hardSwishKernels, ...gridSampleKernels, ...spinColorKernels, ...ctcLossKernels, ...convGradKernels, ...biLstmKernels, ...depthwiseActKernels, ...seBlockKernels];
 export const OVERRIDES: readonly KernelConfig[] = [...gradKernelOverrides];
 /** Wrappers of a backend's own kernel (same results, faster path): built from the kernel they replace. */
 export const WRAPPERS: readonly { kernelName: string; backendName: string; wrap: (original: KernelConfig) => KernelConfig }[] = [

@@ -5,6 +5,7 @@ import { InvalidArgumentError } from '../../runtime/errors.ts';
 import { registerAllKernels } from '../registry.ts';
 import { setSimdEnabled } from '../simd/simd.ts';
 import { biLstmSequence, setBiLstmKernelEnabled, hasBiLstmKernel } from './bilstm.ts';
+import { setSimdLstmCells } from './simd_kernel.ts';
 
 beforeAll(() => registerAllKernels());
 
@@ -56,13 +57,18 @@ function maxAbsDiff(a: Float32Array | Int32Array | Uint8Array, b: Float32Array |
 describe.each([
   ['cpu', 'cpu', false],
   ['wasm (SIMD)', 'wasm', true],
+  ['wasm (SIMD GEMMs, TypeScript cells)', 'wasm', 'gemm-only'],
   ['wasm (TypeScript loops)', 'wasm', false],
 ] as const)('biLstmSequence on %s', (_, backend, simd) => {
   beforeAll(async () => {
     const r = await initBackend(backend);
     expect(r.backend).toBe(backend);
-    setSimdEnabled(simd);
-    return () => setSimdEnabled(true);
+    setSimdEnabled(simd !== false);
+    setSimdLstmCells(simd === true);
+    return () => {
+      setSimdEnabled(true);
+      setSimdLstmCells(true);
+    };
   });
 
   it.each([

@@ -10,6 +10,13 @@ import type { BiLstmDims } from './reference.ts';
 
 const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
 
+let simdCells = true;
+
+/** Gate arithmetic in SIMD (on) or in TypeScript (off): for before/after measurements and tests. */
+export function setSimdLstmCells(on: boolean): void {
+  simdCells = on;
+}
+
 /** Scratch layout (float offsets from `base`). */
 function layout(d: BiLstmDims): { w: [number, number]; size: number; at: (k: number) => number } {
   const { hidden: h } = d;
@@ -38,7 +45,9 @@ export function biLstmForwardSimd(
   // scratch: dense weights, h [B, 2H], acc [2][B, 4H]
   const hOff = lay.at(0);
   const acc = [lay.at(batch * h2), lay.at(batch * h2 + batch * h4)] as const;
-  const total = lay.at(batch * h2 + 2 * batch * h4);
+  const cOff = lay.at(batch * h2 + 2 * batch * h4);
+  const total = cOff + batch * h2;
+  const vectorCells = simdCells && h % 4 === 0; // the SIMD cell needs whole 4-lane groups
   const base = simd.malloc(total);
   try {
     const heap = simd.f32();
@@ -48,6 +57,7 @@ export function biLstmForwardSimd(
     const cells = t.cells === null ? -1 : simd.offset(t.cells) >>> 2;
     packDense(heap, wRec, [b0 + lay.w[0], b0 + lay.w[1]], h);
     heap.fill(0, b0 + hOff, b0 + hOff + batch * h2);
+    heap.fill(0, b0 + cOff, b0 + cOff + batch * h2);
     const c = new Float64Array(batch * h2);
     for (let s = 0; s < steps; s++) {
       for (let dir = 0; dir < 2; dir++) {
@@ -58,6 +68,12 @@ export function biLstmForwardSimd(
           for (let g = 0; g < 4; g++) heap.set(heap.subarray(p + g * h2, p + g * h2 + h), a + b * h4 + g * h);
         }
         simd.nn(batch, h4, h, 4 * (b0 + hOff + dir * h), h2, 4 * (b0 + lay.w[dir]!), h4, 4 * a, h4);
+        if (vectorCells) {
+          const save = gates >= 0 && cells >= 0;
+          simd.lstmCell(batch, h, 4 * a, 4 * (b0 + cOff + dir * h), h2, 4 * (b0 + hOff + dir * h), h2, 4 * (y + time * batch * h2 + dir * h), h2,
+            save ? 4 * (gates + s * batch * g8 + dir * h) : 0, g8, h2, save ? 4 * (cells + s * batch * h2 + dir * h) : 0, h2);
+          continue;
+        }
         for (let b = 0; b < batch; b++) {
           const ab = a + b * h4;
           const so = gates + (s * batch + b) * g8 + dir * h;

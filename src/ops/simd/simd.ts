@@ -34,6 +34,13 @@ export interface SimdHeap {
     b: number, h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number,
     x: number, filter: number, bias: number, y: number, act: number,
   ) => void;
+  /** Squeeze-and-excitation with Paddle's hard sigmoid over [B, HW, C]; scratch of C + M floats. */
+  seBlock: (b: number, hw: number, c: number, m: number, x: number, w1: number, b1: number, w2: number, b2: number, y: number, scratch: number) => void;
+  /** One LSTM step of one direction (H % 4 = 0), gate activations in SIMD; see wasm/simd.c. */
+  lstmCell: (
+    b: number, h: number, acc: number, c: number, ldc: number, hOut: number, ldh: number, y: number, ldy: number,
+    gates: number, ldg: number, gs: number, cells: number, ldcl: number,
+  ) => void;
   /** Byte offset of a tensor's data in the heap. */
   offset(t: TensorInfo): number;
   /** `floats` float32s of scratch (byte offset); free with `free`. May grow the heap: take views after. */
@@ -91,6 +98,8 @@ function instantiate(backend: BackendWasm): SimdHeap | null {
     hardSwish: fn('hardswish'),
     hardSwishGrad: fn('hardswish_grad'),
     depthwiseAct: fn('depthwise_act'),
+    seBlock: fn('se_block'),
+    lstmCell: fn('lstm_cell'),
     offset: (t) => backend.dataIdMap.get(t.dataId).memoryOffset,
     malloc: (floats) => {
       const ptr = malloc(4 * floats) >>> 0;
