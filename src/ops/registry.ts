@@ -13,8 +13,9 @@ import { wasmMeanWrapper, wasmSumWrapper } from './wasm_reduce.ts';
 import { biLstmGrad, biLstmKernels } from './bilstm/kernels.ts';
 import { depthwiseActKernels } from './depthwise_act/kernels.ts';
 import { seBlockKernels } from './se_block/kernels.ts';
+import { adamKernels } from './adam/kernels.ts';
 
-export const KERNELS: readonly KernelConfig[] = [...hardSwishKernels, ...gridSampleKernels, ...spinColorKernels, ...ctcLossKernels, ...convGradKernels, ...biLstmKernels, ...depthwiseActKernels, ...seBlockKernels];
+export const KERNELS: readonly KernelConfig[] = [...hardSwishKernels, ...gridSampleKernels, ...spinColorKernels, ...ctcLossKernels, ...convGradKernels, ...biLstmKernels, ...depthwiseActKernels, ...seBlockKernels, ...adamKernels];
 export const OVERRIDES: readonly KernelConfig[] = [...gradKernelOverrides];
 /** Wrappers of a backend's own kernel (same results, faster path): built from the kernel they replace. */
 export const WRAPPERS: readonly { kernelName: string; backendName: string; wrap: (original: KernelConfig) => KernelConfig }[] = [
