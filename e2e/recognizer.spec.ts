@@ -69,6 +69,8 @@ test('wasm in Chromium: the worker reads real crops and names hostile inputs', a
   const r = await harness.call<{ texts: string[] }>('recognize', images, 1);
   expect(r.texts.slice(0, 3).map((t) => t.toUpperCase())).toEqual(crops.slice(0, 3).map((c) => c.label.toUpperCase()));
   expect(r.texts.slice(3)).toEqual(['!EmptyImageError', '!ImageDecodeError', '!ImageDecodeError']);
+  // Our SIMD module (src/ops/simd) instantiated on the worker's tfjs-wasm heap.
+  expect((await harness.call<{ simd: boolean }>('memory')).simd).toBe(true);
 });
 
 test('webgpu device loss: the worker falls back to wasm, retries, and says so once', async () => {

@@ -39,6 +39,11 @@ const SUITES: Record<string, { describe: string; load: () => Promise<Suite>; web
     webgpu: false,
   },
   train: { describe: 'training samples/s of crnn-mv3-en and crnn-vgg on wasm and cpu (Node), on webgpu and wasm in a Chromium worker, and the tensor count over 1,000 Trainer steps; --batch, --steps, --webgpu-batch, --webgpu-steps, --stable-steps, --json', load: async () => (await import('./perf/train.ts')).trainSuite, webgpu: false },
+  profile: {
+    describe: 'where the time goes: crnn-mv3-en on wasm in Node, per stage and per kernel for inference (batch 1) and a training step; --images, --batch, --steps, --top, --json',
+    load: async () => (await import('./perf/profile.ts')).profileSuite,
+    webgpu: false,
+  },
   synth: { describe: 'synthetic words: samples/s rendering (+ augmentation) in Node and in a Chromium worker; --count, --no-browser, --json', load: async () => (await import('./perf/synth.ts')).synthSuite, webgpu: false },
 };
 

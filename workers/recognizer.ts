@@ -6,6 +6,7 @@ import { initBrowserBackend, WASM_PATHS } from '../src/runtime/browser.ts';
 import { parseBackendRequest } from '../src/runtime/backend.ts';
 import { WebstrError } from '../src/runtime/errors.ts';
 import { registerAllKernels } from '../src/ops/registry.ts';
+import { simdFor } from '../src/ops/simd/simd.ts';
 import { bitmapToRgba, decodeBrowser } from '../src/image/decode_browser.ts';
 import { CompiledModel } from '../src/models/model.ts';
 import { Recognizer, hostWeights, type ImageInput, type RecognizeOptions } from '../src/recognize/recognizer.ts';
@@ -121,7 +122,7 @@ const api: RecognizerWorkerApi = {
     return Comlink.transfer(out, [data.buffer]);
   },
   memory() {
-    return { numTensors: tf.memory().numTensors, backend: tf.getBackend() };
+    return { numTensors: tf.memory().numTensors, backend: tf.getBackend(), simd: simdFor(tf.backend(), tf.getBackend()) !== null };
   },
   async simulateDeviceLoss(): Promise<void> {
     if (tf.getBackend() !== 'webgpu') throw new WebstrError('simulateDeviceLoss: the webgpu backend is not active');

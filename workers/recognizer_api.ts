@@ -75,7 +75,8 @@ export interface RecognizerWorkerApi {
   saveModel(url: string): Promise<void>;
   /** Raw probabilities for one preprocessed input [1, H, W, C] (parity checks). */
   predictRaw(input: { data: Float32Array; shape: number[] }): Promise<{ data: Float32Array; shape: number[] }>;
-  memory(): { numTensors: number; backend: string };
+  /** `simd`: our wasm SIMD kernels (src/ops/simd) run on this backend. */
+  memory(): { numTensors: number; backend: string; simd: boolean };
   /** Test hook: destroys the WebGPU device as a driver reset would. */
   simulateDeviceLoss(): Promise<void>;
   dispose(): void;

@@ -3,7 +3,13 @@
  * starts the recognizer worker and exposes plain-data calls on `window.webstrHarness` for Playwright.
  */
 import * as Comlink from 'comlink';
+import * as ort from 'onnxruntime-web';
 import type { RecognizerWorkerApi } from '../../workers/recognizer_api.ts';
+import { decodeBrowser } from '../../src/image/decode_browser.ts';
+import { preprocessPixels } from '../../src/image/preprocess.ts';
+import { getPreset } from '../../src/models/presets.ts';
+import { getCharset } from '../../src/text/charset.ts';
+import { CtcCodec } from '../../src/text/ctc.ts';
 
 const worker = new Worker(new URL('../../workers/recognizer.ts', import.meta.url), { type: 'module', name: 'recognizer' });
 const api = Comlink.wrap<RecognizerWorkerApi>(worker);
@@ -17,7 +23,36 @@ async function errorName<T>(p: Promise<T>): Promise<T> {
   }
 }
 
+let ortSession: ort.InferenceSession | null = null;
+
 const harness = {
+  /**
+   * onnxruntime-web (wasm EP, one thread, on this page's thread) over encoded crops of crnn-mv3-en:
+   * decode, the same preprocessing, the model, greedy CTC (bytes → text, as the worker's column).
+   */
+  async ortRecognize(onnxUrl: string, images: number[][]): Promise<{ texts: string[]; ms: number }> {
+    if (ortSession === null) {
+      ort.env.wasm.numThreads = 1;
+      const bytes = new Uint8Array(await (await fetch(onnxUrl)).arrayBuffer());
+      ortSession = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
+    }
+    const session = ortSession;
+    const config = getPreset('crnn-mv3-en');
+    const codec = new CtcCodec(getCharset(config.charset));
+    const inputs = images.map((b) => Uint8Array.from(b));
+    const texts: string[] = [];
+    const t0 = performance.now();
+    for (const bytes of inputs) {
+      const { data, shape } = preprocessPixels(await decodeBrowser(bytes), config.input);
+      const [, h, w, c] = shape;
+      const nchw = new Float32Array(data.length);
+      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let ch = 0; ch < c; ch++) nchw[ch * h * w + y * w + x] = data[(y * w + x) * c + ch]!;
+      const out = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', nchw, [1, c, h, w]) });
+      const p = out[session.outputNames[0]!]!;
+      texts.push(codec.decodeGreedy(p.data as Float32Array, p.dims[1]!).text);
+    }
+    return { texts, ms: performance.now() - t0 };
+  },
   /** Loads the ONNX served at `onnxUrl` as crnn-mv3-en on `backend`; returns the chosen backend. */
   async create(backend: string, onnxUrl: string): Promise<string> {
     const bytes = await (await fetch(onnxUrl)).arrayBuffer();
@@ -70,7 +105,7 @@ const harness = {
   loseDevice(): Promise<void> {
     return api.simulateDeviceLoss();
   },
-  memory(): Promise<{ numTensors: number; backend: string }> {
+  memory(): Promise<{ numTensors: number; backend: string; simd: boolean }> {
     return api.memory();
   },
 };

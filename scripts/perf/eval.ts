@@ -4,7 +4,8 @@
  * (File.slice) → decode → preprocess → model → CTC → metrics, on iiit5k_3000 + svt_647 + ic15_2077
  * (5,724 crops, every sample scored). In one run: one worker, then the pool (`--workers`, default the
  * page's: one per core up to 4), side by side with the ratio, the per-stage split (summed over workers),
- * and a check that both give the same accuracies. Target on the 2-core CI machine: < 60 s wall.
+ * and a check that both give the same accuracies. Target on the 2-core CI machine (issue 16): ≤ 20 s wall; on a
+ * loaded machine the CPU seconds per crop say more (an idle 2-core machine gives each worker its core).
  * WEBSTR_SKIP_BUILD=1 reuses dist/.
  */
 import { readFileSync, readdirSync } from 'node:fs';
@@ -133,7 +134,8 @@ export async function evalSuite(ctx: PerfContext): Promise<number> {
     if (runs.length > 1) {
       console.log(`\npool of ${pool.workers} vs 1 worker: ${(one.wall / pool.wall).toFixed(2)}× (${one.wall.toFixed(1)} s → ${pool.wall.toFixed(1)} s wall); same accuracies: ${acc(one) === acc(pool) ? 'yes' : `NO (${acc(one)} vs ${acc(pool)})`}`);
     }
-    console.log(`target: 5,724 crops in < 60 s → ${pool.wall < 60 ? 'met' : 'NOT met'} (${pool.wall.toFixed(1)} s wall with ${pool.workers} worker${pool.workers > 1 ? 's' : ''})`);
+    const best = runs.reduce((a, b) => (b.wall < a.wall ? b : a));
+    console.log(`target: 5,724 crops in ≤ 20 s → ${best.wall <= 20 ? 'met' : 'NOT met'} (best: ${best.wall.toFixed(1)} s wall with ${best.workers} worker${best.workers > 1 ? 's' : ''}, ${best.cpu.toFixed(1)} CPU-s)`);
     if (values.json) {
       console.log(JSON.stringify(runs.map((m) => ({ workers: m.workers, wallSeconds: m.wall, cpuSeconds: m.cpu, samples: m.result.report.summary.weighted.samples, datasets: m.result.report.summary.datasets, stages: m.result.stages }))));
     }

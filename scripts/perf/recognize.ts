@@ -8,7 +8,8 @@
  * - webstr recognizer (per backend): pixels → text with same-width batching;
  * - onnxruntime-web (wasm EP, 1 thread, as tfjs-wasm) on the same model file and the same inputs.
  * - with --browser (default on): the recognizer worker in Debian's Chromium (harness page) on wasm over
- *   the same N encoded crops (bytes → text, decode included), and on webgpu over a few (SwiftShader here:
+ *   the same N encoded crops (bytes → text, decode included) beside onnxruntime-web in the same page
+ *   (wasm EP, 1 thread, the same decode and preprocessing), and on webgpu over a few (SwiftShader here:
  *   a correctness column, not a speed one).
  * - every other preset (`--presets crnn-vgg,rare-dtrb,trba-dtrb,rare-mv3,spin-r32`, full size, random
  *   weights: no trained weights ship; the speed is what is measured) through the recognizer, each with
@@ -20,7 +21,8 @@
  *   crops with its own preprocessing (48 high, at least 320 wide): onnxruntime-web (wasm EP, 1 thread) on
  *   the package's ONNX, webstr model batch 1 and the recognizer (same-width batches) on wasm, on the same
  *   inputs. `--ppocr-only` runs just this part.
- * Ratio = words/s ÷ onnxruntime-web words/s of the same run and model.
+ * Ratio = words/s ÷ onnxruntime-web words/s of the same run and model, in the same environment (Node rows
+ *   against the Node ort-web row, Chromium rows against the Chromium one).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -289,10 +291,18 @@ export async function run(args: string[]): Promise<void> {
         ['wasm', n],
         ['webgpu', Math.min(n, Number(values['webgpu-images']))],
       ] as const) {
+        if (m <= 0) continue;
         const got = await h.call<string>('create', backend, './model.onnx');
         await h.call('recognize', bytes.slice(0, 2), 1);
         const r = await h.call<{ ms: number }>('recognize', bytes.slice(0, m), 1);
-        rows.push(row('webstr worker in Chromium (bytes→text)', `${got} (Chromium)`, m, r.ms / 1000));
+        const mem = await h.call<{ simd: boolean }>('memory');
+        rows.push(row(`webstr worker in Chromium (bytes→text)${mem.simd ? '' : ', no SIMD'}`, `${got} (Chromium)`, m, r.ms / 1000));
+        if (backend === 'wasm') {
+          // onnxruntime-web in the same browser (page thread, 1 thread), bytes → text.
+          await h.call('ortRecognize', './model.onnx', bytes.slice(0, 5));
+          const o = await h.call<{ ms: number }>('ortRecognize', './model.onnx', bytes.slice(0, m));
+          rows.push(row('onnxruntime-web in Chromium (bytes→text)', 'wasm, 1 thread (Chromium)', m, o.ms / 1000));
+        }
       }
       // Every other preset on webgpu in Chromium: random weights written in the webstr format into the
       // harness's build folder (served by its preview server), one warm-up word, then the timed ones.
@@ -314,11 +324,14 @@ export async function run(args: string[]): Promise<void> {
 
 function printRows(title: string, rows: Row[], defaultRef: Row): void {
   console.log(title);
-  console.log('engine                                               backend            images   words/s   ms/word   ratio vs ort-web');
+  // Ratios are against onnxruntime-web in the same environment (Node, or the same Chromium).
+  const ortChromium = rows.find((r) => r.engine.startsWith('onnxruntime-web in Chromium'));
+  console.log('engine                                               backend            images   words/s   ms/word   ratio vs ort-web (same environment)');
   for (const r of rows) {
-    const ref = r.ref ?? (r.engine.startsWith('ppocr-v4 onnxruntime') ? r : defaultRef);
+    const ref = r.ref ?? (r.engine.startsWith('ppocr-v4 onnxruntime') ? r : r.backend.endsWith('(Chromium)') ? ortChromium : defaultRef);
+    const ratio = ref === undefined ? 'n/a' : (r.wordsPerSecond / ref.wordsPerSecond).toFixed(3);
     console.log(
-      `${r.engine.padEnd(52)} ${r.backend.padEnd(18)} ${String(r.images).padStart(6)} ${r.wordsPerSecond.toFixed(1).padStart(9)} ${r.msPerWord.toFixed(2).padStart(9)}   ${(r.wordsPerSecond / ref.wordsPerSecond).toFixed(3)}`,
+      `${r.engine.padEnd(52)} ${r.backend.padEnd(18)} ${String(r.images).padStart(6)} ${r.wordsPerSecond.toFixed(1).padStart(9)} ${r.msPerWord.toFixed(2).padStart(9)}   ${ratio}`,
     );
   }
 }

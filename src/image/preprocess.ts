@@ -26,31 +26,70 @@ export function inputWidth(p: PreprocessConfig, w: number, h: number): number {
   return p.resize.mode === 'keep-ratio-pad' ? p.resize.maxWidth : targetWidth(p, w, h);
 }
 
-/** RgbaImage → [1, height, width, C] float32, normalised. */
-export function preprocess(img: RgbaImage, p: PreprocessConfig): Tensor {
+/**
+ * RgbaImage → normalised float32 [height, width, C] on the host, in one pass over the output (no tfjs
+ * ops: they cost ~1.7 ms an image on wasm, ~14% of a recognition). The sampling is tfjs's
+ * resizeBilinear with half-pixel centres: src = (dst + 0.5)·(in/out) − 0.5, the lower tap clamped
+ * at 0 and the upper at the last row/column; gray is 0.299 R + 0.587 G + 0.114 B taken before the resize.
+ */
+export function preprocessPixels(img: RgbaImage, p: PreprocessConfig): { data: Float32Array; shape: [number, number, number, number] } {
   const w = targetWidth(p, img.width, img.height);
-  // RGB (or BGR) floats straight from the RGBA bytes: one h×w×3 float buffer instead of int32 RGBA, its
-  // slice, a cast and a reverse (~4.7× less memory for a large image; the same values).
-  const n = img.width * img.height;
-  const rgb = new Float32Array(n * 3);
-  const d = img.data;
-  const [r, b] = p.channels === 'bgr' ? [2, 0] : [0, 2];
-  for (let i = 0, j = 0; i < n; i++, j += 3) {
-    rgb[j + r] = d[i * 4]!;
-    rgb[j + 1] = d[i * 4 + 1]!;
-    rgb[j + b] = d[i * 4 + 2]!;
+  const outW = inputWidth(p, img.width, img.height);
+  const [inH, inW, outH] = [img.height, img.width, p.height];
+  const channels = p.channels === 'gray' ? 1 : 3;
+  const out = new Float32Array(outH * outW * channels);
+  const taps = (n: number, inN: number, outN: number): { lo: Int32Array; hi: Int32Array; frac: Float64Array } => {
+    const lo = new Int32Array(n);
+    const hi = new Int32Array(n);
+    const frac = new Float64Array(n);
+    const ratio = inN / outN;
+    for (let i = 0; i < n; i++) {
+      const src = ratio * (i + 0.5) - 0.5;
+      lo[i] = Math.max(0, Math.floor(src));
+      hi[i] = Math.min(inN - 1, Math.ceil(src));
+      frac[i] = src - lo[i]!;
+    }
+    return { lo, hi, frac };
+  };
+  const rows = taps(outH, inH, outH);
+  const cols = taps(w, inW, w);
+  const src = img.data;
+  // One source plane per output channel: gray (luma), or the channel order asked for.
+  const order = p.channels === 'bgr' ? [2, 1, 0] : [0, 1, 2];
+  let luma: Float64Array | null = null;
+  if (channels === 1) {
+    luma = new Float64Array(inH * inW);
+    for (let i = 0; i < inH * inW; i++) luma[i] = 0.299 * src[4 * i]! + 0.587 * src[4 * i + 1]! + 0.114 * src[4 * i + 2]!;
   }
-  return tf.tidy(() => {
-    let x: Tensor = tf.tensor3d(rgb, [img.height, img.width, 3], 'float32'); // [h, w, 3] RGB or BGR
-    if (p.channels === 'gray') {
-      x = tf.sum(tf.mul(x, tf.tensor1d([0.299, 0.587, 0.114])), 2, true); // [h, w, 1]
+  const at = (pixel: number, ch: number): number => (luma !== null ? luma[pixel]! : src[4 * pixel + order[ch]!]!);
+  const scale = 1 / (255 * p.std);
+  const shift = p.mean / p.std;
+  for (let r = 0; r < outH; r++) {
+    const top = rows.lo[r]! * inW;
+    const bot = rows.hi[r]! * inW;
+    const fy = rows.frac[r]!;
+    for (let c = 0; c < w; c++) {
+      const [x0, x1, fx] = [cols.lo[c]!, cols.hi[c]!, cols.frac[c]!];
+      const o = (r * outW + c) * channels;
+      for (let ch = 0; ch < channels; ch++) {
+        const tl = at(top + x0, ch);
+        const tr = at(top + x1, ch);
+        const bl = at(bot + x0, ch);
+        const br = at(bot + x1, ch);
+        const t = tl + (tr - tl) * fx;
+        const b = bl + (br - bl) * fx;
+        out[o + ch] = (t + (b - t) * fy) * scale - shift;
+      }
     }
-    x = tf.image.resizeBilinear(x as tf.Tensor3D, [p.height, w], false, true); // [H, W, C]
-    x = tf.div(tf.sub(tf.div(x, 255), p.mean), p.std);
-    const padded = inputWidth(p, img.width, img.height);
-    if ((p.resize.mode === 'keep-ratio-pad' || p.resize.mode === 'keep-ratio-pad-min') && w < padded) {
-      x = tf.pad(x, [[0, 0], [0, padded - w], [0, 0]], p.resize.padValue);
-    }
-    return tf.expandDims(x, 0); // [1, H, W, C]
-  });
+  }
+  if ((p.resize.mode === 'keep-ratio-pad' || p.resize.mode === 'keep-ratio-pad-min') && w < outW) {
+    for (let r = 0; r < outH; r++) out.fill(p.resize.padValue, (r * outW + w) * channels, (r + 1) * outW * channels);
+  }
+  return { data: out, shape: [1, outH, outW, channels] };
+}
+
+/** RgbaImage → [1, height, width, C] float32, normalised (`preprocessPixels` as a tensor). */
+export function preprocess(img: RgbaImage, p: PreprocessConfig): Tensor {
+  const { data, shape } = preprocessPixels(img, p);
+  return tf.tensor4d(data, shape);
 }

@@ -1,6 +1,7 @@
 /** Inference building blocks shared by the stages (NHWC). */
 import { tf, type Tensor } from '../runtime/tf.ts';
 import { hardSwish } from '../ops/hard_swish/hard_swish.ts';
+import { canFuseDepthwise, depthwiseConvAct } from '../ops/depthwise_act/depthwise_act.ts';
 import type { Activation } from './config.ts';
 import { getParam, type Params } from './params.ts';
 import type { TrainMode } from './stage.ts';
@@ -99,6 +100,8 @@ export function batchNormTrain(y: Tensor, bn: BatchBn): Tensor {
 
 /** conv (+ folded BN) + activation. x: [B, H, W, Cin] → [B, H', W', Cout]. */
 export function convAct(x: Tensor, c: FoldedConv, act: Activation | 'linear'): Tensor {
+  // Inference on wasm: depthwise + bias + activation in one SIMD kernel, strides as they are.
+  if (c.depthwise && c.bn === undefined && c.filter.shape[3] === 1 && canFuseDepthwise()) return depthwiseConvAct(x, c.filter, c.bias, c.stride, c.pad, act);
   const [t, b, l, r] = c.pad;
   let x4 = x as tf.Tensor4D;
   let pad: number | 'valid' = t;

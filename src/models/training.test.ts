@@ -115,11 +115,19 @@ function maxAbs(a: Float32Array, b: Float32Array): number {
  */
 // spin-r32 also normalises GA-SPIN's fc1 with BatchNorm1d over the batch of 3, which amplifies rounding.
 // Batch-mode numerics themselves are held to PyTorch at 1e-4 by src/train/train_step.test.ts.
-const TOLERANCE: Record<string, number> = { 'trba-dtrb:batch': 0.15, 'spin-r32:batch': 0.25 };
+// trba-dtrb went 0.15 → 0.25 when wasm's BatchNorm statistics moved to the SIMD column sum
+// (src/ops/wasm_reduce.ts: another summation order, so other ties flip; 0.18 measured); every preset
+// without a transform stays at 5e-3.
+const TOLERANCE: Record<string, number> = { 'trba-dtrb:batch': 0.25, 'spin-r32:batch': 0.25 };
 
+/**
+ * Largest difference relative to the largest reference value, that value floored at 1e-2: crnn-mv3-en's
+ * random-init logits in running mode are ~3e-5 in size, where float32 noise (~1e-7 absolute, e.g. wasm's
+ * SIMD LSTM cells against cpu's double-precision ones) would otherwise read as 5e-3.
+ */
 function relErr(a: Float32Array, b: Float32Array): number {
   let num = 0;
-  let den = 0;
+  let den = 1e-2;
   for (let i = 0; i < a.length; i++) {
     num = Math.max(num, Math.abs(a[i]! - b[i]!));
     den = Math.max(den, Math.abs(b[i]!));

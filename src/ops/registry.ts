@@ -9,14 +9,21 @@ import { spinColorKernels, spinPowerSumGrad } from './spin_color/kernels.ts';
 import { ctcLossGrad, ctcLossKernels } from './ctc_loss/kernels.ts';
 import { convGradKernels, gradKernelOverrides } from './grad_kernels/kernels.ts';
 import { wasmBatchMatMulWrapper } from './wasm_matmul.ts';
+import { wasmMeanWrapper, wasmSumWrapper } from './wasm_reduce.ts';
+import { biLstmGrad, biLstmKernels } from './bilstm/kernels.ts';
+import { depthwiseActKernels } from './depthwise_act/kernels.ts';
+import { seBlockKernels } from './se_block/kernels.ts';
+import { adamKernels } from './adam/kernels.ts';
 
-export const KERNELS: readonly KernelConfig[] = [...hardSwishKernels, ...gridSampleKernels, ...spinColorKernels, ...ctcLossKernels, ...convGradKernels];
+export const KERNELS: readonly KernelConfig[] = [...hardSwishKernels, ...gridSampleKernels, ...spinColorKernels, ...ctcLossKernels, ...convGradKernels, ...biLstmKernels, ...depthwiseActKernels, ...seBlockKernels, ...adamKernels];
 export const OVERRIDES: readonly KernelConfig[] = [...gradKernelOverrides];
 /** Wrappers of a backend's own kernel (same results, faster path): built from the kernel they replace. */
 export const WRAPPERS: readonly { kernelName: string; backendName: string; wrap: (original: KernelConfig) => KernelConfig }[] = [
   { kernelName: 'BatchMatMul', backendName: 'wasm', wrap: wasmBatchMatMulWrapper },
+  { kernelName: 'Sum', backendName: 'wasm', wrap: wasmSumWrapper },
+  { kernelName: 'Mean', backendName: 'wasm', wrap: wasmMeanWrapper },
 ];
-export const GRADIENTS: readonly GradConfig[] = [hardSwishGrad, gridSampleGrad, spinPowerSumGrad, ctcLossGrad];
+export const GRADIENTS: readonly GradConfig[] = [hardSwishGrad, gridSampleGrad, spinPowerSumGrad, ctcLossGrad, biLstmGrad];
 
 let registered = false;
 

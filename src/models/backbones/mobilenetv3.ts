@@ -7,6 +7,7 @@
 import { tf, type Tensor } from '../../runtime/tf.ts';
 import type { MobileNetV3Config } from '../config.ts';
 import { convAct, disposeConv, foldConvBn, hardSigmoidPaddle, type FoldedConv } from '../nn.ts';
+import { canFuseSe, squeezeExcite } from '../../ops/se_block/se_block.ts';
 import { bnSpecs, convSpec, vecSpec, type ParamSpec, type Params } from '../params.ts';
 import type { CompiledStage, Stage, TrainMode } from '../stage.ts';
 
@@ -79,7 +80,9 @@ export class MobileNetV3 implements Stage {
             const inp = y;
             let h = convAct(inp, u.expand, b.act); // [B, H, W, expand]
             h = convAct(h, u.dw, b.act); // [B, H/sh, W/sw, expand]
-            if (u.se !== null) {
+            if (u.se !== null && canFuseSe()) {
+              h = squeezeExcite(h, u.se.w1.filter, u.se.w1.bias, u.se.w2.filter, u.se.w2.bias); // one SIMD kernel (inference, wasm)
+            } else if (u.se !== null) {
               let s = tf.mean(h, [1, 2], true); // [B, 1, 1, expand]
               s = convAct(s, u.se.w1, 'relu'); // [B, 1, 1, mid]
               s = hardSigmoidPaddle(convAct(s, u.se.w2, 'linear')); // [B, 1, 1, expand]

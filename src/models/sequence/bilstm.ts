@@ -7,9 +7,12 @@
  * x[T−1−s]; their states sit side by side in h = [h_f | h_b] ([B, 2H]) and one block-diagonal recurrent
  * matrix ([2H, 8H]) serves both. Gate columns are packed [i_f i_b | f_f f_b | o_f o_b | g_f g_b] so one
  * sigmoid covers i, f, o and the cell update runs on [B, 2H] at once. The input projection of all
- * steps is one matMul before the loop.
+ * steps is one matMul before the loop. On cpu and wasm the loop is one fused kernel
+ * (src/ops/bilstm), which reads the backward direction's projections in reverse itself, so the
+ * projection is x·[W_f | W_b] without the reversed copy of x.
  */
 import { tf, type Tensor } from '../../runtime/tf.ts';
+import { biLstmSequence, hasBiLstmKernel } from '../../ops/bilstm/bilstm.ts';
 import type { BiLstmConfig } from '../config.ts';
 import { getParam, linearSpec, plainSpec, vecSpec, type ParamSpec, type Params } from '../params.ts';
 import type { CompiledStage, Stage } from '../stage.ts';
@@ -41,6 +44,8 @@ interface CompiledLayer {
   wIn: Tensor;
   /** [8H]. */
   bias: Tensor;
+  /** [In, 8H]: wIn's two row blocks summed (their columns do not overlap), for the fused kernel. */
+  wX: Tensor;
   /** [2H, 8H], block-diagonal. */
   wRec: Tensor;
   linear: { w: Tensor; b: Tensor } | null;
@@ -98,25 +103,29 @@ export class BiLstm implements Stage {
     const layers: CompiledLayer[] = this.config.layers.map((l, i) => {
       const h = l.hidden;
       const ln = linearNames(i);
-      const [wIn, bias, wRec, lw, lb] = tf.tidy(() => {
+      const [wIn, wX, bias, wRec, lw, lb] = tf.tidy(() => {
         const f = lstmNames(this.config.naming, i, false);
         const b = lstmNames(this.config.naming, i, true);
         const biasF = tf.add(getParam(params, f.bIh), getParam(params, f.bHh));
         const biasB = tf.add(getParam(params, b.bIh), getParam(params, b.bHh));
+        const wIn = packBlock(getParam(params, f.wIh), getParam(params, b.wIh), GATE_ORDER, h);
+        const inF = wIn.shape[0] / 2;
         return [
-          packBlock(getParam(params, f.wIh), getParam(params, b.wIh), GATE_ORDER, h),
+          wIn,
+          tf.add(tf.slice(wIn, [0, 0], [inF, 8 * h]), tf.slice(wIn, [inF, 0], [inF, 8 * h])),
           tf.concat(GATE_ORDER.flatMap((g) => [tf.slice(biasF, g * h, h), tf.slice(biasB, g * h, h)])),
           packBlock(getParam(params, f.wHh), getParam(params, b.wHh), GATE_ORDER, h),
           ...(l.linear !== undefined ? [getParam(params, ln.w).clone(), getParam(params, ln.b).clone()] : []),
         ];
-      }) as [Tensor, Tensor, Tensor, Tensor?, Tensor?];
-      return { hidden: h, wIn, bias, wRec, linear: lw !== undefined && lb !== undefined ? { w: lw, b: lb } : null };
+      }) as [Tensor, Tensor, Tensor, Tensor, Tensor?, Tensor?];
+      return { hidden: h, wIn, wX, bias, wRec, linear: lw !== undefined && lb !== undefined ? { w: lw, b: lb } : null };
     });
     return {
       apply: (x: Tensor): Tensor => tf.tidy(() => layers.reduce((y, l) => runLayer(y, l), x)),
       dispose: () => {
         for (const l of layers) {
           l.wIn.dispose();
+          l.wX.dispose();
           l.bias.dispose();
           l.wRec.dispose();
           l.linear?.w.dispose();
@@ -131,6 +140,10 @@ export class BiLstm implements Stage {
 function runLayer(x: Tensor, l: CompiledLayer): Tensor {
   const [steps, batch, inF] = x.shape as [number, number, number];
   const h2 = 2 * l.hidden;
+  if (hasBiLstmKernel()) {
+    const proj = tf.reshape(tf.add(tf.matMul(tf.reshape(x, [steps * batch, inF]), l.wX), l.bias), [steps, batch, 4 * h2]);
+    return withLinear(biLstmSequence(proj, l.wRec, l.hidden), l);
+  }
   const both = tf.concat([x, tf.reverse(x, 0)], 2); // [T, B, 2In]: x[s] beside x[T−1−s]
   const proj = tf.add(tf.matMul(tf.reshape(both, [steps * batch, 2 * inF]), l.wIn), l.bias); // [T·B, 8H]
   const xs = tf.unstack(tf.reshape(proj, [steps, batch, 4 * h2])); // T × [B, 8H]
@@ -147,9 +160,12 @@ function runLayer(x: Tensor, l: CompiledLayer): Tensor {
   }
   const hs = tf.stack(outs); // [T, B, 2H]: forward at s, backward at T−1−s
   const [hf, hb] = tf.split(hs, 2, 2) as [Tensor, Tensor];
-  let y = tf.concat([hf, tf.reverse(hb, 0)], 2); // [T, B, 2H]
-  if (l.linear !== null) {
-    y = tf.reshape(tf.add(tf.matMul(tf.reshape(y, [steps * batch, h2]), l.linear.w), l.linear.b), [steps, batch, -1]);
-  }
-  return y;
+  return withLinear(tf.concat([hf, tf.reverse(hb, 0)], 2), l); // [T, B, 2H]
+}
+
+/** The layer's optional Linear over y [T, B, 2H]. */
+function withLinear(y: Tensor, l: CompiledLayer): Tensor {
+  if (l.linear === null) return y;
+  const [steps, batch, h2] = y.shape as [number, number, number];
+  return tf.reshape(tf.add(tf.matMul(tf.reshape(y, [steps * batch, h2]), l.linear.w), l.linear.b), [steps, batch, -1]);
 }

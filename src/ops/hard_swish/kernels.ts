@@ -3,6 +3,7 @@ import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { tf, type GradConfig, type KernelConfig, type Tensor, type TensorInfo } from '../../runtime/tf.ts';
 import { SOFTWARE_BACKENDS, writeF32 } from '../backend_io.ts';
 import { runFlatProgram } from '../webgpu_program.ts';
+import { simdFor } from '../simd/simd.ts';
 import { HARD_SWISH, HARD_SWISH_GRAD } from './hard_swish.ts';
 import { hardSwishBackward, hardSwishForward } from './reference.ts';
 import forwardWgsl from '../../../shaders/hard_swish.wgsl?raw';
@@ -50,6 +51,12 @@ const softwareKernels: KernelConfig[] = SOFTWARE_BACKENDS.flatMap((name): Kernel
     backendName: name,
     kernelFunc: ({ inputs, backend }) => {
       const x = input(inputs, 'x');
+      const simd = simdFor(backend, name);
+      if (simd !== null) {
+        const y = writeF32(backend, name, x.shape, () => undefined);
+        simd.hardSwish(x.shape.reduce((a, b) => a * b, 1), simd.offset(x), simd.offset(y));
+        return y;
+      }
       // Input views are taken inside `fill`, after the output is allocated: on wasm, malloc may grow the
       // heap and detach a view taken earlier (seen on CRNN feature maps of width 320).
       return writeF32(backend, name, x.shape, (y, read) => hardSwishForward(read.f32(x), y));
@@ -61,6 +68,12 @@ const softwareKernels: KernelConfig[] = SOFTWARE_BACKENDS.flatMap((name): Kernel
     kernelFunc: ({ inputs, backend }) => {
       const dy = input(inputs, 'dy');
       const x = input(inputs, 'x');
+      const simd = simdFor(backend, name);
+      if (simd !== null) {
+        const dx = writeF32(backend, name, x.shape, () => undefined);
+        simd.hardSwishGrad(x.shape.reduce((a, b) => a * b, 1), simd.offset(dy), simd.offset(x), simd.offset(dx));
+        return dx;
+      }
       return writeF32(backend, name, x.shape, (dx, read) => hardSwishBackward(read.f32(dy), read.f32(x), dx));
     },
   },

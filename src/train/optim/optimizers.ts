@@ -15,6 +15,7 @@
 import { tf, type Tensor } from '../../runtime/tf.ts';
 import { InvalidArgumentError } from '../../runtime/errors.ts';
 import { clipGradNorm } from './clip.ts';
+import { adamStep, hasAdamKernel } from '../../ops/adam/adam.ts';
 import { constantLr, type Schedule } from './schedules.ts';
 
 export interface OptimizerOptions {
@@ -252,14 +253,25 @@ export class Adam extends Optimizer {
   }
 
   protected update(name: string, p: tf.Variable, gIn: Tensor, lr: number, k: number): void {
+    const m = this.slot(name, 'exp_avg');
+    const v = this.slot(name, 'exp_avg_sq');
+    if (hasAdamKernel()) {
+      // cpu and wasm: the whole update as one kernel (src/ops/adam), same arithmetic as below.
+      const [p2, m2, v2] = adamStep(p, m, v, gIn, {
+        lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, wd: this.wd, decoupled: this.decoupled, bc1: 1 - this.beta1 ** k, bc2: 1 - this.beta2 ** k,
+      });
+      p.assign(p2);
+      m.assign(m2);
+      v.assign(v2);
+      tf.dispose([p2, m2, v2]);
+      return;
+    }
     let g = gIn;
     if (this.decoupled) {
       if (this.wd !== 0) p.assign(p.mul(1 - lr * this.wd));
     } else if (this.wd !== 0) {
       g = g.add(p.mul(this.wd));
     }
-    const m = this.slot(name, 'exp_avg');
-    const v = this.slot(name, 'exp_avg_sq');
     m.assign(m.mul(this.beta1).add(g.mul(1 - this.beta1)));
     v.assign(v.mul(this.beta2).add(g.square().mul(1 - this.beta2)));
     const bc1 = 1 - this.beta1 ** k;

@@ -1,0 +1,42 @@
+/**
+ * `biLstmSequence(proj, wRec, hidden)`: the recurrence of one bidirectional LSTM layer over the whole
+ * sequence and batch as one kernel (cpu and wasm), forward and backward: what took ~12 tfjs ops per
+ * step. Layout in ./reference.ts. Backends without the kernel (webgpu) keep the per-step ops in the
+ * BiLSTM stage (`hasBiLstmKernel`).
+ */
+import { tf, type Tensor } from '../../runtime/tf.ts';
+import { InvalidArgumentError } from '../../runtime/errors.ts';
+
+export const BILSTM_SEQ = 'WebstrBiLstmSeq';
+export const BILSTM_SEQ_GRAD = 'WebstrBiLstmSeqGrad';
+
+let enabled = true;
+
+/** Switches the fused path off and on again: for before/after measurements (`npm run perf`). */
+export function setBiLstmKernelEnabled(on: boolean): void {
+  enabled = on;
+}
+
+/** True when the fused path is on and the active backend has the kernel. */
+export function hasBiLstmKernel(): boolean {
+  return enabled && tf.getKernel(BILSTM_SEQ, tf.getBackend()) !== undefined;
+}
+
+/** proj: [T, B, 8H], wRec: [2H, 8H] → y [T, B, 2H]. */
+export function biLstmSequence(proj: Tensor, wRec: Tensor, hidden: number): Tensor {
+  if (!Number.isInteger(hidden) || hidden <= 0) throw new InvalidArgumentError(`biLstmSequence: hidden must be a positive integer, got ${hidden}`);
+  for (const [name, t] of [['proj', proj], ['wRec', wRec]] as const) {
+    if (t.dtype !== 'float32') throw new InvalidArgumentError(`biLstmSequence: expected ${name} of dtype float32, got ${t.dtype}`);
+  }
+  if (proj.rank !== 3 || proj.shape[2] !== 8 * hidden) {
+    throw new InvalidArgumentError(`biLstmSequence: proj must be [T, B, ${8 * hidden}], got [${proj.shape.join(', ')}]`);
+  }
+  if (wRec.rank !== 2 || wRec.shape[0] !== 2 * hidden || wRec.shape[1] !== 8 * hidden) {
+    throw new InvalidArgumentError(`biLstmSequence: wRec must be [${2 * hidden}, ${8 * hidden}], got [${wRec.shape.join(', ')}]`);
+  }
+  // The saved gates and cells are made only when a gradient tape records this call.
+  const save = tf.engine().state.gradientDepth > 0;
+  const out = tf.engine().runKernel<Tensor | Tensor[]>(BILSTM_SEQ, { proj, wRec }, { hidden, save });
+  if (!Array.isArray(out)) return out;
+  return out[0]!;
+}

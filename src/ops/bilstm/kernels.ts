@@ -1,0 +1,91 @@
+/** Kernel and gradient configs of the fused BiLSTM sequence (cpu and wasm), listed in ../registry.ts. */
+import { tf, type GradConfig, type KernelConfig, type Tensor, type TensorInfo } from '../../runtime/tf.ts';
+import { SOFTWARE_BACKENDS, writeF32 } from '../backend_io.ts';
+import { BILSTM_SEQ, BILSTM_SEQ_GRAD } from './bilstm.ts';
+import { biLstmBackward, biLstmForward, type BiLstmDims } from './reference.ts';
+import { simdFor } from '../simd/simd.ts';
+import { biLstmBackwardSimd, biLstmForwardSimd } from './simd_kernel.ts';
+
+function input(inputs: Record<string, TensorInfo | undefined>, name: string): TensorInfo {
+  const t = inputs[name];
+  if (t === undefined) throw new Error(`missing kernel input '${name}'`);
+  return t;
+}
+
+function dims(proj: TensorInfo, hidden: number): BiLstmDims {
+  return { steps: proj.shape[0]!, batch: proj.shape[1]!, hidden };
+}
+
+export const biLstmKernels: KernelConfig[] = SOFTWARE_BACKENDS.flatMap((name): KernelConfig[] => [
+  {
+    kernelName: BILSTM_SEQ,
+    backendName: name,
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const proj = input(inputs, 'proj');
+      const wRec = input(inputs, 'wRec');
+      const { hidden, save } = attrs as unknown as { hidden: number; save: boolean };
+      const d = dims(proj, hidden);
+      const [t, b] = [d.steps, d.batch];
+      const simd = simdFor(backend, name);
+      if (simd !== null) {
+        const y = writeF32(backend, name, [t, b, 2 * hidden], () => undefined);
+        if (!save) {
+          biLstmForwardSimd(simd, d, { proj, wRec, y, gates: null, cells: null });
+          return y;
+        }
+        const g = writeF32(backend, name, [t, b, 8 * hidden], () => undefined);
+        const c = writeF32(backend, name, [t, b, 2 * hidden], () => undefined);
+        biLstmForwardSimd(simd, d, { proj, wRec, y, gates: g, cells: c });
+        return [y, g, c];
+      }
+      if (!save) return writeF32(backend, name, [t, b, 2 * hidden], (y, read) => biLstmForward(d, read.f32(proj), read.f32(wRec), y, null, null));
+      // Allocate every output before taking any heap view (allocating may grow and detach the heap).
+      const g = writeF32(backend, name, [t, b, 8 * hidden], () => undefined);
+      const c = writeF32(backend, name, [t, b, 2 * hidden], () => undefined);
+      const y = writeF32(backend, name, [t, b, 2 * hidden], (yv, read) => {
+        biLstmForward(d, read.f32(proj), read.f32(wRec), yv, read.f32(g), read.f32(c));
+      });
+      return [y, g, c];
+    },
+  },
+  {
+    kernelName: BILSTM_SEQ_GRAD,
+    backendName: name,
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const dy = input(inputs, 'dy');
+      const wRec = input(inputs, 'wRec');
+      const y = input(inputs, 'y');
+      const gates = input(inputs, 'gates');
+      const cells = input(inputs, 'cells');
+      const { hidden } = attrs as unknown as { hidden: number };
+      const d = dims(dy, hidden);
+      const simd = simdFor(backend, name);
+      if (simd !== null) {
+        const dWRec = writeF32(backend, name, wRec.shape, () => undefined);
+        const dProj = writeF32(backend, name, [d.steps, d.batch, 8 * hidden], () => undefined);
+        biLstmBackwardSimd(simd, d, { dy, wRec, y, gates, cells, dProj, dWRec });
+        return [dProj, dWRec];
+      }
+      const dW = writeF32(backend, name, wRec.shape, () => undefined);
+      const dProj = writeF32(backend, name, [d.steps, d.batch, 8 * hidden], (dp, read) =>
+        biLstmBackward(d, read.f32(dy), read.f32(wRec), read.f32(y), read.f32(gates), read.f32(cells), dp, read.f32(dW)),
+      );
+      return [dProj, dW];
+    },
+  },
+]);
+
+export const biLstmGrad: GradConfig = {
+  kernelName: BILSTM_SEQ,
+  inputsToSave: ['wRec'],
+  outputsToSave: [true, true, true],
+  gradFunc: (dys, saved, attrs) => {
+    const [wRec, y, gates, cells] = saved as [Tensor, Tensor, Tensor, Tensor];
+    const dy = (Array.isArray(dys) ? dys[0] : dys) ?? tf.zerosLike(y);
+    const { hidden } = attrs as unknown as { hidden: number };
+    // One backward kernel gives both gradients: run it here (the gradient pass's own scope disposes
+    // whichever result no input asks for) rather than once per input closure.
+    const [dProj, dW] = tf.engine().runKernel<Tensor[]>(BILSTM_SEQ_GRAD, { dy, wRec, y, gates, cells }, { hidden }) as [Tensor, Tensor];
+    return { proj: () => dProj, wRec: () => dW };
+  },
+};

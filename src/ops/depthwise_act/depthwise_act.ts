@@ -1,0 +1,50 @@
+/**
+ * `depthwiseConvAct`: depthwise conv (NHWC, multiplier 1) + bias + activation as one kernel on wasm,
+ * through our SIMD module (wasm/simd.c `depthwise_act`). Any strides, so the (2, 1) strides of CRNN
+ * backbones run as they are (tfjs-wasm's kernel crashes on them and the stage otherwise computes every
+ * row and drops half), and hard-swish is fused. Inference only: under a gradient tape, and on backends
+ * without the SIMD module, convAct keeps the tfjs ops (`canFuseDepthwise`).
+ */
+import { tf, type Tensor } from '../../runtime/tf.ts';
+import { InvalidArgumentError } from '../../runtime/errors.ts';
+import { simdFor } from '../simd/simd.ts';
+
+export const DEPTHWISE_ACT = 'WebstrDepthwiseAct';
+export type FusedActivation = 'linear' | 'relu' | 'hardswish';
+export const ACT_CODES: Record<FusedActivation, number> = { linear: 0, relu: 1, hardswish: 2 };
+
+let enabled = true;
+
+/** Switches the fused path off and on again: for before/after measurements. */
+export function setDepthwiseFusionEnabled(on: boolean): void {
+  enabled = on;
+}
+
+/** True when the fused path is on, the active backend runs the kernel and no gradient tape records. */
+export function canFuseDepthwise(): boolean {
+  return enabled && tf.engine().state.gradientDepth === 0 && tf.getKernel(DEPTHWISE_ACT, tf.getBackend()) !== undefined && simdFor(tf.backend(), tf.getBackend()) !== null;
+}
+
+/** x [B, H, W, C], filter [KH, KW, C, 1], bias [C]; pad [top, bottom, left, right] → [B, OH, OW, C]. */
+export function depthwiseConvAct(
+  x: Tensor,
+  filter: Tensor,
+  bias: Tensor,
+  strides: [number, number],
+  pad: [number, number, number, number],
+  act: FusedActivation,
+): Tensor {
+  if (x.rank !== 4 || x.dtype !== 'float32') throw new InvalidArgumentError(`depthwiseConvAct: x must be float32 [B, H, W, C], got ${x.dtype} [${x.shape.join(', ')}]`);
+  const c = x.shape[3]!;
+  if (filter.rank !== 4 || filter.shape[2] !== c || filter.shape[3] !== 1 || filter.dtype !== 'float32') {
+    throw new InvalidArgumentError(`depthwiseConvAct: filter must be float32 [KH, KW, ${c}, 1], got ${filter.dtype} [${filter.shape.join(', ')}]`);
+  }
+  if (bias.rank !== 1 || bias.shape[0] !== c || bias.dtype !== 'float32') throw new InvalidArgumentError(`depthwiseConvAct: bias must be float32 [${c}], got [${bias.shape.join(', ')}]`);
+  if (strides.some((s) => !Number.isInteger(s) || s < 1) || pad.some((p) => !Number.isInteger(p) || p < 0)) {
+    throw new InvalidArgumentError(`depthwiseConvAct: strides must be positive and pads non-negative integers, got strides [${strides.join(', ')}], pad [${pad.join(', ')}]`);
+  }
+  const [, h, w] = x.shape as [number, number, number, number];
+  const [kh, kw] = filter.shape as [number, number];
+  if (h + pad[0] + pad[1] < kh || w + pad[2] + pad[3] < kw) throw new InvalidArgumentError(`depthwiseConvAct: a ${kh}×${kw} filter does not fit a padded ${h}×${w} input`);
+  return tf.engine().runKernel<Tensor>(DEPTHWISE_ACT, { x, filter, bias }, { strides, pad, act: ACT_CODES[act] });
+}

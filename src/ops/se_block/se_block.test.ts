@@ -1,0 +1,49 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tf, type Tensor } from '../../runtime/tf.ts';
+import { initBackend } from '../../runtime/backend.ts';
+import { InvalidArgumentError } from '../../runtime/errors.ts';
+import { registerAllKernels } from '../registry.ts';
+import { squeezeExcite } from './se_block.ts';
+
+/** The op chain it replaces (mobilenetv3.ts without the fusion). */
+function viaOps(x: Tensor, w1: Tensor, b1: Tensor, w2: Tensor, b2: Tensor): Tensor {
+  return tf.tidy(() => {
+    const s = tf.mean(x, [1, 2], true);
+    const m = tf.relu(tf.add(tf.conv2d(s as tf.Tensor4D, w1 as tf.Tensor4D, 1, 'valid'), b1));
+    const g = tf.clipByValue(tf.add(tf.mul(tf.add(tf.conv2d(m as tf.Tensor4D, w2 as tf.Tensor4D, 1, 'valid'), b2), 0.2), 0.5), 0, 1);
+    return tf.mul(x, g);
+  });
+}
+
+describe('squeezeExcite on wasm (SIMD)', () => {
+  beforeAll(async () => {
+    registerAllKernels();
+    const r = await initBackend('wasm');
+    expect(r.backend).toBe('wasm');
+  });
+
+  it.each([
+    [[1, 4, 25, 120], 30],
+    [[3, 2, 7, 10], 2],
+    [[2, 1, 1, 8], 3],
+  ])('equals the op chain: x %j, %i mid channels', (shape, mid) => {
+    const c = shape[3]!;
+    const x = tf.randomNormal(shape, 0, 2, 'float32', 1);
+    const w1 = tf.randomNormal([1, 1, c, mid], 0, 0.3, 'float32', 2);
+    const b1 = tf.randomNormal([mid], 0, 0.3, 'float32', 3);
+    const w2 = tf.randomNormal([1, 1, mid, c], 0, 0.3, 'float32', 4);
+    const b2 = tf.randomNormal([c], 0, 0.5, 'float32', 5);
+    const got = squeezeExcite(x, w1, b1, w2, b2);
+    const want = viaOps(x, w1, b1, w2, b2);
+    expect(got.shape).toEqual(want.shape);
+    const [a, b] = [got.dataSync(), want.dataSync()];
+    for (let i = 0; i < a.length; i++) expect(Math.abs(a[i]! - b[i]!)).toBeLessThan(1e-5);
+    tf.dispose([x, w1, b1, w2, b2, got, want]);
+  });
+
+  it('rejects mismatched weights by name', () => {
+    const x = tf.zeros([1, 2, 2, 8]);
+    expect(() => squeezeExcite(x, tf.zeros([1, 1, 8, 2]), tf.zeros([2]), tf.zeros([1, 1, 3, 8]), tf.zeros([8]))).toThrow(InvalidArgumentError);
+    expect(() => squeezeExcite(x, tf.zeros([1, 1, 8, 2]), tf.zeros([2]), tf.zeros([1, 1, 2, 8]), tf.zeros([7]))).toThrow(/expected w1/);
+  });
+});

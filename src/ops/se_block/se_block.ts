@@ -1,0 +1,37 @@
+/**
+ * `squeezeExcite`: MobileNetV3's squeeze-and-excitation (spatial mean → 1×1 conv + ReLU → 1×1 conv →
+ * Paddle's hard sigmoid → channel scale) as one kernel on wasm through our SIMD module (wasm/simd.c
+ * `se_block`), instead of seven tfjs ops on tiny tensors. Inference only, as depthwiseConvAct
+ * (`canFuseSe` says when).
+ */
+import { tf, type Tensor } from '../../runtime/tf.ts';
+import { InvalidArgumentError } from '../../runtime/errors.ts';
+import { canFuseDepthwise } from '../depthwise_act/depthwise_act.ts';
+
+export const SE_BLOCK = 'WebstrSqueezeExcite';
+
+let enabled = true;
+
+/** Switches the fused path off and on again: for before/after measurements. */
+export function setSeFusionEnabled(on: boolean): void {
+  enabled = on;
+}
+
+/** True when the fused SE kernel can run: wasm with the SIMD module, no gradient tape. */
+export function canFuseSe(): boolean {
+  return enabled && tf.getKernel(SE_BLOCK, tf.getBackend()) !== undefined && canFuseDepthwise();
+}
+
+/** x [B, H, W, C]; w1 [1, 1, C, M] (or [C, M]), b1 [M]; w2 [1, 1, M, C] (or [M, C]), b2 [C] → [B, H, W, C]. */
+export function squeezeExcite(x: Tensor, w1: Tensor, b1: Tensor, w2: Tensor, b2: Tensor): Tensor {
+  if (x.rank !== 4 || x.dtype !== 'float32') throw new InvalidArgumentError(`squeezeExcite: x must be float32 [B, H, W, C], got ${x.dtype} [${x.shape.join(', ')}]`);
+  const c = x.shape[3]!;
+  const m = b1.shape[0];
+  const ok = (t: Tensor, rows: number, cols: number): boolean => t.dtype === 'float32' && t.size === rows * cols && t.shape[t.rank - 1] === cols && t.shape[t.rank - 2] === rows;
+  if (b1.rank !== 1 || !ok(w1, c, m) || !ok(w2, m, c) || b2.rank !== 1 || b2.shape[0] !== c || b1.dtype !== 'float32' || b2.dtype !== 'float32') {
+    throw new InvalidArgumentError(
+      `squeezeExcite: for ${c} channels expected w1 [${c}, M], b1 [M], w2 [M, ${c}], b2 [${c}], got w1 [${w1.shape.join(', ')}], b1 [${b1.shape.join(', ')}], w2 [${w2.shape.join(', ')}], b2 [${b2.shape.join(', ')}]`,
+    );
+  }
+  return tf.engine().runKernel<Tensor>(SE_BLOCK, { x, w1, b1, w2, b2 }, {});
+}

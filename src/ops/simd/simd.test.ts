@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tf } from '../../runtime/tf.ts';
+import { initBackend } from '../../runtime/backend.ts';
+import { SIMD_WASM_BASE64 } from './simd_wasm.ts';
+import { setSimdEnabled, simdFor } from './simd.ts';
+
+describe('the SIMD module', () => {
+  beforeAll(async () => {
+    const r = await initBackend('wasm');
+    expect(r.backend).toBe('wasm');
+  });
+
+  it('is the committed wasm/simd.wasm, without data segments or stack use (it runs on a heap it does not own)', () => {
+    const file = readFileSync(new URL('../../../wasm/simd.wasm', import.meta.url));
+    expect(Buffer.from(SIMD_WASM_BASE64, 'base64').equals(file)).toBe(true);
+    const m = new WebAssembly.Module(file);
+    expect(WebAssembly.Module.imports(m)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
+    // Section ids: no data (11) or data-count (12) section.
+    const ids: number[] = [];
+    for (let i = 8; i < file.length; ) {
+      ids.push(file[i++]!);
+      let len = 0;
+      for (let shift = 0, b = 0x80; b & 0x80; shift += 7) {
+        b = file[i++]!;
+        len |= (b & 0x7f) << shift;
+      }
+      i += len;
+    }
+    expect(ids.filter((id) => id === 11 || id === 12)).toEqual([]);
+  });
+
+  it('is null on cpu and when switched off', () => {
+    expect(simdFor(tf.backend(), 'cpu')).toBeNull();
+    setSimdEnabled(false);
+    expect(simdFor(tf.backend(), 'wasm')).toBeNull();
+    setSimdEnabled(true);
+    expect(simdFor(tf.backend(), 'wasm')).not.toBeNull();
+  });
+
+  it.each([
+    [1, 192, 48],
+    [4, 8, 3],
+    [7, 13, 5],
+    [9, 40, 17],
+  ])('nn, nt and tn equal the definition and write nothing outside C (M=%i, N=%i, K=%i)', (M, N, K) => {
+    const simd = simdFor(tf.backend(), 'wasm')!;
+    const rand = (n: number, seed: number): Float32Array => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 1000 + i * 12.9898) * 0.5);
+    const a = rand(M * K, 1);
+    const b = rand(K * N, 2);
+    const c0 = rand(M * N, 3);
+    const want = {
+      nn: (m: number, n: number): number => Array.from({ length: K }, (_, k) => a[m * K + k]! * b[k * N + n]!).reduce((x, y) => x + y, 0),
+      nt: (m: number, n: number): number => Array.from({ length: K }, (_, k) => a[m * K + k]! * b[n * K + k]!).reduce((x, y) => x + y, 0),
+      tn: (m: number, n: number): number => Array.from({ length: K }, (_, k) => a[k * M + m]! * b[k * N + n]!).reduce((x, y) => x + y, 0),
+    };
+    for (const kind of ['nn', 'nt', 'tn'] as const) {
+      const guard = 8;
+      const total = M * K + K * N + M * N + 2 * guard;
+      const base = simd.malloc(total);
+      try {
+        const heap = simd.f32();
+        const o = base >>> 2;
+        const [pa, pb, pc] = [o, o + M * K, o + M * K + K * N + guard];
+        heap.set(a, pa);
+        heap.set(b, pb);
+        heap.fill(7, pc - guard, pc + M * N + guard);
+        heap.set(c0, pc);
+        const [lda, ldb] = kind === 'nn' ? [K, N] : kind === 'nt' ? [K, K] : [M, N];
+        simd[kind](M, N, K, 4 * pa, lda, 4 * pb, ldb, 4 * pc, N);
+        const h = simd.f32();
+        for (let m = 0; m < M; m++) for (let n = 0; n < N; n++) expect(Math.abs(h[pc + m * N + n]! - (c0[m * N + n]! + want[kind](m, n)))).toBeLessThan(1e-5);
+        for (let g = 1; g <= guard; g++) {
+          expect(h[pc - g]).toBe(7);
+          expect(h[pc + M * N + g - 1]).toBe(7);
+        }
+      } finally {
+        simd.free(base);
+      }
+    }
+  });
+});

@@ -1,0 +1,337 @@
+/*
+ * Small float32 GEMMs in wasm SIMD (128-bit) for webstr's fused kernels on the tfjs-wasm backend.
+ * The module imports tfjs-wasm's own memory, so every pointer is a byte offset into that heap
+ * (tensor data and scratch from its malloc). Rules that keep it safe to run on a heap it does not
+ * own: no static data (no data segments), no C stack (scalar locals only), no libc.
+ * Build: scripts/build_wasm.sh (clang --target=wasm32 -msimd128 -O2 -nostdlib).
+ * Row-major, leading dimensions in floats; every routine accumulates into C.
+ */
+#include <wasm_simd128.h>
+
+#define EXPORT(name) __attribute__((export_name(name)))
+
+/* C[M,N] += A[M,K] · B[K,N] */
+EXPORT("sgemm_nn")
+void sgemm_nn(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C, int ldc) {
+  int m = 0;
+  for (; m + 4 <= M; m += 4) {
+    const float *a0 = A + m * lda, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda;
+    float *c0 = C + m * ldc, *c1 = c0 + ldc, *c2 = c1 + ldc, *c3 = c2 + ldc;
+    int n = 0;
+    for (; n + 8 <= N; n += 8) {
+      v128_t x00 = wasm_v128_load(c0 + n), x01 = wasm_v128_load(c0 + n + 4);
+      v128_t x10 = wasm_v128_load(c1 + n), x11 = wasm_v128_load(c1 + n + 4);
+      v128_t x20 = wasm_v128_load(c2 + n), x21 = wasm_v128_load(c2 + n + 4);
+      v128_t x30 = wasm_v128_load(c3 + n), x31 = wasm_v128_load(c3 + n + 4);
+      const float *b = B + n;
+      for (int k = 0; k < K; k++, b += ldb) {
+        v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);
+        v128_t s0 = wasm_f32x4_splat(a0[k]), s1 = wasm_f32x4_splat(a1[k]);
+        v128_t s2 = wasm_f32x4_splat(a2[k]), s3 = wasm_f32x4_splat(a3[k]);
+        x00 = wasm_f32x4_add(x00, wasm_f32x4_mul(s0, b0));
+        x01 = wasm_f32x4_add(x01, wasm_f32x4_mul(s0, b1));
+        x10 = wasm_f32x4_add(x10, wasm_f32x4_mul(s1, b0));
+        x11 = wasm_f32x4_add(x11, wasm_f32x4_mul(s1, b1));
+        x20 = wasm_f32x4_add(x20, wasm_f32x4_mul(s2, b0));
+        x21 = wasm_f32x4_add(x21, wasm_f32x4_mul(s2, b1));
+        x30 = wasm_f32x4_add(x30, wasm_f32x4_mul(s3, b0));
+        x31 = wasm_f32x4_add(x31, wasm_f32x4_mul(s3, b1));
+      }
+      wasm_v128_store(c0 + n, x00); wasm_v128_store(c0 + n + 4, x01);
+      wasm_v128_store(c1 + n, x10); wasm_v128_store(c1 + n + 4, x11);
+      wasm_v128_store(c2 + n, x20); wasm_v128_store(c2 + n + 4, x21);
+      wasm_v128_store(c3 + n, x30); wasm_v128_store(c3 + n + 4, x31);
+    }
+    for (; n < N; n++) {
+      float y0 = c0[n], y1 = c1[n], y2 = c2[n], y3 = c3[n];
+      for (int k = 0; k < K; k++) {
+        float bv = B[k * ldb + n];
+        y0 += a0[k] * bv; y1 += a1[k] * bv; y2 += a2[k] * bv; y3 += a3[k] * bv;
+      }
+      c0[n] = y0; c1[n] = y1; c2[n] = y2; c3[n] = y3;
+    }
+  }
+  for (; m < M; m++) {
+    const float *a = A + m * lda;
+    float *c = C + m * ldc;
+    int n = 0;
+    for (; n + 16 <= N; n += 16) {
+      v128_t x0 = wasm_v128_load(c + n), x1 = wasm_v128_load(c + n + 4);
+      v128_t x2 = wasm_v128_load(c + n + 8), x3 = wasm_v128_load(c + n + 12);
+      const float *b = B + n;
+      for (int k = 0; k < K; k++, b += ldb) {
+        v128_t s = wasm_f32x4_splat(a[k]);
+        x0 = wasm_f32x4_add(x0, wasm_f32x4_mul(s, wasm_v128_load(b)));
+        x1 = wasm_f32x4_add(x1, wasm_f32x4_mul(s, wasm_v128_load(b + 4)));
+        x2 = wasm_f32x4_add(x2, wasm_f32x4_mul(s, wasm_v128_load(b + 8)));
+        x3 = wasm_f32x4_add(x3, wasm_f32x4_mul(s, wasm_v128_load(b + 12)));
+      }
+      wasm_v128_store(c + n, x0); wasm_v128_store(c + n + 4, x1);
+      wasm_v128_store(c + n + 8, x2); wasm_v128_store(c + n + 12, x3);
+    }
+    for (; n + 4 <= N; n += 4) {
+      v128_t x = wasm_v128_load(c + n);
+      const float *b = B + n;
+      for (int k = 0; k < K; k++, b += ldb) x = wasm_f32x4_add(x, wasm_f32x4_mul(wasm_f32x4_splat(a[k]), wasm_v128_load(b)));
+      wasm_v128_store(c + n, x);
+    }
+    for (; n < N; n++) {
+      float y = c[n];
+      for (int k = 0; k < K; k++) y += a[k] * B[k * ldb + n];
+      c[n] = y;
+    }
+  }
+}
+
+static inline float hsum(v128_t v) {
+  return wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1) + wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3);
+}
+
+/* C[M,N] += A[M,K] · B[N,K]ᵀ */
+EXPORT("sgemm_nt")
+void sgemm_nt(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C, int ldc) {
+  for (int m = 0; m < M; m++) {
+    const float *a = A + m * lda;
+    float *c = C + m * ldc;
+    int n = 0;
+    for (; n + 4 <= N; n += 4) {
+      const float *b0 = B + n * ldb, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
+      v128_t x0 = wasm_f32x4_splat(0.f), x1 = x0, x2 = x0, x3 = x0;
+      int k = 0;
+      for (; k + 4 <= K; k += 4) {
+        v128_t av = wasm_v128_load(a + k);
+        x0 = wasm_f32x4_add(x0, wasm_f32x4_mul(av, wasm_v128_load(b0 + k)));
+        x1 = wasm_f32x4_add(x1, wasm_f32x4_mul(av, wasm_v128_load(b1 + k)));
+        x2 = wasm_f32x4_add(x2, wasm_f32x4_mul(av, wasm_v128_load(b2 + k)));
+        x3 = wasm_f32x4_add(x3, wasm_f32x4_mul(av, wasm_v128_load(b3 + k)));
+      }
+      float y0 = hsum(x0), y1 = hsum(x1), y2 = hsum(x2), y3 = hsum(x3);
+      for (; k < K; k++) {
+        y0 += a[k] * b0[k]; y1 += a[k] * b1[k]; y2 += a[k] * b2[k]; y3 += a[k] * b3[k];
+      }
+      c[n] += y0; c[n + 1] += y1; c[n + 2] += y2; c[n + 3] += y3;
+    }
+    for (; n < N; n++) {
+      const float *b = B + n * ldb;
+      float y = 0.f;
+      for (int k = 0; k < K; k++) y += a[k] * b[k];
+      c[n] += y;
+    }
+  }
+}
+
+/* C[M,N] += A[K,M]ᵀ · B[K,N] */
+EXPORT("sgemm_tn")
+void sgemm_tn(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C, int ldc) {
+  for (int k = 0; k < K; k++) {
+    const float *a = A + k * lda;
+    const float *b = B + k * ldb;
+    for (int m = 0; m < M; m++) {
+      float av = a[m];
+      if (av == 0.f) continue;
+      v128_t s = wasm_f32x4_splat(av);
+      float *c = C + m * ldc;
+      int n = 0;
+      for (; n + 4 <= N; n += 4) wasm_v128_store(c + n, wasm_f32x4_add(wasm_v128_load(c + n), wasm_f32x4_mul(s, wasm_v128_load(b + n))));
+      for (; n < N; n++) c[n] += av * b[n];
+    }
+  }
+}
+
+/* C[n] = scale · Σ_r A[r·lda + n] for n < N (a column sum: reduction over the leading axes of a
+ * row-major tensor). Rows are summed in blocks of 256 and the block sums added, which keeps the float32
+ * rounding of long columns close to a pairwise sum. */
+EXPORT("colsum")
+void colsum(int R, int N, const float *A, int lda, float *C, float scale) {
+  int n = 0;
+  for (; n + 4 <= N; n += 4) {
+    v128_t total = wasm_f32x4_splat(0.f);
+    for (int r0 = 0; r0 < R; r0 += 256) {
+      int r1 = r0 + 256 < R ? r0 + 256 : R;
+      v128_t part = wasm_f32x4_splat(0.f);
+      for (int r = r0; r < r1; r++) part = wasm_f32x4_add(part, wasm_v128_load(A + r * lda + n));
+      total = wasm_f32x4_add(total, part);
+    }
+    wasm_v128_store(C + n, wasm_f32x4_mul(total, wasm_f32x4_splat(scale)));
+  }
+  for (; n < N; n++) {
+    float total = 0.f;
+    for (int r0 = 0; r0 < R; r0 += 256) {
+      int r1 = r0 + 256 < R ? r0 + 256 : R;
+      float part = 0.f;
+      for (int r = r0; r < r1; r++) part += A[r * lda + n];
+      total += part;
+    }
+    C[n] = total * scale;
+  }
+}
+
+/* y = x · clamp(x + 3, 0, 6) / 6 (MobileNetV3's hard-swish), n floats. */
+EXPORT("hardswish")
+void hardswish(int n, const float *x, float *y) {
+  const v128_t three = wasm_f32x4_splat(3.f), six = wasm_f32x4_splat(6.f), zero = wasm_f32x4_splat(0.f);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v128_t v = wasm_v128_load(x + i);
+    v128_t c = wasm_f32x4_min(wasm_f32x4_max(wasm_f32x4_add(v, three), zero), six);
+    wasm_v128_store(y + i, wasm_f32x4_div(wasm_f32x4_mul(v, c), six));
+  }
+  for (; i < n; i++) {
+    float v = x[i], c = v + 3.f;
+    c = c < 0.f ? 0.f : c > 6.f ? 6.f : c;
+    y[i] = v * c / 6.f;
+  }
+}
+
+/* dx = dy · (x < −3 ? 0 : x ≤ 3 ? (2x + 3)/6 : 1), n floats (the inner branch at ±3, as PyTorch). */
+EXPORT("hardswish_grad")
+void hardswish_grad(int n, const float *dy, const float *x, float *dx) {
+  const v128_t three = wasm_f32x4_splat(3.f), mthree = wasm_f32x4_splat(-3.f), six = wasm_f32x4_splat(6.f);
+  const v128_t two = wasm_f32x4_splat(2.f), zero = wasm_f32x4_splat(0.f);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v128_t v = wasm_v128_load(x + i), d = wasm_v128_load(dy + i);
+    v128_t inner = wasm_f32x4_div(wasm_f32x4_mul(d, wasm_f32x4_add(wasm_f32x4_mul(two, v), three)), six);
+    v128_t r = wasm_v128_bitselect(d, inner, wasm_f32x4_gt(v, three));
+    wasm_v128_store(dx + i, wasm_v128_bitselect(zero, r, wasm_f32x4_lt(v, mthree)));
+  }
+  for (; i < n; i++) {
+    float v = x[i];
+    dx[i] = v < -3.f ? 0.f : v <= 3.f ? dy[i] * (2.f * v + 3.f) / 6.f : dy[i];
+  }
+}
+
+/* Depthwise 2-D convolution, NHWC, channel multiplier 1, any strides and (top, left) padding (zeros
+ * outside), with the bias and an activation fused: act 0 linear, 1 ReLU, 2 hard-swish.
+ * x [B, H, W, C], w [KH, KW, C], bias [C], y [B, OH, OW, C]. */
+EXPORT("depthwise_act")
+void depthwise_act(int B, int H, int W, int C, int KH, int KW, int sh, int sw, int pt, int pl, int OH, int OW,
+                   const float *x, const float *w, const float *bias, float *y, int act) {
+  const v128_t zero = wasm_f32x4_splat(0.f), three = wasm_f32x4_splat(3.f), six = wasm_f32x4_splat(6.f);
+  for (int b = 0; b < B; b++) {
+    for (int oy = 0; oy < OH; oy++) {
+      int iy0 = oy * sh - pt;
+      int ky0 = iy0 < 0 ? -iy0 : 0;
+      int ky1 = iy0 + KH > H ? H - iy0 : KH;
+      for (int ox = 0; ox < OW; ox++) {
+        int ix0 = ox * sw - pl;
+        int kx0 = ix0 < 0 ? -ix0 : 0;
+        int kx1 = ix0 + KW > W ? W - ix0 : KW;
+        float *out = y + ((b * OH + oy) * OW + ox) * C;
+        int c = 0;
+        for (; c + 4 <= C; c += 4) {
+          v128_t acc = wasm_v128_load(bias + c);
+          for (int ky = ky0; ky < ky1; ky++) {
+            const float *xr = x + ((b * H + iy0 + ky) * W + ix0) * C + c;
+            const float *wr = w + ky * KW * C + c;
+            for (int kx = kx0; kx < kx1; kx++) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_v128_load(xr + kx * C), wasm_v128_load(wr + kx * C)));
+          }
+          if (act == 1) acc = wasm_f32x4_max(acc, zero);
+          else if (act == 2) acc = wasm_f32x4_div(wasm_f32x4_mul(acc, wasm_f32x4_min(wasm_f32x4_max(wasm_f32x4_add(acc, three), zero), six)), six);
+          wasm_v128_store(out + c, acc);
+        }
+        for (; c < C; c++) {
+          float acc = bias[c];
+          for (int ky = ky0; ky < ky1; ky++)
+            for (int kx = kx0; kx < kx1; kx++) acc += x[((b * H + iy0 + ky) * W + ix0 + kx) * C + c] * w[(ky * KW + kx) * C + c];
+          if (act == 1) acc = acc < 0.f ? 0.f : acc;
+          else if (act == 2) {
+            float t = acc + 3.f;
+            t = t < 0.f ? 0.f : t > 6.f ? 6.f : t;
+            acc = acc * t / 6.f;
+          }
+          out[c] = acc;
+        }
+      }
+    }
+  }
+}
+
+/* Squeeze-and-excitation with Paddle's hard sigmoid, per image: s = mean over HW of x [HW, C];
+ * m = ReLU(s·W1 + b1) (W1 [C, M]); g = clamp(0.2·(m·W2 + b2) + 0.5, 0, 1) (W2 [M, C]); y = x·g.
+ * x, y [B, HW, C]; scratch: C + M floats. */
+EXPORT("se_block")
+void se_block(int B, int HW, int C, int M, const float *x, const float *w1, const float *b1, const float *w2, const float *b2,
+              float *y, float *scratch) {
+  float *s = scratch, *mid = scratch + C;
+  for (int b = 0; b < B; b++) {
+    const float *xb = x + b * HW * C;
+    float *yb = y + b * HW * C;
+    colsum(HW, C, xb, C, s, 1.f / (float)HW);
+    for (int m = 0; m < M; m++) mid[m] = b1[m];
+    sgemm_nn(1, M, C, s, C, w1, M, mid, M);
+    for (int m = 0; m < M; m++) mid[m] = mid[m] < 0.f ? 0.f : mid[m];
+    for (int c = 0; c < C; c++) s[c] = b2[c];
+    sgemm_nn(1, C, M, mid, M, w2, C, s, C);
+    for (int c = 0; c < C; c++) {
+      float g = s[c] * 0.2f + 0.5f;
+      s[c] = g < 0.f ? 0.f : g > 1.f ? 1.f : g;
+    }
+    for (int p = 0; p < HW; p++) {
+      const float *xr = xb + p * C;
+      float *yr = yb + p * C;
+      int c = 0;
+      for (; c + 4 <= C; c += 4) wasm_v128_store(yr + c, wasm_f32x4_mul(wasm_v128_load(xr + c), wasm_v128_load(s + c)));
+      for (; c < C; c++) yr[c] = xr[c] * s[c];
+    }
+  }
+}
+
+/* e^x for float32 lanes (range reduction by ln 2, a degree-5 polynomial, the exponent set by integer
+ * add): within a few ulp over [−87, 88]; 0 below. */
+static inline v128_t vexp(v128_t x) {
+  x = wasm_f32x4_min(wasm_f32x4_max(x, wasm_f32x4_splat(-87.3f)), wasm_f32x4_splat(88.3f));
+  v128_t fx = wasm_f32x4_floor(wasm_f32x4_add(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)), wasm_f32x4_splat(0.5f)));
+  x = wasm_f32x4_sub(x, wasm_f32x4_mul(fx, wasm_f32x4_splat(0.693359375f)));
+  x = wasm_f32x4_sub(x, wasm_f32x4_mul(fx, wasm_f32x4_splat(-2.12194440e-4f)));
+  v128_t z = wasm_f32x4_mul(x, x);
+  v128_t p = wasm_f32x4_splat(1.9875691500e-4f);
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, x), wasm_f32x4_splat(1.3981999507e-3f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, x), wasm_f32x4_splat(8.3334519073e-3f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, x), wasm_f32x4_splat(4.1665795894e-2f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, x), wasm_f32x4_splat(1.6666665459e-1f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, x), wasm_f32x4_splat(5.0000001201e-1f));
+  p = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(p, z), x), wasm_f32x4_splat(1.f));
+  v128_t n = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(fx), wasm_i32x4_splat(127)), 23);
+  return wasm_f32x4_mul(p, n);
+}
+
+static inline v128_t vsigmoid(v128_t x) {
+  v128_t one = wasm_f32x4_splat(1.f);
+  return wasm_f32x4_div(one, wasm_f32x4_add(one, vexp(wasm_f32x4_neg(x))));
+}
+
+static inline v128_t vtanh(v128_t x) {
+  v128_t one = wasm_f32x4_splat(1.f);
+  return wasm_f32x4_sub(wasm_f32x4_mul(wasm_f32x4_splat(2.f), vsigmoid(wasm_f32x4_add(x, x))), one);
+}
+
+/* One LSTM step of one direction, H % 4 == 0. acc [B, 4H]: pre-activations, gates i f o g. Updates
+ * c (row stride ldc) and h (ldh), writes h to y (ldy); with gates != 0 also the activations (row
+ * stride ldg, gate stride gs) and the new cell (cells, ldcl). */
+EXPORT("lstm_cell")
+void lstm_cell(int B, int H, const float *acc, float *c, int ldc, float *h, int ldh, float *y, int ldy, float *gates, int ldg, int gs,
+               float *cells, int ldcl) {
+  for (int b = 0; b < B; b++) {
+    const float *a = acc + b * 4 * H;
+    for (int j = 0; j + 4 <= H; j += 4) {
+      v128_t i = vsigmoid(wasm_v128_load(a + j));
+      v128_t f = vsigmoid(wasm_v128_load(a + H + j));
+      v128_t o = vsigmoid(wasm_v128_load(a + 2 * H + j));
+      v128_t g = vtanh(wasm_v128_load(a + 3 * H + j));
+      v128_t cn = wasm_f32x4_add(wasm_f32x4_mul(f, wasm_v128_load(c + b * ldc + j)), wasm_f32x4_mul(i, g));
+      v128_t hn = wasm_f32x4_mul(o, vtanh(cn));
+      wasm_v128_store(c + b * ldc + j, cn);
+      wasm_v128_store(h + b * ldh + j, hn);
+      wasm_v128_store(y + b * ldy + j, hn);
+      if (gates) {
+        float *gr = gates + b * ldg + j;
+        wasm_v128_store(gr, i);
+        wasm_v128_store(gr + gs, f);
+        wasm_v128_store(gr + 2 * gs, o);
+        wasm_v128_store(gr + 3 * gs, g);
+        wasm_v128_store(cells + b * ldcl + j, cn);
+      }
+    }
+  }
+}
