@@ -116,8 +116,8 @@ describe('channel extraction', () => {
         x = tf.image.resizeBilinear(x, [p.height, targetWidth(p, w, h)], false, true);
         return tf.expandDims(tf.div(tf.sub(tf.div(x, 255), p.mean), p.std), 0);
       });
-      const a = ours.dataSync();
-      const b = ref.dataSync();
+      const a = Array.from(ours.dataSync());
+      const b = Array.from(ref.dataSync());
       expect(a.length, channels).toBe(b.length);
       expect(a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0), channels).toBeLessThan(1e-5);
       tf.dispose([ours, ref]);
