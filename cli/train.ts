@@ -15,6 +15,7 @@ import { registerAllKernels } from '../src/ops/registry.ts';
 import { decodeNode } from '../src/image/decode_node.ts';
 import { DEFAULT_LIMITS } from '../src/image/errors.ts';
 import { getPreset } from '../src/models/presets.ts';
+import { buildStages, headClasses } from '../src/models/model.ts';
 import type { ModelConfig } from '../src/models/config.ts';
 import { getCharset, type Charset } from '../src/text/charset.ts';
 import { saveWeightsDir } from '../src/weights/node_io.ts';
@@ -26,12 +27,13 @@ import { DirCheckpointStore } from '../src/train/node_store.ts';
 import { SampleSourceError } from '../src/train/errors.ts';
 import { checkRecipe, SYNTH_VALIDATION } from '../src/train/recipe.ts';
 import { Trainer } from '../src/train/trainer.ts';
+import { describePartialInit, partialInit } from '../src/train/partial_init.ts';
 import type { HostTensors, OptimizerSpec, TrainProgress, TrainRecipe } from '../src/train/types.ts';
 import { prepareTraining, type TrainPlatform } from '../src/eval/train_setup.ts';
 import { loadNodeGpu } from './node_gpu.ts';
 
 export const TRAIN_USAGE =
-  'webstr train --preset <name> [--init <weights|.onnx|.pth>] [--data <lmdb-or-shard dir>...] [--synthetic <ratio 0..1>] [--synth-vocab N] --steps N --out <dir> [--backend auto|webgpu|wasm|cpu] [--batch N] [--optimizer adam|adamw|adadelta|sgd] [--lr X] [--schedule constant|cosine] [--warmup N] [--clip X] [--bn train|frozen] [--width W] [--augment] [--val <dir>|synthetic:held-out --val-limit N --eval-every N] [--checkpoint-every N] [--seed N] [--run <id>]';
+  'webstr train --preset <name> [--init <weights|.onnx|.pth|shipped name> [--init-partial]] [--data <lmdb-or-shard dir>...] [--synthetic <ratio 0..1>] [--synth-vocab N] --steps N --out <dir> [--backend auto|webgpu|wasm|cpu] [--batch N] [--optimizer adam|adamw|adadelta|sgd] [--lr X] [--schedule constant|cosine] [--warmup N] [--clip X] [--bn train|frozen] [--width W] [--augment] [--val <dir>|synthetic:held-out --val-limit N --eval-every N] [--checkpoint-every N] [--seed N] [--run <id>] [--float16]';
 
 /** Node's side of a training run: dataset paths, @napi-rs/canvas synthetic words and PNGs. */
 const platform: TrainPlatform = {
@@ -70,6 +72,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
     options: {
       preset: { type: 'string' },
       init: { type: 'string' },
+      'init-partial': { type: 'boolean', default: false },
+      float16: { type: 'boolean', default: false },
       data: { type: 'string', multiple: true },
       synthetic: { type: 'string' },
       'synth-vocab': { type: 'string' },
@@ -111,7 +115,21 @@ export async function trainCommand(argv: string[]): Promise<number> {
   // A charset read at run time (ppocr_keys_v1) comes with the --init weights: look it up only without them.
   let charset: Charset | null = null;
   let init: HostTensors | null = null;
-  if (values.init !== undefined) {
+  let partialNote: string | null = null;
+  if (values['init-partial']) {
+    if (values.init === undefined) throw new InvalidArgumentError('--init-partial needs --init <weights>');
+    // Any architecture: take what matches by name and shape, fresh parameters for the rest; the charset is the preset's.
+    const loaded = await loadModelNode(values.init, values.preset);
+    charset = getCharset(config.charset);
+    try {
+      const p = await partialInit(buildStages(config, headClasses(config, charset.symbols.length)).specs, loaded.params, num('seed', values.seed, int(0))!, values.init);
+      init = p.init;
+      partialNote = describePartialInit(p, `${values.init} (${loaded.meta.preset}; ${loaded.meta.provenance.source})`);
+      console.error(`webstr train: ${partialNote}`);
+    } finally {
+      for (const t of loaded.params.values()) t.dispose();
+    }
+  } else if (values.init !== undefined) {
     const loaded = await loadModelNode(values.init, values.preset);
     if (loaded.meta.preset !== values.preset) {
       throw new InvalidArgumentError(`--init ${values.init} holds a '${loaded.meta.preset}' model, not '${values.preset}'`);
@@ -129,7 +147,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (!['adam', 'adamw', 'adadelta', 'sgd'].includes(kind)) throw new InvalidArgumentError(`--optimizer: expected adam, adamw, adadelta or sgd, got '${kind}'`);
   const lr = num('lr', values.lr, (n) => n > 0) ?? (kind === def.spec.kind ? def.spec.lr : kind === 'adadelta' ? 1 : 1e-3);
   const optimizer: OptimizerSpec = kind === def.spec.kind ? { ...def.spec, lr } : ({ kind, lr });
-  const bn = values.bn ?? (init === null ? 'train' : 'frozen');
+  const bn = values.bn ?? (init === null || partialNote !== null ? 'train' : 'frozen');
   if (bn !== 'train' && bn !== 'frozen') throw new InvalidArgumentError(`--bn: expected train or frozen, got '${bn}'`);
   if (values.schedule !== 'constant' && values.schedule !== 'cosine') throw new InvalidArgumentError(`--schedule: expected constant or cosine, got '${values.schedule}'`);
   const clip = num('clip', values.clip, (n) => n > 0) ?? (values.optimizer === undefined ? def.clip : undefined);
@@ -137,7 +155,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const width = num('width', values.width, int(8));
   const recipe: TrainRecipe = {
     preset: values.preset,
-    init: values.init ?? null,
+    init: values.init === undefined ? null : values['init-partial'] ? `partial:${values.init}` : values.init,
     datasets: data,
     syntheticRatio: ratio,
     validation: values.val === undefined ? null : { dataset: values.val, ...(values['val-limit'] !== undefined ? { limit: num('val-limit', values['val-limit'], int(1))! } : {}) },
@@ -195,9 +213,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
       process.off('SIGINT', onSignal);
       if (process.stderr.isTTY && !values.quiet) process.stderr.write('\n');
       const seconds = (performance.now() - t0) / 1000;
-      const { params, meta } = trainer.exportWeights();
+      const { params, meta } = trainer.exportWeights(partialNote === null ? {} : { notes: `${partialNote}; recipe ${JSON.stringify(recipe)}` });
       try {
-        await saveWeightsDir(path.join(out, 'weights'), params, meta);
+        await saveWeightsDir(path.join(out, 'weights'), params, meta, { float16: values.float16 });
       } finally {
         for (const t of params.values()) t.dispose();
       }

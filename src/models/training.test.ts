@@ -1,5 +1,5 @@
 /**
- * The training forward of every preset (narrowed as the oracle fixtures are, plus crnn-mv3-en):
+ * The training forward of every preset (narrowed as the oracle fixtures are, plus crnn-mv3-en and the zoo's *-lcnet):
  * BatchNorm 'running' gives the inference logits; 'batch' normalises with batch statistics and reports
  * them; every trainable parameter gets a finite gradient; cpu and wasm agree (this is what found the
  * wasm kernels tfjs lacks or gets wrong: src/ops/grad_kernels/); no tensor leaks.
@@ -15,9 +15,12 @@ import { initParams, type Params } from './params.ts';
 import { getPreset } from './presets.ts';
 import { TrainableModel } from './training.ts';
 
-/** The oracle fixtures' narrowed presets with their trained-looking weights, and crnn-mv3-en (random). */
+/** The oracle fixtures' narrowed presets with their trained-looking weights; crnn-mv3-en and the zoo presets (random). */
 function configs(): { config: ModelConfig; fixture: string | null }[] {
-  return [...FIXTURE_PRESETS.map((p) => ({ config: narrowed(modelFixture(p)), fixture: p })), { config: getPreset('crnn-mv3-en'), fixture: null }];
+  return [
+    ...FIXTURE_PRESETS.map((p) => ({ config: narrowed(modelFixture(p)), fixture: p })),
+    ...(['crnn-mv3-en', 'crnn-lcnet', 'rare-lcnet', 'spin-lcnet'] as const).map((p) => ({ config: getPreset(p), fixture: null })),
+  ];
 }
 
 async function startParams(config: ModelConfig, fixture: string | null): Promise<Params> {
