@@ -104,7 +104,9 @@ export function initParams(specs: readonly ParamSpec[], seed = 1): Params {
         case 'ones':
           return tf.ones(spec.shape);
         case 'he': {
-          const fanIn = spec.shape.length === 4 ? spec.shape[0]! * spec.shape[1]! * spec.shape[2]! : spec.shape[0]!;
+          // A depthwise filter [kh, kw, C, 1] sees kh·kw inputs per output, not kh·kw·C.
+          const depthwise = spec.shape.length === 4 && spec.torchLayout === 'depthwise';
+          const fanIn = spec.shape.length === 4 ? spec.shape[0]! * spec.shape[1]! * (depthwise ? 1 : spec.shape[2]!) : spec.shape[0]!;
           return tf.randomNormal(spec.shape, 0, Math.sqrt(2 / Math.max(1, fanIn)), 'float32', s++);
         }
         case 'rare_fiducials':

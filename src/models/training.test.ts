@@ -19,8 +19,18 @@ import { TrainableModel } from './training.ts';
 function configs(): { config: ModelConfig; fixture: string | null }[] {
   return [
     ...FIXTURE_PRESETS.map((p) => ({ config: narrowed(modelFixture(p)), fixture: p })),
-    ...(['crnn-mv3-en', 'crnn-lcnet', 'rare-lcnet', 'spin-lcnet'] as const).map((p) => ({ config: getPreset(p), fixture: null })),
+    { config: getPreset('crnn-mv3-en'), fixture: null },
+    ...(['crnn-lcnet', 'rare-lcnet', 'spin-lcnet'] as const).map((p) => ({ config: narrowedLcnet(getPreset(p)), fixture: null })),
   ];
+}
+
+/**
+ * A zoo preset with its PPLCNetV3 cut to the first 4 units and a 12×2 final pool (48 high → 1): every stage
+ * kind stays, and a random init keeps enough signal (the full 14-unit stack without BatchNorm fades it out).
+ */
+function narrowedLcnet(config: ModelConfig): ModelConfig {
+  if (config.backbone.kind !== 'pplcnetv3') throw new Error(`${config.name}: not a PPLCNetV3 preset`);
+  return { ...config, backbone: { ...config.backbone, blocks: config.backbone.blocks.slice(0, 4), pool: [12, 2] } };
 }
 
 async function startParams(config: ModelConfig, fixture: string | null): Promise<Params> {
