@@ -144,3 +144,21 @@ describe('zoo presets (PPLCNetV3 from PP-OCRv4)', () => {
     }
   }, 60_000);
 });
+
+describe('GA-SPIN random initialisation', () => {
+  it('starts as an identity-like colour transform (fc2 bias: β = 1 weight 5, gate −5, RARE fiducials), not all zeros', async () => {
+    for (const name of ['spin-r32', 'spin-lcnet']) {
+      const config = getPreset(name);
+      const stages = buildStages(config);
+      const params = initParams(stages.specs, 11);
+      const tr = stages.transform!.compile(params);
+      const c = config.input.channels === 'gray' ? 1 : 3;
+      const x = tf.randomUniform([2, config.input.height, 48, c], -1, 1, 'float32', 12);
+      const y = tr.apply(x);
+      const m = tf.moments(y);
+      expect(Math.sqrt((await m.variance.data())[0]!), name).toBeGreaterThan(0.1);
+      tf.dispose([x, y, m.mean, m.variance, ...params.values()]);
+      tr.dispose();
+    }
+  }, 60_000);
+});
