@@ -52,10 +52,11 @@ export const COMMANDS: Record<string, Command> = {
   },
   import: {
     summary: 'import model weights (PaddleOCR inference ONNX, PyTorch .pth) into the webstr weight format',
-    usage: 'webstr import <file.onnx|file.pth> [--preset <name>] --out <dir> [--json [FILE.json]]',
+    usage: 'webstr import <file.onnx|file.pth|weights dir> [--preset <name>] --out <dir> [--float16] [--json [FILE.json]]',
     details: [
       `  --preset NAME                    architecture of the file: ${PRESET_LIST} (.onnx: default crnn-mv3-en; .pth: read from the checkpoint)`,
       '  --out DIR                        folder for model.json + weights.bin',
+      '  --float16                        store the weights in half precision (a webstr weights folder is rewritten so)',
       JSON_HELP('the summary'),
       HELP,
     ].join('\n'),
@@ -127,7 +128,8 @@ export const COMMANDS: Record<string, Command> = {
       '  --data DIR...                    training LMDB / shard folders; --synthetic R (0..1): share of synthetic words',
       '  --synth-vocab N                  synthetic words from the first N of the built-in list',
       '  --synth-style basic|rich  --synth-workers N   synthetic style, and worker threads rendering one batch ahead',
-      '  --steps N, --out DIR             steps to reach; checkpoints, weights/ and history.json go to DIR',
+      '  --init-partial                   take from --init only the tensors whose name and shape fit (another architecture)',
+      '  --steps N, --out DIR             steps to reach; checkpoints, weights/ and history.json go to DIR; --float16 weights',
       BACKEND.replace('(auto:', '(default wasm; auto:'),
       '  --batch N (32)  --optimizer adam|adamw|adadelta|sgd  --lr X  --schedule constant|cosine  --warmup N  --clip X',
       '  --bn train|frozen                BatchNorm statistics (default: frozen with --init, else train)',

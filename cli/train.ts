@@ -28,6 +28,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, {
       preset: { type: 'string' },
       init: { type: 'string' },
+      'init-partial': { type: 'boolean', default: false },
+      float16: { type: 'boolean', default: false },
       data: { type: 'string', multiple: true },
       synthetic: { type: 'string' },
       'synth-vocab': { type: 'string' },
@@ -70,6 +72,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (synthStyle !== undefined && synthStyle !== 'basic' && synthStyle !== 'rich') throw new UsageError(`--synth-style: expected basic or rich, got '${synthStyle}'`);
   if (values.schedule !== 'constant' && values.schedule !== 'cosine') throw new UsageError(`--schedule: expected constant or cosine, got '${values.schedule}'`);
 
+  if (values['init-partial'] && values.init === undefined) throw new UsageError('--init-partial needs --init <weights>');
   const controller = new AbortController();
   const onSignal = (): void => controller.abort();
   process.once('SIGINT', onSignal);
@@ -78,6 +81,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
     const r = await train({
       preset,
       ...(values.init !== undefined ? { init: values.init } : {}),
+      ...(values['init-partial'] ? { initPartial: true } : {}),
+      ...(values.float16 ? { float16: true } : {}),
       data,
       synthetic: ratio,
       ...opt('synthVocab', num('synth-vocab', values['synth-vocab'], int(1))),
@@ -102,6 +107,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       seed: num('seed', values.seed, int(0))!,
       run: values.run,
       signal: controller.signal,
+      onNotice: (m) => console.error(`webstr train: ${m}`),
       onStart: ({ step, checkpoints }) => {
         if (step > 0) console.error(`webstr train: resuming run '${values.run}' at step ${step} from ${checkpoints}`);
       },

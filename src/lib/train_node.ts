@@ -18,6 +18,8 @@ import type { ModelConfig } from '../models/config.ts';
 import { getCharset, type Charset } from '../text/charset.ts';
 import { saveWeightsDir } from '../weights/node_io.ts';
 import { loadModelNode } from '../recognize/node_load.ts';
+import { buildStages, headClasses } from '../models/model.ts';
+import { describePartialInit, partialInit } from '../train/partial_init.ts';
 import { openDatasetPath } from '../data/node_shards.ts';
 import { type NodeSynthOptions, createNodeSynth } from '../synth/node.ts';
 import { encodePng } from '../synth/node_shards.ts';
@@ -51,8 +53,13 @@ export type OptimizerKind = 'adam' | 'adamw' | 'adadelta' | 'sgd';
 export interface TrainOptions {
   /** The architecture (a preset name). */
   preset: string;
-  /** Start from these weights (a path as createRecognizer takes in Node); else from scratch. */
+  /** Start from these weights (a shipped name or a path as createRecognizer takes in Node); else from scratch. */
   init?: string;
+  /** Take from `init` only the tensors whose name and shape match this preset's (another architecture, e.g.
+   *  ppocr-v4's backbone for crnn-lcnet); the rest start fresh, and the weights' provenance says which. */
+  initPartial?: boolean;
+  /** Save the trained weights in half precision (float16 on disk, float32 when loaded). */
+  float16?: boolean;
   /** Training datasets: LMDB folders or shard folders. */
   data?: string[];
   /** Share of synthetic words in each batch, 0..1 (default: 1 without data, else 0). */
@@ -94,6 +101,8 @@ export interface TrainOptions {
   /** Run id: checkpoints go to `out/checkpoints/<run>` (default 'run'). */
   run?: string;
   onProgress?: (p: TrainProgress) => void;
+  /** Hears what the run decides on its own before it starts (e.g. which tensors a partial init took). */
+  onNotice?: (message: string) => void;
   /** Called once the trainer is ready, with the step it starts from (> 0 when resuming). */
   onStart?: (info: { step: number; checkpoints: string }) => void;
   /** Aborting stops after the current step, with a checkpoint and the weights written. */
@@ -153,7 +162,21 @@ export async function train(o: TrainOptions): Promise<TrainSummary> {
   // A charset read at run time (ppocr_keys_v1) comes with the init weights: look it up only without them.
   let charset: Charset | null = null;
   let init: HostTensors | null = null;
-  if (o.init !== undefined) {
+  let partialNote: string | null = null;
+  if (o.initPartial === true) {
+    if (o.init === undefined) throw new InvalidArgumentError('initPartial needs init (the weights to take from)');
+    // Any architecture: take what matches by name and shape, fresh parameters for the rest; the charset is the preset's.
+    const loaded = await loadModelNode(o.init, preset);
+    charset = getCharset(config.charset);
+    try {
+      const p = await partialInit(buildStages(config, headClasses(config, charset.symbols.length)).specs, loaded.params, o.seed ?? 1, o.init);
+      init = p.init;
+      partialNote = describePartialInit(p, `${o.init} (${loaded.meta.preset}; ${loaded.meta.provenance.source})`);
+      o.onNotice?.(partialNote);
+    } finally {
+      for (const t of loaded.params.values()) t.dispose();
+    }
+  } else if (o.init !== undefined) {
     const loaded = await loadModelNode(o.init, preset);
     if (loaded.meta.preset !== preset) {
       for (const t of loaded.params.values()) t.dispose();
@@ -174,7 +197,7 @@ export async function train(o: TrainOptions): Promise<TrainSummary> {
   const clip = o.clip ?? (o.optimizer === undefined ? def.clip : undefined);
   const recipe: TrainRecipe = {
     preset,
-    init: o.init ?? null,
+    init: o.init === undefined ? null : o.initPartial === true ? `partial:${o.init}` : o.init,
     datasets: data,
     syntheticRatio: ratio,
     validation: o.val === undefined ? null : { dataset: o.val, ...(o.valLimit !== undefined ? { limit: o.valLimit } : {}) },
@@ -183,7 +206,7 @@ export async function train(o: TrainOptions): Promise<TrainSummary> {
     optimizer,
     schedule: o.schedule === 'cosine' ? { kind: 'cosine', warmup: o.warmup ?? 0 } : { kind: 'constant' },
     ...(clip !== undefined ? { clipNorm: clip } : {}),
-    batchNorm: o.batchNorm ?? (init === null ? 'train' : 'frozen'),
+    batchNorm: o.batchNorm ?? (init === null || partialNote !== null ? 'train' : 'frozen'),
     augment: o.augment ?? false,
     evalEvery: o.evalEvery ?? 0,
     checkpointEvery: o.checkpointEvery ?? 100,
@@ -244,9 +267,9 @@ export async function train(o: TrainOptions): Promise<TrainSummary> {
         o.signal?.removeEventListener('abort', stop);
       }
       const seconds = (performance.now() - t0) / 1000;
-      const { params, meta } = trainer.exportWeights();
+      const { params, meta } = trainer.exportWeights(partialNote === null ? {} : { notes: `${partialNote}; recipe ${JSON.stringify(recipe)}` });
       try {
-        await saveWeightsDir(path.join(out, 'weights'), params, meta);
+        await saveWeightsDir(path.join(out, 'weights'), params, meta, { float16: o.float16 === true });
       } finally {
         for (const t of params.values()) t.dispose();
       }

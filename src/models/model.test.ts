@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../runtime/tf.ts';
 import { registerAllKernels } from '../ops/registry.ts';
 import { CompiledModel, WeightsMismatchError, buildStages } from './model.ts';
-import { countParams, initParams } from './params.ts';
+import { convSpec, countParams, initParams } from './params.ts';
 import { getPreset } from './presets.ts';
 
 beforeAll(async () => {
@@ -123,4 +123,56 @@ describe('ppocr-v4 preset', () => {
     expect(countParams(s.head.specs)).toBe(120 * 6625 + 6625);
     expect(countParams(s.specs)).toBe(2_688_509);
   });
+});
+
+describe('random initialisation', () => {
+  it('scales a depthwise filter by its own fan-in (kh·kw), not kh·kw·C', async () => {
+    const params = initParams([convSpec('dw', [5, 5, 256, 1], true), convSpec('full', [5, 5, 16, 64])], 4);
+    const std = async (t: tf.Tensor): Promise<number> => {
+      const v = (await t.data()) as Float32Array;
+      return Math.sqrt(v.reduce((a, x) => a + x * x, 0) / v.length);
+    };
+    expect(await std(params.get('dw')!)).toBeCloseTo(Math.sqrt(2 / 25), 2);
+    expect(await std(params.get('full')!)).toBeCloseTo(Math.sqrt(2 / 400), 2);
+    tf.dispose([...params.values()]);
+  });
+});
+
+describe('zoo presets (PPLCNetV3 from PP-OCRv4)', () => {
+  // Shapes only: the exported PPLCNetV3 has no BatchNorm after its units, so a plain He init fades over its
+  // 28 hardswish convolutions (output std ~1e-5); real runs start from PP-OCRv4's backbone (--init-partial).
+  it('read 48-pixel-high crops into width/8 steps over en_dict_space', () => {
+    for (const [name, width, steps, classes] of [
+      ['crnn-lcnet', 160, 20, 97],
+      ['rare-lcnet', 160, 26, 98],
+      ['spin-lcnet', 160, 26, 98],
+    ] as const) {
+      const config = getPreset(name);
+      const params = initParams(buildStages(config).specs, 3);
+      const model = new CompiledModel(config, params);
+      const x = tf.randomUniform([1, 48, width, 3], -1, 1, 'float32', 1);
+      const a = model.predict(x);
+      expect(a.shape, name).toEqual([1, steps, classes]);
+      tf.dispose([a, x, ...params.values()]);
+      model.dispose();
+    }
+  }, 60_000);
+});
+
+describe('GA-SPIN random initialisation', () => {
+  it('starts as an identity-like colour transform (fc2 bias: β = 1 weight 5, gate −5, RARE fiducials), not all zeros', async () => {
+    for (const name of ['spin-r32', 'spin-lcnet']) {
+      const config = getPreset(name);
+      const stages = buildStages(config);
+      const params = initParams(stages.specs, 11);
+      const tr = stages.transform!.compile(params);
+      const c = config.input.channels === 'gray' ? 1 : 3;
+      const x = tf.randomUniform([2, config.input.height, 48, c], -1, 1, 'float32', 12);
+      const y = tr.apply(x);
+      const m = tf.moments(y);
+      expect(Math.sqrt((await m.variance.data())[0]!), name).toBeGreaterThan(0.1);
+      tf.dispose([x, y, m.mean, m.variance, ...params.values()]);
+      tr.dispose();
+    }
+  }, 60_000);
 });

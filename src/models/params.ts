@@ -11,8 +11,20 @@ import { rareInitialFiducials } from '../ops/tps/tps.ts';
  *  `linear_out_in` PyTorch Linear [out, in], `plain` same as ours. */
 export type SourceLayout = 'conv' | 'depthwise' | 'linear_out_in' | 'plain';
 
-/** `rare_fiducials`: the TPS fc2 bias, RARE Fig. 6(a) (docs/models.md §6.1). */
-export type Init = 'he' | 'zeros' | 'ones' | 'uniform_lstm' | 'rare_fiducials';
+/** `rare_fiducials`: the TPS fc2 bias, RARE Fig. 6(a) (docs/models.md §6.1); `gaspin_fc2`: GA-SPIN's fc2 bias
+ *  (identity colour transform, gate closed, RARE fiducials; `gaspinInitialBias`). */
+export type Init = 'he' | 'zeros' | 'ones' | 'uniform_lstm' | 'rare_fiducials' | 'gaspin_fc2';
+
+/** GA-SPIN fc2's initial bias of length n = (2K+1) + 1 + 2·20: [0 ×2K, 5 (β = 1), −5 (λ ≈ 0.0067), the RARE fiducials]. */
+export function gaspinInitialBias(n: number): Float32Array {
+  const fid = rareInitialFiducials();
+  const nw = n - 1 - fid.length;
+  const b = new Float32Array(n);
+  b[nw - 1] = 5;
+  b[nw] = -5;
+  b.set(fid, nw + 1);
+  return b;
+}
 
 export interface ParamSpec {
   name: string;
@@ -104,9 +116,13 @@ export function initParams(specs: readonly ParamSpec[], seed = 1): Params {
         case 'ones':
           return tf.ones(spec.shape);
         case 'he': {
-          const fanIn = spec.shape.length === 4 ? spec.shape[0]! * spec.shape[1]! * spec.shape[2]! : spec.shape[0]!;
+          // A depthwise filter [kh, kw, C, 1] sees kh·kw inputs per output, not kh·kw·C.
+          const depthwise = spec.shape.length === 4 && spec.torchLayout === 'depthwise';
+          const fanIn = spec.shape.length === 4 ? spec.shape[0]! * spec.shape[1]! * (depthwise ? 1 : spec.shape[2]!) : spec.shape[0]!;
           return tf.randomNormal(spec.shape, 0, Math.sqrt(2 / Math.max(1, fanIn)), 'float32', s++);
         }
+        case 'gaspin_fc2':
+          return tf.tensor(gaspinInitialBias(spec.shape[0]!), spec.shape);
         case 'rare_fiducials':
           return tf.tensor(rareInitialFiducials(spec.shape[0]! / 2), spec.shape);
         case 'uniform_lstm': {

@@ -1,6 +1,6 @@
 /** Presets: complete model configs as data. */
 import { InvalidArgumentError } from '../runtime/errors.ts';
-import type { BiLstmConfig, MobileNetV3Block, ModelConfig, PpLcNetV3Block, PreprocessConfig, TpsConfig } from './config.ts';
+import type { BiLstmConfig, MobileNetV3Block, ModelConfig, PpLcNetV3Block, PpLcNetV3Config, PreprocessConfig, TpsConfig } from './config.ts';
 
 /** DTRB input: grey, stretched to 100×32, [−1, 1] (docs/models.md §2). */
 const DTRB_INPUT: PreprocessConfig = { channels: 'gray', height: 32, resize: { mode: 'stretch', width: 100 }, mean: 0.5, std: 0.5 };
@@ -84,6 +84,27 @@ const CRNN_VGG = {
   sequence: { kind: 'bilstm', layers: [{ hidden: 256, linear: 256 }, { hidden: 256, linear: 256 }], naming: 'dtrb' },
   head: { kind: 'ctc', naming: 'dtrb' },
 } as const satisfies ModelConfig;
+
+/** The PP-OCRv4 backbone as the zoo presets use it: ppocr-v4's PPLCNetV3 with its parameter names, so its
+ *  weights transfer by name (`webstr train --init ppocr-v4 --init-partial`). 48 pixels high → height 1. */
+const LCNETV3_ZOO = {
+  kind: 'pplcnetv3',
+  inChannels: 3,
+  stem: { out: 16, stride: [2, 2] },
+  blocks: LCNETV3_REC,
+  pool: [3, 2],
+  seReduction: 4,
+  bnEps: 1e-5,
+  names: { stemConv: 'conv2d_10', stemBn: 'batch_norm2d_2', convStart: 157, se: [[106, 107], [117, 118]] },
+} as const satisfies PpLcNetV3Config;
+
+/** Zoo input: BGR, 48 high (the PP-OCRv4 backbone's height), [−1, 1]. */
+const ZOO_PAD_INPUT: PreprocessConfig = { channels: 'bgr', height: 48, resize: { mode: 'keep-ratio-pad', minWidth: 1, maxWidth: 160, padValue: 0 }, mean: 0.5, std: 0.5 };
+
+/** PaddleOCR-style small TPS (rare-mv3's) on 3 channels. */
+const ZOO_TPS: TpsConfig = { kind: 'tps', inChannels: 3, locChannels: [16, 32, 64, 128], locFc: 64, bnEps: 1e-5, naming: 'paddle', alignCorners: true, padding: 'zeros' };
+
+const ZOO_BILSTM: BiLstmConfig = { kind: 'bilstm', layers: [{ hidden: 96 }, { hidden: 96 }], naming: 'paddle' };
 
 export const PRESETS = {
   /** deep-text-recognition-benchmark None-VGG-BiLSTM-CTC (docs/models.md §5.1): 1×32×100, 37 classes. */
@@ -231,6 +252,49 @@ export const PRESETS = {
       names: { conv: 142, bn: 148, layerNorm: 43, linear: 77 },
     },
     head: { kind: 'ctc', naming: 'paddle', paddleLinear: 'linear_85' },
+  },
+  /**
+   * Zoo CRNN (issue 17): PP-OCRv4's PPLCNetV3 (transferable by name) → BiLSTM(96)×2 → CTC over en_dict_space
+   * (case-sensitive letters, digits, punctuation, space). Keep-ratio width 16…320 (sequence = width / 8).
+   */
+  'crnn-lcnet': {
+    name: 'crnn-lcnet',
+    charset: 'en_dict_space',
+    input: { channels: 'bgr', height: 48, resize: { mode: 'keep-ratio', minWidth: 16, maxWidth: 320 }, mean: 0.5, std: 0.5 },
+    transform: { kind: 'none' },
+    backbone: LCNETV3_ZOO,
+    sequence: ZOO_BILSTM,
+    head: { kind: 'ctc', naming: 'paddle' },
+  },
+  /** Zoo RARE: small TPS → PPLCNetV3 → BiLSTM(96)×2 → GRU attention 96 (PaddleOCR's layout), 48×160 padded. */
+  'rare-lcnet': {
+    name: 'rare-lcnet',
+    charset: 'en_dict_space',
+    input: ZOO_PAD_INPUT,
+    transform: ZOO_TPS,
+    backbone: LCNETV3_ZOO,
+    sequence: ZOO_BILSTM,
+    head: { kind: 'attention', cell: 'gru', hidden: 96, steps: 26, naming: 'paddle', labels: 'sos-eos-last' },
+  },
+  /** Zoo SPIN: GA-SPIN (narrowed: convs 32…256, fc 128) on BGR → PPLCNetV3 → BiLSTM(96)×2 → GRU attention 96. */
+  'spin-lcnet': {
+    name: 'spin-lcnet',
+    charset: 'en_dict_space',
+    input: ZOO_PAD_INPUT,
+    transform: {
+      kind: 'gaspin',
+      inChannels: 3,
+      K: 6,
+      channels: [32, 64, 128, 128, 128, 256],
+      fc: 128,
+      offsetChannels: 16,
+      bnEps: 1e-5,
+      alignCorners: true,
+      padding: 'border',
+    },
+    backbone: LCNETV3_ZOO,
+    sequence: ZOO_BILSTM,
+    head: { kind: 'attention', cell: 'gru', hidden: 96, steps: 26, naming: 'paddle', labels: 'sos-eos-last' },
   },
 } as const satisfies Record<string, ModelConfig>;
 

@@ -1,5 +1,5 @@
 /**
- * The training forward of every preset (narrowed as the oracle fixtures are, plus crnn-mv3-en):
+ * The training forward of every preset (narrowed as the oracle fixtures are, plus crnn-mv3-en and the zoo's *-lcnet):
  * BatchNorm 'running' gives the inference logits; 'batch' normalises with batch statistics and reports
  * them; every trainable parameter gets a finite gradient; cpu and wasm agree (this is what found the
  * wasm kernels tfjs lacks or gets wrong: src/ops/grad_kernels/); no tensor leaks.
@@ -20,8 +20,8 @@ import { initParams, type Params } from './params.ts';
 import { getPreset } from './presets.ts';
 import { TrainableModel } from './training.ts';
 
-/** The oracle fixtures' narrowed presets with their trained-looking weights, crnn-mv3-en (random) and
- *  ppocr-v4 narrowed, its weights cut from the real ones. */
+/** The oracle fixtures' narrowed presets with their trained-looking weights, crnn-mv3-en and the zoo presets
+ *  (random), and ppocr-v4 narrowed, its weights cut from the real ones. */
 function configs(): { config: ModelConfig; fixture: string | null }[] {
   return [
     ...FIXTURE_PRESETS.map((p) => ({ config: narrowed(modelFixture(p)), fixture: p })),
@@ -31,7 +31,17 @@ function configs(): { config: ModelConfig; fixture: string | null }[] {
     // after its convs the net's activations (and gradients, ~1e14) explode through 28 layers, so each
     // tensor is the leading corner of the package's trained one.
     { config: narrowPpocrV4(), fixture: 'ppocr-v4' },
+    ...(['crnn-lcnet', 'rare-lcnet', 'spin-lcnet'] as const).map((p) => ({ config: narrowedLcnet(getPreset(p)), fixture: null })),
   ];
+}
+
+/**
+ * A zoo preset with its PPLCNetV3 cut to the first 4 units and a 12×2 final pool (48 high → 1): every stage
+ * kind stays, and a random init keeps enough signal (the full 14-unit stack without BatchNorm fades it out).
+ */
+function narrowedLcnet(config: ModelConfig): ModelConfig {
+  if (config.backbone.kind !== 'pplcnetv3') throw new Error(`${config.name}: not a PPLCNetV3 preset`);
+  return { ...config, backbone: { ...config.backbone, blocks: config.backbone.blocks.slice(0, 4), pool: [12, 2] } };
 }
 
 function narrowPpocrV4(): ModelConfig {

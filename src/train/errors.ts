@@ -20,3 +20,8 @@ export class TrainRecipeError extends WebstrError {
 export class TrainDivergedError extends WebstrError {
   override name = 'TrainDivergedError';
 }
+
+/** Initial weights that cannot start the run (e.g. `--init-partial` weights sharing nothing with the model). */
+export class TrainInitError extends WebstrError {
+  override name = 'TrainInitError';
+}

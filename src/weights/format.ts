@@ -11,6 +11,7 @@ import type { ModelConfig } from '../models/config.ts';
 import type { Params } from '../models/params.ts';
 import type { Charset } from '../text/charset.ts';
 import { sha256Bytes, toHex } from './sha256.ts';
+import { encodeWeightsFloat16 } from './float16.ts';
 
 export const WEIGHTS_FORMAT = 'webstr-weights';
 export const WEIGHTS_VERSION = 1;
@@ -41,9 +42,14 @@ export interface LoadedWeights {
 
 export { WeightsFormatError };
 
-export async function toArtifacts(params: Params, meta: WebstrMetadata): Promise<tf.io.ModelArtifacts> {
+export interface SaveOptions {
+  /** Store float32 tensors in half precision (half the bytes; loading gives float32 again). */
+  float16?: boolean;
+}
+
+export async function toArtifacts(params: Params, meta: WebstrMetadata, options: SaveOptions = {}): Promise<tf.io.ModelArtifacts> {
   const named: tf.NamedTensorMap = Object.fromEntries(params);
-  const { data, specs } = await tf.io.encodeWeights(named);
+  const { data, specs } = options.float16 === true ? await encodeWeightsFloat16(named) : await tf.io.encodeWeights(named);
   return {
     modelTopology: undefined,
     weightSpecs: specs,
@@ -107,10 +113,10 @@ export async function loadWeights(handler: tf.io.IOHandler | string): Promise<Lo
 }
 
 /** Saves through a tf.io handler (e.g. 'indexeddb://name'). */
-export async function saveWeights(target: tf.io.IOHandler | string, params: Params, meta: WebstrMetadata): Promise<void> {
+export async function saveWeights(target: tf.io.IOHandler | string, params: Params, meta: WebstrMetadata, options: SaveOptions = {}): Promise<void> {
   const h = typeof target === 'string' ? tf.io.getSaveHandlers(target)[0] : target;
   if (h?.save === undefined) throw new WeightsFormatError(`no tf.io saver for '${typeof target === 'string' ? target : 'the given handler'}'`);
-  await h.save(await toArtifacts(params, meta));
+  await h.save(await toArtifacts(params, meta, options));
 }
 
 /** SHA-256 as hex: the platform's digest, or sha256.ts where there is none (plain-http pages). */

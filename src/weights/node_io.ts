@@ -4,11 +4,11 @@ import { mkdir, open, realpath, writeFile, type FileHandle } from 'node:fs/promi
 import path from 'node:path';
 import { tf } from '../runtime/tf.ts';
 import type { Params } from '../models/params.ts';
-import { WeightsFormatError, fromArtifacts, modelJson, toArtifacts, type LoadedWeights, type WebstrMetadata } from './format.ts';
+import { WeightsFormatError, fromArtifacts, modelJson, toArtifacts, type LoadedWeights, type SaveOptions, type WebstrMetadata } from './format.ts';
 import { ByteBudget, MAX_MODEL_JSON_BYTES, UnsafeWeightsPathError, WeightsSizeError, artifactsOf, concatParts, parseModelJson } from './manifest.ts';
 
-export async function saveWeightsDir(dir: string, params: Params, meta: WebstrMetadata): Promise<void> {
-  const a = await toArtifacts(params, meta);
+export async function saveWeightsDir(dir: string, params: Params, meta: WebstrMetadata, options: SaveOptions = {}): Promise<void> {
+  const a = await toArtifacts(params, meta, options);
   await mkdir(dir, { recursive: true });
   const data = a.weightData;
   const buf = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(tf.io.concatenateArrayBuffers(data ?? []));

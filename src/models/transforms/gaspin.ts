@@ -12,10 +12,10 @@
 import { tf, type Tensor } from '../../runtime/tf.ts';
 import { gridSample } from '../../ops/grid_sample/grid_sample.ts';
 import { spinColor } from '../../ops/spin_color/spin_color.ts';
-import { TPS_FIDUCIALS, rareInitialFiducials, tpsGrid } from '../../ops/tps/tps.ts';
+import { TPS_FIDUCIALS, tpsGrid } from '../../ops/tps/tps.ts';
 import type { GaSpinConfig } from '../config.ts';
 import { batchNormTrain, convAct, disposeConv, foldConvBn, type BatchBn, type FoldedConv } from '../nn.ts';
-import { bnSpecs, convSpec, getParam, linearSpec, vecSpec, type ParamSpec, type Params } from '../params.ts';
+import { bnSpecs, convSpec, gaspinInitialBias, getParam, linearSpec, vecSpec, type ParamSpec, type Params } from '../params.ts';
 import type { CompiledStage, Stage, TrainMode } from '../stage.ts';
 
 const P = 'Transformation';
@@ -79,7 +79,7 @@ export class GaSpin implements Stage {
     const out = this.nw + 1 + 2 * TPS_FIDUCIALS;
     this.specs.push(linearSpec(FC1.w, inC, config.fc), vecSpec(FC1.b, config.fc), ...bnSpecs(FC1.bn, config.fc));
     // fc2 init (§6.1): weights 0, bias = initialBias() for training from scratch.
-    this.specs.push({ ...linearSpec(FC2.w, config.fc, out), init: 'zeros' }, vecSpec(FC2.b, out));
+    this.specs.push({ ...linearSpec(FC2.w, config.fc, out), init: 'zeros' }, vecSpec(FC2.b, out, 'gaspin_fc2'));
     const featC = config.channels[2];
     this.specs.push(convSpec(OFF1.w, [3, 3, featC, config.offsetChannels]), ...bnSpecs(OFF1.bn, config.offsetChannels));
     this.specs.push(convSpec(OFF2.w, [3, 3, config.offsetChannels, config.inChannels]), vecSpec(OFF2.b, config.inChannels));
@@ -88,11 +88,7 @@ export class GaSpin implements Stage {
 
   /** fc2's initial bias (§6.1): [0 ×2K, 5 (β = 1), −5 (λ ≈ 0.0067), the 40 RARE fiducials]. */
   initialBias(): Float32Array {
-    const b = new Float32Array(this.nw + 1 + 2 * TPS_FIDUCIALS);
-    b[this.nw - 1] = 5;
-    b[this.nw] = -5;
-    b.set(rareInitialFiducials(), this.nw + 1);
-    return b;
+    return gaspinInitialBias(this.nw + 1 + 2 * TPS_FIDUCIALS);
   }
 
   compile(params: Params, train?: TrainMode): CompiledStage {
