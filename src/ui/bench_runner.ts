@@ -20,6 +20,7 @@ import { describeError, requestedBackend } from './runtime_client.ts';
 import { el } from './dom.ts';
 import { BenchPool, defaultWorkers } from './bench_pool.ts';
 import { MAX_WORKERS } from '../eval/pool.ts';
+import { storedSomething } from './storage_panel.ts';
 
 export interface DirectRunOptions {
   backend?: string;
@@ -345,6 +346,7 @@ export function mountBenchRunner(root: HTMLElement, api: Remote<BenchApi>, inges
       async (m) => {
         modelStatus.textContent = `stored ${m.name} (${m.preset}) in this browser`;
         await refreshModels(m.key);
+        void storedSomething();
         document.body.dataset.modelImport = 'done';
       },
       (err: unknown) => {

@@ -11,6 +11,7 @@ import type { IngestApi, ImportSettings } from '../../workers/ingest.ts';
 import { describeError } from './runtime_client.ts';
 import { droppedFiles, pickDataMdb } from './ingest_client.ts';
 import { el } from './dom.ts';
+import { storedSomething } from './storage_panel.ts';
 
 declare global {
   interface Window {
@@ -79,6 +80,7 @@ export function mountDatasetsPanel(root: HTMLElement, api: Remote<IngestApi>): v
       const res = await job(Comlink.proxy(onProgress));
       state.result = res;
       document.body.dataset.ingest = 'done';
+      if (!res.alreadyImported) void storedSomething();
       status.textContent = res.alreadyImported
         ? `${res.manifest.name} is already imported (${res.manifest.sampleCount} samples)`
         : `imported ${res.manifest.name}: ${res.manifest.sampleCount} samples in ${res.manifest.shards.length} shards, ${res.seconds.toFixed(1)} s` + (res.resumedFromShard > 0 ? ` (resumed from shard ${res.resumedFromShard})` : '');

@@ -8,8 +8,10 @@ import { mountRecipeForm } from '../finetune_form.ts';
 import { mountRunPanel } from '../finetune_run.ts';
 import { describeError } from '../runtime_client.ts';
 import { el } from '../dom.ts';
-import { byId, startRuntime } from './common.ts';
+import { byId, startPageExtras, startRuntime } from './common.ts';
+import { storedSomething } from '../storage_panel.ts';
 
+startPageExtras();
 const worker = new Worker(new URL('../../../workers/trainer.ts', import.meta.url), { type: 'module', name: 'trainer' });
 const api = Comlink.wrap<TrainerApi>(worker);
 const ingest = startIngestWorker().api;
@@ -45,6 +47,7 @@ modelImport.addEventListener('click', () => {
     async (m) => {
       modelStatus.textContent = `stored ${m.name} (${m.preset}) in this browser`;
       await refreshModels();
+      void storedSomething();
       document.body.dataset.modelImport = 'done';
     },
     (err: unknown) => {

@@ -12,12 +12,13 @@ import { PRESETS } from '../../models/presets.ts';
 import type { RecognizerWorkerApi, StoredModel } from '../../../workers/recognizer_api.ts';
 import { backendSelect, renderCapabilities, renderError } from '../capabilities_view.ts';
 import { describeError, requestedBackend } from '../runtime_client.ts';
-import { byId } from './common.ts';
+import { byId, startPageExtras } from './common.ts';
 import { confidenceColour, outcomeOf, rectifiedLabel, resultCard, toCsv, toJson, toText, type DemoResult } from '../demo_results.ts';
 import { modelFileKind } from '../../recognize/model_kind.ts';
 import { fetchShippedModels, shippedKey, shippedName, type ShippedListing } from '../shipped_models.ts';
 import { ALLOW_SETS, isAllowSetName, parseAllow } from '../../text/allow.ts';
 import { MAX_FILE_BYTES, SAMPLES, droppedImageFiles, fetchSample, pastedFiles } from '../demo_input.ts';
+import { storedSomething } from '../storage_panel.ts';
 
 declare global {
   interface Window {
@@ -30,6 +31,7 @@ const CHUNK = 16;
 const MODEL_PREF = 'webstr.demo.model';
 const ALLOW_PREF = 'webstr.demo.allow';
 
+startPageExtras();
 const worker = new Worker(new URL('../../../workers/recognizer.ts', import.meta.url), { type: 'module', name: 'recognizer' });
 const api = Comlink.wrap<RecognizerWorkerApi>(worker);
 const backend = requestedBackend();
@@ -186,6 +188,7 @@ async function importModel(file: File): Promise<void> {
     const stored = await api.importModel(file, file.name, preset);
     setStatus(importStatus, `Imported ${modelLabel(stored)}: ${(stored.weightBytes / 1e6).toFixed(2)} MB of weights kept in this browser.`);
     importStatus.dataset.imported = stored.key;
+    void storedSomething();
     await refreshModels(stored.key);
     await loadModel(stored.key);
   } catch (err) {
