@@ -113,7 +113,7 @@ export function mountBenchRunner(root: HTMLElement, api: Remote<BenchApi>, inges
   if (poolSize > 1) void pool.warm(poolSize, requestedBackend());
   const start = el('button', { type: 'button', textContent: 'Run', testid: 'run-start' });
   const cancel = el('button', { type: 'button', textContent: 'Cancel', disabled: true, testid: 'run-cancel' });
-  const bar = el('progress', { max: 1, value: 0, testid: 'run-progress' });
+  const bar = el('progress', { max: 1, value: 0, testid: 'run-progress', ariaLabel: 'Evaluation progress' });
   bar.style.width = '20rem';
   const status = el('div', { role: 'status', testid: 'run-status' });
   status.setAttribute('aria-live', 'polite');

@@ -38,7 +38,7 @@ export function mountDatasetsPanel(root: HTMLElement, api: Remote<IngestApi>): v
   urlInput.style.width = '24rem';
   const urlButton = el('button', { type: 'button', textContent: 'Import shards', testid: 'shard-import' });
   const cancel = el('button', { type: 'button', textContent: 'Cancel', disabled: true, testid: 'ingest-cancel' });
-  const bar = el('progress', { max: 1, value: 0 });
+  const bar = el('progress', { max: 1, value: 0, ariaLabel: 'Import progress' });
   bar.style.width = '20rem';
   const status = el('div', { role: 'status', testid: 'ingest-status' });
   const drop = el('div', { className: 'dropzone', testid: 'dropzone', textContent: 'Drop a data.mdb or an LMDB folder here' });

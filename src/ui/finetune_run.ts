@@ -74,7 +74,7 @@ export function mountRunPanel(root: HTMLElement, api: Remote<TrainerApi>, form: 
   const pauseBtn = el('button', { type: 'button', textContent: 'Pause', testid: 'train-pause' });
   const resumeBtn = el('button', { type: 'button', textContent: 'Resume', testid: 'train-resume' });
   const stopBtn = el('button', { type: 'button', textContent: 'Stop', testid: 'train-stop' });
-  const bar = el('progress', { max: 1, value: 0, testid: 'train-progress' });
+  const bar = el('progress', { max: 1, value: 0, testid: 'train-progress', ariaLabel: 'Training progress' });
   bar.style.width = '20rem';
   const banner = el('p', { testid: 'resume-banner', role: 'status' });
   const notice = el('p', { testid: 'train-notice', role: 'status' });
