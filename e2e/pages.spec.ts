@@ -48,6 +48,22 @@ for (const [url, label, readyAttr] of PAGES) {
     await expect(page.locator('nav a[aria-current]')).toHaveCount(1);
     await expect(page.getByTestId('storage-usage')).toContainText('allowed');
     if (file === 'index.html') await expect(page.getByTestId('crop-help')).toContainText('one word per image');
+    if (file === 'finetune.html') {
+      // Says what the recipe will train from (a fresh profile stores no crnn-mv3-en model for the fine-tune recipe).
+      await expect(page.getByTestId('recipe-preset')).toHaveValue('finetune-paddle');
+      await expect(page.getByTestId('base-note')).toContainText(/^This run (starts from|trains) /);
+      await expect(page.getByTestId('base-note')).toContainText('none is in this browser');
+      // Both charts draw their axes before any step: their canvases are not blank.
+      for (const id of ['loss-chart', 'accuracy-chart']) {
+        const inked = await page.getByTestId(id).locator('canvas').evaluate((c: HTMLCanvasElement) => {
+          const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+          let n = 0;
+          for (let i = 3; i < d.length; i += 4) if (d[i]! > 0) n++;
+          return n;
+        });
+        expect(inked, id).toBeGreaterThan(500);
+      }
+    }
     // Open every <details> so the controls inside are checked too.
     await page.locator('details').evaluateAll((ds) => ds.forEach((d) => ((d as HTMLDetailsElement).open = true)));
     expect(await unnamed(page)).toEqual([]);
