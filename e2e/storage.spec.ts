@@ -1,13 +1,14 @@
 /**
- * Storage as a user meets it on bench.html: importing a dataset asks for persistent storage and the
- * storage section reports the bytes; "Delete imported datasets" and "Delete training runs and benchmark
- * history" (after a confirmation) empty their stores and the page lists nothing after its reload;
- * "Delete the offline copy" removes the service worker and its cache, and later visits make none until
- * "Keep an offline copy". Needs ../shared (the SVT LMDB); skipped without it.
+ * Storage as a user meets it on bench.html: importing a dataset or a model asks for persistent storage and
+ * the storage section reports the bytes; "Delete stored models" (shipped ones stay), "Delete imported
+ * datasets" and "Delete training runs and benchmark history" (after a confirmation) empty their stores
+ * and the page lists nothing after its reload; "Delete the offline copy" removes the service worker and
+ * its cache, and later visits make none until "Keep an offline copy". Needs ../shared (the SVT LMDB and
+ * the PaddleOCR ONNX); skipped without it.
  */
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { LMDB_DIR, haveLmdb } from '../src/testing/shared.ts';
+import { LMDB_DIR, MV3_EN_ONNX, haveLmdb, haveSharedModel } from '../src/testing/shared.ts';
 import { collectErrors } from './console.ts';
 
 test.use({ serviceWorkers: 'allow' });
@@ -54,7 +55,7 @@ function historyCount(page: Page): Promise<number> {
 }
 
 test('persistence is asked on import; datasets, runs and the offline copy can be freed', async ({ page }) => {
-  test.skip(!haveLmdb('svt_647'), 'needs ../shared');
+  test.skip(!haveLmdb('svt_647') || !haveSharedModel(), 'needs ../shared');
   const errors = collectErrors(page);
   // Count persist() calls (Chromium decides the grant by its own heuristics, so the call is what we check).
   await page.addInitScript(() => {
@@ -75,9 +76,22 @@ test('persistence is asked on import; datasets, runs and the offline copy can be
   await expect(page.locator('body')).toHaveAttribute('data-ingest', 'done', { timeout: 60_000 });
   await expect(page.locator('body')).toHaveAttribute('data-datasets', '1');
   await expect.poll(() => page.evaluate(() => window.persistCalls)).toBe(1);
+  // A model stored in this browser (the shared ONNX, converted): persistence asked again.
+  await page.getByTestId('model-file').setInputFiles(MV3_EN_ONNX);
+  await page.getByTestId('model-preset').selectOption('crnn-mv3-en');
+  await page.getByTestId('model-import').click();
+  await expect(page.locator('body')).toHaveAttribute('data-model-import', 'done', { timeout: 60_000 });
+  const model = page.locator('[data-model="en_number_mobile_v2.0_rec_infer"]');
+  await expect(model).toHaveCount(1);
+  await expect.poll(() => page.evaluate(() => window.persistCalls)).toBe(2);
   const used = await idbUsage(page);
   expect(used).toBeGreaterThan(1e6);
   await expect(page.getByTestId('storage-usage')).not.toContainText('Uses 0 B');
+
+  await Promise.all([page.waitForEvent('load'), page.getByTestId('delete-models').click()]);
+  await ready(page);
+  await expect(page.locator('[data-model="ppocr-v4"]')).toHaveCount(1);
+  await expect(model).toHaveCount(0);
 
   await Promise.all([page.waitForEvent('load'), page.getByTestId('delete-datasets').click()]);
   await ready(page);

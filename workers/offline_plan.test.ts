@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OFFLINE_CACHE_PREFIX, cacheName, pageKey, scopePath, strategyFor } from './offline_plan.ts';
+import { OFFLINE_CACHE_PREFIX, cacheName, pageKey, scopePath, staleCaches, strategyFor } from './offline_plan.ts';
 
 const scope = 'https://example.org/app/';
 const files = new Set(['index.html', 'bench.html', 'assets/index-abc.js', 'assets/tfjs-backend-wasm-x.wasm', 'models/ppocr-v4/weights.bin']);
@@ -27,5 +27,9 @@ describe('service worker strategy', () => {
 
   it('caches are named by version under the prefix', () => {
     expect(cacheName('abc')).toBe(`${OFFLINE_CACHE_PREFIX}abc`);
+  });
+
+  it('a new version deletes the older versions only', () => {
+    expect(staleCaches([cacheName('old'), cacheName('new'), 'someone-else'], 'new')).toEqual([cacheName('old')]);
   });
 });

@@ -26,6 +26,12 @@ export function cacheName(version: string): string {
   return `${OFFLINE_CACHE_PREFIX}${version}`;
 }
 
+/** The caches an activating worker of `version` deletes: the app's caches of other versions (never another
+ *  app's caches on the same origin). */
+export function staleCaches(keys: readonly string[], version: string): string[] {
+  return keys.filter((k) => k.startsWith(OFFLINE_CACHE_PREFIX) && k !== cacheName(version));
+}
+
 /** The path of `url` relative to `scope` (both absolute), or null when it lies outside the scope. */
 export function scopePath(url: string, scope: string): string | null {
   const u = new URL(url);

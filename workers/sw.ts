@@ -6,7 +6,7 @@
  * responses keep the headers they were served with, COOP/COEP included, so the pages stay
  * cross-origin isolated offline. The build prepends `self.__WEBSTR_OFFLINE__` (vite.config.ts).
  */
-import { OFFLINE_CACHE_PREFIX, cacheName, pageKey, strategyFor, type OfflineManifest } from './offline_plan.ts';
+import { cacheName, pageKey, staleCaches, strategyFor, type OfflineManifest } from './offline_plan.ts';
 
 // The DOM lib has no service-worker event types; the few members used here.
 interface ExtendableEvent extends Event {
@@ -44,7 +44,7 @@ sw.addEventListener('install', (e) => {
 sw.addEventListener('activate', (e) => {
   e.waitUntil(
     (async () => {
-      for (const k of await caches.keys()) if (k.startsWith(OFFLINE_CACHE_PREFIX) && k !== CACHE) await caches.delete(k);
+      for (const k of staleCaches(await caches.keys(), manifest.version)) await caches.delete(k);
       await sw.clients.claim();
     })(),
   );

@@ -34,7 +34,7 @@ export function mountDatasetsPanel(root: HTMLElement, api: Remote<IngestApi>): v
   const spp = el('input', { type: 'number', min: '1', value: params.get('spp') ?? '1000', testid: 'samples-per-shard' });
   spp.style.width = '6rem';
   const nameInput = el('input', { type: 'text', placeholder: 'folder or file name', testid: 'dataset-name' });
-  const urlInput = el('input', { type: 'url', placeholder: 'shard folder URL (…/manifest.json beside it)', testid: 'shard-url' });
+  const urlInput = el('input', { type: 'url', placeholder: 'shard folder URL (…/manifest.json beside it)', testid: 'shard-url', ariaLabel: 'Shard folder URL' });
   urlInput.style.width = '24rem';
   const urlButton = el('button', { type: 'button', textContent: 'Import shards', testid: 'shard-import' });
   const cancel = el('button', { type: 'button', textContent: 'Cancel', disabled: true, testid: 'ingest-cancel' });
