@@ -48,6 +48,9 @@ export function offlinePlugin(publicDir: string, pages: readonly string[]): Plug
     apply: 'build',
     enforce: 'post',
     generateBundle(_options, bundle) {
+      // Builds without the app's entry (a library build sharing this config) have nothing to add to.
+      const sw = bundle[SW_FILE];
+      if (sw?.type !== 'chunk') return;
       const files = new Map<string, string | Uint8Array>();
       for (const [name, item] of Object.entries(bundle)) {
         if (name === SW_FILE || name.endsWith('.map')) continue;
@@ -55,8 +58,6 @@ export function offlinePlugin(publicDir: string, pages: readonly string[]): Plug
       }
       for (const p of pages) if (!files.has(p)) files.set(p, p);
       for (const p of listPublic(publicDir)) files.set(p, readFileSync(path.join(publicDir, p)));
-      const sw = bundle[SW_FILE];
-      if (sw?.type !== 'chunk') throw new Error(`webstr-offline: the bundle has no ${SW_FILE} chunk`);
       sw.code = `self.__WEBSTR_OFFLINE__ = ${JSON.stringify(offlineManifest(files))};\n${sw.code}`;
     },
   };
