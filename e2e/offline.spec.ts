@@ -5,6 +5,7 @@
  * build's version replaces the cache (workers/offline_plan.test.ts covers the strategy; the version
  * comes from scripts/lib/offline_build.ts).
  */
+import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { collectErrors } from './console.ts';
 
@@ -22,9 +23,11 @@ test('the demo reloads and reads a sample crop with the network off', async ({ p
   });
   const cached = await page.evaluate(async () => {
     const keys = (await caches.keys()).filter((k) => k.startsWith('webstr-offline-'));
-    return { caches: keys.length, files: (await (await caches.open(keys[0]!)).keys()).map((r) => new URL(r.url).pathname) };
+    return { caches: keys, files: (await (await caches.open(keys[0]!)).keys()).map((r) => new URL(r.url).pathname) };
   });
-  expect(cached.caches).toBe(1);
+  // One cache, named after the version the build wrote into sw.js.
+  const version = /"version":"([0-9a-f]+)"/.exec(readFileSync('dist/sw.js', 'utf8'))?.[1];
+  expect(cached.caches).toEqual([`webstr-offline-${version}`]);
   expect(cached.files).toEqual(expect.arrayContaining(['/index.html', '/models/ppocr-v4/weights.bin', '/samples/01-coffee.png']));
   expect(cached.files.some((f) => f.endsWith('.wasm'))).toBe(true);
 
