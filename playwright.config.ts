@@ -17,6 +17,10 @@ export default defineConfig({
     headless: true,
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',
+    // The production build registers a service worker that copies the whole app (~25 MB) on the first
+    // visit; specs that test it (e2e/offline.spec.ts) allow it, the others keep plain network loads (and
+    // their page.route fixtures, which a service worker would bypass).
+    serviceWorkers: 'block',
     launchOptions: { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS },
   },
   webServer: {

@@ -2,6 +2,7 @@ import { basename, resolve } from 'node:path';
 import { defineConfig, type Plugin } from 'vite';
 import { PAGES, withChrome } from './src/ui/page_chrome.ts';
 import { browserTf } from './vite.tf_alias.ts';
+import { SW_ENTRY, SW_FILE, offlinePlugin } from './scripts/lib/offline_build.ts';
 
 // Served cross-origin isolated (COOP/COEP), as a deployment that wants SharedArrayBuffer would be:
 // the e2e specs then prove the wasm backend starts under isolation (the tfjs 4.22 threaded-wasm hang is
@@ -28,12 +29,17 @@ function pageChrome(): Plugin {
 
 export default defineConfig({
   base: './',
-  plugins: [pageChrome(), browserTf(import.meta.dirname)],
+  plugins: [pageChrome(), browserTf(import.meta.dirname), offlinePlugin(resolve(import.meta.dirname, 'public'), PAGES.map((p) => p.file))],
   build: {
     target: 'es2022',
     chunkSizeWarningLimit: 4096,
     rollupOptions: {
-      input: Object.fromEntries(PAGES.map((p) => [p.file.replace(/\.html$/, ''), resolve(import.meta.dirname, p.file)])),
+      input: {
+        ...Object.fromEntries(PAGES.map((p) => [p.file.replace(/\.html$/, ''), resolve(import.meta.dirname, p.file)])),
+        // The service worker, at a fixed name at the root: its scope is the app (scripts/lib/offline_build.ts).
+        [SW_ENTRY]: resolve(import.meta.dirname, 'workers/sw.ts'),
+      },
+      output: { entryFileNames: (chunk) => (chunk.name === SW_ENTRY ? SW_FILE : 'assets/[name]-[hash].js') },
     },
   },
   worker: { format: 'es', plugins: () => [browserTf(import.meta.dirname)] },

@@ -19,6 +19,9 @@ test('import an LMDB and the model, run, table, failures, CSV export, history af
   await expect(page.locator('body')).toHaveAttribute('data-runtime', 'ready');
   await expect(page.locator('body')).toHaveAttribute('data-bench', 'idle');
   await expect(page.locator('body')).toHaveAttribute('data-history', '0');
+  // The chart shows its axes before any run.
+  await expect(page.getByTestId('chart')).toBeVisible();
+  await expect(page.getByTestId('chart')).toContainText('no runs yet');
 
   // Dataset into IndexedDB through the dataset panel.
   await page.getByTestId('dataset-name').fill('svt_647');
@@ -45,10 +48,19 @@ test('import an LMDB and the model, run, table, failures, CSV export, history af
   await expect(row.locator('td').nth(1)).toHaveText('60');
   const accuracy = Number(await row.getAttribute('data-accuracy'));
   expect(accuracy).toBeGreaterThan(55);
-  await expect(row.locator('td').nth(7)).toHaveText('74.50');
+  // 60 of 647 samples: the full-set reference is shown, not used to judge the row red or green.
+  await expect(row.locator('td').nth(7)).toHaveText('74.50 (full set)');
+  await expect(row).toHaveClass('partial');
   await expect(page.getByTestId('result-table')).toContainText('total (sample-weighted, as DTRB)');
   await expect(page.getByTestId('result-table')).toContainText('mean (unweighted, as MindOCR)');
   await expect(page.getByTestId('chart').locator('rect[data-dataset="svt_647"]')).toHaveAttribute('data-accuracy', accuracy.toFixed(2));
+  // Sized to its labels: every text (dataset names, legend, reference note) lies inside the chart.
+  const clipped = await page.getByTestId('chart').evaluate((s: SVGSVGElement) => {
+    const w = s.viewBox.baseVal.width;
+    return [...s.querySelectorAll('text')].filter((t) => t.getBBox().x < 0 || t.getBBox().x + t.getBBox().width > w).map((t) => t.textContent);
+  });
+  expect(clipped).toEqual([]);
+  await page.getByTestId('chart').screenshot({ path: path.join('test-results', 'pages', 'bench-chart.png') });
 
   // Failure gallery, filtered by dataset.
   const wrong = Math.round(60 - (accuracy * 60) / 100);

@@ -42,6 +42,8 @@ test('fine-tune: start, curve moves, reload resumes from the checkpoint, finish,
   // Recipe: the fine-tune preset, made small.
   await page.getByTestId('recipe-preset').selectOption('finetune-paddle');
   await expect(page.getByTestId('base-model')).toHaveValue(/^stored:indexeddb:\/\/webstr\/crnn-mv3-en\//);
+  await expect(page.getByTestId('base-note')).toHaveText(/^This run starts from .* \(crnn-mv3-en, stored in this browser\) and fine-tunes its trained weights\.$/);
+  await expect(page.getByTestId('base-note')).toHaveAttribute('data-warn', 'false');
   await page.locator('[data-train-dataset="svt_train_257"] input').check();
   await page.getByTestId('validation-set').selectOption({ label: 'svt_train_257 (257)' });
   await page.getByTestId('validation-limit').fill('8');

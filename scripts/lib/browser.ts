@@ -47,7 +47,8 @@ export async function startBrowserSession(options: SessionOptions = {}): Promise
     server,
     baseUrl,
     async open(path: string): Promise<Page> {
-      const page = await browser.newPage();
+      // No service worker: its first-visit copy of the app (~25 MB) would compete with what is measured.
+      const page = await browser.newPage({ serviceWorkers: 'block' });
       page.on('pageerror', (e) => console.error(`[page] ${e.message}`));
       page.on('console', (m) => {
         if (m.type() === 'error') console.error(`[page console] ${m.text()}`);

@@ -66,6 +66,10 @@ export class DataStore {
           db.createObjectStore('shards', { keyPath: ['datasetId', 'index'] });
         }
       },
+      // Deleted (the pages' storage panel) or upgraded elsewhere: let it, this connection ends.
+      blocking() {
+        db.close();
+      },
     });
     return new DataStore(db);
   }

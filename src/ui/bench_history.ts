@@ -24,6 +24,10 @@ export class BenchHistory {
       upgrade(d, oldVersion) {
         if (oldVersion < 1) d.createObjectStore('runs', { keyPath: 'id', autoIncrement: true });
       },
+      // Deleted (storage panel) or upgraded elsewhere: let it, this connection ends.
+      blocking() {
+        db.close();
+      },
     });
     return new BenchHistory(db);
   }

@@ -15,12 +15,13 @@ import type { BenchDataSource, BenchProgress, BenchRunRequest, BenchRunResult, S
 import type { IngestApi } from '../../workers/ingest.ts';
 import { PRESETS } from '../models/presets.ts';
 import { benchmarkSet, failuresCsv, reportCsv, type BenchReport } from '../eval/report.ts';
-import { accuracyChart } from './bench_chart.ts';
+import { accuracyChart, referenceVerdict } from './bench_chart.ts';
 import { BenchHistory, type HistoryRun } from './bench_history.ts';
 import { describeError, requestedBackend } from './runtime_client.ts';
 import { el } from './dom.ts';
 import { BenchPool, defaultWorkers } from './bench_pool.ts';
 import { MAX_WORKERS } from '../eval/pool.ts';
+import { storedSomething } from './storage_panel.ts';
 
 export interface DirectRunOptions {
   backend?: string;
@@ -115,14 +116,14 @@ export function mountBenchRunner(root: HTMLElement, api: Remote<BenchApi>, inges
   if (poolSize > 1) void pool.warm(poolSize, requestedBackend());
   const start = el('button', { type: 'button', textContent: 'Run', testid: 'run-start' });
   const cancel = el('button', { type: 'button', textContent: 'Cancel', disabled: true, testid: 'run-cancel' });
-  const bar = el('progress', { max: 1, value: 0, testid: 'run-progress' });
+  const bar = el('progress', { max: 1, value: 0, testid: 'run-progress', ariaLabel: 'Evaluation progress' });
   bar.style.width = '20rem';
   const status = el('div', { role: 'status', testid: 'run-status' });
   status.setAttribute('aria-live', 'polite');
 
   // Results.
   const results = el('div', { testid: 'results' });
-  const chart = el('div', { testid: 'chart-box' });
+  const chart = el('div', { testid: 'chart-box' }, accuracyChart([]));
   const exportJson = el('button', { type: 'button', textContent: 'Export JSON', disabled: true, testid: 'export-json' });
   const exportCsv = el('button', { type: 'button', textContent: 'Export CSV', disabled: true, testid: 'export-csv' });
   const exportFailures = el('button', { type: 'button', textContent: 'Export failures CSV', disabled: true, testid: 'export-failures' });
@@ -191,7 +192,14 @@ export function mountBenchRunner(root: HTMLElement, api: Remote<BenchApi>, inges
       const tr = el('tr', {}, el('td', { textContent: d.dataset }), ...[String(d.samples), String(d.filtered), pct(d.accuracy), pct(d.accuracyCaseSensitive), d.oneMinusNed.toFixed(4), d.wordsPerSecond.toFixed(1), pct(ref), ...publishedCols.map((p) => pct(set === undefined ? undefined : p.sets[set]))].map((t) => el('td', { className: 'num', textContent: t })));
       tr.dataset.dataset = d.dataset;
       tr.dataset.accuracy = d.accuracy.toFixed(2);
-      if (ref !== undefined) tr.className = d.accuracy >= ref - 0.5 ? 'pass' : 'fail';
+      const verdict = referenceVerdict(d.accuracy, d.samples, ref, rep.options);
+      if (verdict !== null) tr.className = verdict;
+      if (verdict === 'partial') {
+        // The reference scored the whole set; this run only part of it: shown, not judged.
+        const cell = tr.children[7] as HTMLElement;
+        cell.textContent = `${pct(ref)} (full set)`;
+        cell.title = `the reference scored the whole set; this run scored ${d.samples} samples, so it is not judged against it`;
+      }
       return tr;
     });
     const w = rep.summary.weighted;
@@ -214,7 +222,7 @@ export function mountBenchRunner(root: HTMLElement, api: Remote<BenchApi>, inges
     shown = { reports, images };
     state.reports = reports;
     results.replaceChildren(...reports.map(resultTable));
-    chart.replaceChildren(reports.length > 0 ? accuracyChart(reports) : '');
+    chart.replaceChildren(accuracyChart(reports));
     const sets = [...new Set(reports.flatMap((r) => r.summary.datasets.map((d) => d.dataset)))];
     failureFilter.replaceChildren(el('option', { value: '', textContent: 'all' }), ...sets.map((s) => el('option', { value: s, textContent: s })));
     for (const b of [exportJson, exportCsv, exportFailures]) b.disabled = reports.length === 0;
@@ -371,6 +379,7 @@ export function mountBenchRunner(root: HTMLElement, api: Remote<BenchApi>, inges
       async (m) => {
         modelStatus.textContent = `stored ${m.name} (${m.preset}) in this browser`;
         await refreshModels(m.key);
+        void storedSomething();
         document.body.dataset.modelImport = 'done';
       },
       (err: unknown) => {

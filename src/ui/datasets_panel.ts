@@ -11,6 +11,7 @@ import type { IngestApi, ImportSettings } from '../../workers/ingest.ts';
 import { describeError } from './runtime_client.ts';
 import { droppedFiles, pickDataMdb } from './ingest_client.ts';
 import { el } from './dom.ts';
+import { storedSomething } from './storage_panel.ts';
 
 declare global {
   interface Window {
@@ -33,11 +34,11 @@ export function mountDatasetsPanel(root: HTMLElement, api: Remote<IngestApi>): v
   const spp = el('input', { type: 'number', min: '1', value: params.get('spp') ?? '1000', testid: 'samples-per-shard' });
   spp.style.width = '6rem';
   const nameInput = el('input', { type: 'text', placeholder: 'folder or file name', testid: 'dataset-name' });
-  const urlInput = el('input', { type: 'url', placeholder: 'shard folder URL (…/manifest.json beside it)', testid: 'shard-url' });
+  const urlInput = el('input', { type: 'url', placeholder: 'shard folder URL (…/manifest.json beside it)', testid: 'shard-url', ariaLabel: 'Shard folder URL' });
   urlInput.style.width = '24rem';
   const urlButton = el('button', { type: 'button', textContent: 'Import shards', testid: 'shard-import' });
   const cancel = el('button', { type: 'button', textContent: 'Cancel', disabled: true, testid: 'ingest-cancel' });
-  const bar = el('progress', { max: 1, value: 0 });
+  const bar = el('progress', { max: 1, value: 0, ariaLabel: 'Import progress' });
   bar.style.width = '20rem';
   const status = el('div', { role: 'status', testid: 'ingest-status' });
   const drop = el('div', { className: 'dropzone', testid: 'dropzone', textContent: 'Drop a data.mdb or an LMDB folder here' });
@@ -79,6 +80,7 @@ export function mountDatasetsPanel(root: HTMLElement, api: Remote<IngestApi>): v
       const res = await job(Comlink.proxy(onProgress));
       state.result = res;
       document.body.dataset.ingest = 'done';
+      if (!res.alreadyImported) void storedSomething();
       status.textContent = res.alreadyImported
         ? `${res.manifest.name} is already imported (${res.manifest.sampleCount} samples)`
         : `imported ${res.manifest.name}: ${res.manifest.sampleCount} samples in ${res.manifest.shards.length} shards, ${res.seconds.toFixed(1)} s` + (res.resumedFromShard > 0 ? ` (resumed from shard ${res.resumedFromShard})` : '');

@@ -19,6 +19,15 @@ export interface TrainCharts {
 
 const SMOOTH = 0.9;
 
+/** A scale range that is `[lo, hi]` before there is data, so the axes show from the start. */
+function rangeOr(lo: number, hi: number, pad: boolean): uPlot.Range.Function {
+  return (_u, min, max) => {
+    if (min == null || max == null || !Number.isFinite(min) || !Number.isFinite(max)) return [lo, hi];
+    if (min === max) return [min - (pad ? Math.abs(min) * 0.1 || 1 : 0), max + (Math.abs(max) * 0.1 || 1)];
+    return pad ? uPlot.rangeNum(min, max, 0.1, true) : [min, max];
+  };
+}
+
 export function mountTrainCharts(root: HTMLElement): TrainCharts {
   const lossBox = el('div', { testid: 'loss-chart' });
   const accBox = el('div', { testid: 'accuracy-chart' });
@@ -42,7 +51,7 @@ export function mountTrainCharts(root: HTMLElement): TrainCharts {
     {
       width: width(),
       height: 220,
-      scales: { x: { time: false } },
+      scales: { x: { time: false, range: rangeOr(0, 100, false) }, y: { range: rangeOr(0, 1, true) } },
       axes: [{ label: 'step' }, { label: 'loss' }],
       series: [{ label: 'step' }, { label: 'loss', stroke: '#2f6fde88', width: 1 }, { label: 'smoothed', stroke: '#2f6fde', width: 2 }],
       legend: { show: true },
@@ -54,7 +63,7 @@ export function mountTrainCharts(root: HTMLElement): TrainCharts {
     {
       width: width(),
       height: 220,
-      scales: { x: { time: false }, y: { range: [0, 100] } },
+      scales: { x: { time: false, range: rangeOr(0, 100, false) }, y: { range: [0, 100] } },
       axes: [{ label: 'step' }, { label: 'accuracy %' }],
       series: [{ label: 'step' }, { label: 'accuracy', stroke: '#1e8449', width: 2, points: { show: true, size: 6 } }],
       legend: { show: true },

@@ -68,6 +68,25 @@ export const RECIPE_PRESETS: Record<string, RecipePreset> = {
   },
 };
 
+/**
+ * What a run will start from, said in one line beside the base-model field: a stored or shipped model's
+ * weights, or a preset's random initialisation. `warn` when that is not what the applied recipe preset
+ * asks for (it fine-tunes a model of one preset and none is stored), so nothing is trained from scratch
+ * or from another model silently.
+ */
+export function describeBase(value: string, models: readonly ModelChoice[], recipe: RecipePreset | undefined): { text: string; warn: boolean } {
+  const want = recipe !== undefined && 'stored' in recipe.base ? recipe.base.stored : null;
+  const missing = want !== null && !models.some((m) => m.preset === want) ? ` The recipe "${recipe!.label}" fine-tunes a ${want} model and none is in this browser: import one under Base models.` : '';
+  if (value === '') return { text: 'No base model: import one under Base models, or pick a preset from scratch.', warn: true };
+  const [kind, ...rest] = value.split(':');
+  const ref = rest.join(':');
+  if (kind === 'preset') return { text: `This run trains ${ref} from scratch: random weights, no pretrained model.${missing}`, warn: want !== null };
+  const m = models.find((x) => x.key === ref);
+  const where = ref.startsWith('shipped:') ? 'shipped with webstr' : 'stored in this browser';
+  const text = `This run starts from ${m?.name ?? ref} (${m?.preset ?? 'unknown preset'}, ${where}) and fine-tunes its trained weights.`;
+  return want !== null && m !== undefined && m.preset !== want ? { text: `${text}${missing}`, warn: missing !== '' } : { text, warn: false };
+}
+
 export interface RecipeForm {
   root: HTMLElement;
   setModels(models: ModelChoice[], presets: string[]): void;
@@ -92,6 +111,8 @@ const field = (label: string, control: HTMLElement, hint?: string) => el('label'
 export function mountRecipeForm(root: HTMLElement): RecipeForm {
   const presetSelect = el('select', { testid: 'recipe-preset' }, el('option', { value: '', textContent: 'custom' }), ...Object.entries(RECIPE_PRESETS).map(([id, p]) => el('option', { value: id, textContent: p.label })));
   const base = el('select', { testid: 'base-model' });
+  const baseNote = el('p', { testid: 'base-note', role: 'status' });
+  baseNote.setAttribute('aria-live', 'polite');
   const datasets = el('fieldset', { testid: 'train-datasets', tabIndex: -1 }, el('legend', { textContent: 'Training datasets' }));
   const synth = num('synthetic-ratio', '0', { min: '0', max: '1', step: '0.05' });
   const validation = el('select', { testid: 'validation-set' });
@@ -113,6 +134,7 @@ export function mountRecipeForm(root: HTMLElement): RecipeForm {
   root.append(
     el('p', {}, field('Recipe preset', presetSelect, 'fills the fields below')),
     el('p', {}, field('Base model', base, 'a model stored in this browser (import one below or on the benchmark page), or a preset from scratch')),
+    baseNote,
     datasets,
     el('p', {}, field('Synthetic ratio', synth, 'fraction of each batch drawn from synthetic words (0 = datasets only, 1 = synthetic only)')),
     el('p', {}, field('Validation set', validation), ' ', field('samples', valLimit)),
@@ -128,6 +150,12 @@ export function mountRecipeForm(root: HTMLElement): RecipeForm {
 
   let presets: string[] = [];
   let models: ModelChoice[] = [];
+  const updateBaseNote = () => {
+    const d = describeBase(base.value, models, RECIPE_PRESETS[presetSelect.value]);
+    baseNote.textContent = d.text;
+    baseNote.classList.toggle('warn', d.warn);
+    baseNote.dataset.warn = String(d.warn);
+  };
 
   const form: RecipeForm = {
     root,
@@ -140,6 +168,7 @@ export function mountRecipeForm(root: HTMLElement): RecipeForm {
         ...presetNames.map((p) => el('option', { value: `preset:${p}`, textContent: `${p} from scratch` })),
       );
       if ([...base.options].some((o) => o.value === prev)) base.value = prev;
+      updateBaseNote();
     },
     setDatasets(list) {
       const checked = new Set([...datasets.querySelectorAll<HTMLInputElement>('input:checked')].map((i) => i.value));
@@ -181,12 +210,14 @@ export function mountRecipeForm(root: HTMLElement): RecipeForm {
       if (p.validation === 'synthetic') validation.value = SYNTH_VALIDATION;
       if ('stored' in p.base) {
         const want = p.base.stored;
-        const m = models.find((x) => x.preset === want);
+        // That preset's model, else the first pretrained one (the note says so), never a preset from scratch.
+        const m = models.find((x) => x.preset === want) ?? models[0];
         if (m !== undefined) base.value = `stored:${m.key}`;
       } else {
         const want = p.base.scratch.find((x) => presets.includes(x));
         if (want !== undefined) base.value = `preset:${want}`;
       }
+      updateBaseNote();
     },
     read() {
       const n = (i: HTMLInputElement, name: string, opts: { int?: boolean; min?: number; max?: number } = {}): number => {
@@ -251,6 +282,7 @@ export function mountRecipeForm(root: HTMLElement): RecipeForm {
         else if (!(c instanceof HTMLSelectElement) || [...c.options].some((o) => o.value === v)) c.value = String(v);
       }
       for (const box of datasets.querySelectorAll<HTMLInputElement>('input')) box.checked = saved.datasets?.includes(box.value) ?? box.checked;
+      updateBaseNote();
     },
   };
   root.addEventListener('change', () => {
@@ -266,5 +298,6 @@ export function mountRecipeForm(root: HTMLElement): RecipeForm {
     }
   });
   presetSelect.addEventListener('change', () => form.applyPreset(presetSelect.value));
+  base.addEventListener('change', updateBaseNote);
   return form;
 }

@@ -15,6 +15,7 @@ import { mountTrainCharts } from './finetune_chart.ts';
 import type { RecipeForm } from './finetune_form.ts';
 import { describeError } from './runtime_client.ts';
 import { el } from './dom.ts';
+import { storedSomething } from './storage_panel.ts';
 
 declare global {
   interface Window {
@@ -76,7 +77,7 @@ export function mountRunPanel(root: HTMLElement, api: Remote<TrainerApi>, form: 
   const pauseBtn = el('button', { type: 'button', textContent: 'Pause', testid: 'train-pause' });
   const resumeBtn = el('button', { type: 'button', textContent: 'Resume', testid: 'train-resume' });
   const stopBtn = el('button', { type: 'button', textContent: 'Stop', testid: 'train-stop' });
-  const bar = el('progress', { max: 1, value: 0, testid: 'train-progress' });
+  const bar = el('progress', { max: 1, value: 0, testid: 'train-progress', ariaLabel: 'Training progress' });
   bar.style.width = '20rem';
   const banner = el('p', { testid: 'resume-banner', role: 'status' });
   const notice = el('p', { testid: 'train-notice', role: 'status' });
@@ -85,7 +86,7 @@ export function mountRunPanel(root: HTMLElement, api: Remote<TrainerApi>, form: 
   const chartsBox = el('div', { testid: 'charts' });
   const evalBox = el('div', { testid: 'evaluations' });
   const which = el('select', { testid: 'export-which' }, el('option', { value: 'latest', textContent: 'latest checkpoint' }), el('option', { value: 'best', textContent: 'best checkpoint (validation)' }));
-  const exportName = el('input', { type: 'text', placeholder: 'name (default: base-ft-step)', testid: 'export-name' });
+  const exportName = el('input', { type: 'text', placeholder: 'name (default: base-ft-step)', testid: 'export-name', ariaLabel: 'Name of the exported model' });
   const exportBtn = el('button', { type: 'button', textContent: 'Save to this browser', disabled: true, testid: 'export-idb' });
   const downloadBtn = el('button', { type: 'button', textContent: 'Download model.json + weights.bin', disabled: true, testid: 'export-download' });
   const exportStatus = el('div', { role: 'status', testid: 'export-status' });
@@ -301,6 +302,7 @@ export function mountRunPanel(root: HTMLElement, api: Remote<TrainerApi>, form: 
         state.exported.push(m.key);
         exportStatus.textContent = `saved as ${m.name} (${m.preset}); the demo and benchmark pages list it`;
         exportStatus.dataset.exported = m.name;
+        void storedSomething();
         await onModelsChanged();
         await refreshRuns();
       } else {

@@ -5,11 +5,12 @@ import { mountDatasetsPanel } from '../datasets_panel.ts';
 import { startIngestWorker } from '../ingest_client.ts';
 import { mountBenchRunner } from '../bench_runner.ts';
 import { BenchPool, type PoolWorker } from '../bench_pool.ts';
-import { byId, startRuntime } from './common.ts';
+import { byId, startPageExtras, startRuntime } from './common.ts';
 
 let spawned = 0;
 // Each bench worker rejects its calls when it dies (WorkerCrashedError); the pool restarts it.
 const spawn = (): PoolWorker => new WorkerClient<BenchApi>(`bench-${spawned++}`, (name) => new Worker(new URL('../../../workers/bench.ts', import.meta.url), { type: 'module', name }));
+startPageExtras();
 const primary = spawn();
 const ingest = startIngestWorker().api;
 mountDatasetsPanel(byId('datasets-panel'), ingest);

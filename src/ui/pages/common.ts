@@ -5,6 +5,7 @@ import type { CapabilityReport } from '../../runtime/backend.ts';
 import type { RuntimeApi } from '../../../workers/runtime_api.ts';
 import { backendSelect, renderCapabilities, renderError } from '../capabilities_view.ts';
 import { describeError, requestedBackend } from '../runtime_client.ts';
+import { mountStoragePanel, startOffline } from '../storage_panel.ts';
 
 export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   const e = document.getElementById(id);
@@ -30,4 +31,10 @@ export async function startRuntime(api: Remote<RuntimeApi>): Promise<CapabilityR
     document.body.dataset.runtime = 'error';
     return null;
   }
+}
+
+/** What every page has besides its own work: the offline copy (service worker) and the storage section. */
+export function startPageExtras(): void {
+  mountStoragePanel(byId('app'));
+  startOffline().catch((err: unknown) => console.warn('webstr: no offline copy:', err));
 }

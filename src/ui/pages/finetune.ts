@@ -8,8 +8,10 @@ import { mountRunPanel } from '../finetune_run.ts';
 import { describeError, requestedBackend } from '../runtime_client.ts';
 import { WorkerClient } from '../worker_client.ts';
 import { el } from '../dom.ts';
-import { byId, startRuntime } from './common.ts';
+import { byId, startPageExtras, startRuntime } from './common.ts';
+import { storedSomething } from '../storage_panel.ts';
 
+startPageExtras();
 // Calls reject with WorkerCrashedError when the trainer worker dies; it is then restarted (runs resume
 // from their last checkpoint, kept in IndexedDB).
 const trainer = new WorkerClient<TrainerApi>('trainer', (name) => new Worker(new URL('../../../workers/trainer.ts', import.meta.url), { type: 'module', name }));
@@ -47,6 +49,7 @@ modelImport.addEventListener('click', () => {
     async (m) => {
       modelStatus.textContent = `stored ${m.name} (${m.preset}) in this browser`;
       await refreshModels();
+      void storedSomething();
       document.body.dataset.modelImport = 'done';
     },
     (err: unknown) => {

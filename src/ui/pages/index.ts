@@ -12,7 +12,7 @@ import { PRESETS } from '../../models/presets.ts';
 import type { RecognizerWorkerApi, StoredModel } from '../../../workers/recognizer_api.ts';
 import { backendSelect, renderCapabilities, renderError } from '../capabilities_view.ts';
 import { describeError, requestedBackend } from '../runtime_client.ts';
-import { byId } from './common.ts';
+import { byId, startPageExtras } from './common.ts';
 import { confidenceColour, outcomeOf, rectifiedLabel, resultCard, toCsv, toJson, toText, type DemoResult } from '../demo_results.ts';
 import { modelFileKind } from '../../recognize/model_kind.ts';
 import { fetchShippedModels, shippedKey, shippedName, type ShippedListing } from '../shipped_models.ts';
@@ -20,6 +20,7 @@ import { ALLOW_SETS, isAllowSetName, parseAllow } from '../../text/allow.ts';
 import { MAX_FILE_BYTES, SAMPLES, droppedImageFiles, fetchSample, pastedFiles } from '../demo_input.ts';
 import { fillPresetSelect, presetChoices } from '../preset_choices.ts';
 import { WorkerClient } from '../worker_client.ts';
+import { storedSomething } from '../storage_panel.ts';
 
 declare global {
   interface Window {
@@ -34,6 +35,7 @@ const ALLOW_PREF = 'webstr.demo.allow';
 /** Select values of models named by URL (`?model=`). */
 const URL_PREFIX = 'url:';
 
+startPageExtras();
 // Calls reject with WorkerCrashedError when the worker dies (the cards in flight say so); it is then
 // restarted and the model loaded again.
 const recognizer = new WorkerClient<RecognizerWorkerApi>('recognizer', (name) => new Worker(new URL('../../../workers/recognizer.ts', import.meta.url), { type: 'module', name }));
@@ -232,6 +234,7 @@ async function importModel(file: File): Promise<void> {
     const stored = await api.importModel(file, file.name, preset);
     setStatus(importStatus, `Imported ${modelLabel(stored)}: ${(stored.weightBytes / 1e6).toFixed(2)} MB of weights kept in this browser.`);
     importStatus.dataset.imported = stored.key;
+    void storedSomething();
     await refreshModels(stored.key);
     await loadModel(stored.key);
   } catch (err) {

@@ -8,7 +8,7 @@
 import type { CheckResult } from '../../ops/checks.ts';
 import { describeError, startSelftestWorker } from '../runtime_client.ts';
 import { renderError } from '../capabilities_view.ts';
-import { byId, startRuntime } from './common.ts';
+import { byId, startPageExtras, startRuntime } from './common.ts';
 
 declare global {
   interface Window {
@@ -41,6 +41,7 @@ function resultsTable(results: CheckResult[]): HTMLTableElement {
 }
 
 async function run(): Promise<void> {
+  startPageExtras();
   const { api } = startSelftestWorker();
   const report = await startRuntime(api);
   const section = document.createElement('section');
