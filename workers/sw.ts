@@ -50,11 +50,17 @@ sw.addEventListener('activate', (e) => {
   );
 });
 
+/** Keeps `r` under `key`, unless the user deleted the offline copy (then the cache is not made again by a
+ *  page this worker still controls until it unloads). */
+async function keep(key: Request | string, r: Response): Promise<void> {
+  if (await caches.has(CACHE)) await (await caches.open(CACHE)).put(key, r);
+}
+
 async function networkFirst(req: Request): Promise<Response> {
   const key = pageKey(req.url, scope());
   try {
     const r = await fetch(req);
-    if (r.ok && !r.redirected) await (await caches.open(CACHE)).put(key, r.clone());
+    if (r.ok && !r.redirected) await keep(key, r.clone());
     return r;
   } catch (err) {
     const hit = await caches.match(key, { cacheName: CACHE, ignoreVary: true });
@@ -64,11 +70,10 @@ async function networkFirst(req: Request): Promise<Response> {
 }
 
 async function cacheFirst(req: Request): Promise<Response> {
-  const cache = await caches.open(CACHE);
-  const hit = await cache.match(req, { ignoreSearch: true, ignoreVary: true });
+  const hit = await caches.match(req, { cacheName: CACHE, ignoreSearch: true, ignoreVary: true });
   if (hit !== undefined) return hit;
   const r = await fetch(req);
-  if (r.ok && r.type === 'basic') await cache.put(req, r.clone());
+  if (r.ok && r.type === 'basic') await keep(req, r.clone());
   return r;
 }
 
