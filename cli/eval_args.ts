@@ -9,9 +9,7 @@
  * Bad arguments are UsageErrors (exit 2).
  */
 import { parseShard, type Shard } from '../src/eval/runner.ts';
-import { parseAllow } from '../src/text/allow.ts';
-import { InvalidArgumentError } from '../src/runtime/errors.ts';
-import { JSON_OPTION, UsageError, backendArg, jsonTarget, numberArg, parseCommandArgs, type JsonTarget } from './usage.ts';
+import { JSON_OPTION, UsageError, allowArg, backendArg, jsonTarget, numberArg, parseCommandArgs, type JsonTarget } from './usage.ts';
 
 export const EVAL_ARGS_USAGE =
   '--model <name|dir|model.json|file.onnx|file.pth> [--preset <name>] --data <lmdb-or-shard dir>... [--backend auto|webgpu|wasm|cpu] [--limit N] [--shard i/n] [--filtering dtrb|off] [--allow SET] [--batch-size N] [--min-accuracy P] [--max-drop P] [--json [FILE.json]]';
@@ -59,14 +57,7 @@ export function parseEvalArgs(argv: string[]): EvalArgs {
   } catch (err) {
     throw new UsageError(`--shard: ${err instanceof Error ? err.message : String(err)}`);
   }
-  if (values.allow !== undefined) {
-    try {
-      parseAllow(values.allow);
-    } catch (err) {
-      if (err instanceof InvalidArgumentError) throw new UsageError(`--allow: ${err.message}`);
-      throw err;
-    }
-  }
+  allowArg(values.allow);
   const posInt = (n: number): boolean => Number.isInteger(n) && n >= 1;
   return {
     model: values.model,

@@ -14,8 +14,7 @@ import { Recognizer } from '../src/recognize/recognizer.ts';
 import { toHostWeights } from '../src/recognize/load.ts';
 import { loadModelNode } from '../src/recognize/node_load.ts';
 import { loadNodeGpu } from '../src/runtime/node_gpu.ts';
-import { JSON_OPTION, UsageError, backendArg, jsonTarget, parseCommandArgs } from './usage.ts';
-import { parseAllow } from '../src/text/allow.ts';
+import { JSON_OPTION, UsageError, allowArg, backendArg, jsonTarget, parseCommandArgs } from './usage.ts';
 import { DEFAULT_MODEL } from './commands.ts';
 
 /** Files read per model batch: bounds memory for long argument lists. */
@@ -69,14 +68,7 @@ export async function recognize(argv: string[]): Promise<number> {
     details: { type: 'boolean', default: false },
     ...JSON_OPTION,
   });
-  if (values.allow !== undefined) {
-    try {
-      parseAllow(values.allow);
-    } catch (err) {
-      if (err instanceof InvalidArgumentError) throw new UsageError(`--allow: ${err.message}`);
-      throw err;
-    }
-  }
+  allowArg(values.allow);
   if (positionals.length === 0) throw new UsageError("no images given (image files, or '-' for one image on stdin)");
   if (positionals.filter((p) => p === '-').length > 1) throw new UsageError("'-' (stdin) may be given once");
   const json = jsonTarget(values.json);

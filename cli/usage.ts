@@ -9,6 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { InvalidArgumentError } from '../src/runtime/errors.ts';
 import { parseBackendRequest, type BackendRequest } from '../src/runtime/backend_names.ts';
+import { parseAllow } from '../src/text/allow.ts';
 
 /** The command line itself is wrong (unknown option, missing or malformed value): exit 2. */
 export class UsageError extends InvalidArgumentError {
@@ -101,6 +102,17 @@ export function backendArg(value: string): BackendRequest {
   } catch (err) {
     throw new UsageError(`--backend: ${err instanceof Error ? err.message : String(err)}`);
   }
+}
+
+/** `--allow`, checked (src/text/allow.ts): a set that allows no character is a usage error. */
+export function allowArg(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    parseAllow(value);
+  } catch (err) {
+    throw new UsageError(`--allow: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return value;
 }
 
 /** A numeric option, checked: a usage error names the option and the value. */

@@ -265,7 +265,7 @@ test('phone width (390 px): screenshot, nothing wider than the viewport', async 
   // Keyboard and labels: the drop zone is a focusable button described by its help text; inputs are labelled.
   await expect(page.getByRole('button', { name: /Drop images or a folder here/ })).toHaveAttribute('tabindex', '0');
   await expect(page.getByLabel('Pick images')).toHaveCount(1);
-  await expect(page.getByLabel('Model', { exact: true })).toHaveCount(1);
+  await expect(page.getByRole('combobox', { name: 'Model', exact: true })).toHaveCount(1);
 });
 
 test('deleting the imported model (after confirming) falls back to the shipped one, which cannot be deleted', async () => {

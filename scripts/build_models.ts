@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { initBackend } from '../src/runtime/backend.ts';
 import { registerAllKernels } from '../src/ops/registry.ts';
 import { tf } from '../src/runtime/tf.ts';
-import { SHIPPED_MODELS, shippedModelPath } from '../src/recognize/registry.ts';
+import { SHIPPED_MODELS, shippedModelPath, type ShippedListing } from '../src/recognize/registry.ts';
 import { npmModelFiles } from '../src/recognize/named_node.ts';
 import { convertNpmModel } from '../src/recognize/shipped.ts';
 import { saveWeightsDir } from '../src/weights/node_io.ts';
@@ -24,19 +24,6 @@ const force = process.argv.includes('--force');
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
-interface IndexEntry {
-  name: string;
-  title: string;
-  preset: string;
-  origin: 'npm' | 'repo';
-  license: string;
-  source: string;
-  /** model.json path relative to the app root. */
-  path: string;
-  bytes: number;
-  /** SHA-256 of the weights file(s), concatenated in manifest order. */
-  sha256: string;
-}
 
 async function weightsDigest(dir: string): Promise<{ bytes: number; sha256: string; sourceSha: string | null }> {
   const j = JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8')) as {
@@ -56,7 +43,7 @@ async function weightsDigest(dir: string): Promise<{ bytes: number; sha256: stri
 }
 
 async function main(): Promise<void> {
-  const index: IndexEntry[] = [];
+  const index: ShippedListing[] = [];
   let backendReady = false;
   for (const m of SHIPPED_MODELS) {
     const dir = path.join(root, 'public', path.dirname(shippedModelPath(m.name)));

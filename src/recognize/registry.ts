@@ -37,6 +37,22 @@ export const SHIPPED_MODELS: readonly ShippedModel[] = [
   },
 ];
 
+/** A shipped model as the build lists it in `models/index.json` (scripts/build_models.ts). */
+export interface ShippedListing {
+  name: string;
+  title: string;
+  preset: string;
+  origin: 'npm' | 'repo';
+  license: string;
+  source: string;
+  /** model.json, relative to the app root. */
+  path: string;
+  /** Bytes of the weight file(s). */
+  bytes: number;
+  /** SHA-256 of the weight file(s), concatenated in manifest order. */
+  sha256: string;
+}
+
 /** Folder of a shipped model's weights, relative to the app's base URL (and to the package root). */
 export function shippedModelPath(name: string): string {
   return `models/${name}/model.json`;

@@ -46,7 +46,12 @@ export function mountTrainCharts(root: HTMLElement): TrainCharts {
   const vAcc: number[] = [];
   let ema: number | null = null;
 
-  const width = () => Math.max(280, Math.min(560, (root.clientWidth || 900) / 2 - 24));
+  // Two charts side by side where the window allows, one above the other on a phone; never wider than the
+  // window (the root may be as wide as the charts it holds, so the window bounds it too).
+  const width = (): number => {
+    const avail = Math.min(root.clientWidth || 900, window.innerWidth - 32);
+    return Math.round(Math.max(200, Math.min(560, (window.innerWidth < 760 ? avail : avail / 2) - 24)));
+  };
   const lossPlot = new uPlot(
     {
       width: width(),
@@ -119,11 +124,13 @@ export function mountTrainCharts(root: HTMLElement): TrainCharts {
       schedule();
     },
   };
-  new ResizeObserver(() => {
+  const resize = (): void => {
     const w = width();
     lossPlot.setSize({ width: w, height: 220 });
     accPlot.setSize({ width: w, height: 220 });
-  }).observe(root);
+  };
+  new ResizeObserver(resize).observe(root);
+  window.addEventListener('resize', resize);
   draw();
   return charts;
 }

@@ -3,18 +3,9 @@
  * scripts/build_models.ts): the demo, bench and fine-tune pages list them before the models stored in
  * this browser, under keys `shipped:<name>`.
  */
-export interface ShippedListing {
-  name: string;
-  title: string;
-  preset: string;
-  origin: 'npm' | 'repo';
-  license: string;
-  source: string;
-  /** model.json, relative to the app root. */
-  path: string;
-  bytes: number;
-  sha256: string;
-}
+import type { ShippedListing } from '../recognize/registry.ts';
+
+export type { ShippedListing };
 
 export const SHIPPED_PREFIX = 'shipped:';
 
