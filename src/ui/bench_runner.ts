@@ -345,14 +345,17 @@ export function mountBenchRunner(root: HTMLElement, api: Remote<BenchApi>, inges
   new MutationObserver(() => void refreshDatasets()).observe(document.body, { attributes: true, attributeFilter: ['data-datasets'] });
 
   // A .pth lists only the presets it fits, and the model read from it first; what fits nothing says why in one line.
+  // An import clicked while the chosen file is still being checked waits for the check (else it would use the old list).
+  let inspecting: Promise<void> = Promise.resolve();
   modelFile.addEventListener('change', () => {
     const pth = [...(modelFile.files ?? [])].find((f) => modelFileKind(f.name) === 'pth');
     if (pth === undefined) {
       fillPresetSelect(preset, presetChoices(null, Object.keys(PRESETS)), 'crnn-mv3-en');
+      inspecting = Promise.resolve();
       return;
     }
     modelStatus.textContent = `reading ${pth.name}…`;
-    api.inspectModel(pth).then(
+    inspecting = api.inspectModel(pth).then(
       (fit) => {
         const choices = presetChoices(fit, Object.keys(PRESETS));
         fillPresetSelect(preset, choices, '');
@@ -367,13 +370,19 @@ export function mountBenchRunner(root: HTMLElement, api: Remote<BenchApi>, inges
     );
   });
 
-  modelImport.addEventListener('click', () => {
+  modelImport.addEventListener('click', () => void importChosen());
+  const importChosen = async (): Promise<void> => {
     const files = [...(modelFile.files ?? [])];
     if (files.length === 0) {
       modelStatus.textContent = 'pick an .onnx file, or model.json and weights.bin';
       return;
     }
     document.body.dataset.modelImport = 'running';
+    await inspecting;
+    if (preset.disabled) {
+      document.body.dataset.modelImport = 'error';
+      return;
+    }
     modelStatus.textContent = `importing ${files.map((f) => f.name).join(', ')} as ${preset.value === '' ? 'the model it describes' : preset.value}…`;
     void api.importModel(files, preset.value, modelName.value.trim() || undefined).then(
       async (m) => {
@@ -388,7 +397,7 @@ export function mountBenchRunner(root: HTMLElement, api: Remote<BenchApi>, inges
         document.body.dataset.modelImport = 'error';
       },
     );
-  });
+  };
 
   const onProgress = (p: BenchProgress) => {
     state.progress = p;

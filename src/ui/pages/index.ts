@@ -198,14 +198,18 @@ function noModel(): void {
   importBox.open = true;
 }
 
-/** The file whose fit the preset list shows (a `.pth` lists only what fits it). */
-let inspected: File | null = null;
+/** The file whose fit the preset list shows (a `.pth` lists only what fits it), and that check: an import
+ *  clicked while the check of the chosen file still runs waits for it (else it would read the old list). */
+let inspected: { file: File; done: Promise<boolean> } | null = null;
 
 /** Offers the presets `file` fits; false (with the reason shown) when there is nothing to import it as. */
-async function offerPresets(file: File): Promise<boolean> {
-  if (inspected === file) return !presetSelect.disabled;
+function offerPresets(file: File): Promise<boolean> {
+  if (inspected?.file !== file) inspected = { file, done: checkPresets(file) };
+  return inspected.done;
+}
+
+async function checkPresets(file: File): Promise<boolean> {
   if (file.size > MAX_FILE_BYTES) return true; // refused by importModel, unread
-  inspected = file;
   if (modelFileKind(file.name) !== 'pth') {
     fillPresetSelect(presetSelect, presetChoices(null, Object.keys(PRESETS)), 'crnn-mv3-en');
     return true;
