@@ -85,9 +85,9 @@ const CRNN_VGG = {
   head: { kind: 'ctc', naming: 'dtrb' },
 } as const satisfies ModelConfig;
 
-/** The PP-OCRv4 backbone as the zoo presets use it: ppocr-v4's PPLCNetV3 with its parameter names, so its
- *  weights transfer by name (`webstr train --init ppocr-v4 --init-partial`). 48 pixels high → height 1. */
-const LCNETV3_ZOO = {
+/** PP-OCRv4's PPLCNetV3 as exported, with its parameter names: the ppocr-v4 preset's backbone, and the zoo
+ *  presets' (so its weights transfer by name: `webstr train --init ppocr-v4 --init-partial`). 48 high → 1. */
+const LCNETV3_PPOCR = {
   kind: 'pplcnetv3',
   inChannels: 3,
   stem: { out: 16, stride: [2, 2] },
@@ -228,16 +228,7 @@ export const PRESETS = {
     charset: 'ppocr_keys_v1',
     input: { channels: 'bgr', height: 48, resize: { mode: 'keep-ratio-pad-min', minWidth: 320, maxWidth: 3200, padValue: 0 }, mean: 0.5, std: 0.5 },
     transform: { kind: 'none' },
-    backbone: {
-      kind: 'pplcnetv3',
-      inChannels: 3,
-      stem: { out: 16, stride: [2, 2] },
-      blocks: LCNETV3_REC,
-      pool: [3, 2],
-      seReduction: 4,
-      bnEps: 1e-5,
-      names: { stemConv: 'conv2d_10', stemBn: 'batch_norm2d_2', convStart: 157, se: [[106, 107], [117, 118]] },
-    },
+    backbone: LCNETV3_PPOCR,
     sequence: {
       kind: 'svtr',
       dims: 120,
@@ -262,7 +253,7 @@ export const PRESETS = {
     charset: 'en_dict_space',
     input: { channels: 'bgr', height: 48, resize: { mode: 'keep-ratio', minWidth: 16, maxWidth: 320 }, mean: 0.5, std: 0.5 },
     transform: { kind: 'none' },
-    backbone: LCNETV3_ZOO,
+    backbone: LCNETV3_PPOCR,
     sequence: ZOO_BILSTM,
     head: { kind: 'ctc', naming: 'paddle' },
   },
@@ -272,7 +263,7 @@ export const PRESETS = {
     charset: 'en_dict_space',
     input: ZOO_PAD_INPUT,
     transform: ZOO_TPS,
-    backbone: LCNETV3_ZOO,
+    backbone: LCNETV3_PPOCR,
     sequence: ZOO_BILSTM,
     head: { kind: 'attention', cell: 'gru', hidden: 96, steps: 26, naming: 'paddle', labels: 'sos-eos-last' },
   },
@@ -292,7 +283,7 @@ export const PRESETS = {
       alignCorners: true,
       padding: 'border',
     },
-    backbone: LCNETV3_ZOO,
+    backbone: LCNETV3_PPOCR,
     sequence: ZOO_BILSTM,
     head: { kind: 'attention', cell: 'gru', hidden: 96, steps: 26, naming: 'paddle', labels: 'sos-eos-last' },
   },
