@@ -134,6 +134,7 @@ export const COMMANDS: Record<string, Command> = {
       '  --batch N (32)  --optimizer adam|adamw|adadelta|sgd  --lr X  --schedule constant|cosine  --warmup N  --clip X',
       '  --bn train|frozen                BatchNorm statistics (default: frozen with --init, else train)',
       '  --width W                        fixed input width; --augment: augment the training crops',
+      '  --freeze STAGE[,STAGE]           keep these stages as initialised (transform, backbone, sequence, head)',
       '  --val DIR|synthetic:held-out --val-limit N --eval-every N   validation (before, every N steps, after)',
       '  --checkpoint-every N (100)  --seed N (1)  --run ID (run)  --quiet',
       JSON_HELP('the summary (steps, loss, weights folder)'),

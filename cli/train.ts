@@ -7,6 +7,7 @@
  */
 import path from 'node:path';
 import { getPreset } from '../src/models/presets.ts';
+import { STAGE_NAMES, type StageName } from '../src/models/model.ts';
 import { train, type OptimizerKind, type TrainProgress } from '../src/lib/train_node.ts';
 import { JSON_OPTION, UsageError, backendArg, emitResult, jsonTarget, numberArg, parseCommandArgs } from './usage.ts';
 
@@ -46,6 +47,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       clip: { type: 'string' },
       bn: { type: 'string' },
       width: { type: 'string' },
+      freeze: { type: 'string' },
       augment: { type: 'boolean', default: false },
       val: { type: 'string' },
       'val-limit': { type: 'string' },
@@ -72,6 +74,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (synthStyle !== undefined && synthStyle !== 'basic' && synthStyle !== 'rich') throw new UsageError(`--synth-style: expected basic or rich, got '${synthStyle}'`);
   if (values.schedule !== 'constant' && values.schedule !== 'cosine') throw new UsageError(`--schedule: expected constant or cosine, got '${values.schedule}'`);
 
+  const freeze = values.freeze === undefined ? [] : values.freeze.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const s of freeze) if (!(STAGE_NAMES as readonly string[]).includes(s)) throw new UsageError(`--freeze: expected stages among ${STAGE_NAMES.join(', ')}, got '${s}'`);
   if (values['init-partial'] && values.init === undefined) throw new UsageError('--init-partial needs --init <weights>');
   const controller = new AbortController();
   const onSignal = (): void => controller.abort();
@@ -99,6 +103,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       ...opt('clip', num('clip', values.clip, (n) => n > 0)),
       ...(values.bn === 'train' || values.bn === 'frozen' ? { batchNorm: values.bn } : {}),
       ...opt('width', num('width', values.width, int(8))),
+      ...(freeze.length > 0 ? { freeze: freeze as StageName[] } : {}),
       augment: values.augment,
       ...(values.val !== undefined ? { val: values.val } : {}),
       ...opt('valLimit', num('val-limit', values['val-limit'], int(1))),

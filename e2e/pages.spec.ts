@@ -69,7 +69,9 @@ for (const [url, label, readyAttr] of PAGES) {
     expect(await unnamed(page)).toEqual([]);
     await page.screenshot({ path: shot(`${file}-desktop.png`), fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
-    const overflow = await page.evaluate(() => {
+    // Resize events (and the charts that follow them) arrive at the next rendering steps: let the page settle.
+    await page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 100)))));
+    const measure = () => page.evaluate(() => {
       const w = document.documentElement.clientWidth;
       // Elements past the right edge that no scrolling ancestor contains (a wide table scrolls inside itself).
       const contained = (e: Element): boolean => {
@@ -82,6 +84,9 @@ for (const [url, label, readyAttr] of PAGES) {
         .map((e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`);
       return { scroll: document.documentElement.scrollWidth, width: w, wide: wide.slice(0, 8) };
     });
+    // Polled: a loaded machine may deliver the resize late; what counts is that the page gets there.
+    await expect.poll(async () => (await measure()).wide, { timeout: 5000 }).toEqual([]);
+    const overflow = await measure();
     await page.screenshot({ path: shot(`${file}-390.png`), fullPage: true });
     expect(overflow.wide).toEqual([]);
     expect(overflow.scroll).toBeLessThanOrEqual(overflow.width);

@@ -18,7 +18,7 @@ import type { ModelConfig } from '../models/config.ts';
 import { getCharset, type Charset } from '../text/charset.ts';
 import { saveWeightsDir } from '../weights/node_io.ts';
 import { loadModelNode } from '../recognize/node_load.ts';
-import { buildStages, headClasses } from '../models/model.ts';
+import { buildStages, headClasses, type StageName } from '../models/model.ts';
 import { describePartialInit, partialInit } from '../train/partial_init.ts';
 import { openDatasetPath } from '../data/node_shards.ts';
 import { type NodeSynthOptions, createNodeSynth } from '../synth/node.ts';
@@ -88,6 +88,8 @@ export interface TrainOptions {
   batchNorm?: 'train' | 'frozen';
   /** A fixed input width. */
   width?: number;
+  /** Stages kept as initialised (not trained; see `TrainRecipe.freeze`). */
+  freeze?: StageName[];
   augment?: boolean;
   /** Validation: a dataset folder, or 'synthetic:held-out' (synthetic words the run never trains on); scored
    *  before the first step, every `evalEvery` steps and after the last. */
@@ -214,6 +216,7 @@ export async function train(o: TrainOptions): Promise<TrainSummary> {
     // Synthetic words here are the shipped word list unless a small vocabulary is asked for.
     ...(ratio > 0 ? { synthetic: o.synthVocab !== undefined ? { kind: 'tiny', vocabulary: o.synthVocab } : { kind: 'words' } } : {}),
     ...(o.width !== undefined ? { inputWidth: o.width } : {}),
+    ...(o.freeze !== undefined && o.freeze.length > 0 ? { freeze: o.freeze } : {}),
   };
   checkRecipe(recipe);
 

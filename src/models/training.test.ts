@@ -188,3 +188,56 @@ describe('training forward of every preset', () => {
     }, 120_000);
   }
 });
+
+describe('frozen stages', () => {
+  beforeAll(() => registerAllKernels());
+
+  // A frozen backbone: none of its parameters is trainable or gets a gradient, its BatchNorm runs on the
+  // running statistics (no batch statistics recorded, the logits those of running mode), and the
+  // sequence and head gradients are those of the unfrozen model. With a TPS before it, gradients still
+  // reach the TPS through the frozen backbone.
+  for (const name of ['crnn-mv3-en', 'rare-mv3'] as const) {
+    it(`${name}: --freeze backbone`, async () => {
+      await tf.setBackend('cpu');
+      const config = getPreset(name);
+      const stages = buildStages(config);
+      const params = initParams(stages.specs, 5);
+      const frozen = new TrainableModel(config, params, undefined, ['backbone']);
+      const full = new TrainableModel(config, params, undefined);
+      tf.dispose([...params.values()]);
+      const backbone = new Set(stages.backbone.specs.map((s) => s.name));
+      expect(Object.keys(frozen.trainable).some((k) => backbone.has(k))).toBe(false);
+      expect(Object.keys(frozen.trainable).length).toBeGreaterThan(0);
+      const x = tf.randomUniform([2, config.input.height, 100, 3], -1, 1, 'float32', 3);
+      const teacher = config.head.kind === 'attention' ? tf.randomUniform([2, config.head.steps], 0, stages.numClasses, 'int32', 4) : null;
+      const loss = (l: Tensor): tf.Scalar => tf.sum(tf.mul(tf.logSoftmax(l), tf.randomUniform(l.shape, 0, 1, 'float32', 14)));
+      const before = tf.memory().numTensors;
+      // Batch mode: the frozen backbone records no batch statistics, the other stages still do.
+      const fb = frozen.lossAndGrads(x, { batchNorm: 'batch', teacher }, loss);
+      const ub = full.lossAndGrads(x, { batchNorm: 'batch', teacher }, loss);
+      expect(ub.bnStats.some((st) => backbone.has(st.mean))).toBe(true);
+      expect(fb.bnStats.some((st) => backbone.has(st.mean))).toBe(false);
+      expect(fb.bnStats.length).toBeLessThan(ub.bnStats.length);
+      for (const r of [fb, ub]) {
+        tf.dispose([r.loss, ...Object.values(r.grads)]);
+        for (const st of r.bnStats) tf.dispose([st.batchMean, st.batchVar]);
+      }
+      // Running mode: the gradients of what is trained are the unfrozen model's.
+      const a = frozen.lossAndGrads(x, { batchNorm: 'running', teacher }, loss);
+      const b = full.lossAndGrads(x, { batchNorm: 'running', teacher }, loss);
+      expect(Object.keys(a.grads).sort()).toEqual(Object.keys(frozen.trainable).sort());
+      expect(Math.abs((await a.loss.data())[0]! - (await b.loss.data())[0]!)).toBeLessThan(1e-4);
+      for (const k of Object.keys(a.grads)) {
+        const ga = (await a.grads[k]!.data()) as Float32Array;
+        const gb = (await b.grads[k]!.data()) as Float32Array;
+        expect(maxAbs(ga, gb), k).toBeLessThan(1e-4 * Math.max(1, maxAbs(gb, new Float32Array(gb.length))));
+      }
+      if (stages.transform !== null) expect(Object.keys(a.grads).some((k) => stages.transform!.specs.some((s) => s.name === k))).toBe(true);
+      tf.dispose([a.loss, b.loss, ...Object.values(a.grads), ...Object.values(b.grads)]);
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose([x, ...(teacher ? [teacher] : [])]);
+      frozen.dispose();
+      full.dispose();
+    }, 120_000);
+  }
+});

@@ -8,7 +8,7 @@
 import { tf, type Tensor } from '../runtime/tf.ts';
 import { InvalidArgumentError } from '../runtime/errors.ts';
 import type { ModelConfig } from './config.ts';
-import { buildStages, checkParams, CompiledModel, forwardStages, type ModelStages } from './model.ts';
+import { buildStages, checkParams, CompiledModel, forwardStages, type ModelStages, type StageName } from './model.ts';
 import type { Params } from './params.ts';
 import type { BnBatchStats, CompiledStage, TrainMode } from './stage.ts';
 
@@ -51,23 +51,30 @@ export class TrainableModel {
   /** The trainable subset, by ParamSpec name. */
   readonly trainable: Record<string, tf.Variable> = {};
   private readonly byEngineName = new Map<string, string>();
+  private readonly frozen: ReadonlySet<StageName>;
   private disposed = false;
 
+  /** `frozen`: stages whose parameters stay as given (not trainable; BatchNorm on running statistics). */
   constructor(
     readonly config: ModelConfig,
     params: Params,
     numClasses?: number,
+    frozen: readonly StageName[] = [],
   ) {
     this.stages = buildStages(config, numClasses);
     this.numClasses = this.stages.numClasses;
+    this.frozen = new Set(frozen);
     checkParams(config.name, this.stages.specs, params);
+    const frozenNames = new Set<string>();
+    for (const s of this.frozen) for (const spec of this.stages[s]?.specs ?? []) frozenNames.add(spec.name);
     // Engine names must be unique across live variables; the records are keyed by the spec names.
     const id = nextModelId++;
     for (const spec of this.stages.specs) {
       const engineName = `webstr_train_${id}/${spec.name}`;
-      const v = tf.variable(params.get(spec.name)!, spec.trainable, engineName);
+      const trainable = spec.trainable && !frozenNames.has(spec.name);
+      const v = tf.variable(params.get(spec.name)!, trainable, engineName);
       this.variables[spec.name] = v;
-      if (spec.trainable) this.trainable[spec.name] = v;
+      if (trainable) this.trainable[spec.name] = v;
       this.byEngineName.set(engineName, spec.name);
     }
   }
@@ -84,13 +91,16 @@ export class TrainableModel {
   lossAndGrads(x: Tensor, options: TrainForwardOptions, loss: (logits: Tensor) => tf.Scalar): TrainStepResult {
     if (this.disposed) throw new InvalidArgumentError('TrainableModel: used after dispose()');
     const mode: TrainMode = { batchNorm: options.batchNorm, bnStats: [], teacher: options.teacher ?? null };
+    // A frozen stage runs on its running statistics; its batch statistics are never recorded.
+    const frozenMode: TrainMode = { batchNorm: 'running', bnStats: [], teacher: mode.teacher };
+    const modeOf = (s: StageName): TrainMode => (this.frozen.has(s) ? frozenMode : mode);
     const compiled: CompiledStage[] = [];
     try {
       const { value, grads } = tf.variableGrads(() => {
         const s = this.stages;
-        const transform = s.transform?.compile(this.params(), mode) ?? null;
+        const transform = s.transform?.compile(this.params(), modeOf('transform')) ?? null;
         if (transform !== null) compiled.push(transform);
-        const rest = [s.backbone.compile(this.params(), mode), s.sequence.compile(this.params(), mode), s.head.compile(this.params(), mode)] as [
+        const rest = [s.backbone.compile(this.params(), modeOf('backbone')), s.sequence.compile(this.params(), modeOf('sequence')), s.head.compile(this.params(), modeOf('head'))] as [
           CompiledStage,
           CompiledStage,
           CompiledStage,

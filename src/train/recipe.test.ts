@@ -14,6 +14,7 @@ describe('checkRecipe: one set of limits for the tab and the command line', () =
   it('takes the tiny recipe, checkpoints only at the end, and the largest batch', () => {
     expect(() => checkRecipe(base())).not.toThrow();
     expect(() => checkRecipe(base({ checkpointEvery: 0, evalEvery: 0, batchSize: MAX_BATCH }))).not.toThrow();
+    expect(() => checkRecipe(base({ freeze: ['backbone'] }))).not.toThrow();
   });
 
   it.each<[string, Partial<TrainRecipe>, RegExp]>([
@@ -29,6 +30,8 @@ describe('checkRecipe: one set of limits for the tab and the command line', () =
     ['a piecewise schedule short of factors', { schedule: { kind: 'piecewise', boundaries: [5], factors: [1] } }, /one factor more than boundaries/],
     ['a tiny input width', { inputWidth: 4 }, /input width/],
     ['an empty vocabulary', { synthetic: { kind: 'tiny', vocabulary: 0 } }, /synthetic vocabulary/],
+    ['an unknown stage to freeze', { freeze: ['neck' as never] }, /freeze: unknown stage 'neck'/],
+    ['every stage frozen', { freeze: ['transform', 'backbone', 'sequence', 'head'] }, /nothing to train/],
   ])('refuses %s', (_what, over, message) => {
     expect(() => checkRecipe(base(over))).toThrow(TrainRecipeError);
     expect(() => checkRecipe(base(over))).toThrow(message);

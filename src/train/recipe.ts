@@ -12,7 +12,7 @@ import { tinySynthOptions, type SynthOptions } from '../synth/plan.ts';
 import { DEFAULT_WORDS } from '../synth/words.ts';
 import { makeSchedule, type Schedule } from './optim/index.ts';
 import { TrainRecipeError } from './errors.ts';
-import type { TrainRecipe } from './types.ts';
+import { STAGE_NAMES, type TrainRecipe } from './types.ts';
 
 /** The validation-set id of held-out synthetic words (the run's synthetic options under another seed). */
 export const SYNTH_VALIDATION = 'synthetic:held-out';
@@ -41,6 +41,8 @@ export function checkRecipe(r: TrainRecipe): void {
   if (r.schedule.kind === 'piecewise' && r.schedule.factors.length !== r.schedule.boundaries.length + 1) bad('a piecewise schedule needs one factor more than boundaries');
   if (r.inputWidth !== undefined) int(r.inputWidth, 'input width', 8, 4096);
   if (r.synthetic?.vocabulary !== undefined) int(r.synthetic.vocabulary, 'synthetic vocabulary', 1);
+  for (const s of r.freeze ?? []) if (!STAGE_NAMES.includes(s)) bad(`freeze: unknown stage '${String(s)}' (stages: ${STAGE_NAMES.join(', ')})`);
+  if (STAGE_NAMES.every((s) => r.freeze?.includes(s) === true)) bad('freeze: every stage frozen leaves nothing to train');
 }
 
 /** The learning-rate schedule of a recipe. */

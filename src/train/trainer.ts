@@ -138,7 +138,7 @@ export class Trainer {
     const stages = buildStages(this.o.config, this.encoder.numClasses);
     const params = init === null ? initParams(stages.specs, this.o.recipe.seed) : paramsFromHost(init);
     try {
-      this.model = new TrainableModel(this.o.config, params, this.encoder.numClasses);
+      this.model = new TrainableModel(this.o.config, params, this.encoder.numClasses, this.o.recipe.freeze ?? []);
     } finally {
       tf.dispose([...params.values()]);
     }

@@ -36,6 +36,8 @@ export type OptimizerSpec =
   | { kind: 'sgd'; lr: number; momentum?: number; nesterov?: boolean; weightDecay?: number };
 
 /** What a run does; stored with every checkpoint so a resumed run continues the same recipe. */
+import type { StageName } from '../models/model.ts';
+
 export interface TrainRecipe {
   preset: string;
   /** Start from these weights (a model key or path as the caller understands it); null = from scratch. */
@@ -66,7 +68,15 @@ export interface TrainRecipe {
   synthetic?: { kind: 'tiny' | 'words'; vocabulary?: number };
   /** Width of the training batches for keep-ratio models (default: 100 for tiny synthetic runs, else the preset's widest). */
   inputWidth?: number;
+  /**
+   * Stages kept as they are: their parameters are not trained, their BatchNorm uses the running
+   * statistics, and the backward pass never enters them unless a trained stage lies before them (a
+   * frozen backbone under a trained TPS still passes gradients back to the TPS, but its own weights stay).
+   */
+  freeze?: StageName[];
 }
+
+export { STAGE_NAMES, type StageName } from '../models/model.ts';
 
 export interface TrainLogEntry {
   step: number;
