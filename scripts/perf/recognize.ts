@@ -21,6 +21,8 @@
  *   crops with its own preprocessing (48 high, at least 320 wide): onnxruntime-web (wasm EP, 1 thread) on
  *   the package's ONNX, webstr model batch 1 and the recognizer (same-width batches) on wasm, on the same
  *   inputs. `--ppocr-only` runs just this part.
+ * - `--models crnn,rare,spin` (shipped names or weight folders: trained weights) over the first
+ *   `--model-images` crops on wasm, batch 1 and batched; `--models-only` runs just this part.
  * Ratio = words/s ÷ onnxruntime-web words/s of the same run and model, in the same environment (Node rows
  *   against the Node ort-web row, Chromium rows against the Chromium one).
  */
@@ -47,6 +49,7 @@ import { initParams } from '../../src/models/params.ts';
 import { getPreset } from '../../src/models/presets.ts';
 import { getCharset } from '../../src/text/charset.ts';
 import { toHostWeights, weightsFromOnnx } from '../../src/recognize/load.ts';
+import { loadModelNode } from '../../src/recognize/node_load.ts';
 import { LMDB_DIR, MV3_EN_ONNX } from '../../src/testing/shared.ts';
 import { loadPpocrV4FromPackage, ppocrV4PackageDir } from '../../src/recognize/node_ppocr_v4.ts';
 import { PPOCR_V4_FILES } from '../../src/recognize/ppocr_v4.ts';
@@ -126,6 +129,27 @@ async function ppocrRows(pixels: RgbaImage[], m: number): Promise<Row[]> {
 }
 
 /** Writes host weights as a webstr weight directory (what the worker loads from a URL). */
+/**
+ * Trained models (`--models crnn,rare,spin` or weight folders): the recognizer on wasm over real crops, with
+ * each model's own preprocessing, batch 1 and same-width batches of ≤ 32 (the zoo's ≥ 50 words/s bar).
+ */
+async function modelRows(pixels: RgbaImage[], specs: string[], m: number): Promise<Row[]> {
+  const rows: Row[] = [];
+  await initBackend('wasm', { gpu: undefined });
+  for (const spec of specs) {
+    const w = await toHostWeights(await loadModelNode(spec));
+    for (const batch of [1, 32]) {
+      const rec = Recognizer.create(w, { decoder: (b) => decodeNode(b), maxBatch: batch });
+      await rec.recognizeBatch(pixels.slice(0, 2));
+      const t0 = performance.now();
+      await rec.recognizeBatch(pixels.slice(0, m));
+      rows.push(row(`${spec} (${w.config.name}) recognizer, batch ≤${batch}`, 'wasm', m, (performance.now() - t0) / 1000));
+      rec.dispose();
+    }
+  }
+  return rows;
+}
+
 async function writePresetDir(dir: string, w: HostWeights): Promise<void> {
   const params = new Map([...w.tensors].map(([k, v]) => [k, tf.tensor(v.data, v.shape)]));
   await saveWeightsDir(dir, params, {
@@ -167,6 +191,9 @@ export async function run(args: string[]): Promise<void> {
       'webgpu-preset-images': { type: 'string', default: '2' },
       'ppocr-images': { type: 'string', default: '20' },
       'ppocr-only': { type: 'boolean', default: false },
+      models: { type: 'string', default: '' },
+      'model-images': { type: 'string', default: '100' },
+      'models-only': { type: 'boolean', default: false },
     },
   });
   const n = Number(values.images);
@@ -193,6 +220,14 @@ export async function run(args: string[]): Promise<void> {
   });
 
   const rows: Row[] = [];
+  const modelSpecs = values.models.split(',').filter((m) => m.length > 0);
+  const modelN = Math.min(n, Number(values['model-images']));
+  if (values['models-only']) {
+    const mr = await modelRows(pixels, modelSpecs, modelN);
+    printRows(`${modelSpecs.join(', ')}, first ${modelN} IIIT5K-3000 crops; machine: ${machine}`, mr, mr[0]!);
+    if (values.json !== undefined) writeFileSync(values.json, JSON.stringify({ machine, rows: mr.map(({ ref: _ref, ...r }) => r) }, null, 2));
+    return;
+  }
   const ppocrN = Math.min(n, Number(values['ppocr-images']));
   if (values['ppocr-only']) {
     rows.push(...(await ppocrRows(pixels, ppocrN)));
@@ -247,6 +282,7 @@ export async function run(args: string[]): Promise<void> {
   await sess.release();
 
   if (ppocrN > 0) rows.push(...(await ppocrRows(pixels, ppocrN)));
+  if (modelSpecs.length > 0) rows.push(...(await modelRows(pixels, modelSpecs, modelN)));
 
   // The other presets, full size, random weights: wasm (batch 1 and batched) and cpu in Node.
   const presetNames = values.presets.split(',').filter((p) => p.length > 0);

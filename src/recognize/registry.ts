@@ -23,6 +23,11 @@ export interface ShippedModel {
   /** Lowercase-alnum exact-match accuracy (%) on IIIT5K-3000 / SVT-647 / IC15-2077 measured by webstr
    *  (`webstr eval`); see the model card in docs/models/. */
   accuracy?: { iiit5k: number; svt: number; ic15: number };
+  /**
+   * What CI checks in the browser (e2e/zoo.spec.ts): accuracy (%) on the first `limit` crops of each test
+   * set as `webstr eval --limit` measures it in Node, and which bundled sample crops it reads exactly.
+   */
+  gate?: { limit: number; accuracy: { iiit5k_3000: number; svt_647: number; ic15_2077: number }; samples: Record<string, string> };
 }
 
 export const SHIPPED_MODELS: readonly ShippedModel[] = [
