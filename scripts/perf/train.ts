@@ -7,7 +7,7 @@
  * scripts/lib/train_throughput.ts, one warm-up step then `--steps` timed ones). `--backends` is the same
  * option; the default is wasm,cpu,webgpu.
  * - wasm and cpu run in Node at `--batch`. On wasm, a `wasm (backend matMul)` row first measures the
- *   same steps with tfjs-wasm's own BatchMatMul (before src/ops/wasm_matmul.ts; `--no-before` leaves it
+ *   same steps with tfjs-wasm's own BatchMatMul (before src/ops/tfjs_patches/wasm_matmul.ts; `--no-before` leaves it
  *   out): the before/after ratio of that change in one run. Node rows also give the peak bytes held by
  *   live tensors during one more, profiled step (`peak MiB`: parameters, Adam state, activations).
  * - webgpu runs in Chromium, in the worker of scripts/harness/train.html (train_worker.ts: the backend
@@ -32,7 +32,7 @@ import { getCharset } from '../../src/text/charset.ts';
 import { Trainer } from '../../src/train/trainer.ts';
 import { SeededRng } from '../../src/train/rng.ts';
 import type { SampleSource, TrainSample } from '../../src/train/types.ts';
-import { setWasmMatMulFastPath } from '../../src/ops/wasm_matmul.ts';
+import { setWasmMatMulFastPath } from '../../src/ops/tfjs_patches/wasm_matmul.ts';
 import { errorInfo, type ErrorInfo } from '../../src/runtime/errors.ts';
 import { throughput, type Throughput } from '../lib/train_throughput.ts';
 import type { Harness } from '../lib/harness.ts';
