@@ -18,7 +18,7 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { tf, type KernelConfig, type KernelFunc, type TensorInfo } from '../../../runtime/tf.ts';
 import { InvalidArgumentError } from '../../../runtime/errors.ts';
-import { writeF32, type SoftwareBackendName } from '../../backend_io.ts';
+import { writeF32, type SoftwareBackendName, input } from '../../backend_io.ts';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { depthwiseFilterGradWasm, depthwiseInputGradWasm } from './depthwise_wasm.ts';
 import { col2imRows, depthwiseFilterGrad, depthwiseInputGrad, im2colRows, maxPoolGrad, type ConvGeom, type PoolGeom } from './reference.ts';
@@ -38,12 +38,6 @@ let im2colChunkFloats = 4 * 1024 * 1024;
 
 export function setIm2colChunkFloats(n = 4 * 1024 * 1024): void {
   im2colChunkFloats = Math.max(1, Math.floor(n));
-}
-
-function input(inputs: Record<string, TensorInfo | undefined>, name: string): TensorInfo {
-  const t = inputs[name];
-  if (t === undefined) throw new Error(`missing kernel input '${name}'`);
-  return t;
 }
 
 function geometry(xShape: number[], filterShape: number[], a: ConvAttrs, depthwise: boolean): ConvGeom {
