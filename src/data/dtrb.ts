@@ -2,7 +2,7 @@
  * The deep-text-recognition-benchmark LMDB layout (DTRB create_lmdb_dataset.py; docs/models.md §8.1):
  * `num-samples` (decimal), `image-%09d` (original encoded bytes), `label-%09d` (UTF-8), 1-based.
  */
-import type { ByteSource } from './byte_source.ts';
+import type { ByteSource } from '../runtime/byte_source.ts';
 import { InvalidArgumentError } from '../runtime/errors.ts';
 import { DtrbLayoutError } from './errors.ts';
 import { LmdbReader, type LmdbReaderOptions } from './lmdb/reader.ts';

@@ -4,8 +4,8 @@
  * what the reader touches. Used by fuzz.test.ts (CI) and scripts/fuzz_lmdb.ts (more cases on demand).
  * The property: every case either reads or fails with a WebstrError; nothing else is thrown, nothing hangs.
  */
-import type { ByteSource } from '../byte_source.ts';
-import { checkRange } from '../byte_source.ts';
+import type { ByteSource } from '../../runtime/byte_source.ts';
+import { checkRange } from '../../runtime/byte_source.ts';
 import { WebstrError } from '../../runtime/errors.ts';
 import { openDtrbDataset } from '../dtrb.ts';
 import { LmdbReader } from './reader.ts';
