@@ -30,7 +30,7 @@ import { registerAllKernels } from '../../src/ops/registry.ts';
 import { getPreset } from '../../src/models/presets.ts';
 import { getCharset } from '../../src/text/charset.ts';
 import { Trainer } from '../../src/train/trainer.ts';
-import { SeededRng } from '../../src/train/rng.ts';
+import { Rng } from '../../src/image/rng.ts';
 import type { SampleSource, TrainSample } from '../../src/train/types.ts';
 import { setWasmMatMulFastPath } from '../../src/ops/tfjs_patches/wasm_matmul.ts';
 import { errorInfo, type ErrorInfo } from '../../src/runtime/errors.ts';
@@ -44,8 +44,8 @@ class NoiseSource implements SampleSource {
   next(n: number): Promise<TrainSample[]> {
     const out: TrainSample[] = [];
     for (let k = 0; k < n; k++) {
-      const r = new SeededRng(this.pos++);
-      out.push({ image: { width: 100, height: 32, data: new Uint8ClampedArray(100 * 32 * 4).map(() => r.int(256)) }, label: 'ab' });
+      const r = new Rng(this.pos++);
+      out.push({ image: { width: 100, height: 32, data: new Uint8ClampedArray(100 * 32 * 4).map(() => r.below(256)) }, label: 'ab' });
     }
     return Promise.resolve(out);
   }
