@@ -26,9 +26,8 @@ export async function convert(args: string[]): Promise<number> {
   if (values.out === undefined) throw new UsageError('--out <shard dir> is required');
   const json = jsonTarget(values.json);
   const quiet = json.kind === 'stdout';
-  const num = (v: string | undefined, what: string): number | undefined => numberArg(what, v, isInt(1), 'a positive integer');
-  const samplesPerShard = num(values['samples-per-shard'], 'samples-per-shard') ?? DEFAULT_SAMPLES_PER_SHARD;
-  const limit = num(values.limit, 'limit');
+  const samplesPerShard = numberArg('samples-per-shard', values['samples-per-shard'], isInt(1), 'a positive integer') ?? DEFAULT_SAMPLES_PER_SHARD;
+  const limit = numberArg('limit', values.limit, isInt(1), 'a positive integer');
   const file = await resolveDataMdb(input);
   const src = await openFileByteSource(file);
   try {

@@ -9,7 +9,7 @@
  * Bad arguments are UsageErrors (exit 2).
  */
 import { parseShard, type Shard } from '../src/eval/runner.ts';
-import { JSON_OPTION, UsageError, allowArg, backendArg, jsonTarget, numberArg, parseCommandArgs, type JsonTarget } from './usage.ts';
+import { JSON_OPTION, UsageError, allowArg, backendArg, isInt, jsonTarget, numberArg, parseCommandArgs, type JsonTarget } from './usage.ts';
 
 export const EVAL_ARGS_USAGE =
   '--model <name|dir|model.json|file.onnx|file.pth> [--preset <name>] --data <lmdb-or-shard dir>... [--backend auto|webgpu|wasm|cpu] [--limit N] [--shard i/n] [--filtering dtrb|off] [--allow SET] [--batch-size N] [--min-accuracy P] [--max-drop P] [--json [FILE.json]]';
@@ -58,17 +58,16 @@ export function parseEvalArgs(argv: string[]): EvalArgs {
     throw new UsageError(`--shard: ${err instanceof Error ? err.message : String(err)}`);
   }
   allowArg(values.allow);
-  const posInt = (n: number): boolean => Number.isInteger(n) && n >= 1;
   return {
     model: values.model,
     preset: values.preset,
     data,
     backend: values.backend,
-    limit: numberArg('limit', values.limit, posInt, 'a positive integer'),
+    limit: numberArg('limit', values.limit, isInt(1), 'a positive integer'),
     shard,
     filtering: values.filtering,
     ...(values.allow !== undefined ? { allow: values.allow } : {}),
-    batchSize: numberArg('batch-size', values['batch-size'], posInt, 'a positive integer') ?? 64,
+    batchSize: numberArg('batch-size', values['batch-size'], isInt(1), 'a positive integer') ?? 64,
     minAccuracy: numberArg('min-accuracy', values['min-accuracy'], (n) => n >= 0 && n <= 100, 'a percentage in 0…100'),
     maxDrop: numberArg('max-drop', values['max-drop'], (n) => n >= 0, 'a number ≥ 0'),
     json: jsonTarget(values.json),

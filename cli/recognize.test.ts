@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFileByteSource } from '../src/data/node_source.ts';
 import { openDtrbDataset } from '../src/data/dtrb.ts';
 import { LMDB_DIR, MV3_EN_ONNX, haveLmdb, haveSharedModel } from '../src/testing/shared.ts';
+import { pngHeader } from '../src/testing/images.ts';
 
 const ready = haveSharedModel() && haveLmdb('iiit5k_3000');
 let dir = '';
@@ -21,14 +22,6 @@ function webstr(args: string[]): { code: number | null; lines: Record<string, un
   return { code: r.status, lines, stderr: r.stderr };
 }
 
-function png(w: number, h: number): Uint8Array {
-  const b = new Uint8Array(33);
-  b.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
-  new DataView(b.buffer).setUint32(16, w);
-  new DataView(b.buffer).setUint32(20, h);
-  return b;
-}
-
 beforeAll(async () => {
   if (!ready) return;
   dir = mkdtempSync(path.join(os.tmpdir(), 'webstr-cli-'));
@@ -41,8 +34,8 @@ beforeAll(async () => {
   }
   await src.close();
   writeFileSync(path.join(dir, 'empty.jpg'), new Uint8Array());
-  writeFileSync(path.join(dir, 'huge.png'), png(30000, 30000));
-  writeFileSync(path.join(dir, 'zero.png'), png(0, 0));
+  writeFileSync(path.join(dir, 'huge.png'), pngHeader(30000, 30000));
+  writeFileSync(path.join(dir, 'zero.png'), pngHeader(0, 0));
   writeFileSync(path.join(dir, 'notes.txt'), 'not an image');
 });
 

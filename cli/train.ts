@@ -9,13 +9,7 @@ import path from 'node:path';
 import { getPreset } from '../src/models/presets.ts';
 import { STAGE_NAMES, type StageName } from '../src/models/model.ts';
 import { train, type OptimizerKind, type TrainProgress } from '../src/lib/train_node.ts';
-import { JSON_OPTION, UsageError, backendArg, emitResult, jsonTarget, numberArg, parseCommandArgs } from './usage.ts';
-
-function num(name: string, v: string | undefined, check: (n: number) => boolean): number | undefined {
-  return numberArg(name, v, check, 'a valid number');
-}
-
-const int = (lo: number) => (n: number): boolean => Number.isInteger(n) && n >= lo;
+import { JSON_OPTION, UsageError, backendArg, emitResult, isInt, jsonTarget, numberArg, parseCommandArgs } from './usage.ts';
 
 function bar(p: TrainProgress): string {
   const w = 24;
@@ -61,9 +55,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const data = [...(values.data ?? []), ...positionals];
   for (const [k, v] of [['--preset', values.preset], ['--steps', values.steps], ['--out', values.out]] as const) if (v === undefined) throw new UsageError(`${k} is required`);
   const json = jsonTarget(values.json);
-  const ratio = num('synthetic', values.synthetic, (n) => n >= 0 && n <= 1) ?? (data.length === 0 ? 1 : 0);
+  const ratio = numberArg('synthetic', values.synthetic, (n) => n >= 0 && n <= 1, 'a share in 0…1') ?? (data.length === 0 ? 1 : 0);
   if (data.length === 0 && ratio < 1) throw new UsageError('give --data <dataset>... or --synthetic 1 (synthetic words only)');
-  const steps = num('steps', values.steps, int(1))!;
+  const steps = numberArg('steps', values.steps, isInt(1), 'a positive integer')!;
   const out = values.out!;
   const preset = values.preset!;
   getPreset(preset); // named error for an unknown preset before anything is loaded
@@ -89,27 +83,27 @@ export async function trainCommand(argv: string[]): Promise<number> {
       ...(values.float16 ? { float16: true } : {}),
       data,
       synthetic: ratio,
-      ...opt('synthVocab', num('synth-vocab', values['synth-vocab'], int(1))),
+      ...opt('synthVocab', numberArg('synth-vocab', values['synth-vocab'], isInt(1), 'a positive integer')),
       ...(synthStyle === 'basic' || synthStyle === 'rich' ? { synthStyle } : {}),
-      synthWorkers: num('synth-workers', values['synth-workers'], (n) => Number.isInteger(n) && n >= 1 && n <= 16)!,
+      synthWorkers: numberArg('synth-workers', values['synth-workers'], (n) => isInt(1)(n) && n <= 16, 'an integer in 1…16')!,
       steps,
       out,
       backend: request,
-      batch: num('batch', values.batch, int(1))!,
+      batch: numberArg('batch', values.batch, isInt(1), 'a positive integer')!,
       ...(values.optimizer !== undefined ? { optimizer: values.optimizer as OptimizerKind } : {}),
-      ...opt('lr', num('lr', values.lr, (n) => n > 0)),
+      ...opt('lr', numberArg('lr', values.lr, (n) => n > 0, 'a number > 0')),
       schedule: values.schedule,
-      warmup: num('warmup', values.warmup, int(0))!,
-      ...opt('clip', num('clip', values.clip, (n) => n > 0)),
+      warmup: numberArg('warmup', values.warmup, isInt(0), 'an integer ≥ 0')!,
+      ...opt('clip', numberArg('clip', values.clip, (n) => n > 0, 'a number > 0')),
       ...(values.bn === 'train' || values.bn === 'frozen' ? { batchNorm: values.bn } : {}),
-      ...opt('width', num('width', values.width, int(8))),
+      ...opt('width', numberArg('width', values.width, isInt(8), 'an integer ≥ 8')),
       ...(freeze.length > 0 ? { freeze: freeze as StageName[] } : {}),
       augment: values.augment,
       ...(values.val !== undefined ? { val: values.val } : {}),
-      ...opt('valLimit', num('val-limit', values['val-limit'], int(1))),
-      evalEvery: num('eval-every', values['eval-every'], int(0))!,
-      checkpointEvery: num('checkpoint-every', values['checkpoint-every'], int(0))!,
-      seed: num('seed', values.seed, int(0))!,
+      ...opt('valLimit', numberArg('val-limit', values['val-limit'], isInt(1), 'a positive integer')),
+      evalEvery: numberArg('eval-every', values['eval-every'], isInt(0), 'an integer ≥ 0')!,
+      checkpointEvery: numberArg('checkpoint-every', values['checkpoint-every'], isInt(0), 'an integer ≥ 0')!,
+      seed: numberArg('seed', values.seed, isInt(0), 'an integer ≥ 0')!,
       run: values.run,
       signal: controller.signal,
       onNotice: (m) => console.error(`webstr train: ${m}`),

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { collectErrors } from './console.ts';
+import { LMDB_DIR } from '../src/testing/shared.ts';
 
-const SHARED = process.env.WEBSTR_SHARED ?? path.resolve(import.meta.dirname, '..', '..', 'shared');
-const IC15 = path.join(SHARED, 'data', 'lmdb', 'ic15_2077', 'data.mdb');
+const IC15 = path.join(LMDB_DIR, 'ic15_2077', 'data.mdb');
 
 test('ic15_2077 imports from the file, survives a reload in the middle, and has exactly 2077 samples', async ({ page }) => {
   const errors = collectErrors(page);
@@ -63,7 +63,7 @@ test('a shard folder served over HTTP imports with its CRCs checked', async ({ p
   const { writeShardDir } = await import('../src/data/node_shards.ts');
   const dir = await mkdtemp(path.join(tmpdir(), 'webstr-e2e-shards-'));
   try {
-    const src = await openFileByteSource(path.join(SHARED, 'data', 'lmdb', 'svt_647', 'data.mdb'));
+    const src = await openFileByteSource(path.join(LMDB_DIR, 'svt_647', 'data.mdb'));
     await writeShardDir(await openDtrbDataset(src), dir, { name: 'svt_647', source: { kind: 'lmdb', name: 'svt_647', bytes: src.size }, samplesPerShard: 200 });
     await src.close();
     await context.route('**/served-shards/svt/*', async (route) => {
@@ -88,7 +88,7 @@ test('a shard folder served over HTTP imports with its CRCs checked', async ({ p
 test('an LMDB folder picked with the folder input imports its data.mdb, named after the folder', async ({ page }) => {
   await page.goto('bench.html');
   await expect(page.locator('body')).toHaveAttribute('data-ingest', 'idle');
-  await page.getByTestId('lmdb-folder').setInputFiles(path.join(SHARED, 'data', 'lmdb', 'svt_train_257'));
+  await page.getByTestId('lmdb-folder').setInputFiles(path.join(LMDB_DIR, 'svt_train_257'));
   await expect(page.locator('body')).toHaveAttribute('data-ingest', 'done');
   await expect(page.locator('[data-dataset="svt_train_257"]')).toHaveAttribute('data-samples', '257');
 });
@@ -110,7 +110,7 @@ test('cancel stops an import, keeps it resumable, and Discard removes it', async
 
 test('a data.mdb dropped on the drop zone imports', async ({ page }) => {
   const { readFile } = await import('node:fs/promises');
-  const b64 = (await readFile(path.join(SHARED, 'data', 'lmdb', 'svt_train_257', 'data.mdb'))).toString('base64');
+  const b64 = (await readFile(path.join(LMDB_DIR, 'svt_train_257', 'data.mdb'))).toString('base64');
   await page.goto('bench.html');
   await expect(page.locator('body')).toHaveAttribute('data-ingest', 'idle');
   await page.getByTestId('dataset-name').fill('svt_train_257');

@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GlobalFonts, createCanvas } from '@napi-rs/canvas';
+import { Rng } from '../src/image/rng.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const out = path.join(root, 'public/samples');
@@ -25,17 +26,6 @@ export const SAMPLES: Sample[] = [
   { word: '2024', font: 'bold 46px "DejaVu Sans"', fg: '#222222', bg: '#e0e0e0', angle: -0.02 },
   { word: 'Library', font: '42px "DejaVu Sans"', fg: '#3a2a10', bg: '#d9c49a', angle: 0.01 },
 ];
-
-// A small deterministic PRNG for the noise (mulberry32).
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 mkdirSync(out, { recursive: true });
 SAMPLES.forEach((s, i) => {
@@ -56,9 +46,9 @@ SAMPLES.forEach((s, i) => {
   ctx.fillText(s.word, 0, 2);
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   const img = ctx.getImageData(0, 0, w, h);
-  const r = rng(i + 1);
+  const r = new Rng(i + 1); // seeded: the noise is the same on every run
   for (let p = 0; p < img.data.length; p += 4) {
-    const n = (r() - 0.5) * 24;
+    const n = (r.next() - 0.5) * 24;
     for (let k = 0; k < 3; k++) img.data[p + k] = Math.max(0, Math.min(255, img.data[p + k]! + n));
   }
   ctx.putImageData(img, 0, 0);

@@ -19,6 +19,7 @@ import { openDatasetPath } from '../src/data/node_shards.ts';
 import { warp } from '../src/image/augment.ts';
 import { decodeNode } from '../src/image/decode_node.ts';
 import type { RgbaImage } from '../src/image/types.ts';
+import { LMDB_DIR } from '../src/testing/shared.ts';
 
 const TRAIN_SPLITS = ['iiit5k_train_2000', 'ic15_train_4468', 'svt_train_257'];
 const PW = 96;
@@ -113,7 +114,7 @@ function inpaint(img: RgbaImage, text: Uint8Array): RgbaImage {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { data: { type: 'string', default: path.join(process.env.WEBSTR_SHARED ?? '../shared', 'data/lmdb') }, patches: { type: 'string', default: '256' } } });
+  const { values } = parseArgs({ options: { data: { type: 'string', default: LMDB_DIR }, patches: { type: 'string', default: '256' } } });
   const pairs: [Rgb, Rgb][] = [];
   const candidates: { img: RgbaImage; s: Split; score: number }[] = [];
   for (const name of TRAIN_SPLITS) {

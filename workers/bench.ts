@@ -14,7 +14,7 @@ import { bitmapToRgba, decodeBrowser } from '../src/image/decode_browser.ts';
 import { readImageHeader } from '../src/image/header.ts';
 import { DEFAULT_LIMITS, decodeSize } from '../src/image/errors.ts';
 import { Recognizer, hostWeights } from '../src/recognize/recognizer.ts';
-import { blobByteSource, cachedByteSource } from '../src/data/byte_source.ts';
+import { blobByteSource, cachedByteSource } from '../src/runtime/byte_source.ts';
 import { openDtrbDataset, type DtrbDataset } from '../src/data/dtrb.ts';
 import { openShardUrl } from '../src/data/sharded.ts';
 import { DataStore } from '../src/data/store.ts';

@@ -4,7 +4,7 @@
  * cancellation; lists, inspects (sample gallery) and deletes datasets. Errors cross as name + message.
  */
 import * as Comlink from 'comlink';
-import { blobByteSource } from '../src/data/byte_source.ts';
+import { blobByteSource } from '../src/runtime/byte_source.ts';
 import { type IngestOptions, type IngestProgress, type IngestResult, importLmdb, importSharded } from '../src/data/ingest.ts';
 import { openShardUrl } from '../src/data/sharded.ts';
 import type { DatasetManifest } from '../src/data/shard.ts';

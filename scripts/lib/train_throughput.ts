@@ -5,7 +5,8 @@
  * statistics, ending with the loss read back. Runs on whatever tfjs backend is active; imports only
  * src/ modules, so it bundles for a worker.
  */
-import { tf } from '../../src/runtime/tf.ts';
+import { tf, type Tensor } from '../../src/runtime/tf.ts';
+import type { ModelConfig } from '../../src/models/config.ts';
 import { getPreset } from '../../src/models/presets.ts';
 import { buildStages } from '../../src/models/model.ts';
 import { initParams } from '../../src/models/params.ts';
@@ -29,24 +30,9 @@ export interface Throughput {
  *  after them); everything it makes is disposed. */
 export async function throughput(preset: string, batch: number, steps: number, options: { peak?: boolean } = {}): Promise<Throughput> {
   const config = getPreset(preset);
-  const charset = getCharset(config.charset);
-  const stages = buildStages(config);
-  const params = initParams(stages.specs, 1);
-  const model = new TrainableModel(config, params);
-  tf.dispose([...params.values()]);
-  const opt = makeOptimizer('adam', model.trainable, { lr: 1e-4 });
   const c = config.input.channels === 'gray' ? 1 : 3;
   const x = tf.randomUniform([batch, 32, 100, c], -1, 1, 'float32', 2);
-  const enc = labelEncoder(config, charset).encode(Array.from({ length: batch }, (_, i) => ['hello', 'world', 'texts'][i % 3]!));
-  const step = async (): Promise<void> => {
-    const l = lossFor(config, enc);
-    const r = model.lossAndGrads(x, { batchNorm: 'batch', teacher: l.teacher }, l.loss);
-    opt.step(r.grads)?.dispose();
-    model.updateRunningStats(r.bnStats);
-    await r.loss.data();
-    tf.dispose([r.loss, ...Object.values(r.grads)]);
-    l.dispose();
-  };
+  const { step, dispose } = trainStep(config, x);
   try {
     const w0 = performance.now();
     await step(); // warm-up
@@ -57,8 +43,36 @@ export async function throughput(preset: string, batch: number, steps: number, o
     const peak = options.peak === true ? { peakBytes: (await tf.profile(step)).peakBytes } : {};
     return { msPerStep: ms, samplesPerSec: (1000 * batch) / ms, warmupMs, ...peak };
   } finally {
-    opt.dispose();
-    model.dispose();
+    dispose();
     x.dispose();
   }
+}
+
+/**
+ * One training step of a freshly initialised `config` (seed 1) on the fixed batch `x`, labelled with
+ * `words` in turn, as described above; `dispose` frees the model and optimizer (not `x`). Also used by
+ * the kernel profile (scripts/perf/profile.ts) and the zoo's planning (scripts/zoo/plan.ts).
+ */
+export function trainStep(config: ModelConfig, x: Tensor, words: readonly string[] = ['hello', 'world', 'texts']): { step: () => Promise<void>; dispose: () => void } {
+  const params = initParams(buildStages(config).specs, 1);
+  const model = new TrainableModel(config, params);
+  tf.dispose([...params.values()]);
+  const opt = makeOptimizer('adam', model.trainable, { lr: 1e-4 });
+  const enc = labelEncoder(config, getCharset(config.charset)).encode(Array.from({ length: x.shape[0] }, (_, i) => words[i % words.length]!));
+  const step = async (): Promise<void> => {
+    const l = lossFor(config, enc);
+    const r = model.lossAndGrads(x, { batchNorm: 'batch', teacher: l.teacher }, l.loss);
+    opt.step(r.grads)?.dispose();
+    model.updateRunningStats(r.bnStats);
+    await r.loss.data();
+    tf.dispose([r.loss, ...Object.values(r.grads)]);
+    l.dispose();
+  };
+  return {
+    step,
+    dispose: () => {
+      opt.dispose();
+      model.dispose();
+    },
+  };
 }

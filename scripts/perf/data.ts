@@ -14,9 +14,7 @@ import { parseArgs } from 'node:util';
 import type { IngestResult } from '../../src/data/ingest.ts';
 import { startBrowserSession } from '../lib/browser.ts';
 import type { PerfContext } from './common.ts';
-
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const SHARED = process.env.WEBSTR_SHARED ?? path.resolve(ROOT, '../shared');
+import { LMDB_DIR } from '../../src/testing/shared.ts';
 
 interface IngestRun {
   dataset: string;
@@ -41,7 +39,7 @@ export async function ingestSuite(ctx: PerfContext): Promise<number> {
   {
     try {
       for (const name of datasets) {
-        const file = path.join(SHARED, 'data', 'lmdb', name, 'data.mdb');
+        const file = path.join(LMDB_DIR, name, 'data.mdb');
         for (let r = 0; r < Number(values.repeat); r++) {
           const context = await browser.newContext();
           const page = await context.newPage();
@@ -98,7 +96,7 @@ export async function readerSuite(ctx: PerfContext): Promise<number> {
   const rows = [];
   for (const name of datasets) {
     for (let r = 0; r < Number(values.repeat); r++) {
-      const src = await openFileByteSource(path.join(SHARED, 'data', 'lmdb', name, 'data.mdb'));
+      const src = await openFileByteSource(path.join(LMDB_DIR, name, 'data.mdb'));
       const ds = await openDtrbDataset(src);
       let t0 = performance.now();
       let bytes = 0;

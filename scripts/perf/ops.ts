@@ -10,7 +10,7 @@ import { tf, type Tensor } from '../../src/runtime/tf.ts';
 import { initBackend, type BackendName } from '../../src/runtime/backend.ts';
 import { setFlags } from '../../src/runtime/flags.ts';
 import { registerAllKernels } from '../../src/ops/registry.ts';
-import { setWasmDepthwiseGradFastPath } from '../../src/ops/grad_kernels/kernels.ts';
+import { setWasmDepthwiseGradFastPath } from '../../src/ops/tfjs_patches/grad_kernels/kernels.ts';
 import { gridSample } from '../../src/ops/grid_sample/grid_sample.ts';
 import { spinColor } from '../../src/ops/spin_color/spin_color.ts';
 import { rareInitialFiducials, tpsGrid } from '../../src/ops/tps/tps.ts';

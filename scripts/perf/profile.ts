@@ -21,15 +21,11 @@ import { decodeNode } from '../../src/image/decode_node.ts';
 import { preprocess } from '../../src/image/preprocess.ts';
 import type { RgbaImage } from '../../src/image/types.ts';
 import { buildStages } from '../../src/models/model.ts';
-import { initParams } from '../../src/models/params.ts';
 import { getPreset } from '../../src/models/presets.ts';
-import { TrainableModel } from '../../src/models/training.ts';
-import { getCharset } from '../../src/text/charset.ts';
-import { labelEncoder, lossFor } from '../../src/train/losses.ts';
-import { makeOptimizer } from '../../src/train/optim/index.ts';
 import { toHostWeights, weightsFromOnnx } from '../../src/recognize/load.ts';
 import { LMDB_DIR, MV3_EN_ONNX } from '../../src/testing/shared.ts';
 import { machineLine, printTable, type PerfContext } from './common.ts';
+import { trainStep } from '../lib/train_throughput.ts';
 
 type KernelTotals = Map<string, { ms: number; calls: number }>;
 
@@ -126,22 +122,8 @@ export async function profileSuite(ctx: PerfContext): Promise<number> {
   const steps = Number(values.steps);
   if (steps > 0) {
     const batch = Number(values.batch);
-    const config = getPreset('crnn-mv3-en');
-    const params = initParams(buildStages(config).specs, 1);
-    const model = new TrainableModel(config, params);
-    tf.dispose([...params.values()]);
-    const opt = makeOptimizer('adam', model.trainable, { lr: 1e-4 });
     const x = tf.randomUniform([batch, 32, 100, 3], -1, 1, 'float32', 2);
-    const enc = labelEncoder(config, getCharset(config.charset)).encode(Array.from({ length: batch }, (_, i) => ['hello', 'world', 'texts'][i % 3]!));
-    const step = async (): Promise<void> => {
-      const l = lossFor(config, enc);
-      const r = model.lossAndGrads(x, { batchNorm: 'batch', teacher: l.teacher }, l.loss);
-      opt.step(r.grads)?.dispose();
-      model.updateRunningStats(r.bnStats);
-      await r.loss.data();
-      tf.dispose([r.loss, ...Object.values(r.grads)]);
-      l.dispose();
-    };
+    const { step, dispose } = trainStep(getPreset('crnn-mv3-en'), x);
     await step();
     let t0 = performance.now();
     await step();
@@ -152,8 +134,7 @@ export async function profileSuite(ctx: PerfContext): Promise<number> {
     console.log(`\ntraining step, crnn-mv3-en, batch ${batch}, 32×100, wasm: ${wallMs.toFixed(0)} ms unprofiled (${((1000 * batch) / wallMs).toFixed(1)} samples/s)`);
     printKernels('training kernels', totals, steps, 'step', top);
     out.training = { batch, wallMs, kernels: Object.fromEntries(totals) };
-    opt.dispose();
-    model.dispose();
+    dispose();
     x.dispose();
   }
   if (values.json !== undefined) writeFileSync(values.json, JSON.stringify(out, null, 2));

@@ -7,7 +7,7 @@
  * scripts/lib/train_throughput.ts, one warm-up step then `--steps` timed ones). `--backends` is the same
  * option; the default is wasm,cpu,webgpu.
  * - wasm and cpu run in Node at `--batch`. On wasm, a `wasm (backend matMul)` row first measures the
- *   same steps with tfjs-wasm's own BatchMatMul (before src/ops/wasm_matmul.ts; `--no-before` leaves it
+ *   same steps with tfjs-wasm's own BatchMatMul (before src/ops/tfjs_patches/wasm_matmul.ts; `--no-before` leaves it
  *   out): the before/after ratio of that change in one run. Node rows also give the peak bytes held by
  *   live tensors during one more, profiled step (`peak MiB`: parameters, Adam state, activations).
  * - webgpu runs in Chromium, in the worker of scripts/harness/train.html (train_worker.ts: the backend
@@ -30,9 +30,9 @@ import { registerAllKernels } from '../../src/ops/registry.ts';
 import { getPreset } from '../../src/models/presets.ts';
 import { getCharset } from '../../src/text/charset.ts';
 import { Trainer } from '../../src/train/trainer.ts';
-import { SeededRng } from '../../src/train/rng.ts';
+import { Rng } from '../../src/image/rng.ts';
 import type { SampleSource, TrainSample } from '../../src/train/types.ts';
-import { setWasmMatMulFastPath } from '../../src/ops/wasm_matmul.ts';
+import { setWasmMatMulFastPath } from '../../src/ops/tfjs_patches/wasm_matmul.ts';
 import { errorInfo, type ErrorInfo } from '../../src/runtime/errors.ts';
 import { throughput, type Throughput } from '../lib/train_throughput.ts';
 import type { Harness } from '../lib/harness.ts';
@@ -44,8 +44,8 @@ class NoiseSource implements SampleSource {
   next(n: number): Promise<TrainSample[]> {
     const out: TrainSample[] = [];
     for (let k = 0; k < n; k++) {
-      const r = new SeededRng(this.pos++);
-      out.push({ image: { width: 100, height: 32, data: new Uint8ClampedArray(100 * 32 * 4).map(() => r.int(256)) }, label: 'ab' });
+      const r = new Rng(this.pos++);
+      out.push({ image: { width: 100, height: 32, data: new Uint8ClampedArray(100 * 32 * 4).map(() => r.below(256)) }, label: 'ab' });
     }
     return Promise.resolve(out);
   }

@@ -24,10 +24,7 @@ import { getPreset } from '../../src/models/presets.ts';
 import type { ModelConfig } from '../../src/models/config.ts';
 import { buildStages, CompiledModel } from '../../src/models/model.ts';
 import { countParams, initParams } from '../../src/models/params.ts';
-import { TrainableModel } from '../../src/models/training.ts';
-import { getCharset } from '../../src/text/charset.ts';
-import { labelEncoder, lossFor } from '../../src/train/losses.ts';
-import { makeOptimizer } from '../../src/train/optim/index.ts';
+import { trainStep } from '../lib/train_throughput.ts';
 
 interface Candidate {
   name: string;
@@ -94,31 +91,15 @@ async function inferRate(c: Candidate, batch: number, reps: number): Promise<{ w
 }
 
 async function trainRate(c: Candidate, batch: number, steps: number): Promise<{ samplesPerSec: number; load: number }> {
-  const charset = getCharset(c.config.charset);
-  const stages = buildStages(c.config);
-  const params = initParams(stages.specs, 1);
-  const model = new TrainableModel(c.config, params);
-  tf.dispose([...params.values()]);
-  const opt = makeOptimizer('adam', model.trainable, { lr: 1e-4 });
   const x = inputOf(c, batch);
-  const enc = labelEncoder(c.config, charset).encode(Array.from({ length: batch }, (_, i) => ['Hello', 'world', 'T3XT!'][i % 3]!));
-  const step = async (): Promise<void> => {
-    const l = lossFor(c.config, enc);
-    const r = model.lossAndGrads(x, { batchNorm: 'batch', teacher: l.teacher }, l.loss);
-    opt.step(r.grads)?.dispose();
-    model.updateRunningStats(r.bnStats);
-    await r.loss.data();
-    tf.dispose([r.loss, ...Object.values(r.grads)]);
-    l.dispose();
-  };
+  const { step, dispose } = trainStep(c.config, x, ['Hello', 'world', 'T3XT!']);
   try {
     await step();
     const t0 = performance.now();
     for (let i = 0; i < steps; i++) await step();
     return { samplesPerSec: (1000 * batch * steps) / (performance.now() - t0), load: load() };
   } finally {
-    opt.dispose();
-    model.dispose();
+    dispose();
     x.dispose();
   }
 }

@@ -12,7 +12,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { openDtrbDataset, type DtrbDataset, type Sample } from '../../src/data/dtrb.ts';
+import { openDtrbDataset, samplesInOrder, type DtrbDataset, type Sample } from '../../src/data/dtrb.ts';
 import { openFileByteSource } from '../../src/data/node_source.ts';
 import { writeShardDir } from '../../src/data/node_shards.ts';
 
@@ -37,10 +37,8 @@ class Picked implements DtrbDataset {
     const s = await p.ds.sample(p.index);
     return { ...s, index: k };
   }
-  async *samples(opts: { limit?: number; start?: number } = {}): AsyncIterable<Sample> {
-    const start = opts.start ?? 1;
-    const end = Math.min(this.count, opts.limit === undefined ? this.count : start + opts.limit - 1);
-    for (let k = start; k <= end; k++) yield await this.sample(k);
+  samples(opts: { limit?: number; start?: number } = {}): AsyncIterable<Sample> {
+    return samplesInOrder(this, opts);
   }
 }
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { batches, keepLabel, normalizeLabel, selectPositions } from './batches.ts';
-import { memoryByteSource } from './byte_source.ts';
+import { memoryByteSource } from '../runtime/byte_source.ts';
 import { openDtrbDataset } from './dtrb.ts';
 import { openFileByteSource } from './node_source.ts';
 import { emptyStats } from './shard.ts';

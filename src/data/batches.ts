@@ -6,7 +6,7 @@
  */
 import { InvalidArgumentError } from '../runtime/errors.ts';
 import type { DtrbDataset, Sample } from './dtrb.ts';
-import { rng } from './rng.ts';
+import { Rng } from '../image/rng.ts';
 import { keepLabel, normalizeLabel, type LabelFilter } from '../text/labels.ts';
 
 export { ALNUM36, keepLabel, normalizeLabel, type LabelFilter } from '../text/labels.ts';
@@ -65,9 +65,9 @@ export async function selectPositions(ds: Labelled, opts: Pick<BatchOptions<unkn
     positions = kept;
   } else if (positions.length > limit) positions = positions.slice(0, limit);
   if (opts.shuffle) {
-    const r = rng(opts.shuffle === true ? 0 : opts.shuffle.seed);
+    const r = new Rng(opts.shuffle === true ? 0 : opts.shuffle.seed);
     for (let i = positions.length - 1; i > 0; i--) {
-      const j = Math.floor(r() * (i + 1));
+      const j = r.below(i + 1);
       [positions[i], positions[j]] = [positions[j]!, positions[i]!];
     }
   }

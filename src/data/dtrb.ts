@@ -2,7 +2,7 @@
  * The deep-text-recognition-benchmark LMDB layout (DTRB create_lmdb_dataset.py; docs/models.md §8.1):
  * `num-samples` (decimal), `image-%09d` (original encoded bytes), `label-%09d` (UTF-8), 1-based.
  */
-import type { ByteSource } from './byte_source.ts';
+import type { ByteSource } from '../runtime/byte_source.ts';
 import { InvalidArgumentError } from '../runtime/errors.ts';
 import { DtrbLayoutError } from './errors.ts';
 import { LmdbReader, type LmdbReaderOptions } from './lmdb/reader.ts';
@@ -19,6 +19,13 @@ export interface DtrbDataset {
   readonly count: number;
   sample(index: number): Promise<Sample>;
   samples(opts?: { limit?: number; start?: number }): AsyncIterable<Sample>;
+}
+
+/** Samples `start`, `start + 1`, … (1-based, default 1), at most `limit` of them, read one at a time: every dataset's `samples()`. */
+export async function* samplesInOrder(ds: Pick<DtrbDataset, 'count' | 'sample'>, opts: { limit?: number; start?: number } = {}): AsyncGenerator<Sample> {
+  const start = opts.start ?? 1;
+  const end = Math.min(ds.count, opts.limit === undefined ? ds.count : start + opts.limit - 1);
+  for (let i = start; i <= end; i++) yield await ds.sample(i);
 }
 
 export const imageKey = (i: number): string => `image-${String(i).padStart(9, '0')}`;
@@ -54,11 +61,8 @@ export class LmdbDtrbDataset implements DtrbDataset {
     return { index, label, image };
   }
 
-  /** Samples `start`, `start + 1`, … (1-based, default 1), at most `limit` of them. */
-  async *samples(opts: { limit?: number; start?: number } = {}): AsyncIterable<Sample> {
-    const start = opts.start ?? 1;
-    const end = Math.min(this.count, opts.limit === undefined ? this.count : start + opts.limit - 1);
-    for (let i = start; i <= end; i++) yield await this.sample(i);
+  samples(opts: { limit?: number; start?: number } = {}): AsyncIterable<Sample> {
+    return samplesInOrder(this, opts);
   }
 
   private checkIndex(index: number): void {

@@ -29,11 +29,6 @@ export class DtrbLayoutError extends WebstrError {
   override name = 'DtrbLayoutError';
 }
 
-/** A byte range outside a byte source was requested (a programming error or a source that shrank). */
-export class ByteSourceRangeError extends WebstrError {
-  override name = 'ByteSourceRangeError';
-}
-
 /** A shard or shard manifest that is not in the webstr shard format (bad magic, impossible offsets). */
 export class ShardFormatError extends WebstrError {
   override name = 'ShardFormatError';

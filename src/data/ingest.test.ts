@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { memoryByteSource } from './byte_source.ts';
+import { memoryByteSource } from '../runtime/byte_source.ts';
 import { openDtrbDataset } from './dtrb.ts';
 import { ImportCancelledError, QuotaExceededImportError } from './errors.ts';
 import { datasetId, importLmdb, importSharded, lmdbContentHash, type IngestProgress } from './ingest.ts';

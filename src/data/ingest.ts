@@ -4,7 +4,7 @@
  * shard; the dataset record last; an interrupted import resumes from its last complete shard; a quota
  * error rolls back everything of this import; cancellation keeps the finished shards for a resume.
  */
-import type { ByteSource } from './byte_source.ts';
+import type { ByteSource } from '../runtime/byte_source.ts';
 import { openDtrbDataset } from './dtrb.ts';
 import { ImportCancelledError, QuotaExceededImportError } from './errors.ts';
 import { DEFAULT_SAMPLES_PER_SHARD, buildShards, type ShardedDataset } from './sharded.ts';

@@ -1,7 +1,7 @@
 /** Node-only byte source over a file handle. Never imported by browser code. */
 import { open } from 'node:fs/promises';
-import { type ByteSource, checkRange } from './byte_source.ts';
-import { ByteSourceRangeError } from './errors.ts';
+import { type ByteSource, checkRange } from '../runtime/byte_source.ts';
+import { ByteSourceRangeError } from '../runtime/errors.ts';
 
 export async function openFileByteSource(path: string): Promise<ByteSource & { close(): Promise<void> }> {
   const fh = await open(path, 'r');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.ts';
-import { memoryByteSource } from './byte_source.ts';
+import { memoryByteSource } from '../runtime/byte_source.ts';
 import { openDtrbDataset } from './dtrb.ts';
 import { ShardChecksumError, ShardFormatError, UnsupportedShardVersionError } from './errors.ts';
 import { openDatasetPath, openShardDir } from './node_shards.ts';

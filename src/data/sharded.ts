@@ -3,7 +3,7 @@
  * on disk (node_shards.ts), HTTP (`httpShardLoader`), IndexedDB (store.ts).
  */
 import { InvalidArgumentError } from '../runtime/errors.ts';
-import type { DtrbDataset, Sample } from './dtrb.ts';
+import { samplesInOrder, type DtrbDataset, type Sample } from './dtrb.ts';
 import { ShardFormatError, ShardMismatchError } from './errors.ts';
 import { type DatasetManifest, type LabelStats, Shard, type ShardInfo, addToStats, checkManifest, crc32, encodeShard, shardFileName } from './shard.ts';
 
@@ -105,10 +105,8 @@ export class ShardedDataset implements DtrbDataset {
     return (await this.shard(Math.floor((position - 1) / per))).label((position - 1) % per);
   }
 
-  async *samples(opts: { limit?: number; start?: number } = {}): AsyncIterable<Sample> {
-    const start = opts.start ?? 1;
-    const end = Math.min(this.count, opts.limit === undefined ? this.count : start + opts.limit - 1);
-    for (let i = start; i <= end; i++) yield await this.sample(i);
+  samples(opts: { limit?: number; start?: number } = {}): AsyncIterable<Sample> {
+    return samplesInOrder(this, opts);
   }
 }
 

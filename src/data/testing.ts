@@ -1,22 +1,17 @@
-/** Test helpers for the data layer (Node only): where ../shared is, and the committed fixtures. */
+/** Test helpers for the data layer (Node only): the shared LMDBs (located by ../testing/shared.ts), and the committed fixtures. */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sharedPresent } from '../testing/shared.ts';
+import { LMDB_DIR, sharedPresent } from '../testing/shared.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** ../shared beside the repository (CI and worktrees), or $WEBSTR_SHARED. */
-export function sharedDir(): string {
-  return process.env.WEBSTR_SHARED ?? path.resolve(REPO_ROOT, '../shared');
-}
-
 export function lmdbDir(name: string): string {
-  return path.join(sharedDir(), 'data', 'lmdb', name);
+  return path.join(LMDB_DIR, name);
 }
 
-export const hasSharedData = (): boolean => sharedPresent(existsSync(path.join(sharedDir(), 'data', 'lmdb')), path.join(sharedDir(), 'data', 'lmdb'));
+export const hasSharedData = (): boolean => sharedPresent(existsSync(LMDB_DIR), LMDB_DIR);
 
 export async function fixtureBytes(name: string): Promise<Uint8Array> {
   return new Uint8Array(await readFile(path.join(REPO_ROOT, 'src', 'data', 'fixtures', name)));

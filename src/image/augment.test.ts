@@ -20,23 +20,6 @@ function word(w = 100, h = 32): RgbaImage {
   return { width: w, height: h, data };
 }
 
-describe('Rng', () => {
-  it('is mulberry32 with a uint32 state that resumes', () => {
-    const a = new Rng(42);
-    a.next();
-    const s = a.state;
-    const seq = [a.next(), a.next(), a.next()];
-    expect(new Rng(0).setState(s).next()).toBe(seq[0]);
-    expect(() => new Rng(0).setState(-1)).toThrow(InvalidArgumentError);
-    expect(() => new Rng(0).setState(2 ** 32)).toThrow(InvalidArgumentError);
-    expect(() => new Rng(Number.NaN)).toThrow(InvalidArgumentError);
-    for (let i = 0; i < 1000; i++) {
-      const v = a.int(3, 6);
-      expect(v >= 3 && v <= 6 && Number.isInteger(v)).toBe(true);
-    }
-  });
-});
-
 describe('augment', () => {
   it('is deterministic in the RNG state and leaves the input alone', () => {
     const img = word();

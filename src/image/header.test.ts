@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EmptyImageError, ImageDecodeError, ImageTooLargeError } from './errors.ts';
 import { checkImageComplete, readImageHeader } from './header.ts';
-
-function png(w: number, h: number): Uint8Array {
-  const b = new Uint8Array(33);
-  b.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
-  new DataView(b.buffer).setUint32(16, w);
-  new DataView(b.buffer).setUint32(20, h);
-  return b;
-}
+import { pngHeader } from '../testing/images.ts';
 
 function jpeg(w: number, h: number): Uint8Array {
   // SOI, APP0 (len 16), SOF0 (len 17)
@@ -19,17 +12,17 @@ function jpeg(w: number, h: number): Uint8Array {
 
 describe('image headers', () => {
   it('reads PNG and JPEG sizes', () => {
-    expect(readImageHeader(png(120, 40))).toEqual({ format: 'png', width: 120, height: 40 });
+    expect(readImageHeader(pngHeader(120, 40))).toEqual({ format: 'png', width: 120, height: 40 });
     expect(readImageHeader(jpeg(300, 64))).toEqual({ format: 'jpeg', width: 300, height: 64 });
   });
   it('rejects huge and empty images before decoding', () => {
-    expect(() => readImageHeader(png(30000, 30000))).toThrow(ImageTooLargeError);
+    expect(() => readImageHeader(pngHeader(30000, 30000))).toThrow(ImageTooLargeError);
     expect(() => readImageHeader(jpeg(30000, 30000))).toThrow(ImageTooLargeError);
-    expect(() => readImageHeader(png(0, 0))).toThrow(EmptyImageError);
+    expect(() => readImageHeader(pngHeader(0, 0))).toThrow(EmptyImageError);
     expect(() => readImageHeader(new Uint8Array())).toThrow(EmptyImageError);
   });
   it('rejects truncated and non-image bytes', () => {
-    expect(() => readImageHeader(png(10, 10).subarray(0, 12))).toThrow(ImageDecodeError);
+    expect(() => readImageHeader(pngHeader(10, 10).subarray(0, 12))).toThrow(ImageDecodeError);
     expect(() => readImageHeader(jpeg(10, 10).subarray(0, 10))).toThrow(ImageDecodeError);
     expect(() => readImageHeader(new TextEncoder().encode('hello, world'))).toThrow(/not an image/);
   });
@@ -49,7 +42,7 @@ describe('whole-file checks (a decoder fills a cut-off image with grey)', () => 
     }
   });
   it('PNG needs IEND with every chunk inside the file; GIF its trailer; BMP and WebP their declared size', () => {
-    const p = png(4, 4); // IHDR without its CRC and no IEND
+    const p = pngHeader(4, 4); // IHDR without its CRC and no IEND
     expect(() => complete(p)).toThrow(/truncated or corrupt PNG/);
     const iend = [0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82];
     const ok = new Uint8Array([...p, ...iend]);

@@ -1,7 +1,8 @@
 /**
- * A seeded PRNG whose whole state is one uint32 (mulberry32, the generator of `src/data/rng.ts`), so a
- * caller can store it in a checkpoint (`Checkpoint.rng`) and continue exactly: `new Rng(0).setState(s)`.
- * Used by augmentation (this layer) and the synthetic word generator (`src/synth/`).
+ * The project's one seeded PRNG: mulberry32, whose whole state is one uint32, so a caller can store it in
+ * a checkpoint (`Checkpoint.rng`) and continue exactly: `new Rng(0).setState(s)`. Used by augmentation
+ * (this layer), the synthetic word generator (`src/synth/`), shuffling (`src/data/`, `src/train/`) and
+ * the fuzzers.
  */
 import { InvalidArgumentError } from '../runtime/errors.ts';
 
@@ -13,6 +14,11 @@ export abstract class Random {
   /** Uniform in [lo, hi). */
   uniform(lo: number, hi: number): number {
     return lo + (hi - lo) * this.next();
+  }
+
+  /** Integer in [0, n): floor(next() · n), one draw (0 when n is 0). */
+  below(n: number): number {
+    return Math.floor(this.next() * n);
   }
 
   /** Integer in [lo, hi], both included. */

@@ -6,7 +6,7 @@
 import { InvalidArgumentError } from '../runtime/errors.ts';
 import type { BackendRequest } from '../runtime/backend_names.ts';
 import type { ErrorInfo } from '../runtime/errors.ts';
-import { blobByteSource, memoryByteSource, type ByteSource } from '../data/byte_source.ts';
+import { blobByteSource, memoryByteSource, type ByteSource } from '../runtime/byte_source.ts';
 import { openDtrbDataset } from '../data/dtrb.ts';
 import { evaluate as evaluateCore, type EvalDataset, type EvalOptions, type EvalProgress, type EvalReport } from '../eval/runner.ts';
 import type { ModelInput, ModelResolver } from './model_spec.ts';

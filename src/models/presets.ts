@@ -197,7 +197,7 @@ export const PRESETS = {
     sequence: { kind: 'bilstm', layers: [{ hidden: 96 }, { hidden: 96 }], naming: 'paddle' },
     head: { kind: 'attention', cell: 'gru', hidden: 96, steps: 25, naming: 'paddle', labels: 'sos-eos-last' },
   },
-  /** PaddleOCR en_number_mobile_v2.0 (../shared/models/paddleocr-en-mobile-v2.0/README.md): BGR, height 32,
+  /** PaddleOCR en_number_mobile_v2.0 (its ONNX export; docs/models.md §5.2): BGR, height 32,
    *  keep-ratio width in [8, 320], MobileNetV3-small ×0.5 → BiLSTM(48)×2 → FC 96→97. */
   'crnn-mv3-en': {
     name: 'crnn-mv3-en',

@@ -2,7 +2,7 @@
  * The training forward of every preset (narrowed as the oracle fixtures are, plus crnn-mv3-en and the zoo's *-lcnet):
  * BatchNorm 'running' gives the inference logits; 'batch' normalises with batch statistics and reports
  * them; every trainable parameter gets a finite gradient; cpu and wasm agree (this is what found the
- * wasm kernels tfjs lacks or gets wrong: src/ops/grad_kernels/); no tensor leaks.
+ * wasm kernels tfjs lacks or gets wrong: src/ops/tfjs_patches/grad_kernels/); no tensor leaks.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -126,7 +126,7 @@ function maxAbs(a: Float32Array, b: Float32Array): number {
 // spin-r32 also normalises GA-SPIN's fc1 with BatchNorm1d over the batch of 3, which amplifies rounding.
 // Batch-mode numerics themselves are held to PyTorch at 1e-4 by src/train/train_step.test.ts.
 // trba-dtrb went 0.15 → 0.25 when wasm's BatchNorm statistics moved to the SIMD column sum
-// (src/ops/wasm_reduce.ts: another summation order, so other ties flip; 0.18 measured); every preset
+// (src/ops/tfjs_patches/wasm_reduce.ts: another summation order, so other ties flip; 0.18 measured); every preset
 // without a transform stays at 5e-3.
 const TOLERANCE: Record<string, number> = { 'trba-dtrb:batch': 0.25, 'spin-r32:batch': 0.25 };
 

@@ -64,3 +64,10 @@ export function writeF32(
   fill(out, reader(backend, name));
   return (backend as unknown as MathBackendCPU).makeTensorInfo(shape, 'float32', out);
 }
+
+/** A kernel's named input (tfjs hands them over as a record), for the kernels of every backend. */
+export function input(inputs: Record<string, TensorInfo | undefined>, name: string): TensorInfo {
+  const t = inputs[name];
+  if (t === undefined) throw new InvalidArgumentError(`missing kernel input '${name}'`);
+  return t;
+}

@@ -88,6 +88,11 @@ export class PickleSecurityError extends WebstrError {
   }
 }
 
+/** A byte range outside a byte source was requested (a programming error or a source that shrank). */
+export class ByteSourceRangeError extends WebstrError {
+  override name = 'ByteSourceRangeError';
+}
+
 /** A checkpoint or weights file is truncated, corrupt, or not the format it claims to be. */
 export class CheckpointFormatError extends WebstrError {
   override name = 'CheckpointFormatError';

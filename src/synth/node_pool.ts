@@ -6,7 +6,7 @@
  * trainer `SampleSource` that renders the next batch while the current one trains.
  */
 import { Worker } from 'node:worker_threads';
-import type { DtrbDataset, Sample } from '../data/dtrb.ts';
+import { samplesInOrder, type DtrbDataset, type Sample } from '../data/dtrb.ts';
 import type { RgbaImage } from '../image/types.ts';
 import { SynthOptionsError, SynthWorkerError } from './errors.ts';
 import type { NodeSynthOptions } from './node.ts';
@@ -131,15 +131,7 @@ export function pooledSynthDataset(source: SynthSource, pool: SynthPool, count: 
       return { index, label: s.label, image: s.data };
     });
   };
-  return {
-    count,
-    sample,
-    async *samples(opts: { limit?: number; start?: number } = {}) {
-      const start = opts.start ?? 1;
-      const end = Math.min(count, start - 1 + (opts.limit ?? count));
-      for (let i = start; i <= end; i++) yield await sample(i);
-    },
-  };
+  return { count, sample, samples: (opts) => samplesInOrder({ count, sample }, opts) };
 }
 
 /**

@@ -4,7 +4,7 @@
  * trainer read them like any converted dataset.
  */
 import { createCanvas } from '@napi-rs/canvas';
-import type { DtrbDataset, Sample } from '../data/dtrb.ts';
+import { samplesInOrder, type DtrbDataset, type Sample } from '../data/dtrb.ts';
 import { type ConvertProgress, writeShardDir } from '../data/node_shards.ts';
 import type { DatasetManifest } from '../data/shard.ts';
 import type { RgbaImage } from '../image/types.ts';
@@ -32,15 +32,7 @@ export function synthDataset(source: SynthSource, count: number): DtrbDataset {
     const [s] = source.nextWithParams(1);
     return Promise.resolve({ index, label: s!.label, image: encodePng(s!.image) });
   };
-  return {
-    count,
-    sample,
-    async *samples(opts: { limit?: number; start?: number } = {}) {
-      const start = opts.start ?? 1;
-      const end = Math.min(count, start - 1 + (opts.limit ?? count));
-      for (let i = start; i <= end; i++) yield await sample(i);
-    },
-  };
+  return { count, sample, samples: (opts) => samplesInOrder({ count, sample }, opts) };
 }
 
 export async function writeSynthShards(

@@ -1,4 +1,4 @@
-/** Test images made in code: a PNG decompression bomb and a small text crop. */
+/** Test images made in code: a PNG decompression bomb, a bare PNG header and a small text crop. */
 import { createDeflate } from 'node:zlib';
 import { crc32 } from '../data/shard.ts';
 
@@ -25,6 +25,15 @@ export async function zeroPng(w: number, h: number): Promise<Uint8Array> {
   ihdr.writeUInt32BE(h, 4);
   ihdr.set([8, 6, 0, 0, 0], 8);
   return new Uint8Array(Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', Buffer.concat(parts)), chunk('IEND', new Uint8Array(0))]));
+}
+
+/** The first 33 bytes of a PNG claiming w×h: signature and IHDR with a zero CRC, no pixels, for header checks. */
+export function pngHeader(w: number, h: number): Uint8Array {
+  const b = new Uint8Array(33);
+  b.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
+  new DataView(b.buffer).setUint32(16, w);
+  new DataView(b.buffer).setUint32(20, h);
+  return b;
 }
 
 /** A small word-like crop ("CATS", 160×48) encoded by Skia. */

@@ -11,7 +11,7 @@ export type MutationKind = (typeof KINDS)[number];
 
 export function mutateBytes(base: Uint8Array, seed: number): { kind: MutationKind; bytes: Uint8Array } {
   const r = new Rng(seed);
-  const int = (n: number): number => Math.floor(r.next() * n);
+  const int = (n: number): number => r.below(n);
   const kind = KINDS[int(KINDS.length)]!;
   let b = new Uint8Array(base); // a copy (Buffer.slice would share memory)
   switch (kind) {

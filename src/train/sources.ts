@@ -9,7 +9,7 @@
  */
 import { keepLabel, normalizeLabel, type LabelFilter } from '../text/labels.ts';
 import type { DtrbDataset } from '../data/dtrb.ts';
-import { SeededRng } from './rng.ts';
+import { Rng } from '../image/rng.ts';
 import { SampleSourceError } from './errors.ts';
 import type { SampleSource, SourceState, TrainSample } from './types.ts';
 
@@ -64,9 +64,9 @@ export class DatasetSource implements SampleSource {
 
   private permutation(epoch: number): Entry[] {
     const p = [...this.kept];
-    const r = new SeededRng((this.o.seed ^ Math.imul(epoch + 1, 0x9e3779b1)) >>> 0);
+    const r = new Rng((this.o.seed ^ Math.imul(epoch + 1, 0x9e3779b1)) >>> 0);
     for (let i = p.length - 1; i > 0; i--) {
-      const j = r.int(i + 1);
+      const j = r.below(i + 1);
       [p[i], p[j]] = [p[j]!, p[i]!];
     }
     return p;

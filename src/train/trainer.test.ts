@@ -15,7 +15,7 @@ import { DirCheckpointStore } from './node_store.ts';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint_codec.ts';
 import { TrainCheckpointError, TrainDivergedError, TrainRecipeError } from './errors.ts';
 import { DeviceLostError } from '../runtime/errors.ts';
-import { SeededRng } from './rng.ts';
+import { Rng } from '../image/rng.ts';
 import { tinyRecipe } from './tiny.ts';
 import type { Checkpoint, CheckpointStore, RunSummary, SampleSource, SourceState, TrainEvaluation, TrainRecipe, TrainSample } from './types.ts';
 
@@ -38,7 +38,7 @@ class MemorySource implements SampleSource {
   next(n: number): Promise<TrainSample[]> {
     const out: TrainSample[] = [];
     for (let k = 0; k < n; k++) {
-      const r = new SeededRng(1000 + this.pos);
+      const r = new Rng(1000 + this.pos);
       const data = new Uint8ClampedArray(100 * 32 * 4).map(() => Math.floor(r.next() * 256));
       const image: RgbaImage = { width: 100, height: 32, data };
       out.push({ image, label: ['cat', 'dog', 'bird'][this.pos % 3]! });

@@ -24,7 +24,7 @@ import type { Charset } from '../text/charset.ts';
 import { WEIGHTS_FORMAT, WEIGHTS_VERSION, type WebstrMetadata } from '../weights/format.ts';
 import { makeOptimizer, type Optimizer } from './optim/index.ts';
 import { labelEncoder, lossFor, type LabelEncoder } from './losses.ts';
-import { SeededRng } from './rng.ts';
+import { Rng } from '../image/rng.ts';
 import { TrainCheckpointError, TrainDivergedError } from './errors.ts';
 import { checkRecipe, scheduleOf, trainWidth, type Augmenter } from './recipe.ts';
 import type { Checkpoint, CheckpointStore, HostTensors, SampleSource, SourceState, TrainEvaluation, TrainLogEntry, TrainProgress, TrainRecipe, TrainSample, Validation } from './types.ts';
@@ -107,7 +107,7 @@ export class Trainer {
   private optimizer!: Optimizer;
   private readonly encoder: LabelEncoder;
   private readonly pre: PreprocessConfig;
-  private readonly rng: SeededRng;
+  private readonly rng: Rng;
   private stepCount = 0;
   private best: { step: number; accuracy: number } | null = null;
   private history: TrainLogEntry[] = [];
@@ -130,7 +130,7 @@ export class Trainer {
     this.encoder = labelEncoder(o.config, o.charset);
     this.build(o.init);
     this.pre = trainPreprocess(o.config.input, trainWidth(o.recipe));
-    this.rng = new SeededRng(o.recipe.seed ^ 0x9e3779b9);
+    this.rng = new Rng(o.recipe.seed ^ 0x9e3779b9);
   }
 
   /** Model and optimizer over `init` (null: the seeded initialisation). */
@@ -198,7 +198,7 @@ export class Trainer {
       throw new TrainCheckpointError(`checkpoint of run '${c.runId}' does not fit: ${(e as Error).message}`);
     }
     this.stepCount = c.step;
-    this.rng.state = c.rng >>> 0;
+    this.rng.setState(c.rng >>> 0);
     this.best = c.best;
     this.history = c.history.filter((h) => h.step <= c.step);
   }
@@ -410,7 +410,7 @@ export class Trainer {
     else {
       const s = this.start!;
       this.o.source.setState(s.sources);
-      this.rng.state = s.rng;
+      this.rng.setState(s.rng);
       this.stepCount = 0;
       this.best = null;
       this.history = [];

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { expect, it } from 'vitest';
 import { fixtureBytes, hasSharedData, lmdbDir } from '../testing.ts';
 import { fuzzLine } from '../../testing/mutate.ts';
-import { memoryByteSource } from '../byte_source.ts';
+import { memoryByteSource } from '../../runtime/byte_source.ts';
 import { exercise, fuzz, type FuzzReport } from './fuzz.ts';
 
 const line = (reader: string, r: FuzzReport): string => fuzzLine({ reader, cases: r.cases, ok: r.ok, named: r.errors, escapes: r.escaped });

@@ -4,14 +4,12 @@
  * what the reader touches. Used by fuzz.test.ts (CI) and scripts/fuzz_lmdb.ts (more cases on demand).
  * The property: every case either reads or fails with a WebstrError; nothing else is thrown, nothing hangs.
  */
-import type { ByteSource } from '../byte_source.ts';
-import { checkRange } from '../byte_source.ts';
+import type { ByteSource } from '../../runtime/byte_source.ts';
+import { checkRange } from '../../runtime/byte_source.ts';
 import { WebstrError } from '../../runtime/errors.ts';
 import { openDtrbDataset } from '../dtrb.ts';
 import { LmdbReader } from './reader.ts';
-import { rng } from '../rng.ts';
-
-export { rng };
+import { Rng } from '../../image/rng.ts';
 import { NODESIZE, P_BRANCH, P_LEAF, P_OVERFLOW, PAGEHDRSZ } from './format.ts';
 
 /** Where the interesting bytes of a clean file are: page headers, node headers, pointers, meta fields. */
@@ -95,8 +93,9 @@ function u64le(n: number): Uint8Array {
 }
 
 export function mutate(base: Uint8Array, map: FileMap, seed: number): Mutation {
-  const r = rng(seed);
-  const int = (n: number) => Math.floor(r() * n);
+  const rand = new Rng(seed);
+  const r = (): number => rand.next();
+  const int = (n: number): number => rand.below(n);
   const pick = <T>(xs: readonly T[]): T | undefined => (xs.length === 0 ? undefined : xs[int(xs.length)]);
   const ps = map.psize;
   const nPages = Math.floor(base.length / ps);

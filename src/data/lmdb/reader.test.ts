@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { blobByteSource, cachedByteSource, memoryByteSource } from '../byte_source.ts';
+import { blobByteSource, cachedByteSource, memoryByteSource } from '../../runtime/byte_source.ts';
 import { openDtrbDataset } from '../dtrb.ts';
 import { LmdbCorruptError, LmdbFormatError, LmdbTruncatedError, UnsupportedLmdbError } from '../errors.ts';
 import { openFileByteSource } from '../node_source.ts';

@@ -10,7 +10,7 @@
  * file ends in a named error (LmdbFormatError, UnsupportedLmdbError, LmdbCorruptError,
  * LmdbTruncatedError), never a hang, a crash or a huge allocation.
  */
-import { type ByteSource, cachedByteSource } from '../byte_source.ts';
+import { type ByteSource, cachedByteSource } from '../../runtime/byte_source.ts';
 import { LmdbCorruptError, LmdbFormatError, LmdbTruncatedError, UnsupportedLmdbError } from '../errors.ts';
 import {
   DB_SIZE,

@@ -1,16 +1,10 @@
 /** Kernel and gradient configs of the fused BiLSTM sequence (cpu and wasm), listed in ../registry.ts. */
 import { tf, type GradConfig, type KernelConfig, type Tensor, type TensorInfo } from '../../runtime/tf.ts';
-import { SOFTWARE_BACKENDS, writeF32 } from '../backend_io.ts';
+import { SOFTWARE_BACKENDS, writeF32, input } from '../backend_io.ts';
 import { BILSTM_SEQ, BILSTM_SEQ_GRAD } from './bilstm.ts';
 import { biLstmBackward, biLstmForward, type BiLstmDims } from './reference.ts';
 import { simdFor } from '../simd/simd.ts';
 import { biLstmBackwardSimd, biLstmForwardSimd } from './simd_kernel.ts';
-
-function input(inputs: Record<string, TensorInfo | undefined>, name: string): TensorInfo {
-  const t = inputs[name];
-  if (t === undefined) throw new Error(`missing kernel input '${name}'`);
-  return t;
-}
 
 function dims(proj: TensorInfo, hidden: number): BiLstmDims {
   return { steps: proj.shape[0]!, batch: proj.shape[1]!, hidden };

@@ -8,7 +8,7 @@
  */
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { tf, type GradConfig, type KernelConfig, type Tensor, type TensorInfo } from '../../runtime/tf.ts';
-import { SOFTWARE_BACKENDS, writeF32 } from '../backend_io.ts';
+import { SOFTWARE_BACKENDS, writeF32, input } from '../backend_io.ts';
 import { runFlatProgram, type UniformSpec } from '../webgpu_program.ts';
 import { CTC_LOSS, CTC_LOSS_GRAD, type CtcAttrs } from './ctc_loss.ts';
 import { ctcBackward, ctcForward, type CtcDims } from './reference.ts';
@@ -17,12 +17,6 @@ import alphaWgsl from '../../../shaders/ctc_loss_alpha.wgsl?raw';
 import nllWgsl from '../../../shaders/ctc_loss_nll.wgsl?raw';
 import betaWgsl from '../../../shaders/ctc_loss_beta.wgsl?raw';
 import gradWgsl from '../../../shaders/ctc_loss_grad.wgsl?raw';
-
-function input(inputs: Record<string, TensorInfo | undefined>, name: string): TensorInfo {
-  const t = inputs[name];
-  if (t === undefined) throw new Error(`missing kernel input '${name}'`);
-  return t;
-}
 
 function ctcAttrs(attrs: tf.NamedAttrMap | undefined): CtcAttrs {
   const a = (attrs ?? {}) as Partial<CtcAttrs>;

@@ -1,8 +1,8 @@
 /** Kernel and gradient configs of gridSample, listed in ../registry.ts. */
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-import type { GradConfig, KernelConfig, NamedAttrMap, Tensor, TensorInfo } from '../../runtime/tf.ts';
+import type { GradConfig, KernelConfig, NamedAttrMap, Tensor } from '../../runtime/tf.ts';
 import { tf } from '../../runtime/tf.ts';
-import { SOFTWARE_BACKENDS, writeF32 } from '../backend_io.ts';
+import { SOFTWARE_BACKENDS, writeF32, input } from '../backend_io.ts';
 import { runFlatProgram, type UniformSpec } from '../webgpu_program.ts';
 import { GRID_SAMPLE, GRID_SAMPLE_GRAD_GRID, GRID_SAMPLE_GRAD_IMAGE } from './grid_sample.ts';
 import { gridSampleForward, gridSampleGradGrid, gridSampleGradImage, type Dims, type GridSampleAttrs } from './reference.ts';
@@ -11,12 +11,6 @@ import forwardWgsl from '../../../shaders/grid_sample.wgsl?raw';
 import gradImageWgsl from '../../../shaders/grid_sample_grad_image.wgsl?raw';
 import gradGridWgsl from '../../../shaders/grid_sample_grad_grid.wgsl?raw';
 import tapWgsl from '../../../shaders/grid_sample_tap.wgsl?raw';
-
-function input(inputs: Record<string, TensorInfo | undefined>, name: string): TensorInfo {
-  const t = inputs[name];
-  if (t === undefined) throw new Error(`missing kernel input '${name}'`);
-  return t;
-}
 
 function attrsOf(a: NamedAttrMap | undefined): GridSampleAttrs {
   return { alignCorners: a?.['alignCorners'] === true, padding: a?.['padding'] === 'zeros' ? 'zeros' : 'border' };

@@ -1,19 +1,13 @@
 /** Kernel and gradient configs of hardSwish, listed in ../registry.ts. */
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-import { tf, type GradConfig, type KernelConfig, type Tensor, type TensorInfo } from '../../runtime/tf.ts';
-import { SOFTWARE_BACKENDS, writeF32 } from '../backend_io.ts';
+import { tf, type GradConfig, type KernelConfig, type Tensor } from '../../runtime/tf.ts';
+import { SOFTWARE_BACKENDS, writeF32, input } from '../backend_io.ts';
 import { runFlatProgram } from '../webgpu_program.ts';
 import { simdFor } from '../simd/simd.ts';
 import { HARD_SWISH, HARD_SWISH_GRAD } from './hard_swish.ts';
 import { hardSwishBackward, hardSwishForward } from './reference.ts';
 import forwardWgsl from '../../../shaders/hard_swish.wgsl?raw';
 import backwardWgsl from '../../../shaders/hard_swish_grad.wgsl?raw';
-
-function input(inputs: Record<string, TensorInfo | undefined>, name: string): TensorInfo {
-  const t = inputs[name];
-  if (t === undefined) throw new Error(`missing kernel input '${name}'`);
-  return t;
-}
 
 const webgpuKernels: KernelConfig[] = [
   {

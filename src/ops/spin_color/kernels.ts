@@ -2,7 +2,7 @@
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import type { GradConfig, KernelConfig, NamedAttrMap, Tensor, TensorInfo } from '../../runtime/tf.ts';
 import { tf } from '../../runtime/tf.ts';
-import { SOFTWARE_BACKENDS, writeF32, type InputReader } from '../backend_io.ts';
+import { SOFTWARE_BACKENDS, writeF32, type InputReader, input } from '../backend_io.ts';
 import { runFlatProgram } from '../webgpu_program.ts';
 import { SPIN_POWER_SUM, SPIN_POWER_SUM_GRAD_I, SPIN_POWER_SUM_GRAD_W } from './spin_color.ts';
 import { spinPowerSumForward, spinPowerSumGradI, spinPowerSumGradWeights } from './reference.ts';
@@ -10,12 +10,6 @@ import commonWgsl from '../../../shaders/spin_color_common.wgsl?raw';
 import forwardWgsl from '../../../shaders/spin_power_sum.wgsl?raw';
 import gradIWgsl from '../../../shaders/spin_power_sum_grad_i.wgsl?raw';
 import gradWWgsl from '../../../shaders/spin_power_sum_grad_w.wgsl?raw';
-
-function input(inputs: Record<string, TensorInfo | undefined>, name: string): TensorInfo {
-  const t = inputs[name];
-  if (t === undefined) throw new Error(`missing kernel input '${name}'`);
-  return t;
-}
 
 function betasOf(a: NamedAttrMap | undefined): number[] {
   const b = a?.['betas'];

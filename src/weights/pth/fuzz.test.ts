@@ -6,20 +6,10 @@ import { unpickle } from './pickle.ts';
 import { StorageRef, STORAGE_TYPES, TORCH_CONSTRUCTORS, TORCH_DATA_GLOBALS } from './tensors.ts';
 import pickles from './fixtures/pickles.json';
 import { fuzzLine } from '../../testing/mutate.ts';
+import { Rng } from '../../image/rng.ts';
 
 // Truncations and bit flips of real checkpoints and pickles: every case must end in a valid result or a
 // named WebstrError (never a TypeError/RangeError, a hang or a crash). Seeded, so failures reproduce.
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const fixture = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`./fixtures/${name}`, import.meta.url)));
 const FILES = ['dtrb_zip.pth', 'dtrb_legacy.pth', 'dtrb_proto4_nested.pth', 'views_zip.pth', 'views_legacy.pth', 'deflate.pth', 'legacy_views_bigendian.pth'];
@@ -52,11 +42,11 @@ function log(reader: string, counts: Map<string, number>): void {
 describe('fuzz: truncated and bit-flipped checkpoints', () => {
   it('every truncation of every fixture fails with a named error', async () => {
     const counts = new Map<string, number>();
-    const rand = mulberry32(1);
+    const rand = new Rng(1);
     for (const file of FILES) {
       const bytes = fixture(file);
       // The first 64 bytes exhaustively, then 150 random cut points.
-      const cuts = [...Array.from({ length: 64 }, (_, i) => i), ...Array.from({ length: 150 }, () => Math.floor(rand() * bytes.length))];
+      const cuts = [...Array.from({ length: 64 }, (_, i) => i), ...Array.from({ length: 150 }, () => rand.below(bytes.length))];
       for (const cut of cuts) {
         const r = await attempt(bytes.subarray(0, cut), `${file} cut at ${cut}`, true);
         tally(counts, r);
@@ -69,13 +59,13 @@ describe('fuzz: truncated and bit-flipped checkpoints', () => {
 
   it('random bit flips end in a named error or a result (CRC on and off)', async () => {
     const counts = new Map<string, number>();
-    const rand = mulberry32(2);
+    const rand = new Rng(2);
     for (const file of FILES) {
       const clean = fixture(file);
       for (let n = 0; n < 250; n++) {
         const bytes = clean.slice();
-        const flips = 1 + Math.floor(rand() * 4);
-        for (let f = 0; f < flips; f++) bytes[Math.floor(rand() * bytes.length)]! ^= 1 << Math.floor(rand() * 8);
+        const flips = 1 + rand.below(4);
+        for (let f = 0; f < flips; f++) bytes[rand.below(bytes.length)]! ^= 1 << rand.below(8);
         tally(counts, await attempt(bytes, `${file} flip #${n}`, n % 2 === 0));
       }
     }
@@ -87,15 +77,15 @@ describe('fuzz: truncated and bit-flipped checkpoints', () => {
 
   it('random byte overwrites inside pickles, all protocols', () => {
     const counts = new Map<string, number>();
-    const rand = mulberry32(3);
+    const rand = new Rng(3);
     const opts = { constructors: TORCH_CONSTRUCTORS, dataGlobals: TORCH_DATA_GLOBALS };
     for (const c of pickles.cases) {
       const clean = new Uint8Array(Buffer.from(c.base64, 'base64'));
       for (let n = 0; n < 300; n++) {
         const bytes = clean.slice();
-        const edits = 1 + Math.floor(rand() * 3);
-        for (let e = 0; e < edits; e++) bytes[Math.floor(rand() * bytes.length)] = Math.floor(rand() * 256);
-        const end = rand() < 0.2 ? Math.floor(rand() * bytes.length) : bytes.length;
+        const edits = 1 + rand.below(3);
+        for (let e = 0; e < edits; e++) bytes[rand.below(bytes.length)] = rand.below(256);
+        const end = rand.next() < 0.2 ? rand.below(bytes.length) : bytes.length;
         try {
           unpickle(bytes.subarray(0, end), 0, opts);
           tally(counts, 'ok');
@@ -110,7 +100,7 @@ describe('fuzz: truncated and bit-flipped checkpoints', () => {
 
   it('random opcode programs (with the torch globals and persistent ids in reach)', () => {
     const counts = new Map<string, number>();
-    const rand = mulberry32(4);
+    const rand = new Rng(4);
     const enc = (t: string): number[] => Array.from(t, (c) => c.charCodeAt(0));
     // Opcodes with plausible arguments; globals from the allow-list so REDUCE reaches the constructors.
     const pieces: number[][] = [
@@ -126,8 +116,8 @@ describe('fuzz: truncated and bit-flipped checkpoints', () => {
     const opts = { constructors: TORCH_CONSTRUCTORS, dataGlobals: TORCH_DATA_GLOBALS, persistentLoad: () => storage };
     for (let n = 0; n < 4000; n++) {
       const prog: number[] = [0x80, 2];
-      const len = 1 + Math.floor(rand() * 40);
-      for (let i = 0; i < len; i++) prog.push(...pieces[Math.floor(rand() * pieces.length)]!);
+      const len = 1 + rand.below(40);
+      for (let i = 0; i < len; i++) prog.push(...pieces[rand.below(pieces.length)]!);
       prog.push(0x2e);
       try {
         unpickle(new Uint8Array(prog), 0, opts);

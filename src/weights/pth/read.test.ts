@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { CheckpointFormatError, UnsupportedCheckpointError } from '../../runtime/errors.ts';
-import { blobSource, bytesSource, type ByteSource } from './byte_source.ts';
+import { blobByteSource, memoryByteSource, type ByteSource } from '../../runtime/byte_source.ts';
 import { findStateDict, PyDict, readStateDict, type PthTensor } from './index.ts';
 import { StorageRef, STORAGE_TYPES, TensorRef } from './tensors.ts';
 import expected from './fixtures/expected.json';
@@ -89,7 +89,7 @@ describe('readStateDict on torch-saved checkpoints', () => {
   it('reads through a ByteSource in pieces, never asking past the end', async () => {
     for (const file of ['dtrb_zip.pth', 'dtrb_legacy.pth']) {
       const bytes = fixture(file);
-      const inner = bytesSource(bytes);
+      const inner = memoryByteSource(bytes);
       let reads = 0;
       const src: ByteSource = {
         size: bytes.length,
@@ -130,7 +130,7 @@ describe('readStateDict on torch-saved checkpoints', () => {
   });
 
   it('reads a Blob (File in the browser, fs.openAsBlob in Node)', async () => {
-    const sd = await readStateDict(blobSource(new Blob([fixture('views_legacy.pth').slice()])));
+    const sd = await readStateDict(blobByteSource(new Blob([fixture('views_legacy.pth').slice()])));
     expect(sd.get('scalar')!.data).toEqual(new Float32Array([3.5]));
   });
 

@@ -12,7 +12,8 @@
  *   as an int64 element count followed by its raw bytes.
  */
 import { CheckpointFormatError, UnsupportedCheckpointError } from '../../runtime/errors.ts';
-import { readExact, toSource, type ByteInput, type ByteSource } from './byte_source.ts';
+import { readExact, toSource, type ByteInput } from './byte_input.ts';
+import type { ByteSource } from '../../runtime/byte_source.ts';
 import { NeedMoreBytes, PyDict, PyTuple, typeName, unpickle, type PyValue, type UnpickleOptions } from './pickle.ts';
 import { decodeStorage, materialise, storageType, StorageRef, TensorRef, TORCH_CONSTRUCTORS, TORCH_DATA_GLOBALS, type PthTensor } from './tensors.ts';
 import { isZip, ZipArchive } from './zip.ts';

@@ -7,7 +7,8 @@
  * Spec: PKWARE APPNOTE.TXT 6.3.x, §4.3 (records) and §4.5.3 (zip64 extra field).
  */
 import { CheckpointFormatError, UnsupportedCheckpointError } from '../../runtime/errors.ts';
-import { readExact, type ByteSource } from './byte_source.ts';
+import { readExact } from './byte_input.ts';
+import type { ByteSource } from '../../runtime/byte_source.ts';
 
 export interface ZipEntry {
   name: string;

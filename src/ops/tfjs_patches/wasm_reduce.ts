@@ -8,8 +8,8 @@
  * inputs, go to the backend's own kernel. Same sums in another order (blocked float32).
  */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { type KernelConfig, type KernelFunc, type TensorInfo } from '../runtime/tf.ts';
-import { simdFor } from './simd/simd.ts';
+import { type KernelConfig, type KernelFunc, type TensorInfo } from '../../runtime/tf.ts';
+import { simdFor } from '../simd/simd.ts';
 
 interface ReduceAttrs {
   axis: number | number[] | null;

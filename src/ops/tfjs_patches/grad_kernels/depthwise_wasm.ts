@@ -19,7 +19,7 @@
  * than matmul + col2im: 1.6 → 4.3 ms for crnn-mv3-en's first conv, up to 2× on crnn-vgg's.)
  */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { tf, type TensorInfo } from '../../runtime/tf.ts';
+import { tf, type TensorInfo } from '../../../runtime/tf.ts';
 import type { ConvGeom } from './reference.ts';
 
 type Explicit = [[number, number], [number, number], [number, number], [number, number]];

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tf, type Tensor } from '../../runtime/tf.ts';
-import { registerAllKernels } from '../registry.ts';
+import { tf, type Tensor } from '../../../runtime/tf.ts';
+import { registerAllKernels } from '../../registry.ts';
 import { setIm2colChunkFloats, setWasmDepthwiseGradFastPath } from './kernels.ts';
 import { setDepthwiseBlockChannels } from './depthwise_wasm.ts';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';

@@ -1,33 +1,14 @@
 import { CheckpointFormatError } from '../../runtime/errors.ts';
+import { memoryByteSource, type ByteSource } from '../../runtime/byte_source.ts';
 
 /**
- * Random access to a file's bytes without holding the whole file: a `File`/`Blob` in the browser, a file
- * handle in Node, or plain bytes. `read` returns exactly `length` bytes or rejects.
+ * What the checkpoint reader accepts: plain bytes, or random access to a file's bytes without holding the
+ * whole file (a `File`/`Blob` in the browser, a file handle in Node; see src/runtime/byte_source.ts).
  */
-export interface ByteSource {
-  readonly size: number;
-  read(offset: number, length: number): Promise<Uint8Array>;
-}
-
 export type ByteInput = Uint8Array | ByteSource;
 
-export function bytesSource(bytes: Uint8Array): ByteSource {
-  return {
-    size: bytes.length,
-    read: (offset, length) => Promise.resolve(bytes.subarray(offset, offset + length)),
-  };
-}
-
-/** A `Blob` or `File` (browser), or Node's `fs.openAsBlob(path)`. */
-export function blobSource(blob: Blob): ByteSource {
-  return {
-    size: blob.size,
-    read: async (offset, length) => new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer()),
-  };
-}
-
 export function toSource(input: ByteInput): ByteSource {
-  return input instanceof Uint8Array ? bytesSource(input) : input;
+  return input instanceof Uint8Array ? memoryByteSource(input) : input;
 }
 
 /** Reads `[offset, offset + length)`, failing with a named error when it lies past the end. */

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { tf } from '../runtime/tf.ts';
-import { initBackend } from '../runtime/backend.ts';
-import { registerAllKernels } from './registry.ts';
-import { setSimdEnabled } from './simd/simd.ts';
+import { tf } from '../../runtime/tf.ts';
+import { initBackend } from '../../runtime/backend.ts';
+import { registerAllKernels } from '../registry.ts';
+import { setSimdEnabled } from '../simd/simd.ts';
 import { leadingRun } from './wasm_reduce.ts';
 
 beforeAll(async () => {

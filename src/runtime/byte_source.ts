@@ -1,7 +1,7 @@
 /**
- * Random-access bytes: what the LMDB reader and the shard readers read through, so a multi-GB file is
- * never loaded whole. Browser: `blobByteSource(file)` (File/Blob `slice()`); Node: `openFileByteSource`
- * in node_source.ts; tests and fuzzing: `memoryByteSource`.
+ * Random-access bytes: what the LMDB, shard and .pth checkpoint readers read through, so a multi-GB
+ * file is never loaded whole. Browser: `blobByteSource(file)` (File/Blob `slice()`); Node:
+ * `openFileByteSource` in src/data/node_source.ts; tests and fuzzing: `memoryByteSource`.
  */
 import { ByteSourceRangeError } from './errors.ts';
 

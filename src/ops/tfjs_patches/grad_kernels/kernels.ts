@@ -1,5 +1,5 @@
 /**
- * Gradient kernels tfjs-backend-wasm 4.22 lacks, registered for 'wasm' (listed in ../registry.ts):
+ * Gradient kernels tfjs-backend-wasm 4.22 lacks, registered for 'wasm' (listed in ../../registry.ts):
  * - `Conv2DBackpropFilter`: dW = im2col(x)ᵀ · dy by the backend's own BatchMatMul (the wasm SIMD
  *   matmul): one product with dy in place when the im2col fits 4 M floats (16 MiB), else chunks of
  *   output rows (each with its rows of dy copied), summed; a 1×1, stride-1 conv is xᵀ · dy, no copy;
@@ -16,9 +16,9 @@
  * Results equal the cpu backend's kernels (grad_kernels.test.ts).
  */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { tf, type KernelConfig, type KernelFunc, type TensorInfo } from '../../runtime/tf.ts';
-import { InvalidArgumentError } from '../../runtime/errors.ts';
-import { writeF32, type SoftwareBackendName } from '../backend_io.ts';
+import { tf, type KernelConfig, type KernelFunc, type TensorInfo } from '../../../runtime/tf.ts';
+import { InvalidArgumentError } from '../../../runtime/errors.ts';
+import { writeF32, type SoftwareBackendName, input } from '../../backend_io.ts';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { depthwiseFilterGradWasm, depthwiseInputGradWasm } from './depthwise_wasm.ts';
 import { col2imRows, depthwiseFilterGrad, depthwiseInputGrad, im2colRows, maxPoolGrad, type ConvGeom, type PoolGeom } from './reference.ts';
@@ -38,12 +38,6 @@ let im2colChunkFloats = 4 * 1024 * 1024;
 
 export function setIm2colChunkFloats(n = 4 * 1024 * 1024): void {
   im2colChunkFloats = Math.max(1, Math.floor(n));
-}
-
-function input(inputs: Record<string, TensorInfo | undefined>, name: string): TensorInfo {
-  const t = inputs[name];
-  if (t === undefined) throw new Error(`missing kernel input '${name}'`);
-  return t;
 }
 
 function geometry(xShape: number[], filterShape: number[], a: ConvAttrs, depthwise: boolean): ConvGeom {

@@ -9,7 +9,7 @@
  * the loop. Same sums in another order: results differ by float rounding only (wasm_matmul.test.ts).
  */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { tf, type KernelConfig, type KernelFunc, type TensorInfo } from '../runtime/tf.ts';
+import { tf, type KernelConfig, type KernelFunc, type TensorInfo } from '../../runtime/tf.ts';
 
 interface MatMulAttrs {
   transposeA: boolean;

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { tf } from '../runtime/tf.ts';
-import { registerAllKernels } from './registry.ts';
+import { tf } from '../../runtime/tf.ts';
+import { registerAllKernels } from '../registry.ts';
 
 /** The wrapped wasm BatchMatMul against the cpu backend, every transpose combination and both paths. */
 describe('wasm BatchMatMul wrapper (transposed products through the fast path)', () => {
