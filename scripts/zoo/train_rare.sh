@@ -1,5 +1,14 @@
 #!/usr/bin/env bash
-# Trains the shipped 'rare' model (rare-lcnet). Same command again = resume. Env: ZOO_STEPS, ZOO_BATCH, ZOO_OUT, ZOO_SYNTH, ZOO_LR… (scripts/zoo/train.sh).
+# Trains the shipped 'rare' model (rare-lcnet) in two phases on PP-OCRv4's frozen backbone:
+#  1. run 'rare': BiLSTM + attention decoder, TPS held at its identity start (fast: no backward through
+#     the backbone), ZOO_P1_STEPS steps;
+#  2. run 'rare-tps': from phase 1's weights, the TPS trained too (its gradient passes back through the
+#     frozen backbone: ~4× slower per sample), ZOO_P2_STEPS steps at batch 16.
+# The same command again resumes whichever phase is unfinished. Output: .zoo/runs/rare-tps/weights;
+# phase 1's weights are the "without TPS training" line of the card's ablation.
 set -euo pipefail
-
-exec bash "$(dirname "$0")/train.sh" rare-lcnet rare "$@"
+here=$(dirname "$0")
+ZOO_STEPS=${ZOO_P1_STEPS:-2000} ZOO_LR=${ZOO_P1_LR:-1e-3} ZOO_EVAL_EVERY=500 \
+  bash "$here/train.sh" rare-lcnet rare --freeze transform,backbone --synth-style rich "$@"
+ZOO_STEPS=${ZOO_P2_STEPS:-500} ZOO_LR=${ZOO_P2_LR:-3e-4} ZOO_WARMUP=50 ZOO_BATCH=16 ZOO_EVAL_EVERY=250 ZOO_VAL_LIMIT=300 \
+  exec bash "$here/train.sh" rare-lcnet rare-tps --freeze backbone --synth-style rich --init .zoo/runs/rare/weights "$@"

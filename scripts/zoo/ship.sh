@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Copies a zoo run's float16 weights into the served, committed folder of a shipped model:
+#   bash scripts/zoo/ship.sh crnn .zoo/runs/crnn/weights
+# then `npm run models` lists it in models/index.json (size, SHA-256). The registry entry
+# (src/recognize/registry.ts) carries its accuracy and CI gate, measured by scripts/zoo/measure.sh.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+name=$1
+src=$2
+test -f "$src/model.json" || { echo "ship.sh: $src/model.json not found" >&2; exit 2; }
+size=$(du -cb "$src"/* | tail -1 | cut -f1)
+if [ "$size" -gt 8000000 ]; then echo "ship.sh: $src is $size bytes (> 8 MB: train with --float16)" >&2; exit 2; fi
+rm -rf "public/models/$name.tmp" && mkdir -p "public/models/$name.tmp"
+cp "$src"/* "public/models/$name.tmp/"
+rm -rf "public/models/$name" && mv "public/models/$name.tmp" "public/models/$name"
+echo "public/models/$name: $(ls "public/models/$name" | tr '\n' ' ')($size bytes)"
