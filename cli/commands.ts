@@ -140,7 +140,7 @@ export const COMMANDS: Record<string, Command> = {
       JSON_HELP('the summary (steps, loss, weights folder)'),
       HELP,
       '',
-      'The same command again continues from the last checkpoint in --out; Ctrl-C stops after the current step.',
+      'The same command again continues from the last checkpoint in --out; Ctrl-C (or SIGTERM) stops after the current step.',
     ].join('\n'),
     load: async () => (await import('./train.ts')).trainCommand,
   },

@@ -53,3 +53,35 @@ describe.skipIf(!(haveSharedModel() && haveLmdb('svt_train_257')))('webstr train
     expect(r.stdout).toMatch(/^svt_train_257 +8 /m);
   }, 300_000);
 });
+
+describe('webstr train: a background run stopped by SIGTERM', () => {
+  it('stops after the current step with a checkpoint and weights, exit 0; the same command resumes there', async () => {
+    const { spawn } = await import('node:child_process');
+    const { existsSync } = await import('node:fs');
+    const out = path.join(dir, 'term');
+    const args = ['cli/webstr.mjs', 'train', '--preset', 'crnn-tiny', '--synthetic', '1', '--steps', '100000', '--batch', '2', '--checkpoint-every', '0', '--out', out, '--backend', 'cpu', '--json'];
+    // As a shell starts a background job: SIGINT ignored, so only SIGTERM can stop it cleanly.
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const started = new Promise<void>((resolve) => child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (/\] [1-9]\d*\/100000/.test(stderr)) resolve();
+    }));
+    await started;
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code, stderr.slice(-500)).toBe(0);
+    const summary = JSON.parse(stdout) as { step: number; stopped: boolean; done: boolean };
+    expect(summary.stopped).toBe(true);
+    expect(summary.done).toBe(false);
+    expect(summary.step).toBeGreaterThan(0);
+    expect(existsSync(path.join(out, 'checkpoints', 'run', 'latest.ckpt'))).toBe(true);
+    expect(existsSync(path.join(out, 'weights', 'model.json'))).toBe(true);
+    // The same command with --steps at the stop point: resumes there and has nothing left to do.
+    const r = webstr([...args.slice(1).map((a) => (a === '100000' ? String(summary.step) : a))]);
+    expect(r.code, r.stderr.slice(-500)).toBe(0);
+    expect(r.stderr).toMatch(new RegExp(`resuming run 'run' at step ${summary.step}`));
+  }, 180_000);
+});

@@ -73,7 +73,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (values['init-partial'] && values.init === undefined) throw new UsageError('--init-partial needs --init <weights>');
   const controller = new AbortController();
   const onSignal = (): void => controller.abort();
+  // Ctrl-C, or SIGTERM (a background run: shells start those with SIGINT ignored): stop after the step, with a checkpoint.
   process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   let lastDraw = 0;
   try {
     const r = await train({
@@ -128,6 +130,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     return 0;
   } finally {
     process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }
 

@@ -339,6 +339,10 @@ export class Trainer {
           if (this.stopRequested) break;
           await progress(entryNow(), 'training');
         }
+        // Let queued events in (a stop or pause message, a signal): the awaits of a step can all be
+        // microtasks, which would otherwise starve them for the whole run.
+        await nextTask();
+        if (this.stopRequested) break;
         const t0 = this.now();
         const entry = await this.trainStep();
         const ms = this.now() - t0;
@@ -445,4 +449,9 @@ export class Trainer {
     this.optimizer.dispose();
     this.model.dispose();
   }
+}
+
+/** Resolves after the event loop has run its queued tasks (timers, messages, signals). */
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
