@@ -57,7 +57,7 @@ describe('summary per model', () => {
       { outcome: err, differs: false },
     ]);
     expect(s).toEqual({ words: 2, errors: 1, meanMs: 15, disagreements: 1 });
-    expect(summaryLine(s)).toBe('2 words · 15.0 ms mean · 1 differs from the majority · 1 error');
+    expect(summaryLine(s)).toBe('2 words · 15.0 ms mean · 1 disagreement · 1 error');
     expect(summaryLine(summarise([]))).toBe('0 words');
   });
 });

@@ -125,7 +125,7 @@ export function summarise(cells: readonly { outcome: CellOutcome; differs: boole
 export function summaryLine(s: ModelSummary): string {
   const parts = [`${s.words} word${s.words === 1 ? '' : 's'}`];
   if (s.meanMs !== null) parts.push(`${s.meanMs.toFixed(1)} ms mean`);
-  if (s.disagreements > 0) parts.push(`${s.disagreements} differ${s.disagreements === 1 ? 's' : ''} from the majority`);
+  if (s.disagreements > 0) parts.push(`${s.disagreements} disagreement${s.disagreements === 1 ? '' : 's'}`);
   if (s.errors > 0) parts.push(`${s.errors} error${s.errors === 1 ? '' : 's'}`);
   return parts.join(' · ');
 }
@@ -354,7 +354,7 @@ export function mountCompare(root: HTMLElement, deps: CompareDeps): CompareHandl
     'section',
     { className: 'panel' },
     el('h2', { id: 'compare-results-title', textContent: 'Results' }),
-    el('p', { className: 'hint', textContent: 'Cells whose text differs from the row’s majority are marked ≠.' }),
+    el('p', { className: 'hint', textContent: 'Cells whose text differs from the row’s majority are marked ≠ (every text of a row where no text has a majority).' }),
     el('p', { className: 'row toolbar' }, csvButton, jsonButton, clearButton),
     tableBox,
   );
