@@ -354,7 +354,7 @@ export function mountCompare(root: HTMLElement, deps: CompareDeps): CompareHandl
     'section',
     { className: 'panel' },
     el('h2', { id: 'compare-results-title', textContent: 'Results' }),
-    el('p', { className: 'hint', textContent: 'Cells whose text differs from the row’s majority are marked ≠ (every text of a row where no text has a majority).' }),
+    el('p', { className: 'hint', textContent: 'Cells whose text differs from the row’s majority are marked ≠ (every text of a row where no text has a majority). The models run at the same time and share the processor, so their times are each slower than alone.' }),
     el('p', { className: 'row toolbar' }, csvButton, jsonButton, clearButton),
     tableBox,
   );
