@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { collectErrors } from './console.ts';
+import { PAGES } from '../src/ui/page_chrome.ts';
 
 for (const page of ['index.html', 'bench.html', 'selftest.html']) {
   test(`${page} loads from the production build with no console errors`, async ({ page: p }) => {
@@ -12,13 +13,13 @@ for (const page of ['index.html', 'bench.html', 'selftest.html']) {
 }
 
 test('every page has the same nav, with its own link marked current', async ({ page }) => {
-  const pages = [['index.html', 'Recognize'], ['bench.html', 'Benchmark'], ['finetune.html', 'Fine-tune'], ['selftest.html', 'Self-test']];
+  const pages = PAGES.map((p) => [p.file, p.label] as const);
   for (const [file, label] of pages) {
-    await page.goto(file!);
+    await page.goto(file);
     const nav = page.getByRole('navigation', { name: 'Pages' });
-    await expect(nav.getByRole('link')).toHaveText(pages.map((p) => p[1]!));
-    await expect(nav.locator('[aria-current="page"]')).toHaveText([label!]);
-    await expect(page.getByRole('heading', { level: 1 })).toHaveText(`webstr · ${label!}`);
+    await expect(nav.getByRole('link')).toHaveText(pages.map((p) => p[1]));
+    await expect(nav.locator('[aria-current="page"]')).toHaveText([label]);
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(`webstr · ${label}`);
   }
 });
 

@@ -9,6 +9,7 @@ import { collectErrors } from './console.ts';
 
 const PAGES: [string, string, string][] = [
   ['index.html?backend=wasm', 'Recognize', 'data-model'],
+  ['compare.html?backend=wasm', 'Compare', 'data-compare'],
   ['bench.html?backend=wasm', 'Benchmark', 'data-runtime'],
   ['finetune.html?backend=wasm', 'Fine-tune', 'data-page'],
   ['selftest.html?backend=cpu', 'Self-test', 'data-runtime'],

@@ -14,6 +14,7 @@ export interface PageEntry {
 
 export const PAGES: readonly PageEntry[] = [
   { file: 'index.html', label: 'Recognize' },
+  { file: 'compare.html', label: 'Compare' },
   { file: 'bench.html', label: 'Benchmark' },
   { file: 'finetune.html', label: 'Fine-tune' },
   { file: 'selftest.html', label: 'Self-test' },
