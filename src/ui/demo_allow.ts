@@ -19,7 +19,7 @@ export interface AllowControlDeps {
   apply: (spec: string | null) => Promise<void>;
 }
 
-/** `root`: the section holding #allow-select, #allow-custom and #allow-status. */
+/** `root`: what holds #allow-select, #allow-custom and #allow-status. */
 export function mountAllowControl(root: HTMLElement, deps: AllowControlDeps): AllowControl {
   const select = part<HTMLSelectElement>(root, 'allow-select');
   const custom = part<HTMLInputElement>(root, 'allow-custom');

@@ -49,7 +49,7 @@ export interface ModelPickerDeps {
   onNone: () => void;
 }
 
-/** `root`: the section holding #model-select, #model-delete and #model-status. */
+/** `root`: what holds #model-select, #model-delete and #model-status. */
 export function mountModelPicker(root: HTMLElement, deps: ModelPickerDeps): ModelPicker {
   const select = part<HTMLSelectElement>(root, 'model-select');
   const del = part<HTMLButtonElement>(root, 'model-delete');

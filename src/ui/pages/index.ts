@@ -35,10 +35,9 @@ const recognizer = new WorkerClient<RecognizerApi>('recognizer', (name) => new W
 const api = recognizer.api;
 const backend = requestedBackend();
 const main = byId('app');
-const modelSection = byId('model-title').closest('section') ?? main;
 
 const runtime = mountBackendPanel(byId('runtime'), byId('backend-control'), backend);
-const allow = mountAllowControl(modelSection, {
+const allow = mountAllowControl(main, {
   apply: async (spec) => {
     if (picker.state === 'ready') await api.setAllowed(spec);
   },
@@ -50,7 +49,7 @@ const importForm = mountImportForm(byId<HTMLDetailsElement>('import-box'), {
     await picker.show(stored.key);
   },
 });
-const picker = mountModelPicker(modelSection, {
+const picker = mountModelPicker(main, {
   api,
   backend,
   allow: () => allow.spec(),
