@@ -1,6 +1,9 @@
-/** The recognizer worker: a Recognizer behind comlink (protocol in recognizer_api.ts). */
+/**
+ * The recognizer worker: a Recognizer behind comlink. Like every worker it exposes one object (the runtime
+ * calls of runtime_api.ts spread in) whose type, `RecognizerApi`, is the protocol; recognizer_api.ts holds
+ * the data types that cross it.
+ */
 import * as Comlink from 'comlink';
-import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { tf } from '../src/runtime/tf.ts';
 import { initBrowserBackend, WASM_PATHS } from '../src/runtime/browser.ts';
 import { parseBackendRequest } from '../src/runtime/backend.ts';
@@ -9,12 +12,12 @@ import { registerAllKernels } from '../src/ops/registry.ts';
 import { simdFor } from '../src/ops/simd/simd.ts';
 import { bitmapToRgba, decodeBrowser } from '../src/image/decode_browser.ts';
 import { CompiledModel } from '../src/models/model.ts';
-import { Recognizer, hostWeights, type ImageInput, type RecognizeOptions } from '../src/recognize/recognizer.ts';
+import { Recognizer, hostWeights, type ImageInput, type Recognition, type RecognitionOutcome, type RecognizeOptions } from '../src/recognize/recognizer.ts';
 import { saveWeights, type WebstrMetadata } from '../src/weights/format.ts';
 import { importModelFile, inspectModelFile, parseStoredModelKey, storedModelKey, type ModelFit } from '../src/recognize/import_file.ts';
 import { loadModelSource } from './model_source.ts';
-import type { CreateOptions, RecognizerInfo, RecognizerWorkerApi, StoredModel } from './recognizer_api.ts';
-import './liveness.ts';
+import type { CreateOptions, RecognizerInfo, StoredModel } from './recognizer_api.ts';
+import { runtimeApi } from './runtime_api.ts';
 
 let recognizer: Recognizer | null = null;
 let meta: WebstrMetadata | null = null;
@@ -43,11 +46,11 @@ async function listStored(): Promise<StoredModel[]> {
     .sort((a, b) => b.dateSaved.localeCompare(a.dateSaved));
 }
 
-const api: RecognizerWorkerApi = {
-  async init(backend: string) {
-    registerAllKernels();
-    return initBrowserBackend(parseBackendRequest(backend));
-  },
+const api = {
+  ...runtimeApi,
+  /** Converts a dropped model file (`.onnx` as `preset`; `.pth` as `preset`, or with '' as the DTRB model
+   *  the file describes) and keeps it in IndexedDB under `webstr/<preset or model name>/<file name>`;
+   *  named errors for corrupt or unsupported files. */
   async importModel(file: Blob, fileName: string, preset: string): Promise<StoredModel> {
     const w = await importModelFile(new Uint8Array(await file.arrayBuffer()), fileName, preset);
     const key = storedModelKey(w.meta.preset, fileName);
@@ -60,13 +63,16 @@ const api: RecognizerWorkerApi = {
     if (found === undefined) throw new WebstrError(`model '${key}' was saved but is not listed in IndexedDB`);
     return found;
   },
+  /** Which presets a model file fits and, for a `.pth`, the model read from it (the import form's choices). */
   async inspectModel(file: Blob, fileName: string): Promise<ModelFit> {
     return inspectModelFile(new Uint8Array(await file.arrayBuffer()), fileName);
   },
+  /** Models in IndexedDB, newest first. */
   listModels: listStored,
   async deleteModel(key: string): Promise<void> {
     await tf.io.removeModel(`indexeddb://${key}`);
   },
+  /** Starts the backend and builds the model. `onNotice` (a Comlink.proxy) hears of a backend fallback, once. */
   async create(options: CreateOptions, onNotice?: (message: string) => void): Promise<RecognizerInfo> {
     registerAllKernels();
     const capabilities = await initBrowserBackend(parseBackendRequest(options.backend));
@@ -85,19 +91,22 @@ const api: RecognizerWorkerApi = {
     meta = w.meta;
     return { capabilities, preset: w.meta.preset, config: w.meta.config, charset: w.meta.charset.name, provenance: w.meta.provenance };
   },
-  /** Restricts decoding to an allowed-character set (src/text/allow.ts); null lifts it. */
+  /** Restricts decoding to an allowed-character set (src/text/allow.ts: a set name or the characters);
+   *  null lifts it. An InvalidArgumentError when it allows none of the model's characters. */
   setAllowed(spec: string | null): void {
     need().setAllowed(spec);
   },
-  recognize(input: ImageInput, options?: RecognizeOptions) {
+  /** `{rectified: true}`: also return the image after the model's transform (TPS / GA-SPIN). */
+  recognize(input: ImageInput, options?: RecognizeOptions): Promise<Recognition> {
     return need().recognize(input, options);
   },
-  async recognizeBatch(inputs: ImageInput[], options?: RecognizeOptions) {
+  async recognizeBatch(inputs: ImageInput[], options?: RecognizeOptions): Promise<RecognitionOutcome[]> {
     const out = await need().recognizeBatch(inputs, options);
     // Rectified pixels move to the page instead of being copied.
     const buffers = out.flatMap((o) => (o.ok && o.rectified !== undefined && o.rectified.data.buffer instanceof ArrayBuffer ? [o.rectified.data.buffer] : []));
     return buffers.length > 0 ? Comlink.transfer(out, [...new Set(buffers)]) : out;
   },
+  /** Saves the loaded weights through tf.io (e.g. 'indexeddb://crnn-mv3-en'). */
   async saveModel(url: string): Promise<void> {
     const r = need();
     if (meta === null) throw new WebstrError('no model metadata');
@@ -108,7 +117,8 @@ const api: RecognizerWorkerApi = {
       tf.dispose([...params.values()]);
     }
   },
-  async predictRaw(input) {
+  /** Raw probabilities for one preprocessed input [1, H, W, C] (parity checks). */
+  async predictRaw(input: { data: Float32Array; shape: number[] }): Promise<{ data: Float32Array; shape: number[] }> {
     const r = need();
     const params = new Map([...r.weights.tensors].map(([k, v]) => [k, tf.tensor(v.data, v.shape)]));
     const model = new CompiledModel(r.config, params);
@@ -121,14 +131,9 @@ const api: RecognizerWorkerApi = {
     model.dispose();
     return Comlink.transfer(out, [data.buffer]);
   },
-  memory() {
+  /** `simd`: our wasm SIMD kernels (src/ops/simd) run on this backend. */
+  memory(): { numTensors: number; backend: string; simd: boolean } {
     return { numTensors: tf.memory().numTensors, backend: tf.getBackend(), simd: simdFor(tf.backend(), tf.getBackend()) !== null };
-  },
-  async simulateDeviceLoss(): Promise<void> {
-    if (tf.getBackend() !== 'webgpu') throw new WebstrError('simulateDeviceLoss: the webgpu backend is not active');
-    const device = (tf.backend() as WebGPUBackend).device;
-    device.destroy();
-    await device.lost;
   },
   dispose(): void {
     recognizer?.dispose();
@@ -136,4 +141,5 @@ const api: RecognizerWorkerApi = {
   },
 };
 
+export type RecognizerApi = typeof api;
 Comlink.expose(api);

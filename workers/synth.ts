@@ -48,5 +48,5 @@ const api = {
   },
 };
 
-export type SynthWorkerApi = typeof api;
+export type SynthApi = typeof api;
 Comlink.expose(api);

@@ -2,17 +2,17 @@
  * Test/perf harness page (built by scripts/lib/recognizer_harness.ts, not one of the product pages):
  * starts the recognizer worker and exposes plain-data calls on `window.webstrHarness` for Playwright.
  */
-import * as Comlink from 'comlink';
 import * as ort from 'onnxruntime-web';
-import type { RecognizerWorkerApi } from '../../workers/recognizer_api.ts';
+import type { RecognizerApi } from '../../workers/recognizer.ts';
+import { WorkerClient } from '../../src/ui/worker_client.ts';
 import { decodeBrowser } from '../../src/image/decode_browser.ts';
 import { preprocessPixels } from '../../src/image/preprocess.ts';
 import { getPreset } from '../../src/models/presets.ts';
 import { getCharset } from '../../src/text/charset.ts';
 import { CtcCodec } from '../../src/text/ctc.ts';
 
-const worker = new Worker(new URL('../../workers/recognizer.ts', import.meta.url), { type: 'module', name: 'recognizer' });
-const api = Comlink.wrap<RecognizerWorkerApi>(worker);
+// A dead worker rejects the pending call with WorkerCrashedError instead of hanging the spec.
+const api = new WorkerClient<RecognizerApi>('recognizer', (name) => new Worker(new URL('../../workers/recognizer.ts', import.meta.url), { type: 'module', name })).api;
 
 async function errorName<T>(p: Promise<T>): Promise<T> {
   try {
@@ -102,8 +102,8 @@ const harness = {
     });
   },
   /** Destroys the worker's WebGPU device, as a driver reset would. */
-  loseDevice(): Promise<void> {
-    return api.simulateDeviceLoss();
+  async loseDevice(): Promise<void> {
+    await api.simulateDeviceLoss();
   },
   memory(): Promise<{ numTensors: number; backend: string; simd: boolean }> {
     return api.memory();

@@ -2,13 +2,12 @@
  * Test/perf harness page for the synthetic word generator (built by scripts/lib/synth_harness.ts, not a
  * product page): starts workers/synth.ts and exposes plain-data calls on `window.webstrSynth`.
  */
-import * as Comlink from 'comlink';
 import type { BrowserSynthOptions } from '../../src/synth/browser.ts';
 import type { RenderParams, SynthSourceState } from '../../src/synth/types.ts';
-import type { SynthWorkerApi } from '../../workers/synth.ts';
+import type { SynthApi } from '../../workers/synth.ts';
+import { WorkerClient } from '../../src/ui/worker_client.ts';
 
-const worker = new Worker(new URL('../../workers/synth.ts', import.meta.url), { type: 'module', name: 'synth' });
-const api = Comlink.wrap<SynthWorkerApi>(worker);
+const api = new WorkerClient<SynthApi>('synth', (name) => new Worker(new URL('../../workers/synth.ts', import.meta.url), { type: 'module', name })).api;
 
 async function named<T>(p: Promise<T>): Promise<T> {
   try {

@@ -4,11 +4,10 @@
  * calls on `window.webstrTrain` for Playwright. The measurement runs in the worker, as training does in
  * the product (workers/trainer.ts).
  */
-import * as Comlink from 'comlink';
 import type { TrainWorkerApi } from './train_worker.ts';
+import { WorkerClient } from '../../src/ui/worker_client.ts';
 
-const worker = new Worker(new URL('./train_worker.ts', import.meta.url), { type: 'module', name: 'train-perf' });
-const api = Comlink.wrap<TrainWorkerApi>(worker);
+const api = new WorkerClient<TrainWorkerApi>('train-perf', (name) => new Worker(new URL('./train_worker.ts', import.meta.url), { type: 'module', name })).api;
 
 const harness = {
   init: (request: string) => api.init(request),

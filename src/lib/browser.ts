@@ -8,7 +8,8 @@ import * as Comlink from 'comlink';
 import { InvalidArgumentError, errorInfo, type ErrorInfo } from '../runtime/errors.ts';
 import { checkWorkers } from '../eval/pool.ts';
 import type { ImageInput } from '../recognize/recognizer.ts';
-import type { ModelSource, RecognizerWorkerApi } from '../../workers/recognizer_api.ts';
+import type { ModelSource } from '../../workers/recognizer_api.ts';
+import type { RecognizerApi } from '../../workers/recognizer.ts';
 import { classifyModel, resolveName, type ModelSpec } from './model_spec.ts';
 import type { CreateRecognizerOptions, RecognitionOutcome, RecognizeCallOptions, RecognizerInfo } from './common.ts';
 
@@ -33,12 +34,12 @@ const CHUNK = 16;
 
 interface PoolWorker {
   worker: Worker;
-  api: Comlink.Remote<RecognizerWorkerApi>;
+  api: Comlink.Remote<RecognizerApi>;
 }
 
 function spawn(): PoolWorker {
   const worker = new Worker(new URL('../../workers/recognizer.ts', import.meta.url), { type: 'module', name: 'webstr-recognizer' });
-  return { worker, api: Comlink.wrap<RecognizerWorkerApi>(worker) };
+  return { worker, api: Comlink.wrap<RecognizerApi>(worker) };
 }
 
 async function toSource(spec: ModelSpec, preset: string, resolve: CreateRecognizerOptions['resolveModel']): Promise<ModelSource> {

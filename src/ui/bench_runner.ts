@@ -18,7 +18,8 @@ import { benchmarkSet, failuresCsv, reportCsv, type BenchReport } from '../eval/
 import { accuracyChart, referenceVerdict } from './bench_chart.ts';
 import { BenchHistory, type HistoryRun } from './bench_history.ts';
 import { describeError, requestedBackend } from './runtime_client.ts';
-import { el } from './dom.ts';
+import { download, el } from './dom.ts';
+import type { DatasetsPanel } from './datasets_panel.ts';
 import { BenchPool, defaultWorkers } from './bench_pool.ts';
 import { MAX_WORKERS } from '../eval/pool.ts';
 import { storedSomething } from './storage_panel.ts';
@@ -68,22 +69,15 @@ declare global {
 
 const pct = (v: number | undefined) => (v === undefined ? '–' : v.toFixed(2));
 
-function download(name: string, text: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = el('a', { href: url, download: name });
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
-
 export interface RunnerOptions {
   pool: BenchPool;
+  /** The page's dataset panel: its changes refresh the runner's dataset list. */
+  datasets: DatasetsPanel;
   /** The backend the page's worker started (sets the default pool size). */
   backend: string;
 }
 
-export function mountBenchRunner(root: HTMLElement, api: Remote<BenchApi>, ingest: Remote<IngestApi>, { pool, backend }: RunnerOptions): void {
+export function mountBenchRunner(root: HTMLElement, api: Remote<BenchApi>, ingest: Remote<IngestApi>, { pool, backend, datasets }: RunnerOptions): void {
   const state: NonNullable<Window['webstrBench']> = { state: 'idle', progress: null, reports: [], error: null, runDirect: (o) => runDirect(o) };
   window.webstrBench = state;
   const setState = (s: string) => {
@@ -341,8 +335,7 @@ export function mountBenchRunner(root: HTMLElement, api: Remote<BenchApi>, inges
           ),
     );
   };
-  // The dataset panel marks imports and deletions on <body>; follow them.
-  new MutationObserver(() => void refreshDatasets()).observe(document.body, { attributes: true, attributeFilter: ['data-datasets'] });
+  datasets.onChange(() => void refreshDatasets());
 
   // A .pth lists only the presets it fits, and the model read from it first; what fits nothing says why in one line.
   // An import clicked while the chosen file is still being checked waits for the check (else it would use the old list).

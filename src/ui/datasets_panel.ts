@@ -1,7 +1,8 @@
 /**
  * The dataset panel of the benchmark page: import an LMDB (file, folder or drop) or a shard folder URL
  * into IndexedDB with progress and cancel; list, inspect (sample gallery) and delete datasets; resume or
- * discard unfinished imports. State for tests: `body[data-ingest]` (idle|running|done|cancelled|error)
+ * discard unfinished imports. Other parts of the page follow the list through the returned handle's
+ * `onChange`. State for tests: `body[data-ingest]` (idle|running|done|cancelled|error), `body[data-datasets]`
  * and `window.webstrIngest`.
  */
 import * as Comlink from 'comlink';
@@ -22,7 +23,13 @@ declare global {
 
 const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
 
-export function mountDatasetsPanel(root: HTMLElement, api: Remote<IngestApi>): void {
+export interface DatasetsPanel {
+  /** `listener` hears each time the list of datasets was read again (after an import or a deletion); returns the unsubscribe. */
+  onChange(listener: () => void): () => void;
+}
+
+export function mountDatasetsPanel(root: HTMLElement, api: Remote<IngestApi>): DatasetsPanel {
+  const listeners = new Set<() => void>();
   const params = new URLSearchParams(location.search);
   const state: NonNullable<Window['webstrIngest']> = { progress: null, result: null, error: null };
   window.webstrIngest = state;
@@ -179,6 +186,13 @@ export function mountDatasetsPanel(root: HTMLElement, api: Remote<IngestApi>): v
           })),
     );
     document.body.dataset.datasets = String(list.length);
+    for (const l of listeners) l();
   };
   void refresh();
+  return {
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
 }

@@ -1,7 +1,10 @@
 /**
  * Where the demo's images come from: dropped files and folders (DataTransfer entries, walked
- * recursively), pasted images, picked files, bundled samples. Everything becomes a `File`.
+ * recursively), pasted images, picked files, bundled samples. Everything becomes a `File`;
+ * `mountImageInput` wires the page's controls for them.
  */
+import { modelFileKind } from '../recognize/model_kind.ts';
+import { el, part } from './dom.ts';
 
 /** Files above this are refused on the page, unread (the CLI has the same bound). */
 export const MAX_FILE_BYTES = 64 * 1024 * 1024;
@@ -62,4 +65,80 @@ export async function fetchSample(name: string): Promise<File> {
   const r = await fetch(`./samples/${name}`);
   if (!r.ok) throw new Error(`sample ${name}: HTTP ${r.status}`);
   return new File([await r.blob()], name, { type: 'image/png' });
+}
+
+/** Makes `zone` take drops (highlighted while something is dragged over it). */
+export function dropTarget(zone: HTMLElement, onDrop: (dt: DataTransfer) => void): void {
+  zone.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    zone.classList.add('over');
+  });
+  zone.addEventListener('dragleave', () => zone.classList.remove('over'));
+  zone.addEventListener('drop', (e) => {
+    e.preventDefault();
+    zone.classList.remove('over');
+    if (e.dataTransfer !== null) onDrop(e.dataTransfer);
+  });
+}
+
+export interface ImageInputEvents {
+  /** Images to recognise, in the order given. */
+  onImages: (files: File[]) => void;
+  /** A model file dropped with the images: to import, not to recognise. */
+  onModelFile: (file: File) => void;
+  /** A drop or a sample that could not be read. */
+  onError: (err: unknown) => void;
+}
+
+/**
+ * The images section's inputs inside `root`: the drop zone (#drop; Enter or a click picks files), the
+ * file and folder pickers, the samples list (#samples), and paste anywhere on the page. A drop outside
+ * the zones does not navigate away.
+ */
+export function mountImageInput(root: HTMLElement, on: ImageInputEvents): void {
+  const drop = part(root, 'drop');
+  const imageFiles = part<HTMLInputElement>(root, 'image-files');
+  const imageFolder = part<HTMLInputElement>(root, 'image-folder');
+  imageFolder.webkitdirectory = true;
+
+  dropTarget(drop, (dt) => {
+    droppedImageFiles(dt).then((files) => {
+      on.onImages(files.filter((f) => modelFileKind(f.name) === null));
+      const model = files.find((f) => modelFileKind(f.name) !== null);
+      if (model !== undefined) on.onModelFile(model);
+    }, on.onError);
+  });
+  drop.addEventListener('click', () => imageFiles.click());
+  drop.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      imageFiles.click();
+    }
+  });
+  for (const input of [imageFiles, imageFolder]) {
+    input.addEventListener('change', () => {
+      const files = Array.from(input.files ?? []);
+      input.value = '';
+      if (files.length > 0) on.onImages(files);
+    });
+  }
+  let pasted = 0;
+  document.addEventListener('paste', (e) => {
+    const files = pastedFiles(e, () => ++pasted);
+    if (files.length > 0) {
+      e.preventDefault();
+      on.onImages(files);
+    }
+  });
+  window.addEventListener('dragover', (e) => e.preventDefault());
+  window.addEventListener('drop', (e) => e.preventDefault());
+
+  part(root, 'samples').append(
+    ...SAMPLES.map((name) => {
+      const b = el('button', { type: 'button', testid: 'sample' }, el('img', { src: `./samples/${name}`, alt: `Sample: ${name.replace(/^\d+-|\.png$/g, '')}` }));
+      b.dataset.sample = name;
+      b.addEventListener('click', () => void fetchSample(name).then((f) => on.onImages([f]), on.onError));
+      return el('li', {}, b);
+    }),
+  );
 }

@@ -14,7 +14,7 @@ import type { TrainEvaluation, TrainLogEntry } from '../train/types.ts';
 import { mountTrainCharts } from './finetune_chart.ts';
 import type { RecipeForm } from './finetune_form.ts';
 import { describeError } from './runtime_client.ts';
-import { el } from './dom.ts';
+import { download, el } from './dom.ts';
 import { storedSomething } from './storage_panel.ts';
 
 declare global {
@@ -47,15 +47,6 @@ function fmtSec(s: number | null): string {
   if (s < 90) return `${Math.round(s)} s`;
   if (s < 5400) return `${Math.round(s / 60)} min`;
   return `${(s / 3600).toFixed(1)} h`;
-}
-
-function download(name: string, data: BlobPart, type: string): void {
-  const url = URL.createObjectURL(new Blob([data], { type }));
-  const a = el('a', { href: url, download: name });
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 /** `onWorkerCrash` subscribes to the trainer worker's death (src/ui/worker_client.ts): the run shows the

@@ -13,5 +13,5 @@ const spawn = (): PoolWorker => new WorkerClient<BenchApi>(`bench-${spawned++}`,
 startPageExtras();
 const primary = spawn();
 const ingest = startIngestWorker().api;
-mountDatasetsPanel(byId('datasets-panel'), ingest);
-void startRuntime(primary.api).then((report) => mountBenchRunner(byId('bench-runner'), primary.api, ingest, { pool: new BenchPool(primary, spawn), backend: report?.backend ?? 'wasm' }));
+const datasets = mountDatasetsPanel(byId('datasets-panel'), ingest);
+void startRuntime(primary.api).then((report) => mountBenchRunner(byId('bench-runner'), primary.api, ingest, { pool: new BenchPool(primary, spawn), backend: report?.backend ?? 'wasm', datasets }));

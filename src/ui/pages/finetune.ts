@@ -17,7 +17,7 @@ startPageExtras();
 const trainer = new WorkerClient<TrainerApi>('trainer', (name) => new Worker(new URL('../../../workers/trainer.ts', import.meta.url), { type: 'module', name }));
 const api = trainer.api;
 const ingest = startIngestWorker().api;
-mountDatasetsPanel(byId('datasets-panel'), ingest);
+const datasets = mountDatasetsPanel(byId('datasets-panel'), ingest);
 
 // Base models: import an .onnx (as a preset) or model.json + weights.bin into the shared tf.io model list.
 const importRoot = byId('model-import');
@@ -35,7 +35,7 @@ const refreshModels = async () => {
   document.body.dataset.models = String(models.length);
 };
 const refreshDatasets = async () => form.setDatasets(await ingest.list());
-new MutationObserver(() => void refreshDatasets()).observe(document.body, { attributes: true, attributeFilter: ['data-datasets'] });
+datasets.onChange(() => void refreshDatasets());
 
 modelImport.addEventListener('click', () => {
   const files = [...(modelFile.files ?? [])];
