@@ -11,7 +11,8 @@ import type { Remote } from 'comlink';
 import type { Recognition } from '../recognize/recognizer.ts';
 import type { RgbaImage } from '../image/types.ts';
 import type { ErrorInfo } from '../runtime/errors.ts';
-import type { ModelSource, RecognizerWorkerApi, StoredModel } from '../../workers/recognizer_api.ts';
+import type { ModelSource, StoredModel } from '../../workers/recognizer_api.ts';
+import type { RecognizerApi } from '../../workers/recognizer.ts';
 import type { ShippedListing } from './shipped_models.ts';
 import { shippedKey } from './shipped_models.ts';
 import { rectifiedLabel, totalMs } from './demo_results.ts';
@@ -184,9 +185,9 @@ export function compareJson(x: CompareExport): string {
 
 // ---- the view --------------------------------------------------------------------------------------
 
-/** What the view needs of a recognizer worker (a `WorkerClient<RecognizerWorkerApi>`). */
+/** What the view needs of a recognizer worker (a `WorkerClient<RecognizerApi>`). */
 export interface CompareWorker {
-  readonly api: Remote<RecognizerWorkerApi>;
+  readonly api: Remote<RecognizerApi>;
   onCrash(listener: (e: ErrorInfo) => void): () => void;
   restart(): void;
   terminate(): void;

@@ -5,7 +5,7 @@
  */
 import '../style.css';
 import '../compare.css';
-import type { RecognizerWorkerApi } from '../../../workers/recognizer_api.ts';
+import type { RecognizerApi } from '../../../workers/recognizer.ts';
 import { backendSelect } from '../capabilities_view.ts';
 import { mountCompare, type CompareHandle } from '../compare_view.ts';
 import { SAMPLES, fetchSample } from '../demo_input.ts';
@@ -25,7 +25,7 @@ byId('backend-control').replaceChildren(backendSelect(backend));
 const handle = mountCompare(byId('app'), {
   backend,
   listShipped: () => fetchShippedModels(),
-  startWorker: (label) => new WorkerClient<RecognizerWorkerApi>(label, (name) => new Worker(new URL('../../../workers/recognizer.ts', import.meta.url), { type: 'module', name })),
+  startWorker: (label) => new WorkerClient<RecognizerApi>(label, (name) => new Worker(new URL('../../../workers/recognizer.ts', import.meta.url), { type: 'module', name })),
   samples: SAMPLES,
   fetchSample,
   storage: localStorage,
