@@ -58,8 +58,14 @@ export interface CreateRecognizerOptions {
   allow?: string;
   /** Hears of a backend fallback (a lost WebGPU device → wasm), once. */
   onNotice?: (message: string) => void;
-  /** Turns a model name into a model (a registry of named models). */
+  /** Turns a model name into a model (a registry of named models); asked before the shipped models. */
   resolveModel?: ModelResolver;
+  /**
+   * Browser: the folder serving the shipped models (`index.json`, `<name>/model.json`): default the
+   * package's own `dist-lib/browser/models/` beside its index.js (right when the package is served as
+   * is; a bundled app copies that folder and names it here). Node reads them from the package.
+   */
+  modelBaseUrl?: string | URL;
 }
 
 export interface RecognizeProgress {
