@@ -20,6 +20,7 @@ const root = import.meta.dirname;
  * (then bundles the worker and the wasm files it names). Rewrites to that form, and fails the build when
  * the expected shape is missing.
  */
+const WORKERS = 3;
 function literalWorkerUrl(): Plugin {
   return {
     name: 'webstr-literal-worker-url',
@@ -32,7 +33,8 @@ function literalWorkerUrl(): Plugin {
         n++;
         return `new URL(${JSON.stringify(`./${file}`)},import.meta.url)`;
       });
-      if (n !== 1) throw new Error(`webstr lib build: expected one worker URL in index.js, rewrote ${n}`);
+      // The recognizer, trainer and ingest workers.
+      if (n !== WORKERS) throw new Error(`webstr lib build: expected ${WORKERS} worker URLs in index.js, rewrote ${n}`);
     },
   };
 }

@@ -16,6 +16,7 @@ import type { CreateRecognizerOptions, RecognitionOutcome, RecognizeCallOptions,
 export * from './common.ts';
 export { UnknownModelError, sniffModelBytes } from './model_spec.ts';
 export { ModelUnavailableError, MODEL_CACHE, shippedModelFiles } from './shipped_browser.ts';
+export { importDataset, listDatasets, openStoredDataset, train, type BrowserTrainOptions, type BrowserTrainResult, type ImportDatasetOptions, type StoredDataset, type IngestProgress, type RecipeSettings, type RunView, type TrainerEvent } from './train_browser.ts';
 export { SHIPPED_MODELS, type ShippedModel, type ShippedListing } from '../recognize/registry.ts';
 export { WebstrError, InvalidArgumentError, BackendUnavailableError, DeviceLostError } from '../runtime/errors.ts';
 

@@ -50,7 +50,7 @@ export interface CreateRecognizerOptions {
   preset?: string;
   /** 'auto' (default): WebGPU on a hardware adapter, else wasm. */
   backend?: BackendRequest;
-  /** Browser: workers in the pool (default: 1 on WebGPU, else one per core up to 4). Node: ignored (one in-process recognizer). */
+  /** Browser: workers in the pool (default: 1 on WebGPU, else one per core up to 4). Node: worker threads (default: none, the model runs in the calling thread). */
   workers?: number;
   /** Largest batch of same-width crops per model call (default 16). */
   maxBatch?: number;
