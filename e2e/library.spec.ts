@@ -126,3 +126,37 @@ test('a damaged download and a folder without models are named errors', async ({
   expect(names.missing).toMatch(/^ModelUnavailableError: model 'ppocr-v4': no listing at https:\/\/webstr-lib\.test\/nowhere\/index\.json/);
   expect(names.unknown).toBe('UnknownModelError');
 });
+
+test('an LMDB imported into IndexedDB and evaluated; a step of training whose weights createRecognizer reads', async ({ page }) => {
+  const errors = collectErrors(page);
+  await page.goto(`${ORIGIN}/`);
+  await page.waitForFunction(() => document.body.dataset.ready === '1');
+  const got = await page.evaluate(async () => {
+    const { createRecognizer, evaluate, importDataset, listDatasets, openStoredDataset, train } = window.webstr;
+    const file = new File([await (await fetch('/lmdb/svt_647/data.mdb')).blob()], 'data.mdb');
+    const stored = await importDataset(file, { name: 'svt_647', limit: 24 });
+    const listed = await listDatasets();
+    const r = await createRecognizer({ model: 'ppocr-v4', backend: 'wasm', workers: 1 });
+    const report = await evaluate(r, [await openStoredDataset(stored.id)]);
+    await r.terminate();
+    // Synthetic words only: the test set above is for evaluation, never for training.
+    const steps: number[] = [];
+    const run = await train({
+      base: { preset: 'crnn-tiny' },
+      backend: 'wasm',
+      recipe: { datasets: [], syntheticRatio: 1, validation: null, steps: 1, batchSize: 2, optimizer: { kind: 'adam', lr: 1e-3 }, schedule: { kind: 'constant' }, batchNorm: 'train', augment: false, evalEvery: 0, checkpointEvery: 0, seed: 1, synthetic: { kind: 'tiny', vocabulary: 4 } },
+      name: 'lib-e2e',
+      onProgress: (e) => steps.push(e.step),
+    });
+    const tuned = await createRecognizer({ model: run.model, backend: 'wasm', workers: 1 });
+    const o = await tuned.recognize('/samples/01-coffee.png');
+    await tuned.terminate();
+    return { stored, listed: listed.map((d) => d.name), samples: report.summary.weighted.samples, status: run.run.status, step: run.run.step, backend: run.backend, model: run.model, preset: tuned.info.preset, ok: o.ok, lastStep: steps.at(-1) };
+  });
+  expect(got.stored).toMatchObject({ name: 'svt_647', samples: 24 });
+  expect(got.listed).toContain('svt_647');
+  expect(got.samples).toBeGreaterThanOrEqual(23);
+  expect(got).toMatchObject({ status: 'done', step: 1, backend: 'wasm', preset: 'crnn-tiny', ok: true, lastStep: 1 });
+  expect(got.model).toMatch(/^indexeddb:\/\/webstr\/crnn-tiny\//);
+  expect(errors).toEqual([]);
+});
