@@ -7,6 +7,7 @@
  *    optional @napi-rs/canvas and webgpu are imported only when used).
  * Types: tsconfig.lib.json (tsc) → dist-lib/types/.
  */
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { defineConfig, type Plugin, type UserConfig } from 'vite';
 import { browserTf } from './vite.tf_alias.ts';
@@ -19,6 +20,7 @@ const root = import.meta.dirname;
  * (then bundles the worker and the wasm files it names). Rewrites to that form, and fails the build when
  * the expected shape is missing.
  */
+const WORKERS = 3;
 function literalWorkerUrl(): Plugin {
   return {
     name: 'webstr-literal-worker-url',
@@ -31,7 +33,34 @@ function literalWorkerUrl(): Plugin {
         n++;
         return `new URL(${JSON.stringify(`./${file}`)},import.meta.url)`;
       });
-      if (n !== 1) throw new Error(`webstr lib build: expected one worker URL in index.js, rewrote ${n}`);
+      // The recognizer, trainer and ingest workers.
+      if (n !== WORKERS) throw new Error(`webstr lib build: expected ${WORKERS} worker URLs in index.js, rewrote ${n}`);
+    },
+  };
+}
+
+/**
+ * Copies the shipped models the build lists (public/models/index.json, written by `npm run models`) into
+ * dist-lib/browser/models/, where the browser entry looks for them by name (src/lib/shipped_browser.ts).
+ */
+function shippedModels(): Plugin {
+  return {
+    name: 'webstr-shipped-models',
+    async writeBundle(options) {
+      const out = path.join(options.dir ?? path.join(root, 'dist-lib/browser'), 'models');
+      const index = path.join(root, 'public/models/index.json');
+      const listing = JSON.parse(await readFile(index, 'utf8').catch(() => {
+        throw new Error(`webstr lib build: ${index} is missing (run npm run models)`);
+      })) as { models: { name: string; path: string }[] };
+      await mkdir(out, { recursive: true });
+      await copyFile(index, path.join(out, 'index.json'));
+      for (const m of listing.models) {
+        const dir = path.dirname(path.join(root, 'public', m.path));
+        const manifest = JSON.parse(await readFile(path.join(root, 'public', m.path), 'utf8')) as { weightsManifest: { paths: string[] }[] };
+        const files = [path.basename(m.path), ...manifest.weightsManifest.flatMap((g) => g.paths)];
+        await mkdir(path.join(out, m.name), { recursive: true });
+        for (const f of files) await copyFile(path.join(dir, f), path.join(out, m.name, f));
+      }
     },
   };
 }
@@ -42,7 +71,7 @@ export default defineConfig(({ mode }): UserConfig => {
   if (mode === 'browser') {
     return {
       ...common,
-      plugins: [literalWorkerUrl(), browserTf(root)],
+      plugins: [literalWorkerUrl(), browserTf(root), shippedModels()],
       // Relative asset URLs: the files sit beside index.js wherever the package is installed.
       base: './',
       build: {
@@ -67,12 +96,17 @@ export default defineConfig(({ mode }): UserConfig => {
   return {
     ...common,
     build: {
-      ssr: path.join(root, 'src/lib/node.ts'),
+      // Two entries: the library, and the thread of its recognizer pool (src/lib/node_pool.ts finds
+      // recognizer_worker.js at the root of this folder, from index.js or from chunks/).
+      ssr: true,
       outDir: 'dist-lib/node',
       emptyOutDir: true,
       target: 'node20',
       minify: false,
-      rollupOptions: { output: { format: 'es', entryFileNames: 'index.js', chunkFileNames: 'chunks/[name]-[hash].js' } },
+      rollupOptions: {
+        input: { index: path.join(root, 'src/lib/node.ts'), recognizer_worker: path.join(root, 'src/lib/node_worker.ts') },
+        output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
+      },
     },
     ssr: { target: 'node' },
   };

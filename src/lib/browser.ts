@@ -11,10 +11,14 @@ import type { ImageInput } from '../recognize/recognizer.ts';
 import type { ModelSource } from '../../workers/recognizer_api.ts';
 import type { RecognizerApi } from '../../workers/recognizer.ts';
 import { classifyModel, resolveName, type ModelSpec } from './model_spec.ts';
+import { shippedModelFiles } from './shipped_browser.ts';
 import type { CreateRecognizerOptions, RecognitionOutcome, RecognizeCallOptions, RecognizerInfo } from './common.ts';
 
 export * from './common.ts';
 export { UnknownModelError, sniffModelBytes } from './model_spec.ts';
+export { ModelUnavailableError, MODEL_CACHE, shippedModelFiles } from './shipped_browser.ts';
+export { importDataset, listDatasets, openStoredDataset, train, type BrowserTrainOptions, type BrowserTrainResult, type ImportDatasetOptions, type StoredDataset, type IngestProgress, type RecipeSettings, type RunView, type TrainerEvent } from './train_browser.ts';
+export { SHIPPED_MODELS, type ShippedModel, type ShippedListing } from '../recognize/registry.ts';
 export { WebstrError, InvalidArgumentError, BackendUnavailableError, DeviceLostError } from '../runtime/errors.ts';
 
 /** One image: an encoded file (File, Blob, bytes), decoded pixels (ImageBitmap, ImageData) or a URL to fetch. */
@@ -42,10 +46,18 @@ function spawn(): PoolWorker {
   return { worker, api: Comlink.wrap<RecognizerApi>(worker) };
 }
 
-async function toSource(spec: ModelSpec, preset: string, resolve: CreateRecognizerOptions['resolveModel']): Promise<ModelSource> {
+async function toSource(spec: ModelSpec, preset: string, options: CreateRecognizerOptions): Promise<ModelSource> {
+  const resolve = options.resolveModel;
   switch (spec.kind) {
-    case 'name':
-      return toSource(await resolveName(spec.name, resolve), preset, resolve);
+    case 'name': {
+      // The caller's resolver first, then the models shipped with the package, then the named errors.
+      const mine = resolve === undefined ? null : await resolve(spec.name);
+      if (mine !== null) return toSource(mine, preset, options);
+      const base = options.modelBaseUrl === undefined ? undefined : new URL(options.modelBaseUrl, baseUrl());
+      const shipped = await shippedModelFiles(spec.name, base);
+      if (shipped !== null) return { kind: 'files', files: shipped.files };
+      return toSource(await resolveName(spec.name, undefined), preset, options);
+    }
     case 'bytes':
       return spec.format === 'onnx'
         ? { kind: 'onnx', bytes: spec.bytes.slice().buffer, preset, source: spec.source }
@@ -57,7 +69,7 @@ async function toSource(spec: ModelSpec, preset: string, resolve: CreateRecogniz
       if (!res.ok) throw new InvalidArgumentError(`model ${spec.url}: HTTP ${res.status}`);
       const bytes = new Uint8Array(await res.arrayBuffer());
       const source = decodeURIComponent(new URL(spec.url).pathname.split('/').pop() ?? `model.${spec.format}`);
-      return toSource({ kind: 'bytes', bytes, format: spec.format === 'pth' ? 'pth' : 'onnx', source }, preset, resolve);
+      return toSource({ kind: 'bytes', bytes, format: spec.format === 'pth' ? 'pth' : 'onnx', source }, preset, options);
     }
   }
 }
@@ -86,7 +98,7 @@ async function prepare(image: ImageSource): Promise<ImageInput> {
 /** Starts the workers and loads the model in each; resolves when all are ready. */
 export async function createRecognizer(options: CreateRecognizerOptions): Promise<Recognizer> {
   const preset = options.preset ?? 'crnn-mv3-en';
-  const source = await toSource(await classifyModel(options.model, baseUrl()), preset, options.resolveModel);
+  const source = await toSource(await classifyModel(options.model, baseUrl()), preset, options);
   const onNotice = options.onNotice;
   // A comlink proxy crosses to one worker only: one per worker.
   const create = (w: PoolWorker, backend: string) =>
@@ -133,10 +145,11 @@ class PoolRecognizer implements Recognizer {
       while (next < images.length) {
         signal?.throwIfAborted();
         const start = next;
-        next = Math.min(images.length, start + CHUNK);
+        const end = Math.min(images.length, start + CHUNK);
+        next = end;
         const failed = new Map<number, ErrorInfo>();
         const ready: { i: number; input: ImageInput }[] = [];
-        for (let i = start; i < next; i++) {
+        for (let i = start; i < end; i++) {
           try {
             ready.push({ i, input: await prepare(images[i]!) });
           } catch (err) {
@@ -146,7 +159,7 @@ class PoolRecognizer implements Recognizer {
         const got = ready.length === 0 ? [] : await w.api.recognizeBatch(ready.map((r) => r.input));
         ready.forEach((r, k) => (out[r.i] = got[k]!));
         for (const [i, error] of failed) out[i] = { ok: false, error };
-        done += next - start;
+        done += end - start;
         onProgress?.({ done, total: images.length });
       }
     };

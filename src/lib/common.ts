@@ -50,7 +50,7 @@ export interface CreateRecognizerOptions {
   preset?: string;
   /** 'auto' (default): WebGPU on a hardware adapter, else wasm. */
   backend?: BackendRequest;
-  /** Browser: workers in the pool (default: 1 on WebGPU, else one per core up to 4). Node: ignored (one in-process recognizer). */
+  /** Browser: workers in the pool (default: 1 on WebGPU, else one per core up to 4). Node: worker threads (default: none, the model runs in the calling thread). */
   workers?: number;
   /** Largest batch of same-width crops per model call (default 16). */
   maxBatch?: number;
@@ -58,8 +58,14 @@ export interface CreateRecognizerOptions {
   allow?: string;
   /** Hears of a backend fallback (a lost WebGPU device → wasm), once. */
   onNotice?: (message: string) => void;
-  /** Turns a model name into a model (a registry of named models). */
+  /** Turns a model name into a model (a registry of named models); asked before the shipped models. */
   resolveModel?: ModelResolver;
+  /**
+   * Browser: the folder serving the shipped models (`index.json`, `<name>/model.json`): default the
+   * package's own `dist-lib/browser/models/` beside its index.js (right when the package is served as
+   * is; a bundled app copies that folder and names it here). Node reads them from the package.
+   */
+  modelBaseUrl?: string | URL;
 }
 
 export interface RecognizeProgress {

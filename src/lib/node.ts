@@ -18,7 +18,10 @@ import { loadModelNode } from '../recognize/node_load.ts';
 import { sha256Hex, type LoadedWeights } from '../weights/format.ts';
 import { openDatasetPath } from '../data/node_shards.ts';
 import type { EvalDataset } from '../eval/runner.ts';
+import { checkWorkers } from '../eval/pool.ts';
 import { classifyModel, resolveName, type ModelSpec } from './model_spec.ts';
+import { createThreadPool } from './node_pool.ts';
+import type { ThreadInput } from './node_pool_protocol.ts';
 import type { CreateRecognizerOptions, RecognitionOutcome, RecognizeCallOptions, RecognizerInfo } from './common.ts';
 
 export * from './common.ts';
@@ -87,13 +90,45 @@ async function readImage(file: string | URL): Promise<Uint8Array> {
   }
 }
 
-async function toInput(image: ImageSource): Promise<ImageInput> {
+async function toInput(image: ImageSource): Promise<Exclude<ImageSource, string | URL>> {
   if (typeof image === 'string') return readImage(image);
   if (image instanceof URL) return image.protocol === 'file:' ? readImage(image) : fetchBytes(image.href);
   return image;
 }
 
+/** An image as a worker thread takes it: read, and a Blob as its bytes. */
+async function toThreadInput(image: ImageSource): Promise<ThreadInput> {
+  const input = await toInput(image);
+  return input instanceof Blob ? new Uint8Array(await input.arrayBuffer()) : input;
+}
+
+/** `workers: n`: n worker threads (node_pool.ts); a name the caller's resolver knows is resolved here. */
+async function createPool(options: CreateRecognizerOptions, workers: number): Promise<Recognizer> {
+  const { model, resolveModel } = options;
+  let resolved: ModelSpec | undefined;
+  if (typeof model === 'string' && resolveModel !== undefined && /^[\w.-]+$/.test(model)) resolved = (await resolveModel(model)) ?? undefined;
+  const bytes = model instanceof Blob ? new Uint8Array(await model.arrayBuffer()) : model;
+  return createThreadPool<ImageSource>({
+    workers,
+    create: {
+      model: bytes,
+      ...(resolved !== undefined ? { resolved } : {}),
+      backend: options.backend ?? 'auto',
+      ...(options.preset !== undefined ? { preset: options.preset } : {}),
+      ...(options.maxBatch !== undefined ? { maxBatch: options.maxBatch } : {}),
+      ...(options.allow !== undefined ? { allow: options.allow } : {}),
+    },
+    ...(options.onNotice !== undefined ? { onNotice: options.onNotice } : {}),
+    prepare: toThreadInput,
+  });
+}
+
+/**
+ * Without `workers`, the model runs in this process; with `workers: n`, in n worker threads (same
+ * results, in order; a thread that dies fails only its images, with WorkerCrashedError).
+ */
 export async function createRecognizer(options: CreateRecognizerOptions): Promise<Recognizer> {
+  if (options.workers !== undefined) return createPool(options, checkWorkers(options.workers));
   const preset = options.preset ?? 'crnn-mv3-en';
   const request = parseBackendRequest(options.backend ?? 'auto');
   const { gpu, note } = request === 'wasm' || request === 'cpu' ? { gpu: undefined, note: '' } : await loadNodeGpu();
