@@ -208,3 +208,7 @@ export interface ModelConfig {
   sequence: SequenceConfig;
   head: CtcHeadConfig | AttentionHeadConfig;
 }
+
+/** The stages of a model, in forward order. */
+export type StageName = 'transform' | 'backbone' | 'sequence' | 'head';
+export const STAGE_NAMES: readonly StageName[] = ['transform', 'backbone', 'sequence', 'head'];

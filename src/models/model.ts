@@ -40,9 +40,7 @@ export class WeightsMismatchError extends WebstrError {
   }
 }
 
-/** The stages of a model, in forward order. */
-export type StageName = 'transform' | 'backbone' | 'sequence' | 'head';
-export const STAGE_NAMES: readonly StageName[] = ['transform', 'backbone', 'sequence', 'head'];
+export { STAGE_NAMES, type StageName } from './config.ts';
 
 export interface ModelStages {
   /** Image → rectified image of the same size; null without a transform. */

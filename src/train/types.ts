@@ -36,7 +36,7 @@ export type OptimizerSpec =
   | { kind: 'sgd'; lr: number; momentum?: number; nesterov?: boolean; weightDecay?: number };
 
 /** What a run does; stored with every checkpoint so a resumed run continues the same recipe. */
-import type { StageName } from '../models/model.ts';
+import type { StageName } from '../models/config.ts';
 
 export interface TrainRecipe {
   preset: string;
@@ -76,7 +76,7 @@ export interface TrainRecipe {
   freeze?: StageName[];
 }
 
-export { STAGE_NAMES, type StageName } from '../models/model.ts';
+export { STAGE_NAMES, type StageName } from '../models/config.ts';
 
 export interface TrainLogEntry {
   step: number;
