@@ -122,10 +122,12 @@ export function depthwiseFilterGradWasm(backend: BackendWasm, x: TensorInfo, dy:
       w.fill(0);
       f.fill(0);
       const heap = new Float32Array(w.buffer);
-      const wOff = w.byteOffset >> 2;
-      const xOff = xv.byteOffset >> 2;
-      const fOff = f.byteOffset >> 2;
-      const dOff = dv.byteOffset >> 2;
+      // Float indices into the heap: unsigned shifts (byte offsets reach 4 GiB; `>> 2` of one past 2 GiB
+      // is negative, and copyWithin counts a negative index from the end: it overwrote allocator headers).
+      const wOff = w.byteOffset >>> 2;
+      const xOff = xv.byteOffset >>> 2;
+      const fOff = f.byteOffset >>> 2;
+      const dOff = dv.byteOffset >>> 2;
       for (let r = 0; r < n; r++) {
         const row = r0 + r;
         const b = Math.floor(row / g.outH);
