@@ -7,7 +7,7 @@ import { hardSwishGrad, hardSwishKernels } from './hard_swish/kernels.ts';
 import { gridSampleGrad, gridSampleKernels } from './grid_sample/kernels.ts';
 import { spinColorKernels, spinPowerSumGrad } from './spin_color/kernels.ts';
 import { ctcLossGrad, ctcLossKernels } from './ctc_loss/kernels.ts';
-import { convGradKernels, gradKernelOverrides, wasmBatchMatMulWrapper, wasmMeanWrapper, wasmSumWrapper } from './tfjs_patches/index.ts';
+import { convGradKernels, gradKernelOverrides, wasmBatchMatMulWrapper, wasmCastWrapper, wasmIdentityWrapper, wasmMeanWrapper, wasmSumWrapper } from './tfjs_patches/index.ts';
 import { biLstmGrad, biLstmKernels } from './bilstm/kernels.ts';
 import { depthwiseActKernels } from './depthwise_act/kernels.ts';
 import { seBlockKernels } from './se_block/kernels.ts';
@@ -20,6 +20,8 @@ export const WRAPPERS: readonly { kernelName: string; backendName: string; wrap:
   { kernelName: 'BatchMatMul', backendName: 'wasm', wrap: wasmBatchMatMulWrapper },
   { kernelName: 'Sum', backendName: 'wasm', wrap: wasmSumWrapper },
   { kernelName: 'Mean', backendName: 'wasm', wrap: wasmMeanWrapper },
+  { kernelName: 'Identity', backendName: 'wasm', wrap: wasmIdentityWrapper },
+  { kernelName: 'Cast', backendName: 'wasm', wrap: wasmCastWrapper },
 ];
 export const GRADIENTS: readonly GradConfig[] = [hardSwishGrad, gridSampleGrad, spinPowerSumGrad, ctcLossGrad, biLstmGrad];
 
