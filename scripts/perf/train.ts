@@ -37,6 +37,8 @@ import { SeededRng } from '../../src/train/rng.ts';
 import type { SampleSource, TrainSample } from '../../src/train/types.ts';
 import { setWasmMatMulFastPath } from '../../src/ops/tfjs_patches/wasm_matmul.ts';
 import { setWasmAliasing } from '../../src/ops/tfjs_patches/wasm_alias.ts';
+import { setDepthwiseTrainEnabled } from '../../src/ops/depthwise_act/depthwise_act.ts';
+import { setBnFusionEnabled } from '../../src/ops/batch_norm/batch_norm.ts';
 import { errorInfo, type ErrorInfo } from '../../src/runtime/errors.ts';
 import { throughput, type Throughput } from '../lib/train_throughput.ts';
 import type { Harness } from '../lib/harness.ts';
@@ -185,6 +187,8 @@ async function inChromium(presets: string[], o: { wasmBatches: number[]; wasmSte
 const SWITCHES: Record<string, (on: boolean) => void> = {
   matmul: setWasmMatMulFastPath,
   alias: setWasmAliasing,
+  depthwise: setDepthwiseTrainEnabled,
+  bn: setBnFusionEnabled,
 };
 
 function positive(name: string, v: string): number {
