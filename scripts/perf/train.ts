@@ -20,7 +20,8 @@
  *   page or backend that does not start prints "not measured: <reason>"; a preset that fails prints its
  *   error's name and message in its row; the rest goes on.
  * `--ab matmul,alias,…` measures each switchable speed change (SWITCHES below) off and on, alternately,
- * `--ab-rounds` times on wasm in Node (peak MiB included), and prints on/off of the best of each.
+ * `--ab-rounds` times on wasm in Node (peak MiB and CPU seconds per step included), and prints on/off of the
+ * best of each, in wall time and in CPU time (the one to read on a loaded machine).
  * Then the tensor count over `--stable-steps` Trainer steps of a tiny CRNN in Node on wasm (must not grow;
  * the exit code is 1 if it does).
  */
@@ -189,6 +190,12 @@ const SWITCHES: Record<string, (on: boolean) => void> = {
   alias: setWasmAliasing,
   depthwise: setDepthwiseTrainEnabled,
   bn: setBnFusionEnabled,
+  /** The three training changes of issue 16's second pass together. */
+  fusions: (on) => {
+    setWasmAliasing(on);
+    setDepthwiseTrainEnabled(on);
+    setBnFusionEnabled(on);
+  },
 };
 
 function positive(name: string, v: string): number {
@@ -252,18 +259,25 @@ export async function trainSuite(ctx: PerfContext): Promise<number> {
     await initBackend('wasm', { gpu: undefined });
     for (const preset of presets) {
       const got: Record<'off' | 'on', Throughput[]> = { off: [], on: [] };
+      // CPU seconds of this process per step (warm-up and profiled step included, the same for both arms):
+      // comparable under load, when wall time mostly measures the neighbours.
+      const cpu: Record<'off' | 'on', number[]> = { off: [], on: [] };
       for (let round = 0; round < positive('ab-rounds', values['ab-rounds']); round++) {
         for (const on of [false, true]) {
           set(on);
+          const c0 = process.cpuUsage();
           const r = await throughput(preset, batch, steps, { peak: true });
+          const c1 = process.cpuUsage(c0);
+          const cpuPerStep = (c1.user + c1.system) / 1e6 / (steps + 2);
           got[on ? 'on' : 'off'].push(r);
+          cpu[on ? 'on' : 'off'].push(cpuPerStep);
           add(`wasm, ${name} ${on ? 'on' : 'off'}`, preset, r);
-          console.log(`wasm ${preset}, ${name} ${on ? 'on' : 'off'}: ${r.samplesPerSec.toFixed(2)} samples/s, peak ${((r.peakBytes ?? 0) / 2 ** 20).toFixed(0)} MiB (load ${loadavg()[0]!.toFixed(1)})`);
+          console.log(`wasm ${preset}, ${name} ${on ? 'on' : 'off'}: ${r.samplesPerSec.toFixed(2)} samples/s, ${cpuPerStep.toFixed(2)} CPU s/step, peak ${((r.peakBytes ?? 0) / 2 ** 20).toFixed(0)} MiB (load ${loadavg()[0]!.toFixed(1)})`);
         }
       }
       set(true);
       const best = (rs: Throughput[]): number => Math.max(...rs.map((r) => r.samplesPerSec));
-      console.log(`${preset}: ${name} on / off = ${(best(got.on) / best(got.off)).toFixed(2)}× (best of ${got.on.length} each, alternated)`);
+      console.log(`${preset}: ${name} on / off = ${(best(got.on) / best(got.off)).toFixed(2)}× wall (best of ${got.on.length} each, alternated), ${(Math.min(...cpu.off) / Math.min(...cpu.on)).toFixed(2)}× CPU time`);
     }
   }
   let chromium: ChromiumRun | null = null;
