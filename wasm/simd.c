@@ -335,3 +335,217 @@ void lstm_cell(int B, int H, const float *acc, float *c, int ldc, float *h, int 
     }
   }
 }
+
+/* Gradients of depthwise_act for act 0 (linear) or 1 (ReLU, masked by the output y > 0): dx
+ * [B, H, W, C], dw [KH, KW, C], db [C] from dy [B, OH, OW, C]. Same geometry as depthwise_act.
+ * Per image the filter and bias sums go to `part` (KH·KW·C + C floats) and are then added to dw and db
+ * (shorter float32 sums than one running total over the whole batch). */
+EXPORT("depthwise_grad")
+void depthwise_grad(int B, int H, int W, int C, int KH, int KW, int sh, int sw, int pt, int pl, int OH, int OW,
+                    const float *x, const float *w, const float *dy, const float *y, int act, float *dx, float *dw, float *db,
+                    float *part) {
+  const int taps = KH * KW * C;
+  const v128_t zero = wasm_f32x4_splat(0.f);
+  for (int i = 0; i < B * H * W * C; i++) dx[i] = 0.f;
+  for (int i = 0; i < taps; i++) dw[i] = 0.f;
+  for (int i = 0; i < C; i++) db[i] = 0.f;
+  float *pdb = part + taps;
+  for (int b = 0; b < B; b++) {
+    for (int i = 0; i < taps + C; i++) part[i] = 0.f;
+    for (int oy = 0; oy < OH; oy++) {
+      int iy0 = oy * sh - pt;
+      int ky0 = iy0 < 0 ? -iy0 : 0;
+      int ky1 = iy0 + KH > H ? H - iy0 : KH;
+      for (int ox = 0; ox < OW; ox++) {
+        int ix0 = ox * sw - pl;
+        int kx0 = ix0 < 0 ? -ix0 : 0;
+        int kx1 = ix0 + KW > W ? W - ix0 : KW;
+        const int o = ((b * OH + oy) * OW + ox) * C;
+        int c = 0;
+        for (; c + 4 <= C; c += 4) {
+          v128_t g = wasm_v128_load(dy + o + c);
+          if (act == 1) g = wasm_v128_and(g, wasm_f32x4_gt(wasm_v128_load(y + o + c), zero));
+          wasm_v128_store(pdb + c, wasm_f32x4_add(wasm_v128_load(pdb + c), g));
+          for (int ky = ky0; ky < ky1; ky++) {
+            const int xr = ((b * H + iy0 + ky) * W + ix0) * C + c;
+            const int wr = ky * KW * C + c;
+            for (int kx = kx0; kx < kx1; kx++) {
+              const int xi = xr + kx * C, wi = wr + kx * C;
+              wasm_v128_store(dx + xi, wasm_f32x4_add(wasm_v128_load(dx + xi), wasm_f32x4_mul(g, wasm_v128_load(w + wi))));
+              wasm_v128_store(part + wi, wasm_f32x4_add(wasm_v128_load(part + wi), wasm_f32x4_mul(g, wasm_v128_load(x + xi))));
+            }
+          }
+        }
+        for (; c < C; c++) {
+          float g = dy[o + c];
+          if (act == 1 && !(y[o + c] > 0.f)) g = 0.f;
+          pdb[c] += g;
+          for (int ky = ky0; ky < ky1; ky++)
+            for (int kx = kx0; kx < kx1; kx++) {
+              const int xi = ((b * H + iy0 + ky) * W + ix0 + kx) * C + c, wi = (ky * KW + kx) * C + c;
+              dx[xi] += g * w[wi];
+              part[wi] += g * x[xi];
+            }
+        }
+      }
+    }
+    for (int i = 0; i < taps; i++) dw[i] += part[i];
+    for (int i = 0; i < C; i++) db[i] += pdb[i];
+  }
+}
+
+/* Training BatchNorm over the rows of y [R, C] (every axis but channels), fused with the activation
+ * that follows it (act 0 linear, 1 ReLU, 2 hard-swish). Statistics: mean and biased variance per channel,
+ * two passes, rows summed in blocks of 256 (as colsum). */
+EXPORT("bn_stats")
+void bn_stats(int R, int C, const float *y, float *mean, float *var) {
+  colsum(R, C, y, C, mean, 1.f / (float)R);
+  int c = 0;
+  for (; c + 4 <= C; c += 4) {
+    const v128_t m = wasm_v128_load(mean + c);
+    v128_t total = wasm_f32x4_splat(0.f);
+    for (int r0 = 0; r0 < R; r0 += 256) {
+      int r1 = r0 + 256 < R ? r0 + 256 : R;
+      v128_t part = wasm_f32x4_splat(0.f);
+      for (int r = r0; r < r1; r++) {
+        v128_t d = wasm_f32x4_sub(wasm_v128_load(y + r * C + c), m);
+        part = wasm_f32x4_add(part, wasm_f32x4_mul(d, d));
+      }
+      total = wasm_f32x4_add(total, part);
+    }
+    wasm_v128_store(var + c, wasm_f32x4_mul(total, wasm_f32x4_splat(1.f / (float)R)));
+  }
+  for (; c < C; c++) {
+    float total = 0.f;
+    for (int r0 = 0; r0 < R; r0 += 256) {
+      int r1 = r0 + 256 < R ? r0 + 256 : R;
+      float part = 0.f;
+      for (int r = r0; r < r1; r++) {
+        float d = y[r * C + c] - mean[c];
+        part += d * d;
+      }
+      total += part;
+    }
+    var[c] = total / (float)R;
+  }
+}
+
+static inline v128_t vact(v128_t z, int act) {
+  const v128_t zero = wasm_f32x4_splat(0.f), three = wasm_f32x4_splat(3.f), six = wasm_f32x4_splat(6.f);
+  if (act == 1) return wasm_f32x4_max(z, zero);
+  if (act == 2) return wasm_f32x4_div(wasm_f32x4_mul(z, wasm_f32x4_min(wasm_f32x4_max(wasm_f32x4_add(z, three), zero), six)), six);
+  return z;
+}
+
+/* d act(z) / dz times g (ReLU: z > 0; hard-swish: 0 below −3, (2z + 3)/6 up to 3, 1 above, as hardswish_grad). */
+static inline v128_t vact_grad(v128_t g, v128_t z, int act) {
+  if (act == 1) return wasm_v128_and(g, wasm_f32x4_gt(z, wasm_f32x4_splat(0.f)));
+  if (act == 2) {
+    v128_t inner = wasm_f32x4_div(wasm_f32x4_mul(g, wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_splat(2.f), z), wasm_f32x4_splat(3.f))), wasm_f32x4_splat(6.f));
+    v128_t r = wasm_v128_bitselect(g, inner, wasm_f32x4_gt(z, wasm_f32x4_splat(3.f)));
+    return wasm_v128_bitselect(wasm_f32x4_splat(0.f), r, wasm_f32x4_lt(z, wasm_f32x4_splat(-3.f)));
+  }
+  return g;
+}
+
+static inline float sact(float z, int act) {
+  if (act == 1) return z > 0.f ? z : 0.f;
+  if (act == 2) {
+    float t = z + 3.f;
+    t = t < 0.f ? 0.f : t > 6.f ? 6.f : t;
+    return z * t / 6.f;
+  }
+  return z;
+}
+
+static inline float sact_grad(float g, float z, int act) {
+  if (act == 1) return z > 0.f ? g : 0.f;
+  if (act == 2) return z < -3.f ? 0.f : z <= 3.f ? g * (2.f * z + 3.f) / 6.f : g;
+  return g;
+}
+
+/* out = act((y − mean)·k + beta) with k = gamma / sqrt(var + eps); k and the shift are computed into
+ * scratch (2C floats). */
+EXPORT("bn_act")
+void bn_act(int R, int C, const float *y, const float *mean, const float *var, const float *gamma, const float *beta, float eps, int act,
+            float *out, float *scratch) {
+  float *k = scratch, *shift = scratch + C;
+  for (int c = 0; c < C; c++) {
+    k[c] = gamma[c] / __builtin_sqrtf(var[c] + eps);
+    shift[c] = beta[c] - mean[c] * k[c];
+  }
+  for (int r = 0; r < R; r++) {
+    const float *yr = y + r * C;
+    float *o = out + r * C;
+    int c = 0;
+    for (; c + 4 <= C; c += 4) wasm_v128_store(o + c, vact(wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(yr + c), wasm_v128_load(k + c)), wasm_v128_load(shift + c)), act));
+    for (; c < C; c++) o[c] = sact(yr[c] * k[c] + shift[c], act);
+  }
+}
+
+/* Backward of bn_act with batch statistics: g = dout · act'(z); dbeta = Σ g; dgamma = Σ g·x̂ with
+ * x̂ = (y − mean)·invstd; dy = gamma·invstd·(g − dbeta/R − x̂·dgamma/R). scratch: 4C floats. */
+EXPORT("bn_act_grad")
+void bn_act_grad(int R, int C, const float *y, const float *dout, const float *mean, const float *var, const float *gamma, const float *beta,
+                 float eps, int act, float *dy, float *dgamma, float *dbeta, float *scratch) {
+  float *inv = scratch, *k = scratch + C, *shift = scratch + 2 * C, *part = scratch + 3 * C;
+  for (int c = 0; c < C; c++) {
+    inv[c] = 1.f / __builtin_sqrtf(var[c] + eps);
+    k[c] = gamma[c] * inv[c];
+    shift[c] = beta[c] - mean[c] * k[c];
+    dgamma[c] = 0.f;
+    dbeta[c] = 0.f;
+  }
+  /* pass 1: Σ g and Σ g·(y − mean) per channel, in blocks of 256 rows */
+  for (int r0 = 0; r0 < R; r0 += 256) {
+    int r1 = r0 + 256 < R ? r0 + 256 : R;
+    int c = 0;
+    for (; c + 4 <= C; c += 4) {
+      const v128_t kk = wasm_v128_load(k + c), sh = wasm_v128_load(shift + c), m = wasm_v128_load(mean + c);
+      v128_t sg = wasm_f32x4_splat(0.f), sgx = sg;
+      for (int r = r0; r < r1; r++) {
+        v128_t yv = wasm_v128_load(y + r * C + c);
+        v128_t g = vact_grad(wasm_v128_load(dout + r * C + c), wasm_f32x4_add(wasm_f32x4_mul(yv, kk), sh), act);
+        sg = wasm_f32x4_add(sg, g);
+        sgx = wasm_f32x4_add(sgx, wasm_f32x4_mul(g, wasm_f32x4_sub(yv, m)));
+      }
+      wasm_v128_store(dbeta + c, wasm_f32x4_add(wasm_v128_load(dbeta + c), sg));
+      wasm_v128_store(part + c, sgx);
+      wasm_v128_store(dgamma + c, wasm_f32x4_add(wasm_v128_load(dgamma + c), wasm_f32x4_mul(sgx, wasm_v128_load(inv + c))));
+    }
+    for (; c < C; c++) {
+      float sg = 0.f, sgx = 0.f;
+      for (int r = r0; r < r1; r++) {
+        float yv = y[r * C + c];
+        float g = sact_grad(dout[r * C + c], yv * k[c] + shift[c], act);
+        sg += g;
+        sgx += g * (yv - mean[c]);
+      }
+      dbeta[c] += sg;
+      dgamma[c] += sgx * inv[c];
+    }
+  }
+  /* pass 2: dy = k·(g − dbeta/R − x̂·dgamma/R); part[c] = dgamma·inv/R, shift reused for dbeta/R */
+  const float invR = 1.f / (float)R;
+  for (int c = 0; c < C; c++) {
+    part[c] = dgamma[c] * inv[c] * invR;
+    shift[c] = dbeta[c] * invR;
+  }
+  for (int r = 0; r < R; r++) {
+    const float *yr = y + r * C, *dr = dout + r * C;
+    float *o = dy + r * C;
+    int c = 0;
+    for (; c + 4 <= C; c += 4) {
+      v128_t yv = wasm_v128_load(yr + c), kk = wasm_v128_load(k + c);
+      v128_t z = wasm_f32x4_add(wasm_f32x4_mul(yv, kk), wasm_f32x4_sub(wasm_v128_load(beta + c), wasm_f32x4_mul(wasm_v128_load(mean + c), kk)));
+      v128_t g = vact_grad(wasm_v128_load(dr + c), z, act);
+      v128_t t = wasm_f32x4_sub(wasm_f32x4_sub(g, wasm_v128_load(shift + c)), wasm_f32x4_mul(wasm_f32x4_sub(yv, wasm_v128_load(mean + c)), wasm_v128_load(part + c)));
+      wasm_v128_store(o + c, wasm_f32x4_mul(kk, t));
+    }
+    for (; c < C; c++) {
+      float yv = yr[c];
+      float g = sact_grad(dr[c], yv * k[c] + beta[c] - mean[c] * k[c], act);
+      o[c] = k[c] * (g - shift[c] - (yv - mean[c]) * part[c]);
+    }
+  }
+}

@@ -1,6 +1,6 @@
 /**
  * `npm run perf -- train [--backend wasm,cpu,webgpu] [--batch N] [--steps N] [--presets a,b]
- *   [--webgpu-batch N] [--webgpu-steps N] [--stable-steps N] [--no-before] [--json out]`:
+ *   [--webgpu-batch N] [--webgpu-steps N] [--stable-steps N] [--no-before] [--ab SWITCH,…] [--ab-rounds N] [--json out]`:
  * training throughput (samples/s of a full step: forward, loss, backward, Adam, BatchNorm statistics)
  * for the full-size `crnn-mv3-en` (3×32×100) and `crnn-vgg` (1×32×100) on each backend in one run,
  * BatchNorm in train mode, random inputs and 5-letter labels (decoding is not part of it;
@@ -19,10 +19,14 @@
  *   gives the warm-up step's ms and tf.memory().numTensors before and after (must be equal). A browser,
  *   page or backend that does not start prints "not measured: <reason>"; a preset that fails prints its
  *   error's name and message in its row; the rest goes on.
+ * `--ab matmul,alias,…` measures each switchable speed change (SWITCHES below) off and on, alternately,
+ * `--ab-rounds` times on wasm in Node (peak MiB and CPU seconds per step included), and prints on/off of the
+ * best of each, in wall time and in CPU time (the one to read on a loaded machine).
  * Then the tensor count over `--stable-steps` Trainer steps of a tiny CRNN in Node on wasm (must not grow;
  * the exit code is 1 if it does).
  */
 import { writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { tf } from '../../src/runtime/tf.ts';
 import { initBackend, type BackendName } from '../../src/runtime/backend.ts';
@@ -33,6 +37,9 @@ import { Trainer } from '../../src/train/trainer.ts';
 import { Rng } from '../../src/image/rng.ts';
 import type { SampleSource, TrainSample } from '../../src/train/types.ts';
 import { setWasmMatMulFastPath } from '../../src/ops/tfjs_patches/wasm_matmul.ts';
+import { setWasmAliasing } from '../../src/ops/tfjs_patches/wasm_alias.ts';
+import { setDepthwiseTrainEnabled } from '../../src/ops/depthwise_act/depthwise_act.ts';
+import { setBnFusionEnabled } from '../../src/ops/batch_norm/batch_norm.ts';
 import { errorInfo, type ErrorInfo } from '../../src/runtime/errors.ts';
 import { throughput, type Throughput } from '../lib/train_throughput.ts';
 import type { Harness } from '../lib/harness.ts';
@@ -177,6 +184,20 @@ async function inChromium(presets: string[], o: { wasmBatches: number[]; wasmSte
   return run;
 }
 
+/** Speed changes that can be switched off, for `--ab`: each is measured off and on, alternately, in one run. */
+const SWITCHES: Record<string, (on: boolean) => void> = {
+  matmul: setWasmMatMulFastPath,
+  alias: setWasmAliasing,
+  depthwise: setDepthwiseTrainEnabled,
+  bn: setBnFusionEnabled,
+  /** The three training changes of issue 16's second pass together. */
+  fusions: (on) => {
+    setWasmAliasing(on);
+    setDepthwiseTrainEnabled(on);
+    setBnFusionEnabled(on);
+  },
+};
+
 function positive(name: string, v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${v}`);
@@ -195,6 +216,8 @@ export async function trainSuite(ctx: PerfContext): Promise<number> {
       'webgpu-steps': { type: 'string', default: '1' },
       json: { type: 'string' },
       'no-before': { type: 'boolean', default: false },
+      ab: { type: 'string' },
+      'ab-rounds': { type: 'string', default: '2' },
     },
   });
   const batch = positive('batch', values.batch);
@@ -227,6 +250,34 @@ export async function trainSuite(ctx: PerfContext): Promise<number> {
       const r = await throughput(preset, batch, steps, { peak: true });
       add(backend, preset, r);
       console.log(`${backend} ${preset}: ${r.samplesPerSec.toFixed(2)} samples/s`);
+    }
+  }
+  const ab = values.ab?.split(',') ?? [];
+  for (const name of ab) {
+    const set = SWITCHES[name];
+    if (set === undefined) throw new Error(`--ab: unknown switch '${name}': expected one of ${Object.keys(SWITCHES).join(', ')}`);
+    await initBackend('wasm', { gpu: undefined });
+    for (const preset of presets) {
+      const got: Record<'off' | 'on', Throughput[]> = { off: [], on: [] };
+      // CPU seconds of this process per step (warm-up and profiled step included, the same for both arms):
+      // comparable under load, when wall time mostly measures the neighbours.
+      const cpu: Record<'off' | 'on', number[]> = { off: [], on: [] };
+      for (let round = 0; round < positive('ab-rounds', values['ab-rounds']); round++) {
+        for (const on of [false, true]) {
+          set(on);
+          const c0 = process.cpuUsage();
+          const r = await throughput(preset, batch, steps, { peak: true });
+          const c1 = process.cpuUsage(c0);
+          const cpuPerStep = (c1.user + c1.system) / 1e6 / (steps + 2);
+          got[on ? 'on' : 'off'].push(r);
+          cpu[on ? 'on' : 'off'].push(cpuPerStep);
+          add(`wasm, ${name} ${on ? 'on' : 'off'}`, preset, r);
+          console.log(`wasm ${preset}, ${name} ${on ? 'on' : 'off'}: ${r.samplesPerSec.toFixed(2)} samples/s, ${cpuPerStep.toFixed(2)} CPU s/step, peak ${((r.peakBytes ?? 0) / 2 ** 20).toFixed(0)} MiB (load ${loadavg()[0]!.toFixed(1)})`);
+        }
+      }
+      set(true);
+      const best = (rs: Throughput[]): number => Math.max(...rs.map((r) => r.samplesPerSec));
+      console.log(`${preset}: ${name} on / off = ${(best(got.on) / best(got.off)).toFixed(2)}× wall (best of ${got.on.length} each, alternated), ${(Math.min(...cpu.off) / Math.min(...cpu.on)).toFixed(2)}× CPU time`);
     }
   }
   let chromium: ChromiumRun | null = null;

@@ -1,7 +1,8 @@
 /** Inference building blocks shared by the stages (NHWC). */
 import { tf, type Tensor } from '../runtime/tf.ts';
 import { hardSwish } from '../ops/hard_swish/hard_swish.ts';
-import { canFuseDepthwise, depthwiseConvAct } from '../ops/depthwise_act/depthwise_act.ts';
+import { canFuseDepthwise, canTrainDepthwise, depthwiseConvAct } from '../ops/depthwise_act/depthwise_act.ts';
+import { batchNormAct, canFuseBn } from '../ops/batch_norm/batch_norm.ts';
 import type { Activation } from './config.ts';
 import { getParam, type Params } from './params.ts';
 import type { TrainMode } from './stage.ts';
@@ -89,7 +90,19 @@ export function disposeConv(c: FoldedConv): void {
  * BatchNorm with the batch's statistics over every axis but the last (PyTorch/Paddle train mode:
  * biased variance for the normalisation). Records the statistics in `bn.train.bnStats` (kept).
  */
-export function batchNormTrain(y: Tensor, bn: BatchBn): Tensor {
+export function batchNormTrain(y: Tensor, bn: BatchBn, act: Activation | 'linear' = 'linear'): Tensor {
+  const count = y.size / y.shape[y.rank - 1]!;
+  if (canFuseBn()) {
+    // wasm: statistics, normalisation and the activation in one SIMD kernel (and one backward kernel).
+    const r = batchNormAct(y, bn.gamma, bn.beta, bn.eps, act);
+    bn.train.bnStats.push({ mean: bn.mean, variance: bn.variance, batchMean: tf.keep(r.mean), batchVar: tf.keep(r.variance), count });
+    return r.y;
+  }
+  const z = batchNormTrainOps(y, bn);
+  return act === 'relu' ? tf.relu(z) : act === 'hardswish' ? hardSwish(z) : z;
+}
+
+function batchNormTrainOps(y: Tensor, bn: BatchBn): Tensor {
   const axes = y.shape.slice(0, -1).map((_, i) => i);
   const { mean, variance } = tf.moments(y, axes);
   const count = y.size / y.shape[y.rank - 1]!;
@@ -102,6 +115,14 @@ export function batchNormTrain(y: Tensor, bn: BatchBn): Tensor {
 export function convAct(x: Tensor, c: FoldedConv, act: Activation | 'linear'): Tensor {
   // Inference on wasm: depthwise + bias + activation in one SIMD kernel, strides as they are.
   if (c.depthwise && c.bn === undefined && c.filter.shape[3] === 1 && canFuseDepthwise()) return depthwiseConvAct(x, c.filter, c.bias, c.stride, c.pad, act);
+  // Training on wasm: the same kernel, differentiable for linear/ReLU (one SIMD backward kernel; no
+  // stride emulation), then BatchNorm and the activation as below.
+  if (c.depthwise && c.filter.shape[3] === 1 && canTrainDepthwise()) {
+    const inner = c.bn === undefined && act === 'relu' ? 'relu' : 'linear';
+    const y = depthwiseConvAct(x, c.filter, c.bias, c.stride, c.pad, inner);
+    if (c.bn !== undefined) return batchNormTrain(y, c.bn, act);
+    return act === 'hardswish' ? hardSwish(y) : y;
+  }
   const [t, b, l, r] = c.pad;
   let x4 = x as tf.Tensor4D;
   let pad: number | 'valid' = t;
@@ -118,10 +139,7 @@ export function convAct(x: Tensor, c: FoldedConv, act: Activation | 'linear'): T
     ? tf.fused.depthwiseConv2d({ x: x4, filter: c.filter as tf.Tensor4D, strides, pad, bias: c.bias, activation: fusedAct })
     : tf.fused.conv2d({ x: x4, filter: c.filter as tf.Tensor4D, strides, pad, bias: c.bias, activation: fusedAct });
   if (sh !== sw) y = subsample(subsample(y, 1, sh), 2, sw);
-  if (c.bn !== undefined) {
-    y = batchNormTrain(y, c.bn);
-    if (act === 'relu') y = tf.relu(y);
-  }
+  if (c.bn !== undefined) return batchNormTrain(y, c.bn, act);
   return act === 'hardswish' ? hardSwish(y) : y;
 }
 

@@ -7,21 +7,24 @@ import { hardSwishGrad, hardSwishKernels } from './hard_swish/kernels.ts';
 import { gridSampleGrad, gridSampleKernels } from './grid_sample/kernels.ts';
 import { spinColorKernels, spinPowerSumGrad } from './spin_color/kernels.ts';
 import { ctcLossGrad, ctcLossKernels } from './ctc_loss/kernels.ts';
-import { convGradKernels, gradKernelOverrides, wasmBatchMatMulWrapper, wasmMeanWrapper, wasmSumWrapper } from './tfjs_patches/index.ts';
+import { convGradKernels, gradKernelOverrides, wasmBatchMatMulWrapper, wasmCastWrapper, wasmIdentityWrapper, wasmMeanWrapper, wasmSumWrapper } from './tfjs_patches/index.ts';
 import { biLstmGrad, biLstmKernels } from './bilstm/kernels.ts';
-import { depthwiseActKernels } from './depthwise_act/kernels.ts';
+import { depthwiseActGrad, depthwiseActKernels } from './depthwise_act/kernels.ts';
 import { seBlockKernels } from './se_block/kernels.ts';
 import { adamKernels } from './adam/kernels.ts';
+import { batchNormActGrad, batchNormKernels } from './batch_norm/kernels.ts';
 
-export const KERNELS: readonly KernelConfig[] = [...hardSwishKernels, ...gridSampleKernels, ...spinColorKernels, ...ctcLossKernels, ...convGradKernels, ...biLstmKernels, ...depthwiseActKernels, ...seBlockKernels, ...adamKernels];
+export const KERNELS: readonly KernelConfig[] = [...hardSwishKernels, ...gridSampleKernels, ...spinColorKernels, ...ctcLossKernels, ...convGradKernels, ...biLstmKernels, ...depthwiseActKernels, ...seBlockKernels, ...adamKernels, ...batchNormKernels];
 export const OVERRIDES: readonly KernelConfig[] = [...gradKernelOverrides];
 /** Wrappers of a backend's own kernel (same results, faster path): built from the kernel they replace. */
 export const WRAPPERS: readonly { kernelName: string; backendName: string; wrap: (original: KernelConfig) => KernelConfig }[] = [
   { kernelName: 'BatchMatMul', backendName: 'wasm', wrap: wasmBatchMatMulWrapper },
   { kernelName: 'Sum', backendName: 'wasm', wrap: wasmSumWrapper },
   { kernelName: 'Mean', backendName: 'wasm', wrap: wasmMeanWrapper },
+  { kernelName: 'Identity', backendName: 'wasm', wrap: wasmIdentityWrapper },
+  { kernelName: 'Cast', backendName: 'wasm', wrap: wasmCastWrapper },
 ];
-export const GRADIENTS: readonly GradConfig[] = [hardSwishGrad, gridSampleGrad, spinPowerSumGrad, ctcLossGrad, biLstmGrad];
+export const GRADIENTS: readonly GradConfig[] = [hardSwishGrad, gridSampleGrad, spinPowerSumGrad, ctcLossGrad, biLstmGrad, depthwiseActGrad, batchNormActGrad];
 
 let registered = false;
 

@@ -2,14 +2,16 @@
  * `depthwiseConvAct`: depthwise conv (NHWC, multiplier 1) + bias + activation as one kernel on wasm,
  * through our SIMD module (wasm/simd.c `depthwise_act`). Any strides, so the (2, 1) strides of CRNN
  * backbones run as they are (tfjs-wasm's kernel crashes on them and the stage otherwise computes every
- * row and drops half), and hard-swish is fused. Inference only: under a gradient tape, and on backends
- * without the SIMD module, convAct keeps the tfjs ops (`canFuseDepthwise`).
+ * row and drops half), and hard-swish is fused. Differentiable for the activations 'linear' and 'relu'
+ * (one SIMD backward kernel gives dx, dW and db; `canTrainDepthwise`); on backends without the SIMD
+ * module convAct keeps the tfjs ops.
  */
 import { tf, type Tensor } from '../../runtime/tf.ts';
 import { InvalidArgumentError } from '../../runtime/errors.ts';
 import { simdFor } from '../simd/simd.ts';
 
 export const DEPTHWISE_ACT = 'WebstrDepthwiseAct';
+export const DEPTHWISE_ACT_GRAD = 'WebstrDepthwiseActGrad';
 export type FusedActivation = 'linear' | 'relu' | 'hardswish';
 export const ACT_CODES: Record<FusedActivation, number> = { linear: 0, relu: 1, hardswish: 2 };
 
@@ -23,6 +25,21 @@ export function setDepthwiseFusionEnabled(on: boolean): void {
 /** True when the fused path is on, the active backend runs the kernel and no gradient tape records. */
 export function canFuseDepthwise(): boolean {
   return enabled && tf.engine().state.gradientDepth === 0 && tf.getKernel(DEPTHWISE_ACT, tf.getBackend()) !== undefined && simdFor(tf.backend(), tf.getBackend()) !== null;
+}
+
+let trainEnabled = true;
+
+/** Switches the differentiable use (training forward + the fused backward) off and on: for before/after measurements. */
+export function setDepthwiseTrainEnabled(on: boolean): void {
+  trainEnabled = on;
+}
+
+/**
+ * True when depthwiseConvAct may run under a gradient tape (activation 'linear' or 'relu': its gradient is
+ * one SIMD kernel, WebstrDepthwiseActGrad): the wasm SIMD module is there and the training use is on.
+ */
+export function canTrainDepthwise(): boolean {
+  return enabled && trainEnabled && tf.getKernel(DEPTHWISE_ACT_GRAD, tf.getBackend()) !== undefined && simdFor(tf.backend(), tf.getBackend()) !== null;
 }
 
 /** x [B, H, W, C], filter [KH, KW, C, 1], bias [C]; pad [top, bottom, left, right] → [B, OH, OW, C]. */

@@ -34,6 +34,20 @@ export interface SimdHeap {
     b: number, h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number,
     x: number, filter: number, bias: number, y: number, act: number,
   ) => void;
+  /** Gradients of depthwiseAct (act 0 or 1: dx, dw, db); `part` scratch of KH·KW·C + C floats; see wasm/simd.c. */
+  depthwiseGrad: (
+    b: number, h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number,
+    x: number, filter: number, dy: number, y: number, act: number, dx: number, dw: number, db: number, part: number,
+  ) => void;
+  /** Per-channel mean and biased variance of y [R, C]. */
+  bnStats: (r: number, c: number, y: number, mean: number, variance: number) => void;
+  /** out = act(BatchNorm(y)) with the given statistics (act 0 linear, 1 ReLU, 2 hard-swish); scratch 2C floats. */
+  bnAct: (r: number, c: number, y: number, mean: number, variance: number, gamma: number, beta: number, eps: number, act: number, out: number, scratch: number) => void;
+  /** Backward of bnAct with batch statistics: dy, dgamma, dbeta; scratch 4C floats. */
+  bnActGrad: (
+    r: number, c: number, y: number, dout: number, mean: number, variance: number, gamma: number, beta: number, eps: number, act: number,
+    dy: number, dgamma: number, dbeta: number, scratch: number,
+  ) => void;
   /** Squeeze-and-excitation with Paddle's hard sigmoid over [B, HW, C]; scratch of C + M floats. */
   seBlock: (b: number, hw: number, c: number, m: number, x: number, w1: number, b1: number, w2: number, b2: number, y: number, scratch: number) => void;
   /** One LSTM step of one direction (H % 4 = 0), gate activations in SIMD; see wasm/simd.c. */
@@ -98,6 +112,10 @@ function instantiate(backend: BackendWasm): SimdHeap | null {
     hardSwish: fn('hardswish'),
     hardSwishGrad: fn('hardswish_grad'),
     depthwiseAct: fn('depthwise_act'),
+    depthwiseGrad: fn('depthwise_grad'),
+    bnStats: fn('bn_stats'),
+    bnAct: fn('bn_act'),
+    bnActGrad: fn('bn_act_grad'),
     seBlock: fn('se_block'),
     lstmCell: fn('lstm_cell'),
     offset: (t) => backend.dataIdMap.get(t.dataId).memoryOffset,
