@@ -10,5 +10,5 @@ set -euo pipefail
 here=$(dirname "$0")
 ZOO_STEPS=${ZOO_P1_STEPS:-2000} ZOO_LR=${ZOO_P1_LR:-1e-3} ZOO_EVAL_EVERY=500 \
   bash "$here/train.sh" rare-lcnet rare --freeze transform,backbone --synth-style rich "$@"
-ZOO_STEPS=${ZOO_P2_STEPS:-500} ZOO_LR=${ZOO_P2_LR:-3e-4} ZOO_WARMUP=50 ZOO_BATCH=16 ZOO_EVAL_EVERY=250 ZOO_VAL_LIMIT=300 \
+ZOO_STEPS=${ZOO_P2_STEPS:-250} ZOO_LR=${ZOO_P2_LR:-3e-4} ZOO_WARMUP=25 ZOO_BATCH=16 ZOO_EVAL_EVERY=125 ZOO_CKPT_EVERY=50 ZOO_VAL_LIMIT=300 \
   exec bash "$here/train.sh" rare-lcnet rare-tps --freeze backbone --synth-style rich --init .zoo/runs/rare/weights "$@"
