@@ -36,7 +36,7 @@ for (const m of ZOO) {
     await expect(page.locator('body')).toHaveAttribute('data-bench', 'idle', { timeout: 60_000 });
     await page.getByTestId('data-files').setInputFiles(SETS.map((s) => path.join(LMDB_DIR, s, 'data.mdb')));
     const { report } = await page.evaluate(
-      (o) => window.webstrBench!.runDirect(o) as Promise<BenchRunResult>,
+      (o) => window.webstrBench!.runDirect(o),
       { model: m.name, backend: 'wasm', names: [...SETS], limit: gate.limit, filtering: 'off' as const },
     );
     console.log(`${m.name} in Chromium: ${report.summary.datasets.map((d) => `${d.dataset} ${d.accuracy.toFixed(2)} (Node ${gate.accuracy[d.dataset as (typeof SETS)[number]]})`).join('; ')}`);
