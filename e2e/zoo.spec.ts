@@ -12,7 +12,6 @@ import { expect, test } from '@playwright/test';
 import { collectErrors } from './console.ts';
 import { LMDB_DIR, haveLmdb } from '../src/testing/shared.ts';
 import { SHIPPED_MODELS, shippedModelPath } from '../src/recognize/registry.ts';
-import type { BenchRunResult } from '../workers/bench_api.ts';
 
 const SETS = ['iiit5k_3000', 'svt_647', 'ic15_2077'] as const;
 const ZOO = SHIPPED_MODELS.filter((m) => m.origin === 'repo');
