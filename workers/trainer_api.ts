@@ -4,7 +4,7 @@
  * unfinished run and re-attaches: the worker continues from the last checkpoint in IndexedDB. Errors
  * cross as named errors (`err.name`); a run that fails records its error in its run record.
  */
-import type { RunStatus } from '../src/train/idb_store.ts';
+import type { RunStatus } from '../src/train/types.ts';
 import type { TrainEvaluation, TrainLogEntry, TrainProgress, TrainRecipe } from '../src/train/types.ts';
 
 export { SYNTH_VALIDATION } from '../src/train/recipe.ts';

@@ -14,24 +14,8 @@ import type { DataStore, ImportRecord } from './store.ts';
 /** Large reads: each File.slice() costs a round trip to the browser process. */
 export const DEFAULT_READ_BLOCK = 2 << 20;
 
-export interface IngestProgress {
-  id: string;
-  name: string;
-  samples: number;
-  totalSamples: number;
-  /** Sample bytes (images + labels) stored so far, this session and before a resume. */
-  bytes: number;
-  /** Estimated total sample bytes. */
-  totalBytes: number;
-  shards: number;
-  totalShards: number;
-  /** Rates over this session's work only. */
-  mbPerSecond: number;
-  samplesPerSecond: number;
-  etaSeconds: number;
-  resumedFromShard: number;
-  done: boolean;
-}
+export type { IngestProgress } from './ingest_progress.ts';
+import type { IngestProgress } from './ingest_progress.ts';
 
 export interface IngestOptions {
   name?: string;

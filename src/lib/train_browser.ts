@@ -10,7 +10,7 @@ import { InvalidArgumentError, WorkerCrashedError } from '../runtime/errors.ts';
 import { DataStore } from '../data/store.ts';
 import type { BackendRequest } from '../runtime/backend_names.ts';
 import type { EvalDataset } from '../eval/runner.ts';
-import type { IngestProgress } from '../data/ingest.ts';
+import type { IngestProgress } from '../data/ingest_progress.ts';
 import type { RecipeSettings, RunView, StartRequest, TrainerEvent } from '../../workers/trainer_api.ts';
 import type { TrainerApi } from '../../workers/trainer.ts';
 import type { IngestApi } from '../../workers/ingest.ts';

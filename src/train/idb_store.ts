@@ -52,7 +52,8 @@ interface TensorRecord {
   optimizer: StoredSlots;
 }
 
-export type RunStatus = 'running' | 'paused' | 'stopped' | 'done' | 'failed';
+export type { RunStatus } from './types.ts';
+import type { RunStatus } from './types.ts';
 
 /** What the trainer worker keeps about a run beside its checkpoints. JSON-safe. */
 export interface RunRecord {

@@ -10,7 +10,7 @@ import type { RgbaImage } from '../image/types.ts';
 import type { Charset } from '../text/charset.ts';
 import { tinySynthOptions, type SynthOptions } from '../synth/plan.ts';
 import { DEFAULT_WORDS } from '../synth/words.ts';
-import { makeSchedule, type Schedule } from './optim/index.ts';
+import { makeSchedule, type Schedule } from './optim/schedules.ts';
 import { TrainRecipeError } from './errors.ts';
 import { STAGE_NAMES, type TrainRecipe } from './types.ts';
 

@@ -5,7 +5,7 @@
  * is stored in IndexedDB or as JSON files.
  */
 import type { RgbaImage } from '../image/types.ts';
-import type { OptimizerState } from './optim/index.ts';
+import type { OptimizerState } from './optim/state.ts';
 
 /** One training sample before the model's preprocessing: encoded image bytes or decoded pixels. */
 export interface TrainSample {
@@ -150,3 +150,6 @@ export interface CheckpointStore {
   list(): Promise<RunSummary[]>;
   delete(runId: string): Promise<void>;
 }
+
+/** Where a run stands (the trainer worker's run record). */
+export type RunStatus = 'running' | 'paused' | 'stopped' | 'done' | 'failed';

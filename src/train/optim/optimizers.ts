@@ -43,20 +43,8 @@ export interface SgdOptions extends OptimizerOptions {
   nesterov?: boolean;
 }
 
-export interface SlotState {
-  shape: number[];
-  data: number[];
-}
-
-/** Plain-data optimizer state: JSON- and structured-clone-safe. */
-export interface OptimizerState {
-  kind: string;
-  /** Optimizer steps taken (the schedule's clock). */
-  step: number;
-  /** Per parameter: its own update count (a parameter without a gradient on a step is skipped, as in
-   *  PyTorch) and its slot tensors by slot name. */
-  params: Record<string, { step: number; slots: Record<string, SlotState> }>;
-}
+export type { OptimizerState, SlotState } from './state.ts';
+import type { OptimizerState, SlotState } from './state.ts';
 
 export type NamedVariables = Record<string, tf.Variable>;
 
