@@ -12,5 +12,6 @@ size=$(du -cb "$src"/* | tail -1 | cut -f1)
 if [ "$size" -gt 8000000 ]; then echo "ship.sh: $src is $size bytes (> 8 MB: train with --float16)" >&2; exit 2; fi
 rm -rf "public/models/$name.tmp" && mkdir -p "public/models/$name.tmp"
 cp "$src"/* "public/models/$name.tmp/"
+printf '# `%s` weights\n\nTrained by webstr (float16 tf.io weights + webstr metadata). Model card — data, initialisation, the command that reproduces these weights, measured accuracy and speed: [docs/models/%s.md](../../../docs/models/%s.md).\n' "$name" "$name" "$name" > "public/models/$name.tmp/README.md"
 rm -rf "public/models/$name" && mv "public/models/$name.tmp" "public/models/$name"
 echo "public/models/$name: $(ls "public/models/$name" | tr '\n' ' ')($size bytes)"
