@@ -12,6 +12,7 @@ import { openFileByteSource } from '../src/data/node_source.ts';
 import { openDtrbDataset } from '../src/data/dtrb.ts';
 import { LMDB_DIR, MV3_EN_ONNX, haveLmdb, haveSharedModel } from '../src/testing/shared.ts';
 import { collectErrors } from './console.ts';
+import { SHIPPED_MODELS } from '../src/recognize/registry.ts';
 
 const ready = haveSharedModel() && haveLmdb('iiit5k_3000');
 test.describe.configure({ mode: 'serial', timeout: 600_000 });
@@ -274,7 +275,10 @@ test('deleting the imported model (after confirming) falls back to the shipped o
   await page.getByTestId('model-delete').click();
   await expect(page.locator('body')).toHaveAttribute('data-model', 'ready', { timeout: 120_000 });
   await expect(page.getByTestId('model-select')).toHaveValue('shipped:ppocr-v4');
-  await expect(page.getByTestId('model-select').locator('option')).toHaveCount(1);
+  // Only the shipped models remain (the default and the zoo's), none of them deletable.
+  await expect(page.getByTestId('model-select').locator('option')).toHaveCount(SHIPPED_MODELS.length);
+  const values = await page.getByTestId('model-select').locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+  expect(values.sort()).toEqual(SHIPPED_MODELS.map((m) => `shipped:${m.name}`).sort());
   await expect(page.getByTestId('model-delete')).toBeDisabled();
   await page.reload();
   await expect(page.locator('body')).toHaveAttribute('data-model', 'ready', { timeout: 120_000 });
