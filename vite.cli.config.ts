@@ -25,11 +25,67 @@ function inputsManifest(): Plugin {
   };
 }
 
+/**
+ * Files a module reads beside itself at run time (`new URL('./assets/x.jpg', import.meta.url)`, e.g.
+ * src/synth/node.ts's patch atlas): an SSR build leaves the expression as is, so the file must sit
+ * beside the chunk that holds it. Copies each such file from ASSET_DIRS next to its chunk; a reference
+ * to a file none of them holds fails the build (rather than `webstr train --synth-style rich` later).
+ */
+const ASSET_DIRS = ['src/synth'];
+function besideChunkAssets(): Plugin {
+  return {
+    name: 'webstr-cli-assets',
+    async generateBundle(_options, bundle) {
+      const { existsSync, readFileSync } = await import('node:fs');
+      for (const chunk of Object.values(bundle)) {
+        if (chunk.type !== 'chunk') continue;
+        for (const m of chunk.code.matchAll(/new URL\(["'`]\.\/(assets\/[\w.-]+)["'`],\s*import\.meta\.url\)/g)) {
+          const rel = m[1]!;
+          const from = ASSET_DIRS.map((d) => path.join(root, d, rel)).find((f) => existsSync(f));
+          if (from === undefined) this.error(`${chunk.fileName} reads ./${rel} beside itself, which none of ${ASSET_DIRS.join(', ')} holds`);
+          this.emitFile({ type: 'asset', fileName: path.posix.join(path.posix.dirname(chunk.fileName), rel), source: readFileSync(from) });
+        }
+      }
+    },
+  };
+}
+
+/**
+ * Worker threads the CLI starts from a source file (src/synth/node_pool.ts starts pool_worker.mjs, which
+ * runs pool_worker.ts through tsx): in the build, the worker is its own entry chunk and the module gets
+ * that chunk's URL instead. Fails the build if the expression it replaces is gone.
+ */
+const WORKERS: { module: string; expr: RegExp; entry: string; fileName: string }[] = [
+  { module: 'src/synth/node_pool.ts', expr: /new URL\(["']\.\/pool_worker\.mjs["'], import\.meta\.url\)/, entry: 'src/synth/pool_worker.ts', fileName: 'synth_worker.js' },
+];
+const PLACEHOLDER = '__webstr_worker__/';
+function workerEntries(): Plugin {
+  return {
+    name: 'webstr-cli-workers',
+    enforce: 'pre',
+    transform(code, id) {
+      const w = WORKERS.find((x) => id === path.join(root, x.module));
+      if (w === undefined) return null;
+      if (!w.expr.test(code)) this.error(`${w.module} no longer starts its worker as ${String(w.expr)}: update vite.cli.config.ts`);
+      this.emitFile({ type: 'chunk', id: path.join(root, w.entry), fileName: w.fileName });
+      return { code: code.replace(w.expr, `new URL('${PLACEHOLDER}${w.fileName}', import.meta.url)`), map: null };
+    },
+    renderChunk(code, chunk) {
+      // The worker's path relative to the chunk that starts it (wherever the bundler put that module).
+      if (!code.includes(PLACEHOLDER)) return null;
+      return code.replaceAll(new RegExp(`${PLACEHOLDER}([\\w.-]+)`, 'g'), (_m, file: string) => {
+        const rel = path.posix.relative(path.posix.dirname(chunk.fileName), file);
+        return rel.startsWith('.') ? rel : `./${rel}`;
+      });
+    },
+  };
+}
+
 export default defineConfig({
   root,
   logLevel: 'warn',
   publicDir: false,
-  plugins: [inputsManifest()],
+  plugins: [inputsManifest(), besideChunkAssets(), workerEntries()],
   build: {
     ssr: path.join(root, 'cli/main.ts'),
     outDir: 'dist-cli',

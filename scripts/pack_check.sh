@@ -135,6 +135,10 @@ say "tsc passes on a browser module and a Node module"
 
 # 3. Node.
 (cd "$app" && node node_modules/.bin/webstr --version >/dev/null && node node_modules/.bin/webstr help recognize | head -n1 | grep -q '^usage: webstr recognize ')
+# The compiled CLI's files beside its chunks (the rich style's patch atlas) and its worker entries.
+(cd "$app" && node node_modules/.bin/webstr synth --count 6 --style rich --workers 2 --font-cache none --out synth-check --json >synth.json) \
+  || { say "webstr synth --style rich --workers 2 failed from the package"; cat "$app/synth.json" 2>/dev/null; exit 1; }
+say "the packaged CLI renders rich synthetic words with 2 worker threads"
 shared=${WEBSTR_SHARED:-$repo/../shared}
 model="$shared/models/paddleocr-en-mobile-v2.0/en_number_mobile_v2.0_rec_infer.onnx"
 if [ -f "$model" ]; then
