@@ -66,6 +66,11 @@ async function main(): Promise<number> {
     else if (!rest[i]!.startsWith('--backend=') && !rest[i]!.startsWith('--backends=')) args.push(rest[i]!);
   }
   const suite = name === undefined ? undefined : SUITES[name];
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log('usage: npm run perf -- <suite> [--backend cpu,wasm,webgpu] [--write-doc] [suite options]\nsuites and their options:');
+    for (const [k, s] of Object.entries(SUITES)) if (suite === undefined || k === name) console.log(`  ${k.padEnd(10)} ${s.describe}`);
+    return 0;
+  }
   if (suite === undefined) {
     console.error(`usage: npm run perf -- <suite> [--backend cpu,wasm,webgpu] [--write-doc]\nsuites (expected one of ${Object.keys(SUITES).join(', ')}${name === undefined ? '' : `, got '${name}'`}):`);
     for (const [k, s] of Object.entries(SUITES)) console.error(`  ${k.padEnd(10)} ${s.describe}`);
