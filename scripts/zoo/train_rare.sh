@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# Trains the shipped 'rare' model (rare-lcnet) in two phases on PP-OCRv4's frozen backbone:
+# Trains the shipped 'rare' model (rare-lcnet) in three phases on PP-OCRv4's frozen backbone:
 #  1. run 'rare': BiLSTM + attention decoder, TPS held at its identity start (fast: no backward through
 #     the backbone), ZOO_P1_STEPS steps;
 #  2. run 'rare-tps': from phase 1's weights, the TPS trained too (its gradient passes back through the
-#     frozen backbone: ~4× slower per sample), ZOO_P2_STEPS steps at batch 16.
-# The same command again resumes whichever phase is unfinished. Output: .zoo/runs/rare-tps/weights;
+#     frozen backbone: ~4× slower per sample), ZOO_P2_STEPS steps at batch 16;
+#  3. run 'rare-dec': from phase 2's weights, the learned TPS held fixed and the decoder trained on
+#     (fast again), ZOO_P3_STEPS steps, another seed (a fresh sample stream).
+# The same command again resumes whichever phase is unfinished. Output: .zoo/runs/rare-dec/weights;
 # phase 1's weights are the "without TPS training" line of the card's ablation.
 set -euo pipefail
 here=$(dirname "$0")
 ZOO_STEPS=${ZOO_P1_STEPS:-2000} ZOO_LR=${ZOO_P1_LR:-1e-3} ZOO_EVAL_EVERY=500 \
   bash "$here/train.sh" rare-lcnet rare --freeze transform,backbone --synth-style rich "$@"
 ZOO_STEPS=${ZOO_P2_STEPS:-250} ZOO_LR=${ZOO_P2_LR:-3e-4} ZOO_WARMUP=25 ZOO_BATCH=16 ZOO_EVAL_EVERY=125 ZOO_CKPT_EVERY=50 ZOO_VAL_LIMIT=300 \
-  exec bash "$here/train.sh" rare-lcnet rare-tps --freeze backbone --synth-style rich --init .zoo/runs/rare/weights "$@"
+  bash "$here/train.sh" rare-lcnet rare-tps --freeze backbone --synth-style rich --init .zoo/runs/rare/weights "$@"
+ZOO_STEPS=${ZOO_P3_STEPS:-2000} ZOO_LR=${ZOO_P3_LR:-3e-4} ZOO_WARMUP=50 ZOO_EVAL_EVERY=250 ZOO_SEED=3 \
+  exec bash "$here/train.sh" rare-lcnet rare-dec --freeze transform,backbone --synth-style rich --init .zoo/runs/rare-tps/weights "$@"
