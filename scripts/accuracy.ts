@@ -21,6 +21,9 @@ import { DatasetTally } from '../src/eval/metrics.ts';
 import { Recognizer } from '../src/recognize/recognizer.ts';
 import { toHostWeights, weightsFromOnnx } from '../src/recognize/load.ts';
 import { LMDB_DIR, MV3_EN_ONNX } from '../src/testing/shared.ts';
+import { exitOnHelp } from './lib/help.ts';
+
+exitOnHelp(import.meta.url);
 
 const { values } = parseArgs({
   options: {

@@ -39,6 +39,10 @@ function takeWorkers(argv: string[]): { workers: number | undefined; rest: strin
 }
 
 async function main(): Promise<number> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    console.log(`usage: ${USAGE}\n\nThe evaluation \`webstr eval\` runs, in headless Chromium through bench.html: the same options, table and --json report\n(\`webstr help eval\` describes them). --workers N: the page's pool of bench workers; --skip-build: use the last build.`);
+    return 0;
+  }
   const { workers, rest: argv } = takeWorkers(process.argv.slice(2));
   const skipBuild = argv.includes('--skip-build');
   const args = parseEvalArgs(argv.filter((a) => a !== '--skip-build'));

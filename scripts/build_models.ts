@@ -18,6 +18,9 @@ import { SHIPPED_MODELS, shippedModelPath, type ShippedListing } from '../src/re
 import { npmModelFiles } from '../src/recognize/named_node.ts';
 import { convertNpmModel } from '../src/recognize/shipped.ts';
 import { saveWeightsDir } from '../src/weights/node_io.ts';
+import { exitOnHelp } from './lib/help.ts';
+
+exitOnHelp(import.meta.url);
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const force = process.argv.includes('--force');

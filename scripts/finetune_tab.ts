@@ -18,6 +18,9 @@ import type { Page } from '@playwright/test';
 import { LMDB_DIR, MV3_EN_ONNX } from '../src/testing/shared.ts';
 import type { StartRequest } from '../workers/trainer_api.ts';
 import { startBrowserSession } from './lib/browser.ts';
+import { exitOnHelp } from './lib/help.ts';
+
+exitOnHelp(import.meta.url);
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

@@ -10,6 +10,9 @@ import { parseArgs } from 'node:util';
 import { fuzz } from '../src/data/lmdb/fuzz.ts';
 import { fixtureBytes, hasSharedData, lmdbDir } from '../src/data/testing.ts';
 import { readdirSync } from 'node:fs';
+import { exitOnHelp } from './lib/help.ts';
+
+exitOnHelp(import.meta.url);
 
 const { values } = parseArgs({ options: { cases: { type: 'string', default: '100000' }, seed: { type: 'string', default: '1' }, file: { type: 'string' }, tour: { type: 'string', default: '64' } } });
 const cases = Number(values.cases);

@@ -20,6 +20,9 @@ import { warp } from '../src/image/augment.ts';
 import { decodeNode } from '../src/image/decode_node.ts';
 import type { RgbaImage } from '../src/image/types.ts';
 import { LMDB_DIR } from '../src/testing/shared.ts';
+import { exitOnHelp } from './lib/help.ts';
+
+exitOnHelp(import.meta.url);
 
 const TRAIN_SPLITS = ['iiit5k_train_2000', 'ic15_train_4468', 'svt_train_257'];
 const PW = 96;

@@ -5,6 +5,9 @@
  * a hash of the word (FNV-1a), sorted. Run: node --import ./cli/register.mjs scripts/make_wordlist.ts
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { exitOnHelp } from './lib/help.ts';
+
+exitOnHelp(import.meta.url);
 
 const SOURCE = '/usr/share/dict/american-english';
 const KEEP = 20_000;

@@ -8,6 +8,9 @@ import { loadNodeGpu } from '../src/runtime/node_gpu.ts';
 import { initBackend } from '../src/runtime/backend.ts';
 import { registerAllKernels } from '../src/ops/registry.ts';
 import { FIXTURE_PRESETS, runModelFixture } from '../src/testing/model_fixtures.ts';
+import { exitOnHelp } from './lib/help.ts';
+
+exitOnHelp(import.meta.url);
 
 const presets = process.argv.slice(2);
 const { gpu, note } = await loadNodeGpu();

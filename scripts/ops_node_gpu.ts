@@ -8,6 +8,9 @@ import { initBackend } from '../src/runtime/backend.ts';
 import { registerAllKernels } from '../src/ops/registry.ts';
 import { runOpChecks } from '../src/ops/checks.ts';
 import { tf } from '../src/runtime/tf.ts';
+import { exitOnHelp } from './lib/help.ts';
+
+exitOnHelp(import.meta.url);
 
 const ops = process.argv.slice(2);
 const { gpu, note } = await loadNodeGpu();

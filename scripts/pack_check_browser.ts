@@ -8,6 +8,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium } from '@playwright/test';
 import { CHROMIUM_BASE_ARGS, CHROMIUM_PATH } from '../e2e/chromium.ts';
+import { exitOnHelp } from './lib/help.ts';
+
+exitOnHelp(import.meta.url);
 
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.png': 'image/png', '.onnx': 'application/octet-stream' };
 // A secure origin (crypto.subtle hashes the model); requests are answered by routing, no TLS involved.

@@ -29,6 +29,9 @@ import { loadPpocrV4FromPackage, ppocrV4PackageDir } from '../src/recognize/node
 import { PPOCR_V4_FILES } from '../src/recognize/ppocr_v4.ts';
 import { LMDB_DIR } from '../src/testing/shared.ts';
 import { paddleRecInput } from '../src/testing/paddle_preprocess.ts';
+import { exitOnHelp } from './lib/help.ts';
+
+exitOnHelp(import.meta.url);
 
 const { values } = parseArgs({
   options: {

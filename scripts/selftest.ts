@@ -3,6 +3,9 @@
  * Usage: node --import ./cli/register.mjs scripts/selftest.ts [webgpu wasm cpu]
  */
 import { startBrowserSession } from './lib/browser.ts';
+import { exitOnHelp } from './lib/help.ts';
+
+exitOnHelp(import.meta.url);
 
 const backends = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['webgpu', 'wasm', 'cpu'];
 const session = await startBrowserSession();

@@ -12,6 +12,9 @@ import { PADDLE_REC_AUG, augment } from '../src/image/augment.ts';
 import { Rng } from '../src/image/rng.ts';
 import { createNodeSynth, loadBackgroundImages } from '../src/synth/node.ts';
 import { tinySynthOptions } from '../src/synth/plan.ts';
+import { exitOnHelp } from './lib/help.ts';
+
+exitOnHelp(import.meta.url);
 
 const { values } = parseArgs({
   options: { count: { type: 'string', default: '48' }, seed: { type: 'string', default: '1' }, out: { type: 'string', default: '/tmp/synth_sheet.png' }, cols: { type: 'string', default: '4' }, augment: { type: 'string', default: 'none' }, backgrounds: { type: 'string' }, tiny: { type: 'boolean', default: false }, style: { type: 'string', default: 'basic' }, 'font-cache': { type: 'string' } },

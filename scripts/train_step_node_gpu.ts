@@ -18,6 +18,9 @@ import { readStateDict } from '../src/weights/pth/index.ts';
 import { importTorchStateDict } from '../src/weights/torch_import.ts';
 import { labelEncoder, lossFor } from '../src/train/losses.ts';
 import { makeOptimizer } from '../src/train/optim/index.ts';
+import { exitOnHelp } from './lib/help.ts';
+
+exitOnHelp(import.meta.url);
 
 interface Arr {
   shape: number[];

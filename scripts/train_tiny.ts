@@ -11,6 +11,9 @@ import { tinySynthOptions } from '../src/synth/plan.ts';
 import { Trainer } from '../src/train/trainer.ts';
 import { tinyRecipe, tinyRunConfig } from '../src/train/tiny.ts';
 import { wordAccuracy } from '../src/train/tiny_eval.ts';
+import { exitOnHelp } from './lib/help.ts';
+
+exitOnHelp(import.meta.url);
 
 const { values } = parseArgs({ options: { steps: { type: 'string', default: '400' }, batch: { type: 'string', default: '32' }, backend: { type: 'string', default: 'wasm' } } });
 registerAllKernels();

@@ -14,6 +14,9 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { CheckResult } from '../src/ops/checks.ts';
 import { rerunWithSwiftShader } from './swiftshader.ts';
+import { exitOnHelp } from './lib/help.ts';
+
+exitOnHelp(import.meta.url);
 
 interface Row {
   op: string;

@@ -21,6 +21,9 @@ import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { GlobalFonts, createCanvas } from '@napi-rs/canvas';
 import { fontCmap } from './woff2.ts';
+import { exitOnHelp } from '../lib/help.ts';
+
+exitOnHelp(import.meta.url);
 
 const run = promisify(execFile);
 const here = path.dirname(new URL(import.meta.url).pathname);

@@ -12,6 +12,9 @@ import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createCanvas } from '@napi-rs/canvas';
+import { exitOnHelp } from '../lib/help.ts';
+
+exitOnHelp(import.meta.url);
 
 interface History {
   recipe: { batchSize: number; preset: string };

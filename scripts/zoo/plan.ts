@@ -25,6 +25,9 @@ import type { ModelConfig } from '../../src/models/config.ts';
 import { buildStages, CompiledModel } from '../../src/models/model.ts';
 import { countParams, initParams } from '../../src/models/params.ts';
 import { trainStep } from '../lib/train_throughput.ts';
+import { exitOnHelp } from '../lib/help.ts';
+
+exitOnHelp(import.meta.url);
 
 interface Candidate {
   name: string;

@@ -15,6 +15,9 @@ import { parseArgs } from 'node:util';
 import { openDtrbDataset, samplesInOrder, type DtrbDataset, type Sample } from '../../src/data/dtrb.ts';
 import { openFileByteSource } from '../../src/data/node_source.ts';
 import { writeShardDir } from '../../src/data/node_shards.ts';
+import { exitOnHelp } from '../lib/help.ts';
+
+exitOnHelp(import.meta.url);
 
 export const ZOO_TRAIN_SPLITS = ['iiit5k_train_2000', 'ic15_train_4468', 'svt_train_257'] as const;
 const TEST_SPLITS = ['iiit5k_3000', 'svt_647', 'ic15_2077'];
