@@ -2,6 +2,7 @@
 # Rebuilds wasm/simd.wasm from wasm/simd.c and writes src/ops/simd/simd_wasm.ts (the same bytes as
 # base64, so Node and the browser workers load it the same way, synchronously, with no fetch).
 # Needs Debian's clang and lld (apt-get install clang lld); CI uses the committed files.
+case "${1:-}" in -h | --help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;; esac
 set -eu
 cd "$(dirname "$0")/.."
 clang --target=wasm32 -msimd128 -O2 -ffreestanding -nostdlib -fno-builtin \

@@ -9,6 +9,7 @@
 #   4. `vite build` of the browser module succeeds with the worker and the wasm files emitted, and the built
 #      page reads the same crop in headless Chromium.
 # Usage: bash scripts/pack_check.sh [--keep]   (WEBSTR_SHARED: the shared data folder, default ../shared)
+case "${1:-}" in -h | --help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;; esac
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)

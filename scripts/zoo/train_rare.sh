@@ -8,6 +8,7 @@
 #     (fast again), ZOO_P3_STEPS steps, another seed (a fresh sample stream).
 # The same command again resumes whichever phase is unfinished. Output: .zoo/runs/rare-dec/weights;
 # phase 1's weights are the "without TPS training" line of the card's ablation.
+case "${1:-}" in -h | --help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;; esac
 set -euo pipefail
 here=$(dirname "$0")
 ZOO_STEPS=${ZOO_P1_STEPS:-2000} ZOO_LR=${ZOO_P1_LR:-1e-3} ZOO_EVAL_EVERY=500 \

@@ -5,6 +5,7 @@
 # the learned GA-SPIN held fixed and the decoder trained on (fast: no backward through the backbone),
 # ZOO_P2_STEPS steps at batch 32, another seed. Needs .zoo/runs/rare/weights. Same command again = resume.
 # Output: .zoo/runs/spin-dec/weights.
+case "${1:-}" in -h | --help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;; esac
 set -euo pipefail
 test -f .zoo/runs/rare/weights/model.json || { echo "train_spin.sh: run scripts/zoo/train_rare.sh's phase 1 first (.zoo/runs/rare/weights)" >&2; exit 2; }
 here=$(dirname "$0")
