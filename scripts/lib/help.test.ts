@@ -19,6 +19,17 @@ describe('script --help', () => {
     expect(silent.map((f) => path.relative(root, f))).toEqual([]);
   });
 
+  it('every shell script in scripts/ answers -h/--help with its header comment', () => {
+    const root = path.resolve(import.meta.dirname, '..');
+    const shells = ['', 'zoo'].flatMap((d) => readdirSync(path.join(root, d)).filter((f) => f.endsWith('.sh')).map((f) => path.join(root, d, f)));
+    expect(shells.length).toBeGreaterThan(5);
+    for (const f of shells) {
+      const out = execFileSync('bash', [f, '--help'], { encoding: 'utf8' });
+      expect(out.length, f).toBeGreaterThan(20);
+      expect(out, f).not.toMatch(/^#/m);
+    }
+  });
+
   it('prints the comment and exits 0 without running the script', () => {
     const out = execFileSync(process.execPath, ['--import', './cli/register.mjs', 'scripts/zoo/split.ts', '--help'], { cwd: path.resolve(import.meta.dirname, '../..'), encoding: 'utf8' });
     expect(out).toMatch(/zoo/i);
