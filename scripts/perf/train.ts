@@ -36,7 +36,7 @@ import { getCharset } from '../../src/text/charset.ts';
 import { Trainer } from '../../src/train/trainer.ts';
 import { Rng } from '../../src/image/rng.ts';
 import type { SampleSource, TrainSample } from '../../src/train/types.ts';
-import { setWasmMatMulFastPath } from '../../src/ops/tfjs_patches/wasm_matmul.ts';
+import { setWasmMatMulFastPath, setWasmMatMulSimdTranspose } from '../../src/ops/tfjs_patches/wasm_matmul.ts';
 import { setWasmAliasing } from '../../src/ops/tfjs_patches/wasm_alias.ts';
 import { setDepthwiseTrainEnabled } from '../../src/ops/depthwise_act/depthwise_act.ts';
 import { setBnFusionEnabled } from '../../src/ops/batch_norm/batch_norm.ts';
@@ -190,6 +190,8 @@ const SWITCHES: Record<string, (on: boolean) => void> = {
   alias: setWasmAliasing,
   depthwise: setDepthwiseTrainEnabled,
   bn: setBnFusionEnabled,
+  /** The matMul wrapper's operand transposes in our SIMD module (off: tfjs-wasm's Transpose). */
+  transpose: setWasmMatMulSimdTranspose,
   /** The three training changes of issue 16's second pass together. */
   fusions: (on) => {
     setWasmAliasing(on);
