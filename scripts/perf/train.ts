@@ -40,6 +40,7 @@ import { setWasmMatMulFastPath, setWasmMatMulSimdTranspose } from '../../src/ops
 import { setWasmAliasing } from '../../src/ops/tfjs_patches/wasm_alias.ts';
 import { setDepthwiseTrainEnabled } from '../../src/ops/depthwise_act/depthwise_act.ts';
 import { setBnFusionEnabled } from '../../src/ops/batch_norm/batch_norm.ts';
+import { setWasmMaxPoolGradSimd } from '../../src/ops/tfjs_patches/grad_kernels/kernels.ts';
 import { errorInfo, type ErrorInfo } from '../../src/runtime/errors.ts';
 import { throughput, type Throughput } from '../lib/train_throughput.ts';
 import type { Harness } from '../lib/harness.ts';
@@ -192,6 +193,8 @@ const SWITCHES: Record<string, (on: boolean) => void> = {
   bn: setBnFusionEnabled,
   /** The matMul wrapper's operand transposes in our SIMD module (off: tfjs-wasm's Transpose). */
   transpose: setWasmMatMulSimdTranspose,
+  /** wasm MaxPoolGrad as one SIMD loop (off: the TypeScript loop). */
+  maxpool: setWasmMaxPoolGradSimd,
   /** The three training changes of issue 16's second pass together. */
   fusions: (on) => {
     setWasmAliasing(on);

@@ -12,7 +12,9 @@
  *   ~3× faster per step). The loops stay as the fallback (multiplier > 1, width dilation, unequal
  *   dilations, NCHW is refused as before) and behind `setWasmDepthwiseGradFastPath(false)`.
  * - `MaxPoolGrad` replaces tfjs-wasm's own, which drops the gradient of windows whose maximum is
- *   negative (seen on MobileNetV3's hard-swish → max-pool); first maximum wins, as cpu and PyTorch.
+ *   negative (seen on MobileNetV3's hard-swish → max-pool); first maximum wins, as cpu and PyTorch. One
+ *   SIMD loop over the windows (wasm/simd.c `maxpool_grad`, 4 channels at a time), the TypeScript loop
+ *   where the module is unavailable (it took 17–36 ms per crnn-mv3-en step at batch 64).
  * Results equal the cpu backend's kernels (grad_kernels.test.ts).
  */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -21,6 +23,7 @@ import { InvalidArgumentError } from '../../../runtime/errors.ts';
 import { writeF32, type SoftwareBackendName, input } from '../../backend_io.ts';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { depthwiseFilterGradWasm, depthwiseInputGradWasm } from './depthwise_wasm.ts';
+import { simdFor } from '../../simd/simd.ts';
 import { col2imRows, depthwiseFilterGrad, depthwiseInputGrad, im2colRows, maxPoolGrad, type ConvGeom, type PoolGeom } from './reference.ts';
 
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
@@ -232,10 +235,23 @@ export const gradKernelOverrides: KernelConfig[] = [
       const dy = input(inputs, 'dy');
       const x = input(inputs, 'input');
       const g = poolGeometry(x.shape, attrs as unknown as Parameters<typeof poolGeometry>[1]);
+      const simd = maxPoolSimd ? simdFor(backend, 'wasm') : null;
+      if (simd !== null && dy.dtype === 'float32' && x.dtype === 'float32') {
+        const dx = (backend as BackendWasm).makeOutput([...x.shape], 'float32');
+        simd.maxPoolGrad(g.batch, g.inH, g.inW, g.channels, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft, g.outH, g.outW, simd.offset(x), simd.offset(dy), simd.offset(dx));
+        return dx;
+      }
       return writeF32(backend, 'wasm', [...x.shape], (dx, read) => maxPoolGrad(read.f32(dy), read.f32(x), g, dx));
     },
   },
 ];
+
+let maxPoolSimd = true;
+
+/** Switches wasm MaxPoolGrad's SIMD loop off (the TypeScript loop) and on: for before/after measurements. */
+export function setWasmMaxPoolGradSimd(on: boolean): void {
+  maxPoolSimd = on;
+}
 
 /** Whether the wasm depthwise gradients take their XNNPACK forms (depthwise_wasm.ts); off = the loops. */
 let depthwiseFastPath = true;
