@@ -41,6 +41,7 @@ import { setWasmAliasing } from '../../src/ops/tfjs_patches/wasm_alias.ts';
 import { setDepthwiseTrainEnabled } from '../../src/ops/depthwise_act/depthwise_act.ts';
 import { setBnFusionEnabled } from '../../src/ops/batch_norm/batch_norm.ts';
 import { setWasmMaxPoolGradSimd } from '../../src/ops/tfjs_patches/grad_kernels/kernels.ts';
+import { setSeTrainEnabled } from '../../src/ops/se_block/se_block.ts';
 import { errorInfo, type ErrorInfo } from '../../src/runtime/errors.ts';
 import { throughput, type Throughput } from '../lib/train_throughput.ts';
 import type { Harness } from '../lib/harness.ts';
@@ -195,6 +196,14 @@ const SWITCHES: Record<string, (on: boolean) => void> = {
   transpose: setWasmMatMulSimdTranspose,
   /** wasm MaxPoolGrad as one SIMD loop (off: the TypeScript loop). */
   maxpool: setWasmMaxPoolGradSimd,
+  /** The SE block as one kernel forward and one backward in training (off: tfjs's op chain). */
+  se: setSeTrainEnabled,
+  /** The training changes of issue 16's third pass together (transpose, maxpool, se). */
+  pass3: (on) => {
+    setWasmMatMulSimdTranspose(on);
+    setWasmMaxPoolGradSimd(on);
+    setSeTrainEnabled(on);
+  },
   /** The three training changes of issue 16's second pass together. */
   fusions: (on) => {
     setWasmAliasing(on);
