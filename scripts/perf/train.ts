@@ -40,7 +40,7 @@ import { setWasmMatMulFastPath, setWasmMatMulSimdTranspose } from '../../src/ops
 import { setWasmAliasing } from '../../src/ops/tfjs_patches/wasm_alias.ts';
 import { setDepthwiseTrainEnabled } from '../../src/ops/depthwise_act/depthwise_act.ts';
 import { setBnFusionEnabled } from '../../src/ops/batch_norm/batch_norm.ts';
-import { setWasmMaxPoolGradSimd } from '../../src/ops/tfjs_patches/grad_kernels/kernels.ts';
+import { setIm2colTransposed, setWasmMaxPoolGradSimd } from '../../src/ops/tfjs_patches/grad_kernels/kernels.ts';
 import { setSeTrainEnabled } from '../../src/ops/se_block/se_block.ts';
 import { errorInfo, type ErrorInfo } from '../../src/runtime/errors.ts';
 import { throughput, type Throughput } from '../lib/train_throughput.ts';
@@ -196,11 +196,14 @@ const SWITCHES: Record<string, (on: boolean) => void> = {
   transpose: setWasmMatMulSimdTranspose,
   /** wasm MaxPoolGrad as one SIMD loop (off: the TypeScript loop). */
   maxpool: setWasmMaxPoolGradSimd,
+  /** The wasm filter gradient's im2col written transposed (off: row-major, transposed by the matMul wrapper). */
+  im2colt: setIm2colTransposed,
   /** The SE block as one kernel forward and one backward in training (off: tfjs's op chain). */
   se: setSeTrainEnabled,
-  /** The training changes of issue 16's third pass together (transpose, maxpool, se). */
+  /** The training changes of issue 16's third pass together (transpose, im2colt, maxpool, se). */
   pass3: (on) => {
     setWasmMatMulSimdTranspose(on);
+    setIm2colTransposed(on);
     setWasmMaxPoolGradSimd(on);
     setSeTrainEnabled(on);
   },

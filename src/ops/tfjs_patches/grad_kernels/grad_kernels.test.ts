@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf, type Tensor } from '../../../runtime/tf.ts';
 import { registerAllKernels } from '../../registry.ts';
-import { setIm2colChunkFloats, setWasmDepthwiseGradFastPath, setWasmMaxPoolGradSimd } from './kernels.ts';
+import { setIm2colChunkFloats, setIm2colTransposed, setWasmDepthwiseGradFastPath, setWasmMaxPoolGradSimd } from './kernels.ts';
 import { setDepthwiseBlockChannels } from './depthwise_wasm.ts';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
@@ -140,9 +140,10 @@ describe('convolution gradients on cpu and wasm equal the definition', () => {
     });
   }
 
-  it('chunks the im2col / col2im of large convolution gradients and keeps the tensor count', async () => {
-    for (const backend of ['cpu', 'wasm']) {
+  it('chunks the im2col / col2im of large convolution gradients and keeps the tensor count (wasm: transposed im2col and row-major)', async () => {
+    for (const [backend, transposed] of [['cpu', false], ['wasm', true], ['wasm', false]] as const) {
       await tf.setBackend(backend);
+      setIm2colTransposed(transposed);
       setIm2colChunkFloats(10_000); // K = 144 → 69 rows per chunk, N = 512 → 8 chunks
       const x = tf.randomUniform([2, 8, 32, 16], -1, 1, 'float32', 4);
       const w = tf.randomUniform([3, 3, 16, 8], -1, 1, 'float32', 5);
@@ -154,6 +155,7 @@ describe('convolution gradients on cpu and wasm equal the definition', () => {
       expect(relErr(gw!, ew)).toBeLessThan(1e-5);
       tf.dispose([x, w]);
       setIm2colChunkFloats();
+      setIm2colTransposed(true);
     }
   });
 
