@@ -549,3 +549,180 @@ void bn_act_grad(int R, int C, const float *y, const float *dout, const float *m
     }
   }
 }
+
+/* dst[C, R] = src[R, C]ᵀ (row-major). 4×4 blocks transposed in registers, visited in 32×32 tiles so
+ * both sides stay in cache; the edges (R % 4, C % 4) scalar. */
+EXPORT("transpose")
+void transpose(int R, int C, const float *src, float *dst) {
+  const int R4 = R & ~3, C4 = C & ~3;
+  for (int r0 = 0; r0 < R4; r0 += 32) {
+    const int r1 = r0 + 32 < R4 ? r0 + 32 : R4;
+    for (int c0 = 0; c0 < C4; c0 += 32) {
+      const int c1 = c0 + 32 < C4 ? c0 + 32 : C4;
+      for (int r = r0; r < r1; r += 4) {
+        const float *s = src + r * C;
+        for (int c = c0; c < c1; c += 4) {
+          v128_t a = wasm_v128_load(s + c), b = wasm_v128_load(s + C + c);
+          v128_t e = wasm_v128_load(s + 2 * C + c), f = wasm_v128_load(s + 3 * C + c);
+          v128_t t0 = wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(a, b, 2, 6, 3, 7);
+          v128_t t2 = wasm_i32x4_shuffle(e, f, 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(e, f, 2, 6, 3, 7);
+          float *d = dst + c * R + r;
+          wasm_v128_store(d, wasm_i32x4_shuffle(t0, t2, 0, 1, 4, 5));
+          wasm_v128_store(d + R, wasm_i32x4_shuffle(t0, t2, 2, 3, 6, 7));
+          wasm_v128_store(d + 2 * R, wasm_i32x4_shuffle(t1, t3, 0, 1, 4, 5));
+          wasm_v128_store(d + 3 * R, wasm_i32x4_shuffle(t1, t3, 2, 3, 6, 7));
+        }
+      }
+    }
+  }
+  for (int r = 0; r < R4; r++)
+    for (int c = C4; c < C; c++) dst[c * R + r] = src[r * C + c];
+  for (int r = R4; r < R; r++)
+    for (int c = 0; c < C; c++) dst[c * R + r] = src[r * C + c];
+}
+
+/* Max-pool gradient, NHWC: each output's dy goes to the first maximum of its window in row-major tap
+ * order (a later tap wins only when strictly greater; padding taps never win). dx is zeroed first.
+ * x, dx [B, H, W, C]; dy [B, OH, OW, C]. */
+EXPORT("maxpool_grad")
+void maxpool_grad(int B, int H, int W, int C, int KH, int KW, int sh, int sw, int pt, int pl, int OH, int OW,
+                  const float *x, const float *dy, float *dx) {
+  const int n = B * H * W * C;
+  int i = 0;
+  for (; i + 4 <= n; i += 4) wasm_v128_store(dx + i, wasm_f32x4_splat(0.f));
+  for (; i < n; i++) dx[i] = 0.f;
+  for (int b = 0; b < B; b++) {
+    for (int oy = 0; oy < OH; oy++) {
+      int iy0 = oy * sh - pt;
+      int ky0 = iy0 < 0 ? -iy0 : 0;
+      int ky1 = iy0 + KH > H ? H - iy0 : KH;
+      if (ky0 >= ky1) continue;
+      for (int ox = 0; ox < OW; ox++) {
+        int ix0 = ox * sw - pl;
+        int kx0 = ix0 < 0 ? -ix0 : 0;
+        int kx1 = ix0 + KW > W ? W - ix0 : KW;
+        if (kx0 >= kx1) continue;
+        const float *g = dy + ((b * OH + oy) * OW + ox) * C;
+        const int first = ((b * H + iy0 + ky0) * W + ix0 + kx0) * C;
+        int c = 0;
+        for (; c + 4 <= C; c += 4) {
+          v128_t best = wasm_v128_load(x + first + c);
+          v128_t at = wasm_i32x4_splat(first);
+          for (int ky = ky0; ky < ky1; ky++) {
+            for (int kx = ky == ky0 ? kx0 + 1 : kx0; kx < kx1; kx++) {
+              const int o = ((b * H + iy0 + ky) * W + ix0 + kx) * C;
+              v128_t v = wasm_v128_load(x + o + c);
+              v128_t gt = wasm_f32x4_gt(v, best);
+              best = wasm_v128_bitselect(v, best, gt);
+              at = wasm_v128_bitselect(wasm_i32x4_splat(o), at, gt);
+            }
+          }
+          dx[wasm_i32x4_extract_lane(at, 0) + c] += g[c];
+          dx[wasm_i32x4_extract_lane(at, 1) + c + 1] += g[c + 1];
+          dx[wasm_i32x4_extract_lane(at, 2) + c + 2] += g[c + 2];
+          dx[wasm_i32x4_extract_lane(at, 3) + c + 3] += g[c + 3];
+        }
+        for (; c < C; c++) {
+          float best = x[first + c];
+          int at = first;
+          for (int ky = ky0; ky < ky1; ky++) {
+            for (int kx = ky == ky0 ? kx0 + 1 : kx0; kx < kx1; kx++) {
+              const int o = ((b * H + iy0 + ky) * W + ix0 + kx) * C;
+              if (x[o + c] > best) {
+                best = x[o + c];
+                at = o;
+              }
+            }
+          }
+          dx[at + c] += g[c];
+        }
+      }
+    }
+  }
+}
+
+/* Backward of se_block: from dy [B, HW, C] and the forward's inputs, dx [B, HW, C], dw1 [C, M], db1 [M],
+ * dw2 [M, C], db2 [C]. Per image the squeeze, the two dense layers and the gate are recomputed (a few
+ * C·M products), then: dg = Σ_p dy·x; dz2 = 0.2·dg where 0 ≤ 0.2·z2 + 0.5 ≤ 1 (the clip passes);
+ * dmid = dz2·W2ᵀ; dz1 = dmid where z1 > 0; ds = dz1·W1ᵀ; dx = dy·g + ds / HW. Weight gradients are
+ * summed over the batch. scratch: 3C + 2M floats. */
+EXPORT("se_block_grad")
+void se_block_grad(int B, int HW, int C, int M, const float *x, const float *w1, const float *b1, const float *w2, const float *b2,
+                   const float *dy, float *dx, float *dw1, float *db1, float *dw2, float *db2, float *scratch) {
+  float *s = scratch, *g = scratch + C, *dg = scratch + 2 * C, *mid = scratch + 3 * C, *dmid = mid + M;
+  for (int i = 0; i < C * M; i++) { dw1[i] = 0.f; dw2[i] = 0.f; }
+  for (int i = 0; i < M; i++) db1[i] = 0.f;
+  for (int i = 0; i < C; i++) db2[i] = 0.f;
+  const float invHW = 1.f / (float)HW;
+  for (int b = 0; b < B; b++) {
+    const float *xb = x + b * HW * C, *gb = dy + b * HW * C;
+    float *ob = dx + b * HW * C;
+    colsum(HW, C, xb, C, s, invHW);
+    for (int m = 0; m < M; m++) mid[m] = b1[m];
+    sgemm_nn(1, M, C, s, C, w1, M, mid, M);
+    for (int m = 0; m < M; m++) mid[m] = mid[m] > 0.f ? mid[m] : 0.f;
+    for (int c = 0; c < C; c++) g[c] = b2[c];
+    sgemm_nn(1, C, M, mid, M, w2, C, g, C);
+    /* dg = Σ_p dy·x per channel, rows in blocks of 256 (as colsum) */
+    int c = 0;
+    for (; c + 4 <= C; c += 4) {
+      v128_t total = wasm_f32x4_splat(0.f);
+      for (int p0 = 0; p0 < HW; p0 += 256) {
+        int p1 = p0 + 256 < HW ? p0 + 256 : HW;
+        v128_t part = wasm_f32x4_splat(0.f);
+        for (int p = p0; p < p1; p++) part = wasm_f32x4_add(part, wasm_f32x4_mul(wasm_v128_load(gb + p * C + c), wasm_v128_load(xb + p * C + c)));
+        total = wasm_f32x4_add(total, part);
+      }
+      wasm_v128_store(dg + c, total);
+    }
+    for (; c < C; c++) {
+      float total = 0.f;
+      for (int p0 = 0; p0 < HW; p0 += 256) {
+        int p1 = p0 + 256 < HW ? p0 + 256 : HW;
+        float part = 0.f;
+        for (int p = p0; p < p1; p++) part += gb[p * C + c] * xb[p * C + c];
+        total += part;
+      }
+      dg[c] = total;
+    }
+    /* gate and dz2 (into dg) */
+    for (c = 0; c < C; c++) {
+      float t = g[c] * 0.2f + 0.5f;
+      int pass = t >= 0.f && t <= 1.f;
+      g[c] = t < 0.f ? 0.f : t > 1.f ? 1.f : t;
+      dg[c] = pass ? dg[c] * 0.2f : 0.f;
+      db2[c] += dg[c];
+    }
+    for (int m = 0; m < M; m++) {
+      float mv = mid[m];
+      if (mv == 0.f) continue;
+      float *row = dw2 + m * C;
+      const v128_t sv = wasm_f32x4_splat(mv);
+      int k = 0;
+      for (; k + 4 <= C; k += 4) wasm_v128_store(row + k, wasm_f32x4_add(wasm_v128_load(row + k), wasm_f32x4_mul(sv, wasm_v128_load(dg + k))));
+      for (; k < C; k++) row[k] += mv * dg[k];
+    }
+    for (int m = 0; m < M; m++) dmid[m] = 0.f;
+    sgemm_nt(1, M, C, dg, C, w2, C, dmid, M);
+    for (int m = 0; m < M; m++) {
+      dmid[m] = mid[m] > 0.f ? dmid[m] : 0.f;
+      db1[m] += dmid[m];
+    }
+    for (c = 0; c < C; c++) {
+      float sv = s[c];
+      float *row = dw1 + c * M;
+      for (int m = 0; m < M; m++) row[m] += sv * dmid[m];
+      s[c] = 0.f;
+    }
+    sgemm_nt(1, C, M, dmid, M, w1, M, s, C);
+    for (c = 0; c < C; c++) s[c] *= invHW;
+    for (int p = 0; p < HW; p++) {
+      const float *gr = gb + p * C;
+      float *o = ob + p * C;
+      int k = 0;
+      for (; k + 4 <= C; k += 4)
+        wasm_v128_store(o + k, wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(gr + k), wasm_v128_load(g + k)), wasm_v128_load(s + k)));
+      for (; k < C; k++) o[k] = gr[k] * g[k] + s[k];
+    }
+  }
+}

@@ -36,10 +36,12 @@ import { getCharset } from '../../src/text/charset.ts';
 import { Trainer } from '../../src/train/trainer.ts';
 import { Rng } from '../../src/image/rng.ts';
 import type { SampleSource, TrainSample } from '../../src/train/types.ts';
-import { setWasmMatMulFastPath } from '../../src/ops/tfjs_patches/wasm_matmul.ts';
+import { setWasmMatMulFastPath, setWasmMatMulSimdTranspose } from '../../src/ops/tfjs_patches/wasm_matmul.ts';
 import { setWasmAliasing } from '../../src/ops/tfjs_patches/wasm_alias.ts';
 import { setDepthwiseTrainEnabled } from '../../src/ops/depthwise_act/depthwise_act.ts';
 import { setBnFusionEnabled } from '../../src/ops/batch_norm/batch_norm.ts';
+import { setIm2colTransposed, setWasmMaxPoolGradSimd } from '../../src/ops/tfjs_patches/grad_kernels/kernels.ts';
+import { setSeTrainEnabled } from '../../src/ops/se_block/se_block.ts';
 import { errorInfo, type ErrorInfo } from '../../src/runtime/errors.ts';
 import { throughput, type Throughput } from '../lib/train_throughput.ts';
 import type { Harness } from '../lib/harness.ts';
@@ -190,6 +192,21 @@ const SWITCHES: Record<string, (on: boolean) => void> = {
   alias: setWasmAliasing,
   depthwise: setDepthwiseTrainEnabled,
   bn: setBnFusionEnabled,
+  /** The matMul wrapper's operand transposes in our SIMD module (off: tfjs-wasm's Transpose). */
+  transpose: setWasmMatMulSimdTranspose,
+  /** wasm MaxPoolGrad as one SIMD loop (off: the TypeScript loop). */
+  maxpool: setWasmMaxPoolGradSimd,
+  /** The wasm filter gradient's im2col written transposed (off: row-major, transposed by the matMul wrapper). */
+  im2colt: setIm2colTransposed,
+  /** The SE block as one kernel forward and one backward in training (off: tfjs's op chain). */
+  se: setSeTrainEnabled,
+  /** The training changes of issue 16's third pass together (transpose, im2colt, maxpool, se). */
+  pass3: (on) => {
+    setWasmMatMulSimdTranspose(on);
+    setIm2colTransposed(on);
+    setWasmMaxPoolGradSimd(on);
+    setSeTrainEnabled(on);
+  },
   /** The three training changes of issue 16's second pass together. */
   fusions: (on) => {
     setWasmAliasing(on);

@@ -10,7 +10,7 @@ import { ctcLossGrad, ctcLossKernels } from './ctc_loss/kernels.ts';
 import { convGradKernels, gradKernelOverrides, wasmBatchMatMulWrapper, wasmCastWrapper, wasmIdentityWrapper, wasmMeanWrapper, wasmSumWrapper } from './tfjs_patches/index.ts';
 import { biLstmGrad, biLstmKernels } from './bilstm/kernels.ts';
 import { depthwiseActGrad, depthwiseActKernels } from './depthwise_act/kernels.ts';
-import { seBlockKernels } from './se_block/kernels.ts';
+import { seBlockGrad, seBlockKernels } from './se_block/kernels.ts';
 import { adamKernels } from './adam/kernels.ts';
 import { batchNormActGrad, batchNormKernels } from './batch_norm/kernels.ts';
 
@@ -24,7 +24,7 @@ export const WRAPPERS: readonly { kernelName: string; backendName: string; wrap:
   { kernelName: 'Identity', backendName: 'wasm', wrap: wasmIdentityWrapper },
   { kernelName: 'Cast', backendName: 'wasm', wrap: wasmCastWrapper },
 ];
-export const GRADIENTS: readonly GradConfig[] = [hardSwishGrad, gridSampleGrad, spinPowerSumGrad, ctcLossGrad, biLstmGrad, depthwiseActGrad, batchNormActGrad];
+export const GRADIENTS: readonly GradConfig[] = [hardSwishGrad, gridSampleGrad, spinPowerSumGrad, ctcLossGrad, biLstmGrad, depthwiseActGrad, batchNormActGrad, seBlockGrad];
 
 let registered = false;
 

@@ -81,7 +81,7 @@ export class MobileNetV3 implements Stage {
             let h = convAct(inp, u.expand, b.act); // [B, H, W, expand]
             h = convAct(h, u.dw, b.act); // [B, H/sh, W/sw, expand]
             if (u.se !== null && canFuseSe()) {
-              h = squeezeExcite(h, u.se.w1.filter, u.se.w1.bias, u.se.w2.filter, u.se.w2.bias); // one SIMD kernel (inference, wasm)
+              h = squeezeExcite(h, u.se.w1.filter, u.se.w1.bias, u.se.w2.filter, u.se.w2.bias); // one SIMD kernel, and one for its gradient (wasm)
             } else if (u.se !== null) {
               let s = tf.mean(h, [1, 2], true); // [B, 1, 1, expand]
               s = convAct(s, u.se.w1, 'relu'); // [B, 1, 1, mid]

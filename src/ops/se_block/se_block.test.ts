@@ -3,7 +3,7 @@ import { tf, type Tensor } from '../../runtime/tf.ts';
 import { initBackend } from '../../runtime/backend.ts';
 import { InvalidArgumentError } from '../../runtime/errors.ts';
 import { registerAllKernels } from '../registry.ts';
-import { squeezeExcite } from './se_block.ts';
+import { canFuseSe, setSeTrainEnabled, squeezeExcite } from './se_block.ts';
 
 /** The op chain it replaces (mobilenetv3.ts without the fusion). */
 function viaOps(x: Tensor, w1: Tensor, b1: Tensor, w2: Tensor, b2: Tensor): Tensor {
@@ -39,6 +39,54 @@ describe('squeezeExcite on wasm (SIMD)', () => {
     const [a, b] = [got.dataSync(), want.dataSync()];
     for (let i = 0; i < a.length; i++) expect(Math.abs(a[i]! - b[i]!)).toBeLessThan(1e-5);
     tf.dispose([x, w1, b1, w2, b2, got, want]);
+  });
+
+  it.each([
+    [[2, 4, 25, 120], 30, 0.3],
+    [[3, 2, 7, 10], 2, 0.3],
+    [[2, 4, 80, 12], 3, 0.3], // HW = 320: the per-channel sums run in blocks of 256
+    [[2, 3, 5, 8], 4, 3], // large weights: most gates clipped at 0 or 1, most ReLUs off
+  ])('gradients of x, w1, b1, w2, b2 equal those of the op chain: x %j, %i mid channels, weight scale %f', (shape, mid, scale) => {
+    const c = shape[3]!;
+    const x = tf.randomNormal(shape, 0, 2, 'float32', 11);
+    const w1 = tf.randomNormal([1, 1, c, mid], 0, scale, 'float32', 12);
+    const b1 = tf.randomNormal([mid], 0, 0.3, 'float32', 13);
+    const w2 = tf.randomNormal([1, 1, mid, c], 0, scale, 'float32', 14);
+    const b2 = tf.randomNormal([c], 0, 0.5, 'float32', 15);
+    const r = tf.randomNormal(shape, 0, 1, 'float32', 16);
+    const loss = (f: typeof viaOps) => (...a: Tensor[]): Tensor => tf.sum(tf.mul(f(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!), r));
+    const before = tf.memory().numTensors;
+    const got = tf.tidy(() => {
+      return tf.grads(loss(squeezeExcite))([x, w1, b1, w2, b2]);
+    });
+    const want = tf.grads(loss(viaOps))([x, w1, b1, w2, b2]);
+    for (const [k, name] of ['x', 'w1', 'b1', 'w2', 'b2'].entries()) {
+      expect(got[k]!.shape, name).toEqual(want[k]!.shape);
+      const [a, b] = [got[k]!.dataSync(), want[k]!.dataSync()];
+      let worst = 0;
+      for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / (1 + Math.abs(b[i]!)));
+      expect(worst, name).toBeLessThan(1e-5);
+    }
+    tf.dispose([...got, ...want]);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, w1, b1, w2, b2, r]);
+  });
+
+  it('runs under a gradient tape only while its training use is on', () => {
+    const under = (): boolean => {
+      let seen = false;
+      tf.grads((a: Tensor) => {
+        seen = canFuseSe();
+        return tf.sum(a);
+      })([tf.zeros([1])]).forEach((t) => t.dispose());
+      return seen;
+    };
+    expect(canFuseSe()).toBe(true);
+    expect(under()).toBe(true);
+    setSeTrainEnabled(false);
+    expect(under()).toBe(false);
+    expect(canFuseSe()).toBe(true);
+    setSeTrainEnabled(true);
   });
 
   it('rejects mismatched weights by name', () => {

@@ -1,14 +1,18 @@
 /**
  * `squeezeExcite`: MobileNetV3's squeeze-and-excitation (spatial mean → 1×1 conv + ReLU → 1×1 conv →
  * Paddle's hard sigmoid → channel scale) as one kernel on wasm through our SIMD module (wasm/simd.c
- * `se_block`), instead of seven tfjs ops on tiny tensors. Inference only, as depthwiseConvAct
- * (`canFuseSe` says when).
+ * `se_block`), instead of seven tfjs ops on tiny tensors. Differentiable: the backward is one kernel too
+ * (`se_block_grad`: dx, dw1, db1, dw2, db2, recomputing the squeeze and the gate from x, so nothing but
+ * x is kept for it), where tfjs ran the chain's ~40 small ops (mean, two convs, clip, broadcast
+ * multiplies and their sums). `canFuseSe` says when.
  */
 import { tf, type Tensor } from '../../runtime/tf.ts';
 import { InvalidArgumentError } from '../../runtime/errors.ts';
 import { canFuseDepthwise } from '../depthwise_act/depthwise_act.ts';
+import { simdFor } from '../simd/simd.ts';
 
 export const SE_BLOCK = 'WebstrSqueezeExcite';
+export const SE_BLOCK_GRAD = 'WebstrSqueezeExciteGrad';
 
 let enabled = true;
 
@@ -17,9 +21,21 @@ export function setSeFusionEnabled(on: boolean): void {
   enabled = on;
 }
 
-/** True when the fused SE kernel can run: wasm with the SIMD module, no gradient tape. */
+let trainEnabled = true;
+
+/** Switches the differentiable use (training forward + the fused backward) off and on: for before/after measurements. */
+export function setSeTrainEnabled(on: boolean): void {
+  trainEnabled = on;
+}
+
+/**
+ * True when the fused SE kernel can run: wasm with the SIMD module; under a gradient tape only while
+ * the training use is on (then its one-kernel backward runs).
+ */
 export function canFuseSe(): boolean {
-  return enabled && tf.getKernel(SE_BLOCK, tf.getBackend()) !== undefined && canFuseDepthwise();
+  if (!enabled || tf.getKernel(SE_BLOCK, tf.getBackend()) === undefined) return false;
+  if (tf.engine().state.gradientDepth === 0) return canFuseDepthwise();
+  return trainEnabled && tf.getKernel(SE_BLOCK_GRAD, tf.getBackend()) !== undefined && simdFor(tf.backend(), tf.getBackend()) !== null;
 }
 
 /** x [B, H, W, C]; w1 [1, 1, C, M] (or [C, M]), b1 [M]; w2 [1, 1, M, C] (or [M, C]), b2 [C] → [B, H, W, C]. */

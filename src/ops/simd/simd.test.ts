@@ -79,4 +79,32 @@ describe('the SIMD module', () => {
       }
     }
   });
+
+  it.each([
+    [1, 1],
+    [4, 4],
+    [37, 19],
+    [64, 33],
+    [130, 96],
+  ])('transpose of [%i, %i] is exact and writes nothing outside the output', (R, C) => {
+    const simd = simdFor(tf.backend(), 'wasm')!;
+    const guard = 8;
+    const base = simd.malloc(2 * R * C + 2 * guard);
+    try {
+      const o = base >>> 2;
+      const [ps, pd] = [o, o + R * C + guard];
+      const heap = simd.f32();
+      for (let i = 0; i < R * C; i++) heap[ps + i] = i * 0.5 - 3;
+      heap.fill(7, pd - guard, pd + R * C + guard);
+      simd.transpose(R, C, 4 * ps, 4 * pd);
+      const h = simd.f32();
+      for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) expect(h[pd + c * R + r]).toBe(h[ps + r * C + c]);
+      for (let g = 1; g <= guard; g++) {
+        expect(h[pd - g]).toBe(7);
+        expect(h[pd + R * C + g - 1]).toBe(7);
+      }
+    } finally {
+      simd.free(base);
+    }
+  });
 });

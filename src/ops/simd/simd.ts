@@ -55,6 +55,18 @@ export interface SimdHeap {
     b: number, h: number, acc: number, c: number, ldc: number, hOut: number, ldh: number, y: number, ldy: number,
     gates: number, ldg: number, gs: number, cells: number, ldcl: number,
   ) => void;
+  /** dst [C, R] = src [R, C]ᵀ (row-major floats). */
+  transpose: (r: number, c: number, src: number, dst: number) => void;
+  /** Max-pool gradient, NHWC (first maximum of each window wins); zeroes dx first; see wasm/simd.c. */
+  maxPoolGrad: (
+    b: number, h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number,
+    x: number, dy: number, dx: number,
+  ) => void;
+  /** Backward of seBlock: dx, dw1 [C, M], db1, dw2 [M, C], db2 from dy; scratch of 3C + 2M floats. */
+  seBlockGrad: (
+    b: number, hw: number, c: number, m: number, x: number, w1: number, b1: number, w2: number, b2: number, dy: number,
+    dx: number, dw1: number, db1: number, dw2: number, db2: number, scratch: number,
+  ) => void;
   /** Byte offset of a tensor's data in the heap. */
   offset(t: TensorInfo): number;
   /** `floats` float32s of scratch (byte offset); free with `free`. May grow the heap: take views after. */
@@ -118,6 +130,9 @@ function instantiate(backend: BackendWasm): SimdHeap | null {
     bnActGrad: fn('bn_act_grad'),
     seBlock: fn('se_block'),
     lstmCell: fn('lstm_cell'),
+    transpose: fn('transpose'),
+    maxPoolGrad: fn('maxpool_grad'),
+    seBlockGrad: fn('se_block_grad'),
     offset: (t) => backend.dataIdMap.get(t.dataId).memoryOffset,
     malloc: (floats) => {
       const ptr = malloc(4 * floats) >>> 0;

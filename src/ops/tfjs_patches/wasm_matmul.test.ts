@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../runtime/tf.ts';
 import { registerAllKernels } from '../registry.ts';
+import { setWasmMatMulSimdTranspose } from './wasm_matmul.ts';
 
 /** The wrapped wasm BatchMatMul against the cpu backend, every transpose combination and both paths. */
 describe('wasm BatchMatMul wrapper (transposed products through the fast path)', () => {
@@ -13,6 +14,7 @@ describe('wasm BatchMatMul wrapper (transposed products through the fast path)',
     [[1, 7], [7, 5]], // M = 1: the swapped form
     [[37, 19], [19, 23]],
     [[300, 64], [64, 200]],
+    [[1, 130, 67], [1, 67, 9]], // batch 1 with leading axes: a 2-D transpose; edges beyond the 4×4 blocks
     [[3, 37, 19], [3, 19, 23]], // batched: the backend's loop
     [[3, 37, 19], [1, 19, 23]], // broadcast
   ];
@@ -23,7 +25,8 @@ describe('wasm BatchMatMul wrapper (transposed products through the fast path)',
     [true, true],
   ] as const;
 
-  it.each(cases)('%j · %j: equal to cpu for every transpose', async (sa, sb) => {
+  it.each(cases.flatMap((c) => [true, false].map((simd) => [...c, simd] as const)))('%j · %j (SIMD transpose %s): equal to cpu for every transpose', async (sa, sb, simd) => {
+    setWasmMatMulSimdTranspose(simd);
     for (const [ta, tb] of combos) {
       const shapeA = [...sa];
       const shapeB = [...sb];
@@ -45,6 +48,7 @@ describe('wasm BatchMatMul wrapper (transposed products through the fast path)',
       expect(worst, `transposeA=${ta} transposeB=${tb}`).toBeLessThan(1e-5);
       tf.dispose([a, b, y]);
     }
+    setWasmMatMulSimdTranspose(true);
   });
 
   it('gradients of a transposed product equal cpu (dA = dy·Bᵀ, dB = Aᵀ·dy)', async () => {

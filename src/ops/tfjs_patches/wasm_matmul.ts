@@ -4,12 +4,15 @@
  * (measured: [768,128]ᵀ·[768,512] 101 ms vs 4.6 ms; a training step of the tiny CRNN 1.16 s → 0.40 s;
  * `npm run perf -- train` compares both in one run). Every matMul
  * gradient is a transposed product (dA = dy·Bᵀ, dB = Aᵀ·dy), so training on wasm spent most of its
- * time there. This wrapper of the backend's own kernel transposes the operands with the backend's
- * Transpose (a copy, cheap next to the product) and multiplies untransposed. Batched products keep
- * the loop. Same sums in another order: results differ by float rounding only (wasm_matmul.test.ts).
+ * time there. This wrapper of the backend's own kernel transposes the operands and multiplies
+ * untransposed. The transposes run in our SIMD module (4×4 register blocks; tfjs-wasm's Transpose took
+ * longer than the product itself: [12800, 96] 7.4 ms against 6.1 ms for the product, ~1 ms in SIMD), or
+ * with the backend's Transpose where the module is unavailable. Batched products keep the loop. Same
+ * sums in another order: results differ by float rounding only (wasm_matmul.test.ts).
  */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { tf, type KernelConfig, type KernelFunc, type TensorInfo } from '../../runtime/tf.ts';
+import { simdFor } from '../simd/simd.ts';
 
 interface MatMulAttrs {
   transposeA: boolean;
@@ -31,6 +34,13 @@ export function setWasmMatMulFastPath(on: boolean): void {
   tf.registerKernel(on ? wrapped.wrapper : wrapped.original);
 }
 
+let simdTranspose = true;
+
+/** Switches the SIMD transpose off (tfjs-wasm's Transpose) and on: for before/after measurements. */
+export function setWasmMatMulSimdTranspose(on: boolean): void {
+  simdTranspose = on;
+}
+
 export function wasmBatchMatMulWrapper(original: KernelConfig): KernelConfig {
   const inner = original.kernelFunc;
   const kernelFunc: KernelFunc = ({ inputs, backend, attrs }) => {
@@ -42,7 +52,15 @@ export function wasmBatchMatMulWrapper(original: KernelConfig): KernelConfig {
     const call = (x: TensorInfo, y: TensorInfo, ta: boolean, tb: boolean): TensorInfo =>
       inner({ inputs: { a: x, b: y }, backend, attrs: { transposeA: ta, transposeB: tb } }) as TensorInfo;
     const transpose = tf.getKernel('Transpose', 'wasm').kernelFunc;
+    const simd = simdTranspose ? simdFor(backend, 'wasm') : null;
     const swapLast = (t: TensorInfo): TensorInfo => {
+      if (simd !== null) {
+        // Only reached for batch-1 operands: a plain 2-D transpose of the last two axes.
+        const [r, c] = t.shape.slice(-2) as [number, number];
+        const out = (backend as BackendWasm).makeOutput([...t.shape.slice(0, -2), c, r], 'float32');
+        simd.transpose(r, c, simd.offset(t), simd.offset(out));
+        return out;
+      }
       const perm = t.shape.map((_, i) => i);
       const n = perm.length;
       [perm[n - 2], perm[n - 1]] = [perm[n - 1]!, perm[n - 2]!];

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf, type Tensor } from '../../../runtime/tf.ts';
 import { registerAllKernels } from '../../registry.ts';
-import { setIm2colChunkFloats, setWasmDepthwiseGradFastPath } from './kernels.ts';
+import { setIm2colChunkFloats, setIm2colTransposed, setWasmDepthwiseGradFastPath, setWasmMaxPoolGradSimd } from './kernels.ts';
 import { setDepthwiseBlockChannels } from './depthwise_wasm.ts';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
@@ -114,26 +114,36 @@ describe('convolution gradients on cpu and wasm equal the definition', () => {
     [[2, 4, 16, 8], 2, 2, 'valid'],
     [[1, 5, 7, 3], 3, 2, 'same'],
     [[2, 4, 6, 4], [2, 1], [2, 1], 'valid'],
+    [[2, 6, 9, 7], 3, 1, 'same'],
   ] as [[number, number, number, number], number | [number, number], number | [number, number], 'same' | 'valid'][]) {
-    it(`maxPool gradient x[${shape.join(',')}] k${String(k)} s${String(st)} ${pad}, negative windows included (tfjs-wasm's own drops them)`, async () => {
-      const run = async (backend: string): Promise<Float32Array> => {
+    it(`maxPool gradient x[${shape.join(',')}] k${String(k)} s${String(st)} ${pad}, negative windows and ties included (tfjs-wasm's own drops negative ones), SIMD and loop`, async () => {
+      const run = async (backend: string, ties: boolean): Promise<Float32Array> => {
         await tf.setBackend(backend);
         return tf.tidy(() => {
-          const x = tf.randomUniform(shape, -3, 1, 'float32', 7);
+          const u = tf.randomUniform(shape, -3, 1, 'float32', 7);
+          // Ties: values on a grid of 0.5, so windows hold equal maxima (the first one in row-major order wins).
+          const x = ties ? tf.div(tf.round(tf.mul(u, 2)), 2) : u;
           const f = (a: Tensor): Tensor => tf.maxPool(a as tf.Tensor4D, k, st, pad);
           const dy = tf.randomUniform(f(x).shape, -1, 1, 'float32', 8);
           return tf.grad((a: Tensor) => tf.sum(tf.mul(f(a), dy)))(x).dataSync() as Float32Array;
         });
       };
-      const cpu = await run('cpu');
-      const wasm = await run('wasm');
-      expect(relErr(wasm, cpu)).toBeLessThan(1e-6); // overlapping windows sum in another order
+      for (const ties of [false, true]) {
+        const cpu = await run('cpu', ties);
+        for (const simd of [true, false]) {
+          setWasmMaxPoolGradSimd(simd);
+          const wasm = await run('wasm', ties);
+          setWasmMaxPoolGradSimd(true);
+          expect(relErr(wasm, cpu), `ties ${ties}, SIMD ${simd}`).toBeLessThan(1e-6); // overlapping windows sum in another order
+        }
+      }
     });
   }
 
-  it('chunks the im2col / col2im of large convolution gradients and keeps the tensor count', async () => {
-    for (const backend of ['cpu', 'wasm']) {
+  it('chunks the im2col / col2im of large convolution gradients and keeps the tensor count (wasm: transposed im2col and row-major)', async () => {
+    for (const [backend, transposed] of [['cpu', false], ['wasm', true], ['wasm', false]] as const) {
       await tf.setBackend(backend);
+      setIm2colTransposed(transposed);
       setIm2colChunkFloats(10_000); // K = 144 → 69 rows per chunk, N = 512 → 8 chunks
       const x = tf.randomUniform([2, 8, 32, 16], -1, 1, 'float32', 4);
       const w = tf.randomUniform([3, 3, 16, 8], -1, 1, 'float32', 5);
@@ -145,6 +155,7 @@ describe('convolution gradients on cpu and wasm equal the definition', () => {
       expect(relErr(gw!, ew)).toBeLessThan(1e-5);
       tf.dispose([x, w]);
       setIm2colChunkFloats();
+      setIm2colTransposed(true);
     }
   });
 

@@ -2,7 +2,8 @@
  * Gradient kernels tfjs-backend-wasm 4.22 lacks, registered for 'wasm' (listed in ../../registry.ts):
  * - `Conv2DBackpropFilter`: dW = im2col(x)ᵀ · dy by the backend's own BatchMatMul (the wasm SIMD
  *   matmul): one product with dy in place when the im2col fits 4 M floats (16 MiB), else chunks of
- *   output rows (each with its rows of dy copied), summed; a 1×1, stride-1 conv is xᵀ · dy, no copy;
+ *   output rows (each with its rows of dy copied), summed; a 1×1, stride-1 conv is xᵀ · dy, no copy.
+ *   On wasm the im2col is written transposed, so the product needs no transpose of it;
  * - `DepthwiseConv2dNativeBackpropInput`: the backend's own forward depthwise conv (XNNPACK) of dy,
  *   zero-inserted for strides > 1, with the flipped filter (depthwise_wasm.ts);
  * - `DepthwiseConv2dNativeBackpropFilter`: forward depthwise convs whose filters are 25-tap runs of dy
@@ -12,7 +13,9 @@
  *   ~3× faster per step). The loops stay as the fallback (multiplier > 1, width dilation, unequal
  *   dilations, NCHW is refused as before) and behind `setWasmDepthwiseGradFastPath(false)`.
  * - `MaxPoolGrad` replaces tfjs-wasm's own, which drops the gradient of windows whose maximum is
- *   negative (seen on MobileNetV3's hard-swish → max-pool); first maximum wins, as cpu and PyTorch.
+ *   negative (seen on MobileNetV3's hard-swish → max-pool); first maximum wins, as cpu and PyTorch. One
+ *   SIMD loop over the windows (wasm/simd.c `maxpool_grad`, 4 channels at a time), the TypeScript loop
+ *   where the module is unavailable (it took 17–36 ms per crnn-mv3-en step at batch 64).
  * Results equal the cpu backend's kernels (grad_kernels.test.ts).
  */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -21,7 +24,8 @@ import { InvalidArgumentError } from '../../../runtime/errors.ts';
 import { writeF32, type SoftwareBackendName, input } from '../../backend_io.ts';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { depthwiseFilterGradWasm, depthwiseInputGradWasm } from './depthwise_wasm.ts';
-import { col2imRows, depthwiseFilterGrad, depthwiseInputGrad, im2colRows, maxPoolGrad, type ConvGeom, type PoolGeom } from './reference.ts';
+import { simdFor } from '../../simd/simd.ts';
+import { col2imRows, depthwiseFilterGrad, depthwiseInputGrad, im2colRows, im2colRowsT, maxPoolGrad, type ConvGeom, type PoolGeom } from './reference.ts';
 
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 
@@ -31,6 +35,16 @@ interface ConvAttrs {
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
   dilations?: number | [number, number];
   dataFormat?: 'NHWC' | 'NCHW';
+}
+
+let im2colTransposed = true;
+
+/**
+ * Switches the transposed im2col of the wasm filter gradient off (row-major columns, which the matMul
+ * wrapper then transposes) and on: for before/after measurements.
+ */
+export function setIm2colTransposed(on: boolean): void {
+  im2colTransposed = on;
 }
 
 /** Most floats an im2col chunk may hold (4 M = 16 MiB; smaller in tests to exercise the chunking). */
@@ -112,7 +126,7 @@ function isPointwise(g: ConvGeom): boolean {
  * Σ over chunks of output positions of im2col(x)ᵀ · dy (the backend's BatchMatMul); a 1×1, stride-1,
  * unpadded conv is xᵀ · dy alone (no im2col copy).
  */
-function conv2dBackpropFilter(m: Mem, x: TensorInfo, dy: TensorInfo, attrs: ConvAttrs & { filterShape: number[] }): TensorInfo {
+function conv2dBackpropFilter(m: Mem, x: TensorInfo, dy: TensorInfo, attrs: ConvAttrs & { filterShape: number[] }, transposed: boolean): TensorInfo {
   const g = geometry(x.shape, attrs.filterShape, attrs, false);
   const K = g.kh * g.kw * g.inC;
   const N = g.batch * g.outH * g.outW;
@@ -127,13 +141,15 @@ function conv2dBackpropFilter(m: Mem, x: TensorInfo, dy: TensorInfo, attrs: Conv
   let acc: TensorInfo | null = null;
   for (let r0 = 0; r0 < N; r0 += rowsPerChunk) {
     const n = Math.min(rowsPerChunk, N - r0);
-    const cols = m.alloc([1, n, K]);
+    // Transposed ([1, K, n]) the product needs no transpose of the columns (wasm, where that copy is a
+    // separate pass); row-major ([1, n, K]) on cpu.
+    const cols = m.alloc(transposed ? [1, K, n] : [1, n, K]);
     // One chunk: dy itself (its copy cost as much as the product for a first conv, Cout ≫ kh·kw·Cin).
     const dyc = n === N ? null : m.alloc([1, n, g.outC]);
     // Views only after both allocations (allocating may grow the heap and detach earlier views).
-    im2colRows(m.f32(x), g, r0, n, m.f32(cols));
+    (transposed ? im2colRowsT : im2colRows)(m.f32(x), g, r0, n, m.f32(cols));
     if (dyc !== null) m.f32(dyc).set(m.f32(dy).subarray(r0 * g.outC, (r0 + n) * g.outC));
-    const part = m.matmul(cols, dyc ?? { dataId: dy.dataId, shape: [1, N, g.outC], dtype: 'float32' }, true, false); // [1, K, Cout]
+    const part = m.matmul(cols, dyc ?? { dataId: dy.dataId, shape: [1, N, g.outC], dtype: 'float32' }, !transposed, false); // [1, K, Cout]
     m.free(cols);
     if (dyc !== null) m.free(dyc);
     if (acc === null) acc = part;
@@ -211,7 +227,7 @@ export const gradKernelOverrides: KernelConfig[] = [
       kernelName: 'Conv2DBackpropFilter',
       backendName: name,
       kernelFunc: ({ inputs, backend, attrs }) =>
-        conv2dBackpropFilter(mem(backend, name), input(inputs, 'x'), input(inputs, 'dy'), attrs as unknown as ConvAttrs & { filterShape: number[] }),
+        conv2dBackpropFilter(mem(backend, name), input(inputs, 'x'), input(inputs, 'dy'), attrs as unknown as ConvAttrs & { filterShape: number[] }, name === 'wasm' && im2colTransposed),
     },
     {
       kernelName: 'Conv2DBackpropInput',
@@ -232,10 +248,23 @@ export const gradKernelOverrides: KernelConfig[] = [
       const dy = input(inputs, 'dy');
       const x = input(inputs, 'input');
       const g = poolGeometry(x.shape, attrs as unknown as Parameters<typeof poolGeometry>[1]);
+      const simd = maxPoolSimd ? simdFor(backend, 'wasm') : null;
+      if (simd !== null && dy.dtype === 'float32' && x.dtype === 'float32') {
+        const dx = (backend as BackendWasm).makeOutput([...x.shape], 'float32');
+        simd.maxPoolGrad(g.batch, g.inH, g.inW, g.channels, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft, g.outH, g.outW, simd.offset(x), simd.offset(dy), simd.offset(dx));
+        return dx;
+      }
       return writeF32(backend, 'wasm', [...x.shape], (dx, read) => maxPoolGrad(read.f32(dy), read.f32(x), g, dx));
     },
   },
 ];
+
+let maxPoolSimd = true;
+
+/** Switches wasm MaxPoolGrad's SIMD loop off (the TypeScript loop) and on: for before/after measurements. */
+export function setWasmMaxPoolGradSimd(on: boolean): void {
+  maxPoolSimd = on;
+}
 
 /** Whether the wasm depthwise gradients take their XNNPACK forms (depthwise_wasm.ts); off = the loops. */
 let depthwiseFastPath = true;

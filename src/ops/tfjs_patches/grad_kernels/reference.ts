@@ -52,6 +52,32 @@ export function im2colRows(x: Float32Array, g: ConvGeom, r0: number, n: number, 
   }
 }
 
+/**
+ * The same rows as im2colRows, written transposed: `out` [kh·kw·inC, n], column r of row
+ * (i·kw + j)·inC + c. The filter gradient is then colsᵀ·dy with no transpose of the columns.
+ */
+export function im2colRowsT(x: Float32Array, g: ConvGeom, r0: number, n: number, out: Float32Array): void {
+  const K = g.kh * g.kw * g.inC;
+  out.fill(0, 0, n * K);
+  for (let r = 0; r < n; r++) {
+    const row = r0 + r;
+    const ox = row % g.outW;
+    const oy = Math.floor(row / g.outW) % g.outH;
+    const b = Math.floor(row / (g.outW * g.outH));
+    for (let i = 0; i < g.kh; i++) {
+      const iy = oy * g.sh - g.padTop + i * g.dh;
+      if (iy < 0 || iy >= g.inH) continue;
+      for (let j = 0; j < g.kw; j++) {
+        const ix = ox * g.sw - g.padLeft + j * g.dw;
+        if (ix < 0 || ix >= g.inW) continue;
+        const src = ((b * g.inH + iy) * g.inW + ix) * g.inC;
+        let dst = (i * g.kw + j) * g.inC * n + r;
+        for (let c = 0; c < g.inC; c++, dst += n) out[dst] = x[src + c]!;
+      }
+    }
+  }
+}
+
 /** Adds im2col rows [r0, r0 + n) (`cols` [n, kh·kw·inC]) back into the image `dx` (the adjoint of im2colRows). */
 export function col2imRows(cols: Float32Array, g: ConvGeom, r0: number, n: number, dx: Float32Array): void {
   const K = g.kh * g.kw * g.inC;
