@@ -8,7 +8,7 @@ import { tf, type Tensor } from '../../runtime/tf.ts';
 import { initBackend } from '../../runtime/backend.ts';
 import { registerAllKernels } from '../../ops/registry.ts';
 import { setSimdEnabled } from '../../ops/simd/simd.ts';
-import { canFuseAttentionDecode, setAttentionDecodeEnabled } from '../../ops/attention_decode/attention_decode.ts';
+import { TS_WASM_MAX_BATCH, canFuseAttentionDecode, setAttentionDecodeEnabled } from '../../ops/attention_decode/attention_decode.ts';
 import type { Params } from '../params.ts';
 import { AttentionHead } from './attention.ts';
 
@@ -95,6 +95,12 @@ describe.each([
     compiled.dispose();
     tf.dispose([...params.values(), x]);
     bias?.dispose();
+  });
+
+  it('runs for every batch, except past a few rows on wasm without the SIMD module', () => {
+    setAttentionDecodeEnabled(true);
+    expect(canFuseAttentionDecode(TS_WASM_MAX_BATCH)).toBe(true);
+    expect(canFuseAttentionDecode(TS_WASM_MAX_BATCH + 1)).toBe(backend === 'cpu' || simd);
   });
 
   it('training (a gradient tape or teacher inputs) keeps the unrolled ops', () => {

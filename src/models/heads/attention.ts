@@ -100,7 +100,7 @@ export class AttentionHead implements Stage {
           const proj = tf.reshape(tf.matMul(tf.reshape(hs, [B * T, D]), w.i2h), [B, T, H]); // [B, T, H]
           const teacher = train?.teacher ?? null;
           // Inference on cpu/wasm: the whole greedy loop as one kernel (same math, same feedback).
-          if (teacher === null && canFuseAttentionDecode()) {
+          if (teacher === null && canFuseAttentionDecode(B)) {
             const { i2h: _i2h, ...weights } = w;
             return attentionDecode(hs, proj, weights, { cell, steps, classBias });
           }

@@ -6,6 +6,7 @@
  */
 import { tf, type Tensor } from '../../runtime/tf.ts';
 import { InvalidArgumentError } from '../../runtime/errors.ts';
+import { simdFor } from '../simd/simd.ts';
 import { gateCount, type DecodeCell } from './decode.ts';
 
 export const ATTENTION_DECODE = 'WebstrAttentionDecode';
@@ -17,9 +18,17 @@ export function setAttentionDecodeEnabled(on: boolean): void {
   enabled = on;
 }
 
-/** True when the fused path is on, the active backend has the kernel and no gradient tape records. */
-export function canFuseAttentionDecode(): boolean {
-  return enabled && tf.engine().state.gradientDepth === 0 && tf.getKernel(ATTENTION_DECODE, tf.getBackend()) !== undefined;
+/** Rows up to which the TypeScript GEMMs beat tfjs-wasm's batched matMuls (wasm without our SIMD module). */
+export const TS_WASM_MAX_BATCH = 8;
+
+/**
+ * True when the fused path is on, the active backend has the kernel, no gradient tape records and, on
+ * wasm without the SIMD module (a page's main thread, threaded builds), the batch is small enough to win.
+ */
+export function canFuseAttentionDecode(batch = 1): boolean {
+  const name = tf.getBackend();
+  if (!enabled || tf.engine().state.gradientDepth > 0 || tf.getKernel(ATTENTION_DECODE, name) === undefined) return false;
+  return name !== 'wasm' || batch <= TS_WASM_MAX_BATCH || simdFor(tf.backend(), name) !== null;
 }
 
 export interface AttentionDecodeWeights {
