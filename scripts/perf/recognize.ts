@@ -23,6 +23,8 @@
  *   inputs. `--ppocr-only` runs just this part.
  * - `--models crnn,rare,spin` (shipped names or weight folders: trained weights) over the first
  *   `--model-images` crops on wasm, batch 1 and batched; `--models-only` runs just this part.
+ * - `--attention-unrolled`: attention heads run their unrolled tf ops instead of the fused greedy decoder
+ *   (src/ops/attention_decode): the before/after of that kernel.
  * Ratio = words/s ÷ onnxruntime-web words/s of the same run and model, in the same environment (Node rows
  *   against the Node ort-web row, Chromium rows against the Chromium one).
  */
@@ -34,6 +36,7 @@ import * as ortWeb from 'onnxruntime-web';
 import { tf, type Tensor } from '../../src/runtime/tf.ts';
 import { initBackend, type BackendName } from '../../src/runtime/backend.ts';
 import { registerAllKernels } from '../../src/ops/registry.ts';
+import { setAttentionDecodeEnabled } from '../../src/ops/attention_decode/attention_decode.ts';
 import { openFileByteSource } from '../../src/data/node_source.ts';
 import { openDtrbDataset } from '../../src/data/dtrb.ts';
 import { decodeNode } from '../../src/image/decode_node.ts';
@@ -194,11 +197,13 @@ export async function run(args: string[]): Promise<void> {
       models: { type: 'string', default: '' },
       'model-images': { type: 'string', default: '100' },
       'models-only': { type: 'boolean', default: false },
+      'attention-unrolled': { type: 'boolean', default: false },
     },
   });
   const n = Number(values.images);
   const machine = `${os.cpus()[0]?.model ?? 'cpu'} ×${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`;
   registerAllKernels();
+  setAttentionDecodeEnabled(!values['attention-unrolled']);
   await initBackend('cpu', { gpu: undefined });
   const host = await toHostWeights(await weightsFromOnnx(new Uint8Array(readFileSync(MV3_EN_ONNX)), 'crnn-mv3-en', path.basename(MV3_EN_ONNX)));
   const codec = new CtcCodec(host.charset);

@@ -6,6 +6,8 @@
  *
  * The loop is unrolled into tf ops (no host round trip per step: the argmax and the one-hot row lookup
  * stay on the device); `steps` fixed (26), so it always runs all steps and the codec cuts at the first EOS.
+ * Inference on cpu and wasm runs the same loop as one kernel instead (src/ops/attention_decode); webgpu
+ * and training (teacher forcing, gradients) keep the unrolled ops.
  * Names: DTRB `Prediction.attention_cell.{i2h,h2h,score,rnn}`, `Prediction.generator`; PaddleOCR
  * `head.…` (its Linear weights are [in, out]: the specs' paddleLayout; its GRUCell gates are [r, z, c]).
  * Decoding starts from class 0 in both layouts ([GO] / sos).
@@ -13,6 +15,7 @@
 import { tf, type Tensor } from '../../runtime/tf.ts';
 import { InvalidArgumentError } from '../../runtime/errors.ts';
 import type { AttentionHeadConfig } from '../config.ts';
+import { attentionDecode, canFuseAttentionDecode } from '../../ops/attention_decode/attention_decode.ts';
 import { getParam, linearSpec, plainSpec, vecSpec, type ParamSpec, type Params } from '../params.ts';
 import type { CompiledStage, Stage, TrainMode } from '../stage.ts';
 
@@ -95,13 +98,18 @@ export class AttentionHead implements Stage {
           const [T, B] = x.shape as [number, number, number];
           const hs = tf.transpose(x, [1, 0, 2]); // [B, T, D]
           const proj = tf.reshape(tf.matMul(tf.reshape(hs, [B * T, D]), w.i2h), [B, T, H]); // [B, T, H]
+          const teacher = train?.teacher ?? null;
+          // Inference on cpu/wasm: the whole greedy loop as one kernel (same math, same feedback).
+          if (teacher === null && canFuseAttentionDecode(B)) {
+            const { i2h: _i2h, ...weights } = w;
+            return attentionDecode(hs, proj, weights, { cell, steps, classBias });
+          }
           let h: Tensor = tf.zeros([B, H]);
           let c: Tensor = tf.zeros([B, H]);
           let prev: Tensor = tf.zeros([B], 'int32'); // [GO]
           const outs: Tensor[] = [];
           // Teacher forcing (training): step t reads the given input symbol; the embedding is a one-hot
           // matMul rather than a gather, so its gradient is a matMul too (no UnsortedSegmentSum).
-          const teacher = train?.teacher ?? null;
           if (teacher !== null && (teacher.rank !== 2 || teacher.shape[0] !== B || teacher.shape[1]! < steps)) {
             throw new InvalidArgumentError(`attention head: teacher inputs must be [${B}, ≥${steps}], got [${teacher.shape.join(', ')}]`);
           }

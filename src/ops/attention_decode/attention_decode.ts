@@ -1,0 +1,85 @@
+/**
+ * `attentionDecode`: the greedy loop of the attention head (src/models/heads/attention.ts) as one kernel
+ * on cpu and wasm, inference only (no teacher forcing, no gradient): what took ~35 small tfjs ops per
+ * step. Numerics and layouts in ./decode.ts. Backends without the kernel (webgpu) and training keep the
+ * head's unrolled tf ops (`canFuseAttentionDecode`).
+ */
+import { tf, type Tensor } from '../../runtime/tf.ts';
+import { InvalidArgumentError } from '../../runtime/errors.ts';
+import { simdFor } from '../simd/simd.ts';
+import { gateCount, type DecodeCell } from './decode.ts';
+
+export const ATTENTION_DECODE = 'WebstrAttentionDecode';
+
+let enabled = true;
+
+/** Switches the fused path off and on again: for before/after measurements and tests. */
+export function setAttentionDecodeEnabled(on: boolean): void {
+  enabled = on;
+}
+
+/** Rows up to which the TypeScript GEMMs beat tfjs-wasm's batched matMuls (wasm without our SIMD module). */
+export const TS_WASM_MAX_BATCH = 8;
+
+/**
+ * True when the fused path is on, the active backend has the kernel, no gradient tape records and, on
+ * wasm without the SIMD module (a page's main thread, threaded builds), the batch is small enough to win.
+ */
+export function canFuseAttentionDecode(batch = 1): boolean {
+  const name = tf.getBackend();
+  if (!enabled || tf.engine().state.gradientDepth > 0 || tf.getKernel(ATTENTION_DECODE, name) === undefined) return false;
+  return name !== 'wasm' || batch <= TS_WASM_MAX_BATCH || simdFor(tf.backend(), name) !== null;
+}
+
+export interface AttentionDecodeWeights {
+  h2hW: Tensor;
+  h2hB: Tensor;
+  score: Tensor;
+  wCtx: Tensor;
+  wEmb: Tensor;
+  wHh: Tensor;
+  bHh: Tensor;
+  genW: Tensor;
+  genB: Tensor;
+}
+
+export interface AttentionDecodeOptions {
+  cell: DecodeCell;
+  steps: number;
+  /** [C] added to the logits before each step's argmax (not to the returned logits). */
+  classBias?: Tensor | null;
+}
+
+/** hs [B, T, D], proj = hs·i2h [B, T, H] → logits [B, steps, C]. */
+export function attentionDecode(hs: Tensor, proj: Tensor, w: AttentionDecodeWeights, opts: AttentionDecodeOptions): Tensor {
+  const { cell, steps } = opts;
+  if (cell !== 'gru' && cell !== 'lstm') throw new InvalidArgumentError(`attentionDecode: cell must be 'gru' or 'lstm', got '${String(cell)}'`);
+  if (!Number.isInteger(steps) || steps <= 0) throw new InvalidArgumentError(`attentionDecode: steps must be a positive integer, got ${steps}`);
+  if (hs.rank !== 3) throw new InvalidArgumentError(`attentionDecode: hs must be [B, T, D], got [${hs.shape.join(', ')}]`);
+  const [B, T, D] = hs.shape as [number, number, number];
+  const H = w.h2hB.shape[0] ?? 0;
+  const C = w.genB.shape[0] ?? 0;
+  const GH = gateCount(cell) * H;
+  const expected: [string, Tensor, number[]][] = [
+    ['proj', proj, [B, T, H]],
+    ['h2hW', w.h2hW, [H, H]],
+    ['h2hB', w.h2hB, [H]],
+    ['score', w.score, [H, 1]],
+    ['wCtx', w.wCtx, [D, GH]],
+    ['wEmb', w.wEmb, [C, GH]],
+    ['wHh', w.wHh, [H, GH]],
+    ['bHh', w.bHh, [GH]],
+    ['genW', w.genW, [H, C]],
+    ['genB', w.genB, [C]],
+  ];
+  const bias = opts.classBias ?? null;
+  if (bias !== null) expected.push(['classBias', bias, [C]]);
+  for (const [name, t, shape] of [['hs', hs, [B, T, D]] as [string, Tensor, number[]], ...expected]) {
+    if (t.dtype !== 'float32') throw new InvalidArgumentError(`attentionDecode: ${name} must be float32, got ${t.dtype}`);
+    if (t.shape.join(',') !== shape.join(',')) throw new InvalidArgumentError(`attentionDecode: ${name} must be [${shape.join(', ')}], got [${t.shape.join(', ')}]`);
+  }
+  if (H === 0 || C === 0 || T === 0) throw new InvalidArgumentError(`attentionDecode: empty hidden (${H}), classes (${C}) or frames (${T})`);
+  const inputs: Record<string, Tensor> = { hs, proj, ...w };
+  if (bias !== null) inputs.classBias = bias;
+  return tf.engine().runKernel<Tensor>(ATTENTION_DECODE, inputs, { cell, steps });
+}
