@@ -6,10 +6,7 @@
  */
 import * as Comlink from 'comlink';
 import { tf } from '../src/runtime/tf.ts';
-import { initBrowserBackend, WASM_PATHS } from '../src/runtime/browser.ts';
-import { parseBackendRequest } from '../src/runtime/backend.ts';
 import { InvalidArgumentError, WebstrError, errorInfo } from '../src/runtime/errors.ts';
-import { registerAllKernels } from '../src/ops/registry.ts';
 import { bitmapToRgba, decodeBrowser } from '../src/image/decode_browser.ts';
 import { readImageHeader } from '../src/image/header.ts';
 import { DEFAULT_LIMITS, decodeSize } from '../src/image/errors.ts';
@@ -22,7 +19,7 @@ import { evaluate, parseShard, type BatchNote, type EvalDataset, type RecognizeB
 import { recoveryOptions } from '../src/eval/crash_journal.ts';
 import './liveness.ts';
 import { buildReport } from '../src/eval/report.ts';
-import { runtimeApi } from './runtime_api.ts';
+import { runtimeApi, startWorkerEngine } from './runtime_api.ts';
 import { importStoredModel, listStoredModels, loadModelSource } from './model_source.ts';
 import type { BenchDataSource, BenchProgress, BenchRunRequest, BenchRunResult, BenchStages, StoredModel } from './bench_api.ts';
 import type { RgbaImage } from '../src/image/types.ts';
@@ -61,8 +58,7 @@ function modelKey(m: ModelSource): string | undefined {
 }
 
 async function recognizerFor(req: BenchRunRequest): Promise<{ recognizer: Recognizer; preset: string; backend: string }> {
-  registerAllKernels();
-  const caps = await initBrowserBackend(parseBackendRequest(req.backend));
+  const { report: caps, init } = await startWorkerEngine(req.backend);
   const key = modelKey(req.model);
   const cacheKey = key === undefined ? undefined : `${caps.backend}|${key}`;
   if (cached !== undefined && cacheKey !== undefined && cached.key === cacheKey) {
@@ -81,7 +77,7 @@ async function recognizerFor(req: BenchRunRequest): Promise<{ recognizer: Recogn
     maxBatch: 64,
     // Batches come decoded (held by the caller anyway): the same bound as the parallel decode.
     maxBatchPixels: PARALLEL_DECODE_PIXELS,
-    init: { gpu: navigator.gpu, wasmPaths: WASM_PATHS },
+    init,
     allow: req.allow ?? null,
   });
   if (cacheKey !== undefined) cached = { key: cacheKey, recognizer, preset: w.meta.preset };

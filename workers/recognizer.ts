@@ -2,10 +2,8 @@
 import * as Comlink from 'comlink';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { tf } from '../src/runtime/tf.ts';
-import { initBrowserBackend, WASM_PATHS } from '../src/runtime/browser.ts';
-import { parseBackendRequest } from '../src/runtime/backend.ts';
 import { WebstrError } from '../src/runtime/errors.ts';
-import { registerAllKernels } from '../src/ops/registry.ts';
+import { startEngine } from '../src/ops/engine_browser.ts';
 import { simdFor } from '../src/ops/simd/simd.ts';
 import { bitmapToRgba, decodeBrowser } from '../src/image/decode_browser.ts';
 import { CompiledModel } from '../src/models/model.ts';
@@ -45,8 +43,7 @@ async function listStored(): Promise<StoredModel[]> {
 
 const api: RecognizerWorkerApi = {
   async init(backend: string) {
-    registerAllKernels();
-    return initBrowserBackend(parseBackendRequest(backend));
+    return (await startEngine(backend)).report;
   },
   async importModel(file: Blob, fileName: string, preset: string): Promise<StoredModel> {
     const w = await importModelFile(new Uint8Array(await file.arrayBuffer()), fileName, preset);
@@ -68,8 +65,7 @@ const api: RecognizerWorkerApi = {
     await tf.io.removeModel(`indexeddb://${key}`);
   },
   async create(options: CreateOptions, onNotice?: (message: string) => void): Promise<RecognizerInfo> {
-    registerAllKernels();
-    const capabilities = await initBrowserBackend(parseBackendRequest(options.backend));
+    const { report: capabilities, init } = await startEngine(options.backend);
     const w = await loadModelSource(options.model);
     const host = await hostWeights(w.meta.config, w.meta.charset, w.params);
     tf.dispose([...w.params.values()]);
@@ -78,7 +74,7 @@ const api: RecognizerWorkerApi = {
       decoder: (b) => decodeBrowser(b),
       bitmapToPixels: bitmapToRgba,
       maxBatch: options.maxBatch,
-      init: { gpu: navigator.gpu, wasmPaths: WASM_PATHS },
+      init,
       onNotice: onNotice === undefined ? undefined : (m) => void onNotice(m),
       allow: options.allow ?? null,
     });

@@ -11,10 +11,9 @@
 import * as Comlink from 'comlink';
 import { tf } from '../src/runtime/tf.ts';
 import { InvalidArgumentError, WebstrError, errorInfo } from '../src/runtime/errors.ts';
-import { registerAllKernels } from '../src/ops/registry.ts';
 import { bitmapToRgba, decodeBrowser } from '../src/image/decode_browser.ts';
 import type { RgbaImage } from '../src/image/types.ts';
-import { WASM_PATHS } from '../src/runtime/browser.ts';
+import { browserInit } from '../src/ops/engine_browser.ts';
 import { getPreset } from '../src/models/presets.ts';
 import { getCharset, type Charset } from '../src/text/charset.ts';
 import type { ModelConfig } from '../src/models/config.ts';
@@ -28,7 +27,7 @@ import { Trainer } from '../src/train/trainer.ts';
 import { IdbCheckpointStore, type RunRecord, type RunStatus } from '../src/train/idb_store.ts';
 import type { Checkpoint, HostTensors, TrainLogEntry, TrainProgress, TrainRecipe } from '../src/train/types.ts';
 import { prepareTraining, type TrainPlatform } from '../src/eval/train_setup.ts';
-import { runtimeApi } from './runtime_api.ts';
+import { runtimeApi, workerEngine } from './runtime_api.ts';
 import { importStoredModel, listShippedModels, listStoredModels, loadModelSource, SHIPPED } from './model_source.ts';
 import type { AttachedRun, BaseModel, ExportedModel, ModelDownload, RunView, StartRequest, TrainerEvent } from './trainer_api.ts';
 import type { StoredModel } from './bench_api.ts';
@@ -55,7 +54,7 @@ const dataStore = (): Promise<DataStore> => (dataPromise ??= DataStore.open());
 type Listener = (e: TrainerEvent) => void;
 
 /** How backends start here (also the wasm fallback after a lost GPU). */
-const BACKEND_INIT = { gpu: navigator.gpu, wasmPaths: WASM_PATHS };
+const BACKEND_INIT = browserInit();
 
 /** The tab's side of a training run: IndexedDB datasets, OffscreenCanvas synthetic words and PNGs. */
 const platform: TrainPlatform = {
@@ -349,7 +348,7 @@ const api = {
   /** Starts a run; events (throttled progress, evaluations, checkpoints, the end) go to `onEvent`. */
   async start(req: StartRequest, onEvent?: Listener): Promise<RunView> {
     registry.idle();
-    registerAllKernels();
+    await workerEngine();
     const b = await baseWeights(req.base);
     const recipe: TrainRecipe = { ...req.recipe, preset: b.preset, init: b.init };
     checkRecipe(recipe);
@@ -377,7 +376,7 @@ const api = {
   /** Continues a run from its latest checkpoint (or from the start when it never wrote one). */
   async resumeRun(runId: string, onEvent?: Listener): Promise<AttachedRun> {
     registry.idle();
-    registerAllKernels();
+    await workerEngine();
     const rec = await storedRun(runId);
     const recipe = rec.recipe;
     const ck = await (await ckStore()).load(runId, 'latest');

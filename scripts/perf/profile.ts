@@ -13,8 +13,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { tf, type Tensor } from '../../src/runtime/tf.ts';
-import { initBackend } from '../../src/runtime/backend.ts';
-import { registerAllKernels } from '../../src/ops/registry.ts';
+import { startEngineWith } from '../../src/ops/engine.ts';
 import { openFileByteSource } from '../../src/data/node_source.ts';
 import { openDtrbDataset } from '../../src/data/dtrb.ts';
 import { decodeNode } from '../../src/image/decode_node.ts';
@@ -71,8 +70,7 @@ export async function profileSuite(ctx: PerfContext): Promise<number> {
   const n = Number(values.images);
   const top = Number(values.top);
   console.log(machineLine());
-  registerAllKernels();
-  await initBackend('wasm', { gpu: undefined });
+  await startEngineWith('wasm', { gpu: undefined });
   const out: Record<string, unknown> = {};
 
   if (n > 0) {

@@ -25,8 +25,8 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { tf } from '../../src/runtime/tf.ts';
-import { initBackend, type BackendName } from '../../src/runtime/backend.ts';
-import { registerAllKernels } from '../../src/ops/registry.ts';
+import { type BackendName } from '../../src/runtime/backend.ts';
+import { startEngineWith } from '../../src/ops/engine.ts';
 import { getPreset } from '../../src/models/presets.ts';
 import { getCharset } from '../../src/text/charset.ts';
 import { Trainer } from '../../src/train/trainer.ts';
@@ -204,7 +204,6 @@ export async function trainSuite(ctx: PerfContext): Promise<number> {
   const stableSteps = Number(values['stable-steps']);
   const presets = values.presets.split(',');
   const backends = (ctx.backends.length > 0 ? ctx.backends : ['wasm', 'cpu', 'webgpu']) as BackendName[];
-  registerAllKernels();
   const rows: string[][] = [];
   const results: NodeRow[] = [];
   const add = (backend: string, preset: string, r: Throughput): void => {
@@ -213,7 +212,7 @@ export async function trainSuite(ctx: PerfContext): Promise<number> {
   };
   for (const backend of backends) {
     if (backend === 'webgpu') continue; // in Chromium, below
-    await initBackend(backend, { gpu: undefined });
+    await startEngineWith(backend, { gpu: undefined });
     if (backend === 'wasm' && !values['no-before']) {
       setWasmMatMulFastPath(false);
       for (const preset of presets) {
@@ -273,7 +272,7 @@ export async function trainSuite(ctx: PerfContext): Promise<number> {
   }
   let stable: Awaited<ReturnType<typeof stability>> | null = null;
   if (stableSteps > 0) {
-    await initBackend('wasm', { gpu: undefined });
+    await startEngineWith('wasm', { gpu: undefined });
     stable = await stability(stableSteps);
     console.log(`tensor count over ${stableSteps} Trainer steps (tiny CRNN, wasm): after step 1 ${stable.first}, max ${stable.max}, after step ${stableSteps} ${stable.last} (${stable.seconds.toFixed(0)} s)`);
   }

@@ -5,10 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { initBackend, parseBackendRequest } from '../runtime/backend.ts';
 import { InvalidArgumentError, errorInfo } from '../runtime/errors.ts';
-import { loadNodeGpu } from '../runtime/node_gpu.ts';
-import { registerAllKernels } from '../ops/registry.ts';
+import { startEngine } from '../ops/engine_node.ts';
 import { decodeNode } from '../image/decode_node.ts';
 import { DEFAULT_LIMITS, ImageFileError } from '../image/errors.ts';
 import type { RgbaImage } from '../image/types.ts';
@@ -95,16 +93,13 @@ async function toInput(image: ImageSource): Promise<ImageInput> {
 
 export async function createRecognizer(options: CreateRecognizerOptions): Promise<Recognizer> {
   const preset = options.preset ?? 'crnn-mv3-en';
-  const request = parseBackendRequest(options.backend ?? 'auto');
-  const { gpu, note } = request === 'wasm' || request === 'cpu' ? { gpu: undefined, note: '' } : await loadNodeGpu();
-  registerAllKernels();
-  const report = await initBackend(request, { gpu, gpuUnavailableReason: note });
+  const { report, init } = await startEngine(options.backend ?? 'auto');
   const loaded = await loadModel(options, preset);
   const loadedPreset = loaded.meta.preset;
   const weights = await toHostWeights(loaded);
   const core = CoreRecognizer.create(weights, {
     decoder: (b) => decodeNode(b, DEFAULT_LIMITS),
-    init: { gpu },
+    init,
     ...(options.maxBatch !== undefined ? { maxBatch: options.maxBatch } : {}),
     ...(options.allow !== undefined ? { allow: options.allow } : {}),
     ...(options.onNotice !== undefined ? { onNotice: options.onNotice } : {}),

@@ -7,10 +7,9 @@
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError } from '../runtime/errors.ts';
-import { initBackend, parseBackendRequest } from '../runtime/backend.ts';
+import { parseBackendRequest } from '../runtime/backend.ts';
 import type { BackendRequest } from '../runtime/backend_names.ts';
-import { loadNodeGpu } from '../runtime/node_gpu.ts';
-import { registerAllKernels } from '../ops/registry.ts';
+import { startEngine } from '../ops/engine_node.ts';
 import { decodeNode } from '../image/decode_node.ts';
 import { DEFAULT_LIMITS } from '../image/errors.ts';
 import { getPreset } from '../models/presets.ts';
@@ -156,9 +155,7 @@ export async function train(o: TrainOptions): Promise<TrainSummary> {
   const runId = o.run ?? 'run';
   const out = o.out;
 
-  const { gpu } = request === 'wasm' || request === 'cpu' ? { gpu: undefined } : await loadNodeGpu();
-  registerAllKernels();
-  const capabilities = await initBackend(request, { gpu });
+  const { report: capabilities } = await startEngine(request);
 
   let config: ModelConfig = getPreset(preset);
   // A charset read at run time (ppocr_keys_v1) comes with the init weights: look it up only without them.

@@ -11,7 +11,6 @@
 import { tf, type Tensor } from '../runtime/tf.ts';
 import { initBackend, deviceLostError, type BackendName, type InitOptions } from '../runtime/backend.ts';
 import { DeviceLostError, InvalidArgumentError, WebstrError, errorInfo, type ErrorInfo } from '../runtime/errors.ts';
-import { registerAllKernels } from '../ops/registry.ts';
 import type { ModelConfig } from '../models/config.ts';
 import { CompiledModel } from '../models/model.ts';
 import type { Params } from '../models/params.ts';
@@ -155,9 +154,8 @@ export class Recognizer {
     this.model.setClassMask(mask);
   }
 
-  /** Builds on the active tfjs backend (start one first with initBackend). */
+  /** Builds on the active tfjs backend (start the engine first: src/ops/engine*.ts). */
   static create(weights: HostWeights, options: RecognizerOptions): Recognizer {
-    registerAllKernels();
     return new Recognizer(weights, options);
   }
 

@@ -12,7 +12,6 @@
 import { tf, type Tensor } from '../runtime/tf.ts';
 import { DeviceLostError } from '../runtime/errors.ts';
 import { deviceLostError, initBackend, type InitOptions } from '../runtime/backend.ts';
-import { registerAllKernels } from '../ops/registry.ts';
 import type { ModelConfig } from '../models/config.ts';
 import { initParams, type Params } from '../models/params.ts';
 import { buildStages } from '../models/model.ts';
@@ -121,7 +120,6 @@ export class Trainer {
   private disposed = false;
 
   private constructor(private readonly o: TrainerOptions) {
-    registerAllKernels();
     checkRecipe(o.recipe);
     this.recipe = o.recipe;
     this.runId = o.runId;
