@@ -8,6 +8,7 @@ import { simdFor } from '../src/ops/simd/simd.ts';
 import { bitmapToRgba, decodeBrowser } from '../src/image/decode_browser.ts';
 import { CompiledModel } from '../src/models/model.ts';
 import { Recognizer, hostWeights, type ImageInput, type RecognizeOptions } from '../src/recognize/recognizer.ts';
+import { toDevice } from '../src/models/params.ts';
 import { saveWeights, type WebstrMetadata } from '../src/weights/format.ts';
 import { importModelFile, inspectModelFile, parseStoredModelKey, storedModelKey, type ModelFit } from '../src/recognize/import_file.ts';
 import { loadModelSource } from './model_source.ts';
@@ -97,7 +98,7 @@ const api: RecognizerWorkerApi = {
   async saveModel(url: string): Promise<void> {
     const r = need();
     if (meta === null) throw new WebstrError('no model metadata');
-    const params = new Map([...r.weights.tensors].map(([k, v]) => [k, tf.tensor(v.data, v.shape)]));
+    const params = toDevice(r.weights.tensors);
     try {
       await saveWeights(url, params, meta);
     } finally {
@@ -106,7 +107,7 @@ const api: RecognizerWorkerApi = {
   },
   async predictRaw(input) {
     const r = need();
-    const params = new Map([...r.weights.tensors].map(([k, v]) => [k, tf.tensor(v.data, v.shape)]));
+    const params = toDevice(r.weights.tensors);
     const model = new CompiledModel(r.config, params);
     tf.dispose([...params.values()]);
     const x = tf.tensor(input.data, input.shape);

@@ -17,7 +17,7 @@ import { browserInit } from '../src/ops/engine_browser.ts';
 import { getPreset } from '../src/models/presets.ts';
 import { getCharset, type Charset } from '../src/text/charset.ts';
 import type { ModelConfig } from '../src/models/config.ts';
-import type { Params } from '../src/models/params.ts';
+import { toDevice, toHost } from '../src/models/params.ts';
 import { saveWeights, toArtifacts, modelJson, WEIGHTS_FORMAT, WEIGHTS_VERSION, type WebstrMetadata } from '../src/weights/format.ts';
 import { parseStoredModelKey, storedModelKey, storedModelName } from '../src/recognize/model_kind.ts';
 import { DataStore } from '../src/data/store.ts';
@@ -68,14 +68,6 @@ const platform: TrainPlatform = {
   },
   recognizer: { bitmapToPixels: bitmapToRgba, init: BACKEND_INIT },
 };
-
-const toHost = async (params: Params): Promise<HostTensors> => {
-  const out: HostTensors = {};
-  for (const [name, t] of params) out[name] = { shape: [...t.shape], data: (await t.data()) as Float32Array };
-  return out;
-};
-
-const toParams = (h: HostTensors): Params => new Map(Object.entries(h).map(([k, v]) => [k, tf.tensor(v.data, v.shape, 'float32')]));
 
 function view(rec: RunRecord, ck: { step: number; best: Checkpoint['best']; savedAt: string } | null, recipe: TrainRecipe): RunView {
   return {
@@ -432,7 +424,7 @@ const api = {
     const charset = rec.model.charset as Charset;
     const fileName = (name ?? `${rec.base.replace(/ from scratch$/, '')}-ft-${ck.step}`).replace(/[/\\]/g, '_');
     const key = `${IDB}${storedModelKey(ck.recipe.preset, fileName)}`;
-    const params = toParams(ck.params);
+    const params = toDevice(ck.params);
     try {
       await saveWeights(key, params, metaFor(rec, config, charset, ck.step, ck.recipe.preset));
     } finally {
@@ -447,7 +439,7 @@ const api = {
   /** model.json + weights.bin of the run's weights (the project's format), for a download. */
   async downloadRun(runId: string, which: 'latest' | 'best' = 'latest'): Promise<ModelDownload> {
     const { rec, ck } = await runWeights(runId, which);
-    const params = toParams(ck.params);
+    const params = toDevice(ck.params);
     try {
       const art = await toArtifacts(params, metaFor(rec, rec.model.config as ModelConfig, rec.model.charset as Charset, ck.step, ck.recipe.preset));
       const weights = art.weightData as ArrayBuffer;

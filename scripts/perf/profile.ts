@@ -20,7 +20,7 @@ import { decodeNode } from '../../src/image/decode_node.ts';
 import { preprocess } from '../../src/image/preprocess.ts';
 import type { RgbaImage } from '../../src/image/types.ts';
 import { buildStages } from '../../src/models/model.ts';
-import { initParams } from '../../src/models/params.ts';
+import { initParams, toDevice } from '../../src/models/params.ts';
 import { getPreset } from '../../src/models/presets.ts';
 import { TrainableModel } from '../../src/models/training.ts';
 import { getCharset } from '../../src/text/charset.ts';
@@ -81,7 +81,7 @@ export async function profileSuite(ctx: PerfContext): Promise<number> {
     for await (const s of ds.samples({ limit: n })) pixels.push(await decodeNode(s.image));
     await src.close();
     const stages = buildStages(host.config);
-    const params = new Map([...host.tensors].map(([k, v]) => [k, tf.tensor(v.data, v.shape)]));
+    const params = toDevice(host.tensors);
     const [bb, sq, hd] = [stages.backbone.compile(params), stages.sequence.compile(params), stages.head.compile(params)];
     tf.dispose([...params.values()]);
     const wall = { preprocess: 0, backbone: 0, sequence: 0, head: 0 };

@@ -43,7 +43,7 @@ import { Recognizer, hostWeights, type HostWeights } from '../../src/recognize/r
 import { saveWeightsDir } from '../../src/weights/node_io.ts';
 import { WEIGHTS_FORMAT, WEIGHTS_VERSION } from '../../src/weights/format.ts';
 import { buildStages } from '../../src/models/model.ts';
-import { initParams } from '../../src/models/params.ts';
+import { initParams, toDevice } from '../../src/models/params.ts';
 import { getPreset } from '../../src/models/presets.ts';
 import { getCharset } from '../../src/text/charset.ts';
 import { toHostWeights, weightsFromOnnx } from '../../src/recognize/load.ts';
@@ -99,7 +99,7 @@ async function ppocrRows(pixels: RgbaImage[], m: number): Promise<Row[]> {
   out.push(ref);
   await sess.release();
 
-  const params = new Map([...host.tensors].map(([k, v]) => [k, tf.tensor(v.data, v.shape)]));
+  const params = toDevice(host.tensors);
   const model = new CompiledModel(host.config, params, codec.numClasses);
   tf.dispose([...params.values()]);
   const once = async (k: number): Promise<string> => {
@@ -127,7 +127,7 @@ async function ppocrRows(pixels: RgbaImage[], m: number): Promise<Row[]> {
 
 /** Writes host weights as a webstr weight directory (what the worker loads from a URL). */
 async function writePresetDir(dir: string, w: HostWeights): Promise<void> {
-  const params = new Map([...w.tensors].map(([k, v]) => [k, tf.tensor(v.data, v.shape)]));
+  const params = toDevice(w.tensors);
   await saveWeightsDir(dir, params, {
     format: WEIGHTS_FORMAT,
     version: WEIGHTS_VERSION,
@@ -220,7 +220,7 @@ export async function run(args: string[]): Promise<void> {
   for (const backend of values.backends.split(',') as BackendName[]) {
     await startEngineWith(backend, { gpu: undefined });
     const m = backend === 'cpu' ? Math.min(n, Number(values['cpu-images'])) : n;
-    const params = new Map([...host.tensors].map(([k, v]) => [k, tf.tensor(v.data, v.shape)]));
+    const params = toDevice(host.tensors);
     const model = new CompiledModel(host.config, params);
     tf.dispose([...params.values()]);
     const once = async (k: number): Promise<string> => {

@@ -18,6 +18,7 @@ import { getCharset, type Charset } from '../text/charset.ts';
 import { saveWeightsDir } from '../weights/node_io.ts';
 import { loadModelNode } from '../recognize/node_load.ts';
 import { buildStages, headClasses, type StageName } from '../models/model.ts';
+import { toHost } from '../models/params.ts';
 import { describePartialInit, partialInit } from '../train/partial_init.ts';
 import { openDatasetPath } from '../data/node_shards.ts';
 import { type NodeSynthOptions, createNodeSynth } from '../synth/node.ts';
@@ -183,8 +184,7 @@ export async function train(o: TrainOptions): Promise<TrainSummary> {
     }
     config = loaded.meta.config;
     charset = loaded.meta.charset;
-    init = {};
-    for (const [k, t] of loaded.params) init[k] = { shape: [...t.shape], data: (await t.data()) as Float32Array };
+    init = await toHost(loaded.params);
     for (const t of loaded.params.values()) t.dispose();
   }
   charset ??= getCharset(config.charset);

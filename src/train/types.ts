@@ -27,8 +27,9 @@ export interface SampleSource {
 /** A source's resumable state: JSON-safe. */
 export type SourceState = Record<string, unknown>;
 
-/** Named float32 tensors as host data (the parameters of a model, or running statistics). */
-export type HostTensors = Record<string, { shape: number[]; data: Float32Array }>;
+import type { HostTensors } from '../models/params.ts';
+
+export type { HostTensors };
 
 export type OptimizerSpec =
   | { kind: 'adam' | 'adamw'; lr: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number }
