@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { startEngineWith } from '../src/ops/engine.ts';
 import { tf } from '../src/runtime/tf.ts';
 import { SHIPPED_MODELS, shippedModelPath, type ShippedListing } from '../src/recognize/registry.ts';
-import { npmModelFiles } from '../src/recognize/named_node.ts';
+import { npmModelFiles } from '../src/recognize/node_load.ts';
 import { convertNpmModel } from '../src/recognize/shipped.ts';
 import { saveWeightsDir } from '../src/weights/node_io.ts';
 

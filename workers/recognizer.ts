@@ -7,12 +7,13 @@ import { startEngine } from '../src/ops/engine_browser.ts';
 import { simdFor } from '../src/ops/simd/simd.ts';
 import { bitmapToRgba, decodeBrowser } from '../src/image/decode_browser.ts';
 import { CompiledModel } from '../src/models/model.ts';
-import { Recognizer, hostWeights, type ImageInput, type RecognizeOptions } from '../src/recognize/recognizer.ts';
+import { Recognizer, type ImageInput, type RecognizeOptions } from '../src/recognize/recognizer.ts';
 import { toDevice } from '../src/models/params.ts';
 import { saveWeights, type WebstrMetadata } from '../src/weights/format.ts';
-import { importModelFile, inspectModelFile, parseStoredModelKey, storedModelKey, type ModelFit } from '../src/recognize/import_file.ts';
-import { loadModelSource } from './model_source.ts';
-import type { CreateOptions, RecognizerInfo, RecognizerWorkerApi, StoredModel } from './recognizer_api.ts';
+import { deleteStoredModel, importStoredModel, inspectModelFile, listStoredModels, loadModelSource, toHostWeights } from '../src/recognize/load.ts';
+import type { ModelFit, StoredModel } from '../src/recognize/model_source.ts';
+import { APP_ROOT } from './runtime_api.ts';
+import type { CreateOptions, RecognizerInfo, RecognizerWorkerApi } from './recognizer_api.ts';
 import './liveness.ts';
 
 let recognizer: Recognizer | null = null;
@@ -23,53 +24,22 @@ function need(): Recognizer {
   return recognizer;
 }
 
-function storedModel(key: string, info: tf.io.ModelArtifactsInfo): StoredModel {
-  const parsed = parseStoredModelKey(key);
-  return {
-    key,
-    preset: parsed?.preset ?? null,
-    fileName: parsed?.fileName ?? null,
-    dateSaved: new Date(info.dateSaved).toISOString(),
-    weightBytes: info.weightDataBytes ?? 0,
-  };
-}
-
-async function listStored(): Promise<StoredModel[]> {
-  const all = await tf.io.listModels();
-  return Object.entries(all)
-    .filter(([url]) => url.startsWith('indexeddb://'))
-    .map(([url, info]) => storedModel(url.slice('indexeddb://'.length), info))
-    .sort((a, b) => b.dateSaved.localeCompare(a.dateSaved));
-}
-
 const api: RecognizerWorkerApi = {
   async init(backend: string) {
     return (await startEngine(backend)).report;
   },
-  async importModel(file: Blob, fileName: string, preset: string): Promise<StoredModel> {
-    const w = await importModelFile(new Uint8Array(await file.arrayBuffer()), fileName, preset);
-    const key = storedModelKey(w.meta.preset, fileName);
-    try {
-      await saveWeights(`indexeddb://${key}`, w.params, w.meta);
-    } finally {
-      tf.dispose([...w.params.values()]);
-    }
-    const found = (await listStored()).find((m) => m.key === key);
-    if (found === undefined) throw new WebstrError(`model '${key}' was saved but is not listed in IndexedDB`);
-    return found;
+  importModel(file: Blob, fileName: string, preset: string): Promise<StoredModel> {
+    return importStoredModel([new File([file], fileName)], preset);
   },
   async inspectModel(file: Blob, fileName: string): Promise<ModelFit> {
     return inspectModelFile(new Uint8Array(await file.arrayBuffer()), fileName);
   },
-  listModels: listStored,
-  async deleteModel(key: string): Promise<void> {
-    await tf.io.removeModel(`indexeddb://${key}`);
-  },
+  listModels: listStoredModels,
+  deleteModel: deleteStoredModel,
   async create(options: CreateOptions, onNotice?: (message: string) => void): Promise<RecognizerInfo> {
     const { report: capabilities, init } = await startEngine(options.backend);
-    const w = await loadModelSource(options.model);
-    const host = await hostWeights(w.meta.config, w.meta.charset, w.params);
-    tf.dispose([...w.params.values()]);
+    const w = await loadModelSource(options.model, { appRoot: APP_ROOT });
+    const host = await toHostWeights(w);
     recognizer?.dispose();
     recognizer = Recognizer.create(host, {
       decoder: (b) => decodeBrowser(b),

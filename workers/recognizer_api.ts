@@ -8,20 +8,7 @@ import type { CapabilityReport } from '../src/runtime/backend.ts';
 import type { ModelConfig } from '../src/models/config.ts';
 import type { ImageInput, Recognition, RecognitionOutcome, RecognizeOptions } from '../src/recognize/recognizer.ts';
 import type { Provenance } from '../src/weights/format.ts';
-import type { ModelFit } from '../src/recognize/import_file.ts';
-
-export type ModelSource =
-  /** URL of a webstr `model.json` (weights.bin beside it). */
-  | { kind: 'url'; url: string; sha256?: string }
-  /** Dropped files: `model.json` + `weights.bin`, or one PaddleOCR `.onnx` or PyTorch `.pth` (imported
-   *  with `preset`; a `.pth` without one as the DTRB model its parameters describe). */
-  | { kind: 'files'; files: File[]; preset?: string }
-  /** Weights saved earlier with `saveModel('indexeddb://…')`. */
-  | { kind: 'indexeddb'; key: string }
-  /** A PaddleOCR inference ONNX file's bytes, imported as `preset`. */
-  | { kind: 'onnx'; bytes: ArrayBuffer; preset: string; source?: string }
-  /** A model shipped with webstr, by name (src/recognize/registry.ts), served at `models/<name>/`. */
-  | { kind: 'shipped'; name: string };
+import type { ModelFit, ModelSource, StoredModel } from '../src/recognize/model_source.ts';
 
 export interface CreateOptions {
   model: ModelSource;
@@ -41,26 +28,16 @@ export interface RecognizerInfo {
   provenance: Provenance;
 }
 
-/** A model kept in this browser's IndexedDB (tf.io `indexeddb://<key>`). */
-export interface StoredModel {
-  key: string;
-  /** From a `webstr/<preset>/<file>` key; null for keys written by something else. */
-  preset: string | null;
-  fileName: string | null;
-  dateSaved: string;
-  weightBytes: number;
-}
-
 export interface RecognizerWorkerApi {
   /** Starts a backend without a model (pages show the choice and its reason before any model exists). */
   init(backend: string): Promise<CapabilityReport>;
   /** Converts a dropped model file (`.onnx` as `preset`; `.pth` as `preset`, or with '' as the DTRB model
-   *  the file describes) and keeps it in IndexedDB under `webstr/<preset or model name>/<file name>`;
+   *  the file describes) and keeps it in IndexedDB under `indexeddb://webstr/<preset or model name>/<file name>`;
    *  named errors for corrupt or unsupported files. */
   importModel(file: Blob, fileName: string, preset: string): Promise<StoredModel>;
   /** Which presets a model file fits and, for a `.pth`, the model read from it (the import form's choices). */
   inspectModel(file: Blob, fileName: string): Promise<ModelFit>;
-  /** Models in IndexedDB, newest first. */
+  /** The webstr models in IndexedDB, by key. */
   listModels(): Promise<StoredModel[]>;
   deleteModel(key: string): Promise<void>;
   /** Starts the backend and builds the model. `onNotice` (a Comlink.proxy) hears of a backend fallback, once. */

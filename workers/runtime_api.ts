@@ -11,6 +11,10 @@ import { tf } from '../src/runtime/tf.ts';
 import './liveness.ts';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 
+/** The app's root URL, where shipped models are served (`models/`): workers sit one folder below it
+ *  (dev: /workers/, build: /assets/). */
+export const APP_ROOT = new URL('../', import.meta.url).href;
+
 let report: CapabilityReport | null = null;
 let starting: Promise<Engine> | null = null;
 

@@ -10,7 +10,7 @@
  */
 import * as Comlink from 'comlink';
 import { tf } from '../src/runtime/tf.ts';
-import { InvalidArgumentError, WebstrError, errorInfo } from '../src/runtime/errors.ts';
+import { WebstrError, errorInfo } from '../src/runtime/errors.ts';
 import { bitmapToRgba, decodeBrowser } from '../src/image/decode_browser.ts';
 import type { RgbaImage } from '../src/image/types.ts';
 import { browserInit } from '../src/ops/engine_browser.ts';
@@ -19,7 +19,7 @@ import { getCharset, type Charset } from '../src/text/charset.ts';
 import type { ModelConfig } from '../src/models/config.ts';
 import { toDevice, toHost } from '../src/models/params.ts';
 import { saveWeights, toArtifacts, modelJson, WEIGHTS_FORMAT, WEIGHTS_VERSION, type WebstrMetadata } from '../src/weights/format.ts';
-import { parseStoredModelKey, storedModelKey, storedModelName } from '../src/recognize/model_kind.ts';
+import { IDB, sourceOfKey, storedModelKey, storedModelName, type StoredModel } from '../src/recognize/model_source.ts';
 import { DataStore } from '../src/data/store.ts';
 import { createBrowserSynth } from '../src/synth/browser.ts';
 import { checkRecipe, SYNTH_VALIDATION } from '../src/train/recipe.ts';
@@ -27,10 +27,9 @@ import { Trainer } from '../src/train/trainer.ts';
 import { IdbCheckpointStore, type RunRecord, type RunStatus } from '../src/train/idb_store.ts';
 import type { Checkpoint, HostTensors, TrainLogEntry, TrainProgress, TrainRecipe } from '../src/train/types.ts';
 import { prepareTraining, type TrainPlatform } from '../src/eval/train_setup.ts';
-import { runtimeApi, workerEngine } from './runtime_api.ts';
-import { importStoredModel, listShippedModels, listStoredModels, loadModelSource, SHIPPED } from './model_source.ts';
+import { APP_ROOT, runtimeApi, workerEngine } from './runtime_api.ts';
+import { importStoredModel, listShippedModels, listStoredModels, loadModelSource } from '../src/recognize/load.ts';
 import type { AttachedRun, BaseModel, ExportedModel, ModelDownload, RunView, StartRequest, TrainerEvent } from './trainer_api.ts';
-import type { StoredModel } from './bench_api.ts';
 
 /** A run is already training here or in another tab of this site. */
 export class TrainerBusyError extends WebstrError {
@@ -42,7 +41,6 @@ export class RunNotFoundError extends WebstrError {
   override name = 'RunNotFoundError';
 }
 
-const IDB = 'indexeddb://';
 const LOCK = 'webstr-trainer-run';
 const PROGRESS_MS = 250;
 
@@ -99,20 +97,11 @@ async function baseWeights(base: BaseModel): Promise<{ config: ModelConfig; char
     const config = getPreset(base.preset);
     return { config, charset: getCharset(config.charset), params: null, label: `${base.preset} from scratch`, preset: base.preset, init: null };
   }
-  const shipped = base.key.startsWith(SHIPPED) ? base.key.slice(SHIPPED.length) : null;
-  if (shipped !== null) {
-    const w = await loadModelSource({ kind: 'shipped', name: shipped });
-    try {
-      return { config: w.meta.config, charset: w.meta.charset, params: await toHost(w.params), label: shipped, preset: w.meta.preset, init: base.key };
-    } finally {
-      tf.dispose([...w.params.values()]);
-    }
-  }
-  const key = base.key.startsWith(IDB) ? base.key : `${IDB}${base.key}`;
-  if (parseStoredModelKey(key.slice(IDB.length)) === null) throw new InvalidArgumentError(`not a stored model key: ${base.key}`);
-  const w = await loadModelSource({ kind: 'indexeddb', key });
+  const source = sourceOfKey(base.key);
+  const w = await loadModelSource(source, { appRoot: APP_ROOT });
   try {
-    return { config: w.meta.config, charset: w.meta.charset, params: await toHost(w.params), label: storedModelName(key), preset: w.meta.preset, init: key };
+    const [label, init] = source.kind === 'shipped' ? [source.name, base.key] : [storedModelName(source.key), source.key];
+    return { config: w.meta.config, charset: w.meta.charset, params: await toHost(w.params), label, preset: w.meta.preset, init };
   } finally {
     tf.dispose([...w.params.values()]);
   }
@@ -330,7 +319,7 @@ const api = {
 
   /** The shipped models (keys `shipped:<name>`), then the models stored in this browser. */
   async listModels(): Promise<StoredModel[]> {
-    return [...(await listShippedModels()), ...(await listStoredModels())];
+    return [...(await listShippedModels(APP_ROOT)), ...(await listStoredModels())];
   },
 
   async listDatasets(): Promise<{ id: string; name: string; samples: number }[]> {

@@ -8,12 +8,12 @@ import * as Comlink from 'comlink';
 import { InvalidArgumentError, errorInfo, type ErrorInfo } from '../runtime/errors.ts';
 import { checkWorkers } from '../eval/pool.ts';
 import type { ImageInput } from '../recognize/recognizer.ts';
-import type { ModelSource, RecognizerWorkerApi } from '../../workers/recognizer_api.ts';
-import { classifyModel, resolveName, type ModelSpec } from './model_spec.ts';
+import type { RecognizerWorkerApi } from '../../workers/recognizer_api.ts';
+import { classifyModel, fileNameOf, formatOfName, modelJsonUrl, resolveName, type ModelSource } from '../recognize/model_source.ts';
 import type { CreateRecognizerOptions, RecognitionOutcome, RecognizeCallOptions, RecognizerInfo } from './common.ts';
 
 export * from './common.ts';
-export { UnknownModelError, sniffModelBytes } from './model_spec.ts';
+export { UnknownModelError, sniffModelBytes } from '../recognize/model_source.ts';
 export { WebstrError, InvalidArgumentError, BackendUnavailableError, DeviceLostError } from '../runtime/errors.ts';
 
 /** One image: an encoded file (File, Blob, bytes), decoded pixels (ImageBitmap, ImageData) or a URL to fetch. */
@@ -41,24 +41,17 @@ function spawn(): PoolWorker {
   return { worker, api: Comlink.wrap<RecognizerWorkerApi>(worker) };
 }
 
-async function toSource(spec: ModelSpec, preset: string, resolve: CreateRecognizerOptions['resolveModel']): Promise<ModelSource> {
-  switch (spec.kind) {
-    case 'name':
-      return toSource(await resolveName(spec.name, resolve), preset, resolve);
-    case 'bytes':
-      return spec.format === 'onnx'
-        ? { kind: 'onnx', bytes: spec.bytes.slice().buffer, preset, source: spec.source }
-        : { kind: 'files', files: [new File([spec.bytes.slice()], spec.source.endsWith('.pth') ? spec.source : 'model.pth')], preset };
-    case 'url': {
-      if (spec.url.startsWith('indexeddb://')) return { kind: 'indexeddb', key: spec.url };
-      if (spec.format === 'webstr') return { kind: 'url', url: spec.url.endsWith('.json') ? spec.url : `${spec.url.replace(/\/$/, '')}/model.json` };
-      const res = await fetch(spec.url);
-      if (!res.ok) throw new InvalidArgumentError(`model ${spec.url}: HTTP ${res.status}`);
-      const bytes = new Uint8Array(await res.arrayBuffer());
-      const source = decodeURIComponent(new URL(spec.url).pathname.split('/').pop() ?? `model.${spec.format}`);
-      return toSource({ kind: 'bytes', bytes, format: spec.format === 'pth' ? 'pth' : 'onnx', source }, preset, resolve);
-    }
-  }
+/** The model for the workers: names resolved here, an .onnx / .pth URL fetched once for all of them. */
+async function toSource(model: CreateRecognizerOptions['model'], preset: string, resolve: CreateRecognizerOptions['resolveModel']): Promise<ModelSource> {
+  const c = await classifyModel(model, baseUrl(), preset);
+  // Shipped models sit beside the webstr app, not beside an app that uses the library.
+  const source = c.kind === 'name' ? await resolveName(c.name, resolve, false) : c;
+  if (source.kind !== 'url') return source;
+  const format = formatOfName(source.url);
+  if (format === 'webstr') return { ...source, url: modelJsonUrl(source.url) };
+  const res = await fetch(source.url);
+  if (!res.ok) throw new InvalidArgumentError(`model ${source.url}: HTTP ${res.status}`);
+  return { kind: 'bytes', bytes: new Uint8Array(await res.arrayBuffer()), format, preset: source.preset ?? preset, source: fileNameOf(source.url) };
 }
 
 /** Where relative URLs point: the page (or, when the library runs inside a worker, that worker's script). */
@@ -85,7 +78,7 @@ async function prepare(image: ImageSource): Promise<ImageInput> {
 /** Starts the workers and loads the model in each; resolves when all are ready. */
 export async function createRecognizer(options: CreateRecognizerOptions): Promise<Recognizer> {
   const preset = options.preset ?? 'crnn-mv3-en';
-  const source = await toSource(await classifyModel(options.model, baseUrl()), preset, options.resolveModel);
+  const source = await toSource(options.model, preset, options.resolveModel);
   const onNotice = options.onNotice;
   // A comlink proxy crosses to one worker only: one per worker.
   const create = (w: PoolWorker, backend: string) =>

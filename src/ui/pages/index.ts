@@ -9,12 +9,12 @@ import '../demo.css';
 import * as Comlink from 'comlink';
 import type { CapabilityReport } from '../../runtime/backend.ts';
 import { PRESETS } from '../../models/presets.ts';
-import type { RecognizerWorkerApi, StoredModel } from '../../../workers/recognizer_api.ts';
+import type { RecognizerWorkerApi } from '../../../workers/recognizer_api.ts';
 import { backendSelect, renderCapabilities, renderError } from '../capabilities_view.ts';
 import { describeError, requestedBackend } from '../runtime_client.ts';
 import { byId, startPageExtras } from './common.ts';
 import { confidenceColour, outcomeOf, rectifiedLabel, resultCard, toCsv, toJson, toText, type DemoResult } from '../demo_results.ts';
-import { modelFileKind } from '../../recognize/model_kind.ts';
+import { modelFileKind, parseStoredModelKey, type StoredModel } from '../../recognize/model_source.ts';
 import { fetchShippedModels, shippedKey, shippedName, type ShippedListing } from '../shipped_models.ts';
 import { ALLOW_SETS, isAllowSetName, parseAllow } from '../../text/allow.ts';
 import { MAX_FILE_BYTES, SAMPLES, droppedImageFiles, fetchSample, pastedFiles } from '../demo_input.ts';
@@ -113,7 +113,7 @@ let modelReady: Promise<boolean> = Promise.resolve(false);
 let rectified: string | null = null;
 
 function modelLabel(m: StoredModel): string {
-  return m.preset !== null && m.fileName !== null ? `${m.fileName} (${m.preset})` : m.key;
+  return `${parseStoredModelKey(m.key)?.fileName ?? m.name} (${m.preset})`;
 }
 
 /** Shipped models (models/index.json), fetched once. */
@@ -236,7 +236,7 @@ async function importModel(file: File): Promise<void> {
   try {
     if (file.size > MAX_FILE_BYTES) throw Object.assign(new Error(`${file.name} is ${(file.size / 1e6).toFixed(0)} MB; model files above ${MAX_FILE_BYTES / 2 ** 20} MiB are refused`), { name: 'ModelFileError' });
     const stored = await api.importModel(file, file.name, preset);
-    setStatus(importStatus, `Imported ${modelLabel(stored)}: ${(stored.weightBytes / 1e6).toFixed(2)} MB of weights kept in this browser.`);
+    setStatus(importStatus, `Imported ${modelLabel(stored)}: ${(stored.bytes / 1e6).toFixed(2)} MB of weights kept in this browser.`);
     importStatus.dataset.imported = stored.key;
     void storedSomething();
     await refreshModels(stored.key);
