@@ -1,7 +1,6 @@
 /** `webstr doctor`: the capability report, as text or JSON. */
-import { initBackend, type CapabilityReport } from '../src/runtime/backend.ts';
-import { registerAllKernels } from '../src/ops/registry.ts';
-import { loadNodeGpu } from '../src/runtime/node_gpu.ts';
+import type { CapabilityReport } from '../src/runtime/backend.ts';
+import { startEngine } from '../src/ops/engine_node.ts';
 import { JSON_OPTION, UsageError, backendArg, emitResult, jsonTarget, parseCommandArgs } from './usage.ts';
 
 export function formatReport(r: CapabilityReport): string {
@@ -32,9 +31,7 @@ export async function doctor(argv: string[]): Promise<number> {
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   const request = backendArg(values.backend);
   const json = jsonTarget(values.json);
-  const { gpu, note } = await loadNodeGpu();
-  registerAllKernels();
-  const report = await initBackend(request, { gpu, gpuUnavailableReason: note });
+  const { report } = await startEngine(request, { probeGpu: true });
   await emitResult(json, report, formatReport(report));
   return 0;
 }

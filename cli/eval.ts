@@ -5,8 +5,7 @@
  * both totals. Exit 0; 1 when `--min-accuracy` / `--max-drop` fail.
  */
 import path from 'node:path';
-import { initBackend, parseBackendRequest } from '../src/runtime/backend.ts';
-import { registerAllKernels } from '../src/ops/registry.ts';
+import { startEngine } from '../src/ops/engine_node.ts';
 import { decodeNode } from '../src/image/decode_node.ts';
 import { DEFAULT_LIMITS } from '../src/image/errors.ts';
 import { Recognizer } from '../src/recognize/recognizer.ts';
@@ -16,20 +15,16 @@ import { openDatasetPath } from '../src/data/node_shards.ts';
 import { evaluate, type EvalDataset, type RecognizeBatch } from '../src/eval/runner.ts';
 import { buildReport, checkThresholds, reportText } from '../src/eval/report.ts';
 import { inputWidthKey } from '../src/eval/width_key.ts';
-import { loadNodeGpu } from '../src/runtime/node_gpu.ts';
 import { parseEvalArgs } from './eval_args.ts';
 import { emitResult } from './usage.ts';
 
 export async function evalCommand(argv: string[]): Promise<number> {
   const args = parseEvalArgs(argv);
-  const request = parseBackendRequest(args.backend);
-  const { gpu } = request === 'wasm' || request === 'cpu' ? { gpu: undefined } : await loadNodeGpu();
-  registerAllKernels();
-  const capabilities = await initBackend(request, { gpu });
+  const { report: capabilities, init } = await startEngine(args.backend);
   const loaded = await loadModelNode(args.model, args.preset);
   const preset = loaded.meta.preset;
   const weights = await toHostWeights(loaded);
-  const rec = Recognizer.create(weights, { decoder: (b) => decodeNode(b, DEFAULT_LIMITS), init: { gpu }, maxBatch: 64, allow: args.allow ?? null, onNotice: (m) => console.error(`webstr eval: ${m}`) });
+  const rec = Recognizer.create(weights, { decoder: (b) => decodeNode(b, DEFAULT_LIMITS), init, maxBatch: 64, allow: args.allow ?? null, onNotice: (m) => console.error(`webstr eval: ${m}`) });
   const opened = await Promise.all(args.data.map((d) => openDatasetPath(d)));
   try {
     const datasets: EvalDataset[] = opened.map((o) => ({ name: o.name, count: o.dataset.count, samples: () => o.dataset.samples(), sample: (i) => o.dataset.sample(i) }));

@@ -9,12 +9,10 @@ import path from 'node:path';
 import { tf } from '../src/runtime/tf.ts';
 import { countParams } from '../src/models/params.ts';
 import { buildStages } from '../src/models/model.ts';
-import { weightsFromOnnx, weightsFromPth } from '../src/recognize/load.ts';
-import { sha256Hex } from '../src/weights/format.ts';
+import { weightsFromBytes } from '../src/recognize/load.ts';
+import { modelFileKind } from '../src/recognize/model_source.ts';
 import { loadWeightsDir, saveWeightsDir } from '../src/weights/node_io.ts';
 import { JSON_OPTION, UsageError, emitResult, jsonTarget, parseCommandArgs } from './usage.ts';
-
-const TORCH_EXTENSIONS = ['.pth', '.pt', '.ckpt', '.bin'];
 
 export async function importModel(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, { preset: { type: 'string' }, out: { type: 'string' }, float16: { type: 'boolean', default: false }, ...JSON_OPTION });
@@ -36,20 +34,14 @@ export async function importModel(argv: string[]): Promise<number> {
     }
     return 0;
   }
-  const ext = path.extname(file).toLowerCase();
-  if (ext !== '.onnx' && !TORCH_EXTENSIONS.includes(ext)) {
-    throw new UsageError(`'${file}': expected a PaddleOCR inference .onnx or a PyTorch checkpoint (${TORCH_EXTENSIONS.join(', ')})`);
-  }
+  const kind = modelFileKind(file, true);
+  if (kind === null) throw new UsageError(`'${file}': expected a PaddleOCR inference .onnx or a PyTorch checkpoint (.pth, .pt, .ckpt, .bin)`);
   await tf.setBackend('cpu');
-  const bytes = new Uint8Array(await readFile(file));
-  const w =
-    ext === '.onnx'
-      ? await weightsFromOnnx(bytes, values.preset ?? 'crnn-mv3-en', path.basename(file))
-      : await weightsFromPth(bytes, values.preset, path.basename(file), await sha256Hex(bytes));
+  const w = await weightsFromBytes(new Uint8Array(await readFile(file)), kind, values.preset, path.basename(file));
   try {
     await saveWeightsDir(values.out, w.params, w.meta, { float16: values.float16 });
     const n = countParams(buildStages(w.meta.config).specs);
-    const how = values.preset === undefined && ext !== '.onnx' ? ' (structure read from the checkpoint)' : '';
+    const how = values.preset === undefined && kind === 'pth' ? ' (structure read from the checkpoint)' : '';
     const summary = { file: path.resolve(file), preset: w.meta.preset, out: path.resolve(values.out), tensors: w.params.size, parameters: n, sha256: w.meta.provenance.sha256 };
     await emitResult(json, summary, `imported ${w.params.size} tensors (${n.toLocaleString('en')} trainable parameters) as '${w.meta.preset}'${how} into ${values.out}`);
   } finally {

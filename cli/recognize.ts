@@ -5,15 +5,13 @@
  * objects as one array to FILE.json (bare `--json` is the default output).
  */
 import { readFile, stat, writeFile } from 'node:fs/promises';
-import { initBackend } from '../src/runtime/backend.ts';
 import { InvalidArgumentError, errorInfo } from '../src/runtime/errors.ts';
-import { registerAllKernels } from '../src/ops/registry.ts';
+import { startEngine } from '../src/ops/engine_node.ts';
 import { decodeNode } from '../src/image/decode_node.ts';
 import { DEFAULT_LIMITS, ImageFileError } from '../src/image/errors.ts';
 import { Recognizer } from '../src/recognize/recognizer.ts';
 import { toHostWeights } from '../src/recognize/load.ts';
 import { loadModelNode } from '../src/recognize/node_load.ts';
-import { loadNodeGpu } from '../src/runtime/node_gpu.ts';
 import { JSON_OPTION, UsageError, allowArg, backendArg, jsonTarget, parseCommandArgs } from './usage.ts';
 import { DEFAULT_MODEL } from './commands.ts';
 
@@ -73,14 +71,12 @@ export async function recognize(argv: string[]): Promise<number> {
   if (positionals.filter((p) => p === '-').length > 1) throw new UsageError("'-' (stdin) may be given once");
   const json = jsonTarget(values.json);
   const request = backendArg(values.backend);
-  const { gpu } = request === 'wasm' || request === 'cpu' ? { gpu: undefined } : await loadNodeGpu();
-  registerAllKernels();
-  const report = await initBackend(request, { gpu });
+  const { report, init } = await startEngine(request);
   const loaded = await loadModelNode(values.model ?? DEFAULT_MODEL, values.preset);
   const weights = await toHostWeights(loaded);
   const rec = Recognizer.create(weights, {
     decoder: (b) => decodeNode(b, DEFAULT_LIMITS),
-    init: { gpu },
+    init,
     onNotice: (m) => console.error(`webstr recognize: ${m}`),
     allow: values.allow ?? null,
   });

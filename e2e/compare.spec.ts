@@ -108,7 +108,8 @@ test.describe('ppocr-v4 beside stored TPS and GA-SPIN models', () => {
     await tf.setBackend('cpu');
     const records: StoredRecord[] = [];
     for (const [preset] of STORED) records.push(await fixtureRecord(preset));
-    stored = records.map((r) => r.key);
+    // The page lists stored models by their tf.io URL.
+    stored = records.map((r) => `indexeddb://${r.key}`);
     page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     errors = collectErrors(page);
     await page.goto('compare.html?backend=wasm');

@@ -28,7 +28,7 @@ const EXPECTED: [number, string][] = [
 
 interface Crop { name: string; label: string; b64: string }
 const crops: Crop[] = [];
-const MODEL_KEY = `webstr/crnn-mv3-en/${path.basename(MV3_EN_ONNX)}`;
+const MODEL_KEY = `indexeddb://webstr/crnn-mv3-en/${path.basename(MV3_EN_ONNX)}`;
 /** A PNG header that declares 30000×30000 pixels (and nothing after it). */
 function hugePngHeader(): string {
   const b = Buffer.alloc(33);

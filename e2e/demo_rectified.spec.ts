@@ -120,7 +120,7 @@ for (const [preset, label] of CASES) {
     const f = modelFixture(preset);
     const config = narrowed(f);
     const key = `webstr/${preset}/${f.pth}`;
-    await page.getByTestId('model-select').selectOption(key);
+    await page.getByTestId('model-select').selectOption(`indexeddb://${key}`);
     await expect(page.getByTestId('model-status')).toContainText(`Ready: ${preset}`, { timeout: 120_000 });
     await expect(page.locator('body')).toHaveAttribute('data-model', 'ready');
 
@@ -171,7 +171,7 @@ for (const [preset, label] of CASES) {
 }
 
 test('64 crops on the TPS model: every card has its rectified canvas, no long task (> 50 ms) on the main thread', async () => {
-  await page.getByTestId('model-select').selectOption('webstr/rare-dtrb/rare-dtrb.pth');
+  await page.getByTestId('model-select').selectOption('indexeddb://webstr/rare-dtrb/rare-dtrb.pth');
   await expect(page.getByTestId('model-status')).toContainText('Ready: rare-dtrb', { timeout: 120_000 });
   await page.getByTestId('clear').click();
   await expect(page.getByTestId('result')).toHaveCount(0);

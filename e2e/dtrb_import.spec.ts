@@ -29,7 +29,7 @@ test('import form: a DTRB .pth is offered as the model it holds, imports without
   await expect(preset.locator('option')).toHaveText(['TPS-VGG-BiLSTM-Attn (read from the file)']);
   await page.getByTestId('model-import').click();
   await expect(page.locator('body')).toHaveAttribute('data-model', 'ready', { timeout: 120_000 });
-  await expect(page.getByTestId('model-select')).toHaveValue('webstr/TPS-VGG-BiLSTM-Attn/dtrb_tps_vgg_bilstm_attn.pth');
+  await expect(page.getByTestId('model-select')).toHaveValue('indexeddb://webstr/TPS-VGG-BiLSTM-Attn/dtrb_tps_vgg_bilstm_attn.pth');
 
   const crops = f.crops.slice(0, 4).map((c, i) => ({ name: `crop${i}.jpg`, mimeType: 'image/jpeg', buffer: Buffer.from(c.image, 'base64') }));
   await page.getByTestId('image-files').setInputFiles(crops);

@@ -10,8 +10,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { tf } from '../src/runtime/tf.ts';
-import { initBackend, parseBackendRequest } from '../src/runtime/backend.ts';
-import { registerAllKernels } from '../src/ops/registry.ts';
+import { startEngineWith } from '../src/ops/engine.ts';
 import { openFileByteSource } from '../src/data/node_source.ts';
 import { openDtrbDataset } from '../src/data/dtrb.ts';
 import { decodeNode } from '../src/image/decode_node.ts';
@@ -34,8 +33,7 @@ const { values } = parseArgs({
   },
 });
 
-registerAllKernels();
-const report = await initBackend(parseBackendRequest(values.backend), { gpu: undefined });
+const report = (await startEngineWith(values.backend, { gpu: undefined })).report;
 const weights = await toHostWeights(await weightsFromOnnx(new Uint8Array(readFileSync(MV3_EN_ONNX)), 'crnn-mv3-en', path.basename(MV3_EN_ONNX)));
 const rec = Recognizer.create(weights, { decoder: (b) => decodeNode(b), maxBatch: 32 });
 const codec = new CtcCodec(weights.charset);

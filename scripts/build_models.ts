@@ -11,11 +11,10 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { initBackend } from '../src/runtime/backend.ts';
-import { registerAllKernels } from '../src/ops/registry.ts';
+import { startEngineWith } from '../src/ops/engine.ts';
 import { tf } from '../src/runtime/tf.ts';
 import { SHIPPED_MODELS, shippedModelPath, type ShippedListing } from '../src/recognize/registry.ts';
-import { npmModelFiles } from '../src/recognize/named_node.ts';
+import { npmModelFiles } from '../src/recognize/node_load.ts';
 import { convertNpmModel } from '../src/recognize/shipped.ts';
 import { saveWeightsDir } from '../src/weights/node_io.ts';
 import { exitOnHelp } from './lib/help.ts';
@@ -55,8 +54,7 @@ async function main(): Promise<void> {
       const have = existsSync(path.join(dir, 'model.json')) ? await weightsDigest(dir).catch(() => null) : null;
       if (force || have === null || have.sourceSha !== sha256(files.onnx)) {
         if (!backendReady) {
-          registerAllKernels();
-          await initBackend('cpu', {});
+          await startEngineWith('cpu', {});
           backendReady = true;
         }
         const t0 = performance.now();

@@ -5,8 +5,7 @@
  *   node --import ./cli/register.mjs scripts/models_node_gpu.ts [preset ...]
  */
 import { loadNodeGpu } from '../src/runtime/node_gpu.ts';
-import { initBackend } from '../src/runtime/backend.ts';
-import { registerAllKernels } from '../src/ops/registry.ts';
+import { startEngineWith } from '../src/ops/engine.ts';
 import { FIXTURE_PRESETS, runModelFixture } from '../src/testing/model_fixtures.ts';
 import { exitOnHelp } from './lib/help.ts';
 
@@ -15,8 +14,7 @@ exitOnHelp(import.meta.url);
 const presets = process.argv.slice(2);
 const { gpu, note } = await loadNodeGpu();
 if (gpu === undefined) throw new Error(`no WebGPU in Node: ${note}`);
-registerAllKernels();
-const report = await initBackend('webgpu', { gpu });
+const report = (await startEngineWith('webgpu', { gpu })).report;
 console.log(`backend ${report.backend}: ${report.adapter.description || report.adapter.architecture}`);
 let failed = 0;
 for (const p of presets.length > 0 ? presets : FIXTURE_PRESETS) {

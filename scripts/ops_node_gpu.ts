@@ -4,8 +4,7 @@
  *   node --import ./cli/register.mjs scripts/ops_node_gpu.ts [op ...]
  */
 import { loadNodeGpu } from '../src/runtime/node_gpu.ts';
-import { initBackend } from '../src/runtime/backend.ts';
-import { registerAllKernels } from '../src/ops/registry.ts';
+import { startEngineWith } from '../src/ops/engine.ts';
 import { runOpChecks } from '../src/ops/checks.ts';
 import { tf } from '../src/runtime/tf.ts';
 import { exitOnHelp } from './lib/help.ts';
@@ -15,8 +14,7 @@ exitOnHelp(import.meta.url);
 const ops = process.argv.slice(2);
 const { gpu, note } = await loadNodeGpu();
 if (gpu === undefined) throw new Error(`no WebGPU in Node: ${note}`);
-registerAllKernels();
-const report = await initBackend('webgpu', { gpu });
+const report = (await startEngineWith('webgpu', { gpu })).report;
 console.log(`backend ${report.backend}: ${report.adapter.description || report.adapter.architecture}`);
 const before = tf.memory().numTensors;
 const results = await runOpChecks(ops.length > 0 ? (c) => ops.includes(c.op) : undefined);

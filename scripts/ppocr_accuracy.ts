@@ -16,8 +16,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
-import { initBackend, parseBackendRequest } from '../src/runtime/backend.ts';
-import { registerAllKernels } from '../src/ops/registry.ts';
+import { startEngineWith } from '../src/ops/engine.ts';
 import { openFileByteSource } from '../src/data/node_source.ts';
 import { openDtrbDataset } from '../src/data/dtrb.ts';
 import { decodeNode } from '../src/image/decode_node.ts';
@@ -44,8 +43,7 @@ const { values } = parseArgs({
   },
 });
 
-registerAllKernels();
-const backend = await initBackend(parseBackendRequest(values.backend), { gpu: undefined });
+const backend = (await startEngineWith(values.backend, { gpu: undefined })).report;
 const loaded = await loadPpocrV4FromPackage();
 const weights = await toHostWeights(loaded);
 const rec = Recognizer.create(weights, { decoder: (b) => decodeNode(b), maxBatch: Number(values.batch) });

@@ -7,8 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { loadNodeGpu } from '../src/runtime/node_gpu.ts';
 import { tf } from '../src/runtime/tf.ts';
-import { initBackend } from '../src/runtime/backend.ts';
-import { registerAllKernels } from '../src/ops/registry.ts';
+import { startEngineWith } from '../src/ops/engine.ts';
 import { buildStages } from '../src/models/model.ts';
 import { fromSourceLayout } from '../src/models/params.ts';
 import { TrainableModel } from '../src/models/training.ts';
@@ -35,8 +34,7 @@ const maxAbs = (a: ArrayLike<number>, b?: ArrayLike<number>): number => {
 
 const { gpu, note } = await loadNodeGpu();
 if (gpu === undefined) throw new Error(`no WebGPU in Node: ${note}`);
-registerAllKernels();
-const report = await initBackend('webgpu', { gpu });
+const report = (await startEngineWith('webgpu', { gpu })).report;
 console.log(`backend ${report.backend}: ${report.adapter.description || report.adapter.architecture}`);
 let worst = 0;
 for (const name of ['ctc', 'attn']) {

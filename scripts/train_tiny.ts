@@ -3,8 +3,7 @@
  * the tiny end-to-end run with a line every 10 steps and held-out accuracy every 50 (src/train/tiny.ts).
  */
 import { parseArgs } from 'node:util';
-import { tf } from '../src/runtime/tf.ts';
-import { registerAllKernels } from '../src/ops/registry.ts';
+import { startEngineWith } from '../src/ops/engine.ts';
 import { getCharset } from '../src/text/charset.ts';
 import { createNodeSynth } from '../src/synth/node.ts';
 import { tinySynthOptions } from '../src/synth/plan.ts';
@@ -16,8 +15,7 @@ import { exitOnHelp } from './lib/help.ts';
 exitOnHelp(import.meta.url);
 
 const { values } = parseArgs({ options: { steps: { type: 'string', default: '400' }, batch: { type: 'string', default: '32' }, backend: { type: 'string', default: 'wasm' } } });
-registerAllKernels();
-await tf.setBackend(values.backend);
+await startEngineWith(values.backend, { gpu: undefined });
 const config = tinyRunConfig();
 const charset = getCharset(config.charset);
 const held = await createNodeSynth(tinySynthOptions({ seed: 12345 })).next(200);

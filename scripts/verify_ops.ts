@@ -111,14 +111,12 @@ async function main(): Promise<number> {
     if (code !== null) return code;
   }
   const { loadNodeGpu } = await import('../src/runtime/node_gpu.ts');
-  const { initBackend } = await import('../src/runtime/backend.ts');
-  const { registerAllKernels } = await import('../src/ops/registry.ts');
+  const { startEngineWith } = await import('../src/ops/engine.ts');
   const { runOpChecks } = await import('../src/ops/checks.ts');
   const { setFlags } = await import('../src/runtime/flags.ts');
 
   const { gpu, note } = webgpuIn === 'node' ? await loadNodeGpu() : { gpu: undefined, note: '' };
   setFlags({ autoAcceptSoftwareAdapter: true });
-  registerAllKernels();
 
   const rows: Row[] = [];
   let failed = false;
@@ -126,7 +124,7 @@ async function main(): Promise<number> {
     if (name === 'webgpu' && webgpuIn !== 'node') continue;
     let label: string = name;
     try {
-      const r = await initBackend(name as 'cpu' | 'wasm' | 'webgpu', { gpu });
+      const r = (await startEngineWith(name, { gpu })).report;
       const a = r.adapter;
       if (name === 'webgpu') label = `webgpu (node, Dawn: ${[a.vendor, a.architecture, a.description].filter((s) => s).join(' ')})`;
     } catch (err) {

@@ -5,15 +5,11 @@
  * File.slice, or shards over HTTP → decode + preprocess → model → metrics. Protocol in bench_api.ts.
  */
 import * as Comlink from 'comlink';
-import { tf } from '../src/runtime/tf.ts';
-import { initBrowserBackend, WASM_PATHS } from '../src/runtime/browser.ts';
-import { parseBackendRequest } from '../src/runtime/backend.ts';
 import { InvalidArgumentError, WebstrError, errorInfo } from '../src/runtime/errors.ts';
-import { registerAllKernels } from '../src/ops/registry.ts';
 import { bitmapToRgba, decodeBrowser } from '../src/image/decode_browser.ts';
 import { readImageHeader } from '../src/image/header.ts';
 import { DEFAULT_LIMITS, decodeSize } from '../src/image/errors.ts';
-import { Recognizer, hostWeights } from '../src/recognize/recognizer.ts';
+import { Recognizer } from '../src/recognize/recognizer.ts';
 import { blobByteSource, cachedByteSource } from '../src/runtime/byte_source.ts';
 import { openDtrbDataset, type DtrbDataset } from '../src/data/dtrb.ts';
 import { openShardUrl } from '../src/data/sharded.ts';
@@ -22,17 +18,12 @@ import { evaluate, parseShard, type BatchNote, type EvalDataset, type RecognizeB
 import { recoveryOptions } from '../src/eval/crash_journal.ts';
 import './liveness.ts';
 import { buildReport } from '../src/eval/report.ts';
-import { runtimeApi } from './runtime_api.ts';
-import { importStoredModel, listStoredModels, loadModelSource } from './model_source.ts';
-import type { BenchDataSource, BenchProgress, BenchRunRequest, BenchRunResult, BenchStages, StoredModel } from './bench_api.ts';
+import { APP_ROOT, runtimeApi, startWorkerEngine } from './runtime_api.ts';
+import { deleteStoredModel, importStoredModel, inspectModelFile, listStoredModels, loadModelSource, toHostWeights } from '../src/recognize/load.ts';
+import { IDB, SHIPPED, type ModelFit, type ModelSource, type StoredModel } from '../src/recognize/model_source.ts';
+import type { BenchDataSource, BenchProgress, BenchRunRequest, BenchRunResult, BenchStages } from './bench_api.ts';
 import type { RgbaImage } from '../src/image/types.ts';
 import { inputWidthKey } from '../src/eval/width_key.ts';
-import type { ModelSource } from './recognizer_api.ts';
-import { inspectModelFile, type ModelFit } from '../src/recognize/import_file.ts';
-
-// The same IndexedDB keys as the demo's recognizer worker (`src/recognize/model_kind.ts`), so a model
-// imported on one page is listed on the other.
-const IDB = 'indexeddb://';
 /** Decoded pixels one bench batch may hold when decoded all at once (48 M: 192 MB of RGBA). */
 const PARALLEL_DECODE_PIXELS = 48_000_000;
 
@@ -57,21 +48,19 @@ let storePromise: Promise<DataStore> | undefined;
 const store = (): Promise<DataStore> => (storePromise ??= DataStore.open());
 
 function modelKey(m: ModelSource): string | undefined {
-  return m.kind === 'indexeddb' ? m.key : m.kind === 'url' ? m.url : m.kind === 'shipped' ? `shipped:${m.name}` : undefined;
+  return m.kind === 'indexeddb' ? m.key : m.kind === 'url' ? m.url : m.kind === 'shipped' ? `${SHIPPED}${m.name}` : undefined;
 }
 
 async function recognizerFor(req: BenchRunRequest): Promise<{ recognizer: Recognizer; preset: string; backend: string }> {
-  registerAllKernels();
-  const caps = await initBrowserBackend(parseBackendRequest(req.backend));
+  const { report: caps, init } = await startWorkerEngine(req.backend);
   const key = modelKey(req.model);
   const cacheKey = key === undefined ? undefined : `${caps.backend}|${key}`;
   if (cached !== undefined && cacheKey !== undefined && cached.key === cacheKey) {
     cached.recognizer.setAllowed(req.allow ?? null);
     return { ...cached, backend: caps.backend };
   }
-  const w = await loadModelSource(req.model);
-  const host = await hostWeights(w.meta.config, w.meta.charset, w.params);
-  tf.dispose([...w.params.values()]);
+  const w = await loadModelSource(req.model, { appRoot: APP_ROOT });
+  const host = await toHostWeights(w);
   cached?.recognizer.dispose();
   cached = undefined;
   const recognizer = Recognizer.create(host, {
@@ -81,7 +70,7 @@ async function recognizerFor(req: BenchRunRequest): Promise<{ recognizer: Recogn
     maxBatch: 64,
     // Batches come decoded (held by the caller anyway): the same bound as the parallel decode.
     maxBatchPixels: PARALLEL_DECODE_PIXELS,
-    init: { gpu: navigator.gpu, wasmPaths: WASM_PATHS },
+    init,
     allow: req.allow ?? null,
   });
   if (cacheKey !== undefined) cached = { key: cacheKey, recognizer, preset: w.meta.preset };
@@ -135,7 +124,7 @@ const api = {
       cached.recognizer.dispose();
       cached = undefined;
     }
-    await tf.io.removeModel(key);
+    await deleteStoredModel(key);
   },
 
   /** Evaluates; progress through `onProgress` (a Comlink.proxy), each batch (before and after) through

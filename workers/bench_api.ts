@@ -6,22 +6,13 @@
 import type { BenchReport } from '../src/eval/report.ts';
 import type { EvalProgress, Recognition } from '../src/eval/runner.ts';
 import type { SampleRef } from '../src/eval/crash_journal.ts';
-import type { ModelSource } from './recognizer_api.ts';
+import type { ModelSource } from '../src/recognize/model_source.ts';
 
 /** A dataset to evaluate: imported into IndexedDB, an LMDB `data.mdb` File read in place, or shards over HTTP. */
 export type BenchDataSource =
   | { kind: 'indexeddb'; id: string; name: string }
   | { kind: 'file'; file: File; name: string }
   | { kind: 'url'; url: string; name: string };
-
-export interface StoredModel {
-  /** `indexeddb://webstr/<preset>/<file name>` (shared with the demo page). */
-  key: string;
-  name: string;
-  preset: string;
-  bytes: number;
-  savedAt: string;
-}
 
 export interface BenchRunRequest {
   model: ModelSource;

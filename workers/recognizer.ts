@@ -5,19 +5,17 @@
  */
 import * as Comlink from 'comlink';
 import { tf } from '../src/runtime/tf.ts';
-import { initBrowserBackend, WASM_PATHS } from '../src/runtime/browser.ts';
-import { parseBackendRequest } from '../src/runtime/backend.ts';
 import { WebstrError } from '../src/runtime/errors.ts';
-import { registerAllKernels } from '../src/ops/registry.ts';
 import { simdFor } from '../src/ops/simd/simd.ts';
 import { bitmapToRgba, decodeBrowser } from '../src/image/decode_browser.ts';
 import { CompiledModel } from '../src/models/model.ts';
-import { Recognizer, hostWeights, type ImageInput, type Recognition, type RecognitionOutcome, type RecognizeOptions } from '../src/recognize/recognizer.ts';
+import { Recognizer, type ImageInput, type Recognition, type RecognitionOutcome, type RecognizeOptions } from '../src/recognize/recognizer.ts';
+import { toDevice } from '../src/models/params.ts';
 import { saveWeights, type WebstrMetadata } from '../src/weights/format.ts';
-import { importModelFile, inspectModelFile, parseStoredModelKey, storedModelKey, type ModelFit } from '../src/recognize/import_file.ts';
-import { loadModelSource } from './model_source.ts';
-import type { CreateOptions, RecognizerInfo, StoredModel } from './recognizer_api.ts';
-import { runtimeApi } from './runtime_api.ts';
+import { deleteStoredModel, importStoredModel, inspectModelFile, listStoredModels, loadModelSource, toHostWeights } from '../src/recognize/load.ts';
+import type { ModelFit, StoredModel } from '../src/recognize/model_source.ts';
+import type { CreateOptions, RecognizerInfo } from './recognizer_api.ts';
+import { APP_ROOT, runtimeApi, startWorkerEngine } from './runtime_api.ts';
 
 let recognizer: Recognizer | null = null;
 let meta: WebstrMetadata | null = null;
@@ -27,64 +25,32 @@ function need(): Recognizer {
   return recognizer;
 }
 
-function storedModel(key: string, info: tf.io.ModelArtifactsInfo): StoredModel {
-  const parsed = parseStoredModelKey(key);
-  return {
-    key,
-    preset: parsed?.preset ?? null,
-    fileName: parsed?.fileName ?? null,
-    dateSaved: new Date(info.dateSaved).toISOString(),
-    weightBytes: info.weightDataBytes ?? 0,
-  };
-}
-
-async function listStored(): Promise<StoredModel[]> {
-  const all = await tf.io.listModels();
-  return Object.entries(all)
-    .filter(([url]) => url.startsWith('indexeddb://'))
-    .map(([url, info]) => storedModel(url.slice('indexeddb://'.length), info))
-    .sort((a, b) => b.dateSaved.localeCompare(a.dateSaved));
-}
-
 const api = {
   ...runtimeApi,
   /** Converts a dropped model file (`.onnx` as `preset`; `.pth` as `preset`, or with '' as the DTRB model
-   *  the file describes) and keeps it in IndexedDB under `webstr/<preset or model name>/<file name>`;
+   *  the file describes) and keeps it in IndexedDB under `indexeddb://webstr/<preset or model name>/<file name>`;
    *  named errors for corrupt or unsupported files. */
-  async importModel(file: Blob, fileName: string, preset: string): Promise<StoredModel> {
-    const w = await importModelFile(new Uint8Array(await file.arrayBuffer()), fileName, preset);
-    const key = storedModelKey(w.meta.preset, fileName);
-    try {
-      await saveWeights(`indexeddb://${key}`, w.params, w.meta);
-    } finally {
-      tf.dispose([...w.params.values()]);
-    }
-    const found = (await listStored()).find((m) => m.key === key);
-    if (found === undefined) throw new WebstrError(`model '${key}' was saved but is not listed in IndexedDB`);
-    return found;
+  importModel(file: Blob, fileName: string, preset: string): Promise<StoredModel> {
+    return importStoredModel([new File([file], fileName)], preset);
   },
   /** Which presets a model file fits and, for a `.pth`, the model read from it (the import form's choices). */
   async inspectModel(file: Blob, fileName: string): Promise<ModelFit> {
     return inspectModelFile(new Uint8Array(await file.arrayBuffer()), fileName);
   },
-  /** Models in IndexedDB, newest first. */
-  listModels: listStored,
-  async deleteModel(key: string): Promise<void> {
-    await tf.io.removeModel(`indexeddb://${key}`);
-  },
+  /** The webstr models in IndexedDB, by key. */
+  listModels: listStoredModels,
+  deleteModel: deleteStoredModel,
   /** Starts the backend and builds the model. `onNotice` (a Comlink.proxy) hears of a backend fallback, once. */
   async create(options: CreateOptions, onNotice?: (message: string) => void): Promise<RecognizerInfo> {
-    registerAllKernels();
-    const capabilities = await initBrowserBackend(parseBackendRequest(options.backend));
-    const w = await loadModelSource(options.model);
-    const host = await hostWeights(w.meta.config, w.meta.charset, w.params);
-    tf.dispose([...w.params.values()]);
+    const { report: capabilities, init } = await startWorkerEngine(options.backend);
+    const w = await loadModelSource(options.model, { appRoot: APP_ROOT });
+    const host = await toHostWeights(w);
     recognizer?.dispose();
     recognizer = Recognizer.create(host, {
       decoder: (b) => decodeBrowser(b),
       bitmapToPixels: bitmapToRgba,
       maxBatch: options.maxBatch,
-      init: { gpu: navigator.gpu, wasmPaths: WASM_PATHS },
+      init,
       onNotice: onNotice === undefined ? undefined : (m) => void onNotice(m),
       allow: options.allow ?? null,
     });
@@ -110,7 +76,7 @@ const api = {
   async saveModel(url: string): Promise<void> {
     const r = need();
     if (meta === null) throw new WebstrError('no model metadata');
-    const params = new Map([...r.weights.tensors].map(([k, v]) => [k, tf.tensor(v.data, v.shape)]));
+    const params = toDevice(r.weights.tensors);
     try {
       await saveWeights(url, params, meta);
     } finally {
@@ -120,7 +86,7 @@ const api = {
   /** Raw probabilities for one preprocessed input [1, H, W, C] (parity checks). */
   async predictRaw(input: { data: Float32Array; shape: number[] }): Promise<{ data: Float32Array; shape: number[] }> {
     const r = need();
-    const params = new Map([...r.weights.tensors].map(([k, v]) => [k, tf.tensor(v.data, v.shape)]));
+    const params = toDevice(r.weights.tensors);
     const model = new CompiledModel(r.config, params);
     tf.dispose([...params.values()]);
     const x = tf.tensor(input.data, input.shape);

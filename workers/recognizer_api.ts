@@ -7,19 +7,7 @@
 import type { CapabilityReport } from '../src/runtime/backend.ts';
 import type { ModelConfig } from '../src/models/config.ts';
 import type { Provenance } from '../src/weights/format.ts';
-
-export type ModelSource =
-  /** URL of a webstr `model.json` (weights.bin beside it). */
-  | { kind: 'url'; url: string; sha256?: string }
-  /** Dropped files: `model.json` + `weights.bin`, or one PaddleOCR `.onnx` or PyTorch `.pth` (imported
-   *  with `preset`; a `.pth` without one as the DTRB model its parameters describe). */
-  | { kind: 'files'; files: File[]; preset?: string }
-  /** Weights saved earlier with `saveModel('indexeddb://…')`. */
-  | { kind: 'indexeddb'; key: string }
-  /** A PaddleOCR inference ONNX file's bytes, imported as `preset`. */
-  | { kind: 'onnx'; bytes: ArrayBuffer; preset: string; source?: string }
-  /** A model shipped with webstr, by name (src/recognize/registry.ts), served at `models/<name>/`. */
-  | { kind: 'shipped'; name: string };
+import type { ModelSource } from '../src/recognize/model_source.ts';
 
 export interface CreateOptions {
   model: ModelSource;
@@ -37,14 +25,4 @@ export interface RecognizerInfo {
   config: ModelConfig;
   charset: string;
   provenance: Provenance;
-}
-
-/** A model kept in this browser's IndexedDB (tf.io `indexeddb://<key>`). */
-export interface StoredModel {
-  key: string;
-  /** From a `webstr/<preset>/<file>` key; null for keys written by something else. */
-  preset: string | null;
-  fileName: string | null;
-  dateSaved: string;
-  weightBytes: number;
 }

@@ -4,15 +4,33 @@
  * Errors cross the boundary as comlink serialises them: `name` and `message` survive, so pages match
  * on `err.name` ('BackendUnavailableError', 'DeviceLostError', …).
  */
-import { initBrowserBackend } from '../src/runtime/browser.ts';
-import { deviceLostError, parseBackendRequest, type CapabilityReport } from '../src/runtime/backend.ts';
-import { registerAllKernels } from '../src/ops/registry.ts';
+import { deviceLostError, type CapabilityReport } from '../src/runtime/backend.ts';
+import { startEngine, type Engine } from '../src/ops/engine_browser.ts';
 import { errorInfo, type ErrorInfo } from '../src/runtime/errors.ts';
 import { tf } from '../src/runtime/tf.ts';
 import './liveness.ts';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 
+/** The app's root URL, where shipped models are served (`models/`): workers sit one folder below it
+ *  (dev: /workers/, build: /assets/). */
+export const APP_ROOT = new URL('../', import.meta.url).href;
+
 let report: CapabilityReport | null = null;
+let starting: Promise<Engine> | null = null;
+
+/** Starts the engine on `request` (every worker starts it through here; again = switch backends). */
+export async function startWorkerEngine(request: string): Promise<Engine> {
+  const s = startEngine(request);
+  starting = s;
+  const engine = await s;
+  report = engine.report;
+  return engine;
+}
+
+/** The engine the page started (waits for an `init` still running), or `auto` when it started none. */
+export function workerEngine(): Promise<Engine> {
+  return (starting ??= startWorkerEngine('auto'));
+}
 
 export interface DeviceStatus {
   backend: string;
@@ -23,9 +41,7 @@ export interface DeviceStatus {
 export const runtimeApi = {
   /** Starts `request` ('auto' | 'webgpu' | 'wasm' | 'cpu'); throws BackendUnavailableError. */
   async init(request: string): Promise<CapabilityReport> {
-    registerAllKernels();
-    report = await initBrowserBackend(parseBackendRequest(request));
-    return report;
+    return (await startWorkerEngine(request)).report;
   },
   capabilities(): CapabilityReport | null {
     return report;

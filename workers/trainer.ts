@@ -10,17 +10,16 @@
  */
 import * as Comlink from 'comlink';
 import { tf } from '../src/runtime/tf.ts';
-import { InvalidArgumentError, WebstrError, errorInfo } from '../src/runtime/errors.ts';
-import { registerAllKernels } from '../src/ops/registry.ts';
+import { WebstrError, errorInfo } from '../src/runtime/errors.ts';
 import { bitmapToRgba, decodeBrowser } from '../src/image/decode_browser.ts';
 import type { RgbaImage } from '../src/image/types.ts';
-import { WASM_PATHS } from '../src/runtime/browser.ts';
+import { browserInit } from '../src/ops/engine_browser.ts';
 import { getPreset } from '../src/models/presets.ts';
 import { getCharset, type Charset } from '../src/text/charset.ts';
 import type { ModelConfig } from '../src/models/config.ts';
-import type { Params } from '../src/models/params.ts';
+import { toDevice, toHost } from '../src/models/params.ts';
 import { saveWeights, toArtifacts, modelJson, WEIGHTS_FORMAT, WEIGHTS_VERSION, type WebstrMetadata } from '../src/weights/format.ts';
-import { parseStoredModelKey, storedModelKey, storedModelName } from '../src/recognize/model_kind.ts';
+import { IDB, sourceOfKey, storedModelKey, storedModelName, type StoredModel } from '../src/recognize/model_source.ts';
 import { DataStore } from '../src/data/store.ts';
 import { createBrowserSynth } from '../src/synth/browser.ts';
 import { checkRecipe, SYNTH_VALIDATION } from '../src/train/recipe.ts';
@@ -28,10 +27,9 @@ import { Trainer } from '../src/train/trainer.ts';
 import { IdbCheckpointStore, type RunRecord, type RunStatus } from '../src/train/idb_store.ts';
 import type { Checkpoint, HostTensors, TrainLogEntry, TrainProgress, TrainRecipe } from '../src/train/types.ts';
 import { prepareTraining, type TrainPlatform } from '../src/eval/train_setup.ts';
-import { runtimeApi } from './runtime_api.ts';
-import { importStoredModel, listShippedModels, listStoredModels, loadModelSource, SHIPPED } from './model_source.ts';
+import { APP_ROOT, runtimeApi, workerEngine } from './runtime_api.ts';
+import { importStoredModel, listShippedModels, listStoredModels, loadModelSource } from '../src/recognize/load.ts';
 import type { AttachedRun, BaseModel, ExportedModel, ModelDownload, RunView, StartRequest, TrainerEvent } from './trainer_api.ts';
-import type { StoredModel } from './bench_api.ts';
 
 /** A run is already training here or in another tab of this site. */
 export class TrainerBusyError extends WebstrError {
@@ -43,7 +41,6 @@ export class RunNotFoundError extends WebstrError {
   override name = 'RunNotFoundError';
 }
 
-const IDB = 'indexeddb://';
 const LOCK = 'webstr-trainer-run';
 const PROGRESS_MS = 250;
 
@@ -55,7 +52,7 @@ const dataStore = (): Promise<DataStore> => (dataPromise ??= DataStore.open());
 type Listener = (e: TrainerEvent) => void;
 
 /** How backends start here (also the wasm fallback after a lost GPU). */
-const BACKEND_INIT = { gpu: navigator.gpu, wasmPaths: WASM_PATHS };
+const BACKEND_INIT = browserInit();
 
 /** The tab's side of a training run: IndexedDB datasets, OffscreenCanvas synthetic words and PNGs. */
 const platform: TrainPlatform = {
@@ -69,14 +66,6 @@ const platform: TrainPlatform = {
   },
   recognizer: { bitmapToPixels: bitmapToRgba, init: BACKEND_INIT },
 };
-
-const toHost = async (params: Params): Promise<HostTensors> => {
-  const out: HostTensors = {};
-  for (const [name, t] of params) out[name] = { shape: [...t.shape], data: (await t.data()) as Float32Array };
-  return out;
-};
-
-const toParams = (h: HostTensors): Params => new Map(Object.entries(h).map(([k, v]) => [k, tf.tensor(v.data, v.shape, 'float32')]));
 
 function view(rec: RunRecord, ck: { step: number; best: Checkpoint['best']; savedAt: string } | null, recipe: TrainRecipe): RunView {
   return {
@@ -108,20 +97,11 @@ async function baseWeights(base: BaseModel): Promise<{ config: ModelConfig; char
     const config = getPreset(base.preset);
     return { config, charset: getCharset(config.charset), params: null, label: `${base.preset} from scratch`, preset: base.preset, init: null };
   }
-  const shipped = base.key.startsWith(SHIPPED) ? base.key.slice(SHIPPED.length) : null;
-  if (shipped !== null) {
-    const w = await loadModelSource({ kind: 'shipped', name: shipped });
-    try {
-      return { config: w.meta.config, charset: w.meta.charset, params: await toHost(w.params), label: shipped, preset: w.meta.preset, init: base.key };
-    } finally {
-      tf.dispose([...w.params.values()]);
-    }
-  }
-  const key = base.key.startsWith(IDB) ? base.key : `${IDB}${base.key}`;
-  if (parseStoredModelKey(key.slice(IDB.length)) === null) throw new InvalidArgumentError(`not a stored model key: ${base.key}`);
-  const w = await loadModelSource({ kind: 'indexeddb', key });
+  const source = sourceOfKey(base.key);
+  const w = await loadModelSource(source, { appRoot: APP_ROOT });
   try {
-    return { config: w.meta.config, charset: w.meta.charset, params: await toHost(w.params), label: storedModelName(key), preset: w.meta.preset, init: key };
+    const [label, init] = source.kind === 'shipped' ? [source.name, base.key] : [storedModelName(source.key), source.key];
+    return { config: w.meta.config, charset: w.meta.charset, params: await toHost(w.params), label, preset: w.meta.preset, init };
   } finally {
     tf.dispose([...w.params.values()]);
   }
@@ -339,7 +319,7 @@ const api = {
 
   /** The shipped models (keys `shipped:<name>`), then the models stored in this browser. */
   async listModels(): Promise<StoredModel[]> {
-    return [...(await listShippedModels()), ...(await listStoredModels())];
+    return [...(await listShippedModels(APP_ROOT)), ...(await listStoredModels())];
   },
 
   async listDatasets(): Promise<{ id: string; name: string; samples: number }[]> {
@@ -349,7 +329,7 @@ const api = {
   /** Starts a run; events (throttled progress, evaluations, checkpoints, the end) go to `onEvent`. */
   async start(req: StartRequest, onEvent?: Listener): Promise<RunView> {
     registry.idle();
-    registerAllKernels();
+    await workerEngine();
     const b = await baseWeights(req.base);
     const recipe: TrainRecipe = { ...req.recipe, preset: b.preset, init: b.init };
     checkRecipe(recipe);
@@ -377,7 +357,7 @@ const api = {
   /** Continues a run from its latest checkpoint (or from the start when it never wrote one). */
   async resumeRun(runId: string, onEvent?: Listener): Promise<AttachedRun> {
     registry.idle();
-    registerAllKernels();
+    await workerEngine();
     const rec = await storedRun(runId);
     const recipe = rec.recipe;
     const ck = await (await ckStore()).load(runId, 'latest');
@@ -433,7 +413,7 @@ const api = {
     const charset = rec.model.charset as Charset;
     const fileName = (name ?? `${rec.base.replace(/ from scratch$/, '')}-ft-${ck.step}`).replace(/[/\\]/g, '_');
     const key = `${IDB}${storedModelKey(ck.recipe.preset, fileName)}`;
-    const params = toParams(ck.params);
+    const params = toDevice(ck.params);
     try {
       await saveWeights(key, params, metaFor(rec, config, charset, ck.step, ck.recipe.preset));
     } finally {
@@ -448,7 +428,7 @@ const api = {
   /** model.json + weights.bin of the run's weights (the project's format), for a download. */
   async downloadRun(runId: string, which: 'latest' | 'best' = 'latest'): Promise<ModelDownload> {
     const { rec, ck } = await runWeights(runId, which);
-    const params = toParams(ck.params);
+    const params = toDevice(ck.params);
     try {
       const art = await toArtifacts(params, metaFor(rec, rec.model.config as ModelConfig, rec.model.charset as Charset, ck.step, ck.recipe.preset));
       const weights = art.weightData as ArrayBuffer;

@@ -56,7 +56,7 @@ const harness = {
   /** Loads the ONNX served at `onnxUrl` as crnn-mv3-en on `backend`; returns the chosen backend. */
   async create(backend: string, onnxUrl: string): Promise<string> {
     const bytes = await (await fetch(onnxUrl)).arrayBuffer();
-    const info = await errorName(api.create({ backend, model: { kind: 'onnx', bytes, preset: 'crnn-mv3-en', source: 'model.onnx' } }));
+    const info = await errorName(api.create({ backend, model: { kind: 'bytes', bytes, format: 'onnx', preset: 'crnn-mv3-en', source: 'model.onnx' } }));
     return info.capabilities.backend;
   },
   /** Loads a webstr weight set from a URL (`model.json`) or `indexeddb://key`; returns the backend. */

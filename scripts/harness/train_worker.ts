@@ -1,7 +1,7 @@
 /**
  * Worker of the train harness page (scripts/harness/train.html; scripts and perf only, not a product
- * worker): starts a backend the way the product's workers do (`runtimeApi.init`: registerAllKernels +
- * initBrowserBackend, i.e. initBackend with navigator.gpu and the bundled wasm binaries) and measures
+ * worker): starts a backend the way the product's workers do (`runtimeApi.init`: startEngine of
+ * src/ops/engine_browser.ts, i.e. the kernels registered, then navigator.gpu and the bundled wasm binaries) and measures
  * training throughput (scripts/lib/train_throughput.ts) there, as training runs in workers/trainer.ts.
  * Results and failures come back as plain data (a failure as its error's name and message).
  */

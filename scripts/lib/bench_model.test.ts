@@ -1,14 +1,14 @@
 /**
  * `npm run bench -- --model DIR` takes what `webstr eval --model` takes: a folder written by `webstr import`
  * (its model.json has no modelTopology, which tf.io.browserFiles demanded), a model.json, an .onnx or .pth;
- * the files are those the manifest names, read by the page's loader (workers/model_source.ts).
+ * the files are those the manifest names, read by the page's loader (src/recognize/load.ts).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../src/runtime/tf.ts';
-import { loadModelSource } from '../../workers/model_source.ts';
+import { loadModelSource } from '../../src/recognize/load.ts';
 import { importModel } from '../../cli/import_model.ts';
 import { haveSharedModel, MV3_EN_ONNX } from '../../src/testing/shared.ts';
 import { modelFiles } from './bench_model.ts';

@@ -7,9 +7,9 @@
  * (3×32×100 input); on wasm also with the JS loops they replaced (`setWasmDepthwiseGradFastPath(false)`).
  */
 import { tf, type Tensor } from '../../src/runtime/tf.ts';
-import { initBackend, type BackendName } from '../../src/runtime/backend.ts';
+import { type BackendName } from '../../src/runtime/backend.ts';
 import { setFlags } from '../../src/runtime/flags.ts';
-import { registerAllKernels } from '../../src/ops/registry.ts';
+import { startEngineWith } from '../../src/ops/engine.ts';
 import { setWasmDepthwiseGradFastPath } from '../../src/ops/tfjs_patches/grad_kernels/kernels.ts';
 import { gridSample } from '../../src/ops/grid_sample/grid_sample.ts';
 import { spinColor } from '../../src/ops/spin_color/spin_color.ts';
@@ -83,7 +83,6 @@ export async function opsSuite(ctx: PerfContext): Promise<number> {
   const wanted = ctx.backends.length > 0 ? ctx.backends : ['cpu', 'wasm', 'webgpu'];
   const { gpu, note } = wanted.includes('webgpu') ? await loadNodeGpu() : { gpu: undefined, note: '' };
   setFlags({ autoAcceptSoftwareAdapter: true });
-  registerAllKernels();
   console.log(`suite ops: batch ${B}, ${C}×${H}×${W}; gridSample alignCorners, border; spinColor K = 6 with AIN`);
   const results = new Map<string, number>(); // `${op}|${direction}|${backend}` → ms per call
   const calls = new Map<string, number>();
@@ -93,7 +92,7 @@ export async function opsSuite(ctx: PerfContext): Promise<number> {
     let label: string = name;
     let software = false;
     try {
-      const r = await initBackend(name, { gpu });
+      const r = (await startEngineWith(name, { gpu })).report;
       if (name === 'webgpu') {
         const a = r.adapter;
         software = a.software;

@@ -13,14 +13,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { tf, type Tensor } from '../../src/runtime/tf.ts';
-import { initBackend } from '../../src/runtime/backend.ts';
-import { registerAllKernels } from '../../src/ops/registry.ts';
+import { startEngineWith } from '../../src/ops/engine.ts';
 import { openFileByteSource } from '../../src/data/node_source.ts';
 import { openDtrbDataset } from '../../src/data/dtrb.ts';
 import { decodeNode } from '../../src/image/decode_node.ts';
 import { preprocess } from '../../src/image/preprocess.ts';
 import type { RgbaImage } from '../../src/image/types.ts';
 import { buildStages } from '../../src/models/model.ts';
+import { toDevice } from '../../src/models/params.ts';
 import { getPreset } from '../../src/models/presets.ts';
 import { toHostWeights, weightsFromOnnx } from '../../src/recognize/load.ts';
 import { LMDB_DIR, MV3_EN_ONNX } from '../../src/testing/shared.ts';
@@ -67,8 +67,7 @@ export async function profileSuite(ctx: PerfContext): Promise<number> {
   const n = Number(values.images);
   const top = Number(values.top);
   console.log(machineLine());
-  registerAllKernels();
-  await initBackend('wasm', { gpu: undefined });
+  await startEngineWith('wasm', { gpu: undefined });
   const out: Record<string, unknown> = {};
 
   if (n > 0) {
@@ -79,7 +78,7 @@ export async function profileSuite(ctx: PerfContext): Promise<number> {
     for await (const s of ds.samples({ limit: n })) pixels.push(await decodeNode(s.image));
     await src.close();
     const stages = buildStages(host.config);
-    const params = new Map([...host.tensors].map(([k, v]) => [k, tf.tensor(v.data, v.shape)]));
+    const params = toDevice(host.tensors);
     const [bb, sq, hd] = [stages.backbone.compile(params), stages.sequence.compile(params), stages.head.compile(params)];
     tf.dispose([...params.values()]);
     const wall = { preprocess: 0, backbone: 0, sequence: 0, head: 0 };

@@ -34,8 +34,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ortWeb from 'onnxruntime-web';
 import { tf, type Tensor } from '../../src/runtime/tf.ts';
-import { initBackend, type BackendName } from '../../src/runtime/backend.ts';
-import { registerAllKernels } from '../../src/ops/registry.ts';
+import { type BackendName } from '../../src/runtime/backend.ts';
+import { startEngineWith } from '../../src/ops/engine.ts';
 import { setAttentionDecodeEnabled } from '../../src/ops/attention_decode/attention_decode.ts';
 import { openFileByteSource } from '../../src/data/node_source.ts';
 import { openDtrbDataset } from '../../src/data/dtrb.ts';
@@ -48,7 +48,7 @@ import { Recognizer, hostWeights, type HostWeights } from '../../src/recognize/r
 import { saveWeightsDir } from '../../src/weights/node_io.ts';
 import { WEIGHTS_FORMAT, WEIGHTS_VERSION } from '../../src/weights/format.ts';
 import { buildStages } from '../../src/models/model.ts';
-import { initParams } from '../../src/models/params.ts';
+import { initParams, toDevice } from '../../src/models/params.ts';
 import { getPreset } from '../../src/models/presets.ts';
 import { getCharset } from '../../src/text/charset.ts';
 import { toHostWeights, weightsFromOnnx } from '../../src/recognize/load.ts';
@@ -79,7 +79,7 @@ function toNchw(data: Float32Array, shape: number[]): Float32Array {
 /** ppocr-v4 rows: onnxruntime-web vs webstr (model batch 1, recognizer) on wasm, the same inputs. */
 async function ppocrRows(pixels: RgbaImage[], m: number): Promise<Row[]> {
   const out: Row[] = [];
-  await initBackend('wasm', { gpu: undefined });
+  await startEngineWith('wasm', { gpu: undefined });
   const host = await toHostWeights(await loadPpocrV4FromPackage());
   const codec = new CtcCodec(host.charset);
   const px = pixels.slice(0, m);
@@ -105,7 +105,7 @@ async function ppocrRows(pixels: RgbaImage[], m: number): Promise<Row[]> {
   out.push(ref);
   await sess.release();
 
-  const params = new Map([...host.tensors].map(([k, v]) => [k, tf.tensor(v.data, v.shape)]));
+  const params = toDevice(host.tensors);
   const model = new CompiledModel(host.config, params, codec.numClasses);
   tf.dispose([...params.values()]);
   const once = async (k: number): Promise<string> => {
@@ -138,7 +138,7 @@ async function ppocrRows(pixels: RgbaImage[], m: number): Promise<Row[]> {
  */
 async function modelRows(pixels: RgbaImage[], specs: string[], m: number): Promise<Row[]> {
   const rows: Row[] = [];
-  await initBackend('wasm', { gpu: undefined });
+  await startEngineWith('wasm', { gpu: undefined });
   for (const spec of specs) {
     const w = await toHostWeights(await loadModelNode(spec));
     for (const batch of [1, 32]) {
@@ -154,7 +154,7 @@ async function modelRows(pixels: RgbaImage[], specs: string[], m: number): Promi
 }
 
 async function writePresetDir(dir: string, w: HostWeights): Promise<void> {
-  const params = new Map([...w.tensors].map(([k, v]) => [k, tf.tensor(v.data, v.shape)]));
+  const params = toDevice(w.tensors);
   await saveWeightsDir(dir, params, {
     format: WEIGHTS_FORMAT,
     version: WEIGHTS_VERSION,
@@ -202,9 +202,8 @@ export async function run(args: string[]): Promise<void> {
   });
   const n = Number(values.images);
   const machine = `${os.cpus()[0]?.model ?? 'cpu'} ×${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`;
-  registerAllKernels();
+  await startEngineWith('cpu', { gpu: undefined });
   setAttentionDecodeEnabled(!values['attention-unrolled']);
-  await initBackend('cpu', { gpu: undefined });
   const host = await toHostWeights(await weightsFromOnnx(new Uint8Array(readFileSync(MV3_EN_ONNX)), 'crnn-mv3-en', path.basename(MV3_EN_ONNX)));
   const codec = new CtcCodec(host.charset);
 
@@ -259,9 +258,9 @@ export async function run(args: string[]): Promise<void> {
   rows.push(ortRow);
 
   for (const backend of values.backends.split(',') as BackendName[]) {
-    await initBackend(backend, { gpu: undefined });
+    await startEngineWith(backend, { gpu: undefined });
     const m = backend === 'cpu' ? Math.min(n, Number(values['cpu-images'])) : n;
-    const params = new Map([...host.tensors].map(([k, v]) => [k, tf.tensor(v.data, v.shape)]));
+    const params = toDevice(host.tensors);
     const model = new CompiledModel(host.config, params);
     tf.dispose([...params.values()]);
     const once = async (k: number): Promise<string> => {
@@ -304,7 +303,7 @@ export async function run(args: string[]): Promise<void> {
   ];
   for (const [backend, count, batches] of nodeRuns) {
     if (count <= 0 || presetNames.length === 0) continue;
-    await initBackend(backend, { gpu: undefined });
+    await startEngineWith(backend, { gpu: undefined });
     const m = Math.min(n, count);
     for (const name of presetNames) {
       for (const batch of batches) {

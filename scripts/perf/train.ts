@@ -11,7 +11,7 @@
  *   out): the before/after ratio of that change in one run. Node rows also give the peak bytes held by
  *   live tensors during one more, profiled step (`peak MiB`: parameters, Adam state, activations).
  * - webgpu runs in Chromium, in the worker of scripts/harness/train.html (train_worker.ts: the backend
- *   started as the product's workers start it, registerAllKernels + initBrowserBackend), at
+ *   started as the product's workers start it, startEngine of src/ops/engine_browser.ts), at
  *   `--webgpu-batch` (default 2) for `--webgpu-steps` (default 1): here WebGPU is SwiftShader, a CPU
  *   emulator, ~25–100× slower than wasm, and the adapter line then says "SwiftShader: not a GPU timing".
  *   The same page also runs wasm at the webgpu batch (the webgpu/wasm ratio is same-browser) and, when
@@ -29,8 +29,8 @@ import { writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { tf } from '../../src/runtime/tf.ts';
-import { initBackend, type BackendName } from '../../src/runtime/backend.ts';
-import { registerAllKernels } from '../../src/ops/registry.ts';
+import { type BackendName } from '../../src/runtime/backend.ts';
+import { startEngineWith } from '../../src/ops/engine.ts';
 import { getPreset } from '../../src/models/presets.ts';
 import { getCharset } from '../../src/text/charset.ts';
 import { Trainer } from '../../src/train/trainer.ts';
@@ -244,7 +244,6 @@ export async function trainSuite(ctx: PerfContext): Promise<number> {
   const stableSteps = Number(values['stable-steps']);
   const presets = values.presets.split(',');
   const backends = (ctx.backends.length > 0 ? ctx.backends : ['wasm', 'cpu', 'webgpu']) as BackendName[];
-  registerAllKernels();
   const rows: string[][] = [];
   const results: NodeRow[] = [];
   const add = (backend: string, preset: string, r: Throughput): void => {
@@ -253,7 +252,7 @@ export async function trainSuite(ctx: PerfContext): Promise<number> {
   };
   for (const backend of backends) {
     if (backend === 'webgpu') continue; // in Chromium, below
-    await initBackend(backend, { gpu: undefined });
+    await startEngineWith(backend, { gpu: undefined });
     if (backend === 'wasm' && !values['no-before']) {
       setWasmMatMulFastPath(false);
       for (const preset of presets) {
@@ -273,7 +272,7 @@ export async function trainSuite(ctx: PerfContext): Promise<number> {
   for (const name of ab) {
     const set = SWITCHES[name];
     if (set === undefined) throw new Error(`--ab: unknown switch '${name}': expected one of ${Object.keys(SWITCHES).join(', ')}`);
-    await initBackend('wasm', { gpu: undefined });
+    await startEngineWith('wasm', { gpu: undefined });
     for (const preset of presets) {
       const got: Record<'off' | 'on', Throughput[]> = { off: [], on: [] };
       // CPU seconds of this process per step (warm-up and profiled step included, the same for both arms):
@@ -341,7 +340,7 @@ export async function trainSuite(ctx: PerfContext): Promise<number> {
   }
   let stable: Awaited<ReturnType<typeof stability>> | null = null;
   if (stableSteps > 0) {
-    await initBackend('wasm', { gpu: undefined });
+    await startEngineWith('wasm', { gpu: undefined });
     stable = await stability(stableSteps);
     console.log(`tensor count over ${stableSteps} Trainer steps (tiny CRNN, wasm): after step 1 ${stable.first}, max ${stable.max}, after step ${stableSteps} ${stable.last} (${stable.seconds.toFixed(0)} s)`);
   }

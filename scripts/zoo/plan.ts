@@ -18,8 +18,7 @@ import { loadavg } from 'node:os';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { tf } from '../../src/runtime/tf.ts';
-import { initBackend } from '../../src/runtime/backend.ts';
-import { registerAllKernels } from '../../src/ops/registry.ts';
+import { startEngineWith } from '../../src/ops/engine.ts';
 import { getPreset } from '../../src/models/presets.ts';
 import type { ModelConfig } from '../../src/models/config.ts';
 import { buildStages, CompiledModel } from '../../src/models/model.ts';
@@ -149,8 +148,7 @@ async function main(): Promise<void> {
       'no-cap': { type: 'boolean', default: false },
     },
   });
-  registerAllKernels();
-  await initBackend('wasm', {});
+  await startEngineWith('wasm', {});
   const batch = Number(values.batch);
   const ib = Number(values['infer-batch']);
   const steps = Number(values['train-steps']);

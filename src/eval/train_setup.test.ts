@@ -38,7 +38,7 @@ async function randomParams(config: ModelConfig): Promise<HostTensors> {
   const params = initParams(buildStages(config, labelEncoder(config, charset).numClasses).specs, 1);
   const w = await hostWeights(config, charset, params);
   tf.dispose([...params.values()]);
-  return Object.fromEntries(w.tensors);
+  return w.tensors;
 }
 
 describe('prepareTraining', { timeout: 120_000 }, () => {

@@ -106,7 +106,7 @@ export async function prepareTraining(recipe: TrainRecipe, model: { config: Mode
         ds = { name: options.validationName ?? d.name, count: d.dataset.count, samples: () => d.dataset.samples() };
       }
       validate = async (params) => {
-        const recognizer = Recognizer.create({ config, charset, tensors: new Map(Object.entries(params)) }, { ...platform.recognizer, decoder: platform.decode, maxBatch: VALIDATION_BATCH });
+        const recognizer = Recognizer.create({ config, charset, tensors: params }, { ...platform.recognizer, decoder: platform.decode, maxBatch: VALIDATION_BATCH });
         try {
           const report = await evaluate(
             [ds],

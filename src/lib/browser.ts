@@ -8,15 +8,14 @@ import * as Comlink from 'comlink';
 import { InvalidArgumentError, errorInfo, type ErrorInfo } from '../runtime/errors.ts';
 import { checkWorkers } from '../eval/pool.ts';
 import type { ImageInput } from '../recognize/recognizer.ts';
-import type { ModelSource } from '../../workers/recognizer_api.ts';
 import type { RecognizerApi } from '../../workers/recognizer.ts';
-import { classifyModel, resolveName, type ModelSpec } from './model_spec.ts';
+import { classifyModel, fileNameOf, formatOfName, modelJsonUrl, resolveName, type ModelSource } from '../recognize/model_source.ts';
 import { shippedModelFiles } from './shipped_browser.ts';
 import type { CreateRecognizerOptions, RecognitionOutcome, RecognizeCallOptions, RecognizerInfo } from './common.ts';
 
 export * from './common.ts';
-export { UnknownModelError, sniffModelBytes } from './model_spec.ts';
-export { ModelUnavailableError, MODEL_CACHE, shippedModelFiles } from './shipped_browser.ts';
+export { ModelUnavailableError, UnknownModelError, sniffModelBytes } from '../recognize/model_source.ts';
+export { MODEL_CACHE, shippedModelFiles } from './shipped_browser.ts';
 export { importDataset, listDatasets, openStoredDataset, train, type BrowserTrainOptions, type BrowserTrainResult, type ImportDatasetOptions, type StoredDataset, type IngestProgress, type RecipeSettings, type RunView, type TrainerEvent } from './train_browser.ts';
 export { SHIPPED_MODELS, type ShippedModel, type ShippedListing } from '../recognize/registry.ts';
 export { WebstrError, InvalidArgumentError, BackendUnavailableError, DeviceLostError } from '../runtime/errors.ts';
@@ -46,32 +45,28 @@ function spawn(): PoolWorker {
   return { worker, api: Comlink.wrap<RecognizerApi>(worker) };
 }
 
-async function toSource(spec: ModelSpec, preset: string, options: CreateRecognizerOptions): Promise<ModelSource> {
-  const resolve = options.resolveModel;
-  switch (spec.kind) {
-    case 'name': {
-      // The caller's resolver first, then the models shipped with the package, then the named errors.
-      const mine = resolve === undefined ? null : await resolve(spec.name);
-      if (mine !== null) return toSource(mine, preset, options);
-      const base = options.modelBaseUrl === undefined ? undefined : new URL(options.modelBaseUrl, baseUrl());
-      const shipped = await shippedModelFiles(spec.name, base);
-      if (shipped !== null) return { kind: 'files', files: shipped.files };
-      return toSource(await resolveName(spec.name, undefined), preset, options);
-    }
-    case 'bytes':
-      return spec.format === 'onnx'
-        ? { kind: 'onnx', bytes: spec.bytes.slice().buffer, preset, source: spec.source }
-        : { kind: 'files', files: [new File([spec.bytes.slice()], spec.source.endsWith('.pth') ? spec.source : 'model.pth')], preset };
-    case 'url': {
-      if (spec.url.startsWith('indexeddb://')) return { kind: 'indexeddb', key: spec.url };
-      if (spec.format === 'webstr') return { kind: 'url', url: spec.url.endsWith('.json') ? spec.url : `${spec.url.replace(/\/$/, '')}/model.json` };
-      const res = await fetch(spec.url);
-      if (!res.ok) throw new InvalidArgumentError(`model ${spec.url}: HTTP ${res.status}`);
-      const bytes = new Uint8Array(await res.arrayBuffer());
-      const source = decodeURIComponent(new URL(spec.url).pathname.split('/').pop() ?? `model.${spec.format}`);
-      return toSource({ kind: 'bytes', bytes, format: spec.format === 'pth' ? 'pth' : 'onnx', source }, preset, options);
-    }
+/**
+ * The model for the workers. A name: the caller's resolver first, then the models shipped with the
+ * package (shipped_browser.ts: checked, kept in Cache Storage), then the named errors. An .onnx / .pth
+ * URL is fetched here once for all the workers.
+ */
+async function toSource(options: CreateRecognizerOptions, preset: string): Promise<ModelSource> {
+  const c = await classifyModel(options.model, baseUrl(), preset);
+  let source: ModelSource;
+  if (c.kind !== 'name') source = c;
+  else {
+    const mine = options.resolveModel === undefined ? null : await options.resolveModel(c.name);
+    const base = options.modelBaseUrl === undefined ? undefined : new URL(options.modelBaseUrl, baseUrl());
+    const shipped = mine === null ? await shippedModelFiles(c.name, base) : null;
+    source = mine ?? (shipped !== null ? { kind: 'files', files: shipped.files } : await resolveName(c.name, undefined, false));
   }
+  if (source.kind === 'bytes' && source.preset === undefined) source = { ...source, preset };
+  if (source.kind !== 'url') return source;
+  const format = formatOfName(source.url);
+  if (format === 'webstr') return { ...source, url: modelJsonUrl(source.url) };
+  const res = await fetch(source.url);
+  if (!res.ok) throw new InvalidArgumentError(`model ${source.url}: HTTP ${res.status}`);
+  return { kind: 'bytes', bytes: new Uint8Array(await res.arrayBuffer()), format, preset: source.preset ?? preset, source: fileNameOf(source.url) };
 }
 
 /** Where relative URLs point: the page (or, when the library runs inside a worker, that worker's script). */
@@ -98,7 +93,7 @@ async function prepare(image: ImageSource): Promise<ImageInput> {
 /** Starts the workers and loads the model in each; resolves when all are ready. */
 export async function createRecognizer(options: CreateRecognizerOptions): Promise<Recognizer> {
   const preset = options.preset ?? 'crnn-mv3-en';
-  const source = await toSource(await classifyModel(options.model, baseUrl()), preset, options);
+  const source = await toSource(options, preset);
   const onNotice = options.onNotice;
   // A comlink proxy crosses to one worker only: one per worker.
   const create = (w: PoolWorker, backend: string) =>

@@ -9,7 +9,7 @@ import type { ErrorInfo } from '../runtime/errors.ts';
 import { blobByteSource, memoryByteSource, type ByteSource } from '../runtime/byte_source.ts';
 import { openDtrbDataset } from '../data/dtrb.ts';
 import { evaluate as evaluateCore, type EvalDataset, type EvalOptions, type EvalProgress, type EvalReport } from '../eval/runner.ts';
-import type { ModelInput, ModelResolver } from './model_spec.ts';
+import type { ModelInput, ModelResolver } from '../recognize/model_source.ts';
 
 
 // The public shapes of results, declared here rather than re-exported from src/recognize so the
@@ -41,7 +41,7 @@ export interface Recognition {
 export type RecognitionOutcome = ({ ok: true } & Recognition) | { ok: false; error: ErrorInfo };
 export type { ErrorInfo };
 export type { EvalDataset, EvalProgress, EvalReport } from '../eval/runner.ts';
-export type { ModelInput, ModelResolver } from './model_spec.ts';
+export type { ModelInput, ModelResolver, ModelSource } from '../recognize/model_source.ts';
 
 export interface CreateRecognizerOptions {
   /** A URL or path of a webstr model.json, an .onnx or a .pth; their bytes; or a model name. */

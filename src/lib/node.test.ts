@@ -1,38 +1,14 @@
-/** The library's Node entry: model inputs sorted by kind, and createRecognizer on the shared PaddleOCR model. */
+/** The library's Node entry: createRecognizer on the shipped and the shared PaddleOCR models (model inputs: src/recognize/model_source.test.ts). */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { LMDB_DIR, MV3_EN_ONNX, haveLmdb, haveSharedModel } from '../testing/shared.ts';
-import { classifyModel, resolveName, sniffModelBytes, UnknownModelError } from './model_spec.ts';
 import { createRecognizer, evaluate, openDataset, openLmdb, train } from './node.ts';
 
 const CROP = 'public/samples/01-coffee.png';
 const LMDB = `${LMDB_DIR}/svt_647`;
-
-describe('model inputs', () => {
-  it('URLs, paths, names and bytes', async () => {
-    expect(await classifyModel('https://x.test/m/model.json')).toEqual({ kind: 'url', url: 'https://x.test/m/model.json', format: 'webstr' });
-    expect(await classifyModel('./m.onnx', 'https://x.test/app/')).toEqual({ kind: 'url', url: 'https://x.test/app/m.onnx', format: 'onnx' });
-    expect(await classifyModel(new URL('file:///tmp/w.pth'))).toMatchObject({ kind: 'url', format: 'pth' });
-    expect(await classifyModel('indexeddb://webstr/crnn-mv3-en/a.onnx')).toMatchObject({ kind: 'url', url: 'indexeddb://webstr/crnn-mv3-en/a.onnx' });
-    expect(await classifyModel('ppocr-v4')).toEqual({ kind: 'name', name: 'ppocr-v4' });
-    const zip = new Uint8Array([0x50, 0x4b, 0x03, 0x04, 0]);
-    expect(await classifyModel(zip)).toMatchObject({ kind: 'bytes', format: 'pth' });
-    expect(sniffModelBytes(new Uint8Array([0x80, 0x02]))).toBe('pth');
-    expect(sniffModelBytes(new Uint8Array([0x08, 0x07]))).toBe('onnx');
-    await expect(classifyModel(new Uint8Array())).rejects.toThrow(/0 bytes/);
-  });
-
-  it('a name goes through the resolver; a bare preset or an unknown name is a named error', async () => {
-    const spec = { kind: 'url', url: 'https://x.test/v4.onnx', format: 'onnx' } as const;
-    expect(await resolveName('ppocr-v4', (n) => (n === 'ppocr-v4' ? spec : null))).toBe(spec);
-    await expect(resolveName('crnn-vgg', undefined)).rejects.toThrow(UnknownModelError);
-    await expect(resolveName('crnn-vgg', undefined)).rejects.toThrow(/is a preset/);
-    await expect(resolveName('nope', () => null)).rejects.toThrow(/not a known model name/);
-  });
-});
 
 describe('createRecognizer (Node) with a shipped model', () => {
   it("takes the shipped model's name, and allowed characters", async () => {

@@ -4,28 +4,24 @@
  * with the optional `@napi-rs/canvas`. tfjs has one engine per process: recognizers share its backend.
  */
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { initBackend, parseBackendRequest } from '../runtime/backend.ts';
 import { InvalidArgumentError, errorInfo } from '../runtime/errors.ts';
-import { loadNodeGpu } from '../runtime/node_gpu.ts';
-import { registerAllKernels } from '../ops/registry.ts';
+import { startEngine } from '../ops/engine_node.ts';
 import { decodeNode } from '../image/decode_node.ts';
 import { DEFAULT_LIMITS, ImageFileError } from '../image/errors.ts';
 import type { RgbaImage } from '../image/types.ts';
 import { Recognizer as CoreRecognizer, type ImageInput } from '../recognize/recognizer.ts';
-import { toHostWeights, weightsFromOnnx, weightsFromPth } from '../recognize/load.ts';
-import { loadModelNode } from '../recognize/node_load.ts';
-import { sha256Hex, type LoadedWeights } from '../weights/format.ts';
+import { toHostWeights } from '../recognize/load.ts';
+import { loadModelInputNode } from '../recognize/node_load.ts';
 import { openDatasetPath } from '../data/node_shards.ts';
 import type { EvalDataset } from '../eval/runner.ts';
 import { checkWorkers } from '../eval/pool.ts';
-import { classifyModel, resolveName, type ModelSpec } from './model_spec.ts';
+import type { ModelSource } from '../recognize/model_source.ts';
 import { createThreadPool } from './node_pool.ts';
 import type { ThreadInput } from './node_pool_protocol.ts';
 import type { CreateRecognizerOptions, RecognitionOutcome, RecognizeCallOptions, RecognizerInfo } from './common.ts';
 
 export * from './common.ts';
-export { UnknownModelError, sniffModelBytes } from './model_spec.ts';
+export { UnknownModelError, sniffModelBytes } from '../recognize/model_source.ts';
 export { train, type TrainOptions, type TrainSummary } from './train_node.ts';
 export { WebstrError, InvalidArgumentError, BackendUnavailableError, DeviceLostError } from '../runtime/errors.ts';
 
@@ -47,36 +43,6 @@ async function fetchBytes(url: string): Promise<Uint8Array> {
   const res = await fetch(url);
   if (!res.ok) throw new InvalidArgumentError(`${url}: HTTP ${res.status}`);
   return new Uint8Array(await res.arrayBuffer());
-}
-
-async function loadSpec(spec: ModelSpec, preset: string, resolve: CreateRecognizerOptions['resolveModel']): Promise<LoadedWeights> {
-  switch (spec.kind) {
-    case 'name':
-      return loadSpec(await resolveName(spec.name, resolve), preset, resolve);
-    case 'bytes':
-      return spec.format === 'onnx' ? weightsFromOnnx(spec.bytes, preset, spec.source) : weightsFromPth(spec.bytes, preset, spec.source, await sha256Hex(spec.bytes));
-    case 'url': {
-      if (spec.url.startsWith('file:')) return loadModelNode(fileURLToPath(spec.url), preset);
-      if (!/^https?:/i.test(spec.url)) return loadModelNode(spec.url, preset);
-      if (spec.format === 'webstr') throw new InvalidArgumentError(`model ${spec.url}: in Node a webstr model.json is read from a path or a file: URL`);
-      const source = decodeURIComponent(new URL(spec.url).pathname.split('/').pop() ?? 'model');
-      return loadSpec({ kind: 'bytes', bytes: await fetchBytes(spec.url), format: spec.format, source }, preset, resolve);
-    }
-  }
-}
-
-/** A path or name: paths (anything with a separator or an extension, or that is not a plain word) load from disk. */
-async function loadModel(options: CreateRecognizerOptions, preset: string): Promise<LoadedWeights> {
-  const m = options.model;
-  if (typeof m === 'string' && !/^(https?|file):/i.test(m)) {
-    const plainName = /^[\w.-]+$/.test(m) && !/\.(onnx|pth|pt|json)$/i.test(m);
-    if (plainName && options.resolveModel !== undefined) {
-      const found = await options.resolveModel(m);
-      if (found !== null) return loadSpec(found, preset, options.resolveModel);
-    }
-    return loadModelNode(m, preset);
-  }
-  return loadSpec(await classifyModel(m), preset, options.resolveModel);
 }
 
 /** A path's bytes; a file that cannot be read is that image's ImageFileError (the others go on). */
@@ -105,7 +71,7 @@ async function toThreadInput(image: ImageSource): Promise<ThreadInput> {
 /** `workers: n`: n worker threads (node_pool.ts); a name the caller's resolver knows is resolved here. */
 async function createPool(options: CreateRecognizerOptions, workers: number): Promise<Recognizer> {
   const { model, resolveModel } = options;
-  let resolved: ModelSpec | undefined;
+  let resolved: ModelSource | undefined;
   if (typeof model === 'string' && resolveModel !== undefined && /^[\w.-]+$/.test(model)) resolved = (await resolveModel(model)) ?? undefined;
   const bytes = model instanceof Blob ? new Uint8Array(await model.arrayBuffer()) : model;
   return createThreadPool<ImageSource>({
@@ -129,17 +95,13 @@ async function createPool(options: CreateRecognizerOptions, workers: number): Pr
  */
 export async function createRecognizer(options: CreateRecognizerOptions): Promise<Recognizer> {
   if (options.workers !== undefined) return createPool(options, checkWorkers(options.workers));
-  const preset = options.preset ?? 'crnn-mv3-en';
-  const request = parseBackendRequest(options.backend ?? 'auto');
-  const { gpu, note } = request === 'wasm' || request === 'cpu' ? { gpu: undefined, note: '' } : await loadNodeGpu();
-  registerAllKernels();
-  const report = await initBackend(request, { gpu, gpuUnavailableReason: note });
-  const loaded = await loadModel(options, preset);
+  const { report, init } = await startEngine(options.backend ?? 'auto');
+  const loaded = await loadModelInputNode(options.model, options.preset ?? 'crnn-mv3-en', options.resolveModel);
   const loadedPreset = loaded.meta.preset;
   const weights = await toHostWeights(loaded);
   const core = CoreRecognizer.create(weights, {
     decoder: (b) => decodeNode(b, DEFAULT_LIMITS),
-    init: { gpu },
+    init,
     ...(options.maxBatch !== undefined ? { maxBatch: options.maxBatch } : {}),
     ...(options.allow !== undefined ? { allow: options.allow } : {}),
     ...(options.onNotice !== undefined ? { onNotice: options.onNotice } : {}),

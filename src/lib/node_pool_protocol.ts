@@ -1,7 +1,7 @@
 /** Messages between the Node recognizer pool (node_pool.ts) and its worker threads (node_worker.ts). */
 import type { ErrorInfo } from '../runtime/errors.ts';
 import type { RgbaImage } from '../image/types.ts';
-import type { ModelInput, ModelSpec } from './model_spec.ts';
+import type { ModelInput, ModelSource } from '../recognize/model_source.ts';
 import type { RecognitionOutcome, RecognizerInfo } from './common.ts';
 
 /** An image as a thread takes it: read on the main thread (encoded bytes or RGBA pixels). */
@@ -11,7 +11,7 @@ export type ThreadInput = Uint8Array | ArrayBuffer | RgbaImage;
 export interface ThreadCreateOptions {
   model: ModelInput;
   /** A name the caller's `resolveModel` turned into a model (resolved on the main thread). */
-  resolved?: ModelSpec;
+  resolved?: ModelSource;
   preset?: string;
   backend: string;
   maxBatch?: number;

@@ -5,15 +5,10 @@
  * checked against both before any worker sees them, and kept in Cache Storage so a later visit (or an
  * offline one) reads them from there (checked again). Free of tfjs: runs on the page's thread.
  */
-import { WebstrError } from '../runtime/errors.ts';
+import { ModelUnavailableError } from '../recognize/model_source.ts';
 import { isShippedModelName, SHIPPED_MODELS, type ShippedListing } from '../recognize/registry.ts';
 import { WeightsIntegrityError } from '../weights/errors.ts';
 import { sha256Bytes, toHex } from '../weights/sha256.ts';
-
-/** A shipped model that is not served where the library looked (or not listed there). */
-export class ModelUnavailableError extends WebstrError {
-  override name = 'ModelUnavailableError';
-}
 
 /** The Cache Storage cache of shipped models fetched by the library. */
 export const MODEL_CACHE = 'webstr-models-v1';

@@ -7,10 +7,9 @@
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError } from '../runtime/errors.ts';
-import { initBackend, parseBackendRequest } from '../runtime/backend.ts';
+import { parseBackendRequest } from '../runtime/backend.ts';
 import type { BackendRequest } from '../runtime/backend_names.ts';
-import { loadNodeGpu } from '../runtime/node_gpu.ts';
-import { registerAllKernels } from '../ops/registry.ts';
+import { startEngine } from '../ops/engine_node.ts';
 import { decodeNode } from '../image/decode_node.ts';
 import { DEFAULT_LIMITS } from '../image/errors.ts';
 import { getPreset } from '../models/presets.ts';
@@ -20,6 +19,7 @@ import { saveWeightsDir } from '../weights/node_io.ts';
 import { loadModelNode } from '../recognize/node_load.ts';
 import { buildStages, headClasses } from '../models/model.ts';
 import type { StageName } from '../models/config.ts';
+import { toHost } from '../models/params.ts';
 import { describePartialInit, partialInit } from '../train/partial_init.ts';
 import { openDatasetPath } from '../data/node_shards.ts';
 import { type NodeSynthOptions, createNodeSynth } from '../synth/node.ts';
@@ -157,9 +157,7 @@ export async function train(o: TrainOptions): Promise<TrainSummary> {
   const runId = o.run ?? 'run';
   const out = o.out;
 
-  const { gpu } = request === 'wasm' || request === 'cpu' ? { gpu: undefined } : await loadNodeGpu();
-  registerAllKernels();
-  const capabilities = await initBackend(request, { gpu });
+  const { report: capabilities } = await startEngine(request);
 
   let config: ModelConfig = getPreset(preset);
   // A charset read at run time (ppocr_keys_v1) comes with the init weights: look it up only without them.
@@ -187,8 +185,7 @@ export async function train(o: TrainOptions): Promise<TrainSummary> {
     }
     config = loaded.meta.config;
     charset = loaded.meta.charset;
-    init = {};
-    for (const [k, t] of loaded.params) init[k] = { shape: [...t.shape], data: (await t.data()) as Float32Array };
+    init = await toHost(loaded.params);
     for (const t of loaded.params.values()) t.dispose();
   }
   charset ??= getCharset(config.charset);

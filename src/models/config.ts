@@ -212,3 +212,10 @@ export interface ModelConfig {
 /** The stages of a model, in forward order. */
 export type StageName = 'transform' | 'backbone' | 'sequence' | 'head';
 export const STAGE_NAMES: readonly StageName[] = ['transform', 'backbone', 'sequence', 'head'];
+
+/**
+ * Parameters (or running statistics) as host data, by name: what checkpoints, weight files and a
+ * recognizer's copy for rebuilding after a device loss hold. params.ts `toHost` / `toDevice` convert;
+ * declared here, in plain data, so that the types using it stay off tfjs.
+ */
+export type HostTensors = Record<string, { shape: number[]; data: Float32Array }>;

@@ -6,6 +6,9 @@
  */
 import { tf, type Tensor } from '../runtime/tf.ts';
 import { rareInitialFiducials } from '../ops/tps/tps.ts';
+import type { HostTensors } from './config.ts';
+
+export type { HostTensors };
 
 /** How the reference checkpoint stores the tensor: `conv` OIHW, `depthwise` [C, 1, kh, kw],
  *  `linear_out_in` PyTorch Linear [out, in], `plain` same as ours. */
@@ -39,6 +42,24 @@ export interface ParamSpec {
 }
 
 export type Params = Map<string, Tensor>;
+
+/** Reads every tensor back (a copy: never a view the backend may still write into). */
+export async function toHost(params: Params | Readonly<Record<string, Tensor>>): Promise<HostTensors> {
+  const out: HostTensors = {};
+  const entries = params instanceof Map ? [...params] : Object.entries(params);
+  // The cpu backend hands out its own arrays; the others already return a fresh copy.
+  const copy = tf.getBackend() === 'cpu';
+  for (const [name, t] of entries) {
+    const data = (await t.data()) as Float32Array;
+    out[name] = { shape: [...t.shape], data: copy ? data.slice() : data };
+  }
+  return out;
+}
+
+/** Float32 tensors on the active backend; the caller disposes them. */
+export function toDevice(host: HostTensors): Params {
+  return new Map(Object.entries(host).map(([name, v]) => [name, tf.tensor(v.data, v.shape, 'float32')]));
+}
 
 export function convSpec(name: string, shape: number[], depthwise = false): ParamSpec {
   const layout: SourceLayout = depthwise ? 'depthwise' : 'conv';

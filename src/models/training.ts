@@ -9,7 +9,7 @@ import { tf, type Tensor } from '../runtime/tf.ts';
 import { InvalidArgumentError } from '../runtime/errors.ts';
 import type { ModelConfig } from './config.ts';
 import { buildStages, checkParams, CompiledModel, forwardStages, type ModelStages, type StageName } from './model.ts';
-import type { Params } from './params.ts';
+import { toHost, type HostTensors, type Params } from './params.ts';
 import type { BnBatchStats, CompiledStage, TrainMode } from './stage.ts';
 
 /**
@@ -143,10 +143,8 @@ export class TrainableModel {
   }
 
   /** Copies every parameter to the host. */
-  async toHost(): Promise<Record<string, { shape: number[]; data: Float32Array }>> {
-    const out: Record<string, { shape: number[]; data: Float32Array }> = {};
-    for (const [name, v] of Object.entries(this.variables)) out[name] = { shape: [...v.shape], data: (await v.data()) as Float32Array };
-    return out;
+  toHost(): Promise<HostTensors> {
+    return toHost(this.variables);
   }
 
   /** Overwrites parameters from host data (shapes checked). */

@@ -1,6 +1,6 @@
 /**
  * Every custom kernel and gradient of the project, registered from this one list (never as a side
- * effect of importing a model). `registerAllKernels()` is idempotent; the runtime calls it once.
+ * effect of importing a model). `registerAllKernels()` is idempotent; startEngine (engine.ts) calls it.
  */
 import { tf, type GradConfig, type KernelConfig } from '../runtime/tf.ts';
 import { hardSwishGrad, hardSwishKernels } from './hard_swish/kernels.ts';

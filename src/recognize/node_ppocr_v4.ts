@@ -24,14 +24,12 @@ export function ppocrV4PackageDir(): string {
   return path.dirname(entry);
 }
 
-/** The package's recognizer ONNX and dictionary → weights (preset `ppocr-v4`). */
-export async function loadPpocrV4FromPackage(dir = ppocrV4PackageDir()): Promise<LoadedWeights> {
-  const onnxPath = path.join(dir, PPOCR_V4_FILES.onnx);
-  const dictPath = path.join(dir, PPOCR_V4_FILES.dict);
+/** The package's recognizer ONNX and dictionary, and where they came from (package and version). */
+export async function readPpocrV4Package(dir = ppocrV4PackageDir()): Promise<{ onnx: Uint8Array; dict: string; source: string }> {
   let onnx: Buffer;
   let dict: string;
   try {
-    [onnx, dict] = await Promise.all([readFile(onnxPath), readFile(dictPath, 'utf8')]);
+    [onnx, dict] = await Promise.all([readFile(path.join(dir, PPOCR_V4_FILES.onnx)), readFile(path.join(dir, PPOCR_V4_FILES.dict), 'utf8')]);
   } catch (err) {
     throw new ModelPackageMissingError(`${PPOCR_V4_PACKAGE}: cannot read its files in ${dir} (${err instanceof Error ? err.message : String(err)})`);
   }
@@ -42,5 +40,11 @@ export async function loadPpocrV4FromPackage(dir = ppocrV4PackageDir()): Promise
   } catch {
     // the version is provenance only
   }
-  return weightsFromPpocrV4(new Uint8Array(onnx.buffer, onnx.byteOffset, onnx.byteLength), dict, `${PPOCR_V4_PACKAGE}${version}/${PPOCR_V4_FILES.onnx}`);
+  return { onnx: new Uint8Array(onnx.buffer, onnx.byteOffset, onnx.byteLength), dict, source: `${PPOCR_V4_PACKAGE}${version}/${PPOCR_V4_FILES.onnx}` };
+}
+
+/** The package's recognizer ONNX and dictionary → weights (preset `ppocr-v4`). */
+export async function loadPpocrV4FromPackage(dir = ppocrV4PackageDir()): Promise<LoadedWeights> {
+  const f = await readPpocrV4Package(dir);
+  return weightsFromPpocrV4(f.onnx, f.dict, f.source);
 }

@@ -14,6 +14,7 @@ import { decodeNode } from '../image/decode_node.ts';
 import { preprocess } from '../image/preprocess.ts';
 import type { RgbaImage } from '../image/types.ts';
 import { CompiledModel } from '../models/model.ts';
+import { toDevice } from '../models/params.ts';
 import { LMDB_DIR, MV3_EN_ONNX, haveLmdb, haveSharedModel } from '../testing/shared.ts';
 import { toHostWeights, weightsFromOnnx, WeightsRequiredError, assertNotBarePreset } from './load.ts';
 import { Recognizer, type HostWeights } from './recognizer.ts';
@@ -53,7 +54,7 @@ describe.skipIf(!ready)('crnn-mv3-en on real crops', () => {
   for (const backend of ['wasm', 'cpu']) {
     it(`matches onnxruntime on ${N} IIIT5K crops: max |Δp| ≤ 1e-3 (${backend})`, async () => {
       await tf.setBackend(backend);
-      const params = new Map([...weights.tensors].map(([k, v]) => [k, tf.tensor(v.data, v.shape)]));
+      const params = toDevice(weights.tensors);
       const model = new CompiledModel(weights.config, params);
       tf.dispose([...params.values()]);
       let worst = 0;

@@ -11,10 +11,9 @@
 import { tf, type Tensor } from '../runtime/tf.ts';
 import { initBackend, deviceLostError, type BackendName, type InitOptions } from '../runtime/backend.ts';
 import { DeviceLostError, InvalidArgumentError, WebstrError, errorInfo, type ErrorInfo } from '../runtime/errors.ts';
-import { registerAllKernels } from '../ops/registry.ts';
 import type { ModelConfig } from '../models/config.ts';
 import { CompiledModel } from '../models/model.ts';
-import type { Params } from '../models/params.ts';
+import { toDevice, toHost, type HostTensors, type Params } from '../models/params.ts';
 import { codecFor } from '../text/attention.ts';
 import { classMask, parseAllow } from '../text/allow.ts';
 import type { Charset } from '../text/charset.ts';
@@ -58,13 +57,11 @@ export interface HostWeights {
   config: ModelConfig;
   charset: Charset;
   /** Host copies of the parameters, so the model can be rebuilt on another backend. */
-  tensors: Map<string, { shape: number[]; data: Float32Array }>;
+  tensors: HostTensors;
 }
 
 export async function hostWeights(config: ModelConfig, charset: Charset, params: Params): Promise<HostWeights> {
-  const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
-  for (const [name, t] of params) tensors.set(name, { shape: t.shape, data: (await t.data()) as Float32Array });
-  return { config, charset, tensors };
+  return { config, charset, tensors: await toHost(params) };
 }
 
 export interface RecognizerOptions {
@@ -155,9 +152,8 @@ export class Recognizer {
     this.model.setClassMask(mask);
   }
 
-  /** Builds on the active tfjs backend (start one first with initBackend). */
+  /** Builds on the active tfjs backend (start the engine first: src/ops/engine*.ts). */
   static create(weights: HostWeights, options: RecognizerOptions): Recognizer {
-    registerAllKernels();
     return new Recognizer(weights, options);
   }
 
@@ -166,8 +162,7 @@ export class Recognizer {
   }
 
   private build(): CompiledModel {
-    const params: Params = new Map();
-    for (const [name, t] of this.weights.tensors) params.set(name, tf.tensor(t.data, t.shape, 'float32'));
+    const params = toDevice(this.weights.tensors);
     try {
       return new CompiledModel(this.weights.config, params, this.codec.numClasses);
     } finally {

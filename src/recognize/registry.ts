@@ -2,7 +2,7 @@
  * The models webstr ships by name (`--model ppocr-v4`, the pages' model lists, the library). Free of tfjs,
  * so pages import it. Each entry is a webstr weight folder served beside the app at `models/<name>/`:
  * - `origin: 'npm'`: converted from an npm dependency by `scripts/build_models.ts` (run by `npm run build`
- *   and `npm start`; never committed). Node reads the dependency directly (src/recognize/named_node.ts).
+ *   and `npm start`; never committed). Node reads the dependency directly (src/recognize/node_load.ts).
  * - `origin: 'repo'`: weights trained by webstr and committed under `public/models/<name>/`.
  * `rank` orders the default choice: the most accurate available model first.
  */

@@ -1,6 +1,6 @@
 /**
  * Conversion of the npm-origin shipped models (registry.ts) into webstr weights, from their files' bytes:
- * the same code in Node (named_node.ts, scripts/build_models.ts) and wherever bytes are at hand.
+ * the same code in Node (node_load.ts, scripts/build_models.ts) and wherever bytes are at hand.
  */
 import { InvalidArgumentError } from '../runtime/errors.ts';
 import type { LoadedWeights } from '../weights/format.ts';

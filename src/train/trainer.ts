@@ -12,9 +12,8 @@
 import { tf, type Tensor } from '../runtime/tf.ts';
 import { DeviceLostError } from '../runtime/errors.ts';
 import { deviceLostError, initBackend, type InitOptions } from '../runtime/backend.ts';
-import { registerAllKernels } from '../ops/registry.ts';
 import type { ModelConfig } from '../models/config.ts';
-import { initParams, type Params } from '../models/params.ts';
+import { initParams, toDevice, type Params } from '../models/params.ts';
 import { buildStages } from '../models/model.ts';
 import { TrainableModel } from '../models/training.ts';
 import { preprocess } from '../image/preprocess.ts';
@@ -94,10 +93,6 @@ export function trainPreprocess(p: PreprocessConfig, inputWidth?: number): Prepr
   return { ...p, resize: { mode: 'keep-ratio-pad', minWidth: p.resize.minWidth, maxWidth: width, padValue: p.resize.mode === 'keep-ratio-pad' ? p.resize.padValue : 0 } };
 }
 
-function paramsFromHost(h: HostTensors): Params {
-  return new Map(Object.entries(h).map(([k, v]) => [k, tf.tensor(v.data, v.shape, 'float32')]));
-}
-
 const webgpuLoss = (): DeviceLostError | null => (tf.getBackend() === 'webgpu' ? deviceLostError() : null);
 
 export class Trainer {
@@ -121,7 +116,6 @@ export class Trainer {
   private disposed = false;
 
   private constructor(private readonly o: TrainerOptions) {
-    registerAllKernels();
     checkRecipe(o.recipe);
     this.recipe = o.recipe;
     this.runId = o.runId;
@@ -136,7 +130,7 @@ export class Trainer {
   /** Model and optimizer over `init` (null: the seeded initialisation). */
   private build(init: HostTensors | null): void {
     const stages = buildStages(this.o.config, this.encoder.numClasses);
-    const params = init === null ? initParams(stages.specs, this.o.recipe.seed) : paramsFromHost(init);
+    const params = init === null ? initParams(stages.specs, this.o.recipe.seed) : toDevice(init);
     try {
       this.model = new TrainableModel(this.o.config, params, this.encoder.numClasses, this.o.recipe.freeze ?? []);
     } finally {

@@ -6,6 +6,9 @@
  */
 import type { RgbaImage } from '../image/types.ts';
 import type { OptimizerState } from './optim/state.ts';
+import type { HostTensors } from '../models/config.ts';
+
+export type { HostTensors };
 
 /** One training sample before the model's preprocessing: encoded image bytes or decoded pixels. */
 export interface TrainSample {
@@ -27,8 +30,6 @@ export interface SampleSource {
 /** A source's resumable state: JSON-safe. */
 export type SourceState = Record<string, unknown>;
 
-/** Named float32 tensors as host data (the parameters of a model, or running statistics). */
-export type HostTensors = Record<string, { shape: number[]; data: Float32Array }>;
 
 export type OptimizerSpec =
   | { kind: 'adam' | 'adamw'; lr: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number }

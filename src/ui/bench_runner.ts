@@ -6,12 +6,12 @@
  * State for tests and scripts: `body[data-bench]` (idle|running|done|cancelled|error) and
  * `window.webstrBench` (`runDirect` is the hook `npm run bench` drives).
  */
-import { modelFileKind, storedModelName } from '../recognize/model_kind.ts';
+import { modelFileKind, storedModelName, type StoredModel } from '../recognize/model_source.ts';
 import { fillPresetSelect, presetChoices } from './preset_choices.ts';
 import type { Remote } from 'comlink';
 import type { BenchApi } from '../../workers/bench.ts';
 import { fetchShippedModels, shippedKey, shippedName, type ShippedListing } from './shipped_models.ts';
-import type { BenchDataSource, BenchProgress, BenchRunRequest, BenchRunResult, StoredModel } from '../../workers/bench_api.ts';
+import type { BenchDataSource, BenchProgress, BenchRunRequest, BenchRunResult } from '../../workers/bench_api.ts';
 import type { IngestApi } from '../../workers/ingest.ts';
 import { PRESETS } from '../models/presets.ts';
 import { benchmarkSet, failuresCsv, reportCsv, type BenchReport } from '../eval/report.ts';
@@ -476,7 +476,7 @@ export function mountBenchRunner(root: HTMLElement, api: Remote<BenchApi>, inges
     const fromFiles = data.map((f, i): BenchDataSource => ({ kind: 'file', file: f, name: o.names?.[i] ?? nameOf(f) }));
     const fromUrls = (o.urls ?? []).map((u): BenchDataSource => ({ kind: 'url', ...u }));
     const datasets: BenchDataSource[] = o.order === undefined ? [...fromFiles, ...fromUrls] : o.order.map((k) => (k === 'file' ? fromFiles.shift() : fromUrls.shift())).filter((d): d is BenchDataSource => d !== undefined);
-    const onnx = files.find((f) => f.name.toLowerCase().endsWith('.onnx'));
+    const onnx = files.find((f) => modelFileKind(f.name) === 'onnx');
     const backendName = o.backend ?? requestedBackend();
     const n = o.workers ?? (o.backend === undefined ? workerCount() : defaultWorkers(backendName === 'auto' ? backend : backendName));
     const [r] = await runAll([

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compareCsv, compareJson, disagreements, initialChoice, saveChoice, shippedModel, storedModel, summarise, summaryLine, type CellOutcome, type CompareExport, type CompareModel } from './compare_view.ts';
 
 const listing = (name: string) => ({ name, title: `${name} title`, preset: name, origin: 'repo' as const, license: 'x', source: 'y', path: `models/${name}/model.json`, bytes: 1, sha256: '' });
-const stored = storedModel({ key: 'webstr/rare-dtrb/rare.pth', preset: 'rare-dtrb', fileName: 'rare.pth', dateSaved: '', weightBytes: 1 });
+const stored = storedModel({ key: 'indexeddb://webstr/rare-dtrb/rare.pth', name: 'rare', preset: 'rare-dtrb', bytes: 1, savedAt: '' });
 const models: CompareModel[] = [shippedModel(listing('ppocr-v4')), shippedModel(listing('crnn')), stored];
 
 describe('model choice', () => {
@@ -11,17 +11,17 @@ describe('model choice', () => {
   });
 
   it('remembers the choice, and checks a shipped model that is new since it was saved', () => {
-    const saved = saveChoice(models, ['shipped:crnn', 'webstr/rare-dtrb/rare.pth']);
-    expect(initialChoice(models, saved)).toEqual(['shipped:crnn', 'webstr/rare-dtrb/rare.pth']);
+    const saved = saveChoice(models, ['shipped:crnn', 'indexeddb://webstr/rare-dtrb/rare.pth']);
+    expect(initialChoice(models, saved)).toEqual(['shipped:crnn', 'indexeddb://webstr/rare-dtrb/rare.pth']);
     const later = [...models.slice(0, 2), shippedModel(listing('spin')), stored];
-    expect(initialChoice(later, saved)).toEqual(['shipped:crnn', 'shipped:spin', 'webstr/rare-dtrb/rare.pth']);
+    expect(initialChoice(later, saved)).toEqual(['shipped:crnn', 'shipped:spin', 'indexeddb://webstr/rare-dtrb/rare.pth']);
     // An unchecked model stays unchecked, and a saved key that is gone is dropped.
     expect(initialChoice(models.slice(0, 2), saveChoice(models, []))).toEqual([]);
   });
 
   it('shipped models load by name, stored ones from IndexedDB', () => {
     expect(models[0]!.source).toEqual({ kind: 'shipped', name: 'ppocr-v4' });
-    expect(stored).toMatchObject({ name: 'rare.pth', shipped: false, source: { kind: 'indexeddb', key: 'webstr/rare-dtrb/rare.pth' } });
+    expect(stored).toMatchObject({ name: 'rare.pth', shipped: false, source: { kind: 'indexeddb', key: 'indexeddb://webstr/rare-dtrb/rare.pth' } });
     expect(stored.title).toBe('rare.pth (rare-dtrb, in this browser)');
   });
 });

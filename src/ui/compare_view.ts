@@ -11,7 +11,7 @@ import type { Remote } from 'comlink';
 import type { Recognition } from '../recognize/recognizer.ts';
 import type { RgbaImage } from '../image/types.ts';
 import type { ErrorInfo } from '../runtime/errors.ts';
-import type { ModelSource, StoredModel } from '../../workers/recognizer_api.ts';
+import { parseStoredModelKey, type ModelSource, type StoredModel } from '../recognize/model_source.ts';
 import type { RecognizerApi } from '../../workers/recognizer.ts';
 import type { ShippedListing } from './shipped_models.ts';
 import { shippedKey } from './shipped_models.ts';
@@ -39,8 +39,8 @@ export function shippedModel(m: ShippedListing): CompareModel {
 }
 
 export function storedModel(m: StoredModel): CompareModel {
-  const name = m.fileName ?? m.key;
-  return { key: m.key, name, title: m.preset !== null ? `${name} (${m.preset}, in this browser)` : `${name} (in this browser)`, shipped: false, source: { kind: 'indexeddb', key: m.key } };
+  const name = parseStoredModelKey(m.key)?.fileName ?? m.name;
+  return { key: m.key, name, title: `${name} (${m.preset}, in this browser)`, shipped: false, source: { kind: 'indexeddb', key: m.key } };
 }
 
 /** localStorage key of the remembered choice. */

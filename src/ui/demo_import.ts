@@ -5,17 +5,16 @@
  */
 import type { Remote } from 'comlink';
 import type { RecognizerApi } from '../../workers/recognizer.ts';
-import type { StoredModel } from '../../workers/recognizer_api.ts';
 import { PRESETS } from '../models/presets.ts';
-import { modelFileKind } from '../recognize/model_kind.ts';
+import { modelFileKind, parseStoredModelKey, type StoredModel } from '../recognize/model_source.ts';
 import { errorInfo } from '../runtime/errors.ts';
 import { MAX_FILE_BYTES, dropTarget } from './demo_input.ts';
 import { part, showStatus } from './dom.ts';
 import { fillPresetSelect, presetChoices } from './preset_choices.ts';
 
-/** How the demo names a stored model: `file (preset)`, else its key. */
+/** How the demo names a stored model: `file (preset)`. */
 export function modelLabel(m: StoredModel): string {
-  return m.preset !== null && m.fileName !== null ? `${m.fileName} (${m.preset})` : m.key;
+  return `${parseStoredModelKey(m.key)?.fileName ?? m.name} (${m.preset})`;
 }
 
 export interface ImportForm {
@@ -81,7 +80,7 @@ export function mountImportForm(root: HTMLDetailsElement, deps: ImportFormDeps):
     showStatus(status, `Converting ${file.name} as ${preset === '' ? 'the model it describes' : preset}…`);
     try {
       const stored = await deps.api.importModel(file, file.name, preset);
-      showStatus(status, `Imported ${modelLabel(stored)}: ${(stored.weightBytes / 1e6).toFixed(2)} MB of weights kept in this browser.`);
+      showStatus(status, `Imported ${modelLabel(stored)}: ${(stored.bytes / 1e6).toFixed(2)} MB of weights kept in this browser.`);
       status.dataset.imported = stored.key;
       await deps.onImported(stored);
     } catch (err) {

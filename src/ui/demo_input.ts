@@ -3,7 +3,7 @@
  * recursively), pasted images, picked files, bundled samples. Everything becomes a `File`;
  * `mountImageInput` wires the page's controls for them.
  */
-import { modelFileKind } from '../recognize/model_kind.ts';
+import { modelFileKind } from '../recognize/model_source.ts';
 import { el, part } from './dom.ts';
 
 /** Files above this are refused on the page, unread (the CLI has the same bound). */

@@ -8,6 +8,7 @@ import type { Remote } from 'comlink';
 import type { RecognizerApi } from '../../workers/recognizer.ts';
 import type { RecognizerInfo } from '../../workers/recognizer_api.ts';
 import { errorInfo } from '../runtime/errors.ts';
+import { sourceOfKey } from '../recognize/model_source.ts';
 import { modelLabel } from './demo_import.ts';
 import { rectifiedLabel } from './demo_results.ts';
 import { el, part, showStatus } from './dom.ts';
@@ -101,12 +102,7 @@ export function mountModelPicker(root: HTMLElement, deps: ModelPickerDeps): Mode
     showStatus(status, `Loading ${name ?? url ?? key}…`);
     current = (async () => {
       try {
-        const model =
-          name !== null
-            ? { kind: 'shipped' as const, name }
-            : url !== null
-              ? { kind: 'url' as const, url: new URL(url, location.href).href, ...(sha256 !== null ? { sha256 } : {}) }
-              : { kind: 'indexeddb' as const, key };
+        const model = url !== null ? { kind: 'url' as const, url: new URL(url, location.href).href, ...(sha256 !== null ? { sha256 } : {}) } : sourceOfKey(key);
         const info = await deps.api.create({ model, backend: deps.backend, allow: deps.allow() }, Comlink.proxy(deps.onNotice));
         rectified = rectifiedLabel(info.config.transform);
         loaded = key;

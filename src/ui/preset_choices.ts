@@ -1,5 +1,5 @@
 /** The preset choices an import form offers for a model file: for a `.pth` only what fits the file. */
-import type { ModelFit } from '../recognize/import_file.ts';
+import type { ModelFit } from '../recognize/model_source.ts';
 
 export interface PresetChoice {
   /** '' = the model read from the `.pth` itself. */

@@ -4,29 +4,21 @@
  * this browser, under keys `shipped:<name>`.
  */
 import type { ShippedListing } from '../recognize/registry.ts';
+import { SHIPPED, fetchShippedListing } from '../recognize/model_source.ts';
 
 export type { ShippedListing };
 
-export const SHIPPED_PREFIX = 'shipped:';
-
 export function shippedKey(name: string): string {
-  return `${SHIPPED_PREFIX}${name}`;
+  return `${SHIPPED}${name}`;
 }
 
 /** `shipped:<name>` → name; null for other keys. */
 export function shippedName(key: string): string | null {
-  return key.startsWith(SHIPPED_PREFIX) ? key.slice(SHIPPED_PREFIX.length) : null;
+  return key.startsWith(SHIPPED) ? key.slice(SHIPPED.length) : null;
 }
 
 /** The build's list, in the registry's order (most accurate first); empty when the app was built without
  *  it (a dev server before `npm run models`) or it cannot be read. */
-export async function fetchShippedModels(base: string | URL = document.baseURI): Promise<ShippedListing[]> {
-  try {
-    const r = await fetch(new URL('models/index.json', base));
-    if (!r.ok) return [];
-    const j = (await r.json()) as { models?: ShippedListing[] };
-    return Array.isArray(j.models) ? j.models : [];
-  } catch {
-    return [];
-  }
+export function fetchShippedModels(base: string | URL = document.baseURI): Promise<ShippedListing[]> {
+  return fetchShippedListing(base);
 }

@@ -26,7 +26,7 @@ let wrapped: { original: KernelConfig; wrapper: KernelConfig } | null = null;
 
 /**
  * Switches the wrapper off (the backend's own kernel) and on again: for before/after measurements
- * (`npm run perf -- train`). No-op before `registerAllKernels()`.
+ * (`npm run perf -- train`). No-op before `registerAllKernels()` (startEngine calls it).
  */
 export function setWasmMatMulFastPath(on: boolean): void {
   if (wrapped === null) return;
