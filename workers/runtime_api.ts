@@ -9,11 +9,13 @@ import { startEngine, type Engine } from '../src/ops/engine_browser.ts';
 import { errorInfo, type ErrorInfo } from '../src/runtime/errors.ts';
 import { tf } from '../src/runtime/tf.ts';
 import './liveness.ts';
+import { appRootOf } from './app_root.ts';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 
 /** The app's root URL, where shipped models are served (`models/`): workers sit one folder below it
- *  (dev: /workers/, build: /assets/). */
-export const APP_ROOT = new URL('../', import.meta.url).href;
+ *  (dev: /workers/, build: /assets/). Computed from the string: Vite rewrites a URL literal
+ *  ("../" relative to import.meta.url) into the URL of a bundled chunk, which put the root in /assets/. */
+export const APP_ROOT = appRootOf(import.meta.url);
 
 let report: CapabilityReport | null = null;
 let starting: Promise<Engine> | null = null;
