@@ -136,7 +136,9 @@ say "tsc passes on a browser module and a Node module"
 
 # 3. Node.
 (cd "$app" && node node_modules/.bin/webstr --version >/dev/null && node node_modules/.bin/webstr help recognize | head -n1 | grep -q '^usage: webstr recognize ')
-# The compiled CLI's files beside its chunks (the rich style's patch atlas) and its worker entries.
+# The compiled CLI's files beside its chunks (the rich style's patch atlas) and its worker entries, in an
+# app that installed the synthetic generator's optional peers (the bundled @fontsource faces).
+for dep in $(node -e "console.log(Object.keys(require('$app/node_modules/webstr/package.json').peerDependencies).filter((d) => d.startsWith('@fontsource/')).join(' '))"); do link "$dep"; done
 (cd "$app" && node node_modules/.bin/webstr synth --count 6 --style rich --workers 2 --font-cache none --out synth-check --json >synth.json) \
   || { say "webstr synth --style rich --workers 2 failed from the package"; cat "$app/synth.json" 2>/dev/null; exit 1; }
 say "the packaged CLI renders rich synthetic words with 2 worker threads"
