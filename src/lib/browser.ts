@@ -5,13 +5,13 @@
  * be read fails alone (`{ ok: false, error }`).
  */
 import * as Comlink from 'comlink';
-import { InvalidArgumentError, errorInfo, type ErrorInfo } from '../runtime/errors.ts';
+import { InvalidArgumentError } from '../runtime/errors.ts';
 import { checkWorkers } from '../eval/pool.ts';
 import type { ImageInput } from '../recognize/recognizer.ts';
 import type { RecognizerApi } from '../../workers/recognizer.ts';
 import { classifyModel, fileNameOf, formatOfName, modelJsonUrl, resolveName, type ModelSource } from '../recognize/model_source.ts';
 import { shippedModelFiles } from './shipped_browser.ts';
-import type { CreateRecognizerOptions, RecognitionOutcome, RecognizeCallOptions, RecognizerInfo } from './common.ts';
+import { recognizeChunk, type CreateRecognizerOptions, type RecognitionOutcome, type RecognizeCallOptions, type RecognizerInfo } from './common.ts';
 
 export * from './common.ts';
 export { ModelUnavailableError, UnknownModelError, sniffModelBytes } from '../recognize/model_source.ts';
@@ -142,18 +142,8 @@ class PoolRecognizer implements Recognizer {
         const start = next;
         const end = Math.min(images.length, start + CHUNK);
         next = end;
-        const failed = new Map<number, ErrorInfo>();
-        const ready: { i: number; input: ImageInput }[] = [];
-        for (let i = start; i < end; i++) {
-          try {
-            ready.push({ i, input: await prepare(images[i]!) });
-          } catch (err) {
-            failed.set(i, errorInfo(err));
-          }
-        }
-        const got = ready.length === 0 ? [] : await w.api.recognizeBatch(ready.map((r) => r.input));
-        ready.forEach((r, k) => (out[r.i] = got[k]!));
-        for (const [i, error] of failed) out[i] = { ok: false, error };
+        const got = await recognizeChunk(images.slice(start, end), prepare, (ready) => w.api.recognizeBatch(ready));
+        got.forEach((o, k) => (out[start + k] = o));
         done += end - start;
         onProgress?.({ done, total: images.length });
       }

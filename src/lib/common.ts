@@ -3,7 +3,7 @@
  * options, results, and evaluation of a recognizer on LMDB datasets with the benchmark core. Free of
  * tfjs: a page's main thread imports it, the engine lives in the workers.
  */
-import { InvalidArgumentError } from '../runtime/errors.ts';
+import { InvalidArgumentError, errorInfo } from '../runtime/errors.ts';
 import type { BackendRequest } from '../runtime/backend_names.ts';
 import type { ErrorInfo } from '../runtime/errors.ts';
 import { blobByteSource, memoryByteSource, type ByteSource } from '../runtime/byte_source.ts';
@@ -122,4 +122,23 @@ export async function evaluate(recognizer: BatchRecognizer, datasets: EvalDatase
     },
     { ...rest, ...(onProgress !== undefined ? { onProgress } : {}), ...(signal !== undefined ? { signal } : {}) },
   );
+}
+
+/**
+ * One chunk of a recognize call, in order: each image prepared on its own (a bad one becomes its failed
+ * outcome, named), the rest recognized together by `recognize` (a worker's batch or the in-process core).
+ */
+export async function recognizeChunk<S, I>(images: readonly S[], prepare: (image: S) => Promise<I>, recognize: (ready: I[]) => Promise<RecognitionOutcome[]>): Promise<RecognitionOutcome[]> {
+  const failed = new Map<number, RecognitionOutcome>();
+  const ready: I[] = [];
+  for (let i = 0; i < images.length; i++) {
+    try {
+      ready.push(await prepare(images[i]!));
+    } catch (err) {
+      failed.set(i, { ok: false, error: errorInfo(err) });
+    }
+  }
+  const got = ready.length === 0 ? [] : await recognize(ready);
+  let k = 0;
+  return images.map((_, i) => failed.get(i) ?? got[k++]!);
 }

@@ -4,12 +4,12 @@
  * with the optional `@napi-rs/canvas`. tfjs has one engine per process: recognizers share its backend.
  */
 import { readFile } from 'node:fs/promises';
-import { InvalidArgumentError, errorInfo } from '../runtime/errors.ts';
+import { InvalidArgumentError } from '../runtime/errors.ts';
 import { startEngine } from '../ops/engine_node.ts';
 import { decodeNode } from '../image/decode_node.ts';
 import { DEFAULT_LIMITS, ImageFileError } from '../image/errors.ts';
 import type { RgbaImage } from '../image/types.ts';
-import { Recognizer as CoreRecognizer, type ImageInput } from '../recognize/recognizer.ts';
+import { Recognizer as CoreRecognizer } from '../recognize/recognizer.ts';
 import { toHostWeights } from '../recognize/load.ts';
 import { loadModelInputNode } from '../recognize/node_load.ts';
 import { openDatasetPath } from '../data/node_shards.ts';
@@ -18,7 +18,7 @@ import { checkWorkers } from '../eval/pool.ts';
 import type { ModelSource } from '../recognize/model_source.ts';
 import { createThreadPool } from './node_pool.ts';
 import type { ThreadInput } from './node_pool_protocol.ts';
-import type { CreateRecognizerOptions, RecognitionOutcome, RecognizeCallOptions, RecognizerInfo } from './common.ts';
+import { recognizeChunk, type CreateRecognizerOptions, type RecognitionOutcome, type RecognizeCallOptions, type RecognizerInfo } from './common.ts';
 
 export * from './common.ts';
 export { UnknownModelError, sniffModelBytes } from '../recognize/model_source.ts';
@@ -130,19 +130,7 @@ class NodeRecognizer implements Recognizer {
     for (let s = 0; s < images.length; s += CHUNK) {
       signal?.throwIfAborted();
       const part = images.slice(s, s + CHUNK);
-      const inputs: (ImageInput | RecognitionOutcome)[] = [];
-      for (const img of part) {
-        try {
-          inputs.push(await toInput(img));
-        } catch (err) {
-          inputs.push({ ok: false, error: errorInfo(err) });
-        }
-      }
-      const isFailure = (x: ImageInput | RecognitionOutcome): x is RecognitionOutcome => typeof x === 'object' && 'ok' in x;
-      const ready = inputs.filter((x): x is ImageInput => !isFailure(x));
-      const got = await this.core.recognizeBatch(ready);
-      let k = 0;
-      for (const x of inputs) out.push(isFailure(x) ? x : got[k++]!);
+      out.push(...(await recognizeChunk(part, toInput, (ready) => this.core.recognizeBatch(ready))));
       onProgress?.({ done: out.length, total: images.length });
     }
     return out;
