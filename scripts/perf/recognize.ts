@@ -131,7 +131,6 @@ async function ppocrRows(pixels: RgbaImage[], m: number): Promise<Row[]> {
   return out;
 }
 
-/** Writes host weights as a webstr weight directory (what the worker loads from a URL). */
 /**
  * Trained models (`--models crnn,rare,spin` or weight folders): the recognizer on wasm over real crops, with
  * each model's own preprocessing, batch 1 and same-width batches of ≤ 32 (the zoo's ≥ 50 words/s bar).
@@ -153,6 +152,7 @@ async function modelRows(pixels: RgbaImage[], specs: string[], m: number): Promi
   return rows;
 }
 
+/** Writes host weights as a webstr weight directory (what the worker loads from a URL). */
 async function writePresetDir(dir: string, w: HostWeights): Promise<void> {
   const params = toDevice(w.tensors);
   await saveWeightsDir(dir, params, {
