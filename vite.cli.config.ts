@@ -5,6 +5,7 @@
  * them), and falls back to running the sources through tsx otherwise, so a dev checkout never runs a
  * stale build.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { defineConfig, type Plugin } from 'vite';
 
@@ -35,8 +36,7 @@ const ASSET_DIRS = ['src/synth'];
 function besideChunkAssets(): Plugin {
   return {
     name: 'webstr-cli-assets',
-    async generateBundle(_options, bundle) {
-      const { existsSync, readFileSync } = await import('node:fs');
+    generateBundle(_options, bundle) {
       for (const chunk of Object.values(bundle)) {
         if (chunk.type !== 'chunk') continue;
         for (const m of chunk.code.matchAll(/new URL\(["'`]\.\/(assets\/[\w.-]+)["'`],\s*import\.meta\.url\)/g)) {

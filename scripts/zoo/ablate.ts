@@ -11,8 +11,10 @@
 import { parseArgs } from 'node:util';
 import { tf } from '../../src/runtime/tf.ts';
 import { initBackend } from '../../src/runtime/backend.ts';
-import { gaspinInitialBias } from '../../src/models/params.ts';
-import { rareInitialFiducials } from '../../src/ops/index.ts';
+import { gaspinInitialBias, getParam } from '../../src/models/params.ts';
+import { locNames } from '../../src/models/transforms/tps.ts';
+import { GASPIN_FC2 } from '../../src/models/transforms/gaspin.ts';
+import { TPS_FIDUCIALS, rareInitialFiducials } from '../../src/ops/index.ts';
 import { loadWeightsDir, saveWeightsDir } from '../../src/weights/node_io.ts';
 import { exitOnHelp } from '../lib/help.ts';
 
@@ -20,35 +22,26 @@ exitOnHelp(import.meta.url);
 
 const USAGE = 'usage: ablate.ts --model DIR --reset tps|colour --out DIR';
 
-/** The fc2 that predicts the transform's parameters: [weight [in, out], bias [out]] names. */
-const FC2 = [
-  { w: 'loc_fc2_w', b: 'loc_fc2.b_0', kind: 'tps' as const },
-  { w: 'Transformation.LocalizationNetwork.localization_fc2.weight', b: 'Transformation.LocalizationNetwork.localization_fc2.bias', kind: 'tps' as const },
-  { w: 'Transformation.stucture_fc2.weight', b: 'Transformation.stucture_fc2.bias', kind: 'gaspin' as const },
-];
-
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { model: { type: 'string' }, reset: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const { values } = parseArgs({ options: { model: { type: 'string' }, reset: { type: 'string' }, out: { type: 'string' } } });
   if (values.model === undefined || values.out === undefined || (values.reset !== 'tps' && values.reset !== 'colour')) {
     console.error(USAGE);
     return 2;
   }
   await initBackend('cpu');
   const { params, meta } = await loadWeightsDir(values.model);
-  const fc2 = FC2.find((f) => params.has(f.w) && params.has(f.b));
-  if (fc2 === undefined) throw new Error(`${values.model}: no transform fc2 (not a rare or spin model)`);
-  if (values.reset === 'colour' && fc2.kind !== 'gaspin') throw new Error(`${values.model}: --reset colour needs a GA-SPIN model`);
-  const w = params.get(fc2.w)!;
-  const b = params.get(fc2.b)!;
+  // The fc2 that predicts the transform's parameters, by the stage's own parameter names.
+  const t = meta.config.transform;
+  if (t.kind !== 'tps' && t.kind !== 'gaspin') throw new Error(`${values.model}: no transform to ablate (preset ${meta.preset})`);
+  if (values.reset === 'colour' && t.kind !== 'gaspin') throw new Error(`${values.model}: --reset colour needs a GA-SPIN model`);
+  const fc2 = t.kind === 'tps' ? locNames(t.naming).fc2 : GASPIN_FC2;
+  const w = getParam(params, fc2.w);
+  const b = getParam(params, fc2.b);
   const out = b.shape[0];
-  const init = fc2.kind === 'tps' ? rareInitialFiducials(out / 2) : gaspinInitialBias(out);
-  const nFid = rareInitialFiducials().length;
+  const init = t.kind === 'tps' ? rareInitialFiducials(out / 2) : gaspinInitialBias(out);
+  const nFid = 2 * TPS_FIDUCIALS;
   // Output columns to reset: all of a TPS fc2; GA-SPIN's colour part [0, out − 40) or its fiducials.
-  const [lo, hi] = fc2.kind === 'tps' ? [0, out] : values.reset === 'colour' ? [0, out - nFid] : [out - nFid, out];
+  const [lo, hi] = t.kind === 'tps' ? [0, out] : values.reset === 'colour' ? [0, out - nFid] : [out - nFid, out];
   const wv = (await w.data()).slice() as Float32Array;
   const bv = (await b.data()).slice() as Float32Array;
   const inDim = w.shape[0];

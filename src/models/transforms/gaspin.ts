@@ -33,7 +33,7 @@ function convNames(i: number): { w: string; bn: [string, string, string, string]
   return { w: `${P}.${seq}.${k}.weight`, bn: bn(`${P}.${seq}.${k + 1}`) };
 }
 const FC1 = { w: `${P}.stucture_fc1.13.weight`, b: `${P}.stucture_fc1.13.bias`, bn: bn(`${P}.stucture_fc1.14`) };
-const FC2 = { w: `${P}.stucture_fc2.weight`, b: `${P}.stucture_fc2.bias` };
+export const GASPIN_FC2 = { w: `${P}.stucture_fc2.weight`, b: `${P}.stucture_fc2.bias` };
 const OFF1 = { w: `${P}.offset_fc1.0.weight`, bn: bn(`${P}.offset_fc1.1`) };
 const OFF2 = { w: `${P}.offset_fc2.weight`, b: `${P}.offset_fc2.bias` };
 
@@ -79,7 +79,7 @@ export class GaSpin implements Stage {
     const out = this.nw + 1 + 2 * TPS_FIDUCIALS;
     this.specs.push(linearSpec(FC1.w, inC, config.fc), vecSpec(FC1.b, config.fc), ...bnSpecs(FC1.bn, config.fc));
     // fc2 init (§6.1): weights 0, bias = initialBias() for training from scratch.
-    this.specs.push({ ...linearSpec(FC2.w, config.fc, out), init: 'zeros' }, vecSpec(FC2.b, out, 'gaspin_fc2'));
+    this.specs.push({ ...linearSpec(GASPIN_FC2.w, config.fc, out), init: 'zeros' }, vecSpec(GASPIN_FC2.b, out, 'gaspin_fc2'));
     const featC = config.channels[2];
     this.specs.push(convSpec(OFF1.w, [3, 3, featC, config.offsetChannels]), ...bnSpecs(OFF1.bn, config.offsetChannels));
     this.specs.push(convSpec(OFF2.w, [3, 3, config.offsetChannels, config.inChannels]), vecSpec(OFF2.b, config.inChannels));
@@ -106,8 +106,8 @@ export class GaSpin implements Stage {
         return {
           fc1W: getParam(params, FC1.w).clone(),
           fc1B: getParam(params, FC1.b).clone(),
-          fc2W: getParam(params, FC2.w).clone(),
-          fc2B: getParam(params, FC2.b).clone(),
+          fc2W: getParam(params, GASPIN_FC2.w).clone(),
+          fc2B: getParam(params, GASPIN_FC2.b).clone(),
         };
       }
       // BatchNorm1d after fc1, folded: w' = w·k, b' = (b − μ)·k + β with k = γ/√(σ² + ε).
@@ -116,8 +116,8 @@ export class GaSpin implements Stage {
       return {
         fc1W: tf.mul(getParam(params, FC1.w), k),
         fc1B: tf.add(tf.mul(tf.sub(getParam(params, FC1.b), mu), k), beta),
-        fc2W: getParam(params, FC2.w).clone(),
-        fc2B: getParam(params, FC2.b).clone(),
+        fc2W: getParam(params, GASPIN_FC2.w).clone(),
+        fc2B: getParam(params, GASPIN_FC2.b).clone(),
       };
     });
     const nw = this.nw;

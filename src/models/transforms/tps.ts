@@ -28,7 +28,7 @@ interface LocNames {
 
 /** DTRB: conv i of the loc net sits at Sequential index 4i (conv, BN, ReLU, pool). PaddleOCR: ParamAttr
  *  names `loc_conv{i}_weights`, `loc_conv{i}_bn_{scale,offset,mean,variance}`, `loc_fc{1,2}_w`, `.b_0`. */
-function locNames(naming: TpsConfig['naming']): LocNames {
+export function locNames(naming: TpsConfig['naming']): LocNames {
   if (naming === 'paddle') {
     return {
       conv: (i) => `loc_conv${i}_weights`,
