@@ -11,12 +11,10 @@
  * docs/models.md §7.1 and §7.3 describe the outputs; docs/models/spin.md says why.
  */
 import { parseArgs } from 'node:util';
-import { tf } from '../../src/runtime/tf.ts';
 import { initBackend } from '../../src/runtime/backend.ts';
-import { getParam } from '../../src/models/params.ts';
-import { GASPIN_FC2 } from '../../src/models/transforms/gaspin.ts';
 import { loadWeightsDir, saveWeightsDir } from '../../src/weights/node_io.ts';
 import { exitOnHelp } from '../lib/help.ts';
+import { moveColourStart } from './transform_edit.ts';
 
 exitOnHelp(import.meta.url);
 
@@ -34,23 +32,10 @@ async function main(): Promise<number> {
   }
   await initBackend('cpu');
   const { params, meta } = await loadWeightsDir(values.model);
-  const t = meta.config.transform;
-  if (t.kind !== 'gaspin') throw new Error(`${values.model}: not a GA-SPIN model (preset ${meta.preset})`);
-  const nw = 2 * t.K + 1;
-  const w = getParam(params, GASPIN_FC2.w);
-  const b = getParam(params, GASPIN_FC2.b);
-  const out = b.shape[0];
-  const inDim = w.shape[0];
-  const wv = (await w.data()).slice() as Float32Array;
-  const bv = (await b.data()).slice() as Float32Array;
-  for (let i = 0; i < inDim; i++) for (let j = 0; j < nw; j++) wv[i * out + j]! /= scale;
-  for (let j = 0; j < nw; j++) bv[j]! /= scale;
-  bv[nw] = gate;
-  params.set(GASPIN_FC2.w, tf.tensor(wv, w.shape));
-  params.set(GASPIN_FC2.b, tf.tensor(bv, b.shape));
+  const nw = await moveColourStart(params, meta.config, scale, gate);
   const notes = `${meta.provenance.notes ?? ''} colour start: power terms ÷${scale}, gate logit ${gate} (scripts/zoo/colour_start.ts)`.trim();
   await saveWeightsDir(values.out, params, { ...meta, provenance: { ...meta.provenance, notes } }, { float16: true });
-  console.log(`${values.out}: ${GASPIN_FC2.w} power columns [0, ${nw}) ÷ ${scale}, gate logit → ${gate}`);
+  console.log(`${values.out}: GA-SPIN fc2 power columns [0, ${nw}) ÷ ${scale}, gate logit → ${gate}`);
   return 0;
 }
 
