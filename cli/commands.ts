@@ -128,7 +128,8 @@ export const COMMANDS: Record<string, Command> = {
       '  --data DIR...                    training LMDB / shard folders; --synthetic R (0..1): share of synthetic words',
       '  --synth-vocab N                  synthetic words from the first N of the built-in list',
       '  --synth-style basic|rich  --synth-workers N   synthetic style, and worker threads rendering one batch ahead',
-      '  --init-partial                   take from --init only the tensors whose name and shape fit (another architecture)',
+      '  --init-partial                   take from --init only the tensors whose name and shape fit (another architecture);\n' +
+      '                                   --init may then be given several times: a later source wins for a tensor both hold',
       '  --steps N, --out DIR             steps to reach; checkpoints, weights/ and history.json go to DIR; --float16 weights',
       BACKEND.replace('(auto:', '(default wasm; auto:'),
       '  --batch N (32)  --optimizer adam|adamw|adadelta|sgd  --lr X  --schedule constant|cosine  --warmup N  --clip X',

@@ -22,7 +22,7 @@ function bar(p: TrainProgress): string {
 export async function trainCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, {
       preset: { type: 'string' },
-      init: { type: 'string' },
+      init: { type: 'string', multiple: true },
       'init-partial': { type: 'boolean', default: false },
       float16: { type: 'boolean', default: false },
       data: { type: 'string', multiple: true },
@@ -80,7 +80,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   try {
     const r = await train({
       preset,
-      ...(values.init !== undefined ? { init: values.init } : {}),
+      ...(values.init !== undefined ? { init: values.init.length === 1 ? values.init[0]! : values.init } : {}),
       ...(values['init-partial'] ? { initPartial: true } : {}),
       ...(values.float16 ? { float16: true } : {}),
       data,

@@ -19,8 +19,8 @@ import { saveWeightsDir } from '../weights/node_io.ts';
 import { loadModelNode } from '../recognize/node_load.ts';
 import { buildStages, headClasses } from '../models/model.ts';
 import type { StageName } from '../models/config.ts';
-import { toHost } from '../models/params.ts';
-import { describePartialInit, partialInit } from '../train/partial_init.ts';
+import { toHost, type Params } from '../models/params.ts';
+import { describePartialInit, mergeInitSources, partialInit } from '../train/partial_init.ts';
 import { openDatasetPath } from '../data/node_shards.ts';
 import { type NodeSynthOptions, createNodeSynth } from '../synth/node.ts';
 import { encodePng } from '../synth/node_shards.ts';
@@ -54,8 +54,9 @@ export type OptimizerKind = 'adam' | 'adamw' | 'adadelta' | 'sgd';
 export interface TrainOptions {
   /** The architecture (a preset name). */
   preset: string;
-  /** Start from these weights (a shipped name or a path as createRecognizer takes in Node); else from scratch. */
-  init?: string;
+  /** Start from these weights (a shipped name or a path as createRecognizer takes in Node); else from scratch.
+   *  Several sources only with `initPartial`: a later one wins for a tensor both hold. */
+  init?: string | string[];
   /** Take from `init` only the tensors whose name and shape match this preset's (another architecture, e.g.
    *  ppocr-v4's backbone for crnn-lcnet); the rest start fresh, and the weights' provenance says which. */
   initPartial?: boolean;
@@ -164,24 +165,34 @@ export async function train(o: TrainOptions): Promise<TrainSummary> {
   let charset: Charset | null = null;
   let init: HostTensors | null = null;
   let partialNote: string | null = null;
+  const inits = o.init === undefined ? [] : typeof o.init === 'string' ? [o.init] : o.init;
+  if (inits.length > 1 && o.initPartial !== true) throw new InvalidArgumentError(`several init sources (${inits.join(', ')}) need initPartial`);
+  const initName = inits.join('+');
   if (o.initPartial === true) {
-    if (o.init === undefined) throw new InvalidArgumentError('initPartial needs init (the weights to take from)');
-    // Any architecture: take what matches by name and shape, fresh parameters for the rest; the charset is the preset's.
-    const loaded = await loadModelNode(o.init, preset);
+    if (inits.length === 0) throw new InvalidArgumentError('initPartial needs init (the weights to take from)');
+    // Any architecture: take what matches by name and shape, fresh parameters for the rest; the charset is the
+    // preset's. Several sources: merged in order, a later one replacing an earlier one's tensor of the same name.
     charset = getCharset(config.charset);
+    let merged: Params = new Map();
+    const described: string[] = [];
     try {
-      const p = await partialInit(buildStages(config, headClasses(config, charset.symbols.length)).specs, loaded.params, o.seed ?? 1, o.init);
+      for (const src of inits) {
+        const loaded = await loadModelNode(src, preset);
+        merged = mergeInitSources([merged, loaded.params]);
+        described.push(`${src} (${loaded.meta.preset}; ${loaded.meta.provenance.source})`);
+      }
+      const p = await partialInit(buildStages(config, headClasses(config, charset.symbols.length)).specs, merged, o.seed ?? 1, initName);
       init = p.init;
-      partialNote = describePartialInit(p, `${o.init} (${loaded.meta.preset}; ${loaded.meta.provenance.source})`);
+      partialNote = describePartialInit(p, described.join(' + '));
       o.onNotice?.(partialNote);
     } finally {
-      for (const t of loaded.params.values()) t.dispose();
+      for (const t of merged.values()) t.dispose();
     }
-  } else if (o.init !== undefined) {
-    const loaded = await loadModelNode(o.init, preset);
+  } else if (inits.length === 1) {
+    const loaded = await loadModelNode(inits[0]!, preset);
     if (loaded.meta.preset !== preset) {
       for (const t of loaded.params.values()) t.dispose();
-      throw new InvalidArgumentError(`--init ${o.init} holds a '${loaded.meta.preset}' model, not '${preset}'`);
+      throw new InvalidArgumentError(`--init ${initName} holds a '${loaded.meta.preset}' model, not '${preset}'`);
     }
     config = loaded.meta.config;
     charset = loaded.meta.charset;
@@ -197,7 +208,7 @@ export async function train(o: TrainOptions): Promise<TrainSummary> {
   const clip = o.clip ?? (o.optimizer === undefined ? def.clip : undefined);
   const recipe: TrainRecipe = {
     preset,
-    init: o.init === undefined ? null : o.initPartial === true ? `partial:${o.init}` : o.init,
+    init: inits.length === 0 ? null : o.initPartial === true ? `partial:${initName}` : initName,
     datasets: data,
     syntheticRatio: ratio,
     validation: o.val === undefined ? null : { dataset: o.val, ...(o.valLimit !== undefined ? { limit: o.valLimit } : {}) },

@@ -89,6 +89,11 @@ export interface PpLcNetV3Config {
    * hardswish); the SE convs of the i-th SE block are `conv2d_{se[i][0]}` and `conv2d_{se[i][1]}`.
    */
   names: { stemConv: string; stemBn: string; convStart: number; se: [number, number][] };
+  /**
+   * PP-OCRv4's SVTR mixing neck run on the backbone's feature map as part of the visual encoder (the
+   * `rare-svtr` preset: PP-OCRv4's whole encoder, frozen or trained with the backbone stage); absent = none.
+   */
+  neck?: SvtrNeckConfig;
 }
 
 export type BackboneConfig = MobileNetV3Config | VggConfig | ResNet32Config | PpLcNetV3Config;

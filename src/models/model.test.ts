@@ -145,6 +145,7 @@ describe('zoo presets (PPLCNetV3 from PP-OCRv4)', () => {
     for (const [name, width, steps, classes] of [
       ['crnn-lcnet', 160, 20, 97],
       ['rare-lcnet', 160, 26, 98],
+      ['rare-svtr', 160, 26, 98],
       ['spin-lcnet', 160, 26, 98],
     ] as const) {
       const config = getPreset(name);
@@ -156,6 +157,39 @@ describe('zoo presets (PPLCNetV3 from PP-OCRv4)', () => {
       tf.dispose([a, x, ...params.values()]);
       model.dispose();
     }
+  }, 60_000);
+});
+
+describe('rare-svtr: PP-OCRv4’s backbone and SVTR neck as one backbone stage', () => {
+  it('computes what ppocr-v4’s backbone then its neck compute on the same parameters, per image and step', () => {
+    const svtr = buildStages(getPreset('rare-svtr'));
+    const ppocr = buildStages(getPreset('ppocr-v4'));
+    // The same parameter names (transferable from ppocr-v4 by --init-partial), counted once.
+    expect(svtr.backbone.specs.map((s) => s.name)).toEqual([...ppocr.backbone.specs, ...ppocr.sequence.specs].map((s) => s.name));
+    expect(svtr.backbone.outChannels).toBe(120);
+    const params = initParams(svtr.specs, 4);
+    const x = tf.randomUniform([2, 48, 96, 3], -1, 1, 'float32', 5); // batch 2, 12 steps: a transposition shows
+    const a = svtr.backbone.compile(params);
+    const b = ppocr.backbone.compile(params);
+    const n = ppocr.sequence.compile(params);
+    const got = a.apply(x); // [B, 1, T, 120]
+    const want = tf.tidy(() => {
+      const f = b.apply(x);
+      const seq = n.apply(tf.transpose(tf.squeeze(f, [1]), [1, 0, 2])); // [T, B, 120]
+      return tf.expandDims(tf.transpose(seq, [1, 0, 2]), 1);
+    });
+    expect(got.shape).toEqual([2, 1, 12, 120]);
+    const d = tf.tidy(() => tf.max(tf.abs(tf.sub(got, want))).dataSync()[0]!);
+    const scale = tf.tidy(() => tf.max(tf.abs(want)).dataSync()[0]!);
+    expect(scale).toBeGreaterThan(1e-3);
+    expect(d).toBeLessThan(1e-4 * Math.max(1, scale));
+    // The two images differ, so a batch/step mix-up could not pass unnoticed.
+    const imgs = tf.tidy(() => tf.max(tf.abs(tf.sub(tf.slice(got, [0], [1]), tf.slice(got, [1], [1])))).dataSync()[0]!);
+    expect(imgs).toBeGreaterThan(1e-4);
+    tf.dispose([x, got, want, ...params.values()]);
+    a.dispose();
+    b.dispose();
+    n.dispose();
   }, 60_000);
 });
 

@@ -9,6 +9,7 @@ import { MobileNetV3 } from './backbones/mobilenetv3.ts';
 import { PpLcNetV3 } from './backbones/pplcnetv3.ts';
 import { ResNet32 } from './backbones/resnet32.ts';
 import { Vgg } from './backbones/vgg.ts';
+import { BackboneWithNeck } from './backbones/with_neck.ts';
 import { AttentionHead } from './heads/attention.ts';
 import { GaSpin } from './transforms/gaspin.ts';
 import { Tps } from './transforms/tps.ts';
@@ -70,7 +71,8 @@ export function buildStages(config: ModelConfig, numClasses = headClasses(config
   if (bb.inChannels !== inC) {
     throw new InvalidArgumentError(`${config.name}: backbone expects ${bb.inChannels} input channels, the previous stage gives ${inC}`);
   }
-  const backbone = bb.kind === 'vgg' ? new Vgg(bb) : bb.kind === 'resnet32' ? new ResNet32(bb) : bb.kind === 'pplcnetv3' ? new PpLcNetV3(bb) : new MobileNetV3(bb);
+  const base: Stage = bb.kind === 'vgg' ? new Vgg(bb) : bb.kind === 'resnet32' ? new ResNet32(bb) : bb.kind === 'pplcnetv3' ? new PpLcNetV3(bb) : new MobileNetV3(bb);
+  const backbone = bb.kind === 'pplcnetv3' && bb.neck !== undefined ? new BackboneWithNeck(base, new SvtrNeck(bb.neck, base.outChannels)) : base;
   const sequence = config.sequence.kind === 'svtr' ? new SvtrNeck(config.sequence, backbone.outChannels) : new BiLstm(config.sequence, backbone.outChannels);
   const head = config.head.kind === 'attention' ? new AttentionHead(config.head, sequence.outChannels, numClasses) : new CtcHead(config.head, sequence.outChannels, numClasses);
   const specs = [...(transform?.specs ?? []), ...backbone.specs, ...sequence.specs, ...head.specs];

@@ -1,6 +1,6 @@
 /** Presets: complete model configs as data. */
 import { InvalidArgumentError } from '../runtime/errors.ts';
-import type { BiLstmConfig, MobileNetV3Block, ModelConfig, PpLcNetV3Block, PpLcNetV3Config, PreprocessConfig, TpsConfig } from './config.ts';
+import type { BiLstmConfig, MobileNetV3Block, ModelConfig, PpLcNetV3Block, PpLcNetV3Config, PreprocessConfig, SvtrNeckConfig, TpsConfig } from './config.ts';
 
 /** DTRB input: grey, stretched to 100×32, [−1, 1] (docs/models.md §2). */
 const DTRB_INPUT: PreprocessConfig = { channels: 'gray', height: 32, resize: { mode: 'stretch', width: 100 }, mean: 0.5, std: 0.5 };
@@ -97,6 +97,21 @@ const LCNETV3_PPOCR = {
   bnEps: 1e-5,
   names: { stemConv: 'conv2d_10', stemBn: 'batch_norm2d_2', convStart: 157, se: [[106, 107], [117, 118]] },
 } as const satisfies PpLcNetV3Config;
+
+/** PP-OCRv4's SVTR neck as exported (ppocr-v4's sequence stage; rare-svtr's backbone neck). */
+const PPOCR_SVTR_NECK: SvtrNeckConfig = {
+  kind: 'svtr',
+  dims: 120,
+  hiddenDims: 120,
+  depth: 2,
+  heads: 8,
+  mlpHidden: 240,
+  kernel: 3,
+  bnEps: 1e-5,
+  lnEps: 1e-5,
+  finalLnEps: 1e-6,
+  names: { conv: 142, bn: 148, layerNorm: 43, linear: 77 },
+};
 
 /** Zoo input: BGR, 48 high (the PP-OCRv4 backbone's height), [−1, 1]. */
 const ZOO_PAD_INPUT: PreprocessConfig = { channels: 'bgr', height: 48, resize: { mode: 'keep-ratio-pad', minWidth: 1, maxWidth: 160, padValue: 0 }, mean: 0.5, std: 0.5 };
@@ -229,19 +244,7 @@ export const PRESETS = {
     input: { channels: 'bgr', height: 48, resize: { mode: 'keep-ratio-pad-min', minWidth: 320, maxWidth: 3200, padValue: 0 }, mean: 0.5, std: 0.5 },
     transform: { kind: 'none' },
     backbone: LCNETV3_PPOCR,
-    sequence: {
-      kind: 'svtr',
-      dims: 120,
-      hiddenDims: 120,
-      depth: 2,
-      heads: 8,
-      mlpHidden: 240,
-      kernel: 3,
-      bnEps: 1e-5,
-      lnEps: 1e-5,
-      finalLnEps: 1e-6,
-      names: { conv: 142, bn: 148, layerNorm: 43, linear: 77 },
-    },
+    sequence: PPOCR_SVTR_NECK,
     head: { kind: 'ctc', naming: 'paddle', paddleLinear: 'linear_85' },
   },
   /**
@@ -264,6 +267,19 @@ export const PRESETS = {
     input: ZOO_PAD_INPUT,
     transform: ZOO_TPS,
     backbone: LCNETV3_PPOCR,
+    sequence: ZOO_BILSTM,
+    head: { kind: 'attention', cell: 'gru', hidden: 96, steps: 26, naming: 'paddle', labels: 'sos-eos-last' },
+  },
+  /**
+   * Zoo RARE on PP-OCRv4's whole visual encoder (issue 17): the same small TPS → PPLCNetV3 followed by PP-OCRv4's
+   * SVTR mixing neck (both transferable by name from ppocr-v4, one backbone stage) → BiLSTM(96)×2 → GRU attention 96.
+   */
+  'rare-svtr': {
+    name: 'rare-svtr',
+    charset: 'en_dict_space',
+    input: ZOO_PAD_INPUT,
+    transform: ZOO_TPS,
+    backbone: { ...LCNETV3_PPOCR, neck: PPOCR_SVTR_NECK },
     sequence: ZOO_BILSTM,
     head: { kind: 'attention', cell: 'gru', hidden: 96, steps: 26, naming: 'paddle', labels: 'sos-eos-last' },
   },

@@ -3,7 +3,7 @@ import { tf } from '../runtime/tf.ts';
 import { buildStages } from '../models/model.ts';
 import { initParams } from '../models/params.ts';
 import { getPreset } from '../models/presets.ts';
-import { describePartialInit, partialInit } from './partial_init.ts';
+import { describePartialInit, mergeInitSources, partialInit } from './partial_init.ts';
 import { TrainInitError } from './errors.ts';
 
 describe('partialInit', () => {
@@ -12,10 +12,33 @@ describe('partialInit', () => {
   });
   afterAll(() => undefined);
 
+  it('merges several sources, a later one winning for a name both hold, and disposes what it replaces', () => {
+    const a1 = tf.tensor([1]);
+    const a2 = tf.tensor([2]);
+    const b1 = tf.tensor([10]);
+    const c3 = tf.tensor([30]);
+    const m = mergeInitSources([
+      new Map([
+        ['a', a1],
+        ['b', b1],
+      ]),
+      new Map([
+        ['a', a2],
+        ['c', c3],
+      ]),
+    ]);
+    expect([...m.keys()].sort()).toEqual(['a', 'b', 'c']);
+    expect(m.get('a')).toBe(a2);
+    expect(m.get('b')).toBe(b1);
+    expect(a1.isDisposed).toBe(true);
+    expect(a2.isDisposed).toBe(false);
+    tf.dispose([...m.values()]);
+  });
+
   it('takes the whole PPLCNetV3 backbone of a ppocr-v4 model into each zoo preset, and only it', async () => {
     // ppocr-v4's parameters (random here; the real ones come from npm), 6,625 symbols + blank.
     const source = initParams(buildStages(getPreset('ppocr-v4'), 6626).specs, 5);
-    for (const preset of ['crnn-lcnet', 'rare-lcnet', 'spin-lcnet']) {
+    for (const preset of ['crnn-lcnet', 'rare-lcnet', 'rare-svtr', 'spin-lcnet']) {
       const target = buildStages(getPreset(preset));
       const backbone = target.backbone.specs.map((s) => s.name).sort();
       const p = await partialInit(target.specs, source, 1, 'ppocr-v4');

@@ -48,6 +48,21 @@ export async function partialInit(specs: readonly ParamSpec[], source: Params, s
   return out;
 }
 
+/**
+ * Several sources as one (`--init a --init b`): every tensor of each, a later source's replacing an earlier
+ * one's of the same name (the replaced tensor is disposed). Takes ownership of the sources' tensors.
+ */
+export function mergeInitSources(sources: Iterable<Params>): Params {
+  const merged: Params = new Map();
+  for (const src of sources) {
+    for (const [k, t] of src) {
+      if (merged.get(k) !== t) merged.get(k)?.dispose();
+      merged.set(k, t);
+    }
+  }
+  return merged;
+}
+
 /** One line for logs and provenance. */
 export function describePartialInit(p: PartialInit, sourceName: string): string {
   const pct = ((100 * p.takenElements) / Math.max(1, p.totalElements)).toFixed(1);
