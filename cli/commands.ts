@@ -131,6 +131,7 @@ export const COMMANDS: Record<string, Command> = {
       '  --init-partial                   take from --init only the tensors whose name and shape fit (another architecture);\n' +
       '                                   --init may then be given several times: a later source wins for a tensor both hold',
       '  --steps N, --out DIR             steps to reach; checkpoints, weights/ and history.json go to DIR; --float16 weights',
+      '  --until N                        stop after step N of the --steps schedule (checkpoint and weights, as Ctrl-C)',
       BACKEND.replace('(auto:', '(default wasm; auto:'),
       '  --batch N (32)  --optimizer adam|adamw|adadelta|sgd  --lr X  --schedule constant|cosine  --warmup N  --clip X',
       '  --bn train|frozen                BatchNorm statistics (default: frozen with --init, else train)',

@@ -1,7 +1,7 @@
 /** `webstr train`: hostile input ends in named errors; a short run on a training split writes a checkpoint and
  *  weights that `webstr eval` loads; the same command continues the run from its checkpoint. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -36,12 +36,15 @@ describe('webstr train: hostile input', () => {
 });
 
 describe.skipIf(!(haveSharedModel() && haveLmdb('svt_train_257')))('webstr train: fine-tune, resume, eval', () => {
-  it('2 steps, then 1 more from the checkpoint; the weights load in webstr eval', () => {
+  it('2 steps of 3 (--until), then the last from the checkpoint; the weights load in webstr eval', () => {
     const out = path.join(dir, 'ft');
     const data = path.join(LMDB_DIR, 'svt_train_257');
     const args = ['train', '--preset', 'crnn-mv3-en', '--init', MV3_EN_ONNX, '--data', data, '--batch', '4', '--width', '64', '--lr', '1e-4', '--out', out, '--backend', 'wasm'];
-    let r = webstr([...args, '--steps', '2']);
-    expect(r.stderr + r.stdout).toMatch(/done at step 2\/2 on wasm/);
+    // --until: the 3-step schedule stopped after step 2, with a checkpoint and weights.
+    let r = webstr([...args, '--steps', '3', '--until', '2']);
+    expect(r.stderr + r.stdout).toMatch(/stopped at step 2\/3 on wasm/);
+    expect(existsSync(path.join(out, 'weights', 'model.json'))).toBe(true);
+    expect(webstr([...args, '--steps', '3', '--until', '4']).stderr).toMatch(/--until: expected an integer in 1…3/);
     r = webstr([...args, '--steps', '3']);
     expect(r.stderr).toMatch(/resuming run 'run' at step 2/);
     expect(r.stdout).toMatch(/done at step 3\/3/);

@@ -31,6 +31,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       'synth-style': { type: 'string' },
       'synth-workers': { type: 'string', default: '1' },
       steps: { type: 'string' },
+      until: { type: 'string' },
       out: { type: 'string' },
       backend: { type: 'string', default: 'wasm' },
       batch: { type: 'string', default: '32' },
@@ -58,6 +59,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const ratio = numberArg('synthetic', values.synthetic, (n) => n >= 0 && n <= 1, 'a share in 0…1') ?? (data.length === 0 ? 1 : 0);
   if (data.length === 0 && ratio < 1) throw new UsageError('give --data <dataset>... or --synthetic 1 (synthetic words only)');
   const steps = numberArg('steps', values.steps, isInt(1), 'a positive integer')!;
+  const until = numberArg('until', values.until, (n) => isInt(1)(n) && n <= steps, `an integer in 1…${steps} (--steps)`);
   const out = values.out!;
   const preset = values.preset!;
   getPreset(preset); // named error for an unknown preset before anything is loaded
@@ -113,6 +115,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
         if (step > 0) console.error(`webstr train: resuming run '${values.run}' at step ${step} from ${checkpoints}`);
       },
       onProgress: (p) => {
+        // --until: the schedule of --steps, stopped (checkpoint and weights) once step N is done.
+        if (until !== undefined && p.step >= until && !controller.signal.aborted) controller.abort();
         if (p.notice !== undefined) console.error(`\nwebstr train: ${p.notice}`);
         if (values.quiet) return;
         const t = performance.now();
