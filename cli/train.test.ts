@@ -45,6 +45,9 @@ describe.skipIf(!(haveSharedModel() && haveLmdb('svt_train_257')))('webstr train
     expect(r.stderr + r.stdout).toMatch(/stopped at step 2\/3 on wasm/);
     expect(existsSync(path.join(out, 'weights', 'model.json'))).toBe(true);
     expect(webstr([...args, '--steps', '3', '--until', '4']).stderr).toMatch(/--until: expected an integer in 1…3/);
+    // The same command again: nothing more to do (no step 3).
+    const again = webstr([...args, '--steps', '3', '--until', '2']);
+    expect(again.stderr + again.stdout).toMatch(/stopped at step 2\/3/);
     r = webstr([...args, '--steps', '3']);
     expect(r.stderr).toMatch(/resuming run 'run' at step 2/);
     expect(r.stdout).toMatch(/done at step 3\/3/);

@@ -113,6 +113,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       onNotice: (m) => console.error(`webstr train: ${m}`),
       onStart: ({ step, checkpoints }) => {
         if (step > 0) console.error(`webstr train: resuming run '${values.run}' at step ${step} from ${checkpoints}`);
+        if (until !== undefined && step >= until) controller.abort(); // already there: no further step
       },
       onProgress: (p) => {
         // --until: the schedule of --steps, stopped (checkpoint and weights) once step N is done.
