@@ -297,6 +297,37 @@ void hardswish_affine(int n, const float *x, float *y, float s6f, float tf) {
   for (; i < n; i++) y[i] = sact_inf(x[i], 3, s6f, tf);
 }
 
+/* A 1×1 convolution (NHWC: a GEMM over the pixels) with its bias, an activation (vact_inf) and an
+ * optional residual added after it: y[p, :] = act(bias + x[p, :]·w) (+ res[p, :]).
+ * x [M, K], w [K, N] (HWIO with H = W = 1), bias [N], res [M, N] or 0, y [M, N]. Rows go in tiles of 32
+ * so the epilogue reads what the GEMM just wrote while it is in cache. */
+EXPORT("pointwise_act")
+void pointwise_act(int M, int N, int K, const float *x, const float *w, const float *bias, const float *res, float *y,
+                   int act, float s6f, float tf) {
+  const v128_t s6 = wasm_f32x4_splat(s6f), t = wasm_f32x4_splat(tf);
+  for (int m0 = 0; m0 < M; m0 += 32) {
+    int mt = M - m0 < 32 ? M - m0 : 32;
+    float *yt = y + m0 * N;
+    for (int r = 0; r < mt; r++)
+      for (int n = 0; n < N; n++) yt[r * N + n] = bias[n];
+    sgemm_nn(mt, N, K, x + m0 * K, K, w, N, yt, N);
+    for (int r = 0; r < mt; r++) {
+      float *row = yt + r * N;
+      const float *rr = res == 0 ? 0 : res + (m0 + r) * N;
+      int n = 0;
+      for (; n + 4 <= N; n += 4) {
+        v128_t v = vact_inf(wasm_v128_load(row + n), act, s6, t);
+        if (rr != 0) v = wasm_f32x4_add(v, wasm_v128_load(rr + n));
+        wasm_v128_store(row + n, v);
+      }
+      for (; n < N; n++) {
+        float v = sact_inf(row[n], act, s6f, tf);
+        row[n] = rr != 0 ? v + rr[n] : v;
+      }
+    }
+  }
+}
+
 /* Squeeze-and-excitation with a hard sigmoid of the given slope (Paddle's 0.2 in MobileNetV3, 1/6 in
  * PPLCNetV3), per image: s = mean over HW of x [HW, C];
  * m = ReLU(s·W1 + b1) (W1 [C, M]); g = clamp(slope·(m·W2 + b2) + 0.5, 0, 1) (W2 [M, C]); y = x·g.

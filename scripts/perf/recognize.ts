@@ -41,6 +41,7 @@ import { type BackendName } from '../../src/runtime/backend.ts';
 import { startEngineWith } from '../../src/ops/engine.ts';
 import { setAttentionDecodeEnabled } from '../../src/ops/attention_decode/attention_decode.ts';
 import { setAffineFusionEnabled } from '../../src/ops/depthwise_act/depthwise_act.ts';
+import { setPointwiseFusionEnabled } from '../../src/ops/pointwise_act/pointwise_act.ts';
 import { openFileByteSource } from '../../src/data/node_source.ts';
 import { openDtrbDataset } from '../../src/data/dtrb.ts';
 import { decodeNode } from '../../src/image/decode_node.ts';
@@ -64,7 +65,10 @@ import type { PerfContext } from './common.ts';
 
 /** Inference fusions `--ab` switches off for the "before" rows. */
 const AB_SWITCHES: Record<string, (on: boolean) => void> = {
+  /** PPLCNetV3's units: hard-swish + affine fused into its convs' kernels, SE as one kernel. */
   affine: setAffineFusionEnabled,
+  /** 1×1 convs as one SIMD kernel with bias, activation (and MobileNetV3's residual) instead of tfjs's conv + ops. */
+  pointwise: setPointwiseFusionEnabled,
 };
 
 function abSwitch(names: string[]): ((on: boolean) => void) | null {

@@ -9,7 +9,8 @@
  */
 import { tf, type Tensor } from '../../runtime/tf.ts';
 import type { PpLcNetV3Config } from '../config.ts';
-import { convAct, disposeConv, foldConvBn, type FoldedConv } from '../nn.ts';
+import { convAct, disposeConv, foldConvBn, isPointwise, type FoldedConv } from '../nn.ts';
+import { canFusePointwise, pointwiseConvAct } from '../../ops/pointwise_act/pointwise_act.ts';
 import { canFuseAffine, depthwiseConvAct, hardSwishAffine, type HardSwishAffine } from '../../ops/depthwise_act/depthwise_act.ts';
 import { canFuseSe, squeezeExcite } from '../../ops/se_block/se_block.ts';
 
@@ -74,6 +75,7 @@ function runUnit(x: Tensor, u: ConvUnit): Tensor {
     u.affine ??= { scale6: u.actScale6.dataSync()[0]!, shift: u.actShift.dataSync()[0]! };
     const c = u.conv;
     if (c.depthwise && c.bn === undefined) return depthwiseConvAct(x, c.filter, c.bias, c.stride, c.pad, 'hardswish-affine', u.affine);
+    if (isPointwise(c) && canFusePointwise()) return pointwiseConvAct(x, c.filter, c.bias, 'hardswish-affine', { affine: u.affine });
     return hardSwishAffine(convAct(x, c, 'linear'), u.affine);
   }
   const y = convAct(x, u.conv, 'linear');

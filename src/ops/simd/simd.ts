@@ -37,6 +37,8 @@ export interface SimdHeap {
     b: number, h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number,
     x: number, filter: number, bias: number, y: number, act: number, s6: number, t: number,
   ) => void;
+  /** 1×1 conv as a GEMM: y [M, N] = act(bias + x [M, K]·w [K, N]) (+ res [M, N], 0 for none); act as depthwiseAct. */
+  pointwiseAct: (m: number, n: number, k: number, x: number, w: number, bias: number, res: number, y: number, act: number, s6: number, t: number) => void;
   /** y = x·clamp(x + 3, 0, 6)·s6 + t over n floats. */
   hardSwishAffine: (n: number, x: number, y: number, s6: number, t: number) => void;
   /** Gradients of depthwiseAct (act 0 or 1: dx, dw, db); `part` scratch of KH·KW·C + C floats; see wasm/simd.c. */
@@ -130,6 +132,7 @@ function instantiate(backend: BackendWasm): SimdHeap | null {
     hardSwishGrad: fn('hardswish_grad'),
     depthwiseAct: fn('depthwise_act'),
     hardSwishAffine: fn('hardswish_affine'),
+    pointwiseAct: fn('pointwise_act'),
     depthwiseGrad: fn('depthwise_grad'),
     bnStats: fn('bn_stats'),
     bnAct: fn('bn_act'),
