@@ -201,13 +201,36 @@ void hardswish_grad(int n, const float *dy, const float *x, float *dx) {
   }
 }
 
+/* The activations of the fused inference kernels: 0 linear, 1 ReLU, 2 hard-swish x·clamp(x + 3, 0, 6)/6,
+ * 3 PPLCNetV3's hard-swish with its learnable affine after it, x·clamp(x + 3, 0, 6)·s6 + t (s6 = scale/6,
+ * multiplied in the order the tfjs ops of the unfused path use). */
+static inline v128_t vact_inf(v128_t v, int act, v128_t s6, v128_t t) {
+  const v128_t zero = wasm_f32x4_splat(0.f), three = wasm_f32x4_splat(3.f), six = wasm_f32x4_splat(6.f);
+  if (act == 1) return wasm_f32x4_max(v, zero);
+  if (act == 2) return wasm_f32x4_div(wasm_f32x4_mul(v, wasm_f32x4_min(wasm_f32x4_max(wasm_f32x4_add(v, three), zero), six)), six);
+  if (act == 3) return wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(v, wasm_f32x4_min(wasm_f32x4_max(wasm_f32x4_add(v, three), zero), six)), s6), t);
+  return v;
+}
+
+static inline float sact_inf(float v, int act, float s6, float t) {
+  if (act == 1) return v < 0.f ? 0.f : v;
+  if (act == 2 || act == 3) {
+    float c = v + 3.f;
+    c = c < 0.f ? 0.f : c > 6.f ? 6.f : c;
+    return act == 2 ? v * c / 6.f : v * c * s6 + t;
+  }
+  return v;
+}
+
 /* Depthwise 2-D convolution, NHWC, channel multiplier 1, any strides and (top, left) padding (zeros
- * outside), with the bias and an activation fused: act 0 linear, 1 ReLU, 2 hard-swish.
- * x [B, H, W, C], w [KH, KW, C], bias [C], y [B, OH, OW, C]. */
+ * outside), with the bias and an activation fused (vact_inf; s6 and t used by act 3 only).
+ * x [B, H, W, C], w [KH, KW, C], bias [C], y [B, OH, OW, C]. Channels go in blocks of 16 (four vectors
+ * accumulated per filter tap, so the tap loop's bookkeeping is paid once per 16 channels), then 4, then 1;
+ * each output sums its taps in the same order (row by row) whatever the block. */
 EXPORT("depthwise_act")
 void depthwise_act(int B, int H, int W, int C, int KH, int KW, int sh, int sw, int pt, int pl, int OH, int OW,
-                   const float *x, const float *w, const float *bias, float *y, int act) {
-  const v128_t zero = wasm_f32x4_splat(0.f), three = wasm_f32x4_splat(3.f), six = wasm_f32x4_splat(6.f);
+                   const float *x, const float *w, const float *bias, float *y, int act, float s6f, float tf) {
+  const v128_t s6 = wasm_f32x4_splat(s6f), t = wasm_f32x4_splat(tf);
   for (int b = 0; b < B; b++) {
     for (int oy = 0; oy < OH; oy++) {
       int iy0 = oy * sh - pt;
@@ -218,41 +241,100 @@ void depthwise_act(int B, int H, int W, int C, int KH, int KW, int sh, int sw, i
         int kx0 = ix0 < 0 ? -ix0 : 0;
         int kx1 = ix0 + KW > W ? W - ix0 : KW;
         float *out = y + ((b * OH + oy) * OW + ox) * C;
+        const float *xo = x + ((b * H + iy0) * W + ix0) * C;
         int c = 0;
+        for (; c + 16 <= C; c += 16) {
+          v128_t a0 = wasm_v128_load(bias + c), a1 = wasm_v128_load(bias + c + 4);
+          v128_t a2 = wasm_v128_load(bias + c + 8), a3 = wasm_v128_load(bias + c + 12);
+          for (int ky = ky0; ky < ky1; ky++) {
+            const float *xr = xo + ky * W * C + c;
+            const float *wr = w + ky * KW * C + c;
+            for (int kx = kx0; kx < kx1; kx++) {
+              const float *xp = xr + kx * C, *wp = wr + kx * C;
+              a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(xp), wasm_v128_load(wp)));
+              a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(xp + 4), wasm_v128_load(wp + 4)));
+              a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_v128_load(xp + 8), wasm_v128_load(wp + 8)));
+              a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wasm_v128_load(xp + 12), wasm_v128_load(wp + 12)));
+            }
+          }
+          wasm_v128_store(out + c, vact_inf(a0, act, s6, t));
+          wasm_v128_store(out + c + 4, vact_inf(a1, act, s6, t));
+          wasm_v128_store(out + c + 8, vact_inf(a2, act, s6, t));
+          wasm_v128_store(out + c + 12, vact_inf(a3, act, s6, t));
+        }
         for (; c + 4 <= C; c += 4) {
           v128_t acc = wasm_v128_load(bias + c);
           for (int ky = ky0; ky < ky1; ky++) {
-            const float *xr = x + ((b * H + iy0 + ky) * W + ix0) * C + c;
+            const float *xr = xo + ky * W * C + c;
             const float *wr = w + ky * KW * C + c;
             for (int kx = kx0; kx < kx1; kx++) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_v128_load(xr + kx * C), wasm_v128_load(wr + kx * C)));
           }
-          if (act == 1) acc = wasm_f32x4_max(acc, zero);
-          else if (act == 2) acc = wasm_f32x4_div(wasm_f32x4_mul(acc, wasm_f32x4_min(wasm_f32x4_max(wasm_f32x4_add(acc, three), zero), six)), six);
-          wasm_v128_store(out + c, acc);
+          wasm_v128_store(out + c, vact_inf(acc, act, s6, t));
         }
         for (; c < C; c++) {
           float acc = bias[c];
           for (int ky = ky0; ky < ky1; ky++)
-            for (int kx = kx0; kx < kx1; kx++) acc += x[((b * H + iy0 + ky) * W + ix0 + kx) * C + c] * w[(ky * KW + kx) * C + c];
-          if (act == 1) acc = acc < 0.f ? 0.f : acc;
-          else if (act == 2) {
-            float t = acc + 3.f;
-            t = t < 0.f ? 0.f : t > 6.f ? 6.f : t;
-            acc = acc * t / 6.f;
-          }
-          out[c] = acc;
+            for (int kx = kx0; kx < kx1; kx++) acc += xo[(ky * W + kx) * C + c] * w[(ky * KW + kx) * C + c];
+          out[c] = sact_inf(acc, act, s6f, tf);
         }
       }
     }
   }
 }
 
-/* Squeeze-and-excitation with Paddle's hard sigmoid, per image: s = mean over HW of x [HW, C];
- * m = ReLU(s·W1 + b1) (W1 [C, M]); g = clamp(0.2·(m·W2 + b2) + 0.5, 0, 1) (W2 [M, C]); y = x·g.
+/* y = x·clamp(x + 3, 0, 6)·s6 + t over n floats (PPLCNetV3's activation and affine after a pointwise conv). */
+EXPORT("hardswish_affine")
+void hardswish_affine(int n, const float *x, float *y, float s6f, float tf) {
+  const v128_t s6 = wasm_f32x4_splat(s6f), t = wasm_f32x4_splat(tf);
+  int i = 0;
+  for (; i + 16 <= n; i += 16) {
+    wasm_v128_store(y + i, vact_inf(wasm_v128_load(x + i), 3, s6, t));
+    wasm_v128_store(y + i + 4, vact_inf(wasm_v128_load(x + i + 4), 3, s6, t));
+    wasm_v128_store(y + i + 8, vact_inf(wasm_v128_load(x + i + 8), 3, s6, t));
+    wasm_v128_store(y + i + 12, vact_inf(wasm_v128_load(x + i + 12), 3, s6, t));
+  }
+  for (; i + 4 <= n; i += 4) wasm_v128_store(y + i, vact_inf(wasm_v128_load(x + i), 3, s6, t));
+  for (; i < n; i++) y[i] = sact_inf(x[i], 3, s6f, tf);
+}
+
+/* A 1×1 convolution (NHWC: a GEMM over the pixels) with its bias, an activation (vact_inf) and an
+ * optional residual added after it: y[p, :] = act(bias + x[p, :]·w) (+ res[p, :]).
+ * x [M, K], w [K, N] (HWIO with H = W = 1), bias [N], res [M, N] or 0, y [M, N]. Rows go in tiles of 32
+ * so the epilogue reads what the GEMM just wrote while it is in cache. */
+EXPORT("pointwise_act")
+void pointwise_act(int M, int N, int K, const float *x, const float *w, const float *bias, const float *res, float *y,
+                   int act, float s6f, float tf) {
+  const v128_t s6 = wasm_f32x4_splat(s6f), t = wasm_f32x4_splat(tf);
+  for (int m0 = 0; m0 < M; m0 += 32) {
+    int mt = M - m0 < 32 ? M - m0 : 32;
+    float *yt = y + m0 * N;
+    for (int r = 0; r < mt; r++)
+      for (int n = 0; n < N; n++) yt[r * N + n] = bias[n];
+    sgemm_nn(mt, N, K, x + m0 * K, K, w, N, yt, N);
+    for (int r = 0; r < mt; r++) {
+      float *row = yt + r * N;
+      const float *rr = res == 0 ? 0 : res + (m0 + r) * N;
+      int n = 0;
+      for (; n + 4 <= N; n += 4) {
+        v128_t v = vact_inf(wasm_v128_load(row + n), act, s6, t);
+        if (rr != 0) v = wasm_f32x4_add(v, wasm_v128_load(rr + n));
+        wasm_v128_store(row + n, v);
+      }
+      for (; n < N; n++) {
+        float v = sact_inf(row[n], act, s6f, tf);
+        row[n] = rr != 0 ? v + rr[n] : v;
+      }
+    }
+  }
+}
+
+/* Squeeze-and-excitation with a hard sigmoid of the given slope (Paddle's 0.2 in MobileNetV3, 1/6 in
+ * PPLCNetV3), per image: s = mean over HW of x [HW, C];
+ * m = ReLU(s·W1 + b1) (W1 [C, M]); g = clamp(slope·(m·W2 + b2) + 0.5, 0, 1) (W2 [M, C]); y = x·g.
  * x, y [B, HW, C]; scratch: C + M floats. */
 EXPORT("se_block")
 void se_block(int B, int HW, int C, int M, const float *x, const float *w1, const float *b1, const float *w2, const float *b2,
-              float *y, float *scratch) {
+              float *y, float *scratch, float slope) {
   float *s = scratch, *mid = scratch + C;
   for (int b = 0; b < B; b++) {
     const float *xb = x + b * HW * C;
@@ -264,7 +346,7 @@ void se_block(int B, int HW, int C, int M, const float *x, const float *w1, cons
     for (int c = 0; c < C; c++) s[c] = b2[c];
     sgemm_nn(1, C, M, mid, M, w2, C, s, C);
     for (int c = 0; c < C; c++) {
-      float g = s[c] * 0.2f + 0.5f;
+      float g = s[c] * slope + 0.5f;
       s[c] = g < 0.f ? 0.f : g > 1.f ? 1.f : g;
     }
     for (int p = 0; p < HW; p++) {
@@ -648,7 +730,7 @@ void maxpool_grad(int B, int H, int W, int C, int KH, int KW, int sh, int sw, in
  * summed over the batch. scratch: 3C + 2M floats. */
 EXPORT("se_block_grad")
 void se_block_grad(int B, int HW, int C, int M, const float *x, const float *w1, const float *b1, const float *w2, const float *b2,
-                   const float *dy, float *dx, float *dw1, float *db1, float *dw2, float *db2, float *scratch) {
+                   const float *dy, float *dx, float *dw1, float *db1, float *dw2, float *db2, float *scratch, float slope) {
   float *s = scratch, *g = scratch + C, *dg = scratch + 2 * C, *mid = scratch + 3 * C, *dmid = mid + M;
   for (int i = 0; i < C * M; i++) { dw1[i] = 0.f; dw2[i] = 0.f; }
   for (int i = 0; i < M; i++) db1[i] = 0.f;
@@ -687,10 +769,10 @@ void se_block_grad(int B, int HW, int C, int M, const float *x, const float *w1,
     }
     /* gate and dz2 (into dg) */
     for (c = 0; c < C; c++) {
-      float t = g[c] * 0.2f + 0.5f;
+      float t = g[c] * slope + 0.5f;
       int pass = t >= 0.f && t <= 1.f;
       g[c] = t < 0.f ? 0.f : t > 1.f ? 1.f : t;
-      dg[c] = pass ? dg[c] * 0.2f : 0.f;
+      dg[c] = pass ? dg[c] * slope : 0.f;
       db2[c] += dg[c];
     }
     for (int m = 0; m < M; m++) {

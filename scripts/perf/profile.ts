@@ -1,9 +1,10 @@
 /**
- * `npm run perf -- profile [--images N] [--batch N] [--steps N] [--top N] [--json out]`: where the time
- * goes, per kernel and per stage, on wasm in Node for crnn-mv3-en (the shared PaddleOCR model):
- * - inference: the first N IIIT5K-3000 crops at batch 1 (dynamic width), preprocessing included;
- *   wall ms per stage (preprocess, backbone, sequence, head; each stage's outputs read back so the
- *   split is honest on a synchronous backend) and tfjs kernel ms (tf.profile) summed by kernel name;
+ * `npm run perf -- profile [--model NAME] [--images N] [--batch N] [--steps N] [--top N] [--json out]`: where
+ * the time goes, per kernel and per stage, on wasm in Node for crnn-mv3-en (the shared PaddleOCR model):
+ * - inference: the first N IIIT5K-3000 crops at batch 1 (the model's own preprocessing), preprocessing
+ *   included; wall ms per stage (preprocess, transform, backbone, sequence, head; each stage's outputs
+ *   read back so the split is honest on a synchronous backend) and tfjs kernel ms (tf.profile) summed by
+ *   kernel name. `--model rare` (a shipped name or a weight folder) profiles that model instead;
  * - training: `--steps` profiled steps at `--batch` (random 32×100 inputs, BatchNorm in train mode,
  *   Adam), kernel ms by name.
  * tf.profile reads every kernel's output, so its totals run above the unprofiled wall time; the
@@ -23,6 +24,7 @@ import { buildStages } from '../../src/models/model.ts';
 import { toDevice } from '../../src/models/params.ts';
 import { getPreset } from '../../src/models/presets.ts';
 import { toHostWeights, weightsFromOnnx } from '../../src/recognize/load.ts';
+import { loadModelNode } from '../../src/recognize/node_load.ts';
 import { LMDB_DIR, MV3_EN_ONNX } from '../../src/testing/shared.ts';
 import { machineLine, printTable, type PerfContext } from './common.ts';
 import { trainStep } from '../lib/train_throughput.ts';
@@ -57,6 +59,7 @@ export async function profileSuite(ctx: PerfContext): Promise<number> {
   const { values } = parseArgs({
     args: ctx.args,
     options: {
+      model: { type: 'string', default: 'crnn-mv3-en' },
       images: { type: 'string', default: '100' },
       batch: { type: 'string', default: '64' },
       steps: { type: 'string', default: '2' },
@@ -71,7 +74,11 @@ export async function profileSuite(ctx: PerfContext): Promise<number> {
   const out: Record<string, unknown> = {};
 
   if (n > 0) {
-    const host = await toHostWeights(await weightsFromOnnx(new Uint8Array(readFileSync(MV3_EN_ONNX)), 'crnn-mv3-en', path.basename(MV3_EN_ONNX)));
+    const model = values.model;
+    const host =
+      model === 'crnn-mv3-en'
+        ? await toHostWeights(await weightsFromOnnx(new Uint8Array(readFileSync(MV3_EN_ONNX)), 'crnn-mv3-en', path.basename(MV3_EN_ONNX)))
+        : await toHostWeights(await loadModelNode(model));
     const src = await openFileByteSource(path.join(LMDB_DIR, 'iiit5k_3000/data.mdb'));
     const ds = await openDtrbDataset(src);
     const pixels: RgbaImage[] = [];
@@ -79,9 +86,10 @@ export async function profileSuite(ctx: PerfContext): Promise<number> {
     await src.close();
     const stages = buildStages(host.config);
     const params = toDevice(host.tensors);
+    const tr = stages.transform?.compile(params) ?? null;
     const [bb, sq, hd] = [stages.backbone.compile(params), stages.sequence.compile(params), stages.head.compile(params)];
     tf.dispose([...params.values()]);
-    const wall = { preprocess: 0, backbone: 0, sequence: 0, head: 0 };
+    const wall = { preprocess: 0, transform: 0, backbone: 0, sequence: 0, head: 0 };
     const once = (img: RgbaImage, timed: boolean): void => {
       let t = performance.now();
       const lap = (k: keyof typeof wall, y: Tensor): void => {
@@ -92,19 +100,21 @@ export async function profileSuite(ctx: PerfContext): Promise<number> {
       };
       const x = preprocess(img, host.config.input);
       lap('preprocess', x);
-      const f = bb.apply(x);
+      const r = tr === null ? x : tr.apply(x);
+      lap('transform', r);
+      const f = bb.apply(r);
       lap('backbone', f);
       const seq = tf.tidy(() => tf.transpose(tf.squeeze(f, [1]), [1, 0, 2]));
       const s = sq.apply(seq);
       lap('sequence', s);
       const y = tf.tidy(() => tf.softmax(hd.apply(s)));
       lap('head', y);
-      tf.dispose([x, f, seq, s, y]);
+      tf.dispose([x, r, f, seq, s, y]);
     };
     for (let k = 0; k < 3; k++) once(pixels[k]!, false);
     for (const img of pixels) once(img, true);
     const total = Object.values(wall).reduce((a, b) => a + b, 0);
-    console.log(`\ninference, crnn-mv3-en, ${n} IIIT5K crops at batch 1 on wasm: ${(total / n).toFixed(2)} ms per word (stages read back)`);
+    console.log(`\ninference, ${model} (${host.config.name}), ${n} IIIT5K crops at batch 1 on wasm: ${(total / n).toFixed(2)} ms per word (stages read back)`);
     printTable(
       ['stage', 'ms/word', 'share'],
       Object.entries(wall).map(([k, v]) => [k, (v / n).toFixed(3), `${((100 * v) / total).toFixed(1)}%`]),
@@ -113,6 +123,7 @@ export async function profileSuite(ctx: PerfContext): Promise<number> {
     for (const img of pixels) await addProfile(totals, () => Promise.resolve(once(img, false)));
     printKernels('inference kernels', totals, n, 'word', top);
     out.inference = { wall, n, kernels: Object.fromEntries(totals) };
+    tr?.dispose();
     bb.dispose();
     sq.dispose();
     hd.dispose();

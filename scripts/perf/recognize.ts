@@ -25,6 +25,9 @@
  *   `--model-images` crops on wasm, batch 1 and batched; `--models-only` runs just this part.
  * - `--attention-unrolled`: attention heads run their unrolled tf ops instead of the fused greedy decoder
  *   (src/ops/attention_decode): the before/after of that kernel.
+ * - `--ab NAME[,NAME]` (names in AB_SWITCHES): before/after of inference fusions in one run: the `--models`
+ *   rows become batch 1 only, with the switches off and on, alternating twice; crnn-mv3-en's "model,
+ *   batch 1" row gets a twin with them off.
  * Ratio = words/s ÷ onnxruntime-web words/s of the same run and model, in the same environment (Node rows
  *   against the Node ort-web row, Chromium rows against the Chromium one).
  */
@@ -37,6 +40,8 @@ import { tf, type Tensor } from '../../src/runtime/tf.ts';
 import { type BackendName } from '../../src/runtime/backend.ts';
 import { startEngineWith } from '../../src/ops/engine.ts';
 import { setAttentionDecodeEnabled } from '../../src/ops/attention_decode/attention_decode.ts';
+import { setAffineFusionEnabled } from '../../src/ops/depthwise_act/depthwise_act.ts';
+import { setPointwiseFusionEnabled } from '../../src/ops/pointwise_act/pointwise_act.ts';
 import { openFileByteSource } from '../../src/data/node_source.ts';
 import { openDtrbDataset } from '../../src/data/dtrb.ts';
 import { decodeNode } from '../../src/image/decode_node.ts';
@@ -58,12 +63,30 @@ import { loadPpocrV4FromPackage, ppocrV4PackageDir } from '../../src/recognize/n
 import { PPOCR_V4_FILES } from '../../src/recognize/ppocr_v4.ts';
 import type { PerfContext } from './common.ts';
 
+/** Inference fusions `--ab` switches off for the "before" rows. */
+const AB_SWITCHES: Record<string, (on: boolean) => void> = {
+  /** PPLCNetV3's units: hard-swish + affine fused into its convs' kernels, SE as one kernel. */
+  affine: setAffineFusionEnabled,
+  /** 1×1 convs as one SIMD kernel with bias, activation (and MobileNetV3's residual) instead of tfjs's conv + ops. */
+  pointwise: setPointwiseFusionEnabled,
+};
+
+function abSwitch(names: string[]): ((on: boolean) => void) | null {
+  if (names.length === 0) return null;
+  for (const n of names) if (AB_SWITCHES[n] === undefined) throw new Error(`--ab: unknown switch '${n}' (known: ${Object.keys(AB_SWITCHES).join(', ')})`);
+  return (on) => {
+    for (const n of names) AB_SWITCHES[n]!(on);
+  };
+}
+
 interface Row {
   engine: string;
   backend: string;
   images: number;
   wordsPerSecond: number;
   msPerWord: number;
+  /** CPU ms of this process per word (user + system), where measured: comparable under load when wall time is not. */
+  cpuMsPerWord?: number;
   /** The onnxruntime-web row of the same model (ratio column); crnn-mv3-en's when absent. */
   ref?: Row;
 }
@@ -135,11 +158,24 @@ async function ppocrRows(pixels: RgbaImage[], m: number): Promise<Row[]> {
  * Trained models (`--models crnn,rare,spin` or weight folders): the recognizer on wasm over real crops, with
  * each model's own preprocessing, batch 1 and same-width batches of ≤ 32 (the zoo's ≥ 50 words/s bar).
  */
-async function modelRows(pixels: RgbaImage[], specs: string[], m: number): Promise<Row[]> {
+async function modelRows(pixels: RgbaImage[], specs: string[], m: number, ab: ((on: boolean) => void) | null = null): Promise<Row[]> {
   const rows: Row[] = [];
   await startEngineWith('wasm', { gpu: undefined });
   for (const spec of specs) {
     const w = await toHostWeights(await loadModelNode(spec));
+    if (ab !== null) {
+      for (const on of [false, true, false, true]) {
+        ab(on);
+        const rec = Recognizer.create(w, { decoder: (b) => decodeNode(b), maxBatch: 1 });
+        await rec.recognizeBatch(pixels.slice(0, 2));
+        const t0 = performance.now();
+        const c0 = process.cpuUsage();
+        await rec.recognizeBatch(pixels.slice(0, m));
+        rows.push(withCpu(row(`${spec} (${w.config.name}) recognizer, batch 1, ${on ? 'after' : 'before'}`, 'wasm', m, (performance.now() - t0) / 1000), c0));
+        rec.dispose();
+      }
+      continue;
+    }
     for (const batch of [1, 32]) {
       const rec = Recognizer.create(w, { decoder: (b) => decodeNode(b), maxBatch: batch });
       await rec.recognizeBatch(pixels.slice(0, 2));
@@ -170,6 +206,12 @@ function row(engine: string, backend: string, images: number, seconds: number): 
   return { engine, backend, images, wordsPerSecond: images / seconds, msPerWord: (1000 * seconds) / images };
 }
 
+/** The row with this process's CPU ms per word since `since` (a process.cpuUsage() reading). */
+function withCpu(r: Row, since: NodeJS.CpuUsage): Row {
+  const d = process.cpuUsage(since);
+  return { ...r, cpuMsPerWord: (d.user + d.system) / 1000 / r.images };
+}
+
 /** The suite entry for scripts/perf.ts. */
 export async function recognizeSuite(ctx: PerfContext): Promise<number> {
   const backends = ctx.backends.filter((b) => b === 'wasm' || b === 'cpu');
@@ -198,12 +240,14 @@ export async function run(args: string[]): Promise<void> {
       'model-images': { type: 'string', default: '100' },
       'models-only': { type: 'boolean', default: false },
       'attention-unrolled': { type: 'boolean', default: false },
+      ab: { type: 'string', default: '' },
     },
   });
   const n = Number(values.images);
   const machine = `${os.cpus()[0]?.model ?? 'cpu'} ×${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`;
   await startEngineWith('cpu', { gpu: undefined });
   setAttentionDecodeEnabled(!values['attention-unrolled']);
+  const ab = abSwitch(values.ab.split(',').filter((a) => a.length > 0));
   const host = await toHostWeights(await weightsFromOnnx(new Uint8Array(readFileSync(MV3_EN_ONNX)), 'crnn-mv3-en', path.basename(MV3_EN_ONNX)));
   const codec = new CtcCodec(host.charset);
 
@@ -227,7 +271,7 @@ export async function run(args: string[]): Promise<void> {
   const modelSpecs = values.models.split(',').filter((m) => m.length > 0);
   const modelN = Math.min(n, Number(values['model-images']));
   if (values['models-only']) {
-    const mr = await modelRows(pixels, modelSpecs, modelN);
+    const mr = await modelRows(pixels, modelSpecs, modelN, ab);
     printRows(`${modelSpecs.join(', ')}, first ${modelN} IIIT5K-3000 crops; machine: ${machine}`, mr, mr[0]!);
     if (values.json !== undefined) writeFileSync(values.json, JSON.stringify({ machine, rows: mr.map(({ ref: _ref, ...r }) => r) }, null, 2));
     return;
@@ -253,8 +297,9 @@ export async function run(args: string[]): Promise<void> {
   };
   for (let k = 0; k < 5; k++) await ortOnce(k);
   let t0 = performance.now();
+  const ortCpu = process.cpuUsage();
   for (let k = 0; k < n; k++) await ortOnce(k);
-  const ortRow = row('onnxruntime-web', 'wasm (1 thread)', n, (performance.now() - t0) / 1000);
+  const ortRow = withCpu(row('onnxruntime-web', 'wasm (1 thread)', n, (performance.now() - t0) / 1000), ortCpu);
   rows.push(ortRow);
 
   for (const backend of values.backends.split(',') as BackendName[]) {
@@ -271,9 +316,13 @@ export async function run(args: string[]): Promise<void> {
       return codec.decodeGreedy(probs, y.shape[1]!).text;
     };
     for (let k = 0; k < 3; k++) await once(k);
-    t0 = performance.now();
-    for (let k = 0; k < m; k++) await once(k);
-    rows.push(row('webstr model, batch 1', backend, m, (performance.now() - t0) / 1000));
+    for (const on of ab === null ? [true] : [false, true, false, true]) {
+      ab?.(on);
+      t0 = performance.now();
+      const c0 = process.cpuUsage();
+      for (let k = 0; k < m; k++) await once(k);
+      rows.push(withCpu(row(`webstr model, batch 1${ab === null ? '' : on ? ', after' : ', before'}`, backend, m, (performance.now() - t0) / 1000), c0));
+    }
     model.dispose();
 
     const rec = Recognizer.create(host, { decoder: (b) => decodeNode(b), maxBatch: 32 });
@@ -286,7 +335,7 @@ export async function run(args: string[]): Promise<void> {
   await sess.release();
 
   if (ppocrN > 0) rows.push(...(await ppocrRows(pixels, ppocrN)));
-  if (modelSpecs.length > 0) rows.push(...(await modelRows(pixels, modelSpecs, modelN)));
+  if (modelSpecs.length > 0) rows.push(...(await modelRows(pixels, modelSpecs, modelN, ab)));
 
   // The other presets, full size, random weights: wasm (batch 1 and batched) and cpu in Node.
   const presetNames = values.presets.split(',').filter((p) => p.length > 0);
@@ -366,12 +415,12 @@ function printRows(title: string, rows: Row[], defaultRef: Row): void {
   console.log(title);
   // Ratios are against onnxruntime-web in the same environment (Node, or the same Chromium).
   const ortChromium = rows.find((r) => r.engine.startsWith('onnxruntime-web in Chromium'));
-  console.log('engine                                               backend            images   words/s   ms/word   ratio vs ort-web (same environment)');
+  console.log('engine                                               backend            images   words/s   ms/word   ratio vs ort-web (same environment)   CPU ms/word');
   for (const r of rows) {
     const ref = r.ref ?? (r.engine.startsWith('ppocr-v4 onnxruntime') ? r : r.backend.endsWith('(Chromium)') ? ortChromium : defaultRef);
     const ratio = ref === undefined ? 'n/a' : (r.wordsPerSecond / ref.wordsPerSecond).toFixed(3);
     console.log(
-      `${r.engine.padEnd(52)} ${r.backend.padEnd(18)} ${String(r.images).padStart(6)} ${r.wordsPerSecond.toFixed(1).padStart(9)} ${r.msPerWord.toFixed(2).padStart(9)}   ${ratio}`,
+      `${r.engine.padEnd(52)} ${r.backend.padEnd(18)} ${String(r.images).padStart(6)} ${r.wordsPerSecond.toFixed(1).padStart(9)} ${r.msPerWord.toFixed(2).padStart(9)}   ${ratio.padEnd(37)} ${r.cpuMsPerWord?.toFixed(2) ?? ''}`,
     );
   }
 }

@@ -3,6 +3,7 @@ import { tf, type Tensor } from '../runtime/tf.ts';
 import { hardSwish } from '../ops/hard_swish/hard_swish.ts';
 import { canFuseDepthwise, canTrainDepthwise, depthwiseConvAct } from '../ops/depthwise_act/depthwise_act.ts';
 import { batchNormAct, canFuseBn } from '../ops/batch_norm/batch_norm.ts';
+import { canFusePointwise, pointwiseConvAct } from '../ops/pointwise_act/pointwise_act.ts';
 import type { Activation } from './config.ts';
 import { getParam, type Params } from './params.ts';
 import type { TrainMode } from './stage.ts';
@@ -111,8 +112,16 @@ function batchNormTrainOps(y: Tensor, bn: BatchBn): Tensor {
   return tf.add(tf.mul(y, k), tf.sub(bn.beta, tf.mul(mean, k)));
 }
 
+/** A 1×1 conv at stride 1 without padding or batch-mode BN: a GEMM over the pixels (pointwiseConvAct). */
+export function isPointwise(c: FoldedConv): boolean {
+  const f = c.filter.shape;
+  return !c.depthwise && c.bn === undefined && f[0] === 1 && f[1] === 1 && c.stride[0] === 1 && c.stride[1] === 1 && c.pad.every((p) => p === 0);
+}
+
 /** conv (+ folded BN) + activation. x: [B, H, W, Cin] → [B, H', W', Cout]. */
 export function convAct(x: Tensor, c: FoldedConv, act: Activation | 'linear'): Tensor {
+  // Inference on wasm: a 1×1 conv, its bias and activation in one SIMD kernel.
+  if (isPointwise(c) && canFusePointwise()) return pointwiseConvAct(x, c.filter, c.bias, act);
   // Inference on wasm: depthwise + bias + activation in one SIMD kernel, strides as they are.
   if (c.depthwise && c.bn === undefined && c.filter.shape[3] === 1 && canFuseDepthwise()) return depthwiseConvAct(x, c.filter, c.bias, c.stride, c.pad, act);
   // Training on wasm: the same kernel, differentiable for linear/ReLU (one SIMD backward kernel; no

@@ -10,12 +10,13 @@ import { ctcLossGrad, ctcLossKernels } from './ctc_loss/kernels.ts';
 import { convGradKernels, gradKernelOverrides, wasmBatchMatMulWrapper, wasmCastWrapper, wasmIdentityWrapper, wasmMeanWrapper, wasmSumWrapper } from './tfjs_patches/index.ts';
 import { biLstmGrad, biLstmKernels } from './bilstm/kernels.ts';
 import { depthwiseActGrad, depthwiseActKernels } from './depthwise_act/kernels.ts';
+import { pointwiseActKernels } from './pointwise_act/kernels.ts';
 import { seBlockGrad, seBlockKernels } from './se_block/kernels.ts';
 import { adamKernels } from './adam/kernels.ts';
 import { batchNormActGrad, batchNormKernels } from './batch_norm/kernels.ts';
 import { attentionDecodeKernels } from './attention_decode/kernels.ts';
 
-export const KERNELS: readonly KernelConfig[] = [...hardSwishKernels, ...gridSampleKernels, ...spinColorKernels, ...ctcLossKernels, ...convGradKernels, ...biLstmKernels, ...depthwiseActKernels, ...seBlockKernels, ...adamKernels, ...batchNormKernels, ...attentionDecodeKernels];
+export const KERNELS: readonly KernelConfig[] = [...hardSwishKernels, ...gridSampleKernels, ...spinColorKernels, ...ctcLossKernels, ...convGradKernels, ...biLstmKernels, ...depthwiseActKernels, ...pointwiseActKernels, ...seBlockKernels, ...adamKernels, ...batchNormKernels, ...attentionDecodeKernels];
 export const OVERRIDES: readonly KernelConfig[] = [...gradKernelOverrides];
 /** Wrappers of a backend's own kernel (same results, faster path): built from the kernel they replace. */
 export const WRAPPERS: readonly { kernelName: string; backendName: string; wrap: (original: KernelConfig) => KernelConfig }[] = [

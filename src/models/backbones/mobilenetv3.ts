@@ -6,7 +6,8 @@
  */
 import { tf, type Tensor } from '../../runtime/tf.ts';
 import type { MobileNetV3Config } from '../config.ts';
-import { convAct, disposeConv, foldConvBn, hardSigmoidPaddle, type FoldedConv } from '../nn.ts';
+import { convAct, disposeConv, foldConvBn, hardSigmoidPaddle, isPointwise, type FoldedConv } from '../nn.ts';
+import { canFusePointwise, pointwiseConvAct } from '../../ops/pointwise_act/pointwise_act.ts';
 import { canFuseSe, squeezeExcite } from '../../ops/se_block/se_block.ts';
 import { bnSpecs, convSpec, vecSpec, type ParamSpec, type Params } from '../params.ts';
 import type { CompiledStage, Stage, TrainMode } from '../stage.ts';
@@ -88,8 +89,12 @@ export class MobileNetV3 implements Stage {
               s = hardSigmoidPaddle(convAct(s, u.se.w2, 'linear')); // [B, 1, 1, expand]
               h = tf.mul(h, s);
             }
-            h = convAct(h, u.linear, 'linear'); // [B, H', W', out]
-            y = b.shortcut ? tf.add(inp, h) : h;
+            if (b.shortcut && isPointwise(u.linear) && canFusePointwise()) {
+              y = pointwiseConvAct(h, u.linear.filter, u.linear.bias, 'linear', { residual: inp }); // the residual added in the same kernel
+            } else {
+              h = convAct(h, u.linear, 'linear'); // [B, H', W', out]
+              y = b.shortcut ? tf.add(inp, h) : h;
+            }
           });
           y = convAct(y, last, c.lastAct); // [B, 2, W/2, last]
           return tf.maxPool(y as tf.Tensor4D, [2, 2], [2, 2], 'valid'); // [B, 1, W/4, last]

@@ -9,7 +9,13 @@
  */
 import { tf, type Tensor } from '../../runtime/tf.ts';
 import type { PpLcNetV3Config } from '../config.ts';
-import { convAct, disposeConv, foldConvBn, type FoldedConv } from '../nn.ts';
+import { convAct, disposeConv, foldConvBn, isPointwise, type FoldedConv } from '../nn.ts';
+import { canFusePointwise, pointwiseConvAct } from '../../ops/pointwise_act/pointwise_act.ts';
+import { canFuseAffine, depthwiseConvAct, hardSwishAffine, type HardSwishAffine } from '../../ops/depthwise_act/depthwise_act.ts';
+import { canFuseSe, squeezeExcite } from '../../ops/se_block/se_block.ts';
+
+/** The slope of PPLCNetV3's hard sigmoid x/6 + 1/2 (hardSigmoid6), as the fused SE kernel takes it. */
+const SLOPE6 = Math.fround(1 / 6);
 import { bnSpecs, convSpec, getParam, paddleBnNames, plainSpec, vecSpec, type ParamSpec, type Params } from '../params.ts';
 import type { CompiledStage, Stage, TrainMode } from '../stage.ts';
 
@@ -35,6 +41,8 @@ interface ConvUnit {
   /** The second affine's scale over 6 (hardswish's division folded in). */
   actScale6: Tensor;
   actShift: Tensor;
+  /** actScale6 and actShift as numbers, read on the first fused call (wasm: a cheap read). */
+  affine?: HardSwishAffine;
 }
 
 /** Conv (bias) with the first affine folded in: w·s, b·s + t (differentiable in s and t). */
@@ -55,11 +63,21 @@ function foldAffine(params: Params, c: PpLcNetV3Config, k: number, opts: { depth
 }
 
 /**
- * conv → hardswish → affine as x·clip(x + 3, 0, 6)·(a/6) + c with the backends' own elementwise ops: on
- * wasm these run ~3× faster than the project's hardSwish op (a TypeScript loop over the heap), which
- * cost as much as all the convs of this backbone.
+ * conv → hardswish → affine as x·clip(x + 3, 0, 6)·(a/6) + c. Inference on wasm fuses it (into the
+ * depthwise kernel, or one SIMD pass after a pointwise conv: five tfjs kernels and four passes over the
+ * map fewer per conv); elsewhere the backends' own elementwise ops run it (on wasm ~3× faster than the
+ * project's TypeScript hardSwish loop, which once cost as much as all the convs of this backbone).
  */
 function runUnit(x: Tensor, u: ConvUnit): Tensor {
+  if (canFuseAffine()) {
+    // Inference on wasm: the activation and affine in the depthwise kernel, or one pass after the
+    // pointwise conv (tfjs's XNNPACK conv stays): the same float32 operations in the same order.
+    u.affine ??= { scale6: u.actScale6.dataSync()[0]!, shift: u.actShift.dataSync()[0]! };
+    const c = u.conv;
+    if (c.depthwise && c.bn === undefined) return depthwiseConvAct(x, c.filter, c.bias, c.stride, c.pad, 'hardswish-affine', u.affine);
+    if (isPointwise(c) && canFusePointwise()) return pointwiseConvAct(x, c.filter, c.bias, 'hardswish-affine', { affine: u.affine });
+    return hardSwishAffine(convAct(x, c, 'linear'), u.affine);
+  }
   const y = convAct(x, u.conv, 'linear');
   return tf.add(tf.mul(tf.mul(y, tf.clipByValue(tf.add(y, 3), 0, 6)), u.actScale6), u.actShift);
 }
@@ -137,7 +155,10 @@ export class PpLcNetV3 implements Stage {
           const prev = y;
           y = tf.tidy(() => {
             let h = runUnit(prev, u.dw);
-            if (u.se !== null) {
+            if (u.se !== null && canFuseSe() && canFuseAffine()) {
+              // Inference on wasm: the whole SE block in one SIMD kernel (seven tfjs kernels otherwise).
+              h = squeezeExcite(h, u.se.w1.filter, u.se.w1.bias, u.se.w2.filter, u.se.w2.bias, SLOPE6);
+            } else if (u.se !== null) {
               let s = tf.mean(h, [1, 2], true);
               s = convAct(s, u.se.w1, 'relu');
               s = hardSigmoid6(convAct(s, u.se.w2, 'linear'));

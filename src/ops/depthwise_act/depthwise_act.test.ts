@@ -4,7 +4,15 @@ import { initBackend } from '../../runtime/backend.ts';
 import { InvalidArgumentError } from '../../runtime/errors.ts';
 import { registerAllKernels } from '../registry.ts';
 import { setSimdEnabled } from '../simd/simd.ts';
-import { canFuseDepthwise, canTrainDepthwise, depthwiseConvAct, type FusedActivation } from './depthwise_act.ts';
+import { canFuseAffine, canFuseDepthwise, canTrainDepthwise, depthwiseConvAct, hardSwishAffine, setAffineFusionEnabled, type FusedActivation } from './depthwise_act.ts';
+
+/** PPLCNetV3's affine after hard-swish in the tests (scale/6 as float32, as the backbone reads it). */
+const AFFINE = { scale6: Math.fround(1.7 / 6), shift: -0.35 };
+
+/** The unfused path of 'hardswish-affine': the tfjs ops PPLCNetV3 runs elsewhere, in the same order. */
+function affineOps(y: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.add(tf.mul(tf.mul(y, tf.clipByValue(tf.add(y, 3), 0, 6)), tf.scalar(AFFINE.scale6)), tf.scalar(AFFINE.shift)));
+}
 
 /** The definition: zero padding, y[oy, ox, c] = act(b[c] + Σ x[oy·sh − pt + ky, ox·sw − pl + kx, c]·w[ky, kx, c]). */
 function naive(
@@ -26,6 +34,7 @@ function naive(
             }
           if (act === 'relu') s = Math.max(s, 0);
           if (act === 'hardswish') s = (s * Math.min(Math.max(s + 3, 0), 6)) / 6;
+          if (act === 'hardswish-affine') s = s * Math.min(Math.max(s + 3, 0), 6) * AFFINE.scale6 + AFFINE.shift;
           out[((b * oh + oy) * ow + ox) * c! + ch] = s;
         }
   return { data: out, shape: [bn!, oh, ow, c!] };
@@ -71,12 +80,16 @@ describe('depthwiseConvAct on wasm (SIMD)', () => {
     [[2, 8, 13, 6], 5, [2, 1], [2, 2, 2, 2], 'hardswish'],
     [[1, 7, 9, 12], 3, [2, 2], [1, 1, 1, 1], 'linear'],
     [[2, 5, 11, 4], 5, [2, 1], [0, 2, 1, 3], 'hardswish'],
+    // 37 channels: two blocks of 16, one of 4 and one single channel
+    [[1, 6, 10, 37], 5, [1, 1], [2, 2, 2, 2], 'relu'],
+    [[2, 4, 9, 37], 3, [2, 1], [1, 1, 1, 1], 'hardswish-affine'],
+    [[1, 3, 7, 20], 5, [1, 2], [2, 2, 2, 2], 'hardswish-affine'],
   ] as const)('equals the definition: x %j, k %i, strides %j, pad %j, %s', (shape, k, strides, pad, act) => {
     const x = tf.randomNormal([...shape], 0, 2, 'float32', 3);
     const c = shape[3];
     const f = tf.randomNormal([k, k, c, 1], 0, 0.5, 'float32', 4);
     const b = tf.randomNormal([c], 0, 1, 'float32', 5);
-    const y = depthwiseConvAct(x, f, b, [...strides], [...pad], act);
+    const y = depthwiseConvAct(x, f, b, [...strides], [...pad], act, AFFINE);
     const want = naive(x.dataSync() as Float32Array, [...shape], f.dataSync() as Float32Array, k, k, b.dataSync() as Float32Array, [...strides], [...pad], act);
     expect(y.shape).toEqual(want.shape);
     const got = y.dataSync();
@@ -105,6 +118,35 @@ describe('depthwiseConvAct on wasm (SIMD)', () => {
       for (let j = 0; j < a.length; j++) expect(Math.abs(a[j]! - want[i]![j]!)).toBeLessThan(1e-3);
     });
     tf.dispose([x, f, b, y, dy, ...got]);
+  });
+
+  it("'hardswish-affine' gives exactly the unfused path's numbers (linear kernel, then the tfjs ops)", () => {
+    const x = tf.randomNormal([1, 6, 11, 53], 0, 3, 'float32', 11);
+    const f = tf.randomNormal([5, 5, 53, 1], 0, 0.5, 'float32', 12);
+    const b = tf.randomNormal([53], 0, 1, 'float32', 13);
+    const fused = depthwiseConvAct(x, f, b, [2, 1], [2, 2, 2, 2], 'hardswish-affine', AFFINE);
+    const lin = depthwiseConvAct(x, f, b, [2, 1], [2, 2, 2, 2], 'linear');
+    const ops = affineOps(lin);
+    expect(Array.from(fused.dataSync())).toEqual(Array.from(ops.dataSync()));
+    tf.dispose([x, f, b, fused, lin, ops]);
+  });
+
+  it('hardSwishAffine gives exactly the tfjs ops it replaces (every length class of the SIMD loop)', () => {
+    for (const n of [1, 3, 4, 16, 55, 1000]) {
+      const x = tf.randomNormal([n], 0, 4, 'float32', n);
+      const y = hardSwishAffine(x, AFFINE);
+      const ops = affineOps(x);
+      expect(y.shape).toEqual([n]);
+      expect(Array.from(y.dataSync())).toEqual(Array.from(ops.dataSync()));
+      tf.dispose([x, y, ops]);
+    }
+    const x = tf.zeros([2, 3]);
+    expect(() => hardSwishAffine(x, { scale6: NaN, shift: 0 })).toThrow(InvalidArgumentError);
+    expect(() => depthwiseConvAct(tf.zeros([1, 4, 4, 4]), tf.zeros([3, 3, 4, 1]), tf.zeros([4]), [1, 1], [1, 1, 1, 1], 'hardswish-affine')).toThrow(/scale6/);
+    expect(canFuseAffine()).toBe(true);
+    setAffineFusionEnabled(false);
+    expect(canFuseAffine()).toBe(false);
+    setAffineFusionEnabled(true);
   });
 
   it('is used only without a gradient tape and with the SIMD module; rejects bad arguments by name', () => {

@@ -12,8 +12,17 @@ import { simdFor } from '../simd/simd.ts';
 
 export const DEPTHWISE_ACT = 'WebstrDepthwiseAct';
 export const DEPTHWISE_ACT_GRAD = 'WebstrDepthwiseActGrad';
-export type FusedActivation = 'linear' | 'relu' | 'hardswish';
-export const ACT_CODES: Record<FusedActivation, number> = { linear: 0, relu: 1, hardswish: 2 };
+/** y = x·clamp(x + 3, 0, 6)·scale6 + shift elementwise (wasm only): the activation of `depthwiseConvAct`'s 'hardswish-affine' alone. */
+export const HARD_SWISH_AFFINE = 'WebstrHardSwishAffine';
+/** 'hardswish-affine': PPLCNetV3's hard-swish followed by its learnable scalar affine (`HardSwishAffine`). */
+export type FusedActivation = 'linear' | 'relu' | 'hardswish' | 'hardswish-affine';
+export const ACT_CODES: Record<FusedActivation, number> = { linear: 0, relu: 1, hardswish: 2, 'hardswish-affine': 3 };
+
+/** The affine after PPLCNetV3's hard-swish, as numbers: y = x·clamp(x + 3, 0, 6)·scale6 + shift (scale6 = scale/6). */
+export interface HardSwishAffine {
+  scale6: number;
+  shift: number;
+}
 
 let enabled = true;
 
@@ -25,6 +34,18 @@ export function setDepthwiseFusionEnabled(on: boolean): void {
 /** True when the fused path is on, the active backend runs the kernel and no gradient tape records. */
 export function canFuseDepthwise(): boolean {
   return enabled && tf.engine().state.gradientDepth === 0 && tf.getKernel(DEPTHWISE_ACT, tf.getBackend()) !== undefined && simdFor(tf.backend(), tf.getBackend()) !== null;
+}
+
+let affineEnabled = true;
+
+/** Switches the 'hardswish-affine' fusions (PPLCNetV3's units) off and on: for before/after measurements. */
+export function setAffineFusionEnabled(on: boolean): void {
+  affineEnabled = on;
+}
+
+/** True when PPLCNetV3's activation and affine may run fused ('hardswish-affine', `hardSwishAffine`): inference on wasm. */
+export function canFuseAffine(): boolean {
+  return affineEnabled && canFuseDepthwise() && tf.getKernel(HARD_SWISH_AFFINE, tf.getBackend()) !== undefined;
 }
 
 let trainEnabled = true;
@@ -42,7 +63,10 @@ export function canTrainDepthwise(): boolean {
   return enabled && trainEnabled && tf.getKernel(DEPTHWISE_ACT_GRAD, tf.getBackend()) !== undefined && simdFor(tf.backend(), tf.getBackend()) !== null;
 }
 
-/** x [B, H, W, C], filter [KH, KW, C, 1], bias [C]; pad [top, bottom, left, right] → [B, OH, OW, C]. */
+/**
+ * x [B, H, W, C], filter [KH, KW, C, 1], bias [C]; pad [top, bottom, left, right] → [B, OH, OW, C].
+ * `affine` is required by (and only used with) act 'hardswish-affine'.
+ */
 export function depthwiseConvAct(
   x: Tensor,
   filter: Tensor,
@@ -50,6 +74,7 @@ export function depthwiseConvAct(
   strides: [number, number],
   pad: [number, number, number, number],
   act: FusedActivation,
+  affine?: HardSwishAffine,
 ): Tensor {
   if (x.rank !== 4 || x.dtype !== 'float32') throw new InvalidArgumentError(`depthwiseConvAct: x must be float32 [B, H, W, C], got ${x.dtype} [${x.shape.join(', ')}]`);
   const c = x.shape[3]!;
@@ -63,5 +88,24 @@ export function depthwiseConvAct(
   const [, h, w] = x.shape as [number, number, number, number];
   const [kh, kw] = filter.shape as [number, number];
   if (h + pad[0] + pad[1] < kh || w + pad[2] + pad[3] < kw) throw new InvalidArgumentError(`depthwiseConvAct: a ${kh}×${kw} filter does not fit a padded ${h}×${w} input`);
-  return tf.engine().runKernel<Tensor>(DEPTHWISE_ACT, { x, filter, bias }, { strides, pad, act: ACT_CODES[act] });
+  const { scale6, shift } = checkAffine('depthwiseConvAct', act, affine);
+  return tf.engine().runKernel<Tensor>(DEPTHWISE_ACT, { x, filter, bias }, { strides, pad, act: ACT_CODES[act], scale6, shift });
+}
+
+function checkAffine(op: string, act: FusedActivation, affine: HardSwishAffine | undefined): HardSwishAffine {
+  if (act !== 'hardswish-affine') return { scale6: 1, shift: 0 };
+  if (affine === undefined || !Number.isFinite(affine.scale6) || !Number.isFinite(affine.shift)) {
+    throw new InvalidArgumentError(`${op}: activation 'hardswish-affine' needs a finite scale6 and shift, got ${JSON.stringify(affine)}`);
+  }
+  return affine;
+}
+
+/**
+ * y = x·clamp(x + 3, 0, 6)·scale6 + shift in one SIMD pass on wasm (PPLCNetV3's activation after its
+ * pointwise convs, which tfjs runs as five elementwise kernels); only where `canFuseDepthwise()`.
+ */
+export function hardSwishAffine(x: Tensor, affine: HardSwishAffine): Tensor {
+  if (x.dtype !== 'float32') throw new InvalidArgumentError(`hardSwishAffine: x must be float32, got ${x.dtype}`);
+  const { scale6, shift } = checkAffine('hardSwishAffine', 'hardswish-affine', affine);
+  return tf.engine().runKernel<Tensor>(HARD_SWISH_AFFINE, { x }, { scale6, shift });
 }

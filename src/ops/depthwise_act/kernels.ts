@@ -3,12 +3,15 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { tf, type GradConfig, type KernelConfig, type Tensor, type TensorInfo } from '../../runtime/tf.ts';
 import { InvalidArgumentError } from '../../runtime/errors.ts';
 import { simdFor } from '../simd/simd.ts';
-import { ACT_CODES, DEPTHWISE_ACT, DEPTHWISE_ACT_GRAD } from './depthwise_act.ts';
+import { ACT_CODES, DEPTHWISE_ACT, DEPTHWISE_ACT_GRAD, HARD_SWISH_AFFINE } from './depthwise_act.ts';
 
 interface Attrs {
   strides: [number, number];
   pad: [number, number, number, number];
   act: number;
+  /** Act 3 only (hard-swish then ·scale6 + shift). */
+  scale6?: number;
+  shift?: number;
 }
 
 function outSize(x: TensorInfo, filter: TensorInfo, a: Attrs): [number, number] {
@@ -30,7 +33,20 @@ export const depthwiseActKernels: KernelConfig[] = [
       const [kh, kw] = filter.shape as [number, number];
       const [oh, ow] = outSize(x, filter, a);
       const y = (backend as BackendWasm).makeOutput([b, oh, ow, c], 'float32');
-      simd.depthwiseAct(b, h, w, c, kh, kw, a.strides[0], a.strides[1], a.pad[0], a.pad[2], oh, ow, simd.offset(x), simd.offset(filter), simd.offset(bias), simd.offset(y), a.act);
+      simd.depthwiseAct(b, h, w, c, kh, kw, a.strides[0], a.strides[1], a.pad[0], a.pad[2], oh, ow, simd.offset(x), simd.offset(filter), simd.offset(bias), simd.offset(y), a.act, a.scale6 ?? 1, a.shift ?? 0);
+      return y;
+    },
+  },
+  {
+    kernelName: HARD_SWISH_AFFINE,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const { x } = inputs as { x: TensorInfo };
+      const { scale6, shift } = attrs as unknown as { scale6: number; shift: number };
+      const simd = simdFor(backend, 'wasm');
+      if (simd === null) throw new InvalidArgumentError('hardSwishAffine: the wasm SIMD module is not available here');
+      const y = (backend as BackendWasm).makeOutput([...x.shape], 'float32');
+      simd.hardSwishAffine(x.shape.reduce((p, d) => p * d, 1), simd.offset(x), simd.offset(y), scale6, shift);
       return y;
     },
   },

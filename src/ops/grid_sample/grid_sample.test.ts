@@ -4,6 +4,7 @@ import { initBackend } from '../../runtime/backend.ts';
 import { InvalidArgumentError } from '../../runtime/errors.ts';
 import { registerAllKernels } from '../registry.ts';
 import { gridSample, type GridSampleOptions } from './grid_sample.ts';
+import { gridSampleForward, sourceCoord, type Dims, type GridSampleAttrs } from './reference.ts';
 
 beforeAll(() => registerAllKernels());
 
@@ -107,5 +108,43 @@ describe.each(['cpu', 'wasm'] as const)('gridSample on %s', (backend) => {
     expect(() => gridSample(image, tf.zeros([2, 2, 2, 3]))).toThrow(InvalidArgumentError);
     expect(() => gridSample(image, tf.zeros([2, 2, 2, 2], 'int32'))).toThrow(/float32/);
     expect(() => gridSample(image, tf.zeros([2, 2, 2, 2]), { padding: 'reflection' as 'zeros' })).toThrow(/zeros, border/);
+  });
+});
+
+/** The forward as first written (per-point tap arrays over sourceCoord): the fast loop must equal it bit for bit. */
+function forwardByTaps(image: Float32Array, grid: Float32Array, d: Dims, attrs: GridSampleAttrs, out: Float32Array): void {
+  const { B, H, W, C, Ho, Wo } = d;
+  for (let b = 0; b < B; b++) {
+    for (let p = 0; p < Ho * Wo; p++) {
+      const gi = (b * Ho * Wo + p) * 2;
+      const [ix] = sourceCoord(grid[gi]!, W, attrs);
+      const [iy] = sourceCoord(grid[gi + 1]!, H, attrs);
+      const o = (b * Ho * Wo + p) * C;
+      for (let c = 0; c < C; c++) out[o + c] = 0;
+      if (Number.isNaN(ix) || Number.isNaN(iy)) continue;
+      const [x0, y0] = [Math.floor(ix), Math.floor(iy)];
+      const [fx, fy] = [ix - x0, iy - y0];
+      const taps: [number, number, number][] = [[x0, y0, (1 - fy) * (1 - fx)], [x0 + 1, y0, (1 - fy) * fx], [x0, y0 + 1, fy * (1 - fx)], [x0 + 1, y0 + 1, fy * fx]];
+      for (const [x, y, w] of taps) {
+        if (x < 0 || x >= W || y < 0 || y >= H) continue;
+        for (let c = 0; c < C; c++) out[o + c] = out[o + c]! + w * image[((b * H + y) * W + x) * C + c]!;
+      }
+    }
+  }
+}
+
+describe('gridSampleForward', () => {
+  it.each(MODES)('equals the per-tap definition bit for bit, grids past the edges and NaN included (%j)', (mode) => {
+    const attrs: GridSampleAttrs = { alignCorners: mode.alignCorners ?? false, padding: mode.padding ?? 'zeros' };
+    const d: Dims = { B: 2, H: 7, W: 11, C: 3, Ho: 5, Wo: 13 };
+    let seed = 7;
+    const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const image = Float32Array.from({ length: d.B * d.H * d.W * d.C }, () => rand() * 2 - 1);
+    const grid = Float32Array.from({ length: d.B * d.Ho * d.Wo * 2 }, (_, i) => (i % 37 === 5 ? NaN : i % 41 === 3 ? Infinity : (rand() * 2 - 1) * 1.4));
+    const got = new Float32Array(d.B * d.Ho * d.Wo * d.C);
+    const want = new Float32Array(got.length);
+    gridSampleForward(image, grid, d, attrs, got);
+    forwardByTaps(image, grid, d, attrs, want);
+    expect(Array.from(got)).toEqual(Array.from(want));
   });
 });

@@ -13,6 +13,8 @@ import { simdFor } from '../simd/simd.ts';
 
 export const SE_BLOCK = 'WebstrSqueezeExcite';
 export const SE_BLOCK_GRAD = 'WebstrSqueezeExciteGrad';
+/** Paddle's `hard_sigmoid` slope (MobileNetV3's SE); PPLCNetV3's is 1/6 (x/6 + 1/2). */
+export const PADDLE_SLOPE = 0.2;
 
 let enabled = true;
 
@@ -38,8 +40,11 @@ export function canFuseSe(): boolean {
   return trainEnabled && tf.getKernel(SE_BLOCK_GRAD, tf.getBackend()) !== undefined && simdFor(tf.backend(), tf.getBackend()) !== null;
 }
 
-/** x [B, H, W, C]; w1 [1, 1, C, M] (or [C, M]), b1 [M]; w2 [1, 1, M, C] (or [M, C]), b2 [C] → [B, H, W, C]. */
-export function squeezeExcite(x: Tensor, w1: Tensor, b1: Tensor, w2: Tensor, b2: Tensor): Tensor {
+/**
+ * x [B, H, W, C]; w1 [1, 1, C, M] (or [C, M]), b1 [M]; w2 [1, 1, M, C] (or [M, C]), b2 [C] → [B, H, W, C].
+ * The gate is clamp(slope·z + 0.5, 0, 1), `slope` a float32 (Paddle's 0.2 by default).
+ */
+export function squeezeExcite(x: Tensor, w1: Tensor, b1: Tensor, w2: Tensor, b2: Tensor, slope = PADDLE_SLOPE): Tensor {
   if (x.rank !== 4 || x.dtype !== 'float32') throw new InvalidArgumentError(`squeezeExcite: x must be float32 [B, H, W, C], got ${x.dtype} [${x.shape.join(', ')}]`);
   const c = x.shape[3]!;
   const m = b1.shape[0];
@@ -49,5 +54,6 @@ export function squeezeExcite(x: Tensor, w1: Tensor, b1: Tensor, w2: Tensor, b2:
       `squeezeExcite: for ${c} channels expected w1 [${c}, M], b1 [M], w2 [M, ${c}], b2 [${c}], got w1 [${w1.shape.join(', ')}], b1 [${b1.shape.join(', ')}], w2 [${w2.shape.join(', ')}], b2 [${b2.shape.join(', ')}]`,
     );
   }
-  return tf.engine().runKernel<Tensor>(SE_BLOCK, { x, w1, b1, w2, b2 }, {});
+  if (!Number.isFinite(slope)) throw new InvalidArgumentError(`squeezeExcite: slope must be finite, got ${slope}`);
+  return tf.engine().runKernel<Tensor>(SE_BLOCK, { x, w1, b1, w2, b2 }, { slope });
 }

@@ -29,11 +29,18 @@ export interface SimdHeap {
   hardSwish: (n: number, x: number, y: number) => void;
   /** dx = hardSwish'(x)·dy over n floats. */
   hardSwishGrad: (n: number, dy: number, x: number, dx: number) => void;
-  /** Depthwise conv + bias + activation (0 linear, 1 ReLU, 2 hard-swish), NHWC; see wasm/simd.c. */
+  /**
+   * Depthwise conv + bias + activation (0 linear, 1 ReLU, 2 hard-swish, 3 hard-swish then ·s6 + t), NHWC;
+   * see wasm/simd.c.
+   */
   depthwiseAct: (
     b: number, h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number,
-    x: number, filter: number, bias: number, y: number, act: number,
+    x: number, filter: number, bias: number, y: number, act: number, s6: number, t: number,
   ) => void;
+  /** 1×1 conv as a GEMM: y [M, N] = act(bias + x [M, K]·w [K, N]) (+ res [M, N], 0 for none); act as depthwiseAct. */
+  pointwiseAct: (m: number, n: number, k: number, x: number, w: number, bias: number, res: number, y: number, act: number, s6: number, t: number) => void;
+  /** y = x·clamp(x + 3, 0, 6)·s6 + t over n floats. */
+  hardSwishAffine: (n: number, x: number, y: number, s6: number, t: number) => void;
   /** Gradients of depthwiseAct (act 0 or 1: dx, dw, db); `part` scratch of KH·KW·C + C floats; see wasm/simd.c. */
   depthwiseGrad: (
     b: number, h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number,
@@ -48,8 +55,8 @@ export interface SimdHeap {
     r: number, c: number, y: number, dout: number, mean: number, variance: number, gamma: number, beta: number, eps: number, act: number,
     dy: number, dgamma: number, dbeta: number, scratch: number,
   ) => void;
-  /** Squeeze-and-excitation with Paddle's hard sigmoid over [B, HW, C]; scratch of C + M floats. */
-  seBlock: (b: number, hw: number, c: number, m: number, x: number, w1: number, b1: number, w2: number, b2: number, y: number, scratch: number) => void;
+  /** Squeeze-and-excitation with a hard sigmoid clamp(slope·z + 0.5, 0, 1) over [B, HW, C]; scratch of C + M floats. */
+  seBlock: (b: number, hw: number, c: number, m: number, x: number, w1: number, b1: number, w2: number, b2: number, y: number, scratch: number, slope: number) => void;
   /** One LSTM step of one direction (H % 4 = 0), gate activations in SIMD; see wasm/simd.c. */
   lstmCell: (
     b: number, h: number, acc: number, c: number, ldc: number, hOut: number, ldh: number, y: number, ldy: number,
@@ -65,7 +72,7 @@ export interface SimdHeap {
   /** Backward of seBlock: dx, dw1 [C, M], db1, dw2 [M, C], db2 from dy; scratch of 3C + 2M floats. */
   seBlockGrad: (
     b: number, hw: number, c: number, m: number, x: number, w1: number, b1: number, w2: number, b2: number, dy: number,
-    dx: number, dw1: number, db1: number, dw2: number, db2: number, scratch: number,
+    dx: number, dw1: number, db1: number, dw2: number, db2: number, scratch: number, slope: number,
   ) => void;
   /** Byte offset of a tensor's data in the heap. */
   offset(t: TensorInfo): number;
@@ -124,6 +131,8 @@ function instantiate(backend: BackendWasm): SimdHeap | null {
     hardSwish: fn('hardswish'),
     hardSwishGrad: fn('hardswish_grad'),
     depthwiseAct: fn('depthwise_act'),
+    hardSwishAffine: fn('hardswish_affine'),
+    pointwiseAct: fn('pointwise_act'),
     depthwiseGrad: fn('depthwise_grad'),
     bnStats: fn('bn_stats'),
     bnAct: fn('bn_act'),
