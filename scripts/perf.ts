@@ -13,7 +13,7 @@ type Suite = (ctx: PerfContext) => Promise<number>;
 
 const SUITES: Record<string, { describe: string; load: () => Promise<Suite>; webgpu: boolean }> = {
   ops: {
-    describe: 'custom ops (gridSample, spinColor, tpsGrid) forward and fwd+bwd at batch 64, 1×32×100',
+    describe: 'custom ops (gridSample, spinColor, tpsGrid) forward and fwd+bwd at batch 64, 1×32×100; the fused BiLSTM layer and attention decoder beside their per-step ops; --only NAME[,NAME]',
     load: async () => (await import('./perf/ops.ts')).opsSuite,
     webgpu: true,
   },

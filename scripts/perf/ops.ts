@@ -5,7 +5,12 @@
  * pays); backward (derived) is the difference of the two. Each call reads its outputs back, so GPU work is included. Ratios are against wasm.
  * Also the depthwise gradients (dx and dW kernels, no forward) of two crnn-mv3-en layers at batch 8
  * (3×32×100 input); on wasm also with the JS loops they replaced (`setWasmDepthwiseGradFastPath(false)`).
+ * And the fused recurrent kernels at inference beside the per-step tf ops they replace, on every backend
+ * (batch 8, 26 frames, DTRB sizes): one BiLSTM layer (H 256 over 512 features) and the 26-step greedy
+ * attention decoder (LSTM cell, H 256, D 256, 38 classes); `--only NAME[,NAME]` keeps the ops whose
+ * name contains one of them (`--only BiLSTM,attention`).
  */
+import { parseArgs } from 'node:util';
 import { tf, type Tensor } from '../../src/runtime/tf.ts';
 import { type BackendName } from '../../src/runtime/backend.ts';
 import { setFlags } from '../../src/runtime/flags.ts';
@@ -16,6 +21,11 @@ import { spinColor } from '../../src/ops/spin_color/spin_color.ts';
 import { rareInitialFiducials, tpsGrid } from '../../src/ops/tps/tps.ts';
 import { loadNodeGpu } from '../../src/runtime/node_gpu.ts';
 import { printTable, timeIt, type PerfContext } from './common.ts';
+import { BiLstm } from '../../src/models/sequence/bilstm.ts';
+import { AttentionHead } from '../../src/models/heads/attention.ts';
+import { initParams } from '../../src/models/params.ts';
+import { setBiLstmKernelEnabled } from '../../src/ops/bilstm/bilstm.ts';
+import { setAttentionDecodeEnabled } from '../../src/ops/attention_decode/attention_decode.ts';
 
 const [B, H, W, C] = [64, 32, 100, 1];
 
@@ -76,11 +86,60 @@ function cases(): { cases: Case[]; dispose: () => void } {
       });
     }
   }
-  return { cases: list, dispose: () => tf.dispose([image, fid, grid, dyImage, weights, offsets, gate, ...dwTensors]) };
+  const recurrent = recurrentCases();
+  list.push(...recurrent.cases);
+  return {
+    cases: list,
+    dispose: () => {
+      tf.dispose([image, fid, grid, dyImage, weights, offsets, gate, ...dwTensors]);
+      recurrent.dispose();
+    },
+  };
+}
+
+/** Runs `f` with a fused path switched off, then on again. */
+function unfused(off: (on: boolean) => void, f: () => Tensor): Tensor {
+  off(false);
+  try {
+    return f();
+  } finally {
+    off(true);
+  }
+}
+
+/** The fused recurrent kernels at inference beside the per-step tf ops (their off switches). */
+function recurrentCases(): { cases: Case[]; dispose: () => void } {
+  const [T, RB] = [26, 8];
+  const lstm = new BiLstm({ kind: 'bilstm', layers: [{ hidden: 256 }], naming: 'dtrb' }, 512);
+  const lstmParams = initParams(lstm.specs, 1);
+  const lstmStage = lstm.compile(lstmParams);
+  const head = new AttentionHead({ kind: 'attention', cell: 'lstm', hidden: 256, steps: 26, naming: 'dtrb', labels: 'go-eos' }, 256, 38);
+  const headParams = initParams(head.specs, 2);
+  const headStage = head.compile(headParams);
+  const xLstm = tf.randomUniform([T, RB, 512], -1, 1, 'float32', 10);
+  const xHead = tf.randomUniform([T, RB, 256], -1, 1, 'float32', 11);
+  const lstmOp = `BiLSTM layer [${T},${RB},512] H256`;
+  const headOp = `attention decode B${RB} T${T} H256 26 steps`;
+  return {
+    cases: [
+      { op: lstmOp, direction: 'inference, per-step ops', run: () => [unfused(setBiLstmKernelEnabled, () => lstmStage.apply(xLstm))] },
+      { op: lstmOp, direction: 'inference, fused', run: () => [lstmStage.apply(xLstm)] },
+      { op: headOp, direction: 'inference, per-step ops', run: () => [unfused(setAttentionDecodeEnabled, () => headStage.apply(xHead))] },
+      { op: headOp, direction: 'inference, fused', run: () => [headStage.apply(xHead)] },
+    ],
+    dispose: () => {
+      lstmStage.dispose();
+      headStage.dispose();
+      tf.dispose([xLstm, xHead, ...lstmParams.values(), ...headParams.values()]);
+    },
+  };
 }
 
 export async function opsSuite(ctx: PerfContext): Promise<number> {
   const wanted = ctx.backends.length > 0 ? ctx.backends : ['cpu', 'wasm', 'webgpu'];
+  const { values } = parseArgs({ args: ctx.args, options: { only: { type: 'string', default: '' } } });
+  const only = values.only.split(',').filter((o) => o !== '');
+  const keep = (c: Case): boolean => only.length === 0 || only.some((o) => c.op.includes(o));
   const { gpu, note } = wanted.includes('webgpu') ? await loadNodeGpu() : { gpu: undefined, note: '' };
   setFlags({ autoAcceptSoftwareAdapter: true });
   console.log(`suite ops: batch ${B}, ${C}×${H}×${W}; gridSample alignCorners, border; spinColor K = 6 with AIN`);
@@ -105,7 +164,7 @@ export async function opsSuite(ctx: PerfContext): Promise<number> {
     console.log(`backend: ${label}`);
     measured.push(name);
     const { cases: list, dispose } = cases();
-    for (const c of list) {
+    for (const c of list.filter(keep)) {
       // An emulated GPU is slow: one timed call after the warm-up is enough there.
       const t = await timeIt(
         async () => {
@@ -124,6 +183,16 @@ export async function opsSuite(ctx: PerfContext): Promise<number> {
     dispose();
   }
   // backward alone = fwd+bwd − forward (tf.grads re-runs the forward pass).
+  // fused ÷ per-step, per backend, for the recurrent kernels.
+  const speedups: string[] = [];
+  for (const key of order.filter((k) => k.endsWith('|inference, fused'))) {
+    const op = key.split('|')[0]!;
+    for (const name of measured) {
+      const fused = results.get(`${key}|${name}`);
+      const before = results.get(`${op}|inference, per-step ops|${name}`);
+      if (fused !== undefined && before !== undefined) speedups.push(`${op} on ${name}: per-step ÷ fused = ${(before / fused).toFixed(2)}×`);
+    }
+  }
   for (const op of ['gridSample', 'spinColor']) {
     for (const name of measured) {
       const fwd = results.get(`${op}|forward|${name}`);
@@ -147,5 +216,6 @@ export async function opsSuite(ctx: PerfContext): Promise<number> {
   }
   console.log('');
   printTable(['op', 'direction', 'backend', 'ms/call', 'calls', 'ratio'], rows);
+  if (speedups.length > 0) console.log(['', ...speedups].join('\n'));
   return 0;
 }

@@ -1,7 +1,9 @@
 /**
  * Oracle checks for the custom ops: each compares an op (forward or backward) on the active backend
- * against PyTorch numbers committed as fixtures. The same list runs in Node (unit tests, cpu and wasm),
- * in Chromium (the self-test page, any backend including webgpu) and in `npm run verify:ops`.
+ * against PyTorch numbers committed as fixtures, or, for the fused recurrent kernels (biLstmSequence,
+ * attentionDecode), against their TypeScript twin run on the host over seeded random inputs. The same
+ * list runs in Node (unit tests, cpu and wasm), in Chromium (the self-test page, any backend including
+ * webgpu) and in `npm run verify:ops`.
  */
 import { tf, type Tensor } from '../runtime/tf.ts';
 import { hardSwish } from './hard_swish/hard_swish.ts';
@@ -15,6 +17,10 @@ import { spinColor } from './spin_color/spin_color.ts';
 import spinColorFixture from './spin_color/fixtures/spin_color.json';
 import { ctcLoss, type CtcNormalize, type CtcReduction } from './ctc_loss/ctc_loss.ts';
 import ctcLossFixture from './ctc_loss/fixtures/ctc_loss.json';
+import { biLstmSequence } from './bilstm/bilstm.ts';
+import { biLstmForward } from './bilstm/reference.ts';
+import { attentionDecode, type AttentionDecodeWeights } from './attention_decode/attention_decode.ts';
+import { attentionDecode as attentionDecodeTs, gemmTs, scratchFloats, type DecodeCell, type DecodeDims, type Ref } from './attention_decode/decode.ts';
 
 export interface FixtureTensor {
   shape: number[];
@@ -258,6 +264,116 @@ function ctcLossChecks(): OpCheck[] {
   });
 }
 
+/** Host copies of tensors made here (they are disposed by the caller). */
+async function hostF32(t: Tensor): Promise<Float32Array> {
+  return Float32Array.from(await t.data());
+}
+
+const fixtureOf = (data: Float32Array, shape: number[]): FixtureTensor => ({ shape, data: Array.from(data) });
+
+/**
+ * The fused BiLSTM layer against its TypeScript twin (reference.ts, float64 gate sums) on seeded
+ * random inputs: batch > 1, sequences long enough for the state to matter, H below, at and above one
+ * lane per unit on webgpu (4, 40: lanes idle; 300: lanes own two units). wRec is dense, so a kernel
+ * reading the other direction's block fails too. Activations stay in tanh's live range (weights ~
+ * 1/√H), where a swapped gate or a lost bias moves y by 1e−1, not 1e−4.
+ */
+function biLstmChecks(): OpCheck[] {
+  const shapes = [
+    [5, 1, 4],
+    [9, 3, 8],
+    [12, 2, 40],
+    [7, 2, 300],
+  ] as const;
+  return shapes.map(([steps, batch, hidden], i): OpCheck => ({
+    op: 'biLstmSequence',
+    direction: 'forward',
+    name: `T${steps} B${batch} H${hidden}`,
+    tolerance: 1e-4,
+    run: async () => {
+      const scale = 2 / Math.sqrt(hidden);
+      const proj = tf.randomUniform([steps, batch, 8 * hidden], -2, 2, 'float32', 100 + i);
+      const wRec = tf.randomUniform([2 * hidden, 8 * hidden], -scale, scale, 'float32', 200 + i);
+      try {
+        const y = new Float32Array(steps * batch * 2 * hidden);
+        biLstmForward({ steps, batch, hidden }, await hostF32(proj), await hostF32(wRec), y, null, null);
+        return await errorOf(() => biLstmSequence(proj, wRec, hidden), fixtureOf(y, [steps, batch, 2 * hidden]));
+      } finally {
+        tf.dispose([proj, wRec]);
+      }
+    },
+  }));
+}
+
+/**
+ * The fused greedy attention decoder against its TypeScript twin (decode.ts) on seeded random weights:
+ * both cells, batch > 1, with and without a class bias, more steps than one, and on webgpu frames,
+ * units and classes beyond one per lane (T 70, H and C 300). The logits of every step are compared, so
+ * a wrong fed-back class (argmax, bias, tie rule) shows as well as wrong arithmetic.
+ */
+function attentionDecodeChecks(): OpCheck[] {
+  const cases: { cell: DecodeCell; B: number; T: number; D: number; H: number; C: number; steps: number; bias: boolean }[] = [
+    { cell: 'gru', B: 1, T: 5, D: 6, H: 4, C: 7, steps: 6, bias: false },
+    { cell: 'lstm', B: 3, T: 11, D: 20, H: 16, C: 13, steps: 9, bias: true },
+    { cell: 'gru', B: 2, T: 26, D: 96, H: 48, C: 40, steps: 12, bias: true },
+    { cell: 'lstm', B: 2, T: 70, D: 64, H: 300, C: 300, steps: 5, bias: false },
+  ];
+  return cases.map((c, i): OpCheck => ({
+    op: 'attentionDecode',
+    direction: 'forward',
+    name: `${c.cell} B${c.B} T${c.T} D${c.D} H${c.H} C${c.C} steps${c.steps}${c.bias ? ' bias' : ''}`,
+    tolerance: 1e-4,
+    run: async () => {
+      const G = c.cell === 'gru' ? 3 : 4;
+      let seed = 300 + 20 * i;
+      const r = (shape: number[], fanIn: number): Tensor => tf.randomNormal(shape, 0, 1 / Math.sqrt(fanIn), 'float32', seed++);
+      const w: AttentionDecodeWeights = {
+        h2hW: r([c.H, c.H], c.H),
+        h2hB: r([c.H], 4),
+        score: r([c.H, 1], c.H / 4),
+        wCtx: r([c.D, G * c.H], c.D),
+        wEmb: r([c.C, G * c.H], 1),
+        wHh: r([c.H, G * c.H], c.H),
+        bHh: r([G * c.H], 4),
+        genW: r([c.H, c.C], c.H / 4),
+        genB: r([c.C], 1),
+      };
+      const hs = r([c.B, c.T, c.D], 1);
+      const proj = r([c.B, c.T, c.H], 1);
+      const classBias = c.bias ? r([c.C], 1) : null;
+      const owned = [hs, proj, ...Object.values<Tensor>({ ...w }), ...(classBias === null ? [] : [classBias])];
+      try {
+        const d: DecodeDims = { batch: c.B, frames: c.T, features: c.D, hidden: c.H, classes: c.C, steps: c.steps, cell: c.cell };
+        const ref = async (t: Tensor): Promise<Ref> => ({ a: await hostF32(t), o: 0 });
+        const out = new Float32Array(c.B * c.steps * c.C);
+        attentionDecodeTs(
+          d,
+          {
+            hs: await ref(hs),
+            proj: await ref(proj),
+            h2hW: await ref(w.h2hW),
+            h2hB: await ref(w.h2hB),
+            score: await ref(w.score),
+            wCtx: await ref(w.wCtx),
+            wEmb: await ref(w.wEmb),
+            wHh: await ref(w.wHh),
+            bHh: await ref(w.bHh),
+            genW: await ref(w.genW),
+            genB: await ref(w.genB),
+            classBias: classBias === null ? null : await ref(classBias),
+            out: { a: out, o: 0 },
+            scratch: { a: new Float32Array(scratchFloats(d)), o: 0 },
+          },
+          gemmTs,
+        );
+        return await errorOf(() => attentionDecode(hs, proj, w, { cell: c.cell, steps: c.steps, classBias }), fixtureOf(out, [c.B, c.steps, c.C]));
+      } finally {
+        tf.dispose(owned);
+      }
+    },
+  }));
+}
+
 /** Every op check, in a stable order. New ops append their checks here. */
 export function allOpChecks(): OpCheck[] {
   return [
@@ -267,6 +383,8 @@ export function allOpChecks(): OpCheck[] {
     ...tpsChecks(),
     ...spinColorChecks(),
     ...ctcLossChecks(),
+    ...biLstmChecks(),
+    ...attentionDecodeChecks(),
   ];
 }
 

@@ -6,8 +6,8 @@
  *
  * The loop is unrolled into tf ops (no host round trip per step: the argmax and the one-hot row lookup
  * stay on the device); `steps` fixed (26), so it always runs all steps and the codec cuts at the first EOS.
- * Inference on cpu and wasm runs the same loop as one kernel instead (src/ops/attention_decode); webgpu
- * and training (teacher forcing, gradients) keep the unrolled ops.
+ * Inference runs the same loop as one kernel instead (src/ops/attention_decode, cpu, wasm and webgpu);
+ * training (teacher forcing, gradients) keeps the unrolled ops.
  * Names: DTRB `Prediction.attention_cell.{i2h,h2h,score,rnn}`, `Prediction.generator`; PaddleOCR
  * `head.…` (its Linear weights are [in, out]: the specs' paddleLayout; its GRUCell gates are [r, z, c]).
  * Decoding starts from class 0 in both layouts ([GO] / sos).
@@ -99,8 +99,8 @@ export class AttentionHead implements Stage {
           const hs = tf.transpose(x, [1, 0, 2]); // [B, T, D]
           const proj = tf.reshape(tf.matMul(tf.reshape(hs, [B * T, D]), w.i2h), [B, T, H]); // [B, T, H]
           const teacher = train?.teacher ?? null;
-          // Inference on cpu/wasm: the whole greedy loop as one kernel (same math, same feedback).
-          if (teacher === null && canFuseAttentionDecode(B)) {
+          // Inference: the whole greedy loop as one kernel (same math, same feedback).
+          if (teacher === null && canFuseAttentionDecode(B, { frames: T, features: D, hidden: H })) {
             const { i2h: _i2h, ...weights } = w;
             return attentionDecode(hs, proj, weights, { cell, steps, classBias });
           }

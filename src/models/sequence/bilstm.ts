@@ -7,8 +7,8 @@
  * x[T−1−s]; their states sit side by side in h = [h_f | h_b] ([B, 2H]) and one block-diagonal recurrent
  * matrix ([2H, 8H]) serves both. Gate columns are packed [i_f i_b | f_f f_b | o_f o_b | g_f g_b] so one
  * sigmoid covers i, f, o and the cell update runs on [B, 2H] at once. The input projection of all
- * steps is one matMul before the loop. On cpu and wasm the loop is one fused kernel
- * (src/ops/bilstm), which reads the backward direction's projections in reverse itself, so the
+ * steps is one matMul before the loop. On cpu and wasm, and at inference on webgpu, the loop is one
+ * fused kernel (src/ops/bilstm), which reads the backward direction's projections in reverse itself, so the
  * projection is x·[W_f | W_b] without the reversed copy of x.
  */
 import { tf, type Tensor } from '../../runtime/tf.ts';
@@ -140,7 +140,7 @@ export class BiLstm implements Stage {
 function runLayer(x: Tensor, l: CompiledLayer): Tensor {
   const [steps, batch, inF] = x.shape as [number, number, number];
   const h2 = 2 * l.hidden;
-  if (hasBiLstmKernel()) {
+  if (hasBiLstmKernel(l.hidden)) {
     const proj = tf.reshape(tf.add(tf.matMul(tf.reshape(x, [steps * batch, inF]), l.wX), l.bias), [steps, batch, 4 * h2]);
     return withLinear(biLstmSequence(proj, l.wRec, l.hidden), l);
   }

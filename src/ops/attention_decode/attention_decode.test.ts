@@ -3,7 +3,7 @@ import { tf, type Tensor } from '../../runtime/tf.ts';
 import { initBackend } from '../../runtime/backend.ts';
 import { InvalidArgumentError } from '../../runtime/errors.ts';
 import { registerAllKernels } from '../registry.ts';
-import { attentionDecode, canFuseAttentionDecode, setAttentionDecodeEnabled, type AttentionDecodeWeights } from './attention_decode.ts';
+import { attentionDecode, canFuseAttentionDecode, setAttentionDecodeEnabled, webgpuDecodeLayout, type AttentionDecodeWeights } from './attention_decode.ts';
 import { scratchFloats, tanhFast } from './decode.ts';
 
 // Equality with the head's unrolled tf ops: src/models/heads/attention.test.ts.
@@ -43,6 +43,17 @@ describe('attentionDecode', () => {
     const d = { batch: 2, frames: 40, features: 192, hidden: 96, classes: 97, steps: 26, cell: 'gru' as const };
     expect(scratchFloats(d)).toBe(2 * (3 * 96 + 40 + 192 + 2 * 288));
     expect(scratchFloats({ ...d, steps: 100, classes: 7000 })).toBe(scratchFloats(d));
+  });
+
+  it('sizes the webgpu kernel: the shipped heads fit, oversized ones are left to the unrolled ops', () => {
+    // DTRB (H 256, D 256 or 512) over the widest inputs, the zoo's (H 96, D 192).
+    expect(webgpuDecodeLayout({ frames: 26, features: 256, hidden: 256 })).toEqual({ lanes: 256, maxT: 32 });
+    expect(webgpuDecodeLayout({ frames: 65, features: 512, hidden: 256 })).toEqual({ lanes: 256, maxT: 128 });
+    expect(webgpuDecodeLayout({ frames: 40, features: 192, hidden: 96 })).toEqual({ lanes: 256, maxT: 64 });
+    expect(webgpuDecodeLayout({ frames: 5, features: 6, hidden: 4 })).toEqual({ lanes: 64, maxT: 32 });
+    // 4·H + maxT + D + 2·lanes floats must fit in 16 KiB.
+    expect(webgpuDecodeLayout({ frames: 26, features: 512, hidden: 800 })).toBeNull();
+    expect(webgpuDecodeLayout({ frames: 3000, features: 256, hidden: 256 })).toBeNull();
   });
 
   it('returns [B, steps, C] and makes no other tensor', () => {

@@ -1,8 +1,8 @@
 /**
  * `attentionDecode`: the greedy loop of the attention head (src/models/heads/attention.ts) as one kernel
- * on cpu and wasm, inference only (no teacher forcing, no gradient): what took ~35 small tfjs ops per
- * step. Numerics and layouts in ./decode.ts. Backends without the kernel (webgpu) and training keep the
- * head's unrolled tf ops (`canFuseAttentionDecode`).
+ * on cpu, wasm and webgpu (shaders/attention_decode.wgsl), inference only (no teacher forcing, no
+ * gradient): what took ~35 small tfjs ops per step. Numerics and layouts in ./decode.ts. Training, and
+ * webgpu shapes beyond its workgroup memory, keep the head's unrolled tf ops (`canFuseAttentionDecode`).
  */
 import { tf, type Tensor } from '../../runtime/tf.ts';
 import { InvalidArgumentError } from '../../runtime/errors.ts';
@@ -21,13 +21,43 @@ export function setAttentionDecodeEnabled(on: boolean): void {
 /** Rows up to which the TypeScript GEMMs beat tfjs-wasm's batched matMuls (wasm without our SIMD module). */
 export const TS_WASM_MAX_BATCH = 8;
 
+/** The sizes the webgpu kernel's workgroup memory depends on. */
+export interface DecodeShape {
+  frames: number;
+  features: number;
+  hidden: number;
+}
+
+/** WebGPU's default workgroup memory, in floats (16 KiB). */
+const WEBGPU_WORKGROUP_FLOATS = 4096;
+
+const pow2AtLeast = (n: number, min: number): number => {
+  let p = min;
+  while (p < n) p *= 2;
+  return p;
+};
+
+/**
+ * Compile-time sizes of the webgpu kernel: lanes per workgroup (a power of two covering the widest
+ * phase, at most 256, WebGPU's default limit) and the score array (T rounded up to a power of two, so
+ * a new input width rarely compiles a new pipeline); null when the state, scores, context and argmax
+ * slots (4·H + maxT + D + 2·lanes floats) do not fit in workgroup memory.
+ */
+export function webgpuDecodeLayout(s: DecodeShape): { lanes: number; maxT: number } | null {
+  const lanes = Math.min(256, pow2AtLeast(Math.max(s.hidden, s.features, s.frames), 64));
+  const maxT = pow2AtLeast(s.frames, 32);
+  return 4 * s.hidden + maxT + s.features + 2 * lanes <= WEBGPU_WORKGROUP_FLOATS ? { lanes, maxT } : null;
+}
+
 /**
  * True when the fused path is on, the active backend has the kernel, no gradient tape records and, on
- * wasm without the SIMD module (a page's main thread, threaded builds), the batch is small enough to win.
+ * wasm without the SIMD module (a page's main thread, threaded builds), the batch is small enough to win;
+ * on webgpu, when `shape` is given and fits the kernel's workgroup memory.
  */
-export function canFuseAttentionDecode(batch = 1): boolean {
+export function canFuseAttentionDecode(batch = 1, shape?: DecodeShape): boolean {
   const name = tf.getBackend();
   if (!enabled || tf.engine().state.gradientDepth > 0 || tf.getKernel(ATTENTION_DECODE, name) === undefined) return false;
+  if (name === 'webgpu') return shape !== undefined && webgpuDecodeLayout(shape) !== null;
   return name !== 'wasm' || batch <= TS_WASM_MAX_BATCH || simdFor(tf.backend(), name) !== null;
 }
 

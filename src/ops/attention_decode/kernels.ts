@@ -1,14 +1,79 @@
-/** Kernel configs of the fused greedy attention decoder (cpu and wasm), listed in ../registry.ts. */
-import type { KernelConfig, TensorInfo } from '../../runtime/tf.ts';
+/** Kernel configs of the fused greedy attention decoder (cpu, wasm and webgpu), listed in ../registry.ts. */
+import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import { tf, type KernelConfig, type NamedTensorInfoMap, type TensorInfo } from '../../runtime/tf.ts';
+import { InvalidArgumentError } from '../../runtime/errors.ts';
 import { SOFTWARE_BACKENDS, input, writeF32 } from '../backend_io.ts';
 import { simdFor } from '../simd/simd.ts';
-import { ATTENTION_DECODE } from './attention_decode.ts';
+import { runFlatProgram } from '../webgpu_program.ts';
+import { ATTENTION_DECODE, webgpuDecodeLayout } from './attention_decode.ts';
+import commonWgsl from '../../../shaders/recurrent_common.wgsl?raw';
+import decodeWgsl from '../../../shaders/attention_decode.wgsl?raw';
 import { attentionDecode, gemmTs, scratchFloats, type DecodeCell, type DecodeDims, type Gemm, type Ref } from './decode.ts';
 
 const NAMES = ['hs', 'proj', 'h2hW', 'h2hB', 'score', 'wCtx', 'wEmb', 'wHh', 'bHh', 'genW', 'genB'] as const;
 type Name = (typeof NAMES)[number];
 
-export const attentionDecodeKernels: KernelConfig[] = SOFTWARE_BACKENDS.map(
+const webgpuKernel: KernelConfig = {
+  kernelName: ATTENTION_DECODE,
+  backendName: 'webgpu',
+  kernelFunc: ({ inputs, backend, attrs }) => {
+    const t = Object.fromEntries(NAMES.map((n) => [n, input(inputs, n)])) as Record<Name, TensorInfo>;
+    const classBias = inputs.classBias ?? null;
+    const { cell, steps } = attrs as unknown as { cell: DecodeCell; steps: number };
+    const [batch, frames, features] = t.hs.shape as [number, number, number];
+    const hidden = t.h2hB.shape[0]!;
+    const classes = t.genB.shape[0]!;
+    const layout = webgpuDecodeLayout({ frames, features, hidden });
+    if (layout === null) {
+      throw new InvalidArgumentError(`attentionDecode: T ${frames}, D ${features}, H ${hidden} exceed the webgpu kernel's workgroup memory (canFuseAttentionDecode)`);
+    }
+    const consts = [`const HID : i32 = ${hidden};`, `const FEAT : i32 = ${features};`, `const MAX_T : i32 = ${layout.maxT};`, `const LANES : i32 = ${layout.lanes};`, `const CELL : i32 = ${cell === 'gru' ? 0 : 1};`];
+    // WebGPU guarantees 8 storage buffers per shader: hs and proj go in as one tensor, the vectors as
+    // another (two small concats per call; the big matrices are read where they are).
+    const be = backend as WebGPUBackend;
+    const concat = tf.getKernel('Concat', 'webgpu');
+    if (concat === undefined) throw new Error('attentionDecode: the webgpu backend has no Concat kernel');
+    // tfjs's Concat takes its inputs as an array (ConcatInputs), not by name.
+    const join = (xs: TensorInfo[], axis: number): TensorInfo =>
+      concat.kernelFunc({ inputs: xs as unknown as NamedTensorInfoMap, backend, attrs: { axis } }) as TensorInfo;
+    const vecList = [t.h2hB, t.score, t.bHh, t.genB, ...(classBias === null ? [] : [classBias])];
+    const hsProj = join([t.hs, t.proj], 2);
+    const vecs = join(
+      vecList.map((v) => ({ ...v, shape: [v.shape.reduce((a, b) => a * b, 1)] })),
+      0,
+    );
+    try {
+      return runFlatProgram(
+        be,
+        {
+          // The constants size the workgroup arrays: part of the program text and of the key.
+          shaderKey: `webstr_attention_decode_${cell}_h${hidden}_d${features}_t${layout.maxT}_l${layout.lanes}`,
+          prelude: `${consts.join('\n')}\n${commonWgsl}`,
+          source: decodeWgsl,
+          variableNames: ['hsProj', 'vecs', 'h2hW', 'wCtx', 'wEmb', 'wHh', 'genW'],
+          outputShape: [batch, steps, classes],
+          uniforms: [
+            { name: 'numBatch', type: 'i32' },
+            { name: 'numFrames', type: 'i32' },
+            { name: 'numClasses', type: 'i32' },
+            { name: 'numSteps', type: 'i32' },
+            { name: 'useBias', type: 'i32' },
+          ],
+          workgroupSize: layout.lanes,
+          invocations: batch * layout.lanes,
+        },
+        [hsProj, vecs, t.h2hW, t.wCtx, t.wEmb, t.wHh, t.genW],
+        'float32',
+        [batch, frames, classes, steps, classBias === null ? 0 : 1],
+      );
+    } finally {
+      be.disposeData(hsProj.dataId);
+      be.disposeData(vecs.dataId);
+    }
+  },
+};
+
+const softwareKernels: KernelConfig[] = SOFTWARE_BACKENDS.map(
   (name): KernelConfig => ({
     kernelName: ATTENTION_DECODE,
     backendName: name,
@@ -44,3 +109,5 @@ export const attentionDecodeKernels: KernelConfig[] = SOFTWARE_BACKENDS.map(
     },
   }),
 );
+
+export const attentionDecodeKernels: KernelConfig[] = [webgpuKernel, ...softwareKernels];

@@ -6,6 +6,7 @@ import { registerAllKernels } from '../registry.ts';
 import { setSimdEnabled } from '../simd/simd.ts';
 import { biLstmSequence, setBiLstmKernelEnabled, hasBiLstmKernel } from './bilstm.ts';
 import { setSimdLstmCells } from './simd_kernel.ts';
+import { biLstmLanes } from './kernels.ts';
 
 beforeAll(() => registerAllKernels());
 
@@ -52,6 +53,10 @@ function maxAbsDiff(a: Float32Array | Int32Array | Uint8Array, b: Float32Array |
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
   return m;
 }
+
+it('webgpu workgroups: a power of two of lanes covering H, 32 to 256', () => {
+  expect([4, 32, 40, 96, 256, 300, 1024].map(biLstmLanes)).toEqual([32, 32, 64, 128, 256, 256, 256]);
+});
 
 // wasm runs the SIMD GEMM path (../simd) and, switched off, the TypeScript loops of the cpu kernel.
 describe.each([

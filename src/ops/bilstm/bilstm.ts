@@ -1,8 +1,8 @@
 /**
  * `biLstmSequence(proj, wRec, hidden)`: the recurrence of one bidirectional LSTM layer over the whole
- * sequence and batch as one kernel (cpu and wasm), forward and backward: what took ~12 tfjs ops per
- * step. Layout in ./reference.ts. Backends without the kernel (webgpu) keep the per-step ops in the
- * BiLSTM stage (`hasBiLstmKernel`).
+ * sequence and batch as one kernel, forward and backward on cpu and wasm, forward only on webgpu: what
+ * took ~12 tfjs ops per step. Layout in ./reference.ts. Where the kernel is missing (webgpu under a
+ * gradient tape, other backends) the BiLSTM stage keeps its per-step ops (`hasBiLstmKernel`).
  */
 import { tf, type Tensor } from '../../runtime/tf.ts';
 import { InvalidArgumentError } from '../../runtime/errors.ts';
@@ -17,9 +17,20 @@ export function setBiLstmKernelEnabled(on: boolean): void {
   enabled = on;
 }
 
-/** True when the fused path is on and the active backend has the kernel. */
-export function hasBiLstmKernel(): boolean {
-  return enabled && tf.getKernel(BILSTM_SEQ, tf.getBackend()) !== undefined;
+/** Largest H of the webgpu kernel: h, the next h and c of one row sit in workgroup memory (3·H floats
+ *  of WebGPU's default 16 KiB). */
+export const WEBGPU_MAX_HIDDEN = 1024;
+
+/**
+ * True when the fused path is on and the active backend has the kernel, and, when a gradient tape
+ * records, its backward kernel too (webgpu has the forward only). `hidden`, when given, is checked
+ * against the webgpu limit.
+ */
+export function hasBiLstmKernel(hidden = 0): boolean {
+  const name = tf.getBackend();
+  if (!enabled || tf.getKernel(BILSTM_SEQ, name) === undefined) return false;
+  if (tf.engine().state.gradientDepth > 0 && tf.getKernel(BILSTM_SEQ_GRAD, name) === undefined) return false;
+  return name !== 'webgpu' || hidden <= WEBGPU_MAX_HIDDEN;
 }
 
 /** proj: [T, B, 8H], wRec: [2H, 8H] → y [T, B, 2H]. */

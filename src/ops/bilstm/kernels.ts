@@ -1,16 +1,67 @@
-/** Kernel and gradient configs of the fused BiLSTM sequence (cpu and wasm), listed in ../registry.ts. */
+/**
+ * Kernel and gradient configs of the fused BiLSTM sequence, listed in ../registry.ts: forward and
+ * backward on cpu and wasm; forward only on webgpu (shaders/bilstm_seq.wgsl), so training on webgpu
+ * keeps the stage's per-step tf ops (`hasBiLstmKernel` is false there under a gradient tape).
+ */
+import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { tf, type GradConfig, type KernelConfig, type Tensor, type TensorInfo } from '../../runtime/tf.ts';
+import { InvalidArgumentError } from '../../runtime/errors.ts';
 import { SOFTWARE_BACKENDS, writeF32, input } from '../backend_io.ts';
-import { BILSTM_SEQ, BILSTM_SEQ_GRAD } from './bilstm.ts';
+import { runFlatProgram } from '../webgpu_program.ts';
+import { BILSTM_SEQ, BILSTM_SEQ_GRAD, WEBGPU_MAX_HIDDEN } from './bilstm.ts';
 import { biLstmBackward, biLstmForward, type BiLstmDims } from './reference.ts';
 import { simdFor } from '../simd/simd.ts';
 import { biLstmBackwardSimd, biLstmForwardSimd } from './simd_kernel.ts';
+import commonWgsl from '../../../shaders/recurrent_common.wgsl?raw';
+import seqWgsl from '../../../shaders/bilstm_seq.wgsl?raw';
 
 function dims(proj: TensorInfo, hidden: number): BiLstmDims {
   return { steps: proj.shape[0]!, batch: proj.shape[1]!, hidden };
 }
 
-export const biLstmKernels: KernelConfig[] = SOFTWARE_BACKENDS.flatMap((name): KernelConfig[] => [
+/** Lanes of one workgroup: a power of two covering H (each lane owns units lane, lane + LANES, …), at
+ *  most 256 (WebGPU's default limit of invocations per workgroup). */
+export function biLstmLanes(hidden: number): number {
+  let lanes = 32;
+  while (lanes < hidden && lanes < 256) lanes *= 2;
+  return lanes;
+}
+
+const webgpuKernel: KernelConfig = {
+  kernelName: BILSTM_SEQ,
+  backendName: 'webgpu',
+  kernelFunc: ({ inputs, backend, attrs }) => {
+    const proj = input(inputs, 'proj');
+    const wRec = input(inputs, 'wRec');
+    const { hidden, save } = attrs as unknown as { hidden: number; save: boolean };
+    if (save) throw new InvalidArgumentError('biLstmSequence: no gradient on webgpu; training there runs the per-step ops (hasBiLstmKernel)');
+    if (hidden > WEBGPU_MAX_HIDDEN) throw new InvalidArgumentError(`biLstmSequence: hidden ${hidden} exceeds ${WEBGPU_MAX_HIDDEN} on webgpu (workgroup memory)`);
+    const [steps, batch] = proj.shape as [number, number];
+    const lanes = biLstmLanes(hidden);
+    return runFlatProgram(
+      backend as WebGPUBackend,
+      {
+        // H sizes the workgroup arrays, so it is part of the program text and of the key.
+        shaderKey: `webstr_bilstm_seq_h${hidden}`,
+        prelude: `const HID : i32 = ${hidden};\nconst LANES : i32 = ${lanes};\n${commonWgsl}`,
+        source: seqWgsl,
+        variableNames: ['proj', 'wRec'],
+        outputShape: [steps, batch, 2 * hidden],
+        uniforms: [
+          { name: 'numSteps', type: 'i32' },
+          { name: 'numBatch', type: 'i32' },
+        ],
+        workgroupSize: lanes,
+        invocations: 2 * batch * lanes,
+      },
+      [proj, wRec],
+      'float32',
+      [steps, batch],
+    );
+  },
+};
+
+const softwareKernels: KernelConfig[] = SOFTWARE_BACKENDS.flatMap((name): KernelConfig[] => [
   {
     kernelName: BILSTM_SEQ,
     backendName: name,
@@ -68,6 +119,8 @@ export const biLstmKernels: KernelConfig[] = SOFTWARE_BACKENDS.flatMap((name): K
     },
   },
 ]);
+
+export const biLstmKernels: KernelConfig[] = [webgpuKernel, ...softwareKernels];
 
 export const biLstmGrad: GradConfig = {
   kernelName: BILSTM_SEQ,
