@@ -258,7 +258,8 @@ export class Trainer {
   async trainStep(): Promise<TrainLogEntry> {
     const t0 = this.now();
     const lr = this.optimizer.lr;
-    const before = { sources: this.o.source.getState(), rng: this.rng.state };
+    // Where a data-parallel step goes back to when a replica fails.
+    const before = this.pool !== null ? { sources: this.o.source.getState(), rng: this.rng.state } : null;
     const samples = await this.o.source.next(this.recipe.batchSize);
     let lossValue: number;
     if (this.pool !== null) {
@@ -267,8 +268,8 @@ export class Trainer {
       } catch (e) {
         // A failed replica leaves the step undone (nothing was applied): the stream goes back to its start.
         if (e instanceof TrainWorkerError) {
-          this.o.source.setState(before.sources);
-          this.rng.setState(before.rng);
+          this.o.source.setState(before!.sources);
+          this.rng.setState(before!.rng);
         }
         throw e;
       }
