@@ -57,6 +57,7 @@ function besideChunkAssets(): Plugin {
  */
 const WORKERS: { module: string; expr: RegExp; entry: string; fileName: string }[] = [
   { module: 'src/synth/node_pool.ts', expr: /new URL\(["']\.\/pool_worker\.mjs["'], import\.meta\.url\)/, entry: 'src/synth/pool_worker.ts', fileName: 'synth_worker.js' },
+  { module: 'src/train/node_replicas.ts', expr: /new URL\(["']\.\/replica_worker\.mjs["'], import\.meta\.url\)/, entry: 'src/train/replica_worker.ts', fileName: 'train_replica_worker.js' },
 ];
 const PLACEHOLDER = '__webstr_worker__/';
 function workerEntries(): Plugin {

@@ -134,6 +134,7 @@ export const COMMANDS: Record<string, Command> = {
       '  --until N                        stop after step N of the --steps schedule (checkpoint and weights, as Ctrl-C)',
       BACKEND.replace('(auto:', '(default wasm; auto:'),
       '  --batch N (32)  --optimizer adam|adamw|adadelta|sgd  --lr X  --schedule constant|cosine  --warmup N  --clip X',
+      '  --workers N (1)                  data-parallel: each batch split over N threads, gradients averaged (BatchNorm statistics per part)',
       '  --bn train|frozen                BatchNorm statistics (default: frozen with --init, else train)',
       '  --width W                        fixed input width; --augment: augment the training crops',
       '  --freeze STAGE[,STAGE]           keep these stages as initialised (transform, backbone, sequence, head)',

@@ -91,3 +91,25 @@ describe('webstr train: a background run stopped by SIGTERM', () => {
     expect(r.stderr).toMatch(new RegExp(`resuming run 'run' at step ${summary.step}`));
   }, 180_000);
 });
+
+describe('webstr train --workers', () => {
+  it('trains data-parallel on two threads to the same weights as one thread (same seed and samples), and checks the count', () => {
+    const r0 = webstr(['train', '--preset', 'crnn-tiny', '--synthetic', '1', '--steps', '1', '--out', path.join(dir, 'w0'), '--workers', '0']);
+    expect(r0.code).toBe(2);
+    expect(r0.stderr).toMatch(/webstr train: --workers: expected an integer in 1…16/);
+    const weights: Float32Array[] = [];
+    for (const n of ['1', '2']) {
+      const out = path.join(dir, `w${n}`);
+      const r = webstr(['train', '--preset', 'crnn-tiny', '--synthetic', '1', '--steps', '2', '--batch', '4', '--bn', 'frozen', '--out', out, '--backend', 'wasm', '--workers', n, '--quiet']);
+      expect(r.code, r.stderr.slice(-800)).toBe(0);
+      expect(r.stdout).toMatch(/done at step 2\/2 on wasm/);
+      const bin = readFileSync(path.join(out, 'weights', 'weights.bin'));
+      weights.push(new Float32Array(bin.buffer, bin.byteOffset, bin.byteLength / 4));
+    }
+    const [a, b] = weights as [Float32Array, Float32Array];
+    expect(b.length).toBe(a.length);
+    let worst = 0;
+    for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+    expect(worst).toBeLessThan(1e-4);
+  }, 300_000);
+});

@@ -1,6 +1,7 @@
 /**
  * `npm run perf -- train [--backend wasm,cpu,webgpu] [--batch N] [--steps N] [--presets a,b]
- *   [--webgpu-batch N] [--webgpu-steps N] [--stable-steps N] [--no-before] [--ab SWITCH,…] [--ab-rounds N] [--json out]`:
+ *   [--webgpu-batch N] [--webgpu-steps N] [--stable-steps N] [--no-before] [--ab SWITCH,…] [--ab-rounds N]
+ *   [--workers N,…] [--json out]`:
  * training throughput (samples/s of a full step: forward, loss, backward, Adam, BatchNorm statistics)
  * for the full-size `crnn-mv3-en` (3×32×100) and `crnn-vgg` (1×32×100) on each backend in one run,
  * BatchNorm in train mode, random inputs and 5-letter labels (decoding is not part of it;
@@ -24,6 +25,11 @@
  * best of each, in wall time and in CPU time (the one to read on a loaded machine).
  * Then the tensor count over `--stable-steps` Trainer steps of a tiny CRNN in Node on wasm (must not grow;
  * the exit code is 1 if it does).
+ * `--workers 1,2` measures data-parallel training instead (and only that): a Trainer per count on wasm in
+ * Node, N−1 of them worker-thread replicas (src/train/replica.ts), at `--batch` on 100×32 RGBA noise crops
+ * (preprocessing in the step, as a run has it), `--ab-rounds` rounds of `--steps` steps alternating between
+ * the counts after one warm-up step each; prints samples/s, process CPU seconds per step (worker threads
+ * included) and each count's speed-up over the first, best of the rounds, with the load.
  */
 import { writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
@@ -34,6 +40,7 @@ import { startEngineWith } from '../../src/ops/engine.ts';
 import { getPreset } from '../../src/models/presets.ts';
 import { getCharset } from '../../src/text/charset.ts';
 import { Trainer } from '../../src/train/trainer.ts';
+import { nodeReplicas } from '../../src/train/node_replicas.ts';
 import { Rng } from '../../src/image/rng.ts';
 import type { SampleSource, TrainSample } from '../../src/train/types.ts';
 import { setWasmMatMulFastPath, setWasmMatMulSimdTranspose } from '../../src/ops/tfjs_patches/wasm_matmul.ts';
@@ -215,6 +222,60 @@ const SWITCHES: Record<string, (on: boolean) => void> = {
   },
 };
 
+/** `--workers`: Trainer throughput at each replica count, alternated, on wasm in Node. */
+async function dataParallel(presets: string[], counts: number[], batch: number, steps: number, rounds: number): Promise<number> {
+  await startEngineWith('wasm', { gpu: undefined });
+  const rows: string[][] = [];
+  for (const preset of presets) {
+    const config = getPreset(preset);
+    const trainers = new Map<number, Trainer>();
+    try {
+      for (const n of counts) {
+        const t0 = performance.now();
+        const t = await Trainer.create({
+          recipe: { preset, init: null, datasets: ['noise'], syntheticRatio: 0, validation: null, steps: 1_000_000, batchSize: batch, optimizer: { kind: 'adam', lr: 1e-4 }, schedule: { kind: 'constant' }, batchNorm: 'train', augment: false, evalEvery: 0, checkpointEvery: 0, seed: 1, inputWidth: 100 },
+          runId: 'perf-dp',
+          config,
+          charset: getCharset(config.charset),
+          init: null,
+          source: new NoiseSource(),
+          store: null,
+          decode: () => Promise.reject(new Error('pixels only')),
+          ...(n > 1 ? { replicas: nodeReplicas(n - 1, { backend: 'wasm' }) } : {}),
+        });
+        trainers.set(n, t);
+        await t.trainStep(); // warm-up (and the optimizer's state)
+        console.log(`${preset} ×${n}: started and warmed up in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+      }
+      const got = new Map<number, { sps: number; cpu: number }[]>(counts.map((n) => [n, []]));
+      for (let round = 0; round < rounds; round++) {
+        for (const n of counts) {
+          const t = trainers.get(n)!;
+          const c0 = process.cpuUsage();
+          const t0 = performance.now();
+          for (let i = 0; i < steps; i++) await t.trainStep();
+          const sec = (performance.now() - t0) / 1000;
+          const c = process.cpuUsage(c0);
+          const r = { sps: (batch * steps) / sec, cpu: (c.user + c.system) / 1e6 / steps };
+          got.get(n)!.push(r);
+          console.log(`${preset} batch ${batch}, ${n} replica${n > 1 ? 's' : ''}: ${r.sps.toFixed(2)} samples/s, ${(sec / steps).toFixed(2)} s/step, ${r.cpu.toFixed(2)} CPU s/step (load ${loadavg()[0]!.toFixed(1)})`);
+        }
+      }
+      const best = (n: number): { sps: number; cpu: number } => got.get(n)!.reduce((a, b) => (b.sps > a.sps ? b : a));
+      const base = best(counts[0]!).sps;
+      for (const n of counts) rows.push([preset, String(batch), String(n), best(n).sps.toFixed(2), best(n).cpu.toFixed(2), `${(best(n).sps / base).toFixed(2)}×`]);
+    } finally {
+      for (const t of trainers.values()) {
+        t.dispose();
+        await t.closeReplicas();
+      }
+    }
+  }
+  console.log(`\nData-parallel training, wasm in Node (best of ${rounds} rounds of ${steps} steps, alternated; load now ${loadavg().map((l) => l.toFixed(1)).join(' ')}):`);
+  printTable(['preset', 'batch', 'replicas', 'samples/s', 'CPU s/step', `vs ${counts[0]}`], rows);
+  return 0;
+}
+
 function positive(name: string, v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${v}`);
@@ -235,6 +296,7 @@ export async function trainSuite(ctx: PerfContext): Promise<number> {
       'no-before': { type: 'boolean', default: false },
       ab: { type: 'string' },
       'ab-rounds': { type: 'string', default: '2' },
+      workers: { type: 'string' },
     },
   });
   const batch = positive('batch', values.batch);
@@ -243,6 +305,10 @@ export async function trainSuite(ctx: PerfContext): Promise<number> {
   const gpuSteps = positive('webgpu-steps', values['webgpu-steps']);
   const stableSteps = Number(values['stable-steps']);
   const presets = values.presets.split(',');
+  if (values.workers !== undefined) {
+    const counts = values.workers.split(',').map((w) => positive('workers', w));
+    return dataParallel(presets, counts, batch, steps, positive('ab-rounds', values['ab-rounds']));
+  }
   const backends = (ctx.backends.length > 0 ? ctx.backends : ['wasm', 'cpu', 'webgpu']) as BackendName[];
   const rows: string[][] = [];
   const results: NodeRow[] = [];

@@ -29,6 +29,7 @@ import { DirCheckpointStore } from '../train/node_store.ts';
 import { SampleSourceError } from '../train/errors.ts';
 import { checkRecipe, SYNTH_VALIDATION } from '../train/recipe.ts';
 import { Trainer } from '../train/trainer.ts';
+import { MAX_REPLICA_WORKERS, nodeReplicas } from '../train/node_replicas.ts';
 import type { HostTensors, OptimizerSpec, TrainRecipe } from '../train/types.ts';
 import { prepareTraining, type TrainPlatform } from '../eval/train_setup.ts';
 
@@ -72,6 +73,13 @@ export interface TrainOptions {
   synthStyle?: 'basic' | 'rich';
   /** Worker threads rendering synthetic words one batch ahead (default 1: in this thread). */
   synthWorkers?: number;
+  /**
+   * Data-parallel training on this many threads (default 1: this thread only): each step's batch is cut
+   * into `workers` parts, this thread and `workers − 1` worker threads each decode, augment and train on
+   * one, and one optimizer step applies their averaged gradients (src/train/replica.ts). BatchNorm batch
+   * statistics are then per part.
+   */
+  workers?: number;
   /** Steps to reach (a resumed run continues up to this step). */
   steps: number;
   /** Folder for checkpoints, weights and history. */
@@ -149,6 +157,7 @@ export async function train(o: TrainOptions): Promise<TrainSummary> {
   for (const [k, v, lo] of [['batch', o.batch, 1], ['warmup', o.warmup, 0], ['width', o.width, 8], ['valLimit', o.valLimit, 1], ['evalEvery', o.evalEvery, 0], ['checkpointEvery', o.checkpointEvery, 0], ['seed', o.seed, 0], ['synthVocab', o.synthVocab, 1]] as const) {
     check(k, v, isInt(lo), `an integer ≥ ${lo}`);
   }
+  check('workers', o.workers, (n) => Number.isInteger(n) && n >= 1 && n <= MAX_REPLICA_WORKERS + 1, `an integer in 1…${MAX_REPLICA_WORKERS + 1}`);
   check('lr', o.lr, (n) => n > 0, 'a number > 0');
   check('clip', o.clip, (n) => n > 0, 'a number > 0');
   if (o.optimizer !== undefined && !['adam', 'adamw', 'adadelta', 'sgd'].includes(o.optimizer)) throw new InvalidArgumentError(`optimizer: expected adam, adamw, adadelta or sgd, got '${String(o.optimizer)}'`);
@@ -263,6 +272,7 @@ export async function train(o: TrainOptions): Promise<TrainSummary> {
       augment: setup.augment,
       ...(setup.validate !== undefined ? { validate: setup.validate } : {}),
       ...(o.onProgress !== undefined ? { onProgress: o.onProgress } : {}),
+      ...((o.workers ?? 1) > 1 ? { replicas: nodeReplicas(o.workers! - 1, { backend: capabilities.backend }) } : {}),
     });
     try {
       o.onStart?.({ step: trainer.step, checkpoints });
@@ -302,6 +312,7 @@ export async function train(o: TrainOptions): Promise<TrainSummary> {
       };
     } finally {
       trainer.dispose();
+      await trainer.closeReplicas();
     }
   } finally {
     await setup.close();

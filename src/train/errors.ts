@@ -25,3 +25,8 @@ export class TrainDivergedError extends WebstrError {
 export class TrainInitError extends WebstrError {
   override name = 'TrainInitError';
 }
+
+/** A data-parallel training replica (a worker thread) failed or died mid-step: the run stops at its last good step. */
+export class TrainWorkerError extends WebstrError {
+  override name = 'TrainWorkerError';
+}

@@ -98,3 +98,15 @@ export function lossFor(config: ModelConfig, enc: EncodedLabels): { loss: (logit
     dispose: () => tf.dispose([teacher, targets]),
   };
 }
+
+/**
+ * The denominator of a batch's mean loss: samples for CTC (both normalisations average per-sample
+ * losses), kept (non-padding) tokens for attention. Data-parallel training weights each part's
+ * gradient by it, so the merged gradient is that of the whole batch.
+ */
+export function lossWeight(enc: EncodedLabels): number {
+  if (enc.kind === 'ctc') return enc.batch;
+  let kept = 0;
+  for (const t of enc.targets) if (t !== 0) kept++;
+  return Math.max(kept, 1);
+}

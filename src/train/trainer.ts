@@ -8,6 +8,10 @@
  *
  * A lost WebGPU device: the run goes back to its latest checkpoint (or its start) on wasm and goes on;
  * without a checkpoint store it stops with `DeviceLostError`.
+ *
+ * With `replicas` each step is data-parallel (src/train/replica.ts): the batch is cut into parts, this
+ * thread trains on the first and worker replicas on the others, and one optimizer step applies the
+ * weighted average of their gradients. The sample stream, the RNG and the checkpoints stay here.
  */
 import { tf, type Tensor } from '../runtime/tf.ts';
 import { DeviceLostError } from '../runtime/errors.ts';
@@ -15,16 +19,18 @@ import { deviceLostError, initBackend, type InitOptions } from '../runtime/backe
 import type { ModelConfig } from '../models/config.ts';
 import { initParams, toDevice, type Params } from '../models/params.ts';
 import { buildStages } from '../models/model.ts';
-import { TrainableModel } from '../models/training.ts';
-import { preprocess } from '../image/preprocess.ts';
+import { bnMomentum, TrainableModel } from '../models/training.ts';
+import { toHost } from '../models/params.ts';
 import type { PreprocessConfig } from '../image/preprocess_config.ts';
 import type { ImageDecoder } from '../image/types.ts';
 import type { Charset } from '../text/charset.ts';
 import { WEIGHTS_FORMAT, WEIGHTS_VERSION, type WebstrMetadata } from '../weights/format.ts';
 import { makeOptimizer, type Optimizer } from './optim/index.ts';
-import { labelEncoder, lossFor, type LabelEncoder } from './losses.ts';
+import { labelEncoder, lossFor, lossWeight, type LabelEncoder } from './losses.ts';
+import type { BnBatchStats } from '../models/stage.ts';
 import { Rng } from '../image/rng.ts';
-import { TrainCheckpointError, TrainDivergedError } from './errors.ts';
+import { TrainCheckpointError, TrainDivergedError, TrainWorkerError } from './errors.ts';
+import { mergeContributions, prepareBatch, splitSizes, oneDraw, type Contribution, type ReplicaPool, type ReplicaPoolFactory, type ReplicaResult } from './replica.ts';
 import { checkRecipe, scheduleOf, trainWidth, type Augmenter } from './recipe.ts';
 import type { Checkpoint, CheckpointStore, HostTensors, SampleSource, SourceState, TrainEvaluation, TrainLogEntry, TrainProgress, TrainRecipe, TrainSample, Validation } from './types.ts';
 
@@ -71,6 +77,12 @@ export interface TrainerOptions {
   /** How the fallback backend starts after a device loss (the browser's wasm paths). */
   backendInit?: InitOptions;
   deviceLoss?: DeviceLossHooks;
+  /**
+   * Data-parallel steps on worker replicas (started once the run's parameters are known: after a resume,
+   * from the checkpoint's). Augmentation there is the recipe's RecAug as the workers know it, taking one
+   * draw of the trainer's RNG per image, as the single-thread run does.
+   */
+  replicas?: ReplicaPoolFactory;
   now?: () => number;
 }
 
@@ -114,6 +126,7 @@ export class Trainer {
   /** Where a run without a checkpoint starts again after a device loss. */
   private start: { sources: SourceState; rng: number } | null = null;
   private disposed = false;
+  private pool: ReplicaPool | null = null;
 
   private constructor(private readonly o: TrainerOptions) {
     checkRecipe(o.recipe);
@@ -151,11 +164,23 @@ export class Trainer {
       const c = o.store !== null && o.resume !== false ? await o.store.load(o.runId, 'latest') : null;
       if (c !== null) t.restore(c);
       else t.start = { sources: o.source.getState(), rng: t.rng.state };
+      if (o.replicas !== undefined) {
+        t.pool = await o.replicas({ config: o.config, charset: o.charset, frozen: o.recipe.freeze ?? [], pre: t.pre, batchNorm: t.bnMode, params: await t.model.toHost() });
+      }
     } catch (e) {
       t.dispose();
       throw e;
     }
     return t;
+  }
+
+  /** Replicas of a step: this thread plus the worker replicas. */
+  get replicaCount(): number {
+    return 1 + (this.pool?.size ?? 0);
+  }
+
+  private get bnMode(): 'batch' | 'running' {
+    return this.recipe.batchNorm === 'train' ? 'batch' : 'running';
   }
 
   get step(): number {
@@ -224,30 +249,45 @@ export class Trainer {
   }
 
   private async batch(samples: TrainSample[]): Promise<{ x: Tensor; labels: string[] }> {
-    const xs: Tensor[] = [];
-    try {
-      for (const s of samples) {
-        let img = s.image instanceof Uint8Array ? await this.o.decode(s.image) : s.image;
-        if (this.recipe.augment && this.o.augment !== undefined) img = this.o.augment(img, () => this.rng.next());
-        xs.push(preprocess(img, this.pre));
-      }
-      return { x: tf.concat(xs, 0), labels: samples.map((s) => s.label) };
-    } finally {
-      tf.dispose(xs);
-    }
+    const augment = this.recipe.augment && this.o.augment !== undefined ? this.o.augment : null;
+    const x = await prepareBatch(samples, { decode: this.o.decode, augment, random: () => () => this.rng.next(), pre: this.pre });
+    return { x, labels: samples.map((s) => s.label) };
   }
 
   /** One optimisation step on the next batch; returns its log entry (not added to the log: `run()` does). */
   async trainStep(): Promise<TrainLogEntry> {
     const t0 = this.now();
+    const lr = this.optimizer.lr;
+    // Where a data-parallel step goes back to when a replica fails.
+    const before = this.pool !== null ? { sources: this.o.source.getState(), rng: this.rng.state } : null;
     const samples = await this.o.source.next(this.recipe.batchSize);
+    let lossValue: number;
+    if (this.pool !== null) {
+      try {
+        lossValue = await this.parallelStep(samples, this.pool);
+      } catch (e) {
+        // A failed replica leaves the step undone (nothing was applied): the stream goes back to its start.
+        if (e instanceof TrainWorkerError) {
+          this.o.source.setState(before!.sources);
+          this.rng.setState(before!.rng);
+        }
+        throw e;
+      }
+    } else lossValue = await this.localStep(samples);
+    this.alive();
+    this.stepCount++;
+    const dt = (this.now() - t0) / 1000;
+    return { step: this.stepCount, loss: lossValue, lr, samplesPerSec: dt > 0 ? samples.length / dt : 0 };
+  }
+
+  /** The single-thread step: the whole batch here. */
+  private async localStep(samples: TrainSample[]): Promise<number> {
     const { x, labels } = await this.batch(samples);
     const enc = this.encoder.encode(labels);
     const l = lossFor(this.o.config, enc);
-    const lr = this.optimizer.lr;
     let lossValue: number;
     try {
-      const r = this.model.lossAndGrads(x, { batchNorm: this.recipe.batchNorm === 'train' ? 'batch' : 'running', teacher: l.teacher }, l.loss);
+      const r = this.model.lossAndGrads(x, { batchNorm: this.bnMode, teacher: l.teacher }, l.loss);
       try {
         this.optimizer.step(r.grads)?.dispose();
         this.model.updateRunningStats(r.bnStats);
@@ -259,10 +299,51 @@ export class Trainer {
       l.dispose();
       x.dispose();
     }
-    this.alive();
-    this.stepCount++;
-    const dt = (this.now() - t0) / 1000;
-    return { step: this.stepCount, loss: lossValue, lr, samplesPerSec: dt > 0 ? samples.length / dt : 0 };
+    return lossValue;
+  }
+
+  /**
+   * The data-parallel step: the worker replicas get their parts (with the trainable parameters and the
+   * augmentation draws) first, so they run while this thread trains on the first part; then one
+   * optimizer step on the merged gradients and one running-statistics update from the merged statistics.
+   */
+  private async parallelStep(samples: TrainSample[], pool: ReplicaPool): Promise<number> {
+    const augment = this.recipe.augment && this.o.augment !== undefined ? this.o.augment : null;
+    // One draw per image, in sample order: the draws the single-thread step makes.
+    const draws = augment === null ? null : samples.map(() => this.rng.next());
+    const sizes = splitSizes(samples.length, pool.size + 1);
+    const trainable = await toHost(this.model.trainable);
+    const remote: Promise<ReplicaResult>[] = [];
+    for (let i = 1, at = sizes[0]!; i < sizes.length && sizes[i]! > 0; at += sizes[i]!, i++) {
+      const p = pool.compute(i - 1, { trainable, samples: samples.slice(at, at + sizes[i]!), draws: draws?.slice(at, at + sizes[i]!) ?? null });
+      p.catch(() => undefined); // awaited below; no unhandled rejection while this thread computes
+      remote.push(p);
+    }
+    const mine = samples.slice(0, sizes[0]);
+    const x = await prepareBatch(mine, { decode: this.o.decode, augment, random: (i) => oneDraw(draws![i]!), pre: this.pre });
+    const enc = this.encoder.encode(mine.map((s) => s.label));
+    const l = lossFor(this.o.config, enc);
+    let own: { grads: Record<string, Tensor>; bnStats: BnBatchStats[] } | null = null;
+    try {
+      const r = this.model.lossAndGrads(x, { batchNorm: this.bnMode, teacher: l.teacher }, l.loss);
+      own = r;
+      const mineC: Contribution = { loss: (await r.loss.data())[0]!, weight: lossWeight(enc), grads: r.grads, bnStats: r.bnStats };
+      r.loss.dispose();
+      const others = await Promise.all(remote);
+      const merged = mergeContributions([mineC, ...others], bnMomentum(this.o.config));
+      try {
+        this.optimizer.step(merged.grads)?.dispose();
+        // The merged variances are already unbiased where the preset asks for it.
+        this.model.updateRunningStats(merged.bnStats, { ...bnMomentum(this.o.config), unbiased: false });
+      } finally {
+        tf.dispose(Object.values(merged.grads));
+      }
+      return merged.loss;
+    } finally {
+      if (own !== null) tf.dispose([...Object.values(own.grads), ...own.bnStats.flatMap((s) => [s.batchMean, s.batchVar])]);
+      l.dispose();
+      x.dispose();
+    }
   }
 
   /** The parameters as host data (checked against a device loss). */
@@ -365,6 +446,12 @@ export class Trainer {
           await progress(entry, 'training', { checkpointed: step });
         } else await progress(entry, 'training');
       } catch (err) {
+        // A dead replica: the step was rolled back, so the checkpoint is the last good step's.
+        if (err instanceof TrainWorkerError) {
+          const saved = await this.save();
+          await progress(entryNow(), 'stopped', saved ? { checkpointed: this.stepCount } : {});
+          throw err;
+        }
         const lost = err instanceof DeviceLostError ? err : await this.lostBy();
         if (lost === null) throw err;
         const notice = await this.recover(lost);
@@ -413,6 +500,7 @@ export class Trainer {
       this.best = null;
       this.history = [];
     }
+    await this.pool?.reset(await this.model.toHost());
     return `${lost.message}; the run went on on ${backend} from step ${this.stepCount}`;
   }
 
@@ -442,6 +530,15 @@ export class Trainer {
     this.disposed = true;
     this.optimizer.dispose();
     this.model.dispose();
+    // Worker threads end on terminate(); nothing waits for it here (closeReplicas() does).
+    void this.pool?.close();
+  }
+
+  /** Ends the worker replicas and waits for them (dispose() only starts that). */
+  async closeReplicas(): Promise<void> {
+    const p = this.pool;
+    this.pool = null;
+    await p?.close();
   }
 }
 
