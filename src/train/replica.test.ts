@@ -6,14 +6,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf, type Tensor } from '../runtime/tf.ts';
 import { registerAllKernels } from '../ops/registry.ts';
-import { getPreset } from '../models/presets.ts';
-import type { ModelConfig } from '../models/config.ts';
 import { buildStages } from '../models/model.ts';
 import { initParams, toHost } from '../models/params.ts';
 import { bnMomentum, TrainableModel } from '../models/training.ts';
 import { getCharset } from '../text/charset.ts';
 import type { RgbaImage } from '../image/types.ts';
-import { Rng } from '../image/rng.ts';
 import { labelEncoder, lossFor, lossWeight } from './losses.ts';
 import { mergeContributions, prepareBatch, ReplicaCore, splitSizes, type ReplicaSetup } from './replica.ts';
 import { nodeReplicas } from './node_replicas.ts';
@@ -21,53 +18,8 @@ import { Trainer, trainPreprocess, type TrainerOptions } from './trainer.ts';
 import { TrainWorkerError } from './errors.ts';
 import { recAugment } from './recipe.ts';
 import { tinyRecipe } from './tiny.ts';
-import type { Checkpoint, CheckpointStore, RunSummary, SampleSource, SourceState, TrainRecipe, TrainSample } from './types.ts';
-
-/** crnn-vgg narrowed to 32 channels and BiLSTM 16 (as trainer.test.ts). */
-function tinyCrnn(): ModelConfig {
-  const c = getPreset('crnn-vgg');
-  if (c.backbone.kind === 'vgg') c.backbone.outChannels = 32;
-  if (c.sequence.kind === 'bilstm') c.sequence.layers = [{ hidden: 16, linear: 16 }, { hidden: 16, linear: 16 }];
-  return c;
-}
-
-class MemorySource implements SampleSource {
-  private pos = 0;
-  next(n: number): Promise<TrainSample[]> {
-    const out: TrainSample[] = [];
-    for (let k = 0; k < n; k++) {
-      const r = new Rng(1000 + this.pos);
-      const image: RgbaImage = { width: 100, height: 32, data: new Uint8ClampedArray(100 * 32 * 4).map(() => Math.floor(r.next() * 256)) };
-      out.push({ image, label: ['cat', 'dog', 'bird', 'ox'][this.pos % 4]! });
-      this.pos++;
-    }
-    return Promise.resolve(out);
-  }
-  getState(): SourceState {
-    return { pos: this.pos };
-  }
-  setState(s: SourceState): void {
-    this.pos = s.pos as number;
-  }
-}
-
-class MemoryStore implements CheckpointStore {
-  readonly saved = new Map<string, Checkpoint>();
-  save(c: Checkpoint, kind: 'latest' | 'best'): Promise<void> {
-    this.saved.set(`${c.runId}/${kind}`, structuredClone(c));
-    return Promise.resolve();
-  }
-  load(runId: string, kind: 'latest' | 'best'): Promise<Checkpoint | null> {
-    const c = this.saved.get(`${runId}/${kind}`);
-    return Promise.resolve(c === undefined ? null : structuredClone(c));
-  }
-  list(): Promise<RunSummary[]> {
-    return Promise.resolve([]);
-  }
-  delete(): Promise<void> {
-    return Promise.resolve();
-  }
-}
+import type { TrainRecipe, TrainSample } from './types.ts';
+import { MemorySource, MemoryStore, tinyCrnn } from '../testing/train_fixtures.ts';
 
 function expectClose(a: ArrayLike<number>, b: ArrayLike<number>, what: string, rel = 1e-4): void {
   expect(a.length, what).toBe(b.length);
@@ -105,7 +57,7 @@ describe('data-parallel training', { timeout: 180_000 }, () => {
       tf.dispose([...params.values()]);
       const setup: ReplicaSetup = { config, charset, frozen: [], pre, batchNorm: bn, params: host };
       const replica = new ReplicaCore(setup, noDecode, recAugment);
-      const samples = await new MemorySource().next(6);
+      const samples = await new MemorySource(['cat', 'dog', 'bird', 'ox']).next(6);
       const run = async (s: TrainSample[]) => {
         const x = await prepareBatch(s, { decode: noDecode, augment: null, random: () => Math.random, pre });
         const enc = encoder.encode(s.map((e) => e.label));
@@ -154,7 +106,7 @@ describe('data-parallel training', { timeout: 180_000 }, () => {
     config,
     charset,
     init: null,
-    source: new MemorySource(),
+    source: new MemorySource(['cat', 'dog', 'bird', 'ox']),
     store: null,
     decode: noDecode,
     augment: recAugment,

@@ -5,72 +5,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../runtime/tf.ts';
 import { registerAllKernels } from '../ops/registry.ts';
 import { getPreset } from '../models/presets.ts';
-import type { ModelConfig } from '../models/config.ts';
 import { CompiledModel } from '../models/model.ts';
 import { getCharset } from '../text/charset.ts';
 import { loadWeightsDir, saveWeightsDir } from '../weights/node_io.ts';
-import type { RgbaImage } from '../image/types.ts';
 import { Trainer, trainPreprocess, type TrainerOptions } from './trainer.ts';
 import { DirCheckpointStore } from './node_store.ts';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint_codec.ts';
 import { TrainCheckpointError, TrainDivergedError, TrainRecipeError } from './errors.ts';
 import { DeviceLostError } from '../runtime/errors.ts';
-import { Rng } from '../image/rng.ts';
 import { tinyRecipe } from './tiny.ts';
-import type { Checkpoint, CheckpointStore, RunSummary, SampleSource, SourceState, TrainEvaluation, TrainRecipe, TrainSample } from './types.ts';
-
-/** crnn-vgg narrowed to 32 output channels and BiLSTM 16: the structure of the preset, ~60 K parameters. */
-export function tinyCrnn(): ModelConfig {
-  const c = getPreset('crnn-vgg');
-  if (c.backbone.kind === 'vgg') c.backbone.outChannels = 32;
-  if (c.sequence.kind === 'bilstm') {
-    c.sequence.layers = [
-      { hidden: 16, linear: 16 },
-      { hidden: 16, linear: 16 },
-    ];
-  }
-  return c;
-}
-
-/** Random 100×32 RGBA crops with labels from a small vocabulary; state = position. */
-class MemorySource implements SampleSource {
-  private pos = 0;
-  next(n: number): Promise<TrainSample[]> {
-    const out: TrainSample[] = [];
-    for (let k = 0; k < n; k++) {
-      const r = new Rng(1000 + this.pos);
-      const data = new Uint8ClampedArray(100 * 32 * 4).map(() => Math.floor(r.next() * 256));
-      const image: RgbaImage = { width: 100, height: 32, data };
-      out.push({ image, label: ['cat', 'dog', 'bird'][this.pos % 3]! });
-      this.pos++;
-    }
-    return Promise.resolve(out);
-  }
-  getState(): SourceState {
-    return { pos: this.pos };
-  }
-  setState(s: SourceState): void {
-    this.pos = s.pos as number;
-  }
-}
-
-class MemoryStore implements CheckpointStore {
-  readonly saved = new Map<string, Checkpoint>();
-  save(c: Checkpoint, kind: 'latest' | 'best'): Promise<void> {
-    this.saved.set(`${c.runId}/${kind}`, structuredClone(c));
-    return Promise.resolve();
-  }
-  load(runId: string, kind: 'latest' | 'best'): Promise<Checkpoint | null> {
-    const c = this.saved.get(`${runId}/${kind}`);
-    return Promise.resolve(c === undefined ? null : structuredClone(c));
-  }
-  list(): Promise<RunSummary[]> {
-    return Promise.resolve([]);
-  }
-  delete(): Promise<void> {
-    return Promise.resolve();
-  }
-}
+import type { Checkpoint, CheckpointStore, TrainEvaluation, TrainRecipe } from './types.ts';
+import { MemorySource, MemoryStore, tinyCrnn } from '../testing/train_fixtures.ts';
 
 function recipe(steps: number, over: Partial<TrainRecipe> = {}): TrainRecipe {
   // The tiny run's recipe on crnn-vgg, with Adam and a memory source.
