@@ -9,10 +9,8 @@
  * Everything else (backbone, sequence, head) is unchanged, so the eval difference is the part's own.
  */
 import { parseArgs } from 'node:util';
-import { initBackend } from '../../src/runtime/backend.ts';
-import { loadWeightsDir, saveWeightsDir } from '../../src/weights/node_io.ts';
 import { exitOnHelp } from '../lib/help.ts';
-import { resetTransformPart } from './transform_edit.ts';
+import { editWeightsDir, resetTransformPart } from './transform_edit.ts';
 
 exitOnHelp(import.meta.url);
 
@@ -24,11 +22,10 @@ async function main(): Promise<number> {
     console.error(USAGE);
     return 2;
   }
-  await initBackend('cpu');
-  const { params, meta } = await loadWeightsDir(values.model);
-  const [lo, hi] = await resetTransformPart(params, meta.config, values.reset);
-  const provenance = { ...meta.provenance, notes: `${meta.provenance.notes ?? ''} ablation: ${values.reset} reset to its untrained start (scripts/zoo/ablate.ts)`.trim() };
-  await saveWeightsDir(values.out, params, { ...meta, provenance }, { float16: true });
+  const reset = values.reset;
+  const [lo, hi] = await editWeightsDir(values.model, values.out, `ablation: ${reset} reset to its untrained start (scripts/zoo/ablate.ts)`, (params, config) =>
+    resetTransformPart(params, config, reset),
+  );
   console.log(`${values.out}: the transform's fc2 output columns [${lo}, ${hi}) and their bias reset (${values.reset})`);
   return 0;
 }

@@ -11,10 +11,8 @@
  * docs/models.md §7.1 and §7.3 describe the outputs; docs/models/spin.md says why.
  */
 import { parseArgs } from 'node:util';
-import { initBackend } from '../../src/runtime/backend.ts';
-import { loadWeightsDir, saveWeightsDir } from '../../src/weights/node_io.ts';
 import { exitOnHelp } from '../lib/help.ts';
-import { moveColourStart } from './transform_edit.ts';
+import { editWeightsDir, moveColourStart } from './transform_edit.ts';
 
 exitOnHelp(import.meta.url);
 
@@ -30,11 +28,9 @@ async function main(): Promise<number> {
     console.error(USAGE);
     return 2;
   }
-  await initBackend('cpu');
-  const { params, meta } = await loadWeightsDir(values.model);
-  const nw = await moveColourStart(params, meta.config, scale, gate);
-  const notes = `${meta.provenance.notes ?? ''} colour start: power terms ÷${scale}, gate logit ${gate} (scripts/zoo/colour_start.ts)`.trim();
-  await saveWeightsDir(values.out, params, { ...meta, provenance: { ...meta.provenance, notes } }, { float16: true });
+  const nw = await editWeightsDir(values.model, values.out, `colour start: power terms ÷${scale}, gate logit ${gate} (scripts/zoo/colour_start.ts)`, (params, config) =>
+    moveColourStart(params, config, scale, gate),
+  );
   console.log(`${values.out}: GA-SPIN fc2 power columns [0, ${nw}) ÷ ${scale}, gate logit → ${gate}`);
   return 0;
 }

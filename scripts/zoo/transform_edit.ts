@@ -9,6 +9,8 @@ import { locNames } from '../../src/models/transforms/tps.ts';
 import { GASPIN_FC2 } from '../../src/models/transforms/gaspin.ts';
 import { TPS_FIDUCIALS, rareInitialFiducials } from '../../src/ops/index.ts';
 import type { ModelConfig } from '../../src/models/config.ts';
+import { initBackend } from '../../src/runtime/backend.ts';
+import { loadWeightsDir, saveWeightsDir } from '../../src/weights/node_io.ts';
 
 export type TransformPart = 'tps' | 'colour';
 
@@ -69,4 +71,17 @@ export async function moveColourStart(params: Params, config: ModelConfig, scale
     v[nw] = gate;
   });
   return nw;
+}
+
+/**
+ * The scripts' one path: load a weights folder, apply `edit` to its parameters (given the model's config),
+ * save the result in float16 to `out` with `note` appended to the provenance notes; returns edit's value.
+ */
+export async function editWeightsDir<T>(model: string, out: string, note: string, edit: (params: Params, config: ModelConfig) => Promise<T>): Promise<T> {
+  await initBackend('cpu');
+  const { params, meta } = await loadWeightsDir(model);
+  const r = await edit(params, meta.config);
+  const notes = `${meta.provenance.notes ?? ''} ${note}`.trim();
+  await saveWeightsDir(out, params, { ...meta, provenance: { ...meta.provenance, notes } }, { float16: true });
+  return r;
 }
