@@ -78,7 +78,10 @@ export function resultCard(r: DemoResult, imageUrl: string | null, rectified: st
   const figure = el('div', { className: 'thumb' });
   if (imageUrl !== null && r.outcome.ok) figure.append(el('img', { src: imageUrl, alt: `input image ${r.file}`, decoding: 'async', loading: 'lazy' }));
   else figure.append(el('span', { className: 'noimage', textContent: r.outcome.ok ? '' : '⚠' }));
-  if (rectified !== null && r.outcome.ok && r.outcome.rectified !== undefined) figure.append(rectifiedCanvas(r.outcome.rectified, rectified));
+  if (rectified !== null && r.outcome.ok && r.outcome.rectified !== undefined) {
+    figure.append(rectifiedCanvas(r.outcome.rectified, rectified));
+    figure.classList.add('pair'); // two images side by side (a class, not :has(), which restyles every card)
+  }
   const body = el('div', { className: 'body' });
   const name = el('p', { className: 'file', textContent: `${r.index}. ${r.file}` });
   if (r.outcome.ok) {

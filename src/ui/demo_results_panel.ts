@@ -5,8 +5,11 @@
 import type { RecognitionOutcome } from '../recognize/recognizer.ts';
 import { errorInfo } from '../runtime/errors.ts';
 import { RecognitionQueue } from './demo_queue.ts';
-import { confidenceColour, resultCard, toCsv, toJson, toText } from './demo_results.ts';
+import { confidenceColour, resultCard, toCsv, toJson, toText, type DemoResult } from './demo_results.ts';
 import { download, el, part, showStatus } from './dom.ts';
+
+/** Longest stretch of card drawing in one task (ms); the rest waits for the next task. */
+const RENDER_BUDGET_MS = 8;
 
 export interface ResultsPanel {
   /** Queues images for recognition (after those given before). */
@@ -37,18 +40,38 @@ export function mountResults(root: HTMLElement, deps: ResultsDeps): ResultsPanel
   /** Object URLs of the shown images, revoked on clear. */
   const urls: string[] = [];
 
+  /** Cards waiting to be drawn: a chunk's results come at once, but the cards go into the page a few at
+   *  a time, one short task each (RENDER_BUDGET_MS), so that the page never stalls (no long task) on a
+   *  large drop. `body[data-busy]` stays true until the last card is in. */
+  const pending: { result: DemoResult; file: File; rectified: string | null }[] = [];
+  let drawing = false;
+  const drawSome = (): void => {
+    const start = performance.now();
+    const batch = document.createDocumentFragment();
+    while (pending.length > 0 && (batch.childNodes.length === 0 || performance.now() - start < RENDER_BUDGET_MS)) {
+      const { result, file, rectified } = pending.shift()!;
+      let url: string | null = null;
+      if (result.outcome.ok) {
+        url = URL.createObjectURL(file);
+        urls.push(url);
+      }
+      batch.append(resultCard(result, url, rectified));
+    }
+    list.append(batch);
+    drawing = pending.length > 0;
+    if (drawing) setTimeout(drawSome, 0);
+    update();
+  };
+
   const queue = new RecognitionQueue({
     ready: deps.ready,
     recognize: (files) => deps.recognize(files, deps.rectified() !== null),
     onResults: (items) => {
       const rectified = deps.rectified();
-      for (const { result, file } of items) {
-        let url: string | null = null;
-        if (result.outcome.ok) {
-          url = URL.createObjectURL(file);
-          urls.push(url);
-        }
-        list.append(resultCard(result, url, rectified));
+      for (const { result, file } of items) pending.push({ result, file, rectified });
+      if (!drawing) {
+        drawing = true;
+        setTimeout(drawSome, 0);
       }
       update();
     },
@@ -63,7 +86,7 @@ export function mountResults(root: HTMLElement, deps: ResultsDeps): ResultsPanel
     const lastText = last?.outcome.ok === true ? ` Last: "${last.outcome.text}".` : '';
     progressText.textContent =
       queued === 0 ? 'No images yet.' : done < queued ? `Recognising ${done} of ${queued}…` : `Done: ${queued} image${queued === 1 ? '' : 's'}, ${failed} with errors.${lastText}`;
-    document.body.dataset.busy = String(queue.busy);
+    document.body.dataset.busy = String(queue.busy || drawing);
     for (const b of buttons) b.disabled = results.length === 0;
   };
 
@@ -76,7 +99,7 @@ export function mountResults(root: HTMLElement, deps: ResultsDeps): ResultsPanel
   json.addEventListener('click', () => download('webstr-results.json', toJson(queue.results), 'application/json'));
   csv.addEventListener('click', () => download('webstr-results.csv', toCsv(queue.results), 'text/csv'));
   clear.addEventListener('click', () => {
-    if (!queue.clear()) return;
+    if (drawing || !queue.clear()) return;
     list.replaceChildren();
     for (const u of urls.splice(0)) URL.revokeObjectURL(u);
     toolbarStatus.textContent = 'Cleared.';
