@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
+import { createCanvas } from '@napi-rs/canvas';
 import * as ort from 'onnxruntime-node';
 import { tf } from '../src/runtime/tf.ts';
 import { openFileByteSource } from '../src/data/node_source.ts';
@@ -71,6 +72,45 @@ test('wasm in Chromium: the worker reads real crops and names hostile inputs', a
   expect(r.texts.slice(3)).toEqual(['!EmptyImageError', '!ImageDecodeError', '!ImageDecodeError']);
   // Our SIMD module (src/ops/simd) instantiated on the worker's tfjs-wasm heap.
   expect((await harness.call<{ simd: boolean }>('memory')).simd).toBe(true);
+});
+
+test('JPEG crops decode byte-identically through ImageDecoder (+ libjpeg\'s arithmetic) and createImageBitmap', async () => {
+  test.skip(!ready, 'needs ../shared');
+  // 200 crops of each shared test set (JPEG and PNG), plus damaged copies (scan data overwritten mid-file,
+  // cut files) and a translucent PNG.
+  const images: number[][] = [];
+  for (const name of ['iiit5k_3000', 'svt_647', 'ic15_2077']) {
+    if (!haveLmdb(name)) continue;
+    const src = await openFileByteSource(path.join(LMDB_DIR, `${name}/data.mdb`));
+    for await (const s of (await openDtrbDataset(src)).samples({ limit: 200 })) images.push(Array.from(s.image));
+    await src.close();
+  }
+  const damaged = images.slice(0, 20).map((b, k) => {
+    const c = [...b];
+    if (k % 2 === 0) for (let i = Math.floor(c.length * 0.6); i < Math.floor(c.length * 0.6) + 16; i++) c[i] = (c[i]! * 7 + 13) & 0xff;
+    else c.length = Math.floor(c.length * 0.7);
+    return c;
+  });
+  // A translucent PNG (left to createImageBitmap, whose read-back rounds through premultiplied alpha).
+  const c = createCanvas(60, 20);
+  const g = c.getContext('2d');
+  g.fillStyle = 'rgba(200, 40, 90, 0.4)';
+  g.fillRect(0, 0, 60, 20);
+  g.fillStyle = 'rgba(0, 0, 0, 0.7)';
+  g.font = '14px sans-serif';
+  g.fillText('alpha', 5, 15);
+  damaged.push(Array.from(c.toBuffer('image/png')));
+  let total = { fast: 0, differ: 0, maxDiff: 0, errors: [] as string[], mismatchedErrors: 0 };
+  for (let i = 0; i < images.length + damaged.length; i += 100) {
+    const part = [...images, ...damaged].slice(i, i + 100);
+    const r = await harness.call<typeof total>('decodeCompare', part);
+    total = { fast: total.fast + r.fast, differ: total.differ + r.differ, maxDiff: Math.max(total.maxDiff, r.maxDiff), errors: [...total.errors, ...r.errors], mismatchedErrors: total.mismatchedErrors + r.mismatchedErrors };
+  }
+  console.log(`decode: ${images.length} crops + ${damaged.length} damaged; ImageDecoder path taken for ${total.fast}; differing ${total.differ} (max |Δ| ${total.maxDiff}); errors ${JSON.stringify(total.errors)}`);
+  expect(total.fast).toBeGreaterThanOrEqual(images.length); // the fast path is what ran (JPEG and PNG crops)
+  expect(total.differ).toBe(0);
+  expect(total.mismatchedErrors).toBe(0);
+  expect(total.errors.every((e) => e === 'ImageDecodeError')).toBe(true);
 });
 
 test('webgpu device loss: the worker falls back to wasm, retries, and says so once', async () => {

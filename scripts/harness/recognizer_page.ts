@@ -5,7 +5,9 @@
 import * as ort from 'onnxruntime-web';
 import type { RecognizerApi } from '../../workers/recognizer.ts';
 import { WorkerClient } from '../../src/ui/worker_client.ts';
-import { decodeBrowser } from '../../src/image/decode_browser.ts';
+import { decodeBrowser, setJpegYuvEnabled } from '../../src/image/decode_browser.ts';
+import { decodeJpegYuv } from '../../src/image/jpeg_yuv.ts';
+import type { RgbaImage } from '../../src/image/types.ts';
 import { preprocessPixels } from '../../src/image/preprocess.ts';
 import { getPreset } from '../../src/models/presets.ts';
 import { getCharset } from '../../src/text/charset.ts';
@@ -27,10 +29,57 @@ let ortSession: ort.InferenceSession | null = null;
 
 const harness = {
   /**
+   * Each image through decodeBrowser both ways (ImageDecoder + libjpeg's arithmetic, and createImageBitmap
+   * with a canvas read-back): how many took the fast path, how many differ (and the largest |Δ|), and
+   * errors by name where both fail alike.
+   */
+  async decodeCompare(images: number[][]): Promise<{ fast: number; differ: number; maxDiff: number; errors: string[]; mismatchedErrors: number }> {
+    let fast = 0;
+    let differ = 0;
+    let maxDiff = 0;
+    let mismatchedErrors = 0;
+    const errors: string[] = [];
+    for (const arr of images) {
+      const bytes = Uint8Array.from(arr);
+      const viaYuv = await decodeJpegYuv(bytes, bytes[0] === 0x89 ? 'image/png' : 'image/jpeg').catch(() => null);
+      if (viaYuv !== null) fast++;
+      const got: (RgbaImage | string)[] = [];
+      for (const on of [true, false]) {
+        setJpegYuvEnabled(on);
+        got.push(await decodeBrowser(bytes).catch((e: Error) => e.name));
+      }
+      setJpegYuvEnabled(true);
+      const [a, b] = got as [(typeof got)[0], (typeof got)[0]];
+      if (typeof a === 'string' || typeof b === 'string') {
+        if (a !== b) mismatchedErrors++;
+        else errors.push(a as string);
+        continue;
+      }
+      let m = a.width === b.width && a.height === b.height ? 0 : 255;
+      for (let i = 0; m < 255 && i < a.data.length; i++) m = Math.max(m, Math.abs(a.data[i]! - b.data[i]!));
+      if (m > 0) differ++;
+      maxDiff = Math.max(maxDiff, m);
+    }
+    return { fast, differ, maxDiff, errors, mismatchedErrors };
+  },
+  /** ms per image of decodeBrowser over the images, in turn, with the ImageDecoder path on and off (twice each, alternated). */
+  async decodeTiming(images: number[][]): Promise<{ on: number[]; off: number[] }> {
+    const inputs = images.map((b) => Uint8Array.from(b));
+    const res = { on: [] as number[], off: [] as number[] };
+    for (const on of [true, false, true, false]) {
+      setJpegYuvEnabled(on);
+      const t0 = performance.now();
+      for (const b of inputs) await decodeBrowser(b);
+      res[on ? 'on' : 'off'].push((performance.now() - t0) / inputs.length);
+    }
+    setJpegYuvEnabled(true);
+    return res;
+  },
+  /**
    * onnxruntime-web (wasm EP, one thread, on this page's thread) over encoded crops of crnn-mv3-en:
    * decode, the same preprocessing, the model, greedy CTC (bytes → text, as the worker's column).
    */
-  async ortRecognize(onnxUrl: string, images: number[][]): Promise<{ texts: string[]; ms: number }> {
+  async ortRecognize(onnxUrl: string, images: number[][]): Promise<{ texts: string[]; ms: number; runMs: number; decodeMs: number }> {
     if (ortSession === null) {
       ort.env.wasm.numThreads = 1;
       const bytes = new Uint8Array(await (await fetch(onnxUrl)).arrayBuffer());
@@ -41,17 +90,27 @@ const harness = {
     const codec = new CtcCodec(getCharset(config.charset));
     const inputs = images.map((b) => Uint8Array.from(b));
     const texts: string[] = [];
+    // All images decoded and laid out first, then the model on each: as the worker does (decode windows,
+    // then the model), and without the interleaving that made the page's decodes 5× slower between runs.
     const t0 = performance.now();
+    const ready: { nchw: Float32Array; dims: number[] }[] = [];
     for (const bytes of inputs) {
       const { data, shape } = preprocessPixels(await decodeBrowser(bytes), config.input);
       const [, h, w, c] = shape;
       const nchw = new Float32Array(data.length);
       for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let ch = 0; ch < c; ch++) nchw[ch * h * w + y * w + x] = data[(y * w + x) * c + ch]!;
-      const out = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', nchw, [1, c, h, w]) });
+      ready.push({ nchw, dims: [1, c, h, w] });
+    }
+    const decodeMs = performance.now() - t0;
+    let runMs = 0;
+    for (const { nchw, dims } of ready) {
+      const tr = performance.now();
+      const out = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', nchw, dims) });
+      runMs += performance.now() - tr;
       const p = out[session.outputNames[0]!]!;
       texts.push(codec.decodeGreedy(p.data as Float32Array, p.dims[1]!).text);
     }
-    return { texts, ms: performance.now() - t0 };
+    return { texts, ms: performance.now() - t0, runMs, decodeMs };
   },
   /** Loads the ONNX served at `onnxUrl` as crnn-mv3-en on `backend`; returns the chosen backend. */
   async create(backend: string, onnxUrl: string): Promise<string> {
@@ -72,11 +131,13 @@ const harness = {
     return { data: Array.from(r.data), shape: r.shape };
   },
   /** Recognizes encoded images (byte arrays); returns texts (or error names) and the elapsed ms. */
-  async recognize(images: number[][], repeat = 1): Promise<{ texts: string[]; ms: number; backends: string[]; notices: string[] }> {
+  async recognize(images: number[][], repeat = 1): Promise<{ texts: string[]; ms: number; backends: string[]; notices: string[]; stages: Record<string, number> }> {
     const inputs = images.map((b) => Uint8Array.from(b));
     let texts: string[] = [];
     const backends: string[] = [];
     const notices: string[] = [];
+    // The worker's own split, ms summed over images (decode is the wall time of a decode window per image).
+    const stages = { decodeMs: 0, preprocessMs: 0, inferMs: 0, postprocessMs: 0 };
     const t0 = performance.now();
     for (let k = 0; k < repeat; k++) {
       const out = await errorName(api.recognizeBatch(inputs));
@@ -85,9 +146,10 @@ const harness = {
         if (!o.ok) continue;
         backends.push(o.backend);
         if (o.notice !== undefined) notices.push(o.notice);
+        for (const key of Object.keys(stages) as (keyof typeof stages)[]) stages[key] += o.timings[key];
       }
     }
-    return { texts, ms: performance.now() - t0, backends, notices };
+    return { texts, ms: performance.now() - t0, backends, notices, stages };
   },
   /** Recognizes encoded images asking for the rectified image; returns text and the rectified size + mean byte. */
   async recognizeRectified(images: number[][]): Promise<{ text: string; width: number; height: number; mean: number }[]> {

@@ -376,6 +376,9 @@ export async function run(args: string[]): Promise<void> {
     });
     try {
       const bytes = encoded.map((b) => Array.from(b));
+      // The page's decoder alone, in turn, the ImageDecoder path on and off (src/image/jpeg_yuv.ts).
+      const dec = await h.call<{ on: number[]; off: number[] }>('decodeTiming', bytes);
+      console.log(`decodeBrowser in Chromium, ms per image over ${bytes.length} crops, ImageDecoder path on / off (alternated): ${dec.on.map((v) => v.toFixed(2)).join(', ')} / ${dec.off.map((v) => v.toFixed(2)).join(', ')}`);
       for (const [backend, m] of [
         ['wasm', n],
         ['webgpu', Math.min(n, Number(values['webgpu-images']))],
@@ -383,13 +386,15 @@ export async function run(args: string[]): Promise<void> {
         if (m <= 0) continue;
         const got = await h.call<string>('create', backend, './model.onnx');
         await h.call('recognize', bytes.slice(0, 2), 1);
-        const r = await h.call<{ ms: number }>('recognize', bytes.slice(0, m), 1);
+        const r = await h.call<{ ms: number; stages: Record<string, number> }>('recognize', bytes.slice(0, m), 1);
+        console.log(`webstr worker in Chromium on ${got}, ms per word: ${Object.entries(r.stages).map(([k, v]) => `${k.replace(/Ms$/, '')} ${(v / m).toFixed(2)}`).join(', ')}; wall ${(r.ms / m).toFixed(2)}`);
         const mem = await h.call<{ simd: boolean }>('memory');
         rows.push(row(`webstr worker in Chromium (bytes→text)${mem.simd ? '' : ', no SIMD'}`, `${got} (Chromium)`, m, r.ms / 1000));
         if (backend === 'wasm') {
           // onnxruntime-web in the same browser (page thread, 1 thread), bytes → text.
           await h.call('ortRecognize', './model.onnx', bytes.slice(0, 5));
-          const o = await h.call<{ ms: number }>('ortRecognize', './model.onnx', bytes.slice(0, m));
+          const o = await h.call<{ ms: number; runMs: number; decodeMs: number }>('ortRecognize', './model.onnx', bytes.slice(0, m));
+          console.log(`onnxruntime-web in Chromium, ms per word: session.run ${(o.runMs / m).toFixed(2)}, decode + preprocess + NCHW layout ${(o.decodeMs / m).toFixed(2)}, the rest (CTC) ${((o.ms - o.runMs - o.decodeMs) / m).toFixed(2)}; wall ${(o.ms / m).toFixed(2)}`);
           rows.push(row('onnxruntime-web in Chromium (bytes→text)', 'wasm, 1 thread (Chromium)', m, o.ms / 1000));
         }
       }

@@ -1,6 +1,7 @@
 /**
  * A batch does not hold every input's pixels until it finishes: past `maxBatchPixels` the inputs decoded
- * so far go through the model and are let go before the next ones are decoded.
+ * so far go through the model and are let go before the next ones are decoded; within the budget,
+ * images decode several at once.
  */
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { tf } from '../runtime/tf.ts';
@@ -10,7 +11,7 @@ import { initParams } from '../models/params.ts';
 import { getPreset } from '../models/presets.ts';
 import { getCharset } from '../text/charset.ts';
 import type { RgbaImage } from '../image/types.ts';
-import { Recognizer, hostWeights, type HostWeights } from './recognizer.ts';
+import { DECODE_WINDOW, Recognizer, hostWeights, type HostWeights } from './recognizer.ts';
 
 let weights: HostWeights;
 beforeAll(async () => {
@@ -51,6 +52,25 @@ describe('pixels held per batch', () => {
       expect(all.map((o) => (o.ok ? o.text : o.error.message))).toEqual(out.map((o) => (o.ok ? o.text : o.error.message)));
     } finally {
       spy.mockRestore();
+      rec.dispose();
+    }
+  });
+
+  it('decodes several images at once (a browser decodes off the worker thread), never past DECODE_WINDOW', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const decoder = async (b: Uint8Array): Promise<RgbaImage> => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((r) => setTimeout(r, 5));
+      inFlight--;
+      return { width: 100, height: 32, data: new Uint8ClampedArray(100 * 32 * 4).fill(b[0]! * 10) };
+    };
+    const rec = Recognizer.create(weights, { decoder });
+    try {
+      const out = await rec.recognizeBatch(Array.from({ length: 20 }, (_, k) => new Uint8Array([k])));
+      expect(out.every((o) => o.ok)).toBe(true);
+      expect(most).toBe(DECODE_WINDOW);
+    } finally {
       rec.dispose();
     }
   });

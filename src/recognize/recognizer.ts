@@ -81,6 +81,8 @@ export interface RecognizerOptions {
 }
 
 export const DEFAULT_BATCH_PIXELS = 16_000_000;
+/** Most images decoded at once by `recognizeBatch` (in a browser, decoding runs off the calling thread). */
+export const DECODE_WINDOW = 8;
 
 interface Ready {
   i: number;
@@ -202,28 +204,47 @@ export class Recognizer {
   }
 
   /** One outcome per input, in order; a failing input does not stop the others. Decoded pixels are held
-   *  (for a device-loss retry) up to `maxBatchPixels` (plus the image that crosses it): past that the
-   *  inputs decoded so far go through the model and are let go before the next ones are decoded. */
+   *  (for a device-loss retry) up to `maxBatchPixels` (plus the images of the decode window that crosses
+   *  it; windows are sized to the budget left at the mean image size so far): past that the inputs decoded
+   *  so far go through the model and are let go before the next ones are decoded. */
   async recognizeBatch(inputs: ImageInput[], options: RecognizeOptions = {}): Promise<RecognitionOutcome[]> {
     const wantRect = options.rectified === true;
     const out: RecognitionOutcome[] = new Array<RecognitionOutcome>(inputs.length);
     const budget = this.options.maxBatchPixels ?? DEFAULT_BATCH_PIXELS;
     const p = this.config.input;
     let i = 0;
+    let seen = 0;
+    let seenPixels = 0;
     while (i < inputs.length) {
       const ready: Ready[] = [];
       let held = 0;
-      for (; i < inputs.length && held < budget; i++) {
-        try {
-          const t0 = now();
-          const px = await this.toPixels(inputs[i]!);
-          const t1 = now();
-          const x = preprocess(px, p);
-          held += px.width * px.height;
-          ready.push({ i, px, x, width: inputWidth(p, px.width, px.height), decodeMs: t1 - t0, preprocessMs: now() - t1 });
-        } catch (err) {
-          out[i] = { ok: false, error: errorInfo(err) };
-        }
+      while (i < inputs.length && held < budget) {
+        // Several images decode at once (a browser decodes off this thread), in order after: as many as
+        // the budget left holds at the mean size so far (one to start), DECODE_WINDOW at most.
+        const start = i;
+        const mean = seen === 0 ? Infinity : seenPixels / seen;
+        const window = inputs.slice(start, start + Math.max(1, Math.min(DECODE_WINDOW, Math.floor((budget - held) / mean))));
+        i += window.length;
+        const t0 = now();
+        const decoded = await Promise.allSettled(window.map((input) => this.toPixels(input)));
+        const decodeMs = (now() - t0) / window.length;
+        decoded.forEach((d, k) => {
+          if (d.status === 'rejected') {
+            out[start + k] = { ok: false, error: errorInfo(d.reason) };
+            return;
+          }
+          try {
+            const px = d.value;
+            const t1 = now();
+            const x = preprocess(px, p);
+            held += px.width * px.height;
+            seen++;
+            seenPixels += px.width * px.height;
+            ready.push({ i: start + k, px, x, width: inputWidth(p, px.width, px.height), decodeMs, preprocessMs: now() - t1 });
+          } catch (err) {
+            out[start + k] = { ok: false, error: errorInfo(err) };
+          }
+        });
       }
       await this.runReady(ready, out, wantRect);
     }
