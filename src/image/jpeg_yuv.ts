@@ -109,6 +109,7 @@ function decoderClass(): DecoderCtor | null {
   return typeof c === 'function' ? c : null;
 }
 
+const DECODE_TIMEOUT_MS = 10_000;
 const RGB_FORMATS = new Set(['RGBA', 'RGBX', 'BGRA', 'BGRX']);
 
 /** Decodes run one at a time: ImageDecoders side by side were slower than in turn (Chromium 156). */
@@ -123,7 +124,15 @@ export function decodeJpegYuv(bytes: Uint8Array, type: 'image/jpeg' | 'image/png
   const run = queue.then(async () => {
     const d = new Ctor({ data: bytes, type, colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
     try {
-      const { image } = await d.decode();
+      // A decode that never settles must not hold the queue: past DECODE_TIMEOUT_MS the decoder is closed
+      // (which rejects its pending decode) and the caller takes the other path.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const expired = new Promise<null>((resolve) => {
+        timer = setTimeout(() => resolve(null), DECODE_TIMEOUT_MS);
+      });
+      const got = await Promise.race([d.decode(), expired]).finally(() => clearTimeout(timer));
+      if (got === null) return null;
+      const { image } = got;
       try {
         const rotated = (image.rotation ?? 0) !== 0 || image.flip === true;
         const shifted = image.visibleRect !== null && (image.visibleRect.x !== 0 || image.visibleRect.y !== 0);
