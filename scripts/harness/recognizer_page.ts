@@ -6,7 +6,7 @@ import * as ort from 'onnxruntime-web';
 import type { RecognizerApi } from '../../workers/recognizer.ts';
 import { WorkerClient } from '../../src/ui/worker_client.ts';
 import { decodeBrowser, setJpegYuvEnabled } from '../../src/image/decode_browser.ts';
-import { decodeJpegYuv } from '../../src/image/jpeg_yuv.ts';
+import { decodeViaImageDecoder } from '../../src/image/jpeg_yuv.ts';
 import type { RgbaImage } from '../../src/image/types.ts';
 import { preprocessPixels } from '../../src/image/preprocess.ts';
 import { getPreset } from '../../src/models/presets.ts';
@@ -41,8 +41,8 @@ const harness = {
     const errors: string[] = [];
     for (const arr of images) {
       const bytes = Uint8Array.from(arr);
-      const viaYuv = await decodeJpegYuv(bytes, bytes[0] === 0x89 ? 'image/png' : 'image/jpeg').catch(() => null);
-      if (viaYuv !== null) fast++;
+      const fastPath = await decodeViaImageDecoder(bytes, bytes[0] === 0x89 ? 'image/png' : 'image/jpeg').catch(() => null);
+      if (fastPath !== null) fast++;
       const got: (RgbaImage | string)[] = [];
       for (const on of [true, false]) {
         setJpegYuvEnabled(on);

@@ -3,7 +3,7 @@
  *  and an OffscreenCanvas read-back. */
 import { DEFAULT_LIMITS, ImageDecodeError, decodeSize, type ImageLimits } from './errors.ts';
 import { checkImageComplete, readImageHeader } from './header.ts';
-import { decodeJpegYuv } from './jpeg_yuv.ts';
+import { decodeViaImageDecoder } from './jpeg_yuv.ts';
 import type { RgbaImage } from './types.ts';
 
 export function bitmapToRgba(source: ImageBitmap): RgbaImage {
@@ -28,7 +28,7 @@ export async function decodeBrowser(bytes: Uint8Array, limits: ImageLimits = DEF
   const size = decodeSize(h.width, h.height, limits);
   if ((h.format === 'jpeg' || h.format === 'png') && !size.reduced && jpegYuv) {
     // Any failure here falls through to createImageBitmap, which names it.
-    const px = await decodeJpegYuv(bytes, h.format === 'png' ? 'image/png' : 'image/jpeg').catch(() => null);
+    const px = await decodeViaImageDecoder(bytes, h.format === 'png' ? 'image/png' : 'image/jpeg').catch(() => null);
     if (px !== null && px.width === h.width && px.height === h.height) return px;
   }
   let bitmap: ImageBitmap;

@@ -4,7 +4,7 @@
  * the decodes after it. Its arithmetic is checked against Chromium's own decoder in e2e/recognizer.spec.ts.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { decodeJpegYuv, upsampleH2V2, yccToRgba } from './jpeg_yuv.ts';
+import { decodeViaImageDecoder, upsampleH2V2, yccToRgba } from './jpeg_yuv.ts';
 
 interface FakeFrame {
   format: string;
@@ -60,36 +60,36 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-describe('decodeJpegYuv', () => {
+describe('decodeViaImageDecoder', () => {
   it('turns a 4:2:0 frame into RGBA (grey stays grey, pure red chroma as JFIF says)', async () => {
     install(() => Promise.resolve(i420(5, 3, 100, 128, 128)));
-    const grey = await decodeJpegYuv(new Uint8Array([0xff, 0xd8]));
+    const grey = await decodeViaImageDecoder(new Uint8Array([0xff, 0xd8]));
     expect(grey?.width).toBe(5);
     expect(Array.from(grey!.data.subarray(0, 8))).toEqual([100, 100, 100, 255, 100, 100, 100, 255]);
     install(() => Promise.resolve(i420(4, 2, 76, 85, 255)));
-    const red = await decodeJpegYuv(new Uint8Array([0xff, 0xd8]));
+    const red = await decodeViaImageDecoder(new Uint8Array([0xff, 0xd8]));
     // Y 76, Cb 85, Cr 255: JFIF's red, R one step short of 255 by libjpeg's rounding.
     expect(Array.from(red!.data.subarray(0, 4))).toEqual([254, 0, 0, 255]);
   });
 
   it('leaves other frames to createImageBitmap: other subsampling, too narrow, translucent PNG', async () => {
     install(() => Promise.resolve({ ...i420(4, 2, 1, 2, 3), format: 'I444' }));
-    expect(await decodeJpegYuv(new Uint8Array([0xff, 0xd8]))).toBeNull();
+    expect(await decodeViaImageDecoder(new Uint8Array([0xff, 0xd8]))).toBeNull();
     install(() => Promise.resolve(i420(2, 2, 1, 2, 3)));
-    expect(await decodeJpegYuv(new Uint8Array([0xff, 0xd8]))).toBeNull();
+    expect(await decodeViaImageDecoder(new Uint8Array([0xff, 0xd8]))).toBeNull();
     const rgba = new Uint8Array([1, 2, 3, 255, 4, 5, 6, 128]);
     install(() => Promise.resolve({ format: 'RGBA', w: 2, h: 1, planes: [rgba] }));
-    expect(await decodeJpegYuv(new Uint8Array([0x89]), 'image/png')).toBeNull();
+    expect(await decodeViaImageDecoder(new Uint8Array([0x89]), 'image/png')).toBeNull();
     rgba[7] = 255;
-    expect(Array.from((await decodeJpegYuv(new Uint8Array([0x89]), 'image/png'))!.data)).toEqual(Array.from(rgba));
+    expect(Array.from((await decodeViaImageDecoder(new Uint8Array([0x89]), 'image/png'))!.data)).toEqual(Array.from(rgba));
   });
 
   it('gives up on a decode that never settles and goes on with the next', async () => {
     vi.useFakeTimers();
     let calls = 0;
     const state = install(() => (++calls === 1 ? new Promise<FakeFrame>(() => undefined) : Promise.resolve(i420(4, 2, 50, 128, 128))));
-    const stuck = decodeJpegYuv(new Uint8Array([0xff, 0xd8]));
-    const next = decodeJpegYuv(new Uint8Array([0xff, 0xd8]));
+    const stuck = decodeViaImageDecoder(new Uint8Array([0xff, 0xd8]));
+    const next = decodeViaImageDecoder(new Uint8Array([0xff, 0xd8]));
     await vi.advanceTimersByTimeAsync(10_001);
     expect(await stuck).toBeNull();
     expect((await next)?.data[0]).toBe(50);
@@ -97,7 +97,7 @@ describe('decodeJpegYuv', () => {
   });
 
   it('without ImageDecoder answers null at once', async () => {
-    expect(await decodeJpegYuv(new Uint8Array([0xff, 0xd8]))).toBeNull();
+    expect(await decodeViaImageDecoder(new Uint8Array([0xff, 0xd8]))).toBeNull();
   });
 });
 

@@ -118,7 +118,7 @@ let queue: Promise<unknown> = Promise.resolve();
 /** RGBA of a 4:2:0 colour JPEG or an opaque PNG through ImageDecoder (a PNG frame is RGB already: copied
  *  out as RGBA, no arithmetic); null when this path does not apply (the caller decodes another way). Throws
  *  only what the browser's decoder throws. */
-export function decodeJpegYuv(bytes: Uint8Array, type: 'image/jpeg' | 'image/png' = 'image/jpeg'): Promise<RgbaImage | null> {
+export function decodeViaImageDecoder(bytes: Uint8Array, type: 'image/jpeg' | 'image/png' = 'image/jpeg'): Promise<RgbaImage | null> {
   const Ctor = decoderClass();
   if (Ctor === null) return Promise.resolve(null);
   const run = queue.then(async () => {
