@@ -1,6 +1,6 @@
 /** Presets: complete model configs as data. */
 import { InvalidArgumentError } from '../runtime/errors.ts';
-import type { BiLstmConfig, MobileNetV3Block, ModelConfig, PpLcNetV3Block, PpLcNetV3Config, PreprocessConfig, SvtrNeckConfig, TpsConfig } from './config.ts';
+import type { BiLstmConfig, GaSpinConfig, MobileNetV3Block, ModelConfig, PpLcNetV3Block, PpLcNetV3Config, PreprocessConfig, SvtrNeckConfig, TpsConfig } from './config.ts';
 
 /** DTRB input: grey, stretched to 100×32, [−1, 1] (docs/models.md §2). */
 const DTRB_INPUT: PreprocessConfig = { channels: 'gray', height: 32, resize: { mode: 'stretch', width: 100 }, mean: 0.5, std: 0.5 };
@@ -118,6 +118,19 @@ const ZOO_PAD_INPUT: PreprocessConfig = { channels: 'bgr', height: 48, resize: {
 
 /** PaddleOCR-style small TPS (rare-mv3's) on 3 channels. */
 const ZOO_TPS: TpsConfig = { kind: 'tps', inChannels: 3, locChannels: [16, 32, 64, 128], locFc: 64, bnEps: 1e-5, naming: 'paddle', alignCorners: true, padding: 'zeros' };
+
+/** The zoo's GA-SPIN: the paper's layout narrowed (convs 32…256, fc 128), 6 colour-blend kernels, border padding. */
+const ZOO_GASPIN: GaSpinConfig = {
+  kind: 'gaspin',
+  inChannels: 3,
+  K: 6,
+  channels: [32, 64, 128, 128, 128, 256],
+  fc: 128,
+  offsetChannels: 16,
+  bnEps: 1e-5,
+  alignCorners: true,
+  padding: 'border',
+};
 
 const ZOO_BILSTM: BiLstmConfig = { kind: 'bilstm', layers: [{ hidden: 96 }, { hidden: 96 }], naming: 'paddle' };
 
@@ -288,18 +301,21 @@ export const PRESETS = {
     name: 'spin-lcnet',
     charset: 'en_dict_space',
     input: ZOO_PAD_INPUT,
-    transform: {
-      kind: 'gaspin',
-      inChannels: 3,
-      K: 6,
-      channels: [32, 64, 128, 128, 128, 256],
-      fc: 128,
-      offsetChannels: 16,
-      bnEps: 1e-5,
-      alignCorners: true,
-      padding: 'border',
-    },
+    transform: ZOO_GASPIN,
     backbone: LCNETV3_PPOCR,
+    sequence: ZOO_BILSTM,
+    head: { kind: 'attention', cell: 'gru', hidden: 96, steps: 26, naming: 'paddle', labels: 'sos-eos-last' },
+  },
+  /**
+   * Zoo SPIN on PP-OCRv4's whole visual encoder (issue 17): spin-lcnet's GA-SPIN → PPLCNetV3 + PP-OCRv4's SVTR
+   * neck (one backbone stage, as rare-svtr) → BiLSTM(96)×2 → GRU attention 96.
+   */
+  'spin-svtr': {
+    name: 'spin-svtr',
+    charset: 'en_dict_space',
+    input: ZOO_PAD_INPUT,
+    transform: ZOO_GASPIN,
+    backbone: { ...LCNETV3_PPOCR, neck: PPOCR_SVTR_NECK },
     sequence: ZOO_BILSTM,
     head: { kind: 'attention', cell: 'gru', hidden: 96, steps: 26, naming: 'paddle', labels: 'sos-eos-last' },
   },
