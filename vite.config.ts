@@ -2,11 +2,12 @@ import { basename, resolve } from 'node:path';
 import { defineConfig, type Plugin } from 'vite';
 import { PAGES, withChrome } from './src/ui/page_chrome.ts';
 import { browserTf } from './vite.tf_alias.ts';
+import { tfjsWasmThreads } from './vite.tfjs_wasm_threads.ts';
 import { SW_ENTRY, SW_FILE, offlinePlugin } from './scripts/lib/offline_build.ts';
 
 // Served cross-origin isolated (COOP/COEP), as a deployment that wants SharedArrayBuffer would be:
-// the e2e specs then prove the wasm backend starts under isolation (the tfjs 4.22 threaded-wasm hang is
-// avoided in src/runtime/backend.ts).
+// the e2e specs then prove the wasm backend starts under isolation, single-threaded (the default) and
+// threaded (?threads=on; the tfjs 4.22 threaded-wasm hang is mended by vite.tfjs_wasm_threads.ts).
 const isolation = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
@@ -29,7 +30,7 @@ function pageChrome(): Plugin {
 
 export default defineConfig({
   base: './',
-  plugins: [pageChrome(), browserTf(import.meta.dirname), offlinePlugin(resolve(import.meta.dirname, 'public'), PAGES.map((p) => p.file))],
+  plugins: [pageChrome(), browserTf(import.meta.dirname), tfjsWasmThreads(), offlinePlugin(resolve(import.meta.dirname, 'public'), PAGES.map((p) => p.file))],
   build: {
     target: 'es2022',
     chunkSizeWarningLimit: 4096,
@@ -42,7 +43,7 @@ export default defineConfig({
       output: { entryFileNames: (chunk) => (chunk.name === SW_ENTRY ? SW_FILE : 'assets/[name]-[hash].js') },
     },
   },
-  worker: { format: 'es', plugins: () => [browserTf(import.meta.dirname)] },
+  worker: { format: 'es', plugins: () => [browserTf(import.meta.dirname), tfjsWasmThreads()] },
   server: { headers: isolation },
   preview: { headers: isolation },
 });

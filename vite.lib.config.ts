@@ -11,6 +11,7 @@ import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { defineConfig, type Plugin, type UserConfig } from 'vite';
 import { browserTf } from './vite.tf_alias.ts';
+import { tfjsWasmThreads } from './vite.tfjs_wasm_threads.ts';
 
 const root = import.meta.dirname;
 
@@ -71,7 +72,7 @@ export default defineConfig(({ mode }): UserConfig => {
   if (mode === 'browser') {
     return {
       ...common,
-      plugins: [literalWorkerUrl(), browserTf(root), shippedModels()],
+      plugins: [literalWorkerUrl(), browserTf(root), tfjsWasmThreads(), shippedModels()],
       // Relative asset URLs: the files sit beside index.js wherever the package is installed.
       base: './',
       build: {
@@ -90,7 +91,7 @@ export default defineConfig(({ mode }): UserConfig => {
           output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: 'assets/[name]-[hash].js', assetFileNames: 'assets/[name]-[hash][extname]' },
         },
       },
-      worker: { format: 'es', plugins: () => [browserTf(root)] },
+      worker: { format: 'es', plugins: () => [browserTf(root), tfjsWasmThreads()] },
     };
   }
   return {

@@ -37,6 +37,20 @@ test('the wasm backend starts under cross-origin isolation (no threaded-wasm han
   await expect(page.getByTestId('backend')).toHaveText('wasm');
 });
 
+test("tfjs-wasm's threaded build starts under cross-origin isolation and the kernels still match (?threads=on)", async ({ page }) => {
+  // Before vite.tfjs_wasm_threads.ts the pthread workers died on the minified factory and setBackend hung.
+  const errors = collectErrors(page);
+  await page.goto('selftest.html?backend=wasm&threads=on');
+  await expect(page.locator('body')).toHaveAttribute('data-selftest', /pass|fail|error/, { timeout: 110_000 });
+  const report = await page.evaluate(() => window.webstrSelftest);
+  expect(report?.backend).toBe('wasm');
+  expect(report?.results.filter((r) => !r.pass) ?? ['no results']).toEqual([]);
+  // XNNPACK's pool: one thread per logical core, at most 8 (tfjs's own cap would give 1 on 2 cores).
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+  await expect(page.locator('#runtime')).toContainText(`threads on (${Math.min(cores, 8)} running)`);
+  expect(errors).toEqual([]);
+});
+
 for (const backend of ['webgpu', 'wasm', 'cpu']) {
   test(`forced ${backend}: the custom kernels match their PyTorch fixtures`, async ({ page }) => {
     await page.goto(`selftest.html?backend=${backend}`);

@@ -7,6 +7,7 @@
 import { deviceLostError, type CapabilityReport } from '../src/runtime/backend.ts';
 import { startEngine, type Engine } from '../src/ops/engine_browser.ts';
 import { errorInfo, type ErrorInfo } from '../src/runtime/errors.ts';
+import { setFlags } from '../src/runtime/flags.ts';
 import { tf } from '../src/runtime/tf.ts';
 import './liveness.ts';
 import { appRootOf } from './app_root.ts';
@@ -41,8 +42,11 @@ export interface DeviceStatus {
 }
 
 export const runtimeApi = {
-  /** Starts `request` ('auto' | 'webgpu' | 'wasm' | 'cpu'); throws BackendUnavailableError. */
-  async init(request: string): Promise<CapabilityReport> {
+  /** Starts `request` ('auto' | 'webgpu' | 'wasm' | 'cpu'); throws BackendUnavailableError. `wasmThreads`:
+   *  tfjs-wasm's threaded build where the page is cross-origin isolated (the `wasmThreads` flag; off by
+   *  default, see ARCHITECTURE.md), set before the backend starts. */
+  async init(request: string, options: { wasmThreads?: boolean } = {}): Promise<CapabilityReport> {
+    if (options.wasmThreads !== undefined) setFlags({ wasmThreads: options.wasmThreads });
     return (await startWorkerEngine(request)).report;
   },
   capabilities(): CapabilityReport | null {

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, preview, type PreviewServer } from 'vite';
+import { tfjsWasmThreads } from '../../vite.tfjs_wasm_threads.ts';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../e2e/chromium.ts';
 
@@ -38,8 +39,9 @@ export async function openHarness(spec: HarnessSpec): Promise<Harness> {
     root,
     base: './',
     logLevel: 'warn',
+    plugins: [tfjsWasmThreads()],
     build: { outDir, emptyOutDir: true, target: 'es2022', rollupOptions: { input: { [spec.page]: path.join(root, `scripts/harness/${spec.page}.html`) } } },
-    worker: { format: 'es' },
+    worker: { format: 'es', plugins: () => [tfjsWasmThreads()] },
   });
   await spec.beforeServe?.(outDir);
   const server: PreviewServer = await preview({

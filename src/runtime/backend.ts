@@ -7,7 +7,7 @@
  * `BackendUnavailableError` naming what is available; it never silently falls back.
  */
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { tf } from './tf.ts';
 import { probeWebGPU, type AdapterReport, type GpuLike } from './capabilities.ts';
 import { getFlags } from './flags.ts';
@@ -50,6 +50,8 @@ export interface WasmReport {
   supported: boolean;
   crossOriginIsolated: boolean;
   threadsRequested: boolean;
+  /** Threads of tfjs-wasm's own kernels (XNNPACK's pool) once wasm started; null on other backends. */
+  threads: number | null;
 }
 
 export interface Attempt {
@@ -165,6 +167,14 @@ export function assertDeviceAlive(): void {
   if (lostError !== null && tf.getBackend() === 'webgpu') throw lostError;
 }
 
+function wasmThreadsCount(): number | null {
+  try {
+    return getThreadsCount();
+  } catch {
+    return null;
+  }
+}
+
 // ---- initialisation ---------------------------------------------------------------------------
 
 async function tryStart(name: BackendName): Promise<string> {
@@ -229,6 +239,7 @@ export async function initBackend(request: BackendRequest, options: InitOptions 
           supported: wasmSupported,
           crossOriginIsolated: (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true,
           threadsRequested: getFlags().wasmThreads,
+          threads: name === 'wasm' ? wasmThreadsCount() : null,
         },
         available: available.filter((b) => !attempts.some((a) => a.backend === b && !a.ok)),
         attempts,

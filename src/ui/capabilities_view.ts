@@ -29,7 +29,7 @@ export function renderCapabilities(target: HTMLElement, r: CapabilityReport): vo
     ],
     ['Features', a.features.join(', ') || '—'],
     ['Key limits', Object.entries(a.limits).map(([k, v]) => `${k} ${v}`).join(', ') || '—'],
-    ['wasm', `${r.wasm.supported ? 'supported' : 'unsupported'}; threads ${r.wasm.threadsRequested ? 'on' : 'off'}; cross-origin isolated ${String(r.wasm.crossOriginIsolated)}`],
+    ['wasm', `${r.wasm.supported ? 'supported' : 'unsupported'}; threads ${r.wasm.threadsRequested ? 'on' : 'off'}${r.wasm.threads === null ? '' : ` (${r.wasm.threads} running)`}; cross-origin isolated ${String(r.wasm.crossOriginIsolated)}`],
     ['tfjs', r.tfjsVersion],
     ['Platform', `${r.platform}: ${r.userAgent}`],
   ];

@@ -14,7 +14,7 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
 }
 
 /**
- * Starts the backend named in the URL in `api`'s worker and shows the report (or the named error).
+ * Starts the backend named in the URL (`?backend=`, and `?threads=on`) in `api`'s worker and shows the report (or the named error).
  * Sets `document.body.dataset.runtime` to 'ready' or 'error' for tests and styling.
  */
 export async function startRuntime(api: Remote<RuntimeApi>): Promise<CapabilityReport | null> {
@@ -22,7 +22,8 @@ export async function startRuntime(api: Remote<RuntimeApi>): Promise<CapabilityR
   byId('backend-control').replaceChildren(backendSelect(request));
   const target = byId('runtime');
   try {
-    const report = await api.init(request);
+    // ?threads=on: tfjs-wasm's threaded build (off by default: our own kernels then run without SIMD).
+    const report = await api.init(request, { wasmThreads: new URLSearchParams(location.search).get('threads') === 'on' });
     renderCapabilities(target, report);
     document.body.dataset.runtime = 'ready';
     return report;
