@@ -57,7 +57,7 @@ export function preprocessPixels(img: RgbaImage, p: PreprocessConfig): { data: F
   const shift = p.mean / p.std;
   // One source plane per output channel: gray (luma, taken before the resize), or the channel order asked
   // for. The loops below are written out per case (no per-pixel closures or arrays: ~5× faster in V8).
-  let plane: Float64Array | Uint8ClampedArray;
+  let plane: Float64Array | Uint8ClampedArray | Uint8Array;
   let stride: number;
   let offsets: number[];
   if (channels === 1) {
