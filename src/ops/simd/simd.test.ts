@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../runtime/tf.ts';
 import { initBackend } from '../../runtime/backend.ts';
 import { SIMD_WASM_BASE64 } from './simd_wasm.ts';
-import { setSimdEnabled, simdFor } from './simd.ts';
+import { setSimdEnabled, sharedMemoryVariant, simdFor } from './simd.ts';
 
 describe('the SIMD module', () => {
   beforeAll(async () => {
@@ -28,6 +28,33 @@ describe('the SIMD module', () => {
       i += len;
     }
     expect(ids.filter((id) => id === 11 || id === 12)).toEqual([]);
+  });
+
+  it("has a shared-memory twin (tfjs's threaded heap) that computes the same as the plain module", () => {
+    const plain = Buffer.from(SIMD_WASM_BASE64, 'base64');
+    const twin = sharedMemoryVariant(plain);
+    expect(twin).not.toBeNull();
+    const run = (code: Uint8Array, memory: WebAssembly.Memory): number[] => {
+      const inst = new WebAssembly.Instance(new WebAssembly.Module(code as Uint8Array<ArrayBuffer>), { env: { memory } });
+      const f32 = new Float32Array(memory.buffer);
+      for (let i = 0; i < 37; i++) f32[256 + i] = (i - 18) / 3;
+      (inst.exports.hardswish as (n: number, x: number, y: number) => void)(37, 1024, 2048);
+      return Array.from(f32.subarray(512, 512 + 37));
+    };
+    const shared = new WebAssembly.Memory({ initial: 1, maximum: 16, shared: true });
+    expect(shared.buffer).toBeInstanceOf(SharedArrayBuffer);
+    const want = run(plain, new WebAssembly.Memory({ initial: 1 }));
+    expect(run(twin!, shared)).toEqual(want);
+    // A routine ran: hard-swish(x) = x · min(max(x + 3, 0), 6) / 6.
+    want.forEach((y, i) => expect(y).toBeCloseTo(((i - 18) / 3) * Math.min(Math.max((i - 18) / 3 + 3, 0), 6) / 6, 5));
+    expect(want[36]).toBe(6);
+    // The plain module refuses a shared memory, the twin a plain one: the import really changed.
+    expect(() => run(plain, new WebAssembly.Memory({ initial: 1, maximum: 16, shared: true }))).toThrow();
+    expect(() => run(twin!, new WebAssembly.Memory({ initial: 1 }))).toThrow();
+    // A module laid out otherwise gets no twin (the TypeScript loops run instead).
+    const other = Uint8Array.from(plain);
+    other[other.indexOf(0x6d, 8)] = 0x4d; // 'memory' → 'Memory' in the import section
+    expect(sharedMemoryVariant(other)).toBeNull();
   });
 
   it('is null on cpu and when switched off', () => {

@@ -5,8 +5,9 @@
  * Loaded the same way in Node and in browser workers (synchronously, on first use). Chromium refuses
  * synchronous compiles over 4 KB on a page's main thread: there `simdFor` is null and the TypeScript
  * loops run (the product's engines live in workers).
- * `simdFor` returns null where it cannot run (no wasm SIMD, or a threaded tfjs build whose memory is
- * shared); callers then keep their TypeScript loops.
+ * On tfjs's threaded build (a shared heap) the same code is instantiated with its memory import declared
+ * shared (`sharedMemoryVariant`); its routines still run on the calling thread only.
+ * `simdFor` returns null where it cannot run (no wasm SIMD); callers then keep their TypeScript loops.
  */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { TensorInfo } from '../../runtime/tf.ts';
@@ -84,7 +85,9 @@ export interface SimdHeap {
 }
 
 interface EmscriptenParts {
+  /** The heap: exported by the single-threaded builds, created by the glue (shared) in the threaded one. */
   asm?: { memory?: unknown };
+  wasmMemory?: unknown;
   _malloc?: (bytes: number) => number;
   _free?: (ptr: number) => void;
 }
@@ -112,14 +115,53 @@ function bytes(): Uint8Array<ArrayBuffer> {
   return b;
 }
 
+/** The module's import section as built (`env.memory`, limits: min 1 page, no maximum, not shared) and the
+ *  same import declared shared with the largest maximum (min 1, max 65536 pages): the only difference
+ *  between wasm/simd.c built as it is and built with `-matomics -mbulk-memory -Wl,--shared-memory
+ *  -Wl,--max-memory=4294967296` (checked with clang 14: every other section is byte-identical). */
+const IMPORT_PLAIN = [0x01, 0x03, 0x65, 0x6e, 0x76, 0x06, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02, 0x00, 0x01];
+const IMPORT_SHARED = [0x01, 0x03, 0x65, 0x6e, 0x76, 0x06, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02, 0x03, 0x01, 0x80, 0x80, 0x04];
+
+/** The module with its memory import declared shared (for tfjs's threaded build, whose heap is a shared
+ *  memory: our routines still run on the calling thread only); null if the module is not laid out as
+ *  expected. Sections: id byte, LEB128 size, contents; the import section (id 2) is the second. */
+export function sharedMemoryVariant(code: Uint8Array): Uint8Array<ArrayBuffer> | null {
+  let i = 8;
+  while (i < code.length) {
+    const id = code[i]!;
+    let size = 0;
+    let shift = 0;
+    let j = i + 1;
+    for (;;) {
+      const b = code[j++]!;
+      size |= (b & 0x7f) << shift;
+      shift += 7;
+      if ((b & 0x80) === 0) break;
+    }
+    if (id === 2) {
+      const body = code.subarray(j, j + size);
+      if (size !== IMPORT_PLAIN.length || IMPORT_PLAIN.some((v, k) => body[k] !== v)) return null;
+      const out = new Uint8Array(new ArrayBuffer(code.length - size + IMPORT_SHARED.length));
+      out.set(code.subarray(0, i + 1), 0);
+      out[i + 1] = IMPORT_SHARED.length; // < 128: one LEB128 byte, as the plain size's
+      out.set(IMPORT_SHARED, i + 2);
+      out.set(code.subarray(j + size), i + 2 + IMPORT_SHARED.length);
+      return j === i + 2 ? out : null;
+    }
+    i = j + size;
+  }
+  return null;
+}
+
 function instantiate(backend: BackendWasm): SimdHeap | null {
   const w = backend.wasm as unknown as EmscriptenParts;
-  const memory = w.asm?.memory;
+  const memory = w.asm?.memory ?? w.wasmMemory;
   const malloc = w._malloc;
   const free = w._free;
   if (!(memory instanceof WebAssembly.Memory) || malloc === undefined || free === undefined) return null;
-  if (typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer) return null;
-  const code = bytes();
+  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+  const code = shared ? sharedMemoryVariant(bytes()) : bytes();
+  if (code === null) return null;
   if (!WebAssembly.validate(code)) return null; // no SIMD in this engine
   const instance = new WebAssembly.Instance(new WebAssembly.Module(code), { env: { memory } });
   const fn = <F>(name: string): F => instance.exports[name] as F;
