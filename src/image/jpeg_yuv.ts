@@ -35,8 +35,7 @@ for (let i = 0; i < 256; i++) {
 
 /** One chroma plane (`pw`×`ph`, row stride `stride`, from `offset`) upsampled 2×2 to `w`×`h`; `pw` ≥ 2
  *  (libjpeg reads past a one-sample row into the block's padding, which the planes do not carry). */
-export function upsampleH2V2(src: Uint8Array, offset: number, stride: number, pw: number, ph: number, w: number, h: number): Uint8Array {
-  const out = new Uint8Array(w * h);
+export function upsampleH2V2(src: Uint8Array, offset: number, stride: number, pw: number, ph: number, w: number, h: number, out = new Uint8Array(w * h)): Uint8Array {
   const col = new Int32Array(pw);
   for (let oy = 0; oy < h; oy++) {
     const r = oy >> 1;
@@ -115,6 +114,17 @@ const RGB_FORMATS = new Set(['RGBA', 'RGBX', 'BGRA', 'BGRX']);
 /** Decodes run one at a time: ImageDecoders side by side were slower than in turn (Chromium 156). */
 let queue: Promise<unknown> = Promise.resolve();
 
+/** Scratch for the planes and the upsampled chroma, reused from one decode to the next (decodes run one at
+ *  a time): fresh buffers for every image made the garbage collector a third of a worker's decode time
+ *  while a batch holds its decoded images. Images past SCRATCH_MAX bytes get their own. */
+const SCRATCH_MAX = 1 << 22;
+let scratch: Uint8Array<ArrayBuffer> = new Uint8Array(0);
+function scratchBytes(n: number): Uint8Array<ArrayBuffer> {
+  if (n > SCRATCH_MAX) return new Uint8Array(n);
+  if (scratch.length < n) scratch = new Uint8Array(Math.max(n, 2 * scratch.length));
+  return scratch;
+}
+
 /** RGBA of a 4:2:0 colour JPEG or an opaque PNG through ImageDecoder (a PNG frame is RGB already: copied
  *  out as RGBA, no arithmetic); null when this path does not apply (the caller decodes another way). Throws
  *  only what the browser's decoder throws. */
@@ -149,13 +159,15 @@ export function decodeViaImageDecoder(bytes: Uint8Array, type: 'image/jpeg' | 'i
           return { width: w, height: h, data };
         }
         if (image.format !== 'I420' || w < 3) return null;
-        const buf = new Uint8Array(image.allocationSize());
+        const size = image.allocationSize();
+        const all = scratchBytes(size + 2 * w * h);
+        const buf = all.subarray(0, size);
         const [yp, up, vp] = await image.copyTo(buf);
         if (yp === undefined || up === undefined || vp === undefined) return null;
         const pw = (w + 1) >> 1;
         const ph = (h + 1) >> 1;
-        const cb = upsampleH2V2(buf, up.offset, up.stride, pw, ph, w, h);
-        const cr = upsampleH2V2(buf, vp.offset, vp.stride, pw, ph, w, h);
+        const cb = upsampleH2V2(buf, up.offset, up.stride, pw, ph, w, h, all.subarray(size, size + w * h));
+        const cr = upsampleH2V2(buf, vp.offset, vp.stride, pw, ph, w, h, all.subarray(size + w * h, size + 2 * w * h));
         return { width: w, height: h, data: yccToRgba(buf, yp.offset, yp.stride, cb, cr, w, h) };
       } finally {
         image.close();
