@@ -16,6 +16,7 @@ import { deleteStoredModel, importStoredModel, inspectModelFile, listStoredModel
 import type { ModelFit, StoredModel } from '../src/recognize/model_source.ts';
 import type { CreateOptions, RecognizerInfo } from './recognizer_api.ts';
 import { APP_ROOT, runtimeApi, startWorkerEngine } from './runtime_api.ts';
+import { setFlags } from '../src/runtime/flags.ts';
 
 let recognizer: Recognizer | null = null;
 let meta: WebstrMetadata | null = null;
@@ -42,6 +43,7 @@ const api = {
   deleteModel: deleteStoredModel,
   /** Starts the backend and builds the model. `onNotice` (a Comlink.proxy) hears of a backend fallback, once. */
   async create(options: CreateOptions, onNotice?: (message: string) => void): Promise<RecognizerInfo> {
+    if (options.wasmThreads !== undefined) setFlags({ wasmThreads: options.wasmThreads });
     const { report: capabilities, init } = await startWorkerEngine(options.backend);
     const w = await loadModelSource(options.model, { appRoot: APP_ROOT });
     const host = await toHostWeights(w);
@@ -100,6 +102,16 @@ const api = {
   /** `simd`: our wasm SIMD kernels (src/ops/simd) run on this backend. */
   memory(): { numTensors: number; backend: string; simd: boolean } {
     return { numTensors: tf.memory().numTensors, backend: tf.getBackend(), simd: simdFor(tf.backend(), tf.getBackend()) !== null };
+  },
+  /** Perf hook: this worker's decoder over `inputs`, `window` at a time (1 = in turn), ms per image per round. */
+  async decodeTiming(inputs: Uint8Array[], window: number, rounds = 2): Promise<number[]> {
+    const out: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const t0 = performance.now();
+      for (let i = 0; i < inputs.length; i += window) await Promise.all(inputs.slice(i, i + window).map((b) => decodeBrowser(b)));
+      out.push((performance.now() - t0) / inputs.length);
+    }
+    return out;
   },
   dispose(): void {
     recognizer?.dispose();

@@ -17,6 +17,9 @@ export interface CreateOptions {
   maxBatch?: number;
   /** Allowed characters at decoding (src/text/allow.ts: a set name or the characters); default all. */
   allow?: string | null;
+  /** tfjs-wasm's threaded build where the page is cross-origin isolated (default off); it applies when
+   *  this worker first starts wasm. */
+  wasmThreads?: boolean;
 }
 
 export interface RecognizerInfo {

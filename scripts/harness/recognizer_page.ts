@@ -112,11 +112,13 @@ const harness = {
     }
     return { texts, ms: performance.now() - t0, runMs, decodeMs };
   },
-  /** Loads the ONNX served at `onnxUrl` as crnn-mv3-en on `backend`; returns the chosen backend. */
-  async create(backend: string, onnxUrl: string): Promise<string> {
+  /** Loads the ONNX served at `onnxUrl` as crnn-mv3-en on `backend` (tfjs-wasm threaded with `wasmThreads`:
+   *  the worker's first start only); returns the chosen backend (and its thread count past 1). */
+  async create(backend: string, onnxUrl: string, wasmThreads = false): Promise<string> {
     const bytes = await (await fetch(onnxUrl)).arrayBuffer();
-    const info = await errorName(api.create({ backend, model: { kind: 'bytes', bytes, format: 'onnx', preset: 'crnn-mv3-en', source: 'model.onnx' } }));
-    return info.capabilities.backend;
+    const info = await errorName(api.create({ backend, wasmThreads, model: { kind: 'bytes', bytes, format: 'onnx', preset: 'crnn-mv3-en', source: 'model.onnx' } }));
+    const t = info.capabilities.wasm.threads;
+    return info.capabilities.backend + (t !== null && t > 1 ? ` ${t} threads` : '');
   },
   /** Loads a webstr weight set from a URL (`model.json`) or `indexeddb://key`; returns the backend. */
   async createFrom(backend: string, source: { kind: 'url'; url: string } | { kind: 'indexeddb'; key: string }): Promise<string> {
@@ -166,6 +168,11 @@ const harness = {
   /** Destroys the worker's WebGPU device, as a driver reset would. */
   async loseDevice(): Promise<void> {
     await api.simulateDeviceLoss();
+  },
+  /** The worker's decoder alone: in turn (window 1) and `window` at a time (as the recognizer), ms per image. */
+  async workerDecodeTiming(images: number[][], window: number): Promise<{ inTurn: number[]; windowed: number[] }> {
+    const inputs = images.map((b) => Uint8Array.from(b));
+    return { inTurn: await api.decodeTiming(inputs, 1), windowed: await api.decodeTiming(inputs, window) };
   },
   memory(): Promise<{ numTensors: number; backend: string; simd: boolean }> {
     return api.memory();

@@ -23,6 +23,8 @@
  *   inputs. `--ppocr-only` runs just this part.
  * - `--models crnn,rare,spin` (shipped names or weight folders: trained weights) over the first
  *   `--model-images` crops on wasm, batch 1 and batched; `--models-only` runs just this part.
+ * - `--wasm-threads`: the Chromium worker row again in fresh workers with tfjs-wasm's threaded build off and
+ *   on (XNNPACK's pool on every core; our own SIMD kernels stay on the worker's thread).
  * - `--attention-unrolled`: attention heads run their unrolled tf ops instead of the fused greedy decoder
  *   (src/ops/attention_decode): the before/after of that kernel.
  * - `--ab NAME[,NAME]` (names in AB_SWITCHES): before/after of inference fusions in one run: the `--models`
@@ -241,6 +243,7 @@ export async function run(args: string[]): Promise<void> {
       'models-only': { type: 'boolean', default: false },
       'attention-unrolled': { type: 'boolean', default: false },
       ab: { type: 'string', default: '' },
+      'wasm-threads': { type: 'boolean', default: false },
     },
   });
   const n = Number(values.images);
@@ -379,6 +382,9 @@ export async function run(args: string[]): Promise<void> {
       // The page's decoder alone, in turn, the ImageDecoder path on and off (src/image/jpeg_yuv.ts).
       const dec = await h.call<{ on: number[]; off: number[] }>('decodeTiming', bytes);
       console.log(`decodeBrowser in Chromium, ms per image over ${bytes.length} crops, ImageDecoder path on / off (alternated): ${dec.on.map((v) => v.toFixed(2)).join(', ')} / ${dec.off.map((v) => v.toFixed(2)).join(', ')}`);
+      await h.call<string>('create', 'wasm', './model.onnx');
+      const wdec = await h.call<{ inTurn: number[]; windowed: number[] }>('workerDecodeTiming', bytes, 8);
+      console.log(`decodeBrowser in the recognizer worker, ms per image: in turn ${wdec.inTurn.map((v) => v.toFixed(2)).join(', ')}; 8 at a time ${wdec.windowed.map((v) => v.toFixed(2)).join(', ')}`);
       for (const [backend, m] of [
         ['wasm', n],
         ['webgpu', Math.min(n, Number(values['webgpu-images']))],
@@ -396,6 +402,18 @@ export async function run(args: string[]): Promise<void> {
           const o = await h.call<{ ms: number; runMs: number; decodeMs: number }>('ortRecognize', './model.onnx', bytes.slice(0, m));
           console.log(`onnxruntime-web in Chromium, ms per word: session.run ${(o.runMs / m).toFixed(2)}, decode + preprocess + NCHW layout ${(o.decodeMs / m).toFixed(2)}, the rest (CTC) ${((o.ms - o.runMs - o.decodeMs) / m).toFixed(2)}; wall ${(o.ms / m).toFixed(2)}`);
           rows.push(row('onnxruntime-web in Chromium (bytes→text)', 'wasm, 1 thread (Chromium)', m, o.ms / 1000));
+        }
+      }
+      if (values['wasm-threads'] && n > 0) {
+        // tfjs-wasm's threaded build (XNNPACK's pool on every core; our own kernels on the worker's thread)
+        // in a fresh worker (the page reloaded: a worker starts its backend once), threads off then on.
+        for (const threads of [false, true]) {
+          await h.page.reload();
+          const got = await h.call<string>('create', 'wasm', './model.onnx', threads);
+          await h.call('recognize', bytes.slice(0, 2), 1);
+          const r = await h.call<{ ms: number; stages: Record<string, number> }>('recognize', bytes.slice(0, n), 1);
+          console.log(`webstr worker in Chromium on ${got}, threads ${threads ? 'on' : 'off'}, ms per word: ${Object.entries(r.stages).map(([k, v]) => `${k.replace(/Ms$/, '')} ${(v / n).toFixed(2)}`).join(', ')}; wall ${(r.ms / n).toFixed(2)}`);
+          rows.push(row(`webstr worker in Chromium (bytes→text), tfjs-wasm threads ${threads ? 'on' : 'off'} (fresh worker)`, `${got} (Chromium)`, n, r.ms / 1000));
         }
       }
       // Every other preset on webgpu in Chromium: random weights written in the webstr format into the
