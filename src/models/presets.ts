@@ -132,7 +132,13 @@ const ZOO_GASPIN: GaSpinConfig = {
   padding: 'border',
 };
 
+/** The zoo's attention decoder: GRU 96, 26 steps, PaddleOCR's layout and label order. */
+const ZOO_ATTENTION = { kind: 'attention', cell: 'gru', hidden: 96, steps: 26, naming: 'paddle', labels: 'sos-eos-last' } as const;
+
 const ZOO_BILSTM: BiLstmConfig = { kind: 'bilstm', layers: [{ hidden: 96 }, { hidden: 96 }], naming: 'paddle' };
+
+/** PP-OCRv4's whole visual encoder (PPLCNetV3 + its SVTR neck) as one backbone stage (rare-svtr, spin-svtr). */
+const ZOO_SVTR_ENCODER = { ...LCNETV3_PPOCR, neck: PPOCR_SVTR_NECK };
 
 export const PRESETS = {
   /** deep-text-recognition-benchmark None-VGG-BiLSTM-CTC (docs/models.md §5.1): 1×32×100, 37 classes. */
@@ -281,7 +287,7 @@ export const PRESETS = {
     transform: ZOO_TPS,
     backbone: LCNETV3_PPOCR,
     sequence: ZOO_BILSTM,
-    head: { kind: 'attention', cell: 'gru', hidden: 96, steps: 26, naming: 'paddle', labels: 'sos-eos-last' },
+    head: ZOO_ATTENTION,
   },
   /**
    * Zoo RARE on PP-OCRv4's whole visual encoder (issue 17): the same small TPS → PPLCNetV3 followed by PP-OCRv4's
@@ -292,9 +298,9 @@ export const PRESETS = {
     charset: 'en_dict_space',
     input: ZOO_PAD_INPUT,
     transform: ZOO_TPS,
-    backbone: { ...LCNETV3_PPOCR, neck: PPOCR_SVTR_NECK },
+    backbone: ZOO_SVTR_ENCODER,
     sequence: ZOO_BILSTM,
-    head: { kind: 'attention', cell: 'gru', hidden: 96, steps: 26, naming: 'paddle', labels: 'sos-eos-last' },
+    head: ZOO_ATTENTION,
   },
   /** Zoo SPIN: GA-SPIN (narrowed: convs 32…256, fc 128) on BGR → PPLCNetV3 → BiLSTM(96)×2 → GRU attention 96. */
   'spin-lcnet': {
@@ -304,7 +310,7 @@ export const PRESETS = {
     transform: ZOO_GASPIN,
     backbone: LCNETV3_PPOCR,
     sequence: ZOO_BILSTM,
-    head: { kind: 'attention', cell: 'gru', hidden: 96, steps: 26, naming: 'paddle', labels: 'sos-eos-last' },
+    head: ZOO_ATTENTION,
   },
   /**
    * Zoo SPIN on PP-OCRv4's whole visual encoder (issue 17): spin-lcnet's GA-SPIN → PPLCNetV3 + PP-OCRv4's SVTR
@@ -315,9 +321,9 @@ export const PRESETS = {
     charset: 'en_dict_space',
     input: ZOO_PAD_INPUT,
     transform: ZOO_GASPIN,
-    backbone: { ...LCNETV3_PPOCR, neck: PPOCR_SVTR_NECK },
+    backbone: ZOO_SVTR_ENCODER,
     sequence: ZOO_BILSTM,
-    head: { kind: 'attention', cell: 'gru', hidden: 96, steps: 26, naming: 'paddle', labels: 'sos-eos-last' },
+    head: ZOO_ATTENTION,
   },
 } as const satisfies Record<string, ModelConfig>;
 
