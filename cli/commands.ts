@@ -81,7 +81,7 @@ export const COMMANDS: Record<string, Command> = {
   },
   eval: {
     summary: 'evaluate a model on LMDB / shard datasets: per-dataset accuracy table',
-    usage: 'webstr eval --model <name|dir|model.json|file.onnx|file.pth> --data <lmdb-or-shard dir>... [--backend …] [--limit N] [--shard i/n] [--filtering dtrb|off] [--allow SET] [--batch-size N] [--min-accuracy P] [--max-drop P] [--json [FILE.json]]',
+    usage: 'webstr eval --model <name|dir|model.json|file.onnx|file.pth> --data <lmdb-or-shard dir>... [--backend …] [--limit N] [--shard i/n] [--filtering dtrb|off] [--allow SET] [--batch-size N] [--failures N] [--min-accuracy P] [--max-drop P] [--json [FILE.json]]',
     details: [
       `${MODEL_HELP}; --preset NAME for an .onnx/.pth`,
       '  --data DIR...                    LMDB folders (data.mdb) or shard folders; more may follow as plain arguments',
@@ -91,6 +91,7 @@ export const COMMANDS: Record<string, Command> = {
       '  --filtering off|dtrb             off: score every sample (default); dtrb: drop labels over 25 chars or outside [0-9a-z]',
       ALLOW_HELP,
       '  --batch-size N                   images per model call (default 64)',
+      '  --failures N                     failures listed per dataset in the report (default 200)',
       '  --min-accuracy P                 exit 1 when a dataset scores below P %',
       '  --max-drop P                     exit 1 when a dataset falls more than P points below its published number',
       JSON_HELP('the report'),

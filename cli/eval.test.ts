@@ -54,6 +54,25 @@ describe.skipIf(!ready)('webstr eval', () => {
     expect(m.nedSum).toBeCloseTo(w.nedSum, 9);
   });
 
+  it('--failures N keeps the first N failures of each dataset (the default keeps up to 200)', () => {
+    const all = path.join(dir, 'f-all.json');
+    const one = path.join(dir, 'f-one.json');
+    expect(webstr(['eval', '--model', MV3_EN_ONNX, '--data', ...data, '--backend', 'wasm', '--limit', '40', '--json', all]).code).toBe(0);
+    expect(webstr(['eval', '--model', MV3_EN_ONNX, '--data', ...data, '--backend', 'wasm', '--limit', '40', '--failures', '1', '--json', one]).code).toBe(0);
+    const a = JSON.parse(readFileSync(all, 'utf8')) as BenchReport;
+    const o = JSON.parse(readFileSync(one, 'utf8')) as BenchReport;
+    // Under 200 failures in 40 samples: the default report lists every one.
+    expect(a.failures.length).toBe(a.summary.datasets.reduce((n, d) => n + d.samples - d.correct, 0));
+    expect(a.failures.length).toBeGreaterThan(2);
+    const firstOfEach = ['svt_647', 'iiit5k_3000'].flatMap((d) => a.failures.filter((f) => f.dataset === d).slice(0, 1));
+    expect(o.failures).toEqual(firstOfEach);
+    const counts = (r: BenchReport): number[][] => r.summary.datasets.map((d) => [d.samples, d.correct, d.correctCaseSensitive]);
+    expect(counts(o)).toEqual(counts(a));
+    const bad = webstr(['eval', '--model', MV3_EN_ONNX, '--data', data[0]!, '--failures', '-1']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--failures/);
+  });
+
   it('refuses a bare preset and bad arguments', () => {
     expect(webstr(['eval', '--model', 'crnn-mv3-en', '--data', data[0]!]).stderr).toMatch(/WeightsRequiredError/);
     expect(webstr(['eval', '--model', MV3_EN_ONNX, '--data', data[0]!, '--shard', '3/2']).stderr).toMatch(/--shard expects i\/n/);

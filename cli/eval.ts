@@ -41,6 +41,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
       limit: args.limit,
       shard: args.shard,
       filtering: args.filtering,
+      ...(args.failures !== undefined ? { keepFailures: args.failures } : {}),
       onProgress: (p) => {
         const t = performance.now();
         if (!process.stderr.isTTY || t - lastLine < 1000) return;

@@ -95,6 +95,7 @@ async function main(): Promise<number> {
       shard: args.shard === undefined ? undefined : `${args.shard.index + 1}/${args.shard.count}`,
       filtering: args.filtering,
       batchSize: args.batchSize,
+      ...(args.failures !== undefined ? { keepFailures: args.failures } : {}),
       workers,
     };
     const timer = setInterval(() => {

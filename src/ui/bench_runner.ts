@@ -42,6 +42,8 @@ export interface DirectRunOptions {
   filtering?: 'dtrb' | 'off';
   batchSize?: number;
   keepPredictions?: boolean;
+  /** Failures kept per dataset in the report (default 200). */
+  keepFailures?: number;
   /** Bench workers sharing the run (default: the page's, see defaultWorkers). */
   workers?: number;
   /** Batches submitted ahead in each worker (default 2). */
@@ -491,6 +493,7 @@ export function mountBenchRunner(root: HTMLElement, api: Remote<BenchApi>, inges
         filtering: o.filtering ?? 'off',
         batchSize: o.batchSize,
         keepPredictions: o.keepPredictions,
+        ...(o.keepFailures !== undefined ? { keepFailures: o.keepFailures } : {}),
         inFlight: o.inFlight,
         parallelDecode: o.parallelDecode,
         window: o.window,
