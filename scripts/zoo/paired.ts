@@ -55,6 +55,7 @@ async function main(): Promise<number> {
   const rows: string[] = [];
   let totalFix = 0;
   let totalBreak = 0;
+  const width = Math.max(6, ...a.summary.datasets.map((d) => d.dataset.length));
   for (const d of a.summary.datasets) {
     const other = b.summary.datasets.find((e) => e.dataset === d.dataset);
     if (other === undefined || other.samples !== d.samples) throw new Error(`${d.dataset}: not scored on the same samples in both reports`);
@@ -64,9 +65,9 @@ async function main(): Promise<number> {
     const breaks = [...wrongA].filter((i) => !wrongB.has(i)).length;
     totalFix += fixes;
     totalBreak += breaks;
-    rows.push(`${d.dataset.padEnd(14)} ${String(d.samples).padStart(6)}  A fixes ${String(fixes).padStart(4)}  A breaks ${String(breaks).padStart(4)}  net ${String(fixes - breaks).padStart(4)}  p = ${signTestP(fixes, breaks).toFixed(3)}`);
+    rows.push(`${d.dataset.padEnd(width)} ${String(d.samples).padStart(6)}  A fixes ${String(fixes).padStart(4)}  A breaks ${String(breaks).padStart(4)}  net ${String(fixes - breaks).padStart(4)}  p = ${signTestP(fixes, breaks).toFixed(3)}`);
   }
-  rows.push(`${'pooled'.padEnd(14)} ${''.padStart(6)}  A fixes ${String(totalFix).padStart(4)}  A breaks ${String(totalBreak).padStart(4)}  net ${String(totalFix - totalBreak).padStart(4)}  p = ${signTestP(totalFix, totalBreak).toFixed(3)}`);
+  rows.push(`${'pooled'.padEnd(width)} ${''.padStart(6)}  A fixes ${String(totalFix).padStart(4)}  A breaks ${String(totalBreak).padStart(4)}  net ${String(totalFix - totalBreak).padStart(4)}  p = ${signTestP(totalFix, totalBreak).toFixed(3)}`);
   console.log(`A = ${fa}, B = ${fb}; exact two-sided sign test on the samples exactly one of them reads`);
   console.log(rows.join('\n'));
   return 0;
