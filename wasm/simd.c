@@ -808,3 +808,64 @@ void se_block_grad(int B, int HW, int C, int M, const float *x, const float *w1,
     }
   }
 }
+
+/* ln x for float32 lanes x ≥ FLT_MIN (normal, positive): x = m·2^e with m in [√½, √2), then the
+ * classic Cephes single-precision minimax polynomial in (m − 1); within ~2 ulp. */
+static inline v128_t vlog(v128_t x) {
+  v128_t bits = x;
+  v128_t e = wasm_f32x4_convert_i32x4(wasm_i32x4_sub(wasm_u32x4_shr(bits, 23), wasm_i32x4_splat(126)));
+  v128_t m = wasm_v128_or(wasm_v128_and(bits, wasm_i32x4_splat(0x007fffff)), wasm_i32x4_splat(0x3f000000)); /* [0.5, 1) */
+  v128_t small = wasm_f32x4_lt(m, wasm_f32x4_splat(0.707106781186547524f));
+  e = wasm_f32x4_sub(e, wasm_v128_and(small, wasm_f32x4_splat(1.f)));
+  m = wasm_f32x4_sub(wasm_f32x4_add(m, wasm_v128_and(small, m)), wasm_f32x4_splat(1.f));
+  v128_t z = wasm_f32x4_mul(m, m);
+  v128_t y = wasm_f32x4_splat(7.0376836292e-2f);
+  y = wasm_f32x4_add(wasm_f32x4_mul(y, m), wasm_f32x4_splat(-1.1514610310e-1f));
+  y = wasm_f32x4_add(wasm_f32x4_mul(y, m), wasm_f32x4_splat(1.1676998740e-1f));
+  y = wasm_f32x4_add(wasm_f32x4_mul(y, m), wasm_f32x4_splat(-1.2420140846e-1f));
+  y = wasm_f32x4_add(wasm_f32x4_mul(y, m), wasm_f32x4_splat(1.4249322787e-1f));
+  y = wasm_f32x4_add(wasm_f32x4_mul(y, m), wasm_f32x4_splat(-1.6668057665e-1f));
+  y = wasm_f32x4_add(wasm_f32x4_mul(y, m), wasm_f32x4_splat(2.0000714765e-1f));
+  y = wasm_f32x4_add(wasm_f32x4_mul(y, m), wasm_f32x4_splat(-2.4999993993e-1f));
+  y = wasm_f32x4_add(wasm_f32x4_mul(y, m), wasm_f32x4_splat(3.3333331174e-1f));
+  y = wasm_f32x4_mul(wasm_f32x4_mul(y, m), z);
+  y = wasm_f32x4_add(y, wasm_f32x4_mul(e, wasm_f32x4_splat(-2.12194440e-4f)));
+  y = wasm_f32x4_sub(y, wasm_f32x4_mul(z, wasm_f32x4_splat(0.5f)));
+  return wasm_f32x4_add(wasm_f32x4_add(m, y), wasm_f32x4_mul(e, wasm_f32x4_splat(0.693359375f)));
+}
+
+/* GA-SPIN's colour power sum (src/ops/spin_color/reference.ts has the definition and the TypeScript twin):
+ * per element of x [B, P] (P = H·W·C), I = clamp((1 − λ_b)·(x + 1)/2 + λ_b·off, 0, 1) and
+ * out = Σ_k w[b, k]·I^β_k = Σ_k w[b, k]·e^{β_k·ln I}, with 0 where I = 0. gate [B], w [B, NB], betas [NB]. */
+EXPORT("spin_power_sum")
+void spin_power_sum(int B, int P, const float *x, const float *off, const float *gate, const float *w, const float *betas, int NB, float *out) {
+  const v128_t zero = wasm_f32x4_splat(0.f), one = wasm_f32x4_splat(1.f), half = wasm_f32x4_splat(0.5f);
+  const v128_t tiny = wasm_f32x4_splat(1.17549435e-38f);
+  for (int b = 0; b < B; b++) {
+    const float lam = gate[b];
+    const v128_t l = wasm_f32x4_splat(lam), keep = wasm_f32x4_splat(1.f - lam);
+    const float *wb = w + b * NB;
+    const float *xb = x + b * P, *ob = off + b * P;
+    float *yb = out + b * P;
+    int p = 0;
+    for (; p + 4 <= P; p += 4) {
+      v128_t i = wasm_f32x4_add(wasm_f32x4_mul(keep, wasm_f32x4_mul(wasm_f32x4_add(wasm_v128_load(xb + p), one), half)), wasm_f32x4_mul(l, wasm_v128_load(ob + p)));
+      i = wasm_f32x4_min(wasm_f32x4_max(i, zero), one);
+      v128_t pos = wasm_f32x4_gt(i, zero);
+      v128_t ln = vlog(wasm_f32x4_max(i, tiny));
+      v128_t s = zero;
+      for (int k = 0; k < NB; k++) s = wasm_f32x4_add(s, wasm_f32x4_mul(wasm_f32x4_splat(wb[k]), vexp(wasm_f32x4_mul(wasm_f32x4_splat(betas[k]), ln))));
+      wasm_v128_store(yb + p, wasm_v128_and(s, pos));
+    }
+    for (; p < P; p++) {
+      /* The tail through the same vector code, one lane used (the same numerics as the loop above). */
+      v128_t i = wasm_f32x4_splat((1.f - lam) * ((xb[p] + 1.f) * 0.5f) + lam * ob[p]);
+      i = wasm_f32x4_min(wasm_f32x4_max(i, zero), one);
+      v128_t pos = wasm_f32x4_gt(i, zero);
+      v128_t ln = vlog(wasm_f32x4_max(i, tiny));
+      v128_t s = zero;
+      for (int k = 0; k < NB; k++) s = wasm_f32x4_add(s, wasm_f32x4_mul(wasm_f32x4_splat(wb[k]), vexp(wasm_f32x4_mul(wasm_f32x4_splat(betas[k]), ln))));
+      yb[p] = wasm_f32x4_extract_lane(wasm_v128_and(s, pos), 0);
+    }
+  }
+}

@@ -63,6 +63,8 @@ export interface SimdHeap {
     b: number, h: number, acc: number, c: number, ldc: number, hOut: number, ldh: number, y: number, ldy: number,
     gates: number, ldg: number, gs: number, cells: number, ldcl: number,
   ) => void;
+  /** GA-SPIN's colour power sum over x [B, P] (offsets [B, P], gate [B], w [B, NB], betas [NB]); see wasm/simd.c. */
+  spinPowerSum: (b: number, p: number, x: number, offsets: number, gate: number, w: number, betas: number, nb: number, out: number) => void;
   /** dst [C, R] = src [R, C]ᵀ (row-major floats). */
   transpose: (r: number, c: number, src: number, dst: number) => void;
   /** Max-pool gradient, NHWC (first maximum of each window wins); zeroes dx first; see wasm/simd.c. */
@@ -184,6 +186,7 @@ function instantiate(backend: BackendWasm): SimdHeap | null {
     transpose: fn('transpose'),
     maxPoolGrad: fn('maxpool_grad'),
     seBlockGrad: fn('se_block_grad'),
+    spinPowerSum: fn('spin_power_sum'),
     offset: (t) => backend.dataIdMap.get(t.dataId).memoryOffset,
     malloc: (floats) => {
       const ptr = malloc(4 * floats) >>> 0;

@@ -1,9 +1,11 @@
 /** Kernel and gradient configs of spinColor's fused power sum, listed in ../registry.ts. */
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import type { GradConfig, KernelConfig, NamedAttrMap, Tensor, TensorInfo } from '../../runtime/tf.ts';
 import { tf } from '../../runtime/tf.ts';
 import { SOFTWARE_BACKENDS, writeF32, type InputReader, input } from '../backend_io.ts';
 import { runFlatProgram } from '../webgpu_program.ts';
+import { simdFor, type SimdHeap } from '../simd/simd.ts';
 import { SPIN_POWER_SUM, SPIN_POWER_SUM_GRAD_I, SPIN_POWER_SUM_GRAD_W } from './spin_color.ts';
 import { spinPowerSumForward, spinPowerSumGradI, spinPowerSumGradWeights } from './reference.ts';
 import commonWgsl from '../../../shaders/spin_color_common.wgsl?raw';
@@ -103,6 +105,22 @@ const webgpuKernels: KernelConfig[] = [
   },
 ];
 
+/** The wasm forward in the SIMD module (float32 log/exp, within ~1e−6 of the TypeScript twin's float64). */
+function powerSumSimd(simd: SimdHeap, backend: BackendWasm, ins: TensorInfo[], betas: number[]): TensorInfo {
+  const [x, offsets, gate, weights] = ins as [TensorInfo, TensorInfo, TensorInfo, TensorInfo];
+  const images = gate.shape.reduce((a, b) => a * b, 1);
+  const size = x.shape.reduce((a, b) => a * b, 1);
+  const y = backend.makeOutput(x.shape, 'float32');
+  const b = simd.malloc(betas.length);
+  try {
+    simd.f32().set(betas, b / 4);
+    simd.spinPowerSum(images, size / images, simd.offset(x), simd.offset(offsets), simd.offset(gate), simd.offset(weights), b, betas.length, simd.offset(y));
+  } finally {
+    simd.free(b);
+  }
+  return y;
+}
+
 const softwareKernels: KernelConfig[] = SOFTWARE_BACKENDS.flatMap((name): KernelConfig[] => {
   const views = (read: InputReader, inputs: Record<string, TensorInfo | undefined>, names: string[]): Float32Array[] =>
     names.map((n) => read.f32(input(inputs, n)));
@@ -111,6 +129,9 @@ const softwareKernels: KernelConfig[] = SOFTWARE_BACKENDS.flatMap((name): Kernel
       kernelName: SPIN_POWER_SUM,
       backendName: name,
       kernelFunc: ({ inputs, backend, attrs }) => {
+        const simd = simdFor(backend, name);
+        const ins = ['x', 'offsets', 'gate', 'weights'].map((n) => input(inputs, n));
+        if (simd !== null && ins.every((t) => t.dtype === 'float32')) return powerSumSimd(simd, backend as BackendWasm, ins, betasOf(attrs));
         return writeF32(backend, name, input(inputs, 'x').shape, (out, read) => {
           const [x, offsets, gate, weights] = views(read, inputs, ['x', 'offsets', 'gate', 'weights']) as [
             Float32Array,
