@@ -14,13 +14,7 @@ case "${1:-}" in -h | --help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit
 set -euo pipefail
 here=$(dirname "$0")
 cd "$here/../.."
-from_git() { # <commit> <shipped name> <folder>
-  if [ ! -f "$3/model.json" ]; then
-    mkdir -p "$3.tmp"
-    for f in model.json weights.bin; do git show "$1:public/models/$2/$f" > "$3.tmp/$f"; done
-    mv "$3.tmp" "$3"
-  fi
-}
+source scripts/zoo/from_git.sh
 spin=${ZOO_SPIN_INIT:-.zoo/init/spin-lcnet}
 rare=${ZOO_RARE_INIT:-.zoo/init/rare-svtr}
 [ -n "${ZOO_SPIN_INIT:-}" ] || from_git e7f7e7e spin "$spin"

@@ -160,6 +160,27 @@ describe('zoo presets (PPLCNetV3 from PP-OCRv4)', () => {
   }, 60_000);
 });
 
+describe('the 32×128 zoo presets (rare-svtr32, spin-svtr32)', () => {
+  it('have every parameter of their 48×160 originals (same names and shapes) and read 32-pixel-high crops', () => {
+    for (const [small, big] of [
+      ['rare-svtr32', 'rare-svtr'],
+      ['spin-svtr32', 'spin-svtr'],
+    ] as const) {
+      const specs = (n: string): string[] => buildStages(getPreset(n)).specs.map((s) => `${s.name} ${s.shape.join('×')}`);
+      expect(specs(small), small).toEqual(specs(big));
+      const config = getPreset(small);
+      expect([config.input.height, config.input.resize.mode === 'keep-ratio-pad' ? config.input.resize.maxWidth : 0]).toEqual([32, 128]);
+      const params = initParams(buildStages(config).specs, 3);
+      const model = new CompiledModel(config, params);
+      const x = tf.randomUniform([1, 32, 128, 3], -1, 1, 'float32', 1);
+      const a = model.predict(x);
+      expect(a.shape, small).toEqual([1, 26, 98]);
+      tf.dispose([a, x, ...params.values()]);
+      model.dispose();
+    }
+  }, 60_000);
+});
+
 describe('rare-svtr: PP-OCRv4’s backbone and SVTR neck as one backbone stage', () => {
   it('computes what ppocr-v4’s backbone then its neck compute on the same parameters, per image and step', () => {
     const svtr = buildStages(getPreset('rare-svtr'));

@@ -140,6 +140,13 @@ const ZOO_BILSTM: BiLstmConfig = { kind: 'bilstm', layers: [{ hidden: 96 }, { hi
 /** PP-OCRv4's whole visual encoder (PPLCNetV3 + its SVTR neck) as one backbone stage (rare-svtr, spin-svtr). */
 const ZOO_SVTR_ENCODER = { ...LCNETV3_PPOCR, neck: PPOCR_SVTR_NECK };
 
+/**
+ * The zoo's fast input: 32×128 (DTRB's height; 0.53× the pixels of 48×160), keep ratio, zero-padded. PPLCNetV3
+ * downsamples height 16× (to 2 rows here), so its final average pool is 2×2.
+ */
+const ZOO_PAD_INPUT_32: PreprocessConfig = { channels: 'bgr', height: 32, resize: { mode: 'keep-ratio-pad', minWidth: 1, maxWidth: 128, padValue: 0 }, mean: 0.5, std: 0.5 };
+const ZOO_SVTR_ENCODER_32 = { ...ZOO_SVTR_ENCODER, pool: [2, 2] as [number, number] };
+
 export const PRESETS = {
   /** deep-text-recognition-benchmark None-VGG-BiLSTM-CTC (docs/models.md §5.1): 1×32×100, 37 classes. */
   'crnn-vgg': CRNN_VGG,
@@ -322,6 +329,26 @@ export const PRESETS = {
     input: ZOO_PAD_INPUT,
     transform: ZOO_GASPIN,
     backbone: ZOO_SVTR_ENCODER,
+    sequence: ZOO_BILSTM,
+    head: ZOO_ATTENTION,
+  },
+  /** rare-svtr at 32×128 (issue 17's speed bar): the same stages on 0.53× the pixels, fine-tuned from rare-svtr. */
+  'rare-svtr32': {
+    name: 'rare-svtr32',
+    charset: 'en_dict_space',
+    input: ZOO_PAD_INPUT_32,
+    transform: ZOO_TPS,
+    backbone: ZOO_SVTR_ENCODER_32,
+    sequence: ZOO_BILSTM,
+    head: ZOO_ATTENTION,
+  },
+  /** spin-svtr at 32×128 (issue 17's speed bar), fine-tuned from spin-svtr. */
+  'spin-svtr32': {
+    name: 'spin-svtr32',
+    charset: 'en_dict_space',
+    input: ZOO_PAD_INPUT_32,
+    transform: ZOO_GASPIN,
+    backbone: ZOO_SVTR_ENCODER_32,
     sequence: ZOO_BILSTM,
     head: ZOO_ATTENTION,
   },
