@@ -1,5 +1,8 @@
-# Sourced by the zoo's training scripts: from_git <commit> <shipped name> <folder> writes the weight folder
-# public/models/<name> as it was at <commit> into <folder> (once; an existing folder is kept).
+#!/usr/bin/env bash
+# Sourced by the zoo's training scripts (`source scripts/zoo/from_git.sh`): defines from_git <commit> <shipped
+# name> <folder>, which writes the weight folder public/models/<name> as it was at <commit> into <folder>
+# (once; an existing folder is kept). Run on its own it does nothing but answer --help.
+case "${1:-}" in -h | --help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "${BASH_SOURCE[0]}"; [ "${BASH_SOURCE[0]}" = "$0" ] && exit 0 ;; esac
 from_git() {
   if [ ! -f "$3/model.json" ]; then
     rm -rf "$3.tmp"
