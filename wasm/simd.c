@@ -834,13 +834,23 @@ static inline v128_t vlog(v128_t x) {
   return wasm_f32x4_add(wasm_f32x4_add(m, y), wasm_f32x4_mul(e, wasm_f32x4_splat(0.693359375f)));
 }
 
+/* Σ_k w[k]·I^β_k = Σ_k w[k]·e^{β_k·ln I} for 4 lanes of the blended intensity i, clamped to [0, 1] here;
+ * 0 where I = 0. */
+static inline v128_t power_sum4(v128_t i, const float *w, const float *betas, int NB) {
+  i = wasm_f32x4_min(wasm_f32x4_max(i, wasm_f32x4_splat(0.f)), wasm_f32x4_splat(1.f));
+  v128_t pos = wasm_f32x4_gt(i, wasm_f32x4_splat(0.f));
+  v128_t ln = vlog(wasm_f32x4_max(i, wasm_f32x4_splat(1.17549435e-38f)));
+  v128_t s = wasm_f32x4_splat(0.f);
+  for (int k = 0; k < NB; k++) s = wasm_f32x4_add(s, wasm_f32x4_mul(wasm_f32x4_splat(w[k]), vexp(wasm_f32x4_mul(wasm_f32x4_splat(betas[k]), ln))));
+  return wasm_v128_and(s, pos);
+}
+
 /* GA-SPIN's colour power sum (src/ops/spin_color/reference.ts has the definition and the TypeScript twin):
  * per element of x [B, P] (P = H·W·C), I = clamp((1 − λ_b)·(x + 1)/2 + λ_b·off, 0, 1) and
- * out = Σ_k w[b, k]·I^β_k = Σ_k w[b, k]·e^{β_k·ln I}, with 0 where I = 0. gate [B], w [B, NB], betas [NB]. */
+ * out = Σ_k w[b, k]·I^β_k. gate [B], w [B, NB], betas [NB]. The tail goes through the same lane code. */
 EXPORT("spin_power_sum")
 void spin_power_sum(int B, int P, const float *x, const float *off, const float *gate, const float *w, const float *betas, int NB, float *out) {
-  const v128_t zero = wasm_f32x4_splat(0.f), one = wasm_f32x4_splat(1.f), half = wasm_f32x4_splat(0.5f);
-  const v128_t tiny = wasm_f32x4_splat(1.17549435e-38f);
+  const v128_t one = wasm_f32x4_splat(1.f), half = wasm_f32x4_splat(0.5f);
   for (int b = 0; b < B; b++) {
     const float lam = gate[b];
     const v128_t l = wasm_f32x4_splat(lam), keep = wasm_f32x4_splat(1.f - lam);
@@ -850,22 +860,8 @@ void spin_power_sum(int B, int P, const float *x, const float *off, const float 
     int p = 0;
     for (; p + 4 <= P; p += 4) {
       v128_t i = wasm_f32x4_add(wasm_f32x4_mul(keep, wasm_f32x4_mul(wasm_f32x4_add(wasm_v128_load(xb + p), one), half)), wasm_f32x4_mul(l, wasm_v128_load(ob + p)));
-      i = wasm_f32x4_min(wasm_f32x4_max(i, zero), one);
-      v128_t pos = wasm_f32x4_gt(i, zero);
-      v128_t ln = vlog(wasm_f32x4_max(i, tiny));
-      v128_t s = zero;
-      for (int k = 0; k < NB; k++) s = wasm_f32x4_add(s, wasm_f32x4_mul(wasm_f32x4_splat(wb[k]), vexp(wasm_f32x4_mul(wasm_f32x4_splat(betas[k]), ln))));
-      wasm_v128_store(yb + p, wasm_v128_and(s, pos));
+      wasm_v128_store(yb + p, power_sum4(i, wb, betas, NB));
     }
-    for (; p < P; p++) {
-      /* The tail through the same vector code, one lane used (the same numerics as the loop above). */
-      v128_t i = wasm_f32x4_splat((1.f - lam) * ((xb[p] + 1.f) * 0.5f) + lam * ob[p]);
-      i = wasm_f32x4_min(wasm_f32x4_max(i, zero), one);
-      v128_t pos = wasm_f32x4_gt(i, zero);
-      v128_t ln = vlog(wasm_f32x4_max(i, tiny));
-      v128_t s = zero;
-      for (int k = 0; k < NB; k++) s = wasm_f32x4_add(s, wasm_f32x4_mul(wasm_f32x4_splat(wb[k]), vexp(wasm_f32x4_mul(wasm_f32x4_splat(betas[k]), ln))));
-      yb[p] = wasm_f32x4_extract_lane(wasm_v128_and(s, pos), 0);
-    }
+    for (; p < P; p++) yb[p] = wasm_f32x4_extract_lane(power_sum4(wasm_f32x4_splat((1.f - lam) * ((xb[p] + 1.f) * 0.5f) + lam * ob[p]), wb, betas, NB), 0);
   }
 }

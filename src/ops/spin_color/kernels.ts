@@ -105,7 +105,7 @@ const webgpuKernels: KernelConfig[] = [
   },
 ];
 
-/** The wasm forward in the SIMD module (float32 log/exp, within ~1e−6 of the TypeScript twin's float64). */
+/** The wasm forward in the SIMD module (float32 log/exp, within 5e−6 of the TypeScript twin's float64). */
 function powerSumSimd(simd: SimdHeap, backend: BackendWasm, ins: TensorInfo[], betas: number[]): TensorInfo {
   const [x, offsets, gate, weights] = ins as [TensorInfo, TensorInfo, TensorInfo, TensorInfo];
   const images = gate.shape.reduce((a, b) => a * b, 1);
