@@ -160,25 +160,27 @@ describe('zoo presets (PPLCNetV3 from PP-OCRv4)', () => {
   }, 60_000);
 });
 
-describe('the 32×128 zoo presets (rare-svtr32, spin-svtr32)', () => {
-  it('have every parameter of their 48×160 originals (same names and shapes) and read 32-pixel-high crops', () => {
-    for (const [small, big] of [
-      ['rare-svtr32', 'rare-svtr'],
-      ['spin-svtr32', 'spin-svtr'],
+describe('the smaller zoo presets (rare-svtr32, spin-svtr32 at 32×128; rare-svtr40, spin-svtr40 at 40×128)', () => {
+  it('have every parameter of their 48×160 originals (same names and shapes) and read their crops', () => {
+    for (const [small, big, height] of [
+      ['rare-svtr32', 'rare-svtr', 32],
+      ['spin-svtr32', 'spin-svtr', 32],
+      ['rare-svtr40', 'rare-svtr', 40],
+      ['spin-svtr40', 'spin-svtr', 40],
     ] as const) {
       const specs = (n: string): string[] => buildStages(getPreset(n)).specs.map((s) => `${s.name} ${s.shape.join('×')}`);
       expect(specs(small), small).toEqual(specs(big));
       const config = getPreset(small);
-      expect([config.input.height, config.input.resize.mode === 'keep-ratio-pad' ? config.input.resize.maxWidth : 0]).toEqual([32, 128]);
+      expect([config.input.height, config.input.resize.mode === 'keep-ratio-pad' ? config.input.resize.maxWidth : 0]).toEqual([height, 128]);
       const params = initParams(buildStages(config).specs, 3);
       const model = new CompiledModel(config, params);
-      const x = tf.randomUniform([1, 32, 128, 3], -1, 1, 'float32', 1);
+      const x = tf.randomUniform([1, height, 128, 3], -1, 1, 'float32', 1);
       const a = model.predict(x);
-      expect(a.shape, small).toEqual([1, 26, 98]);
+      expect(a.shape, small).toEqual([1, 26, 98]); // 26 decoder steps × 98 classes
       tf.dispose([a, x, ...params.values()]);
       model.dispose();
     }
-  }, 60_000);
+  }, 90_000);
 });
 
 describe('rare-svtr: PP-OCRv4’s backbone and SVTR neck as one backbone stage', () => {

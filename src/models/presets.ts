@@ -147,6 +147,12 @@ const ZOO_SVTR_ENCODER = { ...LCNETV3_PPOCR, neck: PPOCR_SVTR_NECK };
 const ZOO_PAD_INPUT_32: PreprocessConfig = { channels: 'bgr', height: 32, resize: { mode: 'keep-ratio-pad', minWidth: 1, maxWidth: 128, padValue: 0 }, mean: 0.5, std: 0.5 };
 const ZOO_SVTR_ENCODER_32 = { ...ZOO_SVTR_ENCODER, pool: [2, 2] as [number, number] };
 
+/**
+ * The zoo's 40×128 input (0.67× the pixels of 48×160): PPLCNetV3's stride-2 rows take 40 to 3 rows as they take
+ * 48, so the encoder, its 3×2 pool and every tensor are the 48×160 model's unchanged.
+ */
+const ZOO_PAD_INPUT_40: PreprocessConfig = { channels: 'bgr', height: 40, resize: { mode: 'keep-ratio-pad', minWidth: 1, maxWidth: 128, padValue: 0 }, mean: 0.5, std: 0.5 };
+
 export const PRESETS = {
   /** deep-text-recognition-benchmark None-VGG-BiLSTM-CTC (docs/models.md §5.1): 1×32×100, 37 classes. */
   'crnn-vgg': CRNN_VGG,
@@ -349,6 +355,26 @@ export const PRESETS = {
     input: ZOO_PAD_INPUT_32,
     transform: ZOO_GASPIN,
     backbone: ZOO_SVTR_ENCODER_32,
+    sequence: ZOO_BILSTM,
+    head: ZOO_ATTENTION,
+  },
+  /** rare-svtr at 40×128 (issue 17's speed bar): the same stages and pool on 0.67× the pixels, fine-tuned from rare-svtr. */
+  'rare-svtr40': {
+    name: 'rare-svtr40',
+    charset: 'en_dict_space',
+    input: ZOO_PAD_INPUT_40,
+    transform: ZOO_TPS,
+    backbone: ZOO_SVTR_ENCODER,
+    sequence: ZOO_BILSTM,
+    head: ZOO_ATTENTION,
+  },
+  /** spin-svtr at 40×128 (issue 17's speed bar), fine-tuned from spin-svtr. */
+  'spin-svtr40': {
+    name: 'spin-svtr40',
+    charset: 'en_dict_space',
+    input: ZOO_PAD_INPUT_40,
+    transform: ZOO_GASPIN,
+    backbone: ZOO_SVTR_ENCODER,
     sequence: ZOO_BILSTM,
     head: ZOO_ATTENTION,
   },
