@@ -7,6 +7,7 @@ import type { RecognizerApi } from '../../workers/recognizer.ts';
 import { WorkerClient } from '../../src/ui/worker_client.ts';
 import { decodeBrowser, setJpegYuvEnabled } from '../../src/image/decode_browser.ts';
 import { decodeViaImageDecoder } from '../../src/image/jpeg_yuv.ts';
+import { decodeJpegWasm, loadJpegWasm, setJpegWasmEnabled } from '../../src/image/jpeg_wasm.ts';
 import type { RgbaImage } from '../../src/image/types.ts';
 import { preprocessPixels } from '../../src/image/preprocess.ts';
 import { getPreset } from '../../src/models/presets.ts';
@@ -29,26 +30,37 @@ let ortSession: ort.InferenceSession | null = null;
 
 const harness = {
   /**
-   * Each image through decodeBrowser both ways (ImageDecoder + libjpeg's arithmetic, and createImageBitmap
-   * with a canvas read-back): how many took the fast path, how many differ (and the largest |Δ|), and
-   * errors by name where both fail alike.
+   * Each image through decodeBrowser both ways (our wasm JPEG decoder, else ImageDecoder + libjpeg's
+   * arithmetic; and createImageBitmap with a canvas read-back): how many took a fast path (`wasm` of them
+   * our decoder), how many differ (and the largest |Δ|), and errors by name where both fail alike.
    */
-  async decodeCompare(images: number[][]): Promise<{ fast: number; differ: number; maxDiff: number; errors: string[]; mismatchedErrors: number }> {
+  async decodeCompare(images: number[][]): Promise<{ fast: number; wasm: number; differ: number; maxDiff: number; errors: string[]; mismatchedErrors: number }> {
     let fast = 0;
+    let wasm = 0;
     let differ = 0;
     let maxDiff = 0;
     let mismatchedErrors = 0;
     const errors: string[] = [];
+    await loadJpegWasm();
     for (const arr of images) {
       const bytes = Uint8Array.from(arr);
-      const fastPath = await decodeViaImageDecoder(bytes, bytes[0] === 0x89 ? 'image/png' : 'image/jpeg').catch(() => null);
+      let ours: RgbaImage | null = null;
+      try {
+        ours = decodeJpegWasm(bytes, 4_000_000);
+      } catch {
+        ours = null;
+      }
+      const fastPath = ours ?? (await decodeViaImageDecoder(bytes, bytes[0] === 0x89 ? 'image/png' : 'image/jpeg').catch(() => null));
+      if (ours !== null) wasm++;
       if (fastPath !== null) fast++;
       const got: (RgbaImage | string)[] = [];
       for (const on of [true, false]) {
         setJpegYuvEnabled(on);
+        setJpegWasmEnabled(on);
         got.push(await decodeBrowser(bytes).catch((e: Error) => e.name));
       }
       setJpegYuvEnabled(true);
+      setJpegWasmEnabled(true);
       const [a, b] = got as [(typeof got)[0], (typeof got)[0]];
       if (typeof a === 'string' || typeof b === 'string') {
         if (a !== b) mismatchedErrors++;
@@ -60,18 +72,26 @@ const harness = {
       if (m > 0) differ++;
       maxDiff = Math.max(maxDiff, m);
     }
-    return { fast, differ, maxDiff, errors, mismatchedErrors };
+    return { fast, wasm, differ, maxDiff, errors, mismatchedErrors };
   },
-  /** ms per image of decodeBrowser over the images, in turn, with the ImageDecoder path on and off (twice each, alternated). */
-  async decodeTiming(images: number[][]): Promise<{ on: number[]; off: number[] }> {
+  /**
+   * ms per image of decodeBrowser over the images, in turn, three ways (alternated, twice each): our wasm
+   * decoder first (the default), ImageDecoder first (wasm off), createImageBitmap only (both off).
+   */
+  async decodeTiming(images: number[][]): Promise<{ wasm: number[]; imageDecoder: number[]; bitmap: number[] }> {
     const inputs = images.map((b) => Uint8Array.from(b));
-    const res = { on: [] as number[], off: [] as number[] };
-    for (const on of [true, false, true, false]) {
-      setJpegYuvEnabled(on);
-      const t0 = performance.now();
-      for (const b of inputs) await decodeBrowser(b);
-      res[on ? 'on' : 'off'].push((performance.now() - t0) / inputs.length);
+    const res = { wasm: [] as number[], imageDecoder: [] as number[], bitmap: [] as number[] };
+    await loadJpegWasm();
+    for (let round = 0; round < 2; round++) {
+      for (const mode of ['wasm', 'imageDecoder', 'bitmap'] as const) {
+        setJpegWasmEnabled(mode === 'wasm');
+        setJpegYuvEnabled(mode !== 'bitmap');
+        const t0 = performance.now();
+        for (const b of inputs) await decodeBrowser(b);
+        res[mode].push((performance.now() - t0) / inputs.length);
+      }
     }
+    setJpegWasmEnabled(true);
     setJpegYuvEnabled(true);
     return res;
   },

@@ -380,9 +380,11 @@ export async function run(args: string[]): Promise<void> {
     });
     try {
       const bytes = encoded.map((b) => Array.from(b));
-      // The page's decoder alone, in turn, the ImageDecoder path on and off (src/image/jpeg_yuv.ts).
-      const dec = await h.call<{ on: number[]; off: number[] }>('decodeTiming', bytes);
-      console.log(`decodeBrowser in Chromium, ms per image over ${bytes.length} crops, ImageDecoder path on / off (alternated): ${dec.on.map((v) => v.toFixed(2)).join(', ')} / ${dec.off.map((v) => v.toFixed(2)).join(', ')}`);
+      // The page's decoder alone, in turn: our wasm JPEG decoder (src/image/jpeg_wasm.ts), ImageDecoder
+      // (src/image/jpeg_yuv.ts), createImageBitmap.
+      const dec = await h.call<{ wasm: number[]; imageDecoder: number[]; bitmap: number[] }>('decodeTiming', bytes);
+      const f = (v: number[]): string => v.map((x) => x.toFixed(2)).join(', ');
+      console.log(`decodeBrowser in Chromium, ms per image over ${bytes.length} crops (alternated): wasm JPEG decoder ${f(dec.wasm)}; ImageDecoder ${f(dec.imageDecoder)}; createImageBitmap ${f(dec.bitmap)}`);
       await h.call<string>('create', 'wasm', './model.onnx');
       const wdec = await h.call<{ inTurn: number[]; windowed: number[] }>('workerDecodeTiming', bytes, 8);
       console.log(`decodeBrowser in the recognizer worker, ms per image: in turn ${wdec.inTurn.map((v) => v.toFixed(2)).join(', ')}; 8 at a time ${wdec.windowed.map((v) => v.toFixed(2)).join(', ')}`);

@@ -1,8 +1,10 @@
-/** Browser / worker decoding: header check, then (JPEG, 4:2:0) WebCodecs' ImageDecoder with libjpeg's own
- *  colour conversion (src/image/jpeg_yuv.ts: the same bytes, several times faster), or createImageBitmap
- *  and an OffscreenCanvas read-back. */
+/** Browser / worker decoding: header check, then our wasm JPEG decoder (src/image/jpeg_wasm.ts: baseline
+ *  JPEGs, libjpeg-turbo's bytes), else (JPEG 4:2:0, opaque PNG) WebCodecs' ImageDecoder with libjpeg's own
+ *  colour conversion (src/image/jpeg_yuv.ts: the same bytes, several times faster than a bitmap), else
+ *  createImageBitmap and an OffscreenCanvas read-back. Every path gives the same RGBA. */
 import { DEFAULT_LIMITS, ImageDecodeError, decodeSize, type ImageLimits } from './errors.ts';
 import { checkImageComplete, readImageHeader } from './header.ts';
+import { decodeJpegWasm, loadJpegWasm } from './jpeg_wasm.ts';
 import { decodeViaImageDecoder } from './jpeg_yuv.ts';
 import type { RgbaImage } from './types.ts';
 
@@ -15,6 +17,7 @@ export function bitmapToRgba(source: ImageBitmap): RgbaImage {
   return { width: d.width, height: d.height, data: d.data };
 }
 
+let wasmReady: Promise<boolean> | null = null;
 let jpegYuv = true;
 /** Off: every image through createImageBitmap (the before/after of `npm run perf -- recognize`). */
 export function setJpegYuvEnabled(on: boolean): void {
@@ -26,6 +29,18 @@ export async function decodeBrowser(bytes: Uint8Array, limits: ImageLimits = DEF
   checkImageComplete(bytes, h);
   // Past the decode limit the browser hands back a reduced bitmap (its decoder may scale while decoding).
   const size = decodeSize(h.width, h.height, limits);
+  if (h.format === 'jpeg' && !size.reduced) {
+    // null: not a JPEG this decoder covers (progressive, CMYK, EXIF-rotated, …). Where it finds the data
+    // corrupt, the browser's decoder has the last word (libjpeg fills what it cannot read, as Node's does).
+    await (wasmReady ??= loadJpegWasm());
+    let px: RgbaImage | null = null;
+    try {
+      px = decodeJpegWasm(bytes, limits.maxDecodePixels ?? limits.maxPixels);
+    } catch {
+      px = null;
+    }
+    if (px !== null) return px;
+  }
   if ((h.format === 'jpeg' || h.format === 'png') && !size.reduced && jpegYuv) {
     // Any failure here falls through to createImageBitmap, which names it.
     const px = await decodeViaImageDecoder(bytes, h.format === 'png' ? 'image/png' : 'image/jpeg').catch(() => null);
