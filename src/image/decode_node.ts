@@ -1,7 +1,12 @@
-/** Node decoding with @napi-rs/canvas (Skia + libjpeg-turbo, as Chromium). Header, size and completeness checked first. */
+/**
+ * Node decoding: baseline JPEGs through our wasm decoder (src/image/jpeg_wasm.ts, the same bytes as libjpeg-turbo,
+ * several times faster than a canvas), everything else with @napi-rs/canvas (Skia + libjpeg-turbo, as Chromium).
+ * Header, size and completeness checked first.
+ */
 import { OptionalDependencyError } from '../runtime/errors.ts';
 import { DEFAULT_LIMITS, ImageDecodeError, ImageTooLargeError, decodeSize, type ImageLimits } from './errors.ts';
-import { checkImageComplete, readImageHeader } from './header.ts';
+import { checkImageComplete, readImageHeader, type ImageHeader } from './header.ts';
+import { decodeJpegWasm } from './jpeg_wasm.ts';
 import type { RgbaImage } from './types.ts';
 
 type CanvasModule = typeof import('@napi-rs/canvas');
@@ -17,11 +22,36 @@ function canvasModule(): Promise<CanvasModule> {
   return canvas;
 }
 
-export async function decodeNode(bytes: Uint8Array, limits: ImageLimits = DEFAULT_LIMITS): Promise<RgbaImage> {
+/** The header, once the image is known to be within the limits and complete. */
+function checkedHeader(bytes: Uint8Array, limits: ImageLimits): ImageHeader {
   const h = readImageHeader(bytes, limits);
-  // Skia decodes whole images only: past the decode limit the image is refused before any pixel exists.
+  // Both decoders decode whole images only: past the decode limit the image is refused before any pixel exists.
   if (decodeSize(h.width, h.height, limits).reduced) throw new ImageTooLargeError(h.width, h.height, limits);
   checkImageComplete(bytes, h);
+  return h;
+}
+
+export async function decodeNode(bytes: Uint8Array, limits: ImageLimits = DEFAULT_LIMITS): Promise<RgbaImage> {
+  const h = checkedHeader(bytes, limits);
+  if (h.format === 'jpeg') {
+    // null: not a JPEG it covers (progressive, CMYK, EXIF-rotated, …); corrupt data: Skia has the last word.
+    let px: RgbaImage | null = null;
+    try {
+      px = decodeJpegWasm(bytes, limits.maxDecodePixels ?? limits.maxPixels);
+    } catch {
+      px = null;
+    }
+    if (px !== null) return px;
+  }
+  return decodeWithCanvas(bytes, h);
+}
+
+/** Skia alone (the oracle of the wasm decoder's tests): header, size and completeness checked first. */
+export async function decodeNodeSkia(bytes: Uint8Array, limits: ImageLimits = DEFAULT_LIMITS): Promise<RgbaImage> {
+  return decodeWithCanvas(bytes, checkedHeader(bytes, limits));
+}
+
+async function decodeWithCanvas(bytes: Uint8Array, h: ImageHeader): Promise<RgbaImage> {
   const { createCanvas, loadImage } = await canvasModule();
   let img: Awaited<ReturnType<typeof loadImage>>;
   try {

@@ -1,5 +1,5 @@
 /**
- * The wasm JPEG decoder against libjpeg-turbo's default decoding: Skia's (decodeNode) on the first 300 images
+ * The wasm JPEG decoder against libjpeg-turbo's default decoding: Skia's (decodeNodeSkia) on the first 300 images
  * of each shared test set, djpeg's (digests committed by scripts/fixtures/jpeg_fixtures.sh) and Skia's on
  * small fixtures of the samplings and modes those sets lack; then hostile input (each answer must be null,
  * an image of the header's size, or ImageDecodeError) and the module's memory over many decodes.
@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { openDtrbDataset } from '../data/dtrb.ts';
 import { openFileByteSource } from '../data/node_source.ts';
 import { hasSharedData, lmdbDir } from '../data/testing.ts';
-import { decodeNode } from './decode_node.ts';
+import { decodeNodeSkia } from './decode_node.ts';
 import { ImageDecodeError } from './errors.ts';
 import { readImageHeader } from './header.ts';
 import { decodeJpegWasm, exifOrientation, jpegWasmMemoryBytes, setJpegWasmEnabled } from './jpeg_wasm.ts';
@@ -79,7 +79,7 @@ describe('decodeJpegWasm on fixtures (libjpeg-turbo via djpeg and Skia)', () => 
       expect(got).not.toBeNull();
       expect([got!.width, got!.height]).toEqual([want.width, want.height]);
       expect(sha256(got!.data)).toBe(want.rgba_sha256);
-      expect(sameRgba(got!, await decodeNode(bytes))).toBe(true);
+      expect(sameRgba(got!, await decodeNodeSkia(bytes))).toBe(true);
     });
   }
 
@@ -96,7 +96,7 @@ describe('decodeJpegWasm on fixtures (libjpeg-turbo via djpeg and Skia)', () => 
   });
 });
 
-describe.skipIf(!hasSharedData())('decodeJpegWasm on real crops: byte-identical to decodeNode (Skia)', () => {
+describe.skipIf(!hasSharedData())('decodeJpegWasm on real crops: byte-identical to decodeNodeSkia', () => {
   const totals = { jpegs: 0, accepted: 0 };
   for (const name of ['iiit5k_3000', 'svt_647', 'ic15_2077']) {
     it(`${name}: the first 300 images`, async () => {
@@ -115,7 +115,7 @@ describe.skipIf(!hasSharedData())('decodeJpegWasm on real crops: byte-identical 
           jpegs++;
           if (got === null) continue;
           accepted++;
-          if (!sameRgba(got, await decodeNode(s.image))) differ.push(s.index);
+          if (!sameRgba(got, await decodeNodeSkia(s.image))) differ.push(s.index);
         }
       } finally {
         await src.close();
