@@ -4,7 +4,7 @@
  *  createImageBitmap and an OffscreenCanvas read-back. Every path gives the same RGBA. */
 import { DEFAULT_LIMITS, ImageDecodeError, decodeSize, type ImageLimits } from './errors.ts';
 import { checkImageComplete, readImageHeader } from './header.ts';
-import { decodeJpegWasm, loadJpegWasm } from './jpeg_wasm.ts';
+import { decodeJpegFirst, loadJpegWasm } from './jpeg_wasm.ts';
 import { decodeViaImageDecoder } from './jpeg_yuv.ts';
 import type { RgbaImage } from './types.ts';
 
@@ -17,7 +17,6 @@ export function bitmapToRgba(source: ImageBitmap): RgbaImage {
   return { width: d.width, height: d.height, data: d.data };
 }
 
-let wasmReady: Promise<boolean> | null = null;
 let jpegYuv = true;
 /** Off: every image through createImageBitmap (the before/after of `npm run perf -- recognize`). */
 export function setJpegYuvEnabled(on: boolean): void {
@@ -30,15 +29,9 @@ export async function decodeBrowser(bytes: Uint8Array, limits: ImageLimits = DEF
   // Past the decode limit the browser hands back a reduced bitmap (its decoder may scale while decoding).
   const size = decodeSize(h.width, h.height, limits);
   if (h.format === 'jpeg' && !size.reduced) {
-    // null: not a JPEG this decoder covers (progressive, CMYK, EXIF-rotated, …). Where it finds the data
-    // corrupt, the browser's decoder has the last word (libjpeg fills what it cannot read, as Node's does).
-    await (wasmReady ??= loadJpegWasm());
-    let px: RgbaImage | null = null;
-    try {
-      px = decodeJpegWasm(bytes, limits.maxDecodePixels ?? limits.maxPixels);
-    } catch {
-      px = null;
-    }
+    // null: not a JPEG our decoder covers (progressive, CMYK, EXIF-rotated, …) or one it finds corrupt.
+    await loadJpegWasm();
+    const px = decodeJpegFirst(bytes, limits);
     if (px !== null) return px;
   }
   if ((h.format === 'jpeg' || h.format === 'png') && !size.reduced && jpegYuv) {

@@ -6,7 +6,7 @@
 import { OptionalDependencyError } from '../runtime/errors.ts';
 import { DEFAULT_LIMITS, ImageDecodeError, ImageTooLargeError, decodeSize, type ImageLimits } from './errors.ts';
 import { checkImageComplete, readImageHeader, type ImageHeader } from './header.ts';
-import { decodeJpegWasm } from './jpeg_wasm.ts';
+import { decodeJpegFirst } from './jpeg_wasm.ts';
 import type { RgbaImage } from './types.ts';
 
 type CanvasModule = typeof import('@napi-rs/canvas');
@@ -34,13 +34,8 @@ function checkedHeader(bytes: Uint8Array, limits: ImageLimits): ImageHeader {
 export async function decodeNode(bytes: Uint8Array, limits: ImageLimits = DEFAULT_LIMITS): Promise<RgbaImage> {
   const h = checkedHeader(bytes, limits);
   if (h.format === 'jpeg') {
-    // null: not a JPEG it covers (progressive, CMYK, EXIF-rotated, …); corrupt data: Skia has the last word.
-    let px: RgbaImage | null = null;
-    try {
-      px = decodeJpegWasm(bytes, limits.maxDecodePixels ?? limits.maxPixels);
-    } catch {
-      px = null;
-    }
+    // null: not a JPEG our decoder covers (progressive, CMYK, EXIF-rotated, …) or one it finds corrupt.
+    const px = decodeJpegFirst(bytes, limits);
     if (px !== null) return px;
   }
   return decodeWithCanvas(bytes, h);

@@ -15,7 +15,7 @@
  * The module has its own memory, an arena reset after every image: it grows to the largest image decoded so
  * far and stays there.
  */
-import { ImageDecodeError } from './errors.ts';
+import { ImageDecodeError, type ImageLimits } from './errors.ts';
 import { JPEG_WASM_BASE64 } from './jpeg_wasm_bytes.ts';
 import type { RgbaImage } from './types.ts';
 
@@ -73,18 +73,23 @@ function jpegModule(): JpegExports | null {
 
 /**
  * Compiles and instantiates the module asynchronously (allowed on a page's main thread, where the synchronous
- * compile is refused), so that decodeJpegWasm works there too; true when the module is ready. decodeBrowser
- * awaits it once.
+ * compile is refused), so that decodeJpegWasm works there too; true when the module is ready. One attempt,
+ * shared by every caller (decodeBrowser awaits it before each JPEG).
  */
+let loading: Promise<boolean> | null = null;
+
 export async function loadJpegWasm(): Promise<boolean> {
-  if (instance !== undefined && instance !== null) return true;
-  try {
-    const { instance: inst } = await WebAssembly.instantiate(base64Bytes(JPEG_WASM_BASE64), {});
-    instance = inst.exports as unknown as JpegExports;
-  } catch {
-    instance = null;
-  }
-  return instance !== null;
+  loading ??= (async () => {
+    if (instance !== undefined && instance !== null) return true;
+    try {
+      const { instance: inst } = await WebAssembly.instantiate(base64Bytes(JPEG_WASM_BASE64), {});
+      instance = inst.exports as unknown as JpegExports;
+    } catch {
+      instance = null;
+    }
+    return instance !== null;
+  })();
+  return loading;
 }
 
 /** The module's memory in bytes (tests check that it stays flat over many decodes); 0 before first use. */
@@ -156,5 +161,18 @@ export function decodeJpegWasm(bytes: Uint8Array, maxPixels: number): RgbaImage 
     return { width, height, data };
   } finally {
     m.jpeg_reset();
+  }
+}
+
+/**
+ * The decoders' first choice for a JPEG (decodeBrowser, decodeNode): its RGBA, or null when another decoder is to
+ * decide — a JPEG this one does not cover, or data it finds corrupt (libjpeg's leniency then has the last word,
+ * as it has in Chromium and Skia).
+ */
+export function decodeJpegFirst(bytes: Uint8Array, limits: ImageLimits): RgbaImage | null {
+  try {
+    return decodeJpegWasm(bytes, limits.maxDecodePixels ?? limits.maxPixels);
+  } catch {
+    return null;
   }
 }
