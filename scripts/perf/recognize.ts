@@ -41,7 +41,7 @@ import * as ortWeb from 'onnxruntime-web';
 import { tf, type Tensor } from '../../src/runtime/tf.ts';
 import { type BackendName } from '../../src/runtime/backend.ts';
 import { startEngineWith } from '../../src/ops/engine.ts';
-import { setAttentionDecodeEnabled } from '../../src/ops/attention_decode/attention_decode.ts';
+import { setAttentionDecodeEnabled, setAttentionEarlyStopEnabled } from '../../src/ops/attention_decode/attention_decode.ts';
 import { setAffineFusionEnabled } from '../../src/ops/depthwise_act/depthwise_act.ts';
 import { setPointwiseFusionEnabled } from '../../src/ops/pointwise_act/pointwise_act.ts';
 import { openFileByteSource } from '../../src/data/node_source.ts';
@@ -71,6 +71,8 @@ const AB_SWITCHES: Record<string, (on: boolean) => void> = {
   affine: setAffineFusionEnabled,
   /** 1×1 convs as one SIMD kernel with bias, activation (and MobileNetV3's residual) instead of tfjs's conv + ops. */
   pointwise: setPointwiseFusionEnabled,
+  /** The attention decoder's loop ends once every image of the batch has fed back EOS (the recognizer's default). */
+  eos: setAttentionEarlyStopEnabled,
 };
 
 function abSwitch(names: string[]): ((on: boolean) => void) | null {

@@ -149,6 +149,16 @@ export class CompiledModel {
     this.attention?.setClassBias(this.classBias);
   }
 
+  /**
+   * Lets an attention model's fused decode loop stop once every image of the batch has fed back EOS
+   * (cpu and wasm; the later steps' probabilities are then uniform, from zero logits). For callers that
+   * decode greedily up to the first EOS (the recognizer, which evaluation runs too), whose text and confidences do not
+   * change; off by default, so `predict` returns every step's real probabilities.
+   */
+  setEarlyStop(on: boolean): void {
+    this.attention?.setEarlyStop(on);
+  }
+
   get hasTransform(): boolean {
     return this.transform !== null;
   }

@@ -1,13 +1,14 @@
 /**
  * The shipped `rare` model (public/models/rare) reads the same greedy texts on the first 50 IIIT5K crops
- * with the fused attention decoder (src/ops/attention_decode) on and off, on wasm, batch 1 and batched.
+ * with the fused attention decoder (src/ops/attention_decode) on and off, on wasm, batch 1 and batched, and
+ * the same texts and confidences with the fused loop's early stop at EOS on and off.
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../runtime/tf.ts';
 import { initBackend } from '../runtime/backend.ts';
 import { registerAllKernels } from '../ops/registry.ts';
-import { setAttentionDecodeEnabled } from '../ops/attention_decode/attention_decode.ts';
+import { setAttentionDecodeEnabled, setAttentionEarlyStopEnabled } from '../ops/attention_decode/attention_decode.ts';
 import { openFileByteSource } from '../data/node_source.ts';
 import { openDtrbDataset } from '../data/dtrb.ts';
 import { decodeNode } from '../image/decode_node.ts';
@@ -35,22 +36,28 @@ beforeAll(async () => {
   await src.close();
 }, 120_000);
 
-afterAll(() => setAttentionDecodeEnabled(true));
+afterAll(() => {
+  setAttentionDecodeEnabled(true);
+  setAttentionEarlyStopEnabled(true);
+});
 
 describe.skipIf(!ready)('shipped rare model, fused attention decoder on and off', () => {
-  it.each([1, 16])('same texts on the first 50 IIIT5K crops (batch ≤ %i)', async (maxBatch) => {
-    const texts = async (fused: boolean): Promise<string[]> => {
+  it.each([1, 16])('same texts on the first 50 IIIT5K crops (batch ≤ %i); the early stop at EOS changes no text or confidence', async (maxBatch) => {
+    const read = async (fused: boolean, early = true): Promise<{ text: string; conf: number[] }[]> => {
       setAttentionDecodeEnabled(fused);
+      setAttentionEarlyStopEnabled(early);
       const rec = Recognizer.create(weights, { decoder: (b) => decodeNode(b), maxBatch });
       const out = await rec.recognizeBatch(crops);
       rec.dispose();
-      return out.map((r) => (r.ok ? r.text : `error: ${r.error.message}`));
+      return out.map((r) => (r.ok ? { text: r.text, conf: [r.confidence, ...r.charConfidences] } : { text: `error: ${r.error.message}`, conf: [] }));
     };
     const before = tf.memory().numTensors;
-    const on = await texts(true);
-    const off = await texts(false);
+    const on = await read(true);
+    const full = await read(true, false);
+    const off = await read(false);
     expect(tf.memory().numTensors).toBe(before);
-    expect(on).toEqual(off);
-    expect(on.filter((t) => t.length > 0).length).toBeGreaterThan(N * 0.9); // real words, not empty reads
+    expect(on).toEqual(full); // the steps up to each image's EOS are computed the same way
+    expect(on.map((r) => r.text)).toEqual(off.map((r) => r.text));
+    expect(on.filter((r) => r.text.length > 0).length).toBeGreaterThan(N * 0.9); // real words, not empty reads
   }, 300_000);
 });

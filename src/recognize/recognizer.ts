@@ -166,7 +166,9 @@ export class Recognizer {
   private build(): CompiledModel {
     const params = toDevice(this.weights.tensors);
     try {
-      return new CompiledModel(this.weights.config, params, this.codec.numClasses);
+      const model = new CompiledModel(this.weights.config, params, this.codec.numClasses);
+      model.setEarlyStop(true); // the codec reads each image up to its first EOS
+      return model;
     } finally {
       tf.dispose([...params.values()]);
     }

@@ -62,7 +62,12 @@ export class AttentionHead implements Stage {
     ];
   }
 
-  compile(params: Params, train?: TrainMode): CompiledStage & { setClassBias(bias: Tensor | null): void } {
+  /** The EOS class of this head's label layout (src/text/attention.ts). */
+  get eos(): number {
+    return this.config.labels === 'go-eos' ? 1 : this.outChannels - 1;
+  }
+
+  compile(params: Params, train?: TrainMode): CompiledStage & { setClassBias(bias: Tensor | null): void; setEarlyStop(on: boolean): void } {
     const n = attentionNames(this.config.naming);
     const { hidden: H, steps, cell } = this.config;
     const D = this.inFeatures;
@@ -88,9 +93,15 @@ export class AttentionHead implements Stage {
     /** [C] added to each step's logits before its argmax is fed back (allowed-character masks); the
      *  returned logits stay unbiased. Owned by the caller. */
     let classBias: Tensor | null = null;
+    /** EOS class when the fused loop may stop once every row has fed it back (ops/attention_decode); −1: never. */
+    let eos = -1;
+    const eosClass = this.eos;
     return {
       setClassBias: (bias: Tensor | null): void => {
         classBias = bias;
+      },
+      setEarlyStop: (on: boolean): void => {
+        eos = on ? eosClass : -1;
       },
       /** [T, B, D] → logits [B, steps, C]. */
       apply: (x: Tensor): Tensor =>
@@ -102,7 +113,7 @@ export class AttentionHead implements Stage {
           // Inference: the whole greedy loop as one kernel (same math, same feedback).
           if (teacher === null && canFuseAttentionDecode(B, { frames: T, features: D, hidden: H })) {
             const { i2h: _i2h, ...weights } = w;
-            return attentionDecode(hs, proj, weights, { cell, steps, classBias });
+            return attentionDecode(hs, proj, weights, { cell, steps, classBias, eos });
           }
           let h: Tensor = tf.zeros([B, H]);
           let c: Tensor = tf.zeros([B, H]);

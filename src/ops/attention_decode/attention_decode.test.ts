@@ -81,6 +81,36 @@ describe('attentionDecode', () => {
     expect(() => attentionDecode(hs, proj, w, { cell: 'rnn' as 'gru', steps: 2 })).toThrow(/cell must be/);
   });
 
+  it('stops early once every row has fed back EOS: the same logits up to there, zeros after', () => {
+    const [B, C, steps] = [3, 6, 12];
+    const argmax = (r: number[]): number => r.indexOf(Math.max(...r));
+    for (const cell of ['gru', 'lstm'] as const) {
+      const w = weights(4, 6, C, cell === 'gru' ? 3 : 4);
+      const hs = tf.randomNormal([B, 5, 6], 0, 1, 'float32', 21);
+      const proj = tf.randomNormal([B, 5, 4], 0, 1, 'float32', 22);
+      const fullT = attentionDecode(hs, proj, w, { cell, steps });
+      const full = fullT.arraySync() as number[][][];
+      // As EOS, the class that every row has fed back soonest: the loop can stop after step `stop`.
+      let [eos, stop] = [-1, steps];
+      for (let c = 0; c < C; c++) {
+        const firsts = full.map((row) => row.findIndex((l) => argmax(l) === c));
+        if (firsts.every((i) => i >= 0) && Math.max(...firsts) < stop) [eos, stop] = [c, Math.max(...firsts)];
+      }
+      expect(stop, cell).toBeLessThan(steps - 1); // the case stops early, or the test would show nothing
+      const earlyT = attentionDecode(hs, proj, w, { cell, steps, eos });
+      const early = earlyT.arraySync() as number[][][];
+      for (let b = 0; b < B; b++) {
+        expect(early[b]!.slice(0, stop + 1), `${cell} row ${b}`).toEqual(full[b]!.slice(0, stop + 1));
+        for (const l of early[b]!.slice(stop + 1)) expect(l.every((v) => v === 0)).toBe(true);
+      }
+      // A class no row reaches before the end: every step computed, as without eos.
+      const never = [...Array(C).keys()].find((c) => full.some((row) => row.every((l) => argmax(l) !== c)));
+      if (never !== undefined) expect(attentionDecode(hs, proj, w, { cell, steps, eos: never }).arraySync(), cell).toEqual(full);
+      expect(() => attentionDecode(hs, proj, w, { cell, steps, eos: C })).toThrow(/eos must be a class index/);
+      tf.dispose([fullT, earlyT, hs, proj, ...Object.values<Tensor>({ ...w })]);
+    }
+  });
+
   it('can be switched off, and is off under a gradient tape', () => {
     expect(canFuseAttentionDecode()).toBe(true);
     setAttentionDecodeEnabled(false);

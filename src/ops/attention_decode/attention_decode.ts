@@ -18,6 +18,13 @@ export function setAttentionDecodeEnabled(on: boolean): void {
   enabled = on;
 }
 
+let earlyStop = true;
+
+/** Switches the early stop at EOS (`eos`) off and on again: for before/after measurements. */
+export function setAttentionEarlyStopEnabled(on: boolean): void {
+  earlyStop = on;
+}
+
 /** Rows up to which the TypeScript GEMMs beat tfjs-wasm's batched matMuls (wasm without our SIMD module). */
 export const TS_WASM_MAX_BATCH = 8;
 
@@ -78,6 +85,12 @@ export interface AttentionDecodeOptions {
   steps: number;
   /** [C] added to the logits before each step's argmax (not to the returned logits). */
   classBias?: Tensor | null;
+  /**
+   * The EOS class, for an early stop: on cpu and wasm the loop ends once every row has fed back EOS and
+   * the later steps' logits are zeros (decode.ts). webgpu runs every step (one workgroup per row, no
+   * batch-wide exit to gain). Either way the text up to each row's first EOS is the same.
+   */
+  eos?: number;
 }
 
 /** hs [B, T, D], proj = hs·i2h [B, T, H] → logits [B, steps, C]. */
@@ -111,5 +124,7 @@ export function attentionDecode(hs: Tensor, proj: Tensor, w: AttentionDecodeWeig
   if (H === 0 || C === 0 || T === 0) throw new InvalidArgumentError(`attentionDecode: empty hidden (${H}), classes (${C}) or frames (${T})`);
   const inputs: Record<string, Tensor> = { hs, proj, ...w };
   if (bias !== null) inputs.classBias = bias;
-  return tf.engine().runKernel<Tensor>(ATTENTION_DECODE, inputs, { cell, steps });
+  const eos = opts.eos ?? -1;
+  if (!Number.isInteger(eos) || eos < -1 || eos >= C) throw new InvalidArgumentError(`attentionDecode: eos must be a class index in [0, ${C}) or −1, got ${eos}`);
+  return tf.engine().runKernel<Tensor>(ATTENTION_DECODE, inputs, { cell, steps, eos: earlyStop ? eos : -1 });
 }

@@ -31,6 +31,13 @@ export interface DecodeDims {
   classes: number;
   steps: number;
   cell: DecodeCell;
+  /**
+   * Early stop (inference through the recognizer): once every row of the batch has fed back this class
+   * (EOS), the remaining steps are not computed and their logits are zeros. The codec reads each row
+   * only up to its first EOS, so the text and confidences are those of the full loop. −1 or absent: all
+   * steps.
+   */
+  eos?: number;
 }
 
 export interface DecodeBuffers {
@@ -118,6 +125,9 @@ export function attentionDecode(d: DecodeDims, buf: DecodeBuffers, gemm: Gemm): 
   const c = h + B * H;
   S.fill(0, h, c + B * H);
   const prev = new Int32Array(B); // [GO]
+  const eos = d.eos ?? -1;
+  let open = B; // rows that have not fed back EOS yet
+  const done = new Uint8Array(B);
   const { proj, score, out } = buf;
   const P = proj.a;
   const W = score.a;
@@ -197,6 +207,14 @@ export function attentionDecode(d: DecodeDims, buf: DecodeBuffers, gemm: Gemm): 
         }
       }
       prev[b] = best;
+      if (best === eos && done[b] === 0) {
+        done[b] = 1;
+        open--;
+      }
+    }
+    if (open === 0 && step + 1 < steps) {
+      for (let b = 0; b < B; b++) O.fill(0, out.o + (b * steps + step + 1) * C, out.o + (b + 1) * steps * C);
+      break;
     }
   }
 }

@@ -80,9 +80,9 @@ const softwareKernels: KernelConfig[] = SOFTWARE_BACKENDS.map(
     kernelFunc: ({ inputs, backend, attrs }) => {
       const t = Object.fromEntries(NAMES.map((n) => [n, input(inputs, n)])) as Record<Name, TensorInfo>;
       const classBias = inputs.classBias ?? null;
-      const { cell, steps } = attrs as unknown as { cell: DecodeCell; steps: number };
+      const { cell, steps, eos } = attrs as unknown as { cell: DecodeCell; steps: number; eos?: number };
       const [batch, frames, features] = t.hs.shape as [number, number, number];
-      const d: DecodeDims = { batch, frames, features, hidden: t.h2hB.shape[0]!, classes: t.genB.shape[0]!, steps, cell };
+      const d: DecodeDims = { batch, frames, features, hidden: t.h2hB.shape[0]!, classes: t.genB.shape[0]!, steps, cell, eos: eos ?? -1 };
       const shape = [batch, steps, d.classes];
       const simd = simdFor(backend, name);
       if (simd !== null) {
