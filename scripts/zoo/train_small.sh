@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Trains rare or spin on a smaller input: scripts/zoo/train_small.sh rare|spin 32|40 [extra `webstr train` options].
+# Trains rare or spin on a smaller input: scripts/zoo/train_small.sh rare|spin 32|40|40h [extra `webstr train` options].
 # 32: presets rare-svtr32 / spin-svtr32, 32×128 crops (0.53× the pixels of 48×160; PPLCNetV3's final pool 2×2).
 # 40: presets rare-svtr40 / spin-svtr40, 40×128 crops (0.67× the pixels; the final pool stays 3×2).
+# 40h (spin only): preset spin-svtr40h, spin-svtr40 with GA-SPIN's localisation network on the 20×64
+#   average-pooled crop; give it ZOO_INIT=<spin-svtr40 weights> (same tensors).
 # Both are rare-svtr's TPS or spin-svtr's GA-SPIN → PPLCNetV3 + PP-OCRv4's SVTR neck → BiLSTM(96)×2 → GRU
 # attention 96 (issue 17's ≥ 50 words/s). Each starts from the 48×160 model shipped as public/models/<rare|spin>
 # at commit f02984b (scripts/zoo/train_rare_svtr.sh's and train_spin_svtr.sh's outputs; every tensor has the
@@ -23,7 +25,10 @@ size=${2:-}
 case "$size" in
   32) ;;
   40) seed=$((seed + 3)) ;;
-  *) echo "train_small.sh: expected the input height 32 or 40, got '$size' (--help)" >&2; exit 2 ;;
+  40h)
+    [ "$model" = spin ] || { echo "train_small.sh: 40h is a spin preset (spin-svtr40h)" >&2; exit 2; }
+    seed=$((seed + 6)) ;;
+  *) echo "train_small.sh: expected the input height 32 or 40, or 40h, got '$size' (--help)" >&2; exit 2 ;;
 esac
 shift 2
 source scripts/zoo/from_git.sh

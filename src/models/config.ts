@@ -137,6 +137,12 @@ export interface GaSpinConfig {
   bnEps: number;
   alignCorners: boolean;
   padding: 'zeros' | 'border';
+  /**
+   * 2: the localisation network (and the AIN offset branch) reads the input average-pooled 2×2, a quarter of
+   * its convolutions' work, with max-pools of 'same' padding so a 1-row map is not pooled away; the colour
+   * transform and the TPS warp still act on the full-size input. Absent or 1: the paper's full-size input.
+   */
+  locDownscale?: 1 | 2;
 }
 
 export type TransformConfig = { kind: 'none' } | TpsConfig | GaSpinConfig;

@@ -160,13 +160,14 @@ describe('zoo presets (PPLCNetV3 from PP-OCRv4)', () => {
   }, 60_000);
 });
 
-describe('the smaller zoo presets (rare-svtr32, spin-svtr32 at 32×128; rare-svtr40, spin-svtr40 at 40×128)', () => {
+describe('the smaller zoo presets (rare-svtr32, spin-svtr32 at 32×128; rare-svtr40, spin-svtr40, spin-svtr40h at 40×128)', () => {
   it('have every parameter of their 48×160 originals (same names and shapes) and read their crops', () => {
     for (const [small, big, height] of [
       ['rare-svtr32', 'rare-svtr', 32],
       ['spin-svtr32', 'spin-svtr', 32],
       ['rare-svtr40', 'rare-svtr', 40],
       ['spin-svtr40', 'spin-svtr', 40],
+      ['spin-svtr40h', 'spin-svtr', 40],
     ] as const) {
       const specs = (n: string): string[] => buildStages(getPreset(n)).specs.map((s) => `${s.name} ${s.shape.join('×')}`);
       expect(specs(small), small).toEqual(specs(big));

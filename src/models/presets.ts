@@ -378,6 +378,20 @@ export const PRESETS = {
     sequence: ZOO_BILSTM,
     head: ZOO_ATTENTION,
   },
+  /**
+   * spin-svtr40 with GA-SPIN's localisation network on the crop average-pooled to 20×64 (a quarter of its
+   * convolutions' work; the colour transform and the warp stay at 40×128). Same tensors as spin-svtr40, so
+   * one fine-tunes into the other.
+   */
+  'spin-svtr40h': {
+    name: 'spin-svtr40h',
+    charset: 'en_dict_space',
+    input: ZOO_PAD_INPUT_40,
+    transform: { ...ZOO_GASPIN, locDownscale: 2 },
+    backbone: ZOO_SVTR_ENCODER,
+    sequence: ZOO_BILSTM,
+    head: ZOO_ATTENTION,
+  },
 } as const satisfies Record<string, ModelConfig>;
 
 export type PresetName = keyof typeof PRESETS;

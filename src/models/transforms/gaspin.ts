@@ -5,6 +5,8 @@
  *   v = stucture_fc2(stucture_fc1(feat))          [B, 2K+1 + 1 + 40]: power weights w, AIN gate logit, C′
  *   x_off = upsample(σ(maxpool(offset_fc2(offset_fc1(feat)))))   [B, H, W, C] (half-pixel bilinear)
  *   y = spinColor(x, w, {offsets: x_off, gate: σ(logit)});  out = gridSample(y, tpsGrid(C′)) (border).
+ * With `locDownscale: 2` (webstr's fast variant, docs/models.md §7.4) spt_convnet reads avgPool2×2(x) and every
+ * max-pool of both branches pads 'same'; spinColor and the warp still see x.
  * Names: `Transformation.` + DAVAR/PaddleOCR's attribute names (`spt_convnet.<i>`, `stucture_fc1.<i>` (sic),
  * `stucture_fc2`, `offset_fc1.<i>`, `offset_fc2`). The InstanceNorm affine and `ex_fc` of PaddleOCR (248
  * parameters, identity at init and never trained for ex_fc) are not part of the preset (docs/models.md §7.4).
@@ -121,16 +123,18 @@ export class GaSpin implements Stage {
       };
     });
     const nw = this.nw;
+    const half = this.config.locDownscale === 2;
+    const pad = half ? 'same' : 'valid';
     return {
       apply: (x: Tensor): Tensor =>
         tf.tidy(() => {
           const [b, h, wd] = x.shape as [number, number, number, number];
-          let feat = x;
-          for (let i = 0; i < 3; i++) feat = tf.maxPool(convAct(feat, convs[i]!, 'relu') as tf.Tensor4D, 2, 2, 'valid'); // [B, H/8, W/8, 128]
+          let feat = half ? tf.avgPool(x as tf.Tensor4D, 2, 2, 'valid') : x;
+          for (let i = 0; i < 3; i++) feat = tf.maxPool(convAct(feat, convs[i]!, 'relu') as tf.Tensor4D, 2, 2, pad); // [B, H/8, W/8, 128] (H/16… when half)
           let y = feat;
           for (let i = 3; i < 6; i++) {
             y = convAct(y, convs[i]!, 'relu');
-            if (i < 5) y = tf.maxPool(y as tf.Tensor4D, 2, 2, 'valid');
+            if (i < 5) y = tf.maxPool(y as tf.Tensor4D, 2, 2, pad);
           }
           let fc1 = tf.add(tf.matMul(tf.mean(y, [1, 2]), w.fc1W), w.fc1B); // [B, fc]
           if (fc1Bn !== null) fc1 = batchNormTrain(fc1, fc1Bn);
@@ -139,7 +143,7 @@ export class GaSpin implements Stage {
           const weights = tf.slice(v, [0, 0], [b, nw]);
           const gate = tf.sigmoid(tf.reshape(tf.slice(v, [0, nw], [b, 1]), [b]));
           const fid = tf.reshape(tf.slice(v, [0, nw + 1], [b, 2 * TPS_FIDUCIALS]), [b, TPS_FIDUCIALS, 2]);
-          const o = tf.sigmoid(tf.maxPool(convAct(convAct(feat, off1, 'relu'), off2, 'linear') as tf.Tensor4D, 2, 2, 'valid'));
+          const o = tf.sigmoid(tf.maxPool(convAct(convAct(feat, off1, 'relu'), off2, 'linear') as tf.Tensor4D, 2, 2, pad));
           // Training: the same half-pixel bilinear resize as two matMuls (tfjs 4.22's cpu
           // ResizeBilinearGrad returns the gradient with height and width swapped).
           const offsets = train === undefined ? tf.image.resizeBilinear(o, [h, wd], false, true) : resizeBilinearMatmul(o, h, wd); // [B, H, W, C]
