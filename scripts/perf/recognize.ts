@@ -44,6 +44,7 @@ import { startEngineWith } from '../../src/ops/engine.ts';
 import { setAttentionDecodeEnabled, setAttentionEarlyStopEnabled } from '../../src/ops/attention_decode/attention_decode.ts';
 import { setAffineFusionEnabled } from '../../src/ops/depthwise_act/depthwise_act.ts';
 import { setPointwiseFusionEnabled } from '../../src/ops/pointwise_act/pointwise_act.ts';
+import { setSvtrNeckFusionEnabled } from '../../src/ops/svtr_neck/svtr_neck.ts';
 import { openFileByteSource } from '../../src/data/node_source.ts';
 import { openDtrbDataset } from '../../src/data/dtrb.ts';
 import { decodeNode } from '../../src/image/decode_node.ts';
@@ -73,6 +74,8 @@ const AB_SWITCHES: Record<string, (on: boolean) => void> = {
   pointwise: setPointwiseFusionEnabled,
   /** The attention decoder's loop ends once every image of the batch has fed back EOS (the recognizer's default). */
   eos: setAttentionEarlyStopEnabled,
+  /** PP-OCRv4's SVTR neck (rare's, spin's and ppocr-v4's) as one kernel instead of ~144 tf ops. */
+  neck: setSvtrNeckFusionEnabled,
 };
 
 function abSwitch(names: string[]): ((on: boolean) => void) | null {

@@ -7,11 +7,13 @@
  *   conv 1×1 (→ dims) + BN + swish.
  * Attention: qkv = Linear(hidden → 3·hidden) split into q, k, v, each into `heads` heads of hidden/heads;
  * softmax(q·kᵀ · (hidden/heads)^−½) · v, heads concatenated, Linear proj. BN is folded into the convs
- * for inference (nn.ts), kept apart in a training forward with batch statistics.
+ * for inference (nn.ts), kept apart in a training forward with batch statistics. Inference on cpu and wasm
+ * runs the whole neck as one kernel (src/ops/svtr_neck), the same maths.
  */
 import { tf, type Tensor } from '../../runtime/tf.ts';
 import type { SvtrNeckConfig } from '../config.ts';
 import { convAct, disposeConv, foldConvBn, type FoldedConv } from '../nn.ts';
+import { canFuseSvtrNeck, svtrNeckFused } from '../../ops/svtr_neck/svtr_neck.ts';
 import { bnSpecs, convSpec, getParam, linearSpec, paddleBnNames, plainSpec, vecSpec, type ParamSpec, type Params } from '../params.ts';
 import type { CompiledStage, Stage, TrainMode } from '../stage.ts';
 
@@ -115,6 +117,10 @@ export class SvtrNeck implements Stage {
       /** [T, B, C] → [T, B, dims]. */
       apply: (x: Tensor): Tensor =>
         tf.tidy(() => {
+          if (train === undefined && canFuseSvtrNeck()) {
+            const weights = { convs, blocks, norm };
+            return svtrNeckFused(x, weights, { heads, kernel: c.kernel, lnEps: c.lnEps, finalLnEps: c.finalLnEps });
+          }
           const [t, bs, ch] = x.shape as [number, number, number];
           const h = tf.reshape(tf.transpose(x, [1, 0, 2]), [bs, 1, t, ch]); // NHWC, height 1
           let z = swish(convAct(h, convs[0]!, 'linear'));
