@@ -9,15 +9,9 @@
  * together, so every product is one [B, K]·[K, N] GEMM (`Gemm`: the TypeScript loop below, or the wasm
  * SIMD module's on the backend's heap).
  */
+import type { Gemm, Ref } from '../simd/host_gemm.ts';
 
-/** A float buffer and the float offset where a tensor (or a row of it) starts in it. */
-export interface Ref {
-  a: Float32Array;
-  o: number;
-}
-
-/** C[M, N] += A[M, K]·B[K, N], row-major, leading dimensions in floats. */
-export type Gemm = (m: number, n: number, k: number, a: Ref, lda: number, b: Ref, ldb: number, c: Ref, ldc: number) => void;
+export { gemmTs, type Gemm, type Ref } from '../simd/host_gemm.ts';
 
 export type DecodeCell = 'gru' | 'lstm';
 
@@ -67,23 +61,6 @@ export function scratchFloats(d: DecodeDims): number {
   const gh = gateCount(d.cell) * d.hidden;
   return d.batch * (3 * d.hidden + d.frames + d.features + 2 * gh);
 }
-
-/** C += A·B in TypeScript (the cpu kernel, and wasm where the SIMD module is not there). */
-export const gemmTs: Gemm = (m, n, k, a, lda, b, ldb, c, ldc) => {
-  const A = a.a;
-  const B = b.a;
-  const C = c.a;
-  for (let i = 0; i < m; i++) {
-    const ar = a.o + i * lda;
-    const cr = c.o + i * ldc;
-    for (let p = 0; p < k; p++) {
-      const av = A[ar + p]!;
-      if (av === 0) continue;
-      const br = b.o + p * ldb;
-      for (let j = 0; j < n; j++) C[cr + j] = C[cr + j]! + av * B[br + j]!;
-    }
-  }
-};
 
 const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
 

@@ -8,7 +8,8 @@ import { runFlatProgram } from '../webgpu_program.ts';
 import { ATTENTION_DECODE, webgpuDecodeLayout } from './attention_decode.ts';
 import commonWgsl from '../../../shaders/recurrent_common.wgsl?raw';
 import decodeWgsl from '../../../shaders/attention_decode.wgsl?raw';
-import { attentionDecode, gemmTs, scratchFloats, type DecodeCell, type DecodeDims, type Gemm, type Ref } from './decode.ts';
+import { onHeap } from '../simd/host_gemm.ts';
+import { attentionDecode, gemmTs, scratchFloats, type DecodeCell, type DecodeDims, type Ref } from './decode.ts';
 
 const NAMES = ['hs', 'proj', 'h2hW', 'h2hB', 'score', 'wCtx', 'wEmb', 'wHh', 'bHh', 'genW', 'genB'] as const;
 type Name = (typeof NAMES)[number];
@@ -86,18 +87,12 @@ const softwareKernels: KernelConfig[] = SOFTWARE_BACKENDS.map(
       const shape = [batch, steps, d.classes];
       const simd = simdFor(backend, name);
       if (simd !== null) {
-        // Everything on the backend's heap: the SIMD GEMM takes byte offsets. Views after the malloc.
+        // Everything on the backend's heap (onHeap: the SIMD GEMM over byte offsets).
         const out = writeF32(backend, name, shape, () => undefined);
-        const base = simd.malloc(scratchFloats(d));
-        try {
-          const heap = simd.f32();
-          const ref = (x: TensorInfo): Ref => ({ a: heap, o: simd.offset(x) >>> 2 });
-          const gemm: Gemm = (m, n, k, a, lda, b, ldb, c, ldc) => simd.nn(m, n, k, 4 * a.o, lda, 4 * b.o, ldb, 4 * c.o, ldc);
+        onHeap(simd, scratchFloats(d), ({ scratch, ref, gemm }) => {
           const buf = Object.fromEntries(NAMES.map((n) => [n, ref(t[n])])) as Record<Name, Ref>;
-          attentionDecode(d, { ...buf, classBias: classBias === null ? null : ref(classBias), out: ref(out), scratch: { a: heap, o: base >>> 2 } }, gemm);
-        } finally {
-          simd.free(base);
-        }
+          attentionDecode(d, { ...buf, classBias: classBias === null ? null : ref(classBias), out: ref(out), scratch }, gemm);
+        });
         return out;
       }
       return writeF32(backend, name, shape, (out, read) => {

@@ -2,7 +2,7 @@
 import type { KernelConfig, TensorInfo } from '../../runtime/tf.ts';
 import { SOFTWARE_BACKENDS, input, writeF32 } from '../backend_io.ts';
 import { simdFor } from '../simd/simd.ts';
-import { gemmTs, type Gemm, type Ref } from '../attention_decode/decode.ts';
+import { gemmTs, onHeap, type Ref } from '../simd/host_gemm.ts';
 import { neckScratchFloats, svtrNeck, type NeckBlockRefs, type NeckDims } from './neck.ts';
 import { BLOCK_PARTS, SVTR_NECK } from './svtr_neck.ts';
 
@@ -56,17 +56,9 @@ const svtrNeckKernels: KernelConfig[] = SOFTWARE_BACKENDS.map(
       });
       const simd = simdFor(backend, name);
       if (simd !== null) {
-        // Everything on the backend's heap: the SIMD GEMM takes byte offsets. Views after the malloc.
+        // Everything on the backend's heap (onHeap: the SIMD GEMM over byte offsets).
         const out = writeF32(backend, name, shape, () => undefined);
-        const base = simd.malloc(neckScratchFloats(d));
-        try {
-          const heap = simd.f32();
-          const ref = (u: TensorInfo): Ref => ({ a: heap, o: simd.offset(u) >>> 2 });
-          const gemm: Gemm = (m, n, k, A, lda, Bm, ldb, Cm, ldc) => simd.nn(m, n, k, 4 * A.o, lda, 4 * Bm.o, ldb, 4 * Cm.o, ldc);
-          svtrNeck(d, { ...refs(ref), out: ref(out), scratch: { a: heap, o: base >>> 2 } }, gemm);
-        } finally {
-          simd.free(base);
-        }
+        onHeap(simd, neckScratchFloats(d), ({ scratch, ref, gemm }) => svtrNeck(d, { ...refs(ref), out: ref(out), scratch }, gemm));
         return out;
       }
       return writeF32(backend, name, shape, (out, read) => {

@@ -11,7 +11,7 @@
  * A 1×k conv is an im2col of the k neighbouring rows then one GEMM; attention runs head by head: scores =
  * (q·scale)·kᵀ, a row softmax, then ·v into the head's columns.
  */
-import type { Gemm, Ref } from '../attention_decode/decode.ts';
+import type { Gemm, Ref } from '../simd/host_gemm.ts';
 
 export interface NeckDims {
   batch: number;
