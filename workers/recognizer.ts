@@ -8,6 +8,7 @@ import { tf } from '../src/runtime/tf.ts';
 import { WebstrError } from '../src/runtime/errors.ts';
 import { simdFor } from '../src/ops/simd/simd.ts';
 import { bitmapToRgba, decodeBrowser } from '../src/image/decode_browser.ts';
+import { preprocess, preprocessPixels } from '../src/image/preprocess.ts';
 import { CompiledModel } from '../src/models/model.ts';
 import { Recognizer, type ImageInput, type Recognition, type RecognitionOutcome, type RecognizeOptions } from '../src/recognize/recognizer.ts';
 import { toDevice } from '../src/models/params.ts';
@@ -110,6 +111,22 @@ const api = {
       const t0 = performance.now();
       for (let i = 0; i < inputs.length; i += window) await Promise.all(inputs.slice(i, i + window).map((b) => decodeBrowser(b)));
       out.push((performance.now() - t0) / inputs.length);
+    }
+    return out;
+  },
+  /** Perf hook: the model's preprocessing over `inputs` decoded first, ms per image per round: on the host
+   *  alone (`pixels`), then with the input tensor made and freed (`tensor`, what recognizeBatch does). */
+  async preprocessTiming(inputs: Uint8Array[], rounds = 2): Promise<{ pixels: number[]; tensor: number[] }> {
+    const p = need().config.input;
+    const px = await Promise.all(inputs.map((b) => decodeBrowser(b)));
+    const out = { pixels: [] as number[], tensor: [] as number[] };
+    for (let r = 0; r < rounds; r++) {
+      let t0 = performance.now();
+      for (const im of px) preprocessPixels(im, p);
+      out.pixels.push((performance.now() - t0) / px.length);
+      t0 = performance.now();
+      for (const im of px) preprocess(im, p).dispose();
+      out.tensor.push((performance.now() - t0) / px.length);
     }
     return out;
   },

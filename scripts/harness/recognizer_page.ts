@@ -194,6 +194,10 @@ const harness = {
     const inputs = images.map((b) => Uint8Array.from(b));
     return { inTurn: await api.decodeTiming(inputs, 1), windowed: await api.decodeTiming(inputs, window) };
   },
+  /** The worker's preprocessing alone over decoded crops (host pixels, then with the tensor), ms per image. */
+  async workerPreprocessTiming(images: number[][]): Promise<{ pixels: number[]; tensor: number[] }> {
+    return api.preprocessTiming(images.map((b) => Uint8Array.from(b)));
+  },
   memory(): Promise<{ numTensors: number; backend: string; simd: boolean }> {
     return api.memory();
   },

@@ -10,7 +10,8 @@
  * - with --browser (default on): the recognizer worker in Debian's Chromium (harness page) on wasm over
  *   the same N encoded crops (bytes → text, decode included) beside onnxruntime-web in the same page
  *   (wasm EP, 1 thread, the same decode and preprocessing), and on webgpu over a few (SwiftShader here:
- *   a correctness column, not a speed one).
+ *   a correctness column, not a speed one); the worker's split per word, and its decoder and preprocessing
+ *   each timed alone.
  * - every other preset (`--presets crnn-vgg,rare-dtrb,trba-dtrb,rare-mv3,spin-r32`, full size, random
  *   weights: no trained weights ship; the speed is what is measured) through the recognizer, each with
  *   its own preprocessing: on wasm over the first `--preset-images` crops, batch 1 and batched; on cpu
@@ -407,6 +408,9 @@ export async function run(args: string[]): Promise<void> {
         await h.call('recognize', bytes.slice(0, m), 1);
         const r = await h.call<{ ms: number; stages: Record<string, number> }>('recognize', bytes.slice(0, m), 1);
         console.log(`webstr worker in Chromium on ${got}, ms per word: ${Object.entries(r.stages).map(([k, v]) => `${k.replace(/Ms$/, '')} ${(v / m).toFixed(2)}`).join(', ')}; wall ${(r.ms / m).toFixed(2)}`);
+        // The same preprocessing alone in the worker, after the pass (two rounds over the decoded crops).
+        const pre = await h.call<{ pixels: number[]; tensor: number[] }>('workerPreprocessTiming', bytes.slice(0, m));
+        console.log(`preprocess alone in the worker, ms per image: host pixels ${pre.pixels.map((v) => v.toFixed(2)).join(', ')}; with the input tensor ${pre.tensor.map((v) => v.toFixed(2)).join(', ')}`);
         const mem = await h.call<{ simd: boolean }>('memory');
         rows.push(row(`webstr worker in Chromium (bytes→text)${mem.simd ? '' : ', no SIMD'}`, `${got} (Chromium)`, m, r.ms / 1000));
         if (backend === 'wasm') {
