@@ -5,7 +5,7 @@
 case "${1:-}" in -h | --help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;; esac
 set -eu
 cd "$(dirname "$0")/.."
-clang --target=wasm32 -msimd128 -mbulk-memory -O2 -fwrapv -ffreestanding -nostdlib -fno-builtin \
+clang --target=wasm32 -msimd128 -mbulk-memory -O2 -ffp-contract=off -fwrapv -ffreestanding -nostdlib -fno-builtin \
   -Wall -Wextra -Werror \
   -Wl,--no-entry -Wl,--strip-all -Wl,--stack-first -Wl,-z,stack-size=65536 \
   -o wasm/jpeg.wasm wasm/jpeg.c

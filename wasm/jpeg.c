@@ -766,3 +766,92 @@ EXPORT("jpeg_decode") int jpeg_decode(uint32_t in, uint32_t len, uint32_t max_pi
 EXPORT("jpeg_width") int jpeg_width(void) { return width; }
 EXPORT("jpeg_height") int jpeg_height(void) { return height; }
 EXPORT("jpeg_pixels") uint32_t jpeg_pixels(void) { return (uint32_t)(uintptr_t)out_rgba; }
+
+/* ---------------------------------------------------------------------------------------------------- */
+/* The decoded image straight to a model's input (after a JPEG_OK jpeg_decode, before the next reset): a
+ * float32 [out_h, out_w, channels] tensor, the same bits src/image/preprocess.ts `preprocessPixels` makes
+ * from the RGBA (it is that function written out in C, in double precision and in the same order of
+ * operations, so each value rounds to float32 once, as there):
+ * - channels: mode 0 grey (0.299 R + 0.587 G + 0.114 B, taken before the resize), 1 RGB, 2 BGR;
+ * - bilinear resize of the whole image to out_h × w with half-pixel centres, taps clamped to the edges;
+ * - v·scale − shift (scale = 1/(255·std), shift = mean/std, computed by the caller);
+ * - columns w … out_w − 1 filled with pad (keep-ratio-pad modes).
+ * Answers the tensor's address in the arena, or 0 when there is no decoded image or no memory. */
+
+typedef struct {
+  int32_t *lo, *hi;
+  double *frac;
+} Taps;
+
+static int make_taps(Taps *t, int n, int in_n, int out_n) {
+  t->lo = (int32_t *)arena_alloc((uint64_t)n * 4);
+  t->hi = (int32_t *)arena_alloc((uint64_t)n * 4);
+  t->frac = (double *)arena_alloc((uint64_t)n * 8);
+  if (!t->lo || !t->hi || !t->frac) return 0;
+  double ratio = (double)in_n / (double)out_n;
+  for (int i = 0; i < n; i++) {
+    double s = ratio * ((double)i + 0.5) - 0.5;
+    double f = __builtin_floor(s), c = __builtin_ceil(s);
+    int32_t lo = f < 0 ? 0 : (int32_t)f;
+    int32_t hi = c > (double)(in_n - 1) ? in_n - 1 : (int32_t)c;
+    t->lo[i] = lo;
+    t->hi[i] = hi;
+    t->frac[i] = s - (double)lo;
+  }
+  return 1;
+}
+
+EXPORT("jpeg_input")
+uint32_t jpeg_input(int out_h, int w, int out_w, int mode, double scale, double shift, double pad) {
+  if (!out_rgba || out_h <= 0 || w <= 0 || out_w < w || mode < 0 || mode > 2) return 0;
+  const int channels = mode == 0 ? 1 : 3;
+  uint64_t n_out = (uint64_t)out_h * (uint64_t)out_w * (uint64_t)channels;
+  float *out = (float *)arena_alloc(n_out * 4);
+  Taps rows, cols;
+  if (!out || !make_taps(&rows, out_h, height, out_h) || !make_taps(&cols, w, width, w)) return 0;
+  const uint8_t *rgba = out_rgba;
+  const uint32_t in_w = (uint32_t)width;
+  if (mode == 0) {
+    double *luma = (double *)arena_alloc((uint64_t)width * (uint64_t)height * 8);
+    if (!luma) return 0;
+    uint32_t n = (uint32_t)width * (uint32_t)height;
+    for (uint32_t i = 0; i < n; i++) luma[i] = 0.299 * rgba[4 * i] + 0.587 * rgba[4 * i + 1] + 0.114 * rgba[4 * i + 2];
+    for (int r = 0; r < out_h; r++) {
+      const double *top = luma + (uint32_t)rows.lo[r] * in_w, *bot = luma + (uint32_t)rows.hi[r] * in_w;
+      double fy = rows.frac[r];
+      float *o = out + (uint32_t)r * (uint32_t)out_w;
+      for (int c = 0; c < w; c++) {
+        int32_t x0 = cols.lo[c], x1 = cols.hi[c];
+        double fx = cols.frac[c];
+        double tl = top[x0], bl = bot[x0];
+        double t = tl + (top[x1] - tl) * fx;
+        double b = bl + (bot[x1] - bl) * fx;
+        o[c] = (float)((t + (b - t) * fy) * scale - shift);
+      }
+    }
+  } else {
+    const int order[3] = {mode == 1 ? 0 : 2, 1, mode == 1 ? 2 : 0};
+    for (int ch = 0; ch < 3; ch++) {
+      const uint8_t *plane = rgba + order[ch];
+      for (int r = 0; r < out_h; r++) {
+        const uint8_t *top = plane + (uint32_t)rows.lo[r] * in_w * 4, *bot = plane + (uint32_t)rows.hi[r] * in_w * 4;
+        double fy = rows.frac[r];
+        float *o = out + (uint32_t)r * (uint32_t)out_w * 3 + ch;
+        for (int c = 0; c < w; c++, o += 3) {
+          uint32_t x0 = (uint32_t)cols.lo[c] * 4, x1 = (uint32_t)cols.hi[c] * 4;
+          double fx = cols.frac[c];
+          double tl = top[x0], bl = bot[x0];
+          double t = tl + ((double)top[x1] - tl) * fx;
+          double b = bl + ((double)bot[x1] - bl) * fx;
+          *o = (float)((t + (b - t) * fy) * scale - shift);
+        }
+      }
+    }
+  }
+  if (w < out_w) {
+    float p = (float)pad;
+    for (int r = 0; r < out_h; r++)
+      for (uint32_t i = ((uint32_t)r * (uint32_t)out_w + (uint32_t)w) * (uint32_t)channels; i < (uint32_t)(r + 1) * (uint32_t)out_w * (uint32_t)channels; i++) out[i] = p;
+  }
+  return (uint32_t)(uintptr_t)out;
+}

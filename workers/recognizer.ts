@@ -9,6 +9,7 @@ import { WebstrError } from '../src/runtime/errors.ts';
 import { simdFor } from '../src/ops/simd/simd.ts';
 import { bitmapToRgba, decodeBrowser } from '../src/image/decode_browser.ts';
 import { preprocess, preprocessPixels } from '../src/image/preprocess.ts';
+import { jpegToInput, setJpegInputEnabled } from '../src/image/jpeg_input.ts';
 import { CompiledModel } from '../src/models/model.ts';
 import { Recognizer, type ImageInput, type Recognition, type RecognitionOutcome, type RecognizeOptions } from '../src/recognize/recognizer.ts';
 import { toDevice } from '../src/models/params.ts';
@@ -103,6 +104,33 @@ const api = {
   /** `simd`: our wasm SIMD kernels (src/ops/simd) run on this backend. */
   memory(): { numTensors: number; backend: string; simd: boolean } {
     return { numTensors: tf.memory().numTensors, backend: tf.getBackend(), simd: simdFor(tf.backend(), tf.getBackend()) !== null };
+  },
+  /** Perf hook: JPEG bytes straight to the model's input (src/image/jpeg_input.ts, the default) or not. */
+  setJpegInput(on: boolean): void {
+    setJpegInputEnabled(on);
+  },
+  /** Perf hook: the one-pass JPEG → input path alone over `inputs`, each input held until the round ends, ms per
+   *  image per round (its decode and preprocess split, and the wall time): copied into a new array per image
+   *  (`copy`), or made a tensor straight from the decoder's memory (`tensor`, what recognizeBatch does on wasm). */
+  jpegInputTiming(inputs: Uint8Array[], into: 'copy' | 'tensor', rounds = 2): { decode: number; preprocess: number; wall: number }[] {
+    const p = need().config.input;
+    const out: { decode: number; preprocess: number; wall: number }[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const held: unknown[] = [];
+      let [decode, preprocess] = [0, 0];
+      const t0 = performance.now();
+      for (const b of inputs) {
+        const x = into === 'copy' ? jpegToInput(b, p) : jpegToInput(b, p, undefined, (view, shape) => tf.tensor4d(view, shape));
+        if (x === null) continue;
+        decode += x.decodeMs;
+        preprocess += x.preprocessMs;
+        held.push(x.value);
+      }
+      const n = inputs.length;
+      out.push({ decode: decode / n, preprocess: preprocess / n, wall: (performance.now() - t0) / n });
+      tf.dispose(held.filter((v): v is tf.Tensor => v instanceof tf.Tensor));
+    }
+    return out;
   },
   /** Perf hook: this worker's decoder over `inputs`, `window` at a time (1 = in turn), ms per image per round. */
   async decodeTiming(inputs: Uint8Array[], window: number, rounds = 2): Promise<number[]> {

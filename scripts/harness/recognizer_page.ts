@@ -198,6 +198,14 @@ const harness = {
   async workerPreprocessTiming(images: number[][]): Promise<{ pixels: number[]; tensor: number[] }> {
     return api.preprocessTiming(images.map((b) => Uint8Array.from(b)));
   },
+  /** The worker's one-pass JPEG → input path alone (into new arrays or tensors), ms per image per round. */
+  async workerJpegInputTiming(images: number[][], into: 'copy' | 'tensor'): Promise<{ decode: number; preprocess: number; wall: number }[]> {
+    return api.jpegInputTiming(images.map((b) => Uint8Array.from(b)), into);
+  },
+  /** The worker's one-pass JPEG → model input path on (its default) or off. */
+  setJpegInput(on: boolean): Promise<void> {
+    return api.setJpegInput(on);
+  },
   memory(): Promise<{ numTensors: number; backend: string; simd: boolean }> {
     return api.memory();
   },

@@ -19,7 +19,7 @@ import { ImageDecodeError, type ImageLimits } from './errors.ts';
 import { JPEG_WASM_BASE64 } from './jpeg_wasm_bytes.ts';
 import type { RgbaImage } from './types.ts';
 
-interface JpegExports {
+export interface JpegExports {
   memory: WebAssembly.Memory;
   jpeg_reset(): void;
   jpeg_alloc(n: number): number;
@@ -27,6 +27,8 @@ interface JpegExports {
   jpeg_width(): number;
   jpeg_height(): number;
   jpeg_pixels(): number;
+  /** The decoded image as a model's input (wasm/jpeg.c, src/image/jpeg_input.ts); 0: none or no memory. */
+  jpeg_input(outH: number, w: number, outW: number, mode: number, scale: number, shift: number, pad: number): number;
 }
 
 /** Codes ≥ 32 from wasm/jpeg.c: the data is corrupt. */
@@ -141,6 +143,19 @@ export function exifOrientation(b: Uint8Array): number {
  * than `maxPixels` pixels. Throws ImageDecodeError for corrupt data.
  */
 export function decodeJpegWasm(bytes: Uint8Array, maxPixels: number): RgbaImage | null {
+  return withDecodedJpeg(bytes, maxPixels, (m, width, height) => {
+    const data = new Uint8ClampedArray(width * height * 4);
+    data.set(new Uint8Array(m.memory.buffer, m.jpeg_pixels(), data.length));
+    return { width, height, data };
+  });
+}
+
+/**
+ * Decodes a JPEG in the module and hands the module, with the decoded image in its arena, to `read` (which
+ * copies out what it needs: the arena is reset when it returns). Null, and `read` not called, when the decoder
+ * does not cover the image (as decodeJpegWasm); ImageDecodeError for corrupt data.
+ */
+export function withDecodedJpeg<T>(bytes: Uint8Array, maxPixels: number, read: (m: JpegExports, width: number, height: number) => T): T | null {
   if (!enabled || bytes.length < 2 || bytes[0] !== 0xff || bytes[1] !== 0xd8) return null;
   if (exifOrientation(bytes) !== 1) return null;
   const m = jpegModule();
@@ -154,11 +169,7 @@ export function decodeJpegWasm(bytes: Uint8Array, maxPixels: number): RgbaImage 
     const code = m.jpeg_decode(at, bytes.length, limit);
     if (code >= 32) throw new ImageDecodeError(`corrupt JPEG (${bytes.length} bytes): ${CORRUPT[code] ?? `decoder code ${code}`}`);
     if (code !== 0) return null;
-    const width = m.jpeg_width();
-    const height = m.jpeg_height();
-    const data = new Uint8ClampedArray(width * height * 4);
-    data.set(new Uint8Array(m.memory.buffer, m.jpeg_pixels(), data.length));
-    return { width, height, data };
+    return read(m, m.jpeg_width(), m.jpeg_height());
   } finally {
     m.jpeg_reset();
   }

@@ -19,7 +19,8 @@ import { classMask, parseAllow } from '../text/allow.ts';
 import type { Charset } from '../text/charset.ts';
 import { inputWidth, preprocess } from '../image/preprocess.ts';
 import type { ImageDecoder, RgbaImage } from '../image/types.ts';
-import { EmptyImageError, ImageDecodeError } from '../image/errors.ts';
+import { DEFAULT_LIMITS, EmptyImageError, ImageDecodeError, type ImageLimits } from '../image/errors.ts';
+import { copyOut, jpegToInput, type DirectInput } from '../image/jpeg_input.ts';
 
 export interface Timings {
   decodeMs: number;
@@ -78,6 +79,10 @@ export interface RecognizerOptions {
   /** Allowed characters at decoding (text/allow.ts: a set name such as `alnum`, or the characters);
    *  default: all the model's characters. */
   allow?: string | null;
+  /** Encoded JPEGs go straight to the model's input through our wasm decoder (image/jpeg_input.ts: the same
+   *  values, no RGBA in between), checked against these limits (those `decoder` uses: DEFAULT_LIMITS unless
+   *  told); what that path does not cover goes through `decoder`. false: every input through `decoder`. */
+  jpegInput?: ImageLimits | false;
 }
 
 export const DEFAULT_BATCH_PIXELS = 16_000_000;
@@ -86,7 +91,10 @@ export const DECODE_WINDOW = 8;
 
 interface Ready {
   i: number;
-  px: RgbaImage;
+  /** What a device-loss retry makes the input again from: the pixels, or the host copy of the input (kept on
+   *  webgpu only). */
+  px: RgbaImage | null;
+  host: Float32Array | null;
   x: Tensor;
   width: number;
   decodeMs: number;
@@ -227,10 +235,23 @@ export class Recognizer {
         const mean = seen === 0 ? Infinity : seenPixels / seen;
         const window = inputs.slice(start, start + Math.max(1, Math.min(DECODE_WINDOW, Math.floor((budget - held) / mean))));
         i += window.length;
+        // JPEG bytes first go straight to the model's input (in turn: it is synchronous); the rest decode at once.
+        const direct = window.map((input) => this.directInput(input));
+        const slow = window.flatMap((input, k) => (direct[k] === null ? [k] : []));
         const t0 = now();
-        const decoded = await Promise.allSettled(window.map((input) => this.toPixels(input)));
-        const decodeMs = (now() - t0) / window.length;
-        decoded.forEach((d, k) => {
+        const decoded = await Promise.allSettled(slow.map((k) => this.toPixels(window[k]!)));
+        const decodeMs = (now() - t0) / Math.max(1, slow.length);
+        const pixels = new Map(slow.map((k, j) => [k, decoded[j]!]));
+        window.forEach((_, k) => {
+          const fast = direct[k] ?? null;
+          if (fast !== null) {
+            held += fast.width * fast.height;
+            seen++;
+            seenPixels += fast.width * fast.height;
+            ready.push({ i: start + k, px: null, host: fast.value.host, x: fast.value.x, width: fast.shape[2], decodeMs: fast.decodeMs, preprocessMs: fast.preprocessMs });
+            return;
+          }
+          const d = pixels.get(k)!;
           if (d.status === 'rejected') {
             out[start + k] = { ok: false, error: errorInfo(d.reason) };
             return;
@@ -242,7 +263,7 @@ export class Recognizer {
             held += px.width * px.height;
             seen++;
             seenPixels += px.width * px.height;
-            ready.push({ i: start + k, px, x, width: inputWidth(p, px.width, px.height), decodeMs, preprocessMs: now() - t1 });
+            ready.push({ i: start + k, px, host: null, x, width: inputWidth(p, px.width, px.height), decodeMs, preprocessMs: now() - t1 });
           } catch (err) {
             out[start + k] = { ok: false, error: errorInfo(err) };
           }
@@ -251,6 +272,22 @@ export class Recognizer {
       await this.runReady(ready, out, wantRect);
     }
     return out;
+  }
+
+  /** Encoded JPEG bytes → the model's input tensor in one pass (image/jpeg_input.ts), or null: decode as usual.
+   *  tfjs-wasm copies a new tensor's values into its heap at once, so the tensor is made straight from the
+   *  decoder's memory; the other backends keep the array they are given (a copy of it; webgpu's is also what
+   *  a device-loss retry uploads again). */
+  private directInput(input: ImageInput): DirectInput<{ x: Tensor; host: Float32Array | null }> | null {
+    const limits = this.options.jpegInput ?? DEFAULT_LIMITS;
+    if (limits === false) return null;
+    const bytes = input instanceof Uint8Array ? input : input instanceof ArrayBuffer ? new Uint8Array(input) : null;
+    if (bytes === null) return null;
+    const inPlace = tf.getBackend() === 'wasm';
+    return jpegToInput(bytes, this.config.input, limits, (view, shape) => {
+      const host = inPlace ? null : copyOut(view);
+      return { x: tf.tensor4d(host ?? view, shape), host: tf.getBackend() === 'webgpu' ? host : null };
+    });
   }
 
   private async runReady(ready: Ready[], out: RecognitionOutcome[], wantRect: boolean): Promise<void> {
@@ -289,15 +326,15 @@ export class Recognizer {
   }
 
   /** Probabilities of the batch, host side. A lost WebGPU device → wasm, rebuild, retry once (the
-   *  inputs are preprocessed again from their pixels: their tensors died with the device). */
-  private async runWithFallback(chunk: { px: RgbaImage; x: Tensor }[], wantRect: boolean): Promise<RunOutput> {
+   *  inputs are made again from their pixels or their host copy: their tensors died with the device). */
+  private async runWithFallback(chunk: { px: RgbaImage | null; host: Float32Array | null; x: Tensor }[], wantRect: boolean): Promise<RunOutput> {
     try {
       return await this.run(chunk.map((c) => c.x), wantRect);
     } catch (err) {
       const lost = err instanceof DeviceLostError ? err : deviceLostError();
       if (lost === null || tf.getBackend() !== 'webgpu') throw err;
       await this.fallback(lost);
-      const xs = chunk.map((c) => preprocess(c.px, this.config.input));
+      const xs = chunk.map((c) => (c.host !== null ? tf.tensor(c.host, c.x.shape) : preprocess(c.px!, this.config.input)));
       try {
         return await this.run(xs, wantRect);
       } finally {
