@@ -23,9 +23,12 @@ import { deleteStoredModel, importStoredModel, inspectModelFile, listStoredModel
 import { IDB, SHIPPED, type ModelFit, type ModelSource, type StoredModel } from '../src/recognize/model_source.ts';
 import type { BenchDataSource, BenchProgress, BenchRunRequest, BenchRunResult, BenchStages } from './bench_api.ts';
 import type { RgbaImage } from '../src/image/types.ts';
+import { setJpegInputEnabled } from '../src/image/jpeg_input.ts';
 import { inputWidthKey } from '../src/eval/width_key.ts';
 /** Decoded pixels one bench batch may hold when decoded all at once (48 M: 192 MB of RGBA). */
 const PARALLEL_DECODE_PIXELS = 48_000_000;
+
+const isJpeg = (b: Uint8Array): boolean => b.length >= 2 && b[0] === 0xff && b[1] === 0xd8;
 
 /** Pixels the batch's images will decode to, from their headers (a bad header counts 0: it fails at decode). */
 function headerPixels(images: readonly Uint8Array[]): number {
@@ -145,6 +148,8 @@ const api = {
       }
       const stages: BenchStages = { decodeMs: 0, preprocessMs: 0, modelMs: 0, ctcMs: 0, evalMs: 0 };
       const parallelDecode = req.parallelDecode ?? true;
+      const jpegInput = req.jpegInput ?? true;
+      setJpegInputEnabled(jpegInput);
       let crashNow = false;
       const recognize: RecognizeBatch = async (images) => {
         if (crashNow) return testCrash(req.testCrash?.how ?? 'close');
@@ -154,10 +159,12 @@ const api = {
         // Parallel decoding holds every image's pixels at once: only while the headers promise a bounded
         // total; past it the recognizer decodes one by one under its own maxBatchPixels bound.
         if (parallelDecode && headerPixels(images) <= PARALLEL_DECODE_PIXELS) {
-          // Every image of the batch is handed to createImageBitmap at once: the browser decodes them off
-          // this thread (in parallel, and during the previous batch's model when batches are in flight).
-          // Its time is not a stage of this thread: it shows as the rest of `evalMs`.
-          const px = await Promise.allSettled(images.map((b) => decodeBrowser(b)));
+          // Every image of the batch is handed to the decoder at once: what the browser decodes (ImageDecoder,
+          // createImageBitmap) decodes off this thread, in parallel and during the previous batch's model when
+          // batches are in flight; its time is not a stage of this thread but part of the rest of `evalMs`.
+          // JPEG bytes pass as they are (with jpegInput): the recognizer makes each the model's input in one
+          // pass in the wasm decoder, on this thread, with no RGBA in between.
+          const px = await Promise.allSettled(images.map((b) => (jpegInput && isJpeg(b) ? Promise.resolve(b) : decodeBrowser(b))));
           inputs = [];
           at = [];
           px.forEach((o, i) => {

@@ -33,6 +33,9 @@ export interface BenchRunRequest {
   inFlight?: number;
   /** Decode a batch's images concurrently before the recognizer (default true); false: one by one inside it. */
   parallelDecode?: boolean;
+  /** JPEG bytes go to the recognizer as they are, which makes each the model's input in one pass inside the wasm
+   *  decoder (src/image/jpeg_input.ts; default true); false: JPEGs decode to pixels first like other images. */
+  jpegInput?: boolean;
   /** Samples ordered by model input width before batching (src/eval/runner.ts `window`; default 1024; 0 = off). */
   window?: number;
   /** After a crash (src/ui/bench_pool.ts): results already known (scored, not recomputed) and items to run alone. */

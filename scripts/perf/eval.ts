@@ -1,10 +1,11 @@
 /**
- * `npm run perf -- eval [--workers N] [--limit N] [--batch 64] [--in-flight 2] [--serial-decode] [--window 1024] [--json]`:
+ * `npm run perf -- eval [--workers N] [--limit N] [--batch 64] [--in-flight 2] [--serial-decode] [--window 1024] [--jpeg-input on|off|ab] [--json]`:
  * the full evaluation in the tab, on wasm, through bench.html and its bench workers: LMDB read in place
  * (File.slice) → decode → preprocess → model → CTC → metrics, on iiit5k_3000 + svt_647 + ic15_2077
  * (5,724 crops, every sample scored). In one run: one worker, then the pool (`--workers`, default the
  * page's: one per core up to 4), side by side with the ratio, the per-stage split (summed over workers),
- * and a check that both give the same accuracies. Target on the 2-core CI machine (issue 16): ≤ 20 s wall; on a
+ * and a check that both give the same accuracies. `--jpeg-input ab` runs each worker count with JPEG bytes decoded to
+ * pixels first (off) and then straight to the model's input in one pass (on, the default), alternated. Target on the 2-core CI machine (issue 16): ≤ 20 s wall; on a
  * loaded machine the CPU seconds per crop say more (an idle 2-core machine gives each worker its core).
  * WEBSTR_SKIP_BUILD=1 reuses dist/.
  */
@@ -85,6 +86,7 @@ export async function evalSuite(ctx: PerfContext): Promise<number> {
       'in-flight': { type: 'string', default: '2' },
       'serial-decode': { type: 'boolean', default: false },
       window: { type: 'string', default: '1024' },
+      'jpeg-input': { type: 'string', default: 'on' },
       json: { type: 'boolean', default: false },
     },
   });
@@ -106,14 +108,19 @@ export async function evalSuite(ctx: PerfContext): Promise<number> {
       parallelDecode: !values['serial-decode'],
       window: Number(values.window),
     };
+    const modes = { on: [true], off: [false], ab: [false, true] }[values['jpeg-input']];
+    if (modes === undefined) throw new Error(`--jpeg-input: expected on, off or ab, got ${values['jpeg-input']}`);
     const runs: Measured[] = [];
     for (const workers of poolSize > 1 ? [1, poolSize] : [1]) {
-      const load = os.loadavg()[0]!.toFixed(2);
-      const c0 = browserCpuSeconds();
-      const t0 = performance.now();
-      const result = await page.evaluate((o) => window.webstrBench!.runDirect(o), { ...base, workers });
-      const wall = (performance.now() - t0) / 1000;
-      runs.push({ label: `${workers} worker${workers > 1 ? 's' : ''} (load ${load})`, workers, wall, cpu: browserCpuSeconds() - c0, result });
+      for (const jpegInput of modes) {
+        const load = os.loadavg()[0]!.toFixed(2);
+        const c0 = browserCpuSeconds();
+        const t0 = performance.now();
+        const result = await page.evaluate((o) => window.webstrBench!.runDirect(o), { ...base, workers, jpegInput });
+        const wall = (performance.now() - t0) / 1000;
+        const tag = modes.length > 1 ? `, JPEG input ${jpegInput ? 'on' : 'off'}` : '';
+        runs.push({ label: `${workers} worker${workers > 1 ? 's' : ''}${tag} (load ${load})`, workers, wall, cpu: browserCpuSeconds() - c0, result });
+      }
     }
     console.log(`eval in the tab: backend ${runs[0]!.result.report.run.backend}, crnn-mv3-en, batch ${values.batch}, in flight ${values['in-flight']}, ${values['serial-decode'] ? 'serial' : 'parallel'} decode, width-ordered window ${values.window}`);
     const rows: string[][] = [];
@@ -126,20 +133,29 @@ export async function evalSuite(ctx: PerfContext): Promise<number> {
     printTable(['run', 'dataset', 'samples', 'accuracy', 'seconds', 'words/s'], rows);
     console.log('\nwhere the time went on the worker threads (summed over workers; with parallel decode the decode runs off the thread and its waits are in "other"):');
     printTable(['run', 'worker-s', 'decode', 'preprocess', 'model', 'ctc', 'other (read, metrics, decode waits)'], runs.map(stageRow));
-    const one = runs[0]!;
+    // The last run of each worker count (with --jpeg-input ab: the "on" run), and whether every run scored alike.
+    const one = runs.filter((m) => m.workers === 1).at(-1)!;
     const pool = runs.at(-1)!;
     const acc = (m: Measured): string => m.result.report.summary.datasets.map((d) => `${d.correct}/${d.samples}`).join(' ');
+    const same = runs.every((m) => acc(m) === acc(runs[0]!));
     console.log('\nCPU of the browser processes (the load of other work on this machine changes the wall time, not the CPU a run needs):');
     printTable(['run', 'wall s', 'cpu s', 'cores used', 'cpu ms / crop'], runs.map((m) => [m.label, m.wall.toFixed(1), m.cpu.toFixed(1), (m.cpu / m.wall).toFixed(2), ((1000 * m.cpu) / m.result.report.summary.weighted.samples).toFixed(1)]));
     if (runs.length > 1) {
       console.log(`\npool of ${pool.workers} vs 1 worker: ${(one.wall / pool.wall).toFixed(2)}× (${one.wall.toFixed(1)} s → ${pool.wall.toFixed(1)} s wall); same accuracies: ${acc(one) === acc(pool) ? 'yes' : `NO (${acc(one)} vs ${acc(pool)})`}`);
     }
+    if (values['jpeg-input'] === 'ab') {
+      for (const w of new Set(runs.map((m) => m.workers))) {
+        const [off, on] = runs.filter((m) => m.workers === w);
+        console.log(`JPEG input one pass, ${w} worker${w > 1 ? 's' : ''}: off → on ${off!.wall.toFixed(1)} → ${on!.wall.toFixed(1)} s wall (${(off!.wall / on!.wall).toFixed(2)}×), ${off!.cpu.toFixed(1)} → ${on!.cpu.toFixed(1)} CPU-s`);
+      }
+    }
+    console.log(`every run scored alike: ${same ? 'yes' : 'NO'}`);
     const best = runs.reduce((a, b) => (b.wall < a.wall ? b : a));
     console.log(`target: 5,724 crops in ≤ 20 s → ${best.wall <= 20 ? 'met' : 'NOT met'} (best: ${best.wall.toFixed(1)} s wall with ${best.workers} worker${best.workers > 1 ? 's' : ''}, ${best.cpu.toFixed(1)} CPU-s)`);
     if (values.json) {
       console.log(JSON.stringify(runs.map((m) => ({ workers: m.workers, wallSeconds: m.wall, cpuSeconds: m.cpu, samples: m.result.report.summary.weighted.samples, datasets: m.result.report.summary.datasets, stages: m.result.stages }))));
     }
-    return acc(one) === acc(pool) ? 0 : 1;
+    return same ? 0 : 1;
   } finally {
     await session.close();
   }

@@ -50,6 +50,8 @@ export interface DirectRunOptions {
   inFlight?: number;
   /** Decode each batch's images concurrently (default true). */
   parallelDecode?: boolean;
+  /** JPEG bytes straight to the model's input in one pass (default true; BenchRunRequest['jpegInput']). */
+  jpegInput?: boolean;
   /** Samples ordered by input width before batching (default 1024). */
   window?: number;
   /** Test hook: a worker dies when it reaches this sample (BenchRunRequest['testCrash']). */
@@ -496,6 +498,7 @@ export function mountBenchRunner(root: HTMLElement, api: Remote<BenchApi>, inges
         ...(o.keepFailures !== undefined ? { keepFailures: o.keepFailures } : {}),
         inFlight: o.inFlight,
         parallelDecode: o.parallelDecode,
+        ...(o.jpegInput !== undefined ? { jpegInput: o.jpegInput } : {}),
         window: o.window,
         ...(o.testCrash !== undefined ? { testCrash: o.testCrash } : {}),
       },
