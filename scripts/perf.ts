@@ -34,7 +34,7 @@ const SUITES: Record<string, { describe: string; load: () => Promise<Suite>; web
     webgpu: false,
   },
   eval: {
-    describe: 'the full three-set evaluation (5,724 crops) in the tab through bench.html on wasm: words/s and seconds (decode + preprocess + model + metrics); --limit, --batch, --json',
+    describe: 'the full three-set evaluation (5,724 crops) in the tab through bench.html on wasm: words/s and seconds (decode + preprocess + model + metrics); --workers, --limit, --batch, --in-flight, --serial-decode, --window, --jpeg-input on|off|ab, --json',
     load: async () => (await import('./perf/eval.ts')).evalSuite,
     webgpu: false,
   },
