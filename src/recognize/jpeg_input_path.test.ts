@@ -18,6 +18,7 @@ import { openDtrbDataset } from '../data/dtrb.ts';
 import { openFileByteSource } from '../data/node_source.ts';
 import { hasSharedData, lmdbDir } from '../data/testing.ts';
 import { decodeNode } from '../image/decode_node.ts';
+import { jpegWasmMemoryBytes } from '../image/jpeg_wasm.ts';
 import { Recognizer, hostWeights, type HostWeights, type RecognitionOutcome } from './recognizer.ts';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '../image/fixtures');
@@ -83,4 +84,20 @@ describe('recognizeBatch: one-pass JPEG input equals decoder + preprocess', () =
       }, 120_000);
     }
   }
+
+  it('1,000 JPEGs through the one-pass path leave the tensor count and the decoder memory flat', async () => {
+    await tf.setBackend('wasm');
+    const rec = Recognizer.create(weights.get('crnn-tiny')!, { decoder: (b) => decodeNode(b), maxBatch: 16 });
+    try {
+      const jpegs = inputs.filter((b) => b.length > 1000 && b[0] === 0xff && b[1] === 0xd8);
+      await rec.recognizeBatch(jpegs);
+      const [tensors, memory] = [tf.memory().numTensors, jpegWasmMemoryBytes()];
+      const out = await rec.recognizeBatch(Array.from({ length: 1000 }, (_, k) => jpegs[k % jpegs.length]!));
+      expect(out.every((o) => o.ok)).toBe(true);
+      expect(tf.memory().numTensors).toBe(tensors);
+      expect(jpegWasmMemoryBytes()).toBe(memory);
+    } finally {
+      rec.dispose();
+    }
+  }, 120_000);
 });
