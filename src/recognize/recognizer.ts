@@ -242,13 +242,17 @@ export class Recognizer {
         const decoded = await Promise.allSettled(slow.map((k) => this.toPixels(window[k]!)));
         const decodeMs = (now() - t0) / Math.max(1, slow.length);
         const pixels = new Map(slow.map((k, j) => [k, decoded[j]!]));
+        // An input ready for the model, counted against the budget by its decoded size.
+        const hold = (r: Ready, width: number, height: number): void => {
+          held += width * height;
+          seen++;
+          seenPixels += width * height;
+          ready.push(r);
+        };
         window.forEach((_, k) => {
           const fast = direct[k] ?? null;
           if (fast !== null) {
-            held += fast.width * fast.height;
-            seen++;
-            seenPixels += fast.width * fast.height;
-            ready.push({ i: start + k, px: null, host: fast.value.host, x: fast.value.x, width: fast.shape[2], decodeMs: fast.decodeMs, preprocessMs: fast.preprocessMs });
+            hold({ i: start + k, px: null, host: fast.value.host, x: fast.value.x, width: fast.shape[2], decodeMs: fast.decodeMs, preprocessMs: fast.preprocessMs }, fast.width, fast.height);
             return;
           }
           const d = pixels.get(k)!;
@@ -260,10 +264,7 @@ export class Recognizer {
             const px = d.value;
             const t1 = now();
             const x = preprocess(px, p);
-            held += px.width * px.height;
-            seen++;
-            seenPixels += px.width * px.height;
-            ready.push({ i: start + k, px, host: null, x, width: inputWidth(p, px.width, px.height), decodeMs, preprocessMs: now() - t1 });
+            hold({ i: start + k, px, host: null, x, width: inputWidth(p, px.width, px.height), decodeMs, preprocessMs: now() - t1 }, px.width, px.height);
           } catch (err) {
             out[start + k] = { ok: false, error: errorInfo(err) };
           }
@@ -283,10 +284,10 @@ export class Recognizer {
     if (limits === false) return null;
     const bytes = input instanceof Uint8Array ? input : input instanceof ArrayBuffer ? new Uint8Array(input) : null;
     if (bytes === null) return null;
-    const inPlace = tf.getBackend() === 'wasm';
+    const backend = tf.getBackend();
     return jpegToInput(bytes, this.config.input, limits, (view, shape) => {
-      const host = inPlace ? null : copyOut(view);
-      return { x: tf.tensor4d(host ?? view, shape), host: tf.getBackend() === 'webgpu' ? host : null };
+      const host = backend === 'wasm' ? null : copyOut(view);
+      return { x: tf.tensor4d(host ?? view, shape), host: backend === 'webgpu' ? host : null };
     });
   }
 
