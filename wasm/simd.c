@@ -227,10 +227,86 @@ static inline float sact_inf(float v, int act, float s6, float t) {
  * x [B, H, W, C], w [KH, KW, C], bias [C], y [B, OH, OW, C]. Channels go in blocks of 16 (four vectors
  * accumulated per filter tap, so the tap loop's bookkeeping is paid once per 16 channels), then 4, then 1;
  * each output sums its taps in the same order (row by row) whatever the block. */
+/* Four horizontally adjacent outputs of depthwise_act whose windows lie wholly inside the row (kx from 0 to
+ * KW), 4 channels at a time: each filter tap is loaded once for the four, and every output sums its taps in
+ * the same order as the one-pixel path (bias, then ky, then kx), so the results are the same bits. */
+static inline void dw_quad(int W, int C, int KW, int sw, int ky0, int ky1, const float *xo, const float *w, const float *bias, float *out,
+                           int act, v128_t s6, v128_t t, float s6f, float tf) {
+  const int step = sw * C;
+  int c = 0;
+  for (; c + 4 <= C; c += 4) {
+    v128_t a0 = wasm_v128_load(bias + c), a1 = a0, a2 = a0, a3 = a0;
+    for (int ky = ky0; ky < ky1; ky++) {
+      const float *xr = xo + ky * W * C + c;
+      const float *wr = w + ky * KW * C + c;
+      for (int kx = 0; kx < KW; kx++) {
+        const v128_t wk = wasm_v128_load(wr + kx * C);
+        const float *xp = xr + kx * C;
+        a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(xp), wk));
+        a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(xp + step), wk));
+        a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_v128_load(xp + 2 * step), wk));
+        a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wasm_v128_load(xp + 3 * step), wk));
+      }
+    }
+    wasm_v128_store(out + c, vact_inf(a0, act, s6, t));
+    wasm_v128_store(out + C + c, vact_inf(a1, act, s6, t));
+    wasm_v128_store(out + 2 * C + c, vact_inf(a2, act, s6, t));
+    wasm_v128_store(out + 3 * C + c, vact_inf(a3, act, s6, t));
+  }
+  for (; c < C; c++)
+    for (int q = 0; q < 4; q++) {
+      float acc = bias[c];
+      for (int ky = ky0; ky < ky1; ky++)
+        for (int kx = 0; kx < KW; kx++) acc += xo[(ky * W + kx) * C + q * step + c] * w[(ky * KW + kx) * C + c];
+      out[q * C + c] = sact_inf(acc, act, s6f, tf);
+    }
+}
+
+/* NQ horizontally adjacent outputs (stride 1, kernel width KWC, both compile-time constants), 4 channels at a
+ * time: each input and filter vector of a row of taps is loaded once, and NQ independent sums hide the add
+ * latency. Every output sums bias, then ky, then kx in order, as the one-pixel path: the same bits. */
+#define DW_ROW_FN(NAME, NQ, KWC)                                                                                              \
+  static void NAME(int W, int C, int ky0, int ky1, const float *xo, const float *w, const float *bias, float *out, int act,    \
+                   v128_t s6, v128_t t, float s6f, float tf) {                                                                \
+    int c = 0;                                                                                                                \
+    for (; c + 4 <= C; c += 4) {                                                                                              \
+      v128_t acc[NQ], wk[KWC];                                                                                                \
+      _Pragma("clang loop unroll(full)") for (int q = 0; q < NQ; q++) acc[q] = wasm_v128_load(bias + c);                      \
+      for (int ky = ky0; ky < ky1; ky++) {                                                                                    \
+        const float *xr = xo + ky * W * C + c;                                                                                \
+        const float *wr = w + ky * KWC * C + c;                                                                               \
+        _Pragma("clang loop unroll(full)") for (int k = 0; k < KWC; k++) wk[k] = wasm_v128_load(wr + k * C);                  \
+        _Pragma("clang loop unroll(full)") for (int p = 0; p < NQ + KWC - 1; p++) {                                           \
+          const v128_t xv = wasm_v128_load(xr + p * C);                                                                       \
+          _Pragma("clang loop unroll(full)") for (int k = 0; k < KWC; k++) {                                                  \
+            const int q = p - k;                                                                                              \
+            if (q >= 0 && q < NQ) acc[q] = wasm_f32x4_add(acc[q], wasm_f32x4_mul(xv, wk[k]));                                  \
+          }                                                                                                                   \
+        }                                                                                                                     \
+      }                                                                                                                       \
+      _Pragma("clang loop unroll(full)") for (int q = 0; q < NQ; q++) wasm_v128_store(out + q * C + c, vact_inf(acc[q], act, s6, t)); \
+    }                                                                                                                         \
+    for (int q = 0; q < NQ; q++)                                                                                              \
+      for (int cc = c; cc < C; cc++) {                                                                                        \
+        float a = bias[cc];                                                                                                   \
+        for (int ky = ky0; ky < ky1; ky++)                                                                                    \
+          for (int kx = 0; kx < KWC; kx++) a += xo[(ky * W + kx + q) * C + cc] * w[(ky * KWC + kx) * C + cc];                \
+        out[q * C + cc] = sact_inf(a, act, s6f, tf);                                                                          \
+      }                                                                                                                       \
+  }
+
+DW_ROW_FN(dw_row8_k5, 8, 5)
+DW_ROW_FN(dw_row8_k3, 8, 3)
+
 EXPORT("depthwise_act")
 void depthwise_act(int B, int H, int W, int C, int KH, int KW, int sh, int sw, int pt, int pl, int OH, int OW,
-                   const float *x, const float *w, const float *bias, float *y, int act, float s6f, float tf) {
+                   const float *x, const float *w, const float *bias, float *y, int act, float s6f, float tf, int rows) {
   const v128_t s6 = wasm_f32x4_splat(s6f), t = wasm_f32x4_splat(tf);
+  /* Outputs ox in [oxa, oxb) have windows wholly inside the row; rows = 0 keeps to the one-output path. */
+  const int oxa = rows ? (pl + sw - 1) / sw : OW;
+  int oxb = rows ? (W - KW + pl) / sw + 1 : 0;
+  if (W - KW + pl < 0) oxb = 0;
+  if (oxb > OW) oxb = OW;
   for (int b = 0; b < B; b++) {
     for (int oy = 0; oy < OH; oy++) {
       int iy0 = oy * sh - pt;
@@ -238,6 +314,21 @@ void depthwise_act(int B, int H, int W, int C, int KH, int KW, int sh, int sw, i
       int ky1 = iy0 + KH > H ? H - iy0 : KH;
       for (int ox = 0; ox < OW; ox++) {
         int ix0 = ox * sw - pl;
+        if (ox >= oxa && ox + 8 <= oxb && sw == 1 && (KW == 5 || KW == 3)) {
+          const float *xo = x + ((b * H + iy0) * W + ix0) * C;
+          float *out = y + ((b * OH + oy) * OW + ox) * C;
+          if (KW == 5) dw_row8_k5(W, C, ky0, ky1, xo, w, bias, out, act, s6, t, s6f, tf);
+          else dw_row8_k3(W, C, ky0, ky1, xo, w, bias, out, act, s6, t, s6f, tf);
+          ox += 7;
+          continue;
+        }
+        if (ox >= oxa && ox + 4 <= oxb) {
+          const float *xo = x + ((b * H + iy0) * W + ix0) * C;
+          float *out = y + ((b * OH + oy) * OW + ox) * C;
+          dw_quad(W, C, KW, sw, ky0, ky1, xo, w, bias, out, act, s6, t, s6f, tf);
+          ox += 3;
+          continue;
+        }
         int kx0 = ix0 < 0 ? -ix0 : 0;
         int kx1 = ix0 + KW > W ? W - ix0 : KW;
         float *out = y + ((b * OH + oy) * OW + ox) * C;
@@ -416,6 +507,48 @@ void lstm_cell(int B, int H, const float *acc, float *c, int ldc, float *h, int 
       }
     }
   }
+}
+
+/* The whole recurrence of one bidirectional LSTM layer (src/ops/bilstm/reference.ts gives the layout):
+ * proj [T, B, 8H] (input projection plus biases, gate columns i f o g, each [forward | backward]), wrec
+ * [2H, 8H] block-diagonal; y [T, B, 2H] in time order. At step s the forward cell is at time s and the
+ * backward one at T−1−s. With gates != 0 the activations [T, B, 8H] and cells [T, B, 2H] are saved in step
+ * order (training). H % 4 == 0. scratch: 8H² + 8BH floats (dense weights, h, c, acc). The same products
+ * and cell arithmetic as calling sgemm_nn and lstm_cell step by step. */
+EXPORT("bilstm_seq")
+void bilstm_seq(int T, int B, int H, const float *proj, const float *wrec, float *y, float *gates, float *cells, float *scratch) {
+  const int h2 = 2 * H, h4 = 4 * H, g8 = 8 * H;
+  float *const d0 = scratch, *const d1 = scratch + h4 * H;
+  float *h = scratch + g8 * H, *c = h + B * h2, *acc = c + B * h2;
+  for (int dir = 0; dir < 2; dir++)
+    for (int k = 0; k < H; k++) {
+      const float *row = wrec + (dir * H + k) * g8;
+      for (int g = 0; g < 4; g++)
+        for (int j = 0; j < H; j++) (dir == 0 ? d0 : d1)[k * h4 + g * H + j] = row[(2 * g + dir) * H + j];
+    }
+  for (int i = 0; i < B * h2; i++) h[i] = c[i] = 0.f;
+  for (int s = 0; s < T; s++) {
+    for (int dir = 0; dir < 2; dir++) {
+      const int time = dir == 0 ? s : T - 1 - s;
+      for (int b = 0; b < B; b++) {
+        const float *p = proj + (time * B + b) * g8 + dir * H;
+        for (int g = 0; g < 4; g++)
+          for (int j = 0; j < H; j++) acc[b * h4 + g * H + j] = p[g * h2 + j];
+      }
+      sgemm_nn(B, h4, H, h + dir * H, h2, dir == 0 ? d0 : d1, h4, acc, h4);
+      lstm_cell(B, H, acc, c + dir * H, h2, h + dir * H, h2, y + time * B * h2 + dir * H, h2,
+                gates ? gates + s * B * g8 + dir * H : 0, g8, h2, gates ? cells + s * B * h2 + dir * H : 0, h2);
+    }
+  }
+}
+
+/* One bidirectional LSTM layer at inference: proj = bias + x·wx (x [T·B, In], wx [In, 8H], bias [8H], as
+ * pointwise_act) into scratch, then bilstm_seq. scratch: 8TBH + 8H² + 8BH floats. */
+EXPORT("bilstm_layer")
+void bilstm_layer(int T, int B, int In, int H, const float *x, const float *wx, const float *bias, const float *wrec, float *y, float *scratch) {
+  float *proj = scratch;
+  pointwise_act(T * B, 8 * H, In, x, wx, bias, 0, proj, 0, 0.f, 0.f);
+  bilstm_seq(T, B, H, proj, wrec, y, 0, 0, proj + T * B * 8 * H);
 }
 
 /* Gradients of depthwise_act for act 0 (linear) or 1 (ReLU, masked by the output y > 0): dx

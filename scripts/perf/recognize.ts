@@ -43,7 +43,8 @@ import { tf, type Tensor } from '../../src/runtime/tf.ts';
 import { type BackendName } from '../../src/runtime/backend.ts';
 import { startEngineWith } from '../../src/ops/engine.ts';
 import { setAttentionDecodeEnabled, setAttentionEarlyStopEnabled } from '../../src/ops/attention_decode/attention_decode.ts';
-import { setAffineFusionEnabled } from '../../src/ops/depthwise_act/depthwise_act.ts';
+import { setAffineFusionEnabled, setDepthwiseRowsEnabled } from '../../src/ops/depthwise_act/depthwise_act.ts';
+import { setBiLstmLayerKernelEnabled } from '../../src/ops/bilstm/bilstm.ts';
 import { setPointwiseFusionEnabled } from '../../src/ops/pointwise_act/pointwise_act.ts';
 import { setSvtrNeckFusionEnabled } from '../../src/ops/svtr_neck/svtr_neck.ts';
 import { openFileByteSource } from '../../src/data/node_source.ts';
@@ -77,6 +78,10 @@ const AB_SWITCHES: Record<string, (on: boolean) => void> = {
   eos: setAttentionEarlyStopEnabled,
   /** PP-OCRv4's SVTR neck (rare's, spin's and ppocr-v4's) as one kernel instead of ~144 tf ops. */
   neck: setSvtrNeckFusionEnabled,
+  /** A BiLSTM layer's input projection and recurrence as one wasm kernel (else BatchMatMul + Add + the recurrence kernel). */
+  lstm: setBiLstmLayerKernelEnabled,
+  /** The depthwise kernel's 8- and 4-output row paths (each filter tap loaded once for several outputs). */
+  depthwise: setDepthwiseRowsEnabled,
 };
 
 function abSwitch(names: string[]): ((on: boolean) => void) | null {

@@ -9,10 +9,11 @@
  * sigmoid covers i, f, o and the cell update runs on [B, 2H] at once. The input projection of all
  * steps is one matMul before the loop. On cpu and wasm, and at inference on webgpu, the loop is one
  * fused kernel (src/ops/bilstm), which reads the backward direction's projections in reverse itself, so the
- * projection is x·[W_f | W_b] without the reversed copy of x.
+ * projection is x·[W_f | W_b] without the reversed copy of x. At inference on wasm the projection joins it: one
+ * kernel per layer.
  */
 import { tf, type Tensor } from '../../runtime/tf.ts';
-import { biLstmSequence, hasBiLstmKernel } from '../../ops/bilstm/bilstm.ts';
+import { biLstmLayer, biLstmSequence, hasBiLstmKernel, hasBiLstmLayerKernel } from '../../ops/bilstm/bilstm.ts';
 import type { BiLstmConfig } from '../config.ts';
 import { getParam, linearSpec, plainSpec, vecSpec, type ParamSpec, type Params } from '../params.ts';
 import type { CompiledStage, Stage } from '../stage.ts';
@@ -140,6 +141,7 @@ export class BiLstm implements Stage {
 function runLayer(x: Tensor, l: CompiledLayer): Tensor {
   const [steps, batch, inF] = x.shape as [number, number, number];
   const h2 = 2 * l.hidden;
+  if (hasBiLstmLayerKernel()) return withLinear(biLstmLayer(x, l.wX, l.bias, l.wRec, l.hidden), l);
   if (hasBiLstmKernel(l.hidden)) {
     const proj = tf.reshape(tf.add(tf.matMul(tf.reshape(x, [steps * batch, inF]), l.wX), l.bias), [steps, batch, 4 * h2]);
     return withLinear(biLstmSequence(proj, l.wRec, l.hidden), l);

@@ -4,7 +4,7 @@ import { initBackend } from '../../runtime/backend.ts';
 import { InvalidArgumentError } from '../../runtime/errors.ts';
 import { registerAllKernels } from '../registry.ts';
 import { setSimdEnabled } from '../simd/simd.ts';
-import { biLstmSequence, setBiLstmKernelEnabled, hasBiLstmKernel } from './bilstm.ts';
+import { biLstmLayer, biLstmSequence, hasBiLstmKernel, hasBiLstmLayerKernel, setBiLstmKernelEnabled, setBiLstmLayerKernelEnabled } from './bilstm.ts';
 import { setSimdLstmCells } from './simd_kernel.ts';
 import { biLstmLanes } from './kernels.ts';
 
@@ -128,5 +128,68 @@ describe.each([
     expect(() => biLstmSequence(tf.zeros([3, 1, 15]), tf.zeros([4, 16]), 2)).toThrow(/proj must be/);
     expect(() => biLstmSequence(proj, tf.zeros([4, 16], 'int32'), 2)).toThrow(/wRec of dtype float32/);
     expect(() => biLstmSequence(proj, tf.zeros([4, 16]), 0)).toThrow(/hidden/);
+  });
+});
+
+describe.each([
+  ['SIMD', true],
+  ['TypeScript loops', false],
+] as const)('biLstmLayer on wasm (%s)', (_, simd) => {
+  beforeAll(async () => {
+    const r = await initBackend('wasm');
+    expect(r.backend).toBe('wasm');
+    setSimdEnabled(simd);
+    return () => setSimdEnabled(true);
+  });
+
+  it.each([
+    [5, 1, 12, 4],
+    [9, 3, 37, 8],
+    [7, 2, 10, 6], // H % 4 ≠ 0: the TypeScript path even with SIMD
+    [25, 1, 288, 48],
+  ])('equals biLstmSequence(x·wX + bias) (T=%i, B=%i, In=%i, H=%i)', async (steps, batch, inF, h) => {
+    const x = tf.randomNormal([steps, batch, inF], 0, 1, 'float32', 31);
+    const wX = tf.randomUniform([inF, 8 * h], -0.3, 0.3, 'float32', 32);
+    const bias = tf.randomUniform([8 * h], -1, 1, 'float32', 33);
+    const wRec = blockDiagonal(h, 34);
+    const want = tf.tidy(() => biLstmSequence(tf.reshape(tf.add(tf.matMul(tf.reshape(x, [steps * batch, inF]), wX), bias), [steps, batch, 8 * h]), wRec, h));
+    const before = tf.memory().numTensors;
+    const y = biLstmLayer(x, wX, bias, wRec, h);
+    expect(tf.memory().numTensors).toBe(before + 1);
+    expect(y.shape).toEqual([steps, batch, 2 * h]);
+    expect(maxAbsDiff(await y.data(), await want.data())).toBeLessThan(1e-5);
+    tf.dispose([x, wX, bias, wRec, want, y]);
+  });
+});
+
+describe('biLstmLayer: where it runs, and its errors', () => {
+  it('runs at inference on wasm only, and can be switched off', async () => {
+    await initBackend('wasm');
+    expect(hasBiLstmLayerKernel()).toBe(true);
+    setBiLstmLayerKernelEnabled(false);
+    expect(hasBiLstmLayerKernel()).toBe(false);
+    setBiLstmLayerKernelEnabled(true);
+    // Under a gradient tape the projection and recurrence stay separate kernels (they have gradients).
+    const x = tf.ones([2]);
+    tf.grad((v: Tensor) => {
+      expect(hasBiLstmLayerKernel()).toBe(false);
+      return tf.sum(v);
+    })(x).dispose();
+    x.dispose();
+    await initBackend('cpu');
+    expect(hasBiLstmLayerKernel()).toBe(false);
+    await initBackend('wasm');
+  });
+
+  it('rejects wrong shapes and dtypes with a named error', async () => {
+    await initBackend('wasm');
+    const [x, wX, bias, wRec] = [tf.zeros([3, 1, 5]), tf.zeros([5, 16]), tf.zeros([16]), tf.zeros([4, 16])];
+    expect(() => biLstmLayer(x, wX, bias, wRec, 0)).toThrow(InvalidArgumentError);
+    expect(() => biLstmLayer(tf.zeros([3, 5]), wX, bias, wRec, 2)).toThrow(/x \[T, B, In\]/);
+    expect(() => biLstmLayer(x, tf.zeros([4, 16]), bias, wRec, 2)).toThrow(/wX/);
+    expect(() => biLstmLayer(x, wX, tf.zeros([8]), wRec, 2)).toThrow(/bias must be/);
+    expect(() => biLstmLayer(x, wX, bias, tf.zeros([4, 8]), 2)).toThrow(/wRec must be/);
+    expect(() => biLstmLayer(x, wX, bias, tf.zeros([4, 16], 'int32'), 2)).toThrow(/wRec of dtype float32/);
+    tf.dispose([x, wX, bias, wRec]);
   });
 });

@@ -8,7 +8,7 @@ import { tf, type GradConfig, type KernelConfig, type Tensor, type TensorInfo } 
 import { InvalidArgumentError } from '../../runtime/errors.ts';
 import { SOFTWARE_BACKENDS, writeF32, input } from '../backend_io.ts';
 import { runFlatProgram } from '../webgpu_program.ts';
-import { BILSTM_SEQ, BILSTM_SEQ_GRAD, WEBGPU_MAX_HIDDEN } from './bilstm.ts';
+import { BILSTM_LAYER, BILSTM_SEQ, BILSTM_SEQ_GRAD, WEBGPU_MAX_HIDDEN } from './bilstm.ts';
 import { biLstmBackward, biLstmForward, type BiLstmDims } from './reference.ts';
 import { simdFor } from '../simd/simd.ts';
 import { biLstmBackwardSimd, biLstmForwardSimd } from './simd_kernel.ts';
@@ -120,7 +120,51 @@ const softwareKernels: KernelConfig[] = SOFTWARE_BACKENDS.flatMap((name): Kernel
   },
 ]);
 
-export const biLstmKernels: KernelConfig[] = [webgpuKernel, ...softwareKernels];
+/** proj [T·B, 8H] = bias + x [T·B, In]·wX [In, 8H], in TypeScript (the layer kernel without SIMD). */
+function projectTs(x: Float32Array, wX: Float32Array, bias: Float32Array, rows: number, inF: number, g8: number): Float32Array {
+  const proj = new Float32Array(rows * g8);
+  for (let r = 0; r < rows; r++) {
+    const acc = new Float64Array(bias);
+    for (let k = 0; k < inF; k++) {
+      const xk = x[r * inF + k]!;
+      if (xk === 0) continue;
+      for (let n = 0; n < g8; n++) acc[n] = acc[n]! + xk * wX[k * g8 + n]!;
+    }
+    proj.set(acc, r * g8);
+  }
+  return proj;
+}
+
+/** One layer at inference on wasm: the projection and the recurrence in one wasm call (wasm/simd.c bilstm_layer). */
+const wasmLayerKernel: KernelConfig = {
+  kernelName: BILSTM_LAYER,
+  backendName: 'wasm',
+  kernelFunc: ({ inputs, backend, attrs }) => {
+    const x = input(inputs, 'x');
+    const wX = input(inputs, 'wX');
+    const bias = input(inputs, 'bias');
+    const wRec = input(inputs, 'wRec');
+    const { hidden } = attrs as unknown as { hidden: number };
+    const [steps, batch, inF] = x.shape as [number, number, number];
+    const d: BiLstmDims = { steps, batch, hidden };
+    const simd = simdFor(backend, 'wasm');
+    if (simd !== null && hidden % 4 === 0) {
+      const y = writeF32(backend, 'wasm', [steps, batch, 2 * hidden], () => undefined);
+      const scratch = simd.malloc(8 * steps * batch * hidden + 8 * hidden * hidden + 8 * batch * hidden);
+      try {
+        simd.bilstmLayer(steps, batch, inF, hidden, simd.offset(x), simd.offset(wX), simd.offset(bias), simd.offset(wRec), simd.offset(y), scratch);
+      } finally {
+        simd.free(scratch);
+      }
+      return y;
+    }
+    return writeF32(backend, 'wasm', [steps, batch, 2 * hidden], (out, read) => {
+      biLstmForward(d, projectTs(read.f32(x), read.f32(wX), read.f32(bias), steps * batch, inF, 8 * hidden), read.f32(wRec), out, null, null);
+    });
+  },
+};
+
+export const biLstmKernels: KernelConfig[] = [webgpuKernel, ...softwareKernels, wasmLayerKernel];
 
 export const biLstmGrad: GradConfig = {
   kernelName: BILSTM_SEQ,

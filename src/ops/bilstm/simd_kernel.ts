@@ -40,14 +40,23 @@ export function biLstmForwardSimd(
   t: { proj: TensorInfo; wRec: TensorInfo; y: TensorInfo; gates: TensorInfo | null; cells: TensorInfo | null },
 ): void {
   const { steps, batch, hidden: h } = d;
+  if (simdCells && h % 4 === 0) {
+    // The whole recurrence in one wasm call (the SIMD cell needs whole 4-lane groups).
+    const base = simd.malloc(8 * h * h + 8 * batch * h);
+    try {
+      const save = t.gates !== null && t.cells !== null;
+      simd.bilstmSeq(steps, batch, h, simd.offset(t.proj), simd.offset(t.wRec), simd.offset(t.y), save ? simd.offset(t.gates!) : 0, save ? simd.offset(t.cells!) : 0, base);
+    } finally {
+      simd.free(base);
+    }
+    return;
+  }
   const [h2, h4, g8] = [2 * h, 4 * h, 8 * h];
   const lay = layout(d);
   // scratch: dense weights, h [B, 2H], acc [2][B, 4H]
   const hOff = lay.at(0);
   const acc = [lay.at(batch * h2), lay.at(batch * h2 + batch * h4)] as const;
-  const cOff = lay.at(batch * h2 + 2 * batch * h4);
-  const total = cOff + batch * h2;
-  const vectorCells = simdCells && h % 4 === 0; // the SIMD cell needs whole 4-lane groups
+  const total = lay.at(batch * h2 + 2 * batch * h4);
   const base = simd.malloc(total);
   try {
     const heap = simd.f32();
@@ -57,7 +66,6 @@ export function biLstmForwardSimd(
     const cells = t.cells === null ? -1 : simd.offset(t.cells) >>> 2;
     packDense(heap, wRec, [b0 + lay.w[0], b0 + lay.w[1]], h);
     heap.fill(0, b0 + hOff, b0 + hOff + batch * h2);
-    heap.fill(0, b0 + cOff, b0 + cOff + batch * h2);
     const c = new Float64Array(batch * h2);
     for (let s = 0; s < steps; s++) {
       for (let dir = 0; dir < 2; dir++) {
@@ -68,12 +76,6 @@ export function biLstmForwardSimd(
           for (let g = 0; g < 4; g++) heap.set(heap.subarray(p + g * h2, p + g * h2 + h), a + b * h4 + g * h);
         }
         simd.nn(batch, h4, h, 4 * (b0 + hOff + dir * h), h2, 4 * (b0 + lay.w[dir]!), h4, 4 * a, h4);
-        if (vectorCells) {
-          const save = gates >= 0 && cells >= 0;
-          simd.lstmCell(batch, h, 4 * a, 4 * (b0 + cOff + dir * h), h2, 4 * (b0 + hOff + dir * h), h2, 4 * (y + time * batch * h2 + dir * h), h2,
-            save ? 4 * (gates + s * batch * g8 + dir * h) : 0, g8, h2, save ? 4 * (cells + s * batch * h2 + dir * h) : 0, h2);
-          continue;
-        }
         for (let b = 0; b < batch; b++) {
           const ab = a + b * h4;
           const so = gates + (s * batch + b) * g8 + dir * h;

@@ -3,8 +3,8 @@ import { tf } from '../../runtime/tf.ts';
 import { initBackend } from '../../runtime/backend.ts';
 import { InvalidArgumentError } from '../../runtime/errors.ts';
 import { registerAllKernels } from '../registry.ts';
-import { setSimdEnabled } from '../simd/simd.ts';
-import { canFuseAffine, canFuseDepthwise, canTrainDepthwise, depthwiseConvAct, hardSwishAffine, setAffineFusionEnabled, type FusedActivation } from './depthwise_act.ts';
+import { setSimdEnabled, simdFor } from '../simd/simd.ts';
+import { setDepthwiseRowsEnabled, canFuseAffine, canFuseDepthwise, canTrainDepthwise, depthwiseConvAct, hardSwishAffine, setAffineFusionEnabled, type FusedActivation } from './depthwise_act.ts';
 
 /** PPLCNetV3's affine after hard-swish in the tests (scale/6 as float32, as the backbone reads it). */
 const AFFINE = { scale6: Math.fround(1.7 / 6), shift: -0.35 };
@@ -95,6 +95,39 @@ describe('depthwiseConvAct on wasm (SIMD)', () => {
     const got = y.dataSync();
     for (let i = 0; i < got.length; i++) expect(Math.abs(got[i]! - want.data[i]!)).toBeLessThan(1e-4);
     tf.dispose([x, f, b, y]);
+  });
+
+  it.each([
+    [[1, 4, 50, 48], 5, [2, 1], [2, 2, 2, 2], 'hardswish'],
+    [[2, 3, 37, 37], 5, [1, 1], [2, 2, 2, 2], 'relu'],
+    [[1, 5, 29, 6], 3, [1, 1], [1, 1, 1, 1], 'hardswish-affine'],
+    [[2, 6, 23, 12], 3, [2, 1], [0, 2, 1, 0], 'linear'],
+    [[1, 4, 31, 8], 7, [1, 1], [3, 3, 3, 3], 'relu'],
+    [[1, 4, 41, 20], 5, [1, 2], [2, 2, 2, 2], 'hardswish'],
+    [[1, 5, 9, 4], 5, [1, 1], [0, 0, 0, 0], 'linear'],
+    [[1, 2, 3, 4], 5, [1, 1], [2, 2, 2, 2], 'relu'],
+  ] as const)('its 8- and 4-output row paths give the one-output path\'s bits: x %j, k %i, strides %j, pad %j, %s', (shape, k, strides, pad, act) => {
+    expect(simdFor(tf.backend(), 'wasm')).not.toBeNull();
+    const x = tf.randomNormal([...shape], 0, 2, 'float32', 21);
+    const f = tf.randomNormal([k, k, shape[3], 1], 0, 0.5, 'float32', 22);
+    const b = tf.randomNormal([shape[3]], 0, 1, 'float32', 23);
+    const run = (on: boolean): Float32Array => {
+      setDepthwiseRowsEnabled(on);
+      try {
+        const y = depthwiseConvAct(x, f, b, [...strides], [...pad], act, AFFINE);
+        const d = y.dataSync() as Float32Array;
+        y.dispose();
+        return d;
+      } finally {
+        setDepthwiseRowsEnabled(true);
+      }
+    };
+    const [fast, slow] = [run(true), run(false)];
+    expect(fast.length).toBe(slow.length);
+    let diff = 0;
+    for (let i = 0; i < fast.length; i++) if (!Object.is(fast[i], slow[i])) diff++;
+    expect(diff).toBe(0);
+    tf.dispose([x, f, b]);
   });
 
   it.each([

@@ -36,6 +36,18 @@ export function canFuseDepthwise(): boolean {
   return enabled && tf.engine().state.gradientDepth === 0 && tf.getKernel(DEPTHWISE_ACT, tf.getBackend()) !== undefined && simdFor(tf.backend(), tf.getBackend()) !== null;
 }
 
+let rowsEnabled = true;
+
+/** Switches the kernel's 8- and 4-output row paths off and on (the same bits either way): for before/after measurements. */
+export function setDepthwiseRowsEnabled(on: boolean): void {
+  rowsEnabled = on;
+}
+
+/** Whether the row paths are on (read by the wasm kernel on every call). */
+export function depthwiseRowsEnabled(): boolean {
+  return rowsEnabled;
+}
+
 let affineEnabled = true;
 
 /** Switches the 'hardswish-affine' fusions (PPLCNetV3's units) off and on: for before/after measurements. */

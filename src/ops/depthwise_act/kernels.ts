@@ -3,7 +3,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { tf, type GradConfig, type KernelConfig, type Tensor, type TensorInfo } from '../../runtime/tf.ts';
 import { InvalidArgumentError } from '../../runtime/errors.ts';
 import { simdFor } from '../simd/simd.ts';
-import { ACT_CODES, DEPTHWISE_ACT, DEPTHWISE_ACT_GRAD, HARD_SWISH_AFFINE } from './depthwise_act.ts';
+import { ACT_CODES, DEPTHWISE_ACT, DEPTHWISE_ACT_GRAD, HARD_SWISH_AFFINE, depthwiseRowsEnabled } from './depthwise_act.ts';
 
 interface Attrs {
   strides: [number, number];
@@ -33,7 +33,7 @@ export const depthwiseActKernels: KernelConfig[] = [
       const [kh, kw] = filter.shape as [number, number];
       const [oh, ow] = outSize(x, filter, a);
       const y = (backend as BackendWasm).makeOutput([b, oh, ow, c], 'float32');
-      simd.depthwiseAct(b, h, w, c, kh, kw, a.strides[0], a.strides[1], a.pad[0], a.pad[2], oh, ow, simd.offset(x), simd.offset(filter), simd.offset(bias), simd.offset(y), a.act, a.scale6 ?? 1, a.shift ?? 0);
+      simd.depthwiseAct(b, h, w, c, kh, kw, a.strides[0], a.strides[1], a.pad[0], a.pad[2], oh, ow, simd.offset(x), simd.offset(filter), simd.offset(bias), simd.offset(y), a.act, a.scale6 ?? 1, a.shift ?? 0, depthwiseRowsEnabled() ? 1 : 0);
       return y;
     },
   },

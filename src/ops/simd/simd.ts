@@ -32,11 +32,11 @@ export interface SimdHeap {
   hardSwishGrad: (n: number, dy: number, x: number, dx: number) => void;
   /**
    * Depthwise conv + bias + activation (0 linear, 1 ReLU, 2 hard-swish, 3 hard-swish then ·s6 + t), NHWC;
-   * see wasm/simd.c.
+   * `rows` 1 lets interior outputs go 8 or 4 at a time (the same bits as 0); see wasm/simd.c.
    */
   depthwiseAct: (
     b: number, h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number,
-    x: number, filter: number, bias: number, y: number, act: number, s6: number, t: number,
+    x: number, filter: number, bias: number, y: number, act: number, s6: number, t: number, rows: number,
   ) => void;
   /** 1×1 conv as a GEMM: y [M, N] = act(bias + x [M, K]·w [K, N]) (+ res [M, N], 0 for none); act as depthwiseAct. */
   pointwiseAct: (m: number, n: number, k: number, x: number, w: number, bias: number, res: number, y: number, act: number, s6: number, t: number) => void;
@@ -63,6 +63,10 @@ export interface SimdHeap {
     b: number, h: number, acc: number, c: number, ldc: number, hOut: number, ldh: number, y: number, ldy: number,
     gates: number, ldg: number, gs: number, cells: number, ldcl: number,
   ) => void;
+  /** One bidirectional LSTM layer's whole recurrence (H % 4 = 0; gates and cells 0 for none); scratch of 8H² + 8BH floats; see wasm/simd.c. */
+  bilstmSeq: (t: number, b: number, h: number, proj: number, wRec: number, y: number, gates: number, cells: number, scratch: number) => void;
+  /** One bidirectional LSTM layer at inference, input projection included (H % 4 = 0); scratch of 8TBH + 8H² + 8BH floats; see wasm/simd.c. */
+  bilstmLayer: (t: number, b: number, inF: number, h: number, x: number, wX: number, bias: number, wRec: number, y: number, scratch: number) => void;
   /** GA-SPIN's colour power sum over x [B, P] (offsets [B, P], gate [B], w [B, NB], betas [NB]); see wasm/simd.c. */
   spinPowerSum: (b: number, p: number, x: number, offsets: number, gate: number, w: number, betas: number, nb: number, out: number) => void;
   /** dst [C, R] = src [R, C]ᵀ (row-major floats). */
@@ -183,6 +187,8 @@ function instantiate(backend: BackendWasm): SimdHeap | null {
     bnActGrad: fn('bn_act_grad'),
     seBlock: fn('se_block'),
     lstmCell: fn('lstm_cell'),
+    bilstmSeq: fn('bilstm_seq'),
+    bilstmLayer: fn('bilstm_layer'),
     transpose: fn('transpose'),
     maxPoolGrad: fn('maxpool_grad'),
     seBlockGrad: fn('se_block_grad'),
