@@ -10,19 +10,47 @@
 
 #define EXPORT(name) __attribute__((export_name(name)))
 
-/* C[M,N] += A[M,K] · B[K,N] */
-EXPORT("sgemm_nn")
-void sgemm_nn(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C, int ldc) {
+/* The activations of the fused inference kernels: 0 linear, 1 ReLU, 2 hard-swish x·clamp(x + 3, 0, 6)/6,
+ * 3 PPLCNetV3's hard-swish with its learnable affine after it, x·clamp(x + 3, 0, 6)·s6 + t (s6 = scale/6,
+ * multiplied in the order the tfjs ops of the unfused path use). */
+static inline v128_t vact_inf(v128_t v, int act, v128_t s6, v128_t t) {
+  const v128_t zero = wasm_f32x4_splat(0.f), three = wasm_f32x4_splat(3.f), six = wasm_f32x4_splat(6.f);
+  if (act == 1) return wasm_f32x4_max(v, zero);
+  if (act == 2) return wasm_f32x4_div(wasm_f32x4_mul(v, wasm_f32x4_min(wasm_f32x4_max(wasm_f32x4_add(v, three), zero), six)), six);
+  if (act == 3) return wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(v, wasm_f32x4_min(wasm_f32x4_max(wasm_f32x4_add(v, three), zero), six)), s6), t);
+  return v;
+}
+
+static inline float sact_inf(float v, int act, float s6, float t) {
+  if (act == 1) return v < 0.f ? 0.f : v;
+  if (act == 2 || act == 3) {
+    float c = v + 3.f;
+    c = c < 0.f ? 0.f : c > 6.f ? 6.f : c;
+    return act == 2 ? v * c / 6.f : v * c * s6 + t;
+  }
+  return v;
+}
+
+/* C[M,N] += A[M,K] · B[K,N]; or, with fused = 1 (a compile-time constant at each call), C = act(bias + A·B)
+ * (+ res, row stride N): the sums start from the bias and the activation and residual are applied before
+ * the one store, in the same order of operations as a separate bias fill, GEMM and epilogue pass. */
+static inline __attribute__((always_inline)) void gemm_nn(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C, int ldc, int fused,
+                           const float *bias, const float *res, int act, float s6f, float tf) {
+  const v128_t s6 = wasm_f32x4_splat(s6f), tv = wasm_f32x4_splat(tf);
+#define GEMM_INIT(c, n) (fused ? wasm_v128_load(bias + (n)) : wasm_v128_load((c) + (n)))
+#define GEMM_DONE(v, m, n) (!fused ? (v) : res != 0 ? wasm_f32x4_add(vact_inf(v, act, s6, tv), wasm_v128_load(res + (m) * N + (n))) : vact_inf(v, act, s6, tv))
+#define GEMM_INIT1(c, n) (fused ? bias[n] : (c)[n])
+#define GEMM_DONE1(v, m, n) (!fused ? (v) : res != 0 ? sact_inf(v, act, s6f, tf) + res[(m) * N + (n)] : sact_inf(v, act, s6f, tf))
   int m = 0;
   for (; m + 4 <= M; m += 4) {
     const float *a0 = A + m * lda, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda;
     float *c0 = C + m * ldc, *c1 = c0 + ldc, *c2 = c1 + ldc, *c3 = c2 + ldc;
     int n = 0;
     for (; n + 8 <= N; n += 8) {
-      v128_t x00 = wasm_v128_load(c0 + n), x01 = wasm_v128_load(c0 + n + 4);
-      v128_t x10 = wasm_v128_load(c1 + n), x11 = wasm_v128_load(c1 + n + 4);
-      v128_t x20 = wasm_v128_load(c2 + n), x21 = wasm_v128_load(c2 + n + 4);
-      v128_t x30 = wasm_v128_load(c3 + n), x31 = wasm_v128_load(c3 + n + 4);
+      v128_t x00 = GEMM_INIT(c0, n), x01 = GEMM_INIT(c0, n + 4);
+      v128_t x10 = GEMM_INIT(c1, n), x11 = GEMM_INIT(c1, n + 4);
+      v128_t x20 = GEMM_INIT(c2, n), x21 = GEMM_INIT(c2, n + 4);
+      v128_t x30 = GEMM_INIT(c3, n), x31 = GEMM_INIT(c3, n + 4);
       const float *b = B + n;
       for (int k = 0; k < K; k++, b += ldb) {
         v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);
@@ -37,18 +65,18 @@ void sgemm_nn(int M, int N, int K, const float *A, int lda, const float *B, int 
         x30 = wasm_f32x4_add(x30, wasm_f32x4_mul(s3, b0));
         x31 = wasm_f32x4_add(x31, wasm_f32x4_mul(s3, b1));
       }
-      wasm_v128_store(c0 + n, x00); wasm_v128_store(c0 + n + 4, x01);
-      wasm_v128_store(c1 + n, x10); wasm_v128_store(c1 + n + 4, x11);
-      wasm_v128_store(c2 + n, x20); wasm_v128_store(c2 + n + 4, x21);
-      wasm_v128_store(c3 + n, x30); wasm_v128_store(c3 + n + 4, x31);
+      wasm_v128_store(c0 + n, GEMM_DONE(x00, m, n)); wasm_v128_store(c0 + n + 4, GEMM_DONE(x01, m, n + 4));
+      wasm_v128_store(c1 + n, GEMM_DONE(x10, m + 1, n)); wasm_v128_store(c1 + n + 4, GEMM_DONE(x11, m + 1, n + 4));
+      wasm_v128_store(c2 + n, GEMM_DONE(x20, m + 2, n)); wasm_v128_store(c2 + n + 4, GEMM_DONE(x21, m + 2, n + 4));
+      wasm_v128_store(c3 + n, GEMM_DONE(x30, m + 3, n)); wasm_v128_store(c3 + n + 4, GEMM_DONE(x31, m + 3, n + 4));
     }
     for (; n < N; n++) {
-      float y0 = c0[n], y1 = c1[n], y2 = c2[n], y3 = c3[n];
+      float y0 = GEMM_INIT1(c0, n), y1 = GEMM_INIT1(c1, n), y2 = GEMM_INIT1(c2, n), y3 = GEMM_INIT1(c3, n);
       for (int k = 0; k < K; k++) {
         float bv = B[k * ldb + n];
         y0 += a0[k] * bv; y1 += a1[k] * bv; y2 += a2[k] * bv; y3 += a3[k] * bv;
       }
-      c0[n] = y0; c1[n] = y1; c2[n] = y2; c3[n] = y3;
+      c0[n] = GEMM_DONE1(y0, m, n); c1[n] = GEMM_DONE1(y1, m + 1, n); c2[n] = GEMM_DONE1(y2, m + 2, n); c3[n] = GEMM_DONE1(y3, m + 3, n);
     }
   }
   for (; m < M; m++) {
@@ -56,8 +84,8 @@ void sgemm_nn(int M, int N, int K, const float *A, int lda, const float *B, int 
     float *c = C + m * ldc;
     int n = 0;
     for (; n + 16 <= N; n += 16) {
-      v128_t x0 = wasm_v128_load(c + n), x1 = wasm_v128_load(c + n + 4);
-      v128_t x2 = wasm_v128_load(c + n + 8), x3 = wasm_v128_load(c + n + 12);
+      v128_t x0 = GEMM_INIT(c, n), x1 = GEMM_INIT(c, n + 4);
+      v128_t x2 = GEMM_INIT(c, n + 8), x3 = GEMM_INIT(c, n + 12);
       const float *b = B + n;
       for (int k = 0; k < K; k++, b += ldb) {
         v128_t s = wasm_f32x4_splat(a[k]);
@@ -66,21 +94,31 @@ void sgemm_nn(int M, int N, int K, const float *A, int lda, const float *B, int 
         x2 = wasm_f32x4_add(x2, wasm_f32x4_mul(s, wasm_v128_load(b + 8)));
         x3 = wasm_f32x4_add(x3, wasm_f32x4_mul(s, wasm_v128_load(b + 12)));
       }
-      wasm_v128_store(c + n, x0); wasm_v128_store(c + n + 4, x1);
-      wasm_v128_store(c + n + 8, x2); wasm_v128_store(c + n + 12, x3);
+      wasm_v128_store(c + n, GEMM_DONE(x0, m, n)); wasm_v128_store(c + n + 4, GEMM_DONE(x1, m, n + 4));
+      wasm_v128_store(c + n + 8, GEMM_DONE(x2, m, n + 8)); wasm_v128_store(c + n + 12, GEMM_DONE(x3, m, n + 12));
     }
     for (; n + 4 <= N; n += 4) {
-      v128_t x = wasm_v128_load(c + n);
+      v128_t x = GEMM_INIT(c, n);
       const float *b = B + n;
       for (int k = 0; k < K; k++, b += ldb) x = wasm_f32x4_add(x, wasm_f32x4_mul(wasm_f32x4_splat(a[k]), wasm_v128_load(b)));
-      wasm_v128_store(c + n, x);
+      wasm_v128_store(c + n, GEMM_DONE(x, m, n));
     }
     for (; n < N; n++) {
-      float y = c[n];
+      float y = GEMM_INIT1(c, n);
       for (int k = 0; k < K; k++) y += a[k] * B[k * ldb + n];
-      c[n] = y;
+      c[n] = GEMM_DONE1(y, m, n);
     }
   }
+#undef GEMM_INIT
+#undef GEMM_DONE
+#undef GEMM_INIT1
+#undef GEMM_DONE1
+}
+
+/* C[M,N] += A[M,K] · B[K,N] */
+EXPORT("sgemm_nn")
+void sgemm_nn(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C, int ldc) {
+  gemm_nn(M, N, K, A, lda, B, ldb, C, ldc, 0, 0, 0, 0, 0.f, 0.f);
 }
 
 static inline float hsum(v128_t v) {
@@ -201,32 +239,6 @@ void hardswish_grad(int n, const float *dy, const float *x, float *dx) {
   }
 }
 
-/* The activations of the fused inference kernels: 0 linear, 1 ReLU, 2 hard-swish x·clamp(x + 3, 0, 6)/6,
- * 3 PPLCNetV3's hard-swish with its learnable affine after it, x·clamp(x + 3, 0, 6)·s6 + t (s6 = scale/6,
- * multiplied in the order the tfjs ops of the unfused path use). */
-static inline v128_t vact_inf(v128_t v, int act, v128_t s6, v128_t t) {
-  const v128_t zero = wasm_f32x4_splat(0.f), three = wasm_f32x4_splat(3.f), six = wasm_f32x4_splat(6.f);
-  if (act == 1) return wasm_f32x4_max(v, zero);
-  if (act == 2) return wasm_f32x4_div(wasm_f32x4_mul(v, wasm_f32x4_min(wasm_f32x4_max(wasm_f32x4_add(v, three), zero), six)), six);
-  if (act == 3) return wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(v, wasm_f32x4_min(wasm_f32x4_max(wasm_f32x4_add(v, three), zero), six)), s6), t);
-  return v;
-}
-
-static inline float sact_inf(float v, int act, float s6, float t) {
-  if (act == 1) return v < 0.f ? 0.f : v;
-  if (act == 2 || act == 3) {
-    float c = v + 3.f;
-    c = c < 0.f ? 0.f : c > 6.f ? 6.f : c;
-    return act == 2 ? v * c / 6.f : v * c * s6 + t;
-  }
-  return v;
-}
-
-/* Depthwise 2-D convolution, NHWC, channel multiplier 1, any strides and (top, left) padding (zeros
- * outside), with the bias and an activation fused (vact_inf; s6 and t used by act 3 only).
- * x [B, H, W, C], w [KH, KW, C], bias [C], y [B, OH, OW, C]. Channels go in blocks of 16 (four vectors
- * accumulated per filter tap, so the tap loop's bookkeeping is paid once per 16 channels), then 4, then 1;
- * each output sums its taps in the same order (row by row) whatever the block. */
 /* Four horizontally adjacent outputs of depthwise_act whose windows lie wholly inside the row (kx from 0 to
  * KW), 4 channels at a time: each filter tap is loaded once for the four, and every output sums its taps in
  * the same order as the one-pixel path (bias, then ky, then kx), so the results are the same bits. */
@@ -298,6 +310,11 @@ static inline void dw_quad(int W, int C, int KW, int sw, int ky0, int ky1, const
 DW_ROW_FN(dw_row8_k5, 8, 5)
 DW_ROW_FN(dw_row8_k3, 8, 3)
 
+/* Depthwise 2-D convolution, NHWC, channel multiplier 1, any strides and (top, left) padding (zeros
+ * outside), with the bias and an activation fused (vact_inf; s6 and t used by act 3 only).
+ * x [B, H, W, C], w [KH, KW, C], bias [C], y [B, OH, OW, C]. Channels go in blocks of 16 (four vectors
+ * accumulated per filter tap, so the tap loop's bookkeeping is paid once per 16 channels), then 4, then 1;
+ * each output sums its taps in the same order (row by row) whatever the block. */
 EXPORT("depthwise_act")
 void depthwise_act(int B, int H, int W, int C, int KH, int KW, int sh, int sw, int pt, int pl, int OH, int OW,
                    const float *x, const float *w, const float *bias, float *y, int act, float s6f, float tf, int rows) {
@@ -390,33 +407,12 @@ void hardswish_affine(int n, const float *x, float *y, float s6f, float tf) {
 
 /* A 1×1 convolution (NHWC: a GEMM over the pixels) with its bias, an activation (vact_inf) and an
  * optional residual added after it: y[p, :] = act(bias + x[p, :]·w) (+ res[p, :]).
- * x [M, K], w [K, N] (HWIO with H = W = 1), bias [N], res [M, N] or 0, y [M, N]. Rows go in tiles of 32
- * so the epilogue reads what the GEMM just wrote while it is in cache. */
+ * x [M, K], w [K, N] (HWIO with H = W = 1), bias [N], res [M, N] or 0, y [M, N]. The bias, activation and
+ * residual are part of the GEMM's tiles (gemm_nn): each output is stored once. */
 EXPORT("pointwise_act")
 void pointwise_act(int M, int N, int K, const float *x, const float *w, const float *bias, const float *res, float *y,
                    int act, float s6f, float tf) {
-  const v128_t s6 = wasm_f32x4_splat(s6f), t = wasm_f32x4_splat(tf);
-  for (int m0 = 0; m0 < M; m0 += 32) {
-    int mt = M - m0 < 32 ? M - m0 : 32;
-    float *yt = y + m0 * N;
-    for (int r = 0; r < mt; r++)
-      for (int n = 0; n < N; n++) yt[r * N + n] = bias[n];
-    sgemm_nn(mt, N, K, x + m0 * K, K, w, N, yt, N);
-    for (int r = 0; r < mt; r++) {
-      float *row = yt + r * N;
-      const float *rr = res == 0 ? 0 : res + (m0 + r) * N;
-      int n = 0;
-      for (; n + 4 <= N; n += 4) {
-        v128_t v = vact_inf(wasm_v128_load(row + n), act, s6, t);
-        if (rr != 0) v = wasm_f32x4_add(v, wasm_v128_load(rr + n));
-        wasm_v128_store(row + n, v);
-      }
-      for (; n < N; n++) {
-        float v = sact_inf(row[n], act, s6f, tf);
-        row[n] = rr != 0 ? v + rr[n] : v;
-      }
-    }
-  }
+  gemm_nn(M, N, K, x, K, w, N, y, N, 1, bias, res, act, s6f, tf);
 }
 
 /* Squeeze-and-excitation with a hard sigmoid of the given slope (Paddle's 0.2 in MobileNetV3, 1/6 in

@@ -3,7 +3,7 @@ import { tf, type Tensor } from '../../runtime/tf.ts';
 import { initBackend } from '../../runtime/backend.ts';
 import { InvalidArgumentError } from '../../runtime/errors.ts';
 import { registerAllKernels } from '../registry.ts';
-import { setSimdEnabled } from '../simd/simd.ts';
+import { setSimdEnabled, simdFor } from '../simd/simd.ts';
 import type { FusedActivation } from '../depthwise_act/depthwise_act.ts';
 import { canFusePointwise, pointwiseConvAct, setPointwiseFusionEnabled } from './pointwise_act.ts';
 
@@ -50,6 +50,48 @@ describe('pointwiseConvAct on wasm (SIMD)', () => {
     for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - w[i]!) / (1 + Math.abs(w[i]!)));
     expect(worst).toBeLessThan(1e-5);
     tf.dispose([x, f, b, got, want, ...(res === undefined ? [] : [res])]);
+  });
+
+  it.each([
+    [[1, 4, 25, 48], 120, 'hardswish', false],
+    [[2, 3, 11, 16], 24, 'linear', true],
+    [[1, 2, 5, 7], 13, 'relu', true],
+    [[3, 1, 9, 5], 29, 'hardswish-affine', true],
+    [[1, 1, 1, 8], 8, 'hardswish', false],
+  ] as const)('gives the bits of a bias fill, the plain GEMM, then the activation and residual in float32: x %j, %i outputs, %s, residual %s', (shape, n, act, withResidual) => {
+    const simd = simdFor(tf.backend(), 'wasm')!;
+    expect(simd).not.toBeNull();
+    const [m, k] = [shape[0] * shape[1] * shape[2], shape[3]];
+    const x = tf.randomNormal([...shape], 0, 2, 'float32', 5);
+    const f = tf.randomNormal([1, 1, k, n], 0, 1 / Math.sqrt(k), 'float32', 6);
+    const b = tf.randomNormal([n], 0, 0.5, 'float32', 7);
+    const res = withResidual ? tf.randomNormal([shape[0], shape[1], shape[2], n], 0, 1, 'float32', 8) : undefined;
+    const out = pointwiseConvAct(x, f, b, act, { affine: AFFINE, residual: res });
+    const got = out.dataSync();
+    const bias = b.dataSync();
+    const c = simd.malloc(m * n);
+    let want: Float32Array;
+    try {
+      const heap = simd.f32();
+      for (let r = 0; r < m; r++) heap.set(bias, (c >>> 2) + r * n);
+      simd.nn(m, n, k, simd.offset(x), k, simd.offset(f), n, c, n);
+      want = simd.f32().slice(c >>> 2, (c >>> 2) + m * n);
+    } finally {
+      simd.free(c);
+    }
+    const fr = Math.fround;
+    const r = res?.dataSync();
+    for (let i = 0; i < want.length; i++) {
+      const v = want[i]!;
+      const clip = Math.min(Math.max(fr(v + 3), 0), 6);
+      let y = act === 'relu' ? Math.max(v, 0) : act === 'hardswish' ? fr(fr(v * clip) / 6) : act === 'hardswish-affine' ? fr(fr(fr(v * clip) * AFFINE.scale6) + AFFINE.shift) : v;
+      if (r !== undefined) y = fr(y + r[i]!);
+      want[i] = y;
+    }
+    let diff = 0;
+    for (let i = 0; i < want.length; i++) if (!Object.is(got[i], want[i])) diff++;
+    expect(diff).toBe(0);
+    tf.dispose([x, f, b, out, ...(res === undefined ? [] : [res])]);
   });
 
   it('is used only at inference with the SIMD module and its switch on; rejects bad arguments by name', () => {
