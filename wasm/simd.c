@@ -505,6 +505,23 @@ void lstm_cell(int B, int H, const float *acc, float *c, int ldc, float *h, int 
   }
 }
 
+/* One MobileNetV3 unit at inference, as its four kernels back to back on heap scratch: e = act(1×1 expand of
+ * x), d = act(depthwise K×K of e, strides sh sw, top/left padding pt pl), d = d·SE(d) when M > 0 (se_block,
+ * in place), y = 1×1 linear projection of d (+ x when residual). x [B, H, W, Cin], y [B, OH, OW, Cout];
+ * we [Cin, E], be [E], wd [K, K, E], bd [E], w1 [E, M], b1 [M], w2 [M, E], b2 [E], wl [E, Cout], bl [Cout].
+ * scratch: B·H·W·E + B·OH·OW·E + E + M floats. The same bits as the four kernels called one by one. */
+EXPORT("mv3_unit")
+void mv3_unit(int B, int H, int W, int Cin, int E, int Cout, int K, int sh, int sw, int pt, int pl, int OH, int OW, const float *x,
+              const float *we, const float *be, const float *wd, const float *bd, int act, int M, const float *w1, const float *b1,
+              const float *w2, const float *b2, float slope, const float *wl, const float *bl, int residual, float *y, float *scratch,
+              int rows) {
+  float *e = scratch, *d = scratch + B * H * W * E, *se = d + B * OH * OW * E;
+  pointwise_act(B * H * W, E, Cin, x, we, be, 0, e, act, 1.f, 0.f);
+  depthwise_act(B, H, W, E, K, K, sh, sw, pt, pl, OH, OW, e, wd, bd, d, act, 1.f, 0.f, rows);
+  if (M > 0) se_block(B, OH * OW, E, M, d, w1, b1, w2, b2, d, se, slope);
+  pointwise_act(B * OH * OW, Cout, E, d, wl, bl, residual ? x : 0, y, 0, 1.f, 0.f);
+}
+
 /* The whole recurrence of one bidirectional LSTM layer (src/ops/bilstm/reference.ts gives the layout):
  * proj [T, B, 8H] (input projection plus biases, gate columns i f o g, each [forward | backward]), wrec
  * [2H, 8H] block-diagonal; y [T, B, 2H] in time order. At step s the forward cell is at time s and the

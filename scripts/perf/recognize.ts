@@ -45,6 +45,7 @@ import { startEngineWith } from '../../src/ops/engine.ts';
 import { setAttentionDecodeEnabled, setAttentionEarlyStopEnabled } from '../../src/ops/attention_decode/attention_decode.ts';
 import { setAffineFusionEnabled, setDepthwiseRowsEnabled } from '../../src/ops/depthwise_act/depthwise_act.ts';
 import { setBiLstmLayerKernelEnabled } from '../../src/ops/bilstm/bilstm.ts';
+import { setMv3UnitFusionEnabled } from '../../src/ops/mv3_unit/mv3_unit.ts';
 import { setPointwiseFusionEnabled } from '../../src/ops/pointwise_act/pointwise_act.ts';
 import { setSvtrNeckFusionEnabled } from '../../src/ops/svtr_neck/svtr_neck.ts';
 import { openFileByteSource } from '../../src/data/node_source.ts';
@@ -82,6 +83,8 @@ const AB_SWITCHES: Record<string, (on: boolean) => void> = {
   lstm: setBiLstmLayerKernelEnabled,
   /** The depthwise kernel's 8- and 4-output row paths (each filter tap loaded once for several outputs). */
   depthwise: setDepthwiseRowsEnabled,
+  /** A MobileNetV3 unit (expand, depthwise, SE, projection) as one wasm kernel instead of three or four. */
+  unit: setMv3UnitFusionEnabled,
 };
 
 function abSwitch(names: string[]): ((on: boolean) => void) | null {

@@ -16,8 +16,9 @@ import { adamKernels } from './adam/kernels.ts';
 import { batchNormActGrad, batchNormKernels } from './batch_norm/kernels.ts';
 import { attentionDecodeKernels } from './attention_decode/kernels.ts';
 import { svtrNeckKernels } from './svtr_neck/kernels.ts';
+import { mv3UnitKernels } from './mv3_unit/kernels.ts';
 
-export const KERNELS: readonly KernelConfig[] = [...hardSwishKernels, ...gridSampleKernels, ...spinColorKernels, ...ctcLossKernels, ...convGradKernels, ...biLstmKernels, ...depthwiseActKernels, ...pointwiseActKernels, ...seBlockKernels, ...adamKernels, ...batchNormKernels, ...attentionDecodeKernels, ...svtrNeckKernels];
+export const KERNELS: readonly KernelConfig[] = [...hardSwishKernels, ...gridSampleKernels, ...spinColorKernels, ...ctcLossKernels, ...convGradKernels, ...biLstmKernels, ...depthwiseActKernels, ...pointwiseActKernels, ...seBlockKernels, ...adamKernels, ...batchNormKernels, ...attentionDecodeKernels, ...svtrNeckKernels, ...mv3UnitKernels];
 export const OVERRIDES: readonly KernelConfig[] = [...gradKernelOverrides];
 /** Wrappers of a backend's own kernel (same results, faster path): built from the kernel they replace. */
 export const WRAPPERS: readonly { kernelName: string; backendName: string; wrap: (original: KernelConfig) => KernelConfig }[] = [

@@ -9,6 +9,7 @@ import type { MobileNetV3Config } from '../config.ts';
 import { convAct, disposeConv, foldConvBn, hardSigmoidPaddle, isPointwise, type FoldedConv } from '../nn.ts';
 import { canFusePointwise, pointwiseConvAct } from '../../ops/pointwise_act/pointwise_act.ts';
 import { canFuseSe, squeezeExcite } from '../../ops/se_block/se_block.ts';
+import { canFuseMv3Unit, mv3Unit } from '../../ops/mv3_unit/mv3_unit.ts';
 import { bnSpecs, convSpec, vecSpec, type ParamSpec, type Params } from '../params.ts';
 import type { CompiledStage, Stage, TrainMode } from '../stage.ts';
 
@@ -79,6 +80,12 @@ export class MobileNetV3 implements Stage {
           units.forEach((u, i) => {
             const b = c.blocks[i]!;
             const inp = y;
+            if (canFuseMv3Unit() && isPointwise(u.expand) && isPointwise(u.linear) && u.dw.depthwise && u.dw.bn === undefined) {
+              // Inference on wasm: the whole unit as one kernel (the same bits as the kernels below).
+              const se = u.se === null ? null : { w1: u.se.w1.filter, b1: u.se.w1.bias, w2: u.se.w2.filter, b2: u.se.w2.bias };
+              y = mv3Unit(inp, { expand: u.expand, depthwise: u.dw, se, linear: u.linear }, b.act, b.shortcut);
+              return;
+            }
             let h = convAct(inp, u.expand, b.act); // [B, H, W, expand]
             h = convAct(h, u.dw, b.act); // [B, H/sh, W/sw, expand]
             if (u.se !== null && canFuseSe()) {

@@ -1,7 +1,7 @@
 /**
  * `pointwiseConvAct`: a 1×1 convolution (NHWC, stride 1, no padding) + bias + activation, with an optional
  * residual added after the activation, as one kernel on wasm through our SIMD module (wasm/simd.c
- * `pointwise_act`: the GEMM over the pixels, then the epilogue on each tile while it is in cache). At
+ * `pointwise_act`: the GEMM over the pixels, its bias, activation and residual applied to each tile before it is stored). At
  * batch 1 the backbones' pointwise convs run on small maps, where tfjs runs the conv, the activation and
  * the residual add as separate kernels, each a pass over the map. Inference only (no gradient);
  * `canFusePointwise` says when.

@@ -40,6 +40,12 @@ export interface SimdHeap {
   ) => void;
   /** 1×1 conv as a GEMM: y [M, N] = act(bias + x [M, K]·w [K, N]) (+ res [M, N], 0 for none); act as depthwiseAct. */
   pointwiseAct: (m: number, n: number, k: number, x: number, w: number, bias: number, res: number, y: number, act: number, s6: number, t: number) => void;
+  /** One MobileNetV3 unit (expand, depthwise, SE when m > 0, projection, + x when residual); scratch of BHWE + B·OH·OW·E + E + M floats; see wasm/simd.c. */
+  mv3Unit: (
+    b: number, h: number, w: number, cin: number, e: number, cout: number, k: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number,
+    x: number, we: number, be: number, wd: number, bd: number, act: number, m: number, w1: number, b1: number, w2: number, b2: number, slope: number,
+    wl: number, bl: number, residual: number, y: number, scratch: number, rows: number,
+  ) => void;
   /** y = x·clamp(x + 3, 0, 6)·s6 + t over n floats. */
   hardSwishAffine: (n: number, x: number, y: number, s6: number, t: number) => void;
   /** Gradients of depthwiseAct (act 0 or 1: dx, dw, db); `part` scratch of KH·KW·C + C floats; see wasm/simd.c. */
@@ -181,6 +187,7 @@ function instantiate(backend: BackendWasm): SimdHeap | null {
     depthwiseAct: fn('depthwise_act'),
     hardSwishAffine: fn('hardswish_affine'),
     pointwiseAct: fn('pointwise_act'),
+    mv3Unit: fn('mv3_unit'),
     depthwiseGrad: fn('depthwise_grad'),
     bnStats: fn('bn_stats'),
     bnAct: fn('bn_act'),
