@@ -28,7 +28,7 @@ const SUITES: Record<string, { describe: string; load: () => Promise<Suite>; web
     webgpu: false,
   },
   recognize: {
-    describe: 'crnn-mv3-en words/s on wasm/cpu (Node) and in Chromium, beside onnxruntime-web (wasm) on the same model and crops',
+    describe: 'crnn-mv3-en words/s on wasm/cpu (Node) and in Chromium, beside onnxruntime-web (wasm) on the same model and crops; --images, --rounds (Chromium), --ab NAME[,NAME], --no-browser, --json (the rest: scripts/perf/recognize.ts)',
     load: async () => (await import('./perf/recognize.ts')).recognizeSuite,
     // Its webgpu column runs in Chromium (harness page), not in Node through SwiftShader.
     webgpu: false,

@@ -4,6 +4,7 @@ import { registerAllKernels } from '../ops/registry.ts';
 import { CompiledModel, WeightsMismatchError, buildStages } from './model.ts';
 import { convSpec, countParams, initParams } from './params.ts';
 import { getPreset } from './presets.ts';
+import { swapLeading } from './nn.ts';
 
 beforeAll(async () => {
   registerAllKernels();
@@ -233,4 +234,25 @@ describe('GA-SPIN random initialisation', () => {
       tr.dispose();
     }
   }, 60_000);
+});
+
+describe('swapLeading', () => {
+  it('equals transpose [1, 0, …] and copies nothing when a leading axis is 1', () => {
+    for (const shape of [
+      [1, 7, 5],
+      [7, 1, 5],
+      [3, 4, 2],
+      [1, 1, 3],
+      [4, 3],
+    ]) {
+      const x = tf.randomNormal(shape, 0, 1, 'float32', 1);
+      const before = tf.memory().numDataBuffers;
+      const y = swapLeading(x);
+      const want = tf.transpose(x, [1, 0, ...shape.slice(2).map((_, i) => i + 2)]);
+      expect(y.shape).toEqual(want.shape);
+      expect(Array.from(y.dataSync())).toEqual(Array.from(want.dataSync()));
+      expect(tf.memory().numDataBuffers - before).toBe(shape[0] === 1 || shape[1] === 1 ? 1 : 2); // a reshape shares x's data
+      tf.dispose([x, y, want]);
+    }
+  });
 });

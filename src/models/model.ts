@@ -19,6 +19,7 @@ import type { ParamSpec, Params } from './params.ts';
 import { BiLstm } from './sequence/bilstm.ts';
 import { SvtrNeck } from './sequence/svtr.ts';
 import type { CompiledStage, Stage } from './stage.ts';
+import { swapLeading } from './nn.ts';
 
 /** Parameters do not match the model: lists what is missing, mismatched and unexpected. */
 export class WeightsMismatchError extends WebstrError {
@@ -108,7 +109,7 @@ export function forwardStages(
   const logits = tf.tidy(() => {
     const f = backbone.apply(rectified ?? x); // [B, 1, T, C]
     if (f.shape[1] !== 1) throw new InvalidArgumentError(`${name}: feature map height must be 1, got ${f.shape[1]} (input height ${x.shape[1]})`);
-    const seq = tf.transpose(tf.squeeze(f, [1]), [1, 0, 2]); // [T, B, C]
+    const seq = swapLeading(tf.squeeze(f, [1])); // [T, B, C]
     return head.apply(sequence.apply(seq)); // [B, T, classes]
   });
   return { logits, rectified };

@@ -118,6 +118,13 @@ export function isPointwise(c: FoldedConv): boolean {
   return !c.depthwise && c.bn === undefined && f[0] === 1 && f[1] === 1 && c.stride[0] === 1 && c.stride[1] === 1 && c.pad.every((p) => p === 0);
 }
 
+/** [A, B, …] → [B, A, …]: a reshape when A or B is 1 (the same layout, no copy), else a transpose. */
+export function swapLeading(x: Tensor): Tensor {
+  const [a, b, ...rest] = x.shape as number[];
+  if (a === 1 || b === 1) return tf.reshape(x, [b!, a!, ...rest]);
+  return tf.transpose(x, [1, 0, ...rest.map((_, i) => i + 2)]);
+}
+
 /** conv (+ folded BN) + activation. x: [B, H, W, Cin] → [B, H', W', Cout]. */
 export function convAct(x: Tensor, c: FoldedConv, act: Activation | 'linear'): Tensor {
   // Inference on wasm: a 1×1 conv, its bias and activation in one SIMD kernel.

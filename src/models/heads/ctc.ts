@@ -3,6 +3,8 @@ import { tf, type Tensor } from '../../runtime/tf.ts';
 import type { CtcHeadConfig } from '../config.ts';
 import { getParam, linearSpec, vecSpec, type ParamSpec, type Params } from '../params.ts';
 import type { CompiledStage, Stage } from '../stage.ts';
+import { swapLeading } from '../nn.ts';
+import { canFusePointwise, pointwiseConvAct } from '../../ops/pointwise_act/pointwise_act.ts';
 
 export function ctcHeadNames(config: CtcHeadConfig): { w: string; b: string } {
   if (config.naming === 'paddle' && config.paddleLinear !== undefined) return { w: `${config.paddleLinear}.w_0`, b: `${config.paddleLinear}.b_0` };
@@ -30,7 +32,9 @@ export class CtcHead implements Stage {
       apply: (x: Tensor): Tensor =>
         tf.tidy(() => {
           const [t, bs, f] = x.shape as [number, number, number];
-          const logits = tf.add(tf.matMul(tf.reshape(tf.transpose(x, [1, 0, 2]), [bs * t, f]), w), b);
+          const rows = tf.reshape(swapLeading(x), [bs * t, f]);
+          // Inference on wasm: the product and the bias in one SIMD kernel (a 1×1 conv over the B·T rows).
+          const logits = canFusePointwise() ? pointwiseConvAct(tf.reshape(rows, [1, 1, bs * t, f]), w, b, 'linear') : tf.add(tf.matMul(rows, w), b);
           return tf.reshape(logits, [bs, t, this.outChannels]);
         }),
       dispose: () => {
