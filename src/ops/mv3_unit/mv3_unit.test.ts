@@ -7,6 +7,10 @@ import { depthwiseConvAct } from '../depthwise_act/depthwise_act.ts';
 import { pointwiseConvAct } from '../pointwise_act/pointwise_act.ts';
 import { squeezeExcite } from '../se_block/se_block.ts';
 import { canFuseMv3Unit, mv3Unit, setMv3UnitFusionEnabled, type Mv3UnitWeights } from './mv3_unit.ts';
+import { CompiledModel, buildStages } from '../../models/model.ts';
+import { initParams } from '../../models/params.ts';
+import { getPreset } from '../../models/presets.ts';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 function weights(cin: number, e: number, cout: number, k: number, stride: [number, number], se: boolean, seed: number): Mv3UnitWeights {
   const r = (shape: number[], s: number, std = 0.4): Tensor => tf.randomNormal(shape, 0, std, 'float32', seed + s);
@@ -62,6 +66,24 @@ describe('mv3Unit on wasm', () => {
     expect(diff).toBe(0);
     tf.dispose([x, got, want, ...all(u)]);
   });
+
+  it('1,000 crnn-mv3-en predictions through the fused kernels leave the tensor count and the wasm heap flat', () => {
+    const config = getPreset('crnn-mv3-en');
+    const params = initParams(buildStages(config).specs, 5);
+    const model = new CompiledModel(config, params);
+    tf.dispose([...params.values()]);
+    const heap = (): number => ((tf.backend() as BackendWasm).wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8.buffer.byteLength;
+    const widths = [8, 40, 100, 172, 320];
+    const xs = widths.map((w, i) => tf.randomUniform([1 + (i % 2), 32, w, 3], -1, 1, 'float32', i));
+    const once = (k: number): void => tf.dispose(model.predict(xs[k % xs.length]!));
+    for (let k = 0; k < 50; k++) once(k); // every width's scratch once
+    const [tensors, bytes] = [tf.memory().numTensors, heap()];
+    for (let k = 0; k < 1000; k++) once(k);
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(heap()).toBe(bytes);
+    tf.dispose(xs);
+    model.dispose();
+  }, 60_000);
 
   it('runs at inference on wasm only, and can be switched off', async () => {
     expect(canFuseMv3Unit()).toBe(true);
