@@ -332,16 +332,10 @@ export async function run(args: string[]): Promise<void> {
     const d = process.cpuUsage(c0);
     return { s: (performance.now() - t) / 1000, cpu: (d.user + d.system) / 1000 / count };
   };
-  /** The pass of median time among `passes` (noisy neighbours: one slow pass does not decide a row). */
+  /** The pass of median time among `passes`, the faster middle one for an even count (noisy neighbours: one slow pass does not decide a row). */
   const median = (passes: { s: number; cpu: number }[]): { s: number; cpu: number } => [...passes].sort((a, b) => a.s - b.s)[(passes.length - 1) >> 1]!;
   const ortPasses: { s: number; cpu: number }[] = [];
-  const ortRow = (): Row => {
-    const m = median(ortPasses);
-    return { ...row('onnxruntime-web', 'wasm (1 thread)', n, m.s), cpuMsPerWord: m.cpu };
-  };
-  let t0: number;
-  const rowsBefore = rows.length;
-  rows.push(row('onnxruntime-web', 'wasm (1 thread)', n, 1)); // filled in below, once its passes are done
+  const nodeRows: Row[] = []; // after the onnxruntime-web row, which is known once its passes are done
 
   for (const backend of values.backends.split(',') as BackendName[]) {
     await startEngineWith(backend, { gpu: undefined });
@@ -383,16 +377,17 @@ export async function run(args: string[]): Promise<void> {
     }
     for (const on of states) {
       const p = median(passes.get(on)!);
-      rows.push({ ...row(`webstr model, batch 1${ab === null ? '' : on ? ', after' : ', before'}`, backend, m, p.s), cpuMsPerWord: p.cpu });
+      nodeRows.push({ ...row(`webstr model, batch 1${ab === null ? '' : on ? ', after' : ', before'}`, backend, m, p.s), cpuMsPerWord: p.cpu });
     }
     model.dispose();
-    rows.push(row('webstr recognizer (pixels→text, same-width batches)', backend, m, median(recPasses).s));
+    nodeRows.push(row('webstr recognizer (pixels→text, same-width batches)', backend, m, median(recPasses).s));
     rec.dispose();
   }
   if (ortPasses.length === 0) ortPasses.push(await timed(n, ortOnce)); // no wasm backend asked for: one pass of its own
   await sess.release();
-  const ortR = ortRow();
-  rows[rowsBefore] = ortR;
+  const ortMedian = median(ortPasses);
+  const ortR: Row = { ...row('onnxruntime-web', 'wasm (1 thread)', n, ortMedian.s), cpuMsPerWord: ortMedian.cpu };
+  rows.push(ortR, ...nodeRows);
 
   if (ppocrN > 0) rows.push(...(await ppocrRows(pixels, ppocrN)));
   if (modelSpecs.length > 0) rows.push(...(await modelRows(pixels, modelSpecs, modelN, ab)));
@@ -418,7 +413,7 @@ export async function run(args: string[]): Promise<void> {
       for (const batch of batches) {
         const rec = Recognizer.create(presetWeights.get(name)!, { decoder: (b) => decodeNode(b), maxBatch: batch });
         await rec.recognizeBatch(pixels.slice(0, Math.min(2, batch)));
-        t0 = performance.now();
+        const t0 = performance.now();
         await rec.recognizeBatch(pixels.slice(0, m));
         rows.push(row(`${name} recognizer (random weights), batch ≤${batch}`, backend, m, (performance.now() - t0) / 1000));
         rec.dispose();

@@ -77,10 +77,11 @@ export class MobileNetV3 implements Stage {
       apply: (x: Tensor): Tensor =>
         tf.tidy(() => {
           let y = convAct(x, stem, c.stem.act); // [B, H/2, W/2, stem]
+          const fuseUnits = canFuseMv3Unit();
           units.forEach((u, i) => {
             const b = c.blocks[i]!;
             const inp = y;
-            if (canFuseMv3Unit() && isPointwise(u.expand) && isPointwise(u.linear) && u.dw.depthwise && u.dw.bn === undefined) {
+            if (fuseUnits && isPointwise(u.expand) && isPointwise(u.linear) && u.dw.depthwise && u.dw.bn === undefined) {
               // Inference on wasm: the whole unit as one kernel (the same bits as the kernels below).
               const se = u.se === null ? null : { w1: u.se.w1.filter, b1: u.se.w1.bias, w2: u.se.w2.filter, b2: u.se.w2.bias };
               y = mv3Unit(inp, { expand: u.expand, depthwise: u.dw, se, linear: u.linear }, b.act, b.shortcut);

@@ -18,6 +18,7 @@ import type { AttentionHeadConfig } from '../config.ts';
 import { attentionDecode, canFuseAttentionDecode } from '../../ops/attention_decode/attention_decode.ts';
 import { getParam, linearSpec, plainSpec, vecSpec, type ParamSpec, type Params } from '../params.ts';
 import type { CompiledStage, Stage, TrainMode } from '../stage.ts';
+import { swapLeading } from '../nn.ts';
 
 export function attentionNames(naming: AttentionHeadConfig['naming']): Record<'i2h' | 'h2hW' | 'h2hB' | 'score' | 'wIh' | 'wHh' | 'bIh' | 'bHh' | 'genW' | 'genB', string> {
   const root = naming === 'paddle' ? 'head' : 'Prediction';
@@ -107,7 +108,7 @@ export class AttentionHead implements Stage {
       apply: (x: Tensor): Tensor =>
         tf.tidy(() => {
           const [T, B] = x.shape as [number, number, number];
-          const hs = tf.transpose(x, [1, 0, 2]); // [B, T, D]
+          const hs = swapLeading(x); // [B, T, D]
           const proj = tf.reshape(tf.matMul(tf.reshape(hs, [B * T, D]), w.i2h), [B, T, H]); // [B, T, H]
           const teacher = train?.teacher ?? null;
           // Inference: the whole greedy loop as one kernel (same math, same feedback).

@@ -11,6 +11,7 @@ import { runFlatProgram } from '../webgpu_program.ts';
 import { BILSTM_LAYER, BILSTM_SEQ, BILSTM_SEQ_GRAD, WEBGPU_MAX_HIDDEN } from './bilstm.ts';
 import { biLstmBackward, biLstmForward, type BiLstmDims } from './reference.ts';
 import { simdFor } from '../simd/simd.ts';
+import { gemmTs, onHeap } from '../simd/host_gemm.ts';
 import { biLstmBackwardSimd, biLstmForwardSimd } from './simd_kernel.ts';
 import commonWgsl from '../../../shaders/recurrent_common.wgsl?raw';
 import seqWgsl from '../../../shaders/bilstm_seq.wgsl?raw';
@@ -120,21 +121,6 @@ const softwareKernels: KernelConfig[] = SOFTWARE_BACKENDS.flatMap((name): Kernel
   },
 ]);
 
-/** proj [T·B, 8H] = bias + x [T·B, In]·wX [In, 8H], in TypeScript (the layer kernel without SIMD). */
-function projectTs(x: Float32Array, wX: Float32Array, bias: Float32Array, rows: number, inF: number, g8: number): Float32Array {
-  const proj = new Float32Array(rows * g8);
-  for (let r = 0; r < rows; r++) {
-    const acc = new Float64Array(bias);
-    for (let k = 0; k < inF; k++) {
-      const xk = x[r * inF + k]!;
-      if (xk === 0) continue;
-      for (let n = 0; n < g8; n++) acc[n] = acc[n]! + xk * wX[k * g8 + n]!;
-    }
-    proj.set(acc, r * g8);
-  }
-  return proj;
-}
-
 /** One layer at inference on wasm: the projection and the recurrence in one wasm call (wasm/simd.c bilstm_layer). */
 const wasmLayerKernel: KernelConfig = {
   kernelName: BILSTM_LAYER,
@@ -150,16 +136,19 @@ const wasmLayerKernel: KernelConfig = {
     const simd = simdFor(backend, 'wasm');
     if (simd !== null && hidden % 4 === 0) {
       const y = writeF32(backend, 'wasm', [steps, batch, 2 * hidden], () => undefined);
-      const scratch = simd.malloc(8 * steps * batch * hidden + 8 * hidden * hidden + 8 * batch * hidden);
-      try {
-        simd.bilstmLayer(steps, batch, inF, hidden, simd.offset(x), simd.offset(wX), simd.offset(bias), simd.offset(wRec), simd.offset(y), scratch);
-      } finally {
-        simd.free(scratch);
-      }
+      onHeap(simd, 8 * steps * batch * hidden + 8 * hidden * hidden + 8 * batch * hidden, ({ scratch }) =>
+        simd.bilstmLayer(steps, batch, inF, hidden, simd.offset(x), simd.offset(wX), simd.offset(bias), simd.offset(wRec), simd.offset(y), 4 * scratch.o),
+      );
       return y;
     }
     return writeF32(backend, 'wasm', [steps, batch, 2 * hidden], (out, read) => {
-      biLstmForward(d, projectTs(read.f32(x), read.f32(wX), read.f32(bias), steps * batch, inF, 8 * hidden), read.f32(wRec), out, null, null);
+      // proj = bias + x·wX in TypeScript, then the recurrence of the cpu kernel.
+      const rows = steps * batch;
+      const proj = new Float32Array(rows * 8 * hidden);
+      const b = read.f32(bias);
+      for (let r = 0; r < rows; r++) proj.set(b, r * 8 * hidden);
+      gemmTs(rows, 8 * hidden, inF, { a: read.f32(x), o: 0 }, inF, { a: read.f32(wX), o: 0 }, 8 * hidden, { a: proj, o: 0 }, 8 * hidden);
+      biLstmForward(d, proj, read.f32(wRec), out, null, null);
     });
   },
 };

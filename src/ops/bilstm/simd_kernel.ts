@@ -6,6 +6,7 @@
  */
 import type { TensorInfo } from '../../runtime/tf.ts';
 import type { SimdHeap } from '../simd/simd.ts';
+import { onHeap } from '../simd/host_gemm.ts';
 import type { BiLstmDims } from './reference.ts';
 
 const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
@@ -42,13 +43,10 @@ export function biLstmForwardSimd(
   const { steps, batch, hidden: h } = d;
   if (simdCells && h % 4 === 0) {
     // The whole recurrence in one wasm call (the SIMD cell needs whole 4-lane groups).
-    const base = simd.malloc(8 * h * h + 8 * batch * h);
-    try {
-      const save = t.gates !== null && t.cells !== null;
-      simd.bilstmSeq(steps, batch, h, simd.offset(t.proj), simd.offset(t.wRec), simd.offset(t.y), save ? simd.offset(t.gates!) : 0, save ? simd.offset(t.cells!) : 0, base);
-    } finally {
-      simd.free(base);
-    }
+    const save = t.gates !== null && t.cells !== null;
+    onHeap(simd, 8 * h * h + 8 * batch * h, ({ scratch }) =>
+      simd.bilstmSeq(steps, batch, h, simd.offset(t.proj), simd.offset(t.wRec), simd.offset(t.y), save ? simd.offset(t.gates!) : 0, save ? simd.offset(t.cells!) : 0, 4 * scratch.o),
+    );
     return;
   }
   const [h2, h4, g8] = [2 * h, 4 * h, 8 * h];

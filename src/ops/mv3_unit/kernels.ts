@@ -4,6 +4,7 @@ import type { KernelConfig, TensorInfo } from '../../runtime/tf.ts';
 import { InvalidArgumentError } from '../../runtime/errors.ts';
 import { depthwiseRowsEnabled } from '../depthwise_act/depthwise_act.ts';
 import { simdFor } from '../simd/simd.ts';
+import { onHeap } from '../simd/host_gemm.ts';
 import { MV3_UNIT } from './mv3_unit.ts';
 
 interface Attrs {
@@ -30,14 +31,11 @@ export const mv3UnitKernels: KernelConfig[] = [
       const [oh, ow] = a.out;
       const m = t.b1?.shape[0] ?? 0;
       const y = (backend as BackendWasm).makeOutput([b, oh, ow, cout], 'float32');
-      const scratch = simd.malloc(b * h * w * e + b * oh * ow * e + e + m);
       const at = (v: TensorInfo | undefined): number => (v === undefined ? 0 : simd.offset(v));
-      try {
+      onHeap(simd, b * h * w * e + b * oh * ow * e + e + m, ({ scratch }) =>
         simd.mv3Unit(b, h, w, cin, e, cout, k, a.stride[0], a.stride[1], a.pad[0], a.pad[1], oh, ow, at(x), at(we), at(be), at(wd), at(bd), a.act,
-          m, at(t.w1), at(t.b1), at(t.w2), at(t.b2), a.slope, at(wl), at(bl), a.residual ? 1 : 0, at(y), scratch, depthwiseRowsEnabled() ? 1 : 0);
-      } finally {
-        simd.free(scratch);
-      }
+          m, at(t.w1), at(t.b1), at(t.w2), at(t.b2), a.slope, at(wl), at(bl), a.residual ? 1 : 0, at(y), 4 * scratch.o, depthwiseRowsEnabled() ? 1 : 0),
+      );
       return y;
     },
   },

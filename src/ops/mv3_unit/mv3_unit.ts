@@ -8,7 +8,6 @@
  */
 import { tf, type Tensor } from '../../runtime/tf.ts';
 import { InvalidArgumentError } from '../../runtime/errors.ts';
-import { canFuseDepthwise } from '../depthwise_act/depthwise_act.ts';
 import { canFusePointwise } from '../pointwise_act/pointwise_act.ts';
 import { canFuseSe, PADDLE_SLOPE } from '../se_block/se_block.ts';
 
@@ -23,7 +22,8 @@ export function setMv3UnitFusionEnabled(on: boolean): void {
 
 /** True where a unit runs as one kernel: inference on wasm with the SIMD module, the per-layer fusions on. */
 export function canFuseMv3Unit(): boolean {
-  return enabled && canFusePointwise() && canFuseDepthwise() && canFuseSe() && tf.getKernel(MV3_UNIT, tf.getBackend()) !== undefined;
+  // canFusePointwise and canFuseSe each include canFuseDepthwise (inference, wasm, the SIMD module).
+  return enabled && canFusePointwise() && canFuseSe() && tf.getKernel(MV3_UNIT, tf.getBackend()) !== undefined;
 }
 
 export interface Mv3UnitWeights {
