@@ -522,6 +522,88 @@ void mv3_unit(int B, int H, int W, int Cin, int E, int Cout, int K, int sh, int 
   pointwise_act(B * OH * OW, Cout, E, d, wl, bl, residual ? x : 0, y, 0, 1.f, 0.f);
 }
 
+/* The whole MobileNetV3 recognition backbone at inference in one call: the stem conv (any KH×KW, strides and
+ * top/left padding, zeros outside) as an im2col GEMM with its bias and activation (pointwise_act over the
+ * patches), every unit as mv3_unit, the last 1×1 conv with its activation, then a max-pool with stride = window
+ * ('valid'). d is a table of unsigned ints written by src/ops/mv3_unit/backbone.ts for this call:
+ *   [0] pack (the weights, one float array), [1] A, [2] D (two activation buffers), [3] work (the unit's
+ *   scratch, or the stem's patches), [4] x, [5] y (byte offsets), [6] B, [7] number of units;
+ *   stem [8..22]: H W Cin C KH KW sh sw pt pl OH OW act w b;
+ *   each unit (26): H W Cin E Cout K sh sw pt pl OH OW act M residual we be wd bd w1 b1 w2 b2 wl bl slope;
+ *   last (11): H W Cin C act w b PH PW pool_h pool_w.
+ * Weight entries are float offsets into pack (slope: the float at pack[slope]). Stem → A, units ping-pong
+ * between A and D, last conv → the other one, pool → y. The units' bits are mv3_unit's. */
+EXPORT("mv3_backbone")
+void mv3_backbone(const unsigned *d, int rows) {
+  const float *pack = (const float *)d[0];
+  float *in = (float *)d[1], *out = (float *)d[2];
+  float *work = (float *)d[3];
+  const float *x = (const float *)d[4];
+  float *y = (float *)d[5];
+  const int B = (int)d[6], n = (int)d[7];
+  const unsigned *s = d + 8;
+  {
+    const int H = s[0], W = s[1], Cin = s[2], C = s[3], KH = s[4], KW = s[5], sh = s[6], sw = s[7], pt = s[8], pl = s[9], OH = s[10], OW = s[11];
+    const int taps = KH * KW * Cin;
+    float *col = work;
+    for (int b = 0; b < B; b++)
+      for (int oy = 0; oy < OH; oy++)
+        for (int ox = 0; ox < OW; ox++) {
+          float *row = col + ((b * OH + oy) * OW + ox) * taps;
+          for (int ky = 0; ky < KH; ky++) {
+            const int iy = oy * sh - pt + ky;
+            for (int kx = 0; kx < KW; kx++) {
+              const int ix = ox * sw - pl + kx;
+              float *dst = row + (ky * KW + kx) * Cin;
+              if (iy < 0 || iy >= H || ix < 0 || ix >= W)
+                for (int c = 0; c < Cin; c++) dst[c] = 0.f;
+              else {
+                const float *src = x + ((b * H + iy) * W + ix) * Cin;
+                for (int c = 0; c < Cin; c++) dst[c] = src[c];
+              }
+            }
+          }
+        }
+    pointwise_act(B * OH * OW, C, taps, col, pack + s[13], pack + s[14], 0, in, (int)s[12], 1.f, 0.f);
+  }
+  for (int i = 0; i < n; i++) {
+    const unsigned *u = d + 23 + 26 * i;
+    const int M = u[13];
+    mv3_unit(B, u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], in, pack + u[15], pack + u[16], pack + u[17],
+             pack + u[18], (int)u[12], M, M > 0 ? pack + u[19] : 0, M > 0 ? pack + u[20] : 0, M > 0 ? pack + u[21] : 0, M > 0 ? pack + u[22] : 0,
+             pack[u[25]], pack + u[23], pack + u[24], (int)u[14], out, work, rows);
+    float *t = in;
+    in = out;
+    out = t;
+  }
+  const unsigned *l = d + 23 + 26 * n;
+  const int H = l[0], W = l[1], C = l[3], PH = l[7], PW = l[8], ph = l[9], pw = l[10];
+  float *z = out;
+  pointwise_act(B * H * W, C, l[2], in, pack + l[5], pack + l[6], 0, z, (int)l[4], 1.f, 0.f);
+  for (int b = 0; b < B; b++)
+    for (int oy = 0; oy < PH; oy++)
+      for (int ox = 0; ox < PW; ox++) {
+        float *out = y + ((b * PH + oy) * PW + ox) * C;
+        const float *first = z + ((b * H + oy * ph) * W + ox * pw) * C;
+        int c = 0;
+        for (; c + 4 <= C; c += 4) {
+          v128_t m = wasm_v128_load(first + c);
+          for (int ky = 0; ky < ph; ky++)
+            for (int kx = 0; kx < pw; kx++) m = wasm_f32x4_pmax(m, wasm_v128_load(first + (ky * W + kx) * C + c));
+          wasm_v128_store(out + c, m);
+        }
+        for (; c < C; c++) {
+          float m = first[c];
+          for (int ky = 0; ky < ph; ky++)
+            for (int kx = 0; kx < pw; kx++) {
+              const float v = first[(ky * W + kx) * C + c];
+              m = m < v ? v : m;
+            }
+          out[c] = m;
+        }
+      }
+}
+
 /* The whole recurrence of one bidirectional LSTM layer (src/ops/bilstm/reference.ts gives the layout):
  * proj [T, B, 8H] (input projection plus biases, gate columns i f o g, each [forward | backward]), wrec
  * [2H, 8H] block-diagonal; y [T, B, 2H] in time order. At step s the forward cell is at time s and the

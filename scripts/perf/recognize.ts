@@ -49,6 +49,7 @@ import { setAttentionDecodeEnabled, setAttentionEarlyStopEnabled } from '../../s
 import { setAffineFusionEnabled, setDepthwiseRowsEnabled } from '../../src/ops/depthwise_act/depthwise_act.ts';
 import { setBiLstmLayerKernelEnabled } from '../../src/ops/bilstm/bilstm.ts';
 import { setMv3UnitFusionEnabled } from '../../src/ops/mv3_unit/mv3_unit.ts';
+import { setMv3BackboneFusionEnabled } from '../../src/ops/mv3_unit/backbone.ts';
 import { setPointwiseFusionEnabled } from '../../src/ops/pointwise_act/pointwise_act.ts';
 import { setSvtrNeckFusionEnabled } from '../../src/ops/svtr_neck/svtr_neck.ts';
 import { openFileByteSource } from '../../src/data/node_source.ts';
@@ -88,6 +89,8 @@ const AB_SWITCHES: Record<string, (on: boolean) => void> = {
   depthwise: setDepthwiseRowsEnabled,
   /** A MobileNetV3 unit (expand, depthwise, SE, projection) as one wasm kernel instead of three or four. */
   unit: setMv3UnitFusionEnabled,
+  /** A whole MobileNetV3 backbone (stem, units, last conv, pool) as one wasm kernel instead of one per unit and layer. */
+  backbone: setMv3BackboneFusionEnabled,
 };
 
 function abSwitch(names: string[]): ((on: boolean) => void) | null {

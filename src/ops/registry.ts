@@ -17,8 +17,9 @@ import { batchNormActGrad, batchNormKernels } from './batch_norm/kernels.ts';
 import { attentionDecodeKernels } from './attention_decode/kernels.ts';
 import { svtrNeckKernels } from './svtr_neck/kernels.ts';
 import { mv3UnitKernels } from './mv3_unit/kernels.ts';
+import { mv3BackboneKernels } from './mv3_unit/backbone.ts';
 
-export const KERNELS: readonly KernelConfig[] = [...hardSwishKernels, ...gridSampleKernels, ...spinColorKernels, ...ctcLossKernels, ...convGradKernels, ...biLstmKernels, ...depthwiseActKernels, ...pointwiseActKernels, ...seBlockKernels, ...adamKernels, ...batchNormKernels, ...attentionDecodeKernels, ...svtrNeckKernels, ...mv3UnitKernels];
+export const KERNELS: readonly KernelConfig[] = [...hardSwishKernels, ...gridSampleKernels, ...spinColorKernels, ...ctcLossKernels, ...convGradKernels, ...biLstmKernels, ...depthwiseActKernels, ...pointwiseActKernels, ...seBlockKernels, ...adamKernels, ...batchNormKernels, ...attentionDecodeKernels, ...svtrNeckKernels, ...mv3UnitKernels, ...mv3BackboneKernels];
 export const OVERRIDES: readonly KernelConfig[] = [...gradKernelOverrides];
 /** Wrappers of a backend's own kernel (same results, faster path): built from the kernel they replace. */
 export const WRAPPERS: readonly { kernelName: string; backendName: string; wrap: (original: KernelConfig) => KernelConfig }[] = [

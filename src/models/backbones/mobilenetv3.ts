@@ -10,6 +10,7 @@ import { convAct, disposeConv, foldConvBn, hardSigmoidPaddle, isPointwise, type 
 import { canFusePointwise, pointwiseConvAct } from '../../ops/pointwise_act/pointwise_act.ts';
 import { canFuseSe, squeezeExcite } from '../../ops/se_block/se_block.ts';
 import { canFuseMv3Unit, mv3Unit } from '../../ops/mv3_unit/mv3_unit.ts';
+import { canFuseMv3Backbone, mv3Backbone, packMv3Backbone, type Mv3BackbonePack } from '../../ops/mv3_unit/backbone.ts';
 import { bnSpecs, convSpec, vecSpec, type ParamSpec, type Params } from '../params.ts';
 import type { CompiledStage, Stage, TrainMode } from '../stage.ts';
 
@@ -73,9 +74,39 @@ export class MobileNetV3 implements Stage {
       };
     });
     const last = foldConvBn(params, 'conv_last_weights', bnNames('conv_last'), eps, { train });
+    // Inference on wasm: the whole backbone as one kernel, its weights packed into one tensor kept with the stage.
+    const wholeFusable =
+      train === undefined &&
+      !stem.depthwise &&
+      stem.bn === undefined &&
+      isPointwise(last) &&
+      units.every((u) => isPointwise(u.expand) && isPointwise(u.linear) && u.dw.depthwise && u.dw.bn === undefined && u.dw.filter.shape[3] === 1);
+    let packed: Mv3BackbonePack | null = null;
+    const pack = (): Mv3BackbonePack => {
+      if (packed === null) {
+        packed = packMv3Backbone({
+          stem: { filter: stem.filter, bias: stem.bias, stride: stem.stride, pad: stem.pad, act: c.stem.act },
+          units: units.map((u, i) => ({
+            expand: u.expand,
+            depthwise: u.dw,
+            se: u.se,
+            linear: u.linear,
+            act: c.blocks[i]!.act,
+            residual: c.blocks[i]!.shortcut,
+          })),
+          last: { filter: last.filter, bias: last.bias, act: c.lastAct },
+          pool: [2, 2],
+        });
+        tf.keep(packed.pack); // made inside apply's tidy when packed on first use
+      }
+      return packed;
+    };
+    // Packed now where the kernel can run (the model's tensors are all made at compile), else on first use.
+    if (wholeFusable && canFuseMv3Backbone()) pack();
     return {
       apply: (x: Tensor): Tensor =>
         tf.tidy(() => {
+          if (wholeFusable && canFuseMv3Backbone()) return mv3Backbone(x, pack()); // [B, 1, W/4, last], one kernel
           let y = convAct(x, stem, c.stem.act); // [B, H/2, W/2, stem]
           const fuseUnits = canFuseMv3Unit();
           units.forEach((u, i) => {
@@ -108,6 +139,8 @@ export class MobileNetV3 implements Stage {
           return tf.maxPool(y as tf.Tensor4D, [2, 2], [2, 2], 'valid'); // [B, 1, W/4, last]
         }),
       dispose: () => {
+        packed?.dispose();
+        packed = null;
         disposeConv(stem);
         disposeConv(last);
         for (const u of units) {

@@ -46,6 +46,8 @@ export interface SimdHeap {
     x: number, we: number, be: number, wd: number, bd: number, act: number, m: number, w1: number, b1: number, w2: number, b2: number, slope: number,
     wl: number, bl: number, residual: number, y: number, scratch: number, rows: number,
   ) => void;
+  /** A whole MobileNetV3 backbone at inference, driven by a table of unsigned ints at `table` (byte offset); see wasm/simd.c mv3_backbone. */
+  mv3Backbone: (table: number, rows: number) => void;
   /** y = x·clamp(x + 3, 0, 6)·s6 + t over n floats. */
   hardSwishAffine: (n: number, x: number, y: number, s6: number, t: number) => void;
   /** Gradients of depthwiseAct (act 0 or 1: dx, dw, db); `part` scratch of KH·KW·C + C floats; see wasm/simd.c. */
@@ -188,6 +190,7 @@ function instantiate(backend: BackendWasm): SimdHeap | null {
     hardSwishAffine: fn('hardswish_affine'),
     pointwiseAct: fn('pointwise_act'),
     mv3Unit: fn('mv3_unit'),
+    mv3Backbone: fn('mv3_backbone'),
     depthwiseGrad: fn('depthwise_grad'),
     bnStats: fn('bn_stats'),
     bnAct: fn('bn_act'),
