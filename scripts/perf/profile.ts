@@ -21,6 +21,7 @@ import { decodeNode } from '../../src/image/decode_node.ts';
 import { preprocess } from '../../src/image/preprocess.ts';
 import type { RgbaImage } from '../../src/image/types.ts';
 import { buildStages } from '../../src/models/model.ts';
+import { swapLeading } from '../../src/models/nn.ts';
 import { toDevice } from '../../src/models/params.ts';
 import { getPreset } from '../../src/models/presets.ts';
 import { toHostWeights, weightsFromOnnx } from '../../src/recognize/load.ts';
@@ -104,7 +105,7 @@ export async function profileSuite(ctx: PerfContext): Promise<number> {
       lap('transform', r);
       const f = bb.apply(r);
       lap('backbone', f);
-      const seq = tf.tidy(() => tf.transpose(tf.squeeze(f, [1]), [1, 0, 2]));
+      const seq = tf.tidy(() => swapLeading(tf.squeeze(f, [1]))); // [T, B, C], as model.ts
       const s = sq.apply(seq);
       lap('sequence', s);
       const y = tf.tidy(() => tf.softmax(hd.apply(s)));
