@@ -27,7 +27,7 @@ import { getPreset } from '../../src/models/presets.ts';
 import { toHostWeights, weightsFromOnnx } from '../../src/recognize/load.ts';
 import { loadModelNode } from '../../src/recognize/node_load.ts';
 import { LMDB_DIR, MV3_EN_ONNX } from '../../src/testing/shared.ts';
-import { machineLine, printTable, type PerfContext } from './common.ts';
+import { printTable, type PerfContext } from './common.ts';
 import { trainStep } from '../lib/train_throughput.ts';
 
 type KernelTotals = Map<string, { ms: number; calls: number }>;
@@ -70,7 +70,6 @@ export async function profileSuite(ctx: PerfContext): Promise<number> {
   });
   const n = Number(values.images);
   const top = Number(values.top);
-  console.log(machineLine());
   await startEngineWith('wasm', { gpu: undefined });
   const out: Record<string, unknown> = {};
 
