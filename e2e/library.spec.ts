@@ -93,12 +93,22 @@ test('a crop by shipped name, cached; an LMDB evaluated', async ({ page }) => {
     try {
       // A batch with bad items: each is its own named failure, in place; the good ones read.
       const os = await r.recognize(['/samples/03-exit.png', new Blob([new Uint8Array([1, 2, 3])], { type: 'image/png' }), '/samples/04-open.png']);
-      return os.map((o) => (o.ok ? o.text : o.error.name)).join(' ');
+      // Bytes copied by default; with `transfer` they move to the worker and are detached here.
+      const bytes = new Uint8Array(await (await fetch('/samples/01-coffee.png')).arrayBuffer());
+      const size = bytes.byteLength;
+      const copied = await r.recognize(bytes);
+      const copiedLeft = bytes.byteLength;
+      const moved = await r.recognize(bytes, { transfer: true });
+      const text = (o: (typeof os)[number]): string => (o.ok ? o.text : o.error.name);
+      return { batch: os.map(text).join(' '), copied: text(copied), moved: text(moved), size, copiedLeft, movedLeft: bytes.byteLength };
     } finally {
       await r.terminate();
     }
   });
-  expect(again).toMatch(/^EXIT \w+Error open$/);
+  expect(again.batch).toMatch(/^EXIT \w+Error open$/);
+  expect(again).toMatchObject({ copied: 'COFFEE', moved: 'COFFEE', movedLeft: 0 });
+  expect(again.size).toBeGreaterThan(100);
+  expect(again.copiedLeft).toBe(again.size);
   expect(errors.filter((e) => !e.includes('internetdisconnected') && !e.includes('Failed to load resource'))).toEqual([]);
 });
 

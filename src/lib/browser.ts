@@ -11,6 +11,7 @@ import type { ImageInput } from '../recognize/recognizer.ts';
 import type { RecognizerApi } from '../../workers/recognizer.ts';
 import { classifyModel, fileNameOf, formatOfName, modelJsonUrl, resolveName, type ModelSource } from '../recognize/model_source.ts';
 import { shippedModelFiles } from './shipped_browser.ts';
+import { transferables } from './transfer.ts';
 import { recognizeChunk, type CreateRecognizerOptions, type RecognitionOutcome, type RecognizeCallOptions, type RecognizerInfo } from './common.ts';
 
 export * from './common.ts';
@@ -130,7 +131,7 @@ class PoolRecognizer implements Recognizer {
     return this.recognizeAll(images, options);
   }
 
-  private async recognizeAll(images: ImageSource[], { onProgress, signal }: RecognizeCallOptions): Promise<RecognitionOutcome[]> {
+  private async recognizeAll(images: ImageSource[], { onProgress, signal, transfer = false }: RecognizeCallOptions): Promise<RecognitionOutcome[]> {
     if (this.terminated) throw new InvalidArgumentError('recognize: this recognizer was terminated');
     signal?.throwIfAborted();
     const out = new Array<RecognitionOutcome>(images.length);
@@ -142,7 +143,8 @@ class PoolRecognizer implements Recognizer {
         const start = next;
         const end = Math.min(images.length, start + CHUNK);
         next = end;
-        const got = await recognizeChunk(images.slice(start, end), prepare, (ready) => w.api.recognizeBatch(ready));
+        const send = (ready: ImageInput[]) => w.api.recognizeBatch(transfer ? Comlink.transfer(ready, transferables(ready)) : ready);
+        const got = await recognizeChunk(images.slice(start, end), prepare, send);
         got.forEach((o, k) => (out[start + k] = o));
         done += end - start;
         onProgress?.({ done, total: images.length });

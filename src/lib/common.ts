@@ -78,6 +78,12 @@ export interface RecognizeCallOptions {
   onProgress?: (p: RecognizeProgress) => void;
   /** Aborting rejects the call with the signal's reason; batches already running finish first. */
   signal?: AbortSignal;
+  /**
+   * Browser only: move the images' buffers to the workers instead of copying them (whole ArrayBuffers and
+   * Uint8Arrays, ImageBitmaps, ImageData pixels; see src/lib/transfer.ts). They are detached in the caller
+   * afterwards (length 0), so pass it for bytes you will not read again. Ignored in Node.
+   */
+  transfer?: boolean;
 }
 
 /** What a recognizer says about itself once it has started. */
