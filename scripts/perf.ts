@@ -97,6 +97,11 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
+    // A suite's unknown or malformed option: one line and the usage, not a stack trace.
+    if (err instanceof TypeError && String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS_')) {
+      console.error(`perf: ${err.message} (npm run perf -- <suite> --help lists each suite's options)`);
+      process.exit(2);
+    }
     console.error(err);
     process.exit(1);
   },
