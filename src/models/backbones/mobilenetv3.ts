@@ -74,13 +74,15 @@ export class MobileNetV3 implements Stage {
       };
     });
     const last = foldConvBn(params, 'conv_last_weights', bnNames('conv_last'), eps, { train });
+    /** A unit whose layers the one-unit kernel (and so the backbone kernel) can run: folded 1×1s and a plain depthwise. */
+    const oneKernel = (u: Unit): boolean => isPointwise(u.expand) && isPointwise(u.linear) && u.dw.depthwise && u.dw.bn === undefined && u.dw.filter.shape[3] === 1;
     // Inference on wasm: the whole backbone as one kernel, its weights packed into one tensor kept with the stage.
     const wholeFusable =
       train === undefined &&
       !stem.depthwise &&
       stem.bn === undefined &&
       isPointwise(last) &&
-      units.every((u) => isPointwise(u.expand) && isPointwise(u.linear) && u.dw.depthwise && u.dw.bn === undefined && u.dw.filter.shape[3] === 1);
+      units.every(oneKernel);
     let packed: Mv3BackbonePack | null = null;
     const pack = (): Mv3BackbonePack => {
       if (packed === null) {
@@ -112,7 +114,7 @@ export class MobileNetV3 implements Stage {
           units.forEach((u, i) => {
             const b = c.blocks[i]!;
             const inp = y;
-            if (fuseUnits && isPointwise(u.expand) && isPointwise(u.linear) && u.dw.depthwise && u.dw.bn === undefined) {
+            if (fuseUnits && oneKernel(u)) {
               // Inference on wasm: the whole unit as one kernel (the same bits as the kernels below).
               const se = u.se === null ? null : { w1: u.se.w1.filter, b1: u.se.w1.bias, w2: u.se.w2.filter, b2: u.se.w2.bias };
               y = mv3Unit(inp, { expand: u.expand, depthwise: u.dw, se, linear: u.linear }, b.act, b.shortcut);

@@ -7,6 +7,7 @@ import { setSimdEnabled } from '../simd/simd.ts';
 import { biLstmLayer, biLstmSequence, hasBiLstmKernel, hasBiLstmLayerKernel, setBiLstmKernelEnabled, setBiLstmLayerKernelEnabled } from './bilstm.ts';
 import { setSimdLstmCells } from './simd_kernel.ts';
 import { biLstmLanes } from './kernels.ts';
+import { expectInferenceOnWasmOnly } from '../../testing/fusion_switch.ts';
 
 beforeAll(() => registerAllKernels());
 
@@ -164,21 +165,8 @@ describe.each([
 
 describe('biLstmLayer: where it runs, and its errors', () => {
   it('runs at inference on wasm only, and can be switched off', async () => {
-    await initBackend('wasm');
-    expect(hasBiLstmLayerKernel()).toBe(true);
-    setBiLstmLayerKernelEnabled(false);
-    expect(hasBiLstmLayerKernel()).toBe(false);
-    setBiLstmLayerKernelEnabled(true);
     // Under a gradient tape the projection and recurrence stay separate kernels (they have gradients).
-    const x = tf.ones([2]);
-    tf.grad((v: Tensor) => {
-      expect(hasBiLstmLayerKernel()).toBe(false);
-      return tf.sum(v);
-    })(x).dispose();
-    x.dispose();
-    await initBackend('cpu');
-    expect(hasBiLstmLayerKernel()).toBe(false);
-    await initBackend('wasm');
+    await expectInferenceOnWasmOnly(hasBiLstmLayerKernel, setBiLstmLayerKernelEnabled);
   });
 
   it('rejects wrong shapes and dtypes with a named error', async () => {

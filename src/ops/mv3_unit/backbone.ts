@@ -11,7 +11,7 @@
  * maximum is exact (a −0/+0 tie may keep either zero). Inference only; `canFuseMv3Backbone` says when.
  */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { tf, type KernelConfig, type Tensor, type TensorInfo } from '../../runtime/tf.ts';
+import { tf, type KernelConfig, type NamedAttrMap, type Tensor, type TensorInfo } from '../../runtime/tf.ts';
 import { InvalidArgumentError } from '../../runtime/errors.ts';
 import { depthwiseRowsEnabled } from '../depthwise_act/depthwise_act.ts';
 import { simdFor } from '../simd/simd.ts';
@@ -147,7 +147,7 @@ export function mv3Backbone(x: Tensor, p: Mv3BackbonePack): Tensor {
   if (x.rank !== 4 || x.dtype !== 'float32' || x.shape[3] !== p.layout.stem.cin) {
     throw new InvalidArgumentError(`mv3Backbone: x must be float32 [B, H, W, ${p.layout.stem.cin}], got ${x.dtype} [${x.shape.join(', ')}]`);
   }
-  return tf.engine().runKernel<Tensor>(MV3_BACKBONE, { x, pack: p.pack }, { layout: p.layout as unknown as number });
+  return tf.engine().runKernel<Tensor>(MV3_BACKBONE, { x, pack: p.pack }, { layout: p.layout as unknown as NamedAttrMap }); // an object attribute: read back as it is in the kernel
 }
 
 /** The per-call table (see wasm/simd.c mv3_backbone) and the sizes it needs, from the input's shape. */

@@ -11,6 +11,7 @@ import { CompiledModel, buildStages } from '../../models/model.ts';
 import { initParams } from '../../models/params.ts';
 import { getPreset } from '../../models/presets.ts';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { expectInferenceOnWasmOnly } from '../../testing/fusion_switch.ts';
 
 function weights(cin: number, e: number, cout: number, k: number, stride: [number, number], se: boolean, seed: number): Mv3UnitWeights {
   const r = (shape: number[], s: number, std = 0.4): Tensor => tf.randomNormal(shape, 0, std, 'float32', seed + s);
@@ -86,19 +87,7 @@ describe('mv3Unit on wasm', () => {
   }, 60_000);
 
   it('runs at inference on wasm only, and can be switched off', async () => {
-    expect(canFuseMv3Unit()).toBe(true);
-    setMv3UnitFusionEnabled(false);
-    expect(canFuseMv3Unit()).toBe(false);
-    setMv3UnitFusionEnabled(true);
-    const v = tf.ones([2]);
-    tf.grad((t: Tensor) => {
-      expect(canFuseMv3Unit()).toBe(false);
-      return tf.sum(t);
-    })(v).dispose();
-    v.dispose();
-    await initBackend('cpu');
-    expect(canFuseMv3Unit()).toBe(false);
-    await initBackend('wasm');
+    await expectInferenceOnWasmOnly(canFuseMv3Unit, setMv3UnitFusionEnabled);
   });
 
   it('rejects wrong shapes, dtypes and geometry with a named error', () => {
